@@ -1,0 +1,134 @@
+"""Replay benchmark: the engine against the simulator at a fixed latency.
+
+Workloads (from the issue): 200 cases x 2 targets at 50 ms and concurrency 16, and
+10,000 cases x 2 targets at concurrency 32. "Concurrency" is the total number of calls in flight
+(two targets, so each target gets half). The physical limit is calls x latency / concurrency.
+Each workload runs the real CLI (`promptcompat run`) as a subprocess, so process start counts,
+then reruns it warm (every call from the cache). Peak RSS is the CLI process's maximum.
+
+    .venv/bin/python bench/replay.py            # both workloads
+    .venv/bin/python bench/replay.py --quick    # the 400-call workload only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from promptcompat.simulator.process import SimulatorProcess
+
+OLD = "openai:gpt-sim-2024-05-13?temperature=0"
+NEW = "openai:gpt-sim-2025-06-01?temperature=0"
+FIRST = ["Maria", "John", "Aiko", "Pierre", "Lena", "Omar", "Sofia", "Raj"]
+LAST = ["Lopez", "Smith", "Tanaka", "Dubois", "Muller", "Haddad", "Rossi", "Patel"]
+COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay"]
+
+
+def write_suite(root: Path, cases: int) -> None:
+    prompt = root / "bench_extract"
+    (prompt / "versions").mkdir(parents=True)
+    (prompt / "prompt.yaml").write_text(
+        "description: benchmark extraction\n"
+        "mode: FORWARD\n"
+        "deployed: v1\n"
+        f"targets:\n  pinned: {OLD}\n  candidates: ['{NEW}']\n"
+        "contract: {format: json}\n"
+        "dataset: cases.jsonl\n",
+        encoding="utf-8",
+    )
+    (prompt / "versions" / "v1.yaml").write_text(
+        "variables: [message]\n"
+        "messages:\n"
+        "  - role: system\n"
+        "    content: |\n"
+        "      Extract the sender's contact details as JSON.\n"
+        "      Fields: name, email, company, age\n"
+        "  - role: user\n"
+        "    content: '{{ message }}'\n",
+        encoding="utf-8",
+    )
+    with (prompt / "cases.jsonl").open("w", encoding="utf-8") as out:
+        for i in range(cases):
+            first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+            company = COMPANIES[i % len(COMPANIES)]
+            message = (
+                f"Hi, I'm {first} {last} from {company}, {20 + i % 50} years old. "
+                f"Reach me at {first.lower()}.{last.lower()}{i}@example.com (ticket {i})."
+            )
+            out.write(json.dumps({"id": f"c{i:05d}", "vars": {"message": message}}) + "\n")
+
+
+def run_cli(env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
+    """Wall seconds, peak RSS (MB) of the child, and its JSON report."""
+    report = Path(env["PROMPTCOMPAT_HOME"]) / "bench-report.json"
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "promptcompat", "run", "--json-out", str(report)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in the simulator).
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read() if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"promptcompat run failed ({proc.returncode}):\n{stderr}")
+    return wall, usage.ru_maxrss / 1024.0, json.loads(report.read_text("utf-8"))
+
+
+def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float]:
+    calls = cases * 2
+    limit = calls * latency_ms / 1000.0 / concurrency
+    with tempfile.TemporaryDirectory() as tmp, SimulatorProcess(latency_ms=latency_ms) as sim:
+        root = Path(tmp)
+        write_suite(root / "prompts", cases)
+        env = {
+            **os.environ,
+            "PROMPTCOMPAT_HOME": str(root / "home"),
+            "PROMPTCOMPAT_PROMPTS_DIR": str(root / "prompts"),
+            "PROMPTCOMPAT_OPENAI_BASE_URL": sim.openai_base_url,
+            "PROMPTCOMPAT_CONCURRENCY": str(concurrency // 2),
+            "OPENAI_API_KEY": "sk-bench",
+        }
+        cold, rss, report = run_cli(env)
+        sent = report["run"]["calls"]  # type: ignore[index]
+        warm, _, warm_report = run_cli(env)
+        warm_sent = warm_report["run"]["calls"]  # type: ignore[index]
+        stats = sim.stats()
+    print(f"\n== {cases} cases x 2 targets = {calls} calls, latency {latency_ms:.0f} ms, "
+          f"concurrency {concurrency} (total in flight)")
+    print(f"physical limit      {limit:8.2f} s  (calls x latency / concurrency)")
+    print(f"cold run (CLI)      {cold:8.2f} s  ratio to limit {cold / limit:5.2f}x  "
+          f"{calls / cold:8.0f} calls/s")
+    print(f"peak RSS            {rss:8.1f} MB")
+    print(f"warm rerun (CLI)    {warm:8.2f} s  provider calls {warm_sent['total'] - warm_sent['from_cache']}")  # type: ignore[index]
+    print(f"simulator requests  {stats['requests']}  (cold run sent {sent['total'] - sent['from_cache']})")  # type: ignore[index]
+    return {"calls": calls, "limit": limit, "cold": cold, "ratio": cold / limit, "rss_mb": rss,
+            "warm": warm}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="only the 400-call workload")
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    args = parser.parse_args()
+    small = workload(200, 16, args.latency_ms)
+    print(f"target: cold <= 1.5x limit ({'ok' if small['ratio'] <= 1.5 else 'MISSED'}), "
+          f"warm < 1 s ({'ok' if small['warm'] < 1.0 else 'MISSED'})")
+    if not args.quick:
+        big = workload(10_000, 32, args.latency_ms)
+        print(f"target: cold <= 1.25x limit ({'ok' if big['ratio'] <= 1.25 else 'MISSED'}), "
+              f"peak RSS < 250 MB ({'ok' if big['rss_mb'] < 250 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()

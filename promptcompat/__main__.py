@@ -1,0 +1,3 @@
+from promptcompat.cli import main
+
+main()

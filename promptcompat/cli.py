@@ -1,0 +1,246 @@
+"""The ``promptcompat`` command line. Errors become one red line and an exit code, here only."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from promptcompat.config import Settings, get_settings
+from promptcompat.errors import PromptCompatError
+
+app = typer.Typer(
+    help="Replay versioned prompts against model versions and report compatibility breaks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_USAGE_OR_ERROR = 2
+
+# The simulator accepts any key; the demo sets these so a real key never leaves the machine.
+SIMULATOR_KEYS = {"OPENAI_API_KEY": "sk-simulator", "ANTHROPIC_API_KEY": "sk-ant-simulator"}
+
+
+def main() -> None:
+    try:
+        app()
+    except PromptCompatError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_USAGE_OR_ERROR)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+
+
+@contextmanager
+def _simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
+    """Start the local simulator and point both providers at it."""
+    from promptcompat.simulator.process import SimulatorProcess
+
+    with SimulatorProcess(latency_ms=latency_ms) as sim:
+        os.environ.update(SIMULATOR_KEYS)
+        console.print(f"[dim]simulator listening on {sim.url}[/]")
+        yield settings.model_copy(
+            update={
+                "openai_base_url": sim.openai_base_url,
+                "anthropic_base_url": sim.anthropic_base_url,
+            }
+        )
+
+
+def _replay(settings: Settings, request: Any, *, json_out: Path | None) -> dict[str, Any]:
+    from promptcompat import store
+    from promptcompat.console import print_report, progress_bar
+    from promptcompat.report import build_report, write_report
+    from promptcompat.runs import run_suite
+    from promptcompat.suite import load_suite
+
+    suite = load_suite(settings.prompts_dir)
+    engine = store.open_engine(settings.resolved_database_url())
+    with progress_bar(console, "replaying") as on_progress:
+        run_id, _ = run_suite(
+            engine=engine, suite=suite, request=request, settings=settings, on_progress=on_progress
+        )
+    with store.session_scope(engine) as session:
+        report = build_report(session=session, run_id=run_id)
+    print_report(console, report)
+    path = write_report(report, settings.home / "reports")
+    if json_out is not None:
+        json_out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", "utf-8")
+        path = json_out
+    console.print(f"JSON report: {path}")
+    return report
+
+
+@app.command()
+def demo(
+    samples: Annotated[int, typer.Option(min=1, max=20, help="Samples per case and target.")] = 1,
+    latency_ms: Annotated[float, typer.Option(help="Simulated provider latency.")] = 20.0,
+) -> None:
+    """Replay the example suite on the local simulator (old vs new model, v1 vs v2) and report.
+
+    Needs no Redis, no keys and no network beyond 127.0.0.1. Run it twice: the second time
+    every call comes from the cache.
+    """
+    from promptcompat.runs import RunRequest
+
+    settings = get_settings()
+    with _simulated(settings, latency_ms=latency_ms) as sim_settings:
+        _replay(sim_settings, RunRequest(samples=samples), json_out=None)
+
+
+@app.command()
+def run(
+    baseline: Annotated[
+        str | None, typer.Option(help="Baseline target (default: each prompt's pinned target).")
+    ] = None,
+    candidate: Annotated[
+        str | None, typer.Option(help="Candidate target (default: each prompt's candidates).")
+    ] = None,
+    prompt: Annotated[
+        list[str] | None, typer.Option("--prompt", "-p", help="Only this prompt (repeatable).")
+    ] = None,
+    candidate_version: Annotated[
+        str | None, typer.Option(help="Check this prompt version BACKWARD on the baseline.")
+    ] = None,
+    samples: Annotated[int, typer.Option(min=1, max=100, help="Samples per case and target.")] = 1,
+    simulator: Annotated[
+        bool, typer.Option(help="Start the local simulator and send every call to it.")
+    ] = False,
+    json_out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+) -> None:
+    """Replay prompts on baseline and candidate targets and report what broke.
+
+    Exit code: 0 compatible, 1 breaking, 2 error.
+    """
+    from promptcompat.runs import RunRequest
+
+    request = RunRequest(
+        prompts=tuple(prompt or ()),
+        baseline=baseline,
+        candidate=candidate,
+        candidate_version=candidate_version,
+        samples=samples,
+    )
+    settings = get_settings()
+    if simulator:
+        with _simulated(settings, latency_ms=0.0) as sim_settings:
+            report = _replay(sim_settings, request, json_out=json_out)
+    else:
+        report = _replay(settings, request, json_out=json_out)
+    raise typer.Exit(report["exit_code"])
+
+
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+) -> None:
+    """Print the report of a stored run. Exit code as for ``run``."""
+    from promptcompat import store
+    from promptcompat.console import print_report
+    from promptcompat.report import build_report
+
+    engine = store.open_engine(get_settings().resolved_database_url())
+    with store.session_scope(engine) as session:
+        data = build_report(session=session, run_id=run_id)
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    else:
+        print_report(console, data)
+    raise typer.Exit(data["exit_code"])
+
+
+@app.command()
+def runs(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
+    """List the most recent runs."""
+    from promptcompat import store
+
+    engine = store.open_engine(get_settings().resolved_database_url())
+    table = Table("run", "created", "status", "calls", "from cache", "errors")
+    with store.session_scope(engine) as session:
+        for r in store.latest_runs(session=session, limit=limit):
+            table.add_row(r.id[:12], r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.status,
+                          str(r.total_calls), str(r.cached_calls), str(r.error_calls))
+    console.print(table)
+
+
+@app.command()
+def validate() -> None:
+    """Load the suite and render every case of every version; report the first problem."""
+    from promptcompat.render import render_messages
+    from promptcompat.suite import load_suite
+
+    settings = get_settings()
+    suite = load_suite(settings.prompts_dir)
+    rendered = 0
+    for prompt in suite.prompts.values():
+        for version in prompt.versions.values():
+            for case in prompt.cases:
+                render_messages(version, case, max_chars=settings.max_rendered_chars)
+                rendered += 1
+        if prompt.unlocked:
+            console.print(
+                f"[yellow]{prompt.name}: unreleased versions {', '.join(prompt.unlocked)} "
+                "(run `promptcompat lock` to release them)[/]"
+            )
+    console.print(f"[green]ok[/]: {len(suite.prompts)} prompts, {rendered} renders")
+
+
+@app.command()
+def lock() -> None:
+    """Record the content hash of every unreleased prompt version in prompts/prompts.lock."""
+    from promptcompat.suite import load_suite, lock_versions
+
+    added = lock_versions(load_suite(get_settings().prompts_dir))
+    for prompt, version in added:
+        console.print(f"locked {prompt} {version}")
+    if not added:
+        console.print("nothing to lock: every version is released")
+
+
+@app.command()
+def rules() -> None:
+    """List the rule catalog: ids, default severities and what each detects."""
+    from promptcompat.rules import CATALOG
+
+    table = Table("rule", "severity", "family", "description")
+    for rule in CATALOG.values():
+        table.add_row(rule.id, rule.severity, rule.family, rule.description)
+    console.print(table)
+
+
+@app.command()
+def simulate(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    latency_ms: Annotated[float, typer.Option(min=0)] = 0.0,
+    jitter_ms: Annotated[float, typer.Option(min=0)] = 0.0,
+    fault_rate: Annotated[float, typer.Option(min=0, max=1)] = 0.0,
+    fault_kinds: Annotated[str, typer.Option(help="Comma list of 429,500,529,timeout.")] = "",
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Serve the local OpenAI/Anthropic simulator until interrupted."""
+    from promptcompat.simulator import serve
+
+    serve(
+        host="127.0.0.1",
+        port=port,
+        latency_ms=latency_ms,
+        jitter_ms=jitter_ms,
+        fault_rate=fault_rate,
+        fault_kinds=[k for k in fault_kinds.split(",") if k],
+        seed=seed,
+    )
+
+

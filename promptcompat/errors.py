@@ -1,0 +1,135 @@
+"""The one exception tree of promptcompat.
+
+Every error a user can cause or meet is one of these; the CLI (``cli.py``) and the API map
+them to exit codes and HTTP statuses in one place each, so no stack trace reaches a user.
+
+    PromptCompatError                 base; ``where`` names the file, case or target at fault
+    ├── ConfigError                   bad settings or arguments (unknown target syntax, ...)
+    ├── SuiteError                    prompts/ is malformed (YAML, dataset row, missing file)
+    │   └── VersionEditedError        a released prompt version's content changed
+    ├── TemplateError                 a template cannot be rendered
+    │   ├── TemplateSyntaxError       Jinja2 syntax error
+    │   ├── TemplateUndefinedError    a variable the case did not provide
+    │   └── TemplateSecurityError     sandbox violation or resource bomb (size, power, range)
+    ├── ProviderError                 a call to a model provider failed
+    │   ├── TransientProviderError    5xx, timeout, connection error: retried
+    │   │   └── RateLimitedError      429 with an optional Retry-After: retried after it
+    │   ├── AuthError                 missing or rejected API key: not retried
+    │   ├── QuotaError                out of credit / spend limit: not retried
+    │   ├── BadRequestError           4xx the provider will answer the same way again
+    │   └── OutputTooLargeError       the answer exceeds the configured size cap
+    ├── StoreError                    the database refused an operation
+    │   └── NotFoundError             a run, case or snapshot id that does not exist
+    └── SimulatorError                the local simulator could not start
+"""
+
+from __future__ import annotations
+
+
+class PromptCompatError(Exception):
+    """Base of every error promptcompat reports to a user."""
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ConfigError(PromptCompatError):
+    """Settings or command-line arguments are invalid."""
+
+
+class SuiteError(PromptCompatError):
+    """The prompt suite on disk is malformed."""
+
+
+class VersionEditedError(SuiteError):
+    """A released (locked) prompt version no longer matches its recorded content hash."""
+
+
+class TemplateError(PromptCompatError):
+    """A prompt template cannot be rendered for a case."""
+
+
+class TemplateSyntaxError(TemplateError):
+    """The template is not valid Jinja2."""
+
+
+class TemplateUndefinedError(TemplateError):
+    """The template uses a variable the case does not define."""
+
+
+class TemplateSecurityError(TemplateError):
+    """The template tried something the sandbox forbids, or exceeded a resource cap."""
+
+
+class ProviderError(PromptCompatError):
+    """A provider call failed; ``reason`` is a short machine-readable tag."""
+
+    reason = "provider_error"
+
+    def __init__(self, message: str, *, where: str | None = None, reason: str | None = None):
+        super().__init__(message, where=where)
+        if reason is not None:
+            self.reason = reason
+
+
+class TransientProviderError(ProviderError):
+    """A failure worth retrying: server error, timeout, connection reset."""
+
+    reason = "transient"
+
+
+class RateLimitedError(TransientProviderError):
+    """HTTP 429; ``retry_after`` is the provider's hint in seconds, when it gave one."""
+
+    reason = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        where: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, where=where)
+        self.retry_after = retry_after
+
+
+class AuthError(ProviderError):
+    """The API key is missing or was rejected."""
+
+    reason = "auth"
+
+
+class QuotaError(ProviderError):
+    """The account is out of quota or over its spend limit."""
+
+    reason = "quota"
+
+
+class BadRequestError(ProviderError):
+    """The provider rejected the request itself (unknown model, invalid parameter)."""
+
+    reason = "bad_request"
+
+
+class OutputTooLargeError(ProviderError):
+    """The provider's answer is larger than ``max_output_bytes``."""
+
+    reason = "output_too_large"
+
+
+class StoreError(PromptCompatError):
+    """The store could not complete an operation."""
+
+
+class NotFoundError(StoreError):
+    """The requested object does not exist."""
+
+
+class SimulatorError(PromptCompatError):
+    """The local simulator could not be started."""

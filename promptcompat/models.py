@@ -1,0 +1,158 @@
+"""The store's tables (SQLModel). Schema changes go through Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import uuid4
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+RunStatus = Literal["pending", "running", "completed", "completed_with_errors", "failed"]
+CallStatus = Literal["ok", "error"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid4().hex
+
+
+class PromptVersionRecord(SQLModel, table=True):
+    """Every prompt version the store has seen, with the hash that makes it immutable."""
+
+    __tablename__ = "prompt_version"
+    __table_args__ = (UniqueConstraint("prompt", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    prompt: str = Field(index=True)
+    version: str
+    content_hash: str
+    variables: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    messages: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    first_seen: datetime = Field(default_factory=utcnow)
+
+
+class Run(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+    status: str = Field(default="pending", index=True)
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """What was asked: comparisons (prompt, direction, both sides), samples."""
+    total_calls: int = 0
+    done_calls: int = 0
+    cached_calls: int = 0
+    provider_calls: int = 0
+    """HTTP requests actually sent to providers, retries included."""
+    error_calls: int = 0
+    error: str | None = None
+
+
+class Snapshot(SQLModel, table=True):
+    """An output, content-addressed: identical outputs are stored once."""
+
+    content_hash: str = Field(primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    size: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Call(SQLModel, table=True):
+    """One provider call and its result; ``cache_key`` is its idempotency key."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    cache_key: str = Field(unique=True, index=True)
+    prompt: str = Field(index=True)
+    version: str
+    case_id: str
+    target: str
+    sample: int
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """The full request as sent: messages, model, sampling parameters, seed."""
+    status: str = "ok"
+    snapshot_hash: str | None = Field(default=None, foreign_key="snapshot.content_hash")
+    error_reason: str | None = None
+    error_message: str | None = None
+    served_model: str | None = None
+    fingerprint: str | None = None
+    finish_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RunCall(SQLModel, table=True):
+    """Which calls a run used, and whether the run got them from the cache."""
+
+    __tablename__ = "run_call"
+
+    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    cache_key: str = Field(primary_key=True)
+    cached: bool = False
+
+
+class Baseline(SQLModel, table=True):
+    """The accepted output for a (prompt version, target, case, sample): what "works" means."""
+
+    __table_args__ = (UniqueConstraint("prompt", "version", "target", "case_id", "sample"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    prompt: str = Field(index=True)
+    version: str
+    target: str
+    case_id: str
+    sample: int
+    cache_key: str
+    snapshot_hash: str = Field(foreign_key="snapshot.content_hash")
+    accepted_at: datetime = Field(default_factory=utcnow)
+    accepted_by: str = "first-run"
+
+
+class CaseResult(SQLModel, table=True):
+    """Verdict of one case in one comparison of a run."""
+
+    __tablename__ = "case_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="run.id", index=True)
+    comparison: int
+    """Index into the run's ``spec["comparisons"]``."""
+    prompt: str = Field(index=True)
+    direction: str
+    baseline_version: str
+    baseline_target: str
+    candidate_version: str
+    candidate_target: str
+    case_id: str
+    verdict: str = Field(index=True)
+    text_diff: str = Field(default="", sa_column=Column(Text, nullable=False))
+    structural_diff: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    baseline_keys: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    candidate_keys: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class FindingRecord(SQLModel, table=True):
+    __tablename__ = "finding"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_result_id: int = Field(foreign_key="case_result.id", index=True)
+    run_id: str = Field(index=True)
+    rule: str = Field(index=True)
+    severity: str
+    path: str | None = None
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    hits: int = 1
+    samples: int = 1
+    baseline_hits: int = 0
+    baseline_samples: int = 0

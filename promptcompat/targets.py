@@ -1,0 +1,93 @@
+"""Target strings: ``provider:model?param=value&...``.
+
+Examples: ``openai:gpt-4o-2024-08-06?temperature=0&seed=7``,
+``anthropic:claude-3-5-haiku-20241022``,
+``openai-compatible:llama3.1?base_url=http://127.0.0.1:11434/v1&api_key_env=OLLAMA_KEY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from promptcompat.errors import ConfigError
+
+Provider = Literal["openai", "anthropic", "openai-compatible"]
+PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic", "openai-compatible")
+
+# Parameters that change what the model answers: they go into the cache key.
+SAMPLING_PARAMS = {"temperature": float, "top_p": float, "seed": int, "max_tokens": int}
+# Parameters that only say where and how to call: never part of the cache key.
+CONNECTION_PARAMS = {"base_url", "api_key_env"}
+
+
+@dataclass(frozen=True)
+class Target:
+    provider: Provider
+    model: str
+    params: tuple[tuple[str, Any], ...] = ()
+    """Sampling parameters, sorted by name."""
+    base_url: str | None = None
+    api_key_env: str | None = None
+
+    @property
+    def sampling(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    @property
+    def label(self) -> str:
+        """The canonical string of what is called (connection details left out)."""
+        query = urlencode(self.params)
+        return f"{self.provider}:{self.model}" + (f"?{query}" if query else "")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_target(spec: str) -> Target:
+    """Parse a target string; raises ConfigError naming what is wrong."""
+    provider, sep, rest = spec.strip().partition(":")
+    if not sep or not rest:
+        raise ConfigError(
+            "a target looks like 'openai:gpt-4o-2024-08-06?temperature=0'", where=repr(spec)
+        )
+    if provider not in PROVIDERS:
+        raise ConfigError(
+            f"unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}", where=repr(spec)
+        )
+    model, _, query = rest.partition("?")
+    if not model:
+        raise ConfigError("the model is missing", where=repr(spec))
+    params: dict[str, Any] = {}
+    base_url: str | None = None
+    api_key_env: str | None = None
+    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+        if key == "base_url":
+            base_url = _check_url(value, spec)
+        elif key == "api_key_env":
+            api_key_env = value
+        elif key in SAMPLING_PARAMS:
+            try:
+                params[key] = SAMPLING_PARAMS[key](value)
+            except ValueError:
+                raise ConfigError(f"{key}={value!r} is not a number", where=repr(spec)) from None
+        else:
+            known = ", ".join([*SAMPLING_PARAMS, *sorted(CONNECTION_PARAMS)])
+            raise ConfigError(f"unknown parameter {key!r}; known: {known}", where=repr(spec))
+    if provider == "openai-compatible" and base_url is None:
+        raise ConfigError("openai-compatible targets need ?base_url=...", where=repr(spec))
+    return Target(
+        provider=provider,
+        model=model,
+        params=tuple(sorted(params.items())),
+        base_url=base_url,
+        api_key_env=api_key_env,
+    )
+
+
+def _check_url(value: str, spec: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"base_url {value!r} is not an http(s) URL", where=repr(spec))
+    return value

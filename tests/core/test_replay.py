@@ -1,0 +1,196 @@
+"""The replay engine end to end: real SDKs, real simulator, real SQLite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from promptcompat import store
+from promptcompat.config import Settings
+from promptcompat.models import Call, CaseResult
+from promptcompat.report import build_report
+from promptcompat.runs import RunRequest, run_suite
+from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.suite import Suite
+
+OLD = "openai:gpt-sim-2024-05-13?temperature=0"
+NEW = "openai:gpt-sim-2025-06-01?temperature=0"
+
+
+def report_of(engine: Engine, run_id: str) -> dict:  # type: ignore[type-arg]
+    with store.session_scope(engine) as session:
+        return build_report(session=session, run_id=run_id)
+
+
+def calls_of(engine: Engine) -> list[Call]:
+    with store.session_scope(engine) as session:
+        return list(session.exec(select(Call)).all())
+
+
+def test_example_suite_runs_and_a_rerun_makes_no_provider_call(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
+) -> None:
+    run_id, stats = run_suite(engine=engine, suite=suite, request=RunRequest(), settings=settings)
+    first = report_of(engine, run_id)
+    assert first["run"]["status"] == "completed"
+    sent = sim.stats()["requests"]
+    assert sent == stats.executed == first["run"]["calls"]["total"] > 0
+    directions = {(c["prompt"], c["direction"]) for c in first["comparisons"]}
+    assert ("extract_contact", "FORWARD") in directions
+    assert ("extract_contact", "BACKWARD") in directions
+    assert all(c["cases"] >= 20 for c in first["comparisons"])
+
+    rerun_id, rerun = run_suite(engine=engine, suite=suite, request=RunRequest(), settings=settings)
+    second = report_of(engine, rerun_id)
+    assert sim.stats()["requests"] == sent  # nothing reached the simulator
+    assert rerun.executed == 0 and second["run"]["calls"]["provider_requests"] == 0
+    assert second["run"]["calls"]["from_cache"] == second["run"]["calls"]["total"]
+    verdicts = lambda r: [(c["prompt"], c["case_id"], c["direction"], c["verdict"]) for c in r["cases"]]  # noqa: E731
+    assert verdicts(second) == verdicts(first)
+
+
+def test_every_call_records_its_metadata(
+    engine: Engine, suite: Suite, settings: Settings
+) -> None:
+    run_suite(engine=engine, suite=suite,
+              request=RunRequest(prompts=("extract_contact",), candidate_version="v1"),
+              settings=settings)
+    rows = [c for c in calls_of(engine)]
+    assert rows
+    for row in rows:
+        assert row.status == "ok"
+        assert row.served_model == "gpt-sim-2024-05-13"
+        assert row.fingerprint and row.finish_reason == "stop"
+        assert row.input_tokens and row.output_tokens
+        assert row.latency_ms is not None and row.latency_ms > 0
+        assert row.cost_usd is not None and row.cost_usd > 0
+        assert row.request["messages"][0]["role"] == "system"
+
+
+def test_429_with_retry_after_is_retried_and_honoured(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
+) -> None:
+    sim.add_faults([{"status": 429, "retry_after": 0.3, "count": 2}])
+    run_id, stats = run_suite(
+        engine=engine, suite=suite,
+        request=RunRequest(prompts=("prime_check",), baseline=OLD.replace("openai", "openai"),
+                           candidate=NEW), settings=settings.model_copy(update={"concurrency": 1}),
+    )
+    report = report_of(engine, run_id)
+    assert report["run"]["status"] == "completed"
+    assert stats.provider_calls == stats.executed + 2
+    retried = [c for c in calls_of(engine) if c.attempts == 3]
+    assert len(retried) == 1
+    assert retried[0].latency_ms is not None
+
+
+def test_a_call_that_keeps_failing_becomes_an_error_with_its_reason(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
+) -> None:
+    sim.add_faults([{"status": 500, "count": 4, "model": "gpt-sim-2025-06-01"}])
+    run_id, stats = run_suite(
+        engine=engine, suite=suite,
+        request=RunRequest(prompts=("extract_contact",), candidate=NEW),
+        settings=settings.model_copy(update={"concurrency": 1, "max_attempts": 4}),
+    )
+    report = report_of(engine, run_id)
+    assert report["run"]["status"] == "completed_with_errors"
+    errors = [c for c in calls_of(engine) if c.status == "error"]
+    assert len(errors) == 1 and errors[0].attempts == 4
+    assert errors[0].error_reason == "server_error"
+    failed = [c for c in report["cases"] if c["verdict"] == "ERROR"]
+    assert len(failed) == 1
+    assert failed[0]["findings"][0]["rule"] == "call.error"
+    assert "500" in failed[0]["findings"][0]["message"]
+    assert report["exit_code"] in (1, 2)
+
+
+def test_missing_key_fails_the_target_without_calling_it(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    run_id, _ = run_suite(engine=engine, suite=suite,
+                          request=RunRequest(prompts=("prime_check",)), settings=settings)
+    report = report_of(engine, run_id)
+    assert sim.stats()["requests"] == 0
+    assert {c["verdict"] for c in report["cases"]} == {"ERROR"}
+    assert "ANTHROPIC_API_KEY" in report["cases"][0]["findings"][0]["message"]
+    assert report["exit_code"] == 2
+
+
+def test_unreachable_base_url_is_an_error_naming_the_connection(
+    engine: Engine, suite: Suite, settings: Settings
+) -> None:
+    dead = "openai:gpt-sim-2025-06-01?temperature=0&base_url=http://127.0.0.1:9/v1"
+    run_id, _ = run_suite(
+        engine=engine, suite=suite,
+        request=RunRequest(prompts=("extract_contact",), candidate=dead),
+        settings=settings.model_copy(update={"max_attempts": 2}),
+    )
+    report = report_of(engine, run_id)
+    forward = [c for c in report["cases"] if c["direction"] == "FORWARD"]
+    assert forward and {c["verdict"] for c in forward} == {"ERROR"}
+    assert "connect" in forward[0]["findings"][0]["message"]
+
+
+def test_oversized_output_is_an_error_and_earlier_results_survive(
+    engine: Engine, suite: Suite, settings: Settings
+) -> None:
+    good_id, _ = run_suite(engine=engine, suite=suite,
+                           request=RunRequest(prompts=("prime_check",)), settings=settings)
+    before = report_of(engine, good_id)
+    run_id, _ = run_suite(
+        engine=engine, suite=suite,
+        request=RunRequest(prompts=("prime_check",), candidate="anthropic:sim-huge-output"),
+        settings=settings,
+    )
+    report = report_of(engine, run_id)
+    assert {c["verdict"] for c in report["cases"]} == {"ERROR"}
+    assert "max_output_bytes" in report["cases"][0]["findings"][0]["message"]
+    assert report_of(engine, good_id)["cases"] == before["cases"]
+
+
+def test_a_case_missing_a_variable_is_an_error_and_the_others_run(
+    engine: Engine, settings: Settings, prompts_dir: Path, sim: SimulatorProcess
+) -> None:
+    from promptcompat.suite import load_suite
+
+    cases = prompts_dir / "prime_check" / "cases.jsonl"
+    lines = cases.read_text().splitlines()
+    cases.write_text("\n".join([lines[0].replace('"n"', '"number"'), *lines[1:]]) + "\n")
+    suite = load_suite(prompts_dir)
+    run_id, stats = run_suite(engine=engine, suite=suite,
+                              request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
+                              settings=settings)
+    report = report_of(engine, run_id)
+    bad = [c for c in report["cases"] if c["verdict"] == "ERROR"]
+    assert len(bad) == 1
+    assert "'n'" in bad[0]["findings"][0]["message"]
+    assert sim.stats()["requests"] == stats.executed == 2 * (len(lines) - 1)
+
+
+def test_timeouts_are_retried(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
+) -> None:
+    sim.add_faults([{"kind": "timeout", "seconds": 5, "count": 1}])
+    run_id, stats = run_suite(
+        engine=engine, suite=suite,
+        request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
+        settings=settings.model_copy(update={"request_timeout": 0.5, "concurrency": 2}),
+    )
+    report = report_of(engine, run_id)
+    assert report["run"]["status"] == "completed"
+    assert stats.provider_calls == stats.executed + 1
+
+
+def test_results_are_stored_per_case(engine: Engine, suite: Suite, settings: Settings) -> None:
+    run_id, _ = run_suite(engine=engine, suite=suite,
+                          request=RunRequest(prompts=("triage_ticket",)), settings=settings)
+    with store.session_scope(engine) as session:
+        rows = session.exec(select(CaseResult).where(CaseResult.run_id == run_id)).all()
+    cases = len(suite.prompts["triage_ticket"].cases)
+    assert len(rows) == cases * len({r.comparison for r in rows})

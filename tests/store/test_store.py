@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import select
+
+from promptcompat import store
+from promptcompat.errors import NotFoundError, StoreError, VersionEditedError
+from promptcompat.models import Call, Snapshot
+from promptcompat.replay import snapshot_hash
+from promptcompat.suite import Message, PromptVersion
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Engine:
+    return store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+def version(content: str) -> PromptVersion:
+    return PromptVersion(
+        prompt="p",
+        version="v1",
+        messages=(Message("user", content),),
+        variables=(),
+        content_hash=content.encode().hex(),
+        path=Path("prompts/p/versions/v1.yaml"),
+    )
+
+
+def test_migrations_create_the_schema_and_are_idempotent(db: Engine, tmp_path: Path) -> None:
+    tables = set(inspect(db).get_table_names())
+    assert {"run", "call", "snapshot", "baseline", "case_result", "finding", "run_call",
+            "prompt_version", "alembic_version"} <= tables
+    again = store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    with again.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+
+
+def test_an_edited_version_is_refused_and_the_first_hash_kept(db: Engine) -> None:
+    with store.session_scope(db) as session:
+        store.record_prompt_versions(session=session, versions=[version("hello")])
+    with pytest.raises(VersionEditedError) as info, store.session_scope(db) as session:
+        store.record_prompt_versions(session=session, versions=[version("hello, edited")])
+    assert "prompts/p/versions/v1.yaml" in str(info.value)
+    with store.session_scope(db) as session:  # the same content is still fine
+        store.record_prompt_versions(session=session, versions=[version("hello")])
+
+
+def call(key: str, *, text_: str | None) -> Call:
+    return Call(
+        cache_key=key, prompt="p", version="v1", case_id="c1", target="openai:m", sample=0,
+        status="ok" if text_ is not None else "error",
+        snapshot_hash=snapshot_hash(text_) if text_ is not None else None,
+        error_reason=None if text_ is not None else "transient",
+    )
+
+
+def test_snapshots_are_stored_once_and_failed_calls_are_replaced(db: Engine) -> None:
+    with store.session_scope(db) as session:
+        run = store.create_run(session=session, spec={}, total_calls=3)
+        store.save_calls(session=session, run_id=run.id, calls=[call("k2", text_=None)], texts={})
+    same = "the same answer"
+    with store.session_scope(db) as session:
+        store.save_calls(
+            session=session,
+            run_id=run.id,
+            calls=[call("k1", text_=same), call("k2", text_=same)],
+            texts={snapshot_hash(same): same},
+        )
+    with store.session_scope(db) as session:
+        assert len(session.exec(select(Snapshot)).all()) == 1
+        rows = session.exec(select(Call)).all()
+        assert sorted(r.cache_key for r in rows) == ["k1", "k2"]
+        assert all(r.status == "ok" for r in rows)
+        assert set(store.answered_calls(session=session, keys=["k1", "k2", "k3"])) == {"k1", "k2"}
+
+
+def test_a_failed_call_cannot_become_a_baseline(db: Engine) -> None:
+    with store.session_scope(db) as session, pytest.raises(StoreError):
+        store.accept_baseline(session=session, call=call("k9", text_=None), accepted_by="me")
+
+
+def test_runs_are_found_by_unique_prefix(db: Engine) -> None:
+    with store.session_scope(db) as session:
+        run = store.create_run(session=session, spec={}, total_calls=0)
+    with store.session_scope(db) as session:
+        assert store.get_run(session=session, run_id=run.id[:8]).id == run.id
+        with pytest.raises(NotFoundError):
+            store.get_run(session=session, run_id="nope")
+
+
+def test_unopenable_database_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        store.open_engine("notadialect://x")
