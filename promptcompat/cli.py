@@ -171,8 +171,14 @@ def runs(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
     table = Table("run", "created", "status", "calls", "from cache", "errors")
     with store.session_scope(engine) as session:
         for r in store.latest_runs(session=session, limit=limit):
-            table.add_row(r.id[:12], r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.status,
-                          str(r.total_calls), str(r.cached_calls), str(r.error_calls))
+            table.add_row(
+                r.id[:12],
+                r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                r.status,
+                str(r.total_calls),
+                str(r.cached_calls),
+                str(r.error_calls),
+            )
     console.print(table)
 
 
@@ -242,5 +248,3 @@ def simulate(
         fault_kinds=[k for k in fault_kinds.split(",") if k],
         seed=seed,
     )
-
-

@@ -48,7 +48,8 @@ def evaluate(
         keys.update(b.cache_key for by_case in accepted.values() for b in by_case.values())
         rows = store.load_calls(session=session, keys=sorted(keys))
         texts = store.load_texts(
-            session=session, hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash})
+            session=session,
+            hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
         )
 
         def sample_of(call: PlannedCall) -> Sample:
@@ -68,10 +69,24 @@ def evaluate(
                 base_samples: list[Sample] = []
                 cand_samples: list[Sample] = []
                 for sample in range(samples):
-                    b_call = planned[(prompt.name, comp.baseline.version,
-                                      comp.baseline.target.label, case.id, sample)]
-                    c_call = planned[(prompt.name, comp.candidate.version,
-                                      comp.candidate.target.label, case.id, sample)]
+                    b_call = planned[
+                        (
+                            prompt.name,
+                            comp.baseline.version,
+                            comp.baseline.target.label,
+                            case.id,
+                            sample,
+                        )
+                    ]
+                    c_call = planned[
+                        (
+                            prompt.name,
+                            comp.candidate.version,
+                            comp.candidate.target.label,
+                            case.id,
+                            sample,
+                        )
+                    ]
                     base = accepted[index].get((case.id, sample))
                     b_row = rows.get(b_call.key)
                     if base is None and b_row is not None and b_row.status == "ok":

@@ -65,14 +65,26 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
         f"samples {run['samples']} · verdict [{style}]{report['verdict']}[/]"
     )
     table = Table(title="Compatibility by prompt", show_lines=False, title_justify="left")
-    for col in ("prompt", "direction", "baseline → candidate", "compat", "changed", "breaking",
-                "error", "top findings", "Δ output tokens", "Δ cost (USD)"):
+    for col in (
+        "prompt",
+        "direction",
+        "baseline → candidate",
+        "compat",
+        "changed",
+        "breaking",
+        "error",
+        "top findings",
+        "Δ output tokens",
+        "Δ cost (USD)",
+    ):
         table.add_column(col, overflow="fold")
     for c in report["comparisons"]:
         v = c["verdicts"]
         base, cand = c["usage"]["baseline"], c["usage"]["candidate"]
-        sides = (f"{c['baseline']['version']}@{c['baseline']['target']}\n→ "
-                 f"{c['candidate']['version']}@{c['candidate']['target']}")
+        sides = (
+            f"{c['baseline']['version']}@{c['baseline']['target']}\n→ "
+            f"{c['candidate']['version']}@{c['candidate']['target']}"
+        )
         findings = "\n".join(f"{f['rule']} ×{f['cases']}" for f in c["top_findings"]) or "-"
         direction = c["direction"] + (" (NONE: not enforced)" if c.get("mode") == "NONE" else "")
         table.add_row(
@@ -116,8 +128,9 @@ def _print_matrix(console: Console, report: dict[str, Any]) -> None:
     matrix = report["matrix"]
     if not matrix:
         return
-    table = Table(title="Compatibility matrix (candidate cell: directions that hold)",
-                  title_justify="left")
+    table = Table(
+        title="Compatibility matrix (candidate cell: directions that hold)", title_justify="left"
+    )
     table.add_column("prompt")
     table.add_column("cell")
     table.add_column("holds")

@@ -111,9 +111,7 @@ def _newer_versions(prompt: Prompt, only: str | None) -> list[str]:
     return names[names.index(prompt.deployed) + 1 :]
 
 
-def cache_key(
-    target: Target, messages: Sequence[Message], *, sample: int, seed: int | None
-) -> str:
+def cache_key(target: Target, messages: Sequence[Message], *, sample: int, seed: int | None) -> str:
     """Hash of exactly what changes the output (never the host, timeouts or retries)."""
     material = {
         "provider": "openai" if target.provider == "openai-compatible" else target.provider,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -11,6 +10,7 @@ import yaml
 from promptcompat.errors import ConfigError
 
 PriceTable = dict[str, dict[str, dict[str, float]]]
+SHIPPED = Path(__file__).with_name("data") / "prices.yaml"
 
 
 def _read(text: str, where: str) -> PriceTable:
@@ -36,7 +36,7 @@ def _read(text: str, where: str) -> PriceTable:
 
 @lru_cache(maxsize=8)
 def load_prices(override: Path | None = None) -> PriceTable:
-    shipped = resources.files("promptcompat").joinpath("data/prices.yaml").read_text("utf-8")
+    shipped = SHIPPED.read_text("utf-8")
     table = _read(shipped, "promptcompat/data/prices.yaml")
     if override is not None:
         try:

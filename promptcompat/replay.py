@@ -108,8 +108,16 @@ async def replay(
         flusher = _Flusher(engine, run_id, buffer, stats)
         await asyncio.gather(
             *(
-                _run_target(group, settings, prices, buffer, progress, on_progress, flusher,
-                            provider_factory)
+                _run_target(
+                    group,
+                    settings,
+                    prices,
+                    buffer,
+                    progress,
+                    on_progress,
+                    flusher,
+                    provider_factory,
+                )
                 for group in by_target.values()
             )
         )

@@ -37,7 +37,9 @@ class PreparedRun:
     calls: list[PlannedCall]
 
 
-def prepare_run(*, engine: Engine, suite: Suite, request: RunRequest, settings: Settings) -> PreparedRun:
+def prepare_run(
+    *, engine: Engine, suite: Suite, request: RunRequest, settings: Settings
+) -> PreparedRun:
     """Plan the run and write it to the store before anything is called."""
     if request.samples < 1:
         raise PromptCompatError("samples must be at least 1")
@@ -62,7 +64,9 @@ def prepare_run(*, engine: Engine, suite: Suite, request: RunRequest, settings: 
         "modes": {c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
     }
     with session_scope(engine) as session:
-        used = {(c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)}
+        used = {
+            (c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)
+        }
         store.record_prompt_versions(
             session=session,
             versions=[suite.prompts[p].versions[v] for p, v in sorted(used)],
@@ -99,8 +103,12 @@ async def execute_run(
         )
     except BaseException as exc:
         with session_scope(engine) as session:
-            store.finish_run(session=session, run_id=prepared.run_id, status="failed",
-                             error=str(exc) or type(exc).__name__)
+            store.finish_run(
+                session=session,
+                run_id=prepared.run_id,
+                status="failed",
+                error=str(exc) or type(exc).__name__,
+            )
         raise
     errors = stats.errors + sum(1 for c in prepared.calls if c.render_error is not None)
     with session_scope(engine) as session:
@@ -123,7 +131,13 @@ def run_suite(
     """Prepare and execute a run in this process (the embedded default)."""
     prepared = prepare_run(engine=engine, suite=suite, request=request, settings=settings)
     stats = asyncio.run(
-        execute_run(prepared, engine=engine, suite=suite, settings=settings,
-                    samples=request.samples, on_progress=on_progress)
+        execute_run(
+            prepared,
+            engine=engine,
+            suite=suite,
+            settings=settings,
+            samples=request.samples,
+            on_progress=on_progress,
+        )
     )
     return prepared.run_id, stats

@@ -10,9 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, event, func, update
+from sqlalchemy import Engine, event, func, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -32,6 +30,8 @@ from promptcompat.models import (
 from promptcompat.suite import PromptVersion
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+SCHEMA_REVISION = "0001"
+"""The newest migration's revision id (a test keeps it equal to Alembic's head)."""
 _CHUNK = 500  # SQLite caps bound parameters; stay well below.
 
 
@@ -71,8 +71,22 @@ def _safe_url(url: str) -> str:
         return "<database url>"
 
 
+def schema_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for an empty or unversioned database."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+
+
 def migrate(engine: Engine) -> None:
-    """Apply Alembic migrations up to head."""
+    """Apply Alembic migrations up to head (a no-op, without loading Alembic, when current)."""
+    if schema_revision(engine) == SCHEMA_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
@@ -192,7 +206,9 @@ def answered_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
     return found
 
 
-def save_calls(*, session: Session, run_id: str, calls: Sequence[Call], texts: dict[str, str]) -> None:
+def save_calls(
+    *, session: Session, run_id: str, calls: Sequence[Call], texts: dict[str, str]
+) -> None:
     """Store new call results (replacing an earlier failed attempt) and their snapshots.
 
     ``texts`` maps snapshot hash to output text; a snapshot already stored is not written again.

@@ -45,7 +45,7 @@ def test_demo_reports_drifts_and_the_second_run_is_all_cache(
     second = cli("demo", env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "sent to providers: 0" in second.stdout
-    reports = sorted((tmp_path / "home" / "reports").glob("*.json"))
+    reports = sorted((tmp_path / "home" / "reports").glob("*.json"), key=lambda p: p.stat().st_mtime)
     assert len(reports) == 2
     data = json.loads(reports[-1].read_text())
     assert data["run"]["calls"]["from_cache"] == data["run"]["calls"]["total"] > 0

@@ -56,7 +56,7 @@ def test_every_call_records_its_metadata(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
     run_suite(engine=engine, suite=suite,
-              request=RunRequest(prompts=("extract_contact",), candidate_version="v1"),
+              request=RunRequest(prompts=("extract_contact",), candidate=OLD),
               settings=settings)
     rows = [c for c in calls_of(engine)]
     assert rows
@@ -73,18 +73,20 @@ def test_every_call_records_its_metadata(
 def test_429_with_retry_after_is_retried_and_honoured(
     engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
 ) -> None:
-    sim.add_faults([{"status": 429, "retry_after": 0.3, "count": 2}])
+    sim.add_faults([{"status": 429, "retry_after": 0.3, "count": 2, "model": "gpt-sim-2025-06-01"}])
     run_id, stats = run_suite(
-        engine=engine, suite=suite,
-        request=RunRequest(prompts=("prime_check",), baseline=OLD.replace("openai", "openai"),
-                           candidate=NEW), settings=settings.model_copy(update={"concurrency": 1}),
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("extract_contact",), baseline=OLD, candidate=NEW),
+        settings=settings.model_copy(update={"concurrency": 1}),
     )
     report = report_of(engine, run_id)
     assert report["run"]["status"] == "completed"
     assert stats.provider_calls == stats.executed + 2
     retried = [c for c in calls_of(engine) if c.attempts == 3]
-    assert len(retried) == 1
-    assert retried[0].latency_ms is not None
+    assert len(retried) == 1 and retried[0].status == "ok"
+    # Two waits of at least the 0.3 s the provider asked for (the computed backoff is 0.05 s).
+    assert stats.seconds >= 0.6
 
 
 def test_a_call_that_keeps_failing_becomes_an_error_with_its_reason(

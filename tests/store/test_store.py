@@ -94,3 +94,13 @@ def test_runs_are_found_by_unique_prefix(db: Engine) -> None:
 def test_unopenable_database_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         store.open_engine("notadialect://x")
+
+
+def test_schema_revision_constant_is_alembic_head(db: Engine) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(store.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == store.SCHEMA_REVISION
+    assert store.schema_revision(db) == store.SCHEMA_REVISION

@@ -1,0 +1,367 @@
+"""Zero-config drift detectors: what every baseline sample had in common that the candidate lost.
+
+No contract is needed. Each output text is analysed once (:class:`Output`, lazily, so a JSON
+case never pays for language detection); :func:`drift_events` compares one output with the
+reference outputs (every baseline sample, or the other baseline samples when measuring the
+baseline's own rate).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any, Literal
+
+from promptcompat.rules import Events
+
+Wrapper = Literal["raw", "fenced", "prose"]
+Kind = Literal["json", "code", "text"]
+
+_FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
+_FENCE_BLOCK = re.compile(r"^[ \t]*```[^\n`]*\n(.*?)^[ \t]*```", re.M | re.S)
+_JSON_START = re.compile(r"[{\[]")
+_MAX_PROSE_TRIES = 16
+_DECODER = json.JSONDecoder()
+
+# Refusals: a strong phrase, or an apology plus an inability in the same sentence ("I'm sorry
+# to hear that, here is how..." is a helpful answer, not a refusal).
+_STRONG = re.compile(
+    r"\b(?:i can(?:no|')t (?:help|assist|comply|provide|do that|answer)|i cannot (?:help|assist|"
+    r"comply|provide|do that|answer)|i(?:'m| am) (?:unable|not able) to|i won't be able to|"
+    r"i must decline|as an ai\b|as a language model|as an ai language model)",
+    re.I,
+)
+_APOLOGY = re.compile(r"\b(?:i(?:'m| am) sorry|i apologi[sz]e|sorry, but)\b", re.I)
+_INABILITY = re.compile(
+    r"\b(?:can't|cannot|can not|unable|not able|won't|will not|decline|not comfortable)\b", re.I
+)
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.M)
+
+# Format markers (see docs/rules.md): any trailing bracketed word is one family, so that
+# "[Yes]" -> "[No]" is an answer change, not a lost marker.
+_TRAILING_BRACKET = re.compile(r"\[[^\W\d_]+\][.!]?\s*\Z")
+_LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
+# "You asked: ..." opens a sentence; "Final answer: ..." is a label. Several words count as a
+# label only when all are capitalised or the last is a typical label noun.
+_LABEL_NOUNS = frozenset(
+    "answer summary result category label sentiment translation output reason reasoning "  # noqa: SIM905
+    "explanation verdict score rating title response conclusion classification".split()
+)
+_BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
+_NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+\S", re.M)
+_FIXED_TOKEN = re.compile(r"[^\w\s`]{2,}|<{1,2}[\w-]+>{1,2}|[A-Z][A-Z0-9_]+(?: [A-Z][A-Z0-9_]+)*")
+_BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
+# Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
+# proper noun (a city, a company) that an extraction legitimately changes.
+_ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+
+_NON_LETTERS = re.compile(r"[\W\d_]+")
+_LANG_MIN_LETTERS = 20
+_LANG_BASELINE_MIN_P = 0.4
+_LANG_CANDIDATE_MIN_P = 0.6
+_LANG_CANDIDATE_MAX_P_OLD = 0.02
+_LANG_MAX_CHARS = 4000
+_VERBOSITY_MIN_DELTA = 20
+
+
+def is_enum_like(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 32 and bool(_ENUM_LIKE.fullmatch(value))
+
+
+def strip_fence(text: str) -> str | None:
+    """The body of the first fenced block, or None when there is none."""
+    if "```" not in text:
+        return None
+    m = _FENCE_BLOCK.search(text)
+    return m.group(1) if m else None
+
+
+def _parse_json(text: str) -> tuple[Any, Wrapper] | None:
+    stripped = text.strip()
+    if stripped[:1] in ("{", "["):
+        try:
+            value = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            if isinstance(value, dict | list):
+                return value, "raw"
+    if "```" in stripped:
+        for m in _FENCE_BLOCK.finditer(stripped):
+            body = m.group(1).strip()
+            if body[:1] in ("{", "["):
+                try:
+                    value = json.loads(body)
+                except ValueError:
+                    continue
+                if isinstance(value, dict | list):
+                    return value, "fenced"
+    for tries, m in enumerate(_JSON_START.finditer(stripped)):
+        if tries >= _MAX_PROSE_TRIES:
+            break
+        try:
+            value, _ = _DECODER.raw_decode(stripped, m.start())
+        except ValueError:
+            continue
+        # A bare "[1]" inside a sentence is prose, not a wrapped JSON answer.
+        if isinstance(value, dict) or (isinstance(value, list) and value and m.start() == 0):
+            return value, "prose"
+    return None
+
+
+class _Langid:
+    """py3langid's model takes ~1 s to load: once per process, on first use."""
+
+    _lock = threading.Lock()
+    _identifier: Any = None
+
+    @classmethod
+    def rank(cls, text: str) -> list[tuple[str, float]]:
+        if cls._identifier is None:
+            with cls._lock:
+                if cls._identifier is None:
+                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                    cls._identifier = LanguageIdentifier.from_model_file(
+                        MODEL_FILE, norm_probs=True
+                    )
+        ranked: list[tuple[str, float]] = cls._identifier.rank(text)
+        return ranked
+
+
+class Output:
+    """One output text and everything the detectors may ask about it, computed on demand."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def json(self) -> tuple[Any, Wrapper] | None:
+        """Parsed JSON object/array and how it was wrapped, or None."""
+        return _parse_json(self.text)
+
+    @cached_property
+    def fenced(self) -> bool:
+        return "```" in self.text and _FENCE_LINE.search(self.text) is not None
+
+    @cached_property
+    def refusal(self) -> bool:
+        if self.json is not None and self.json[1] == "raw":
+            return False
+        text = self.text.replace("\u2019", "'").strip()
+        sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text[:20000])]
+        sentences = [s for s in sentences if s]
+        if not sentences:
+            return False
+
+        def refuses(sentence: str) -> bool:
+            return bool(_STRONG.search(sentence)) or bool(
+                _APOLOGY.search(sentence) and _INABILITY.search(sentence)
+            )
+
+        if refuses(sentences[0]):
+            return True
+        refusing = sum(len(s) for s in sentences if refuses(s))
+        return refusing * 2 >= sum(len(s) for s in sentences)
+
+    @cached_property
+    def markers(self) -> frozenset[str]:
+        text = self.text.strip()
+        found: set[str] = set()
+        if _TRAILING_BRACKET.search(text):
+            found.add("a trailing bracketed token like [Yes]/[No]")
+        m = _LEADING_LABEL.match(text)
+        if m and _is_label(m.group(1)):
+            found.add(f"the leading label '{m.group(1)}:'")
+        if len(_BULLET.findall(text)) >= 2:
+            found.add("a bulleted list")
+        if len(_NUMBERED.findall(text)) >= 2:
+            found.add("a numbered list")
+        lines = text.splitlines()
+        if len(lines) > 1:  # a one-line answer is its own content, not a marker line
+            first, last = lines[0].strip(), lines[-1].strip()
+            if _FIXED_TOKEN.fullmatch(first):
+                found.add(f"the leading token '{first}'")
+            if _FIXED_TOKEN.fullmatch(last):
+                found.add(f"the trailing token '{last}'")
+        if self.label is not None:
+            found.add("a one-word answer")
+        return frozenset(found)
+
+    @cached_property
+    def label(self) -> str | None:
+        """The answer when it is one label-like word ("billing", "Yes."), else None."""
+        text = self.text.strip()
+        if len(text) > 33 or not _BARE_LABEL.fullmatch(text):
+            return None
+        return text.rstrip(".")
+
+    @cached_property
+    def length(self) -> int:
+        return len(self.text.strip())
+
+    @cached_property
+    def code_like(self) -> bool:
+        """Parses as Python and is more than one bare expression (a word parses too)."""
+        try:
+            tree = ast.parse(self.text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+        return any(not isinstance(node, ast.Expr) for node in tree.body)
+
+    @cached_property
+    def letters(self) -> int:
+        return len(_NON_LETTERS.sub("", self.text[:_LANG_MAX_CHARS]))
+
+    @cached_property
+    def languages(self) -> dict[str, float]:
+        """Top languages with probabilities; empty when the text is too short to tell."""
+        if self.letters < _LANG_MIN_LETTERS:
+            return {}
+        body = self.text[:_LANG_MAX_CHARS]
+        body = _TRAILING_BRACKET.sub("", body.strip())
+        return dict(_Langid.rank(body)[:8])
+
+
+def _is_label(words: str) -> bool:
+    parts = words.split()
+    return (
+        len(parts) == 1 or parts[-1].lower() in _LABEL_NOUNS or all(p[0].isupper() for p in parts)
+    )
+
+
+def output_kind(declared: str, baseline: Sequence[Output]) -> Kind:
+    """How to compare: the contract's format, else what every baseline sample looks like."""
+    if declared == "json":
+        return "json"
+    if declared == "code":
+        return "code"
+    if baseline and all(o.json is not None and o.json[1] != "prose" for o in baseline):
+        return "json"
+    if baseline and all(o.code_like or (o.fenced and _fenced_code(o)) for o in baseline):
+        return "code"
+    return "text"
+
+
+def _fenced_code(output: Output) -> bool:
+    body = strip_fence(output.text)
+    return body is not None and Output(body).code_like
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def drift_events(refs: Sequence[Output], out: Output, kind: Kind) -> Events:
+    """Drift of ``out`` against what every output in ``refs`` had in common."""
+    events: Events = {}
+    if not refs:
+        return events
+    # An empty answer or a refusal explains every other symptom (lost markers, length,
+    # language): report it alone.
+    if not out.length:
+        if all(r.length for r in refs):
+            events["drift.empty_output", None, ""] = "the output is empty"
+        return events
+    if out.refusal and not any(r.refusal for r in refs):
+        events["drift.refusal_introduced", None, ""] = (
+            f"the candidate refuses: {_short(out.text.strip(), 80)!r}"
+        )
+        return events
+    if not out.refusal and all(r.refusal for r in refs):
+        events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
+        return events
+    if kind == "json":
+        _wrapper_events(refs, out, events)
+    elif out.fenced and not any(r.fenced for r in refs):
+        events["drift.code_fence_added", None, ""] = (
+            "the output is now wrapped in a markdown code fence; no baseline sample was"
+        )
+    elif not out.fenced and all(r.fenced for r in refs):
+        events["drift.code_fence_removed", None, ""] = (
+            "every baseline sample had a markdown code fence; this output has none"
+        )
+    if kind == "text":
+        _text_events(refs, out, events)
+    return events
+
+
+def _wrapper_events(refs: Sequence[Output], out: Output, events: Events) -> None:
+    if out.json is None:
+        return
+    wrappers = {r.json[1] if r.json is not None else None for r in refs}
+    wrapper = out.json[1]
+    if wrapper == "fenced" and "fenced" not in wrappers:
+        events["drift.json_fenced", None, ""] = (
+            "the JSON is now inside a markdown code fence; a plain JSON parser fails"
+        )
+    elif wrapper == "prose" and "prose" not in wrappers:
+        events["drift.json_in_prose", None, ""] = (
+            f"the JSON is now wrapped in prose ({_short(out.text.strip())!r}); "
+            "a plain JSON parser fails"
+        )
+    elif wrapper == "raw" and wrappers == {"fenced"}:
+        events["drift.code_fence_removed", None, ""] = (
+            "every baseline sample fenced its JSON; this output is bare JSON"
+        )
+
+
+def _text_events(refs: Sequence[Output], out: Output, events: Events) -> None:
+    common = frozenset.intersection(*(r.markers for r in refs))
+    for marker in sorted(common - out.markers):
+        events["drift.format_marker_lost", None, marker] = (
+            f"every baseline sample had {marker}; this output does not"
+        )
+    labels = {r.label.casefold() for r in refs if r.label is not None}
+    if (
+        out.label is not None
+        and all(r.label is not None for r in refs)
+        and out.label.casefold() not in labels
+    ):
+        known = ", ".join(sorted(repr(x) for x in labels))
+        events["drift.label_changed", None, ""] = (
+            f"the answer is now {out.label!r}; baseline answered {known}"
+        )
+    lengths = [r.length for r in refs]
+    low, high = min(lengths), max(lengths)
+    if (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
+        out.length <= low / 2 and low - out.length >= _VERBOSITY_MIN_DELTA
+    ):
+        events["drift.verbosity", None, ""] = (
+            f"{out.length} characters; baseline {low}-{high} "
+            f"(band {low // 2}-{2 * high}, exclusive of the upper bound)"
+        )
+    _language_event(refs, out, events)
+
+
+def _language_event(refs: Sequence[Output], out: Output, events: Events) -> None:
+    if out.letters < _LANG_MIN_LETTERS or any(r.letters < _LANG_MIN_LETTERS for r in refs):
+        return
+    tops = set()
+    for r in refs:
+        ranked = r.languages
+        if not ranked:
+            return
+        lang, p = next(iter(ranked.items()))
+        if p < _LANG_BASELINE_MIN_P:
+            return
+        tops.add(lang)
+    if len(tops) != 1:
+        return
+    (old,) = tops
+    ranked = out.languages
+    if not ranked:
+        return
+    new, p = next(iter(ranked.items()))
+    if (
+        new != old
+        and p >= _LANG_CANDIDATE_MIN_P
+        and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD
+    ):
+        events["drift.language_changed", None, ""] = (
+            f"the answer is in '{new}' (p={p:.2f}); every baseline sample was in '{old}'"
+        )

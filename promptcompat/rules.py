@@ -1,0 +1,288 @@
+"""The rule catalog: every finding promptcompat reports, with its stable id and severity.
+
+Rule ids are part of the public contract (waivers, reports and CI gates name them), so they
+are never renamed; ``docs/rules.md`` is generated from :data:`CATALOG` by
+``python -m promptcompat.rules --write docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+Severity = Literal["ERR", "WARN", "INFO"]
+Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING", "ERROR"]
+RateAssessment = Literal["none", "new", "baseline"]
+EventKey = tuple[str, str | None, str]
+"""One rule firing on one sample: (rule id, JSON path or None, discriminator, e.g. a regex)."""
+Events = dict[EventKey, str]
+"""A sample's events, each with its message."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    family: str
+    description: str
+    direction: str
+    """What changed to cause it: "output", "request", "budget" or "model"."""
+
+
+def _r(rule_id: str, severity: Severity, description: str, direction: str = "output") -> Rule:
+    return Rule(rule_id, severity, rule_id.split(".", 1)[0], description, direction)
+
+
+_RULES: tuple[Rule, ...] = (
+    _r(
+        "call.error", "ERR", "A baseline or candidate call failed after retries; the case is ERROR."
+    ),
+    # structure: parsed JSON outputs, compared with deepdiff
+    _r(
+        "json.unparseable",
+        "ERR",
+        "The baseline parsed as JSON; the candidate does not (no `format: json` declared).",
+    ),
+    _r("json.field_removed", "ERR", "A field every baseline sample had is missing."),
+    _r("json.field_added", "INFO", "The candidate has a field no baseline sample had."),
+    _r("json.type_changed", "ERR", "A value changed JSON type (integer to string, ...)."),
+    _r(
+        "json.enum_value_new",
+        "ERR",
+        "An enum-like field holds a value outside its schema `enum` or, without one, "
+        "a value no baseline sample gave.",
+    ),
+    _r("json.value_changed", "WARN", "A value changed, same type (null transitions count here)."),
+    _r("json.array_length", "WARN", "An array has another number of items."),
+    # contract: what the prompt declares in prompt.yaml
+    _r("contract.schema", "ERR", "The parsed output violates the contract's JSON Schema."),
+    _r("contract.must_match", "ERR", "A `must_match` regex is not found in the output."),
+    _r("contract.must_not_match", "ERR", "A `must_not_match` regex is found in the output."),
+    _r("contract.max_output_tokens", "ERR", "The output is longer than `max_output_tokens`."),
+    _r("contract.not_json", "ERR", "`format: json` but the output holds no parseable JSON."),
+    _r("contract.code_invalid", "ERR", "`format: code` (python) but `ast.parse` fails."),
+    _r(
+        "contract.reference_mismatch",
+        "ERR",
+        "The case's reference answer is no longer matched (the baseline matched it).",
+    ),
+    # zero-config drift detectors: what every baseline sample had in common
+    _r("drift.code_fence_added", "ERR", "A markdown code fence appeared; no baseline had one."),
+    _r(
+        "drift.code_fence_removed", "WARN", "Every baseline sample was fenced; the candidate isn't."
+    ),
+    _r("drift.json_fenced", "ERR", "Bare JSON became JSON inside a markdown fence."),
+    _r("drift.json_in_prose", "ERR", "Bare JSON became JSON wrapped in prose."),
+    _r("drift.empty_output", "ERR", "The output is empty (whitespace only); no baseline was."),
+    _r("drift.refusal_introduced", "ERR", "The candidate refuses; no baseline sample did."),
+    _r("drift.refusal_removed", "INFO", "Every baseline sample refused; the candidate answers."),
+    _r(
+        "drift.format_marker_lost",
+        "ERR",
+        "A format marker every baseline sample had is gone (trailing `[Yes]`/`[No]`, "
+        "a `Label:` prefix, a list, a fixed token, a bare one-word answer).",
+    ),
+    _r(
+        "drift.label_changed",
+        "ERR",
+        "Every baseline answer was one label-like word; the candidate gives another "
+        "(WARN when the contract's `must_match` still accepts it).",
+    ),
+    _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
+    _r("drift.language_changed", "ERR", "The answer is in another natural language."),
+    _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
+    # budgets: response metadata
+    _r("budget.output_tokens", "WARN", "Output tokens above 2 x the baseline max.", "budget"),
+    _r("budget.cost", "WARN", "Cost above 2 x the baseline max.", "budget"),
+    _r("budget.latency", "INFO", "Latency above 3 x the baseline max.", "budget"),
+    # request side and served model: computed by the replay layer, catalogued here
+    _r(
+        "request.variable_added",
+        "ERR",
+        "The prompt version requires a variable callers did not have to pass before.",
+        "request",
+    ),
+    _r(
+        "request.variable_removed",
+        "INFO",
+        "The prompt version no longer uses a variable.",
+        "request",
+    ),
+    _r("model.served_changed", "INFO", "The served model id behind the alias changed.", "model"),
+    _r("model.fingerprint_changed", "INFO", "The system fingerprint changed.", "model"),
+)
+
+CATALOG: Mapping[str, Rule] = MappingProxyType({r.id: r for r in _RULES})
+
+
+def rule(rule_id: str) -> Rule:
+    """The catalog entry for ``rule_id``; a typo is a programming error, so ValueError."""
+    try:
+        return CATALOG[rule_id]
+    except KeyError:
+        raise ValueError(f"unknown rule id {rule_id!r}") from None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    path: str | None = None
+    hits: int = 1
+    samples: int = 1
+    baseline_hits: int = 0
+    baseline_samples: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def verdict_for(findings: Sequence[Finding], *, errored: bool) -> Verdict:
+    if errored:
+        return "ERROR"
+    severities = {f.severity for f in findings}
+    if "ERR" in severities:
+        return "BREAKING"
+    if "WARN" in severities:
+        return "CHANGED"
+    return "COMPATIBLE"
+
+
+def assess_rate(
+    hits: int, samples: int, baseline_hits: int, baseline_samples: int
+) -> RateAssessment:
+    """Is the candidate's rate above the baseline's? The one place that decides.
+
+    "new": fires more often than on the baseline; "baseline": fires, but at most as often as
+    it already did on the baseline (flaky or already failing). A significance test (Fisher's
+    exact) replaces the plain proportion comparison here, and only here.
+    """
+    if hits <= 0:
+        return "none"
+    if baseline_hits <= 0 or baseline_samples <= 0:
+        return "new"
+    return "new" if hits * baseline_samples > baseline_hits * samples else "baseline"
+
+
+def rate_finding(
+    rule_id: str,
+    message: str,
+    *,
+    path: str | None,
+    hits: int,
+    samples: int,
+    baseline_hits: int,
+    baseline_samples: int,
+) -> Finding | None:
+    """A finding with the severity its rates earn, or None when it did not fire.
+
+    As common on the baseline: a contract rule is "already failing" (WARN, the contract is
+    still violated); any other rule is baseline noise (INFO, kept for the reviewer).
+    """
+    r = rule(rule_id)
+    assessment = assess_rate(hits, samples, baseline_hits, baseline_samples)
+    if assessment == "none":
+        return None
+    severity: Severity = r.severity
+    if assessment == "baseline":
+        rate = f"{baseline_hits}/{baseline_samples}"
+        if r.family == "contract":
+            severity = "WARN" if r.severity != "INFO" else "INFO"
+            message = f"{message} (already failing on baseline: {rate})"
+        else:
+            severity = "INFO"
+            message = f"{message} (noise: baseline samples differ the same way, {rate})"
+    return Finding(rule_id, severity, message, path, hits, samples, baseline_hits, baseline_samples)
+
+
+_STRUCTURAL_ERR = frozenset({"json.field_removed", "json.type_changed", "json.enum_value_new"})
+
+
+def suppress(events: Events) -> Events:
+    """One cause, one finding: drop the symptoms another event of the same sample explains.
+
+    A refusal or an empty answer explains unparseable JSON and invalid code; with
+    ``format: json`` declared, ``contract.not_json`` says what ``json.unparseable`` says; a
+    structural ERR at a path explains
+    the schema error at the same path; a fence explains code that only fails because of it.
+    """
+    rules = {key[0] for key in events}
+    drop: set[str] = set()
+    if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
+        drop |= {"json.unparseable", "contract.not_json", "contract.code_invalid"}
+    if "contract.not_json" in rules:
+        drop.add("json.unparseable")  # the same symptom; the declared contract says it
+    structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR}
+    fence_added = "drift.code_fence_added" in rules
+    if not drop and not structural_err and not fence_added:
+        return events
+    return {
+        key: message
+        for key, message in events.items()
+        if key[0] not in drop
+        and not (key[0] == "contract.schema" and key[1] in structural_err)
+        and not (key[0] == "contract.code_invalid" and key[2] == "fence" and fence_added)
+    }
+
+
+def aggregate(
+    cand_events: Sequence[Events],
+    base_events: Sequence[Events],
+    samples: int,
+    baseline_samples: int,
+) -> list[Finding]:
+    """Per (rule, path, tag): candidate hits vs baseline hits, one finding each that fires."""
+    messages: dict[EventKey, str] = {}
+    for events in cand_events:
+        for key, message in events.items():
+            messages.setdefault(key, message)
+    findings = []
+    for key, message in messages.items():
+        finding = rate_finding(
+            key[0],
+            message,
+            path=key[1],
+            hits=sum(key in events for events in cand_events),
+            samples=samples,
+            baseline_hits=sum(key in events for events in base_events),
+            baseline_samples=baseline_samples,
+        )
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def catalog_markdown() -> str:
+    """The catalog as a markdown table, the generated part of docs/rules.md."""
+    lines = [
+        "| id | severity | direction | description |",
+        "|---|---|---|---|",
+    ]
+    for r in _RULES:
+        description = r.description.replace("|", "\\|")
+        lines.append(f"| `{r.id}` | {r.severity} | {r.direction} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+CATALOG_BEGIN = "<!-- BEGIN CATALOG"
+CATALOG_END = "<!-- END CATALOG -->"
+
+
+def with_catalog(doc: str) -> str:
+    """``doc`` with the text between the catalog markers replaced by :func:`catalog_markdown`."""
+    begin = doc.index("\n", doc.index(CATALOG_BEGIN)) + 1
+    return doc[:begin] + catalog_markdown() + doc[doc.index(CATALOG_END) :]
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    if sys.argv[1:2] == ["--write"]:
+        target = Path(sys.argv[2])
+        target.write_text(with_catalog(target.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(catalog_markdown(), end="")

@@ -1,0 +1,83 @@
+"""The control API under ``/_sim/`` (part of neither provider protocol): faults, stats, models.
+
+Tests and demos drive the simulator through it: queue a 429 for the next call, read how many
+calls were made, release a new model id for the model-list watcher to notice.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from promptcompat.simulator.server import Reply, SimulatorApp
+
+
+def control(app: SimulatorApp, method: str, path: str, raw: bytes) -> Reply:
+    route = (method, path.rstrip("/"))
+    try:
+        if route == ("GET", "/_sim/health"):
+            return _ok({"ok": True})
+        if route == ("GET", "/_sim/stats"):
+            return _ok(app.stats.as_dict())
+        if route == ("POST", "/_sim/reset"):
+            app.stats.reset()
+            app.faults.clear()
+            return _ok({"ok": True})
+        if route == ("GET", "/_sim/faults"):
+            return _ok({"faults": app.faults.pending()})
+        if route == ("DELETE", "/_sim/faults"):
+            app.faults.clear()
+            return _ok({"queued": 0})
+        if route == ("POST", "/_sim/faults"):
+            queued = app.faults.add(_body(raw).get("faults"))
+            return _ok({"queued": queued})
+        if route == ("POST", "/_sim/models"):
+            body = _body(raw)
+            model_id = _string(body, "id")
+            spec = app.catalogue.add_model(
+                model_id,
+                behaves_like=_string(body, "behaves_like"),
+                served_as=_optional(body, "served_as"),
+            )
+            return _ok({"id": spec.id, "served_as": spec.served_as, "behaviour": spec.behaviour})
+        if route == ("POST", "/_sim/aliases"):
+            body = _body(raw)
+            alias = _string(body, "alias")
+            app.catalogue.set_alias(alias, _string(body, "served_as"))
+            resolved = app.catalogue.resolve(alias)
+            return _ok({"alias": alias, "served_as": resolved.served_as if resolved else None})
+    except KeyError as exc:
+        return _error(404, f"unknown model {exc.args[0]!r}")
+    except ValueError as exc:
+        return _error(400, str(exc))
+    return _error(404, f"no control route {method} {path}")
+
+
+def _body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise ValueError("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    return body
+
+
+def _string(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key!r} must be a non-empty string")
+    return value
+
+
+def _optional(body: dict[str, Any], key: str) -> str | None:
+    return None if body.get(key) is None else _string(body, key)
+
+
+def _ok(payload: dict[str, Any]) -> Reply:
+    return 200, json.dumps(payload).encode(), []
+
+
+def _error(status: int, message: str) -> Reply:
+    return status, json.dumps({"error": message}).encode(), []

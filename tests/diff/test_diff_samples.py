@@ -1,0 +1,177 @@
+"""Failed calls, rates over K samples, budgets, and the speed bar."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from diff_helpers import (
+    CLASSIFICATION,
+    EXTRACTION,
+    PRIME_ANSWER,
+    PRIME_PARAPHRASE,
+    Sample,
+    compare,
+    dumps,
+    finding,
+    rules_of,
+    with_changes,
+)
+
+from promptcompat.contract import Contract
+
+LABEL = dumps(CLASSIFICATION)
+
+
+def conf(value: float, label: str = "billing") -> str:
+    return dumps({"label": label, "confidence": value})
+
+
+def test_failed_candidate_call_is_error_never_compatible() -> None:
+    diff = compare(LABEL, Sample(None, error="rate_limited: HTTP 429 after 5 attempts"))
+    assert diff.verdict == "ERROR"
+    f = finding(diff, "call.error")
+    assert "rate_limited: HTTP 429" in f.message and "candidate" in f.message
+    assert (f.hits, f.samples) == (1, 1)
+
+
+def test_one_failed_sample_among_equal_ones_is_still_error() -> None:
+    diff = compare([LABEL, LABEL], [LABEL, Sample(None, error="timeout")])
+    assert diff.verdict == "ERROR"
+    f = finding(diff, "call.error")
+    assert (f.hits, f.samples, f.baseline_hits, f.baseline_samples) == (1, 2, 0, 2)
+
+
+def test_failed_baseline_call_is_error_and_the_rest_is_still_compared() -> None:
+    diff = compare([Sample(None, error="auth")], [LABEL])
+    assert diff.verdict == "ERROR"
+    assert "baseline" in finding(diff, "call.error").message
+    partial = compare([LABEL, Sample(None)], [conf(0.9, "payments")])
+    assert partial.verdict == "ERROR"
+    assert "json.enum_value_new" in rules_of(partial)
+    assert "unknown" in finding(partial, "call.error").message
+
+
+def test_noise_already_on_the_baseline_is_info_not_a_break() -> None:
+    # temperature > 0: the simulator varies the classifier's confidence, never the label
+    base = [conf(0.83), conf(0.91), conf(0.77)]
+    cand = [conf(0.85), conf(0.93), conf(0.72)]
+    diff = compare(base, cand)
+    assert diff.verdict == "COMPATIBLE"
+    f = finding(diff, "json.value_changed", "$.confidence")
+    assert f.severity == "INFO" and "noise" in f.message
+    assert (f.hits, f.samples, f.baseline_hits, f.baseline_samples) == (3, 3, 3, 3)
+
+
+def test_candidate_value_seen_on_some_baseline_sample_is_not_a_hit() -> None:
+    diff = compare([conf(0.83), conf(0.91)], [conf(0.91), conf(0.83)])
+    assert diff.verdict == "COMPATIBLE"
+    assert diff.findings == []
+
+
+def test_rates_over_k_samples() -> None:
+    base = [LABEL] * 3
+    cand = [conf(0.9, "payments"), conf(0.9, "payments"), LABEL]
+    diff = compare(base, cand)
+    f = finding(diff, "json.enum_value_new", "$.label")
+    assert (f.hits, f.samples, f.baseline_hits, f.baseline_samples) == (2, 3, 0, 3)
+    assert f.severity == "ERR" and diff.verdict == "BREAKING"
+
+
+def test_drift_rate_measured_on_the_baseline_too() -> None:
+    no_marker = PRIME_ANSWER.removesuffix(" [Yes]")
+    diff = compare([PRIME_ANSWER, PRIME_PARAPHRASE], [no_marker, PRIME_ANSWER])
+    f = finding(diff, "drift.format_marker_lost")
+    assert (f.hits, f.samples, f.baseline_hits, f.baseline_samples) == (1, 2, 0, 2)
+    # a marker only some baseline samples had was never learned
+    flaky = compare([PRIME_ANSWER, no_marker], [no_marker, no_marker])
+    assert "drift.format_marker_lost" not in rules_of(flaky)
+
+
+def test_contract_rate_against_the_baseline_rate() -> None:
+    contract = Contract(must_match=[r"\[(Yes|No)\]\s*$"])
+    no_marker = PRIME_ANSWER.removesuffix(" [Yes]")
+    worse = compare([PRIME_ANSWER, PRIME_ANSWER, no_marker], [no_marker] * 3, contract)
+    f = finding(worse, "contract.must_match")
+    assert (f.hits, f.baseline_hits) == (3, 1) and f.severity == "ERR"
+    same = compare(
+        [PRIME_ANSWER, PRIME_ANSWER, no_marker],
+        [PRIME_PARAPHRASE, PRIME_PARAPHRASE, no_marker + " "],
+        contract,
+    )
+    g = finding(same, "contract.must_match")
+    assert (g.hits, g.baseline_hits) == (1, 1) and g.severity == "WARN"
+
+
+def test_budgets() -> None:
+    base = Sample(PRIME_ANSWER, output_tokens=40, cost_usd=0.001, latency_ms=200)
+    diff = compare(
+        base, Sample(PRIME_PARAPHRASE, output_tokens=91, cost_usd=0.0021, latency_ms=601)
+    )
+    assert finding(diff, "budget.output_tokens").severity == "WARN"
+    assert finding(diff, "budget.cost").severity == "WARN"
+    assert finding(diff, "budget.latency").severity == "INFO"
+    assert diff.verdict == "CHANGED"
+    within = compare(
+        base, Sample(PRIME_PARAPHRASE, output_tokens=80, cost_usd=0.002, latency_ms=600)
+    )
+    assert not any(r.startswith("budget.") for r in rules_of(within))
+
+
+def test_small_token_growth_is_not_a_budget_problem() -> None:
+    diff = compare(
+        Sample("def f(x):\n    return x\n", output_tokens=13), Sample("x", output_tokens=29)
+    )
+    assert "budget.output_tokens" not in rules_of(diff)
+
+
+def test_budget_skipped_without_metadata() -> None:
+    diff = compare(
+        Sample(PRIME_ANSWER), Sample(PRIME_PARAPHRASE, output_tokens=10_000, cost_usd=5.0)
+    )
+    assert not any(r.startswith("budget.") for r in rules_of(diff))
+
+
+def test_identical_output_at_triple_cost_is_changed() -> None:
+    diff = compare(Sample(LABEL, cost_usd=0.001), Sample(LABEL, cost_usd=0.003))
+    assert rules_of(diff) == {"budget.cost"}
+    assert diff.verdict == "CHANGED"
+
+
+def _document(i: int) -> dict[str, object]:
+    items = [
+        {"sku": f"S-{i}-{j}", "qty": j + 1, "price": 9.99 * (j + 1), "note": "standard"}
+        for j in range(24)
+    ]
+    return {**EXTRACTION, "id": i, "label": "billing", "items": items}
+
+
+def test_speed_of_equal_and_drifted_json_pairs() -> None:
+    # The benchmark bar is 10,000 ~2 KB pairs in < 3 s; this checks 1,000 with a wide margin
+    # for slow CI machines. tests/diff/bench_compare.py measures the real figure.
+    pairs = []
+    for i in range(1000):
+        base = dumps(_document(i))
+        drifted = dumps(with_changes(_document(i), age=str(i))) if i % 2 else base
+        pairs.append((base, drifted))
+    assert 1500 < sum(len(b) for b, _ in pairs) / len(pairs) < 2600
+    compare(*pairs[1])
+    start = time.perf_counter()
+    for base, cand in pairs:
+        compare(base, cand)
+    assert time.perf_counter() - start < 2.0
+
+
+def test_diff_of_huge_outputs_is_capped() -> None:
+    huge = "word " * 100_000
+    diff = compare("short answer here.", huge)
+    assert "diff of the first" in diff.text_diff
+    assert json.dumps(diff.to_dict())
+
+
+def test_baseline_texts_in_other_proportions_are_compared() -> None:
+    a, b = conf(0.9), conf(0.9, "technical")
+    assert compare([a, b], [b, a]).findings == []
+    # same texts, other proportions: analysed, but nothing goes beyond the baseline's behaviour
+    diff = compare([a, b], [b, b, b])
+    assert diff.verdict == "COMPATIBLE"
