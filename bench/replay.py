@@ -100,20 +100,32 @@ def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float
             "OPENAI_API_KEY": "sk-bench",
         }
         cold, rss, report = run_cli(env)
-        sent = report["run"]["calls"]  # type: ignore[index]
+        sent: dict[str, int] = report["run"]["calls"]  # type: ignore[index]
         warm, _, warm_report = run_cli(env)
-        warm_sent = warm_report["run"]["calls"]  # type: ignore[index]
+        warm_sent: dict[str, int] = warm_report["run"]["calls"]  # type: ignore[index]
         stats = sim.stats()
-    print(f"\n== {cases} cases x 2 targets = {calls} calls, latency {latency_ms:.0f} ms, "
-          f"concurrency {concurrency} (total in flight)")
+    print(
+        f"\n== {cases} cases x 2 targets = {calls} calls, latency {latency_ms:.0f} ms, "
+        f"concurrency {concurrency} (total in flight)"
+    )
     print(f"physical limit      {limit:8.2f} s  (calls x latency / concurrency)")
-    print(f"cold run (CLI)      {cold:8.2f} s  ratio to limit {cold / limit:5.2f}x  "
-          f"{calls / cold:8.0f} calls/s")
+    print(
+        f"cold run (CLI)      {cold:8.2f} s  ratio to limit {cold / limit:5.2f}x  "
+        f"{calls / cold:8.0f} calls/s"
+    )
     print(f"peak RSS            {rss:8.1f} MB")
-    print(f"warm rerun (CLI)    {warm:8.2f} s  provider calls {warm_sent['total'] - warm_sent['from_cache']}")  # type: ignore[index]
-    print(f"simulator requests  {stats['requests']}  (cold run sent {sent['total'] - sent['from_cache']})")  # type: ignore[index]
-    return {"calls": calls, "limit": limit, "cold": cold, "ratio": cold / limit, "rss_mb": rss,
-            "warm": warm}
+    warm_calls = warm_sent["total"] - warm_sent["from_cache"]
+    cold_calls = sent["total"] - sent["from_cache"]
+    print(f"warm rerun (CLI)    {warm:8.2f} s  provider calls {warm_calls}")
+    print(f"simulator requests  {stats['requests']}  (cold run sent {cold_calls})")
+    return {
+        "calls": calls,
+        "limit": limit,
+        "cold": cold,
+        "ratio": cold / limit,
+        "rss_mb": rss,
+        "warm": warm,
+    }
 
 
 def main() -> None:
@@ -122,12 +134,16 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     args = parser.parse_args()
     small = workload(200, 16, args.latency_ms)
-    print(f"target: cold <= 1.5x limit ({'ok' if small['ratio'] <= 1.5 else 'MISSED'}), "
-          f"warm < 1 s ({'ok' if small['warm'] < 1.0 else 'MISSED'})")
+    print(
+        f"target: cold <= 1.5x limit ({'ok' if small['ratio'] <= 1.5 else 'MISSED'}), "
+        f"warm < 1 s ({'ok' if small['warm'] < 1.0 else 'MISSED'})"
+    )
     if not args.quick:
         big = workload(10_000, 32, args.latency_ms)
-        print(f"target: cold <= 1.25x limit ({'ok' if big['ratio'] <= 1.25 else 'MISSED'}), "
-              f"peak RSS < 250 MB ({'ok' if big['rss_mb'] < 250 else 'MISSED'})")
+        print(
+            f"target: cold <= 1.25x limit ({'ok' if big['ratio'] <= 1.25 else 'MISSED'}), "
+            f"peak RSS < 250 MB ({'ok' if big['rss_mb'] < 250 else 'MISSED'})"
+        )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
+# Logs and CI output are not terminals; rich would wrap them at 80 columns.
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err_console = Console(stderr=True)
 
 EXIT_USAGE_OR_ERROR = 2
@@ -59,7 +60,9 @@ def _simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
         )
 
 
-def _replay(settings: Settings, request: Any, *, json_out: Path | None) -> dict[str, Any]:
+def _replay(
+    settings: Settings, request: Any, *, json_out: Path | None, exit_code: bool = True
+) -> dict[str, Any]:
     from promptcompat import store
     from promptcompat.console import print_report, progress_bar
     from promptcompat.report import build_report, write_report
@@ -74,7 +77,7 @@ def _replay(settings: Settings, request: Any, *, json_out: Path | None) -> dict[
         )
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id)
-    print_report(console, report)
+    print_report(console, report, exit_code=exit_code)
     path = write_report(report, settings.home / "reports")
     if json_out is not None:
         json_out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", "utf-8")
@@ -97,7 +100,7 @@ def demo(
 
     settings = get_settings()
     with _simulated(settings, latency_ms=latency_ms) as sim_settings:
-        _replay(sim_settings, RunRequest(samples=samples), json_out=None)
+        _replay(sim_settings, RunRequest(samples=samples), json_out=None, exit_code=False)
 
 
 @app.command()

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,7 +26,7 @@ VERDICT_STYLE = {
     "BREAKING": "bold red",
     "ERROR": "magenta",
 }
-MAX_LISTED_CASES = 25
+CASES_PER_COMPARISON = 3
 
 
 @contextmanager
@@ -57,71 +58,101 @@ def _delta(base: float | None, cand: float | None, fmt: str) -> str:
     return f"{fmt.format(cand - base)} ({pct:+.0f}%)"
 
 
-def print_report(console: Console, report: dict[str, Any]) -> None:
+def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = True) -> None:
     run = report["run"]
-    style = VERDICT_STYLE.get(report["verdict"], "")
     console.print(
         f"\n[bold]promptcompat run {run['id'][:12]}[/] · status {run['status']} · "
-        f"samples {run['samples']} · verdict [{style}]{report['verdict']}[/]"
+        f"samples {run['samples']}"
     )
-    table = Table(title="Compatibility by prompt", show_lines=False, title_justify="left")
-    for col in (
-        "prompt",
-        "direction",
-        "baseline → candidate",
-        "compat",
-        "changed",
-        "breaking",
-        "error",
-        "top findings",
-        "Δ output tokens",
-        "Δ cost (USD)",
-    ):
-        table.add_column(col, overflow="fold")
-    for c in report["comparisons"]:
-        v = c["verdicts"]
-        base, cand = c["usage"]["baseline"], c["usage"]["candidate"]
-        sides = (
-            f"{c['baseline']['version']}@{c['baseline']['target']}\n→ "
-            f"{c['candidate']['version']}@{c['candidate']['target']}"
-        )
-        findings = "\n".join(f"{f['rule']} ×{f['cases']}" for f in c["top_findings"]) or "-"
-        direction = c["direction"] + (" (NONE: not enforced)" if c.get("mode") == "NONE" else "")
-        table.add_row(
-            c["prompt"],
-            direction,
-            sides,
-            f"[green]{v['COMPATIBLE']}[/]",
-            f"[yellow]{v['CHANGED']}[/]",
-            f"[bold red]{v['BREAKING']}[/]" if v["BREAKING"] else "0",
-            f"[magenta]{v['ERROR']}[/]" if v["ERROR"] else "0",
-            findings,
-            _delta(base.get("output_tokens"), cand.get("output_tokens"), "{:+,.0f}"),
-            _delta(base.get("cost_usd"), cand.get("cost_usd"), "{:+.4f}"),
-        )
-    console.print(table)
+    _print_comparisons(console, report)
     _print_matrix(console, report)
-    listed = [c for c in report["cases"] if c["verdict"] in ("BREAKING", "ERROR")]
-    if listed:
-        console.print(f"\n[bold]Breaking and failed cases[/] ({len(listed)})")
-        for case in listed[:MAX_LISTED_CASES]:
-            style = VERDICT_STYLE[case["verdict"]]
-            worst = [f for f in case["findings"] if f["severity"] == "ERR"] or case["findings"]
-            first = worst[0] if worst else {"rule": "?", "message": ""}
-            more = f" (+{len(worst) - 1} more)" if len(worst) > 1 else ""
-            console.print(
-                f"  [{style}]{case['verdict']:<8}[/] {case['prompt']}/{case['case_id']} "
-                f"{case['direction']}: [bold]{first['rule']}[/] {first['message']}{more}",
-                highlight=False,
-            )
-        if len(listed) > MAX_LISTED_CASES:
-            console.print(f"  … and {len(listed) - MAX_LISTED_CASES} more in the JSON report")
+    _print_rules(console, report)
+    _print_cases(console, report)
     calls = run["calls"]
     console.print(
         f"\nCalls: {calls['total']} · sent to providers: {calls['total'] - calls['from_cache']} "
         f"({calls['provider_requests']} HTTP requests incl. retries) · from cache: "
         f"{calls['from_cache']} · errors: {calls['errors']}"
     )
+    style = VERDICT_STYLE.get(report["verdict"], "")
+    code = f" (exit code {report['exit_code']})" if exit_code else ""
+    console.print(f"Verdict: [{style}]{report['verdict']}[/]{code}", highlight=False)
+
+
+def _print_comparisons(console: Console, report: dict[str, Any]) -> None:
+    table = Table(title="Compatibility by prompt", title_justify="left")
+    for col in ("prompt", "direction", "baseline", "candidate"):
+        table.add_column(col, no_wrap=True)
+    for col in ("ok", "changed", "breaking", "error"):
+        table.add_column(col, justify="right")
+    table.add_column("top findings (cases)", no_wrap=True)
+    table.add_column("Δ out tokens", justify="right")
+    table.add_column("Δ cost $", justify="right")
+    for c in report["comparisons"]:
+        v = c["verdicts"]
+        base, cand = c["usage"]["baseline"], c["usage"]["candidate"]
+        findings = [f"{f['rule']} ×{f['cases']}" for f in c["top_findings"][:3]]
+        direction = c["direction"] + ("\n(mode NONE)" if c.get("mode") == "NONE" else "")
+        table.add_row(
+            c["prompt"],
+            direction,
+            _side(c["baseline"]),
+            _side(c["candidate"]),
+            f"[green]{v['COMPATIBLE']}[/]",
+            f"[yellow]{v['CHANGED']}[/]",
+            f"[bold red]{v['BREAKING']}[/]" if v["BREAKING"] else "0",
+            f"[magenta]{v['ERROR']}[/]" if v["ERROR"] else "0",
+            "\n".join(findings) or "-",
+            _delta(base.get("output_tokens"), cand.get("output_tokens"), "{:+,.0f}"),
+            _delta(base.get("cost_usd"), cand.get("cost_usd"), "{:+.4f}"),
+        )
+    console.print(table)
+
+
+def _side(side: dict[str, str]) -> str:
+    # The matrix below shows full target labels; here the model is enough to tell sides apart.
+    model = side["target"].partition(":")[2].partition("?")[0]
+    return f"{side['version']} · {model}"
+
+
+def _print_rules(console: Console, report: dict[str, Any]) -> None:
+    rules = report["findings_by_rule"]
+    shown = {r: info for r, info in rules.items() if info["severity"] != "INFO"}
+    if not shown:
+        return
+    table = Table(title="Findings by rule (WARN and ERR)", title_justify="left")
+    table.add_column("rule")
+    table.add_column("severity")
+    table.add_column("cases", justify="right")
+    table.add_column("for example", overflow="fold")
+    for rule, info in sorted(shown.items(), key=lambda kv: (kv[1]["severity"], kv[0])):
+        table.add_row(rule, info["severity"], str(len(info["cases"])), escape(info["cases"][0]))
+    console.print(table)
+
+
+def _print_cases(console: Console, report: dict[str, Any]) -> None:
+    listed = [c for c in report["cases"] if c["verdict"] in ("BREAKING", "ERROR")]
+    if not listed:
+        return
+    console.print(f"\n[bold]Breaking and failed cases[/] ({len(listed)}; a few per comparison)")
+    shown: dict[int, int] = {}
+    for case in listed:
+        if shown.get(case["comparison"], 0) >= CASES_PER_COMPARISON:
+            continue
+        shown[case["comparison"]] = shown.get(case["comparison"], 0) + 1
+        style = VERDICT_STYLE[case["verdict"]]
+        worst = [f for f in case["findings"] if f["severity"] == "ERR"] or case["findings"]
+        first = worst[0] if worst else {"rule": "?", "message": ""}
+        more = f" (+{len(worst) - 1} more)" if len(worst) > 1 else ""
+        console.print(
+            f"  [{style}]{case['verdict']:<8}[/] "
+            f"{escape(case['prompt'])}/{escape(case['case_id'])} {case['direction']}: "
+            f"[bold]{first['rule']}[/] {escape(first['message'])}{more}",
+            highlight=False,
+        )
+    hidden = len(listed) - sum(shown.values())
+    if hidden:
+        console.print(f"  … and {hidden} more in the JSON report")
 
 
 def _print_matrix(console: Console, report: dict[str, Any]) -> None:

@@ -42,7 +42,9 @@ def load_prices(override: Path | None = None) -> PriceTable:
         try:
             text = override.read_text("utf-8")
         except OSError as exc:
-            raise ConfigError(f"cannot read price table: {exc.strerror}", where=str(override))
+            raise ConfigError(
+                f"cannot read price table: {exc.strerror}", where=str(override)
+            ) from None
         for provider, models in _read(text, str(override)).items():
             table.setdefault(provider, {}).update(models)
     return table

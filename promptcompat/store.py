@@ -219,9 +219,9 @@ def save_calls(
         known.update(
             session.exec(select(Snapshot.content_hash).where(Snapshot.content_hash.in_(chunk)))  # type: ignore[attr-defined]
         )
-    for content_hash, text in texts.items():
+    for content_hash, output in texts.items():
         if content_hash not in known:
-            session.add(Snapshot(content_hash=content_hash, text=text, size=len(text)))
+            session.add(Snapshot(content_hash=content_hash, text=output, size=len(output)))
     keys = [c.cache_key for c in calls]
     previous: dict[str, Call] = {}
     for chunk in _chunks(keys):

@@ -38,7 +38,7 @@ class Target:
     @property
     def label(self) -> str:
         """The canonical string of what is called (connection details left out)."""
-        query = urlencode(self.params)
+        query = urlencode([(k, _plain(v)) for k, v in self.params])
         return f"{self.provider}:{self.model}" + (f"?{query}" if query else "")
 
     def __str__(self) -> str:
@@ -84,6 +84,11 @@ def parse_target(spec: str) -> Target:
         base_url=base_url,
         api_key_env=api_key_env,
     )
+
+
+def _plain(value: Any) -> Any:
+    # temperature=0 reads better than temperature=0.0 in labels and reports.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _check_url(value: str, spec: str) -> str:

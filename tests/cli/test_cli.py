@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 
-
 def cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "promptcompat", *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=240, check=False,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
 
 
@@ -38,14 +42,21 @@ def test_demo_reports_drifts_and_the_second_run_is_all_cache(
     first = cli("demo", env=env, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     out = first.stdout
-    for needle in ("BREAKING", "json.field_removed", "drift.code_fence_added",
-                   "request.variable_added", "Compatibility matrix"):
+    for needle in (
+        "BREAKING",
+        "json.field_removed",
+        "drift.code_fence_added",
+        "request.variable_added",
+        "Compatibility matrix",
+    ):
         assert needle in out, needle
     assert "from cache: 0" in out
     second = cli("demo", env=env, cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert "sent to providers: 0" in second.stdout
-    reports = sorted((tmp_path / "home" / "reports").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    reports = sorted(
+        (tmp_path / "home" / "reports").glob("*.json"), key=lambda p: p.stat().st_mtime
+    )
     assert len(reports) == 2
     data = json.loads(reports[-1].read_text())
     assert data["run"]["calls"]["from_cache"] == data["run"]["calls"]["total"] > 0
@@ -53,8 +64,16 @@ def test_demo_reports_drifts_and_the_second_run_is_all_cache(
 
 def test_run_exit_code_and_report_reprint(env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    done = cli("run", "--simulator", "--prompt", "extract_contact", "--json-out", str(out),
-               env=env, cwd=tmp_path)
+    done = cli(
+        "run",
+        "--simulator",
+        "--prompt",
+        "extract_contact",
+        "--json-out",
+        str(out),
+        env=env,
+        cwd=tmp_path,
+    )
     assert done.returncode == 1, done.stderr  # the new model and v2 both break extraction
     run_id = json.loads(out.read_text())["run"]["id"]
     again = cli("report", run_id[:10], "--json", env=env, cwd=tmp_path)
@@ -65,8 +84,16 @@ def test_run_exit_code_and_report_reprint(env: dict[str, str], tmp_path: Path) -
 
 
 def test_compatible_run_exits_zero(env: dict[str, str], tmp_path: Path) -> None:
-    done = cli("run", "--simulator", "--prompt", "prime_check", "--candidate-version", "v2",
-               env=env, cwd=tmp_path)
+    done = cli(
+        "run",
+        "--simulator",
+        "--prompt",
+        "prime_check",
+        "--candidate-version",
+        "v2",
+        env=env,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -77,7 +104,9 @@ def test_unknown_run_is_one_line_and_exit_2(env: dict[str, str], tmp_path: Path)
     assert "Traceback" not in done.stderr
 
 
-def test_broken_suite_names_the_file(env: dict[str, str], tmp_path: Path, prompts_dir: Path) -> None:
+def test_broken_suite_names_the_file(
+    env: dict[str, str], tmp_path: Path, prompts_dir: Path
+) -> None:
     (prompts_dir / "prime_check" / "prompt.yaml").write_text("mode: [unclosed\n")
     done = cli("run", "--simulator", env=env, cwd=tmp_path)
     assert done.returncode == 2
@@ -114,7 +143,11 @@ def test_simulate_command_serves_both_protocols(env: dict[str, str], tmp_path: P
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "promptcompat", "simulate", "--port", "0"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

@@ -32,14 +32,16 @@ EXPECTED = [
 ]
 
 
-def forward(engine: Engine, suite: Suite, settings: Settings, prompt: str, provider: str,
-            model: str) -> dict:  # type: ignore[type-arg]
+def forward(
+    engine: Engine, suite: Suite, settings: Settings, prompt: str, provider: str, model: str
+) -> dict:  # type: ignore[type-arg]
     baseline = OPENAI_OLD if provider == "openai" else ANTHROPIC_OLD
     run_id, _ = run_suite(
         engine=engine,
         suite=suite,
-        request=RunRequest(prompts=(prompt,), baseline=baseline,
-                           candidate=f"{provider}:{model}?temperature=0"),
+        request=RunRequest(
+            prompts=(prompt,), baseline=baseline, candidate=f"{provider}:{model}?temperature=0"
+        ),
         settings=settings,
     )
     with store.session_scope(engine) as session:
@@ -48,8 +50,14 @@ def forward(engine: Engine, suite: Suite, settings: Settings, prompt: str, provi
 
 @pytest.mark.parametrize(("kind", "prompt", "provider", "verdict", "rule"), EXPECTED)
 def test_scripted_drift_gets_its_verdict_and_rule(
-    engine: Engine, suite: Suite, settings: Settings,
-    kind: str, prompt: str, provider: str, verdict: str, rule: str,
+    engine: Engine,
+    suite: Suite,
+    settings: Settings,
+    kind: str,
+    prompt: str,
+    provider: str,
+    verdict: str,
+    rule: str,
 ) -> None:
     report = forward(engine, suite, settings, prompt, provider, f"sim-drift-{kind}")
     cases = [c for c in report["cases"] if c["direction"] == "FORWARD"]
@@ -62,8 +70,12 @@ def test_scripted_drift_gets_its_verdict_and_rule(
 
 @pytest.mark.parametrize(
     ("prompt", "provider"),
-    [("extract_contact", "openai"), ("triage_ticket", "anthropic"),
-     ("write_function", "openai"), ("prime_check", "anthropic")],
+    [
+        ("extract_contact", "openai"),
+        ("triage_ticket", "anthropic"),
+        ("write_function", "openai"),
+        ("prime_check", "anthropic"),
+    ],
 )
 def test_paraphrase_is_compatible(
     engine: Engine, suite: Suite, settings: Settings, prompt: str, provider: str

@@ -22,9 +22,13 @@ def test_unknown_model_has_no_cost() -> None:
 
 def test_override_file_replaces_and_adds(tmp_path: Path) -> None:
     path = tmp_path / "prices.yaml"
-    path.write_text("openai:\n  gpt-4o: {input: 1.0, output: 2.0}\n  house-model: {input: 3, output: 4}\n")
+    path.write_text(
+        "openai:\n  gpt-4o: {input: 1.0, output: 2.0}\n  house-model: {input: 3, output: 4}\n"
+    )
     table = load_prices(path)
-    assert cost_usd(table, "openai", "gpt-4o-2024-08-06", 1_000_000, 1_000_000) == pytest.approx(3.0)
+    assert cost_usd(table, "openai", "gpt-4o-2024-08-06", 1_000_000, 1_000_000) == pytest.approx(
+        3.0
+    )
     assert cost_usd(table, "openai", "house-model-1", 0, 1_000_000) == pytest.approx(4.0)
 
 

@@ -48,16 +48,20 @@ def test_example_suite_runs_and_a_rerun_makes_no_provider_call(
     assert sim.stats()["requests"] == sent  # nothing reached the simulator
     assert rerun.executed == 0 and second["run"]["calls"]["provider_requests"] == 0
     assert second["run"]["calls"]["from_cache"] == second["run"]["calls"]["total"]
-    verdicts = lambda r: [(c["prompt"], c["case_id"], c["direction"], c["verdict"]) for c in r["cases"]]  # noqa: E731
+
+    def verdicts(r: dict) -> list:  # type: ignore[type-arg]
+        return [(c["prompt"], c["case_id"], c["direction"], c["verdict"]) for c in r["cases"]]
+
     assert verdicts(second) == verdicts(first)
 
 
-def test_every_call_records_its_metadata(
-    engine: Engine, suite: Suite, settings: Settings
-) -> None:
-    run_suite(engine=engine, suite=suite,
-              request=RunRequest(prompts=("extract_contact",), candidate=OLD),
-              settings=settings)
+def test_every_call_records_its_metadata(engine: Engine, suite: Suite, settings: Settings) -> None:
+    run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("extract_contact",), candidate=OLD),
+        settings=settings,
+    )
     rows = [c for c in calls_of(engine)]
     assert rows
     for row in rows:
@@ -93,8 +97,9 @@ def test_a_call_that_keeps_failing_becomes_an_error_with_its_reason(
     engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
 ) -> None:
     sim.add_faults([{"status": 500, "count": 4, "model": "gpt-sim-2025-06-01"}])
-    run_id, stats = run_suite(
-        engine=engine, suite=suite,
+    run_id, _ = run_suite(
+        engine=engine,
+        suite=suite,
         request=RunRequest(prompts=("extract_contact",), candidate=NEW),
         settings=settings.model_copy(update={"concurrency": 1, "max_attempts": 4}),
     )
@@ -111,12 +116,16 @@ def test_a_call_that_keeps_failing_becomes_an_error_with_its_reason(
 
 
 def test_missing_key_fails_the_target_without_calling_it(
-    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess,
+    engine: Engine,
+    suite: Suite,
+    settings: Settings,
+    sim: SimulatorProcess,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
-    run_id, _ = run_suite(engine=engine, suite=suite,
-                          request=RunRequest(prompts=("prime_check",)), settings=settings)
+    run_id, _ = run_suite(
+        engine=engine, suite=suite, request=RunRequest(prompts=("prime_check",)), settings=settings
+    )
     report = report_of(engine, run_id)
     assert sim.stats()["requests"] == 0
     assert {c["verdict"] for c in report["cases"]} == {"ERROR"}
@@ -129,7 +138,8 @@ def test_unreachable_base_url_is_an_error_naming_the_connection(
 ) -> None:
     dead = "openai:gpt-sim-2025-06-01?temperature=0&base_url=http://127.0.0.1:9/v1"
     run_id, _ = run_suite(
-        engine=engine, suite=suite,
+        engine=engine,
+        suite=suite,
         request=RunRequest(prompts=("extract_contact",), candidate=dead),
         settings=settings.model_copy(update={"max_attempts": 2}),
     )
@@ -142,11 +152,13 @@ def test_unreachable_base_url_is_an_error_naming_the_connection(
 def test_oversized_output_is_an_error_and_earlier_results_survive(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
-    good_id, _ = run_suite(engine=engine, suite=suite,
-                           request=RunRequest(prompts=("prime_check",)), settings=settings)
+    good_id, _ = run_suite(
+        engine=engine, suite=suite, request=RunRequest(prompts=("prime_check",)), settings=settings
+    )
     before = report_of(engine, good_id)
     run_id, _ = run_suite(
-        engine=engine, suite=suite,
+        engine=engine,
+        suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate="anthropic:sim-huge-output"),
         settings=settings,
     )
@@ -165,9 +177,12 @@ def test_a_case_missing_a_variable_is_an_error_and_the_others_run(
     lines = cases.read_text().splitlines()
     cases.write_text("\n".join([lines[0].replace('"n"', '"number"'), *lines[1:]]) + "\n")
     suite = load_suite(prompts_dir)
-    run_id, stats = run_suite(engine=engine, suite=suite,
-                              request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
-                              settings=settings)
+    run_id, stats = run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
+        settings=settings,
+    )
     report = report_of(engine, run_id)
     bad = [c for c in report["cases"] if c["verdict"] == "ERROR"]
     assert len(bad) == 1
@@ -180,7 +195,8 @@ def test_timeouts_are_retried(
 ) -> None:
     sim.add_faults([{"kind": "timeout", "seconds": 5, "count": 1}])
     run_id, stats = run_suite(
-        engine=engine, suite=suite,
+        engine=engine,
+        suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
         settings=settings.model_copy(update={"request_timeout": 0.5, "concurrency": 2}),
     )
@@ -190,8 +206,12 @@ def test_timeouts_are_retried(
 
 
 def test_results_are_stored_per_case(engine: Engine, suite: Suite, settings: Settings) -> None:
-    run_id, _ = run_suite(engine=engine, suite=suite,
-                          request=RunRequest(prompts=("triage_ticket",)), settings=settings)
+    run_id, _ = run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("triage_ticket",)),
+        settings=settings,
+    )
     with store.session_scope(engine) as session:
         rows = session.exec(select(CaseResult).where(CaseResult.run_id == run_id)).all()
     cases = len(suite.prompts["triage_ticket"].cases)

@@ -11,7 +11,7 @@ def test_parses_provider_model_and_sampling_params() -> None:
     assert t.provider == "openai"
     assert t.model == "gpt-4o-2024-08-06"
     assert t.sampling == {"temperature": 0.0, "seed": 7}
-    assert t.label == "openai:gpt-4o-2024-08-06?seed=7&temperature=0.0"
+    assert t.label == "openai:gpt-4o-2024-08-06?seed=7&temperature=0"
 
 
 def test_connection_params_are_not_part_of_the_label() -> None:

@@ -31,8 +31,17 @@ def version(content: str) -> PromptVersion:
 
 def test_migrations_create_the_schema_and_are_idempotent(db: Engine, tmp_path: Path) -> None:
     tables = set(inspect(db).get_table_names())
-    assert {"run", "call", "snapshot", "baseline", "case_result", "finding", "run_call",
-            "prompt_version", "alembic_version"} <= tables
+    assert {
+        "run",
+        "call",
+        "snapshot",
+        "baseline",
+        "case_result",
+        "finding",
+        "run_call",
+        "prompt_version",
+        "alembic_version",
+    } <= tables
     again = store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with again.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
@@ -50,7 +59,12 @@ def test_an_edited_version_is_refused_and_the_first_hash_kept(db: Engine) -> Non
 
 def call(key: str, *, text_: str | None) -> Call:
     return Call(
-        cache_key=key, prompt="p", version="v1", case_id="c1", target="openai:m", sample=0,
+        cache_key=key,
+        prompt="p",
+        version="v1",
+        case_id="c1",
+        target="openai:m",
+        sample=0,
         status="ok" if text_ is not None else "error",
         snapshot_hash=snapshot_hash(text_) if text_ is not None else None,
         error_reason=None if text_ is not None else "transient",
