@@ -13,6 +13,7 @@ then reruns it warm (every call from the cache). Peak RSS is the CLI process's m
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -85,6 +86,41 @@ def run_cli(env: dict[str, str]) -> tuple[float, float, dict[str, object]]:
     return wall, usage.ru_maxrss / 1024.0, json.loads(report.read_text("utf-8"))
 
 
+async def _bare_sdk(base_url: str, calls: int, concurrency: int) -> None:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="sk-bench", max_retries=0)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await client.chat.completions.create(
+                model="gpt-sim-2024-05-13" if i % 2 else "gpt-sim-2025-06-01",
+                messages=[
+                    {
+                        "role": "system",
+                        "content": "Extract the sender's contact details as JSON."
+                        "\nFields: name, email, company, age",
+                    },
+                    {"role": "user", "content": f"Hi, I'm Maria Lopez from Acme Corp ({i})."},
+                ],
+                temperature=0,
+            )
+
+    await asyncio.gather(*(one(i) for i in range(calls)))
+    await client.close()
+
+
+def sdk_floor(base_url: str, calls: int, concurrency: int) -> float:
+    """The same calls through the bare OpenAI SDK in a fresh process: what the SDK alone costs."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, __file__, "--bare-sdk", base_url, str(calls), str(concurrency)],
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
 def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float]:
     calls = cases * 2
     limit = calls * latency_ms / 1000.0 / concurrency
@@ -104,6 +140,7 @@ def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float
         warm, _, warm_report = run_cli(env)
         warm_sent: dict[str, int] = warm_report["run"]["calls"]  # type: ignore[index]
         stats = sim.stats()
+        floor = sdk_floor(sim.openai_base_url, calls, concurrency)
     print(
         f"\n== {cases} cases x 2 targets = {calls} calls, latency {latency_ms:.0f} ms, "
         f"concurrency {concurrency} (total in flight)"
@@ -113,6 +150,11 @@ def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float
         f"cold run (CLI)      {cold:8.2f} s  ratio to limit {cold / limit:5.2f}x  "
         f"{calls / cold:8.0f} calls/s"
     )
+    print(
+        f"bare SDK, same calls {floor:7.2f} s  ratio to limit {floor / limit:5.2f}x  "
+        "(fresh process, no promptcompat: the official SDK's own floor)"
+    )
+    print(f"promptcompat / bare SDK {cold / floor:4.2f}x")
     print(f"peak RSS            {rss:8.1f} MB")
     warm_calls = warm_sent["total"] - warm_sent["from_cache"]
     cold_calls = sent["total"] - sent["from_cache"]
@@ -132,7 +174,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 400-call workload")
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument(
+        "--bare-sdk", nargs=3, metavar=("URL", "CALLS", "CONCURRENCY"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.bare_sdk:
+        url, calls, concurrency = args.bare_sdk
+        asyncio.run(_bare_sdk(url, int(calls), int(concurrency)))
+        return
     small = workload(200, 16, args.latency_ms)
     print(
         f"target: cold <= 1.5x limit ({'ok' if small['ratio'] <= 1.5 else 'MISSED'}), "

@@ -63,7 +63,7 @@ def evaluate(
         for index, comp in enumerate(comparisons):
             prompt = suite.prompts[comp.prompt]
             request_findings = _request_side(prompt, comp)
-            for case in prompt.cases:
+            for seq, case in enumerate(prompt.cases):
                 base_keys: list[str] = []
                 cand_keys: list[str] = []
                 base_samples: list[Sample] = []
@@ -119,6 +119,7 @@ def evaluate(
                     candidate_version=comp.candidate.version,
                     candidate_target=comp.candidate.target.label,
                     case_id=case.id,
+                    seq=seq,
                     verdict=verdict_for(findings, errored=diff.verdict == "ERROR"),
                     text_diff=diff.text_diff,
                     structural_diff=diff.structural_diff,
@@ -175,7 +176,7 @@ def _request_side(prompt: Prompt, comp: Comparison) -> list[Finding]:
 
 def _record(finding: Finding) -> FindingRecord:
     return FindingRecord(
-        case_result_id=0,
+        case_result_id="",
         run_id="",
         rule=finding.rule,
         severity=finding.severity,

@@ -122,7 +122,8 @@ class CaseResult(SQLModel, table=True):
 
     __tablename__ = "case_result"
 
-    id: int | None = Field(default=None, primary_key=True)
+    # Made here, not by the database, so a run's results are written without a flush per case.
+    id: str = Field(default_factory=new_id, primary_key=True)
     run_id: str = Field(foreign_key="run.id", index=True)
     comparison: int
     """Index into the run's ``spec["comparisons"]``."""
@@ -133,6 +134,8 @@ class CaseResult(SQLModel, table=True):
     candidate_version: str
     candidate_target: str
     case_id: str
+    seq: int = 0
+    """Position of the case in its prompt's case list (report order)."""
     verdict: str = Field(index=True)
     text_diff: str = Field(default="", sa_column=Column(Text, nullable=False))
     structural_diff: dict[str, Any] = Field(
@@ -146,7 +149,7 @@ class FindingRecord(SQLModel, table=True):
     __tablename__ = "finding"
 
     id: int | None = Field(default=None, primary_key=True)
-    case_result_id: int = Field(foreign_key="case_result.id", index=True)
+    case_result_id: str = Field(foreign_key="case_result.id", index=True)
     run_id: str = Field(index=True)
     rule: str = Field(index=True)
     severity: str

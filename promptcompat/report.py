@@ -22,7 +22,7 @@ def build_report(*, session: Session, run_id: str) -> dict[str, Any]:
     findings = store.findings_for_run(session=session, run_id=run.id)
     usage = store.run_call_stats(session=session, run_id=run.id)
     modes: dict[str, str] = run.spec.get("modes", {})
-    by_result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_result: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for f in findings:
         by_result[f.case_result_id].append(
             {
@@ -40,7 +40,7 @@ def build_report(*, session: Session, run_id: str) -> dict[str, Any]:
         counts = Counter(r.verdict for r in rows)
         rules: Counter[str] = Counter()
         for r in rows:
-            rules.update({f["rule"] for f in by_result[r.id or 0]})
+            rules.update({f["rule"] for f in by_result[r.id]})
         base = usage.get(_usage_key(spec["prompt"], spec["baseline"]), {})
         cand = usage.get(_usage_key(spec["prompt"], spec["candidate"]), {})
         comparisons.append(
@@ -65,7 +65,7 @@ def build_report(*, session: Session, run_id: str) -> dict[str, Any]:
             "direction": r.direction,
             "case_id": r.case_id,
             "verdict": r.verdict,
-            "findings": by_result[r.id or 0],
+            "findings": by_result[r.id],
         }
         for r in results
     ]

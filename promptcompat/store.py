@@ -241,8 +241,24 @@ def save_calls(
 
 
 def link_calls(*, session: Session, run_id: str, keys: Iterable[str], cached: bool) -> None:
-    for key in keys:
-        session.merge(RunCall(run_id=run_id, cache_key=key, cached=cached))
+    """Record that the run used these calls; linking a call twice is a no-op."""
+    rows = [{"run_id": run_id, "cache_key": key, "cached": cached} for key in keys]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(RunCall).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(RunCall).on_conflict_do_nothing()
+    else:  # pragma: no cover - other databases are not supported targets
+        raise StoreError(f"unsupported database dialect {dialect!r}")
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(statement, rows[start : start + _CHUNK])
 
 
 def load_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
@@ -312,8 +328,6 @@ def save_case_result(
     *, session: Session, result: CaseResult, findings: Sequence[FindingRecord]
 ) -> None:
     session.add(result)
-    session.flush()
-    assert result.id is not None
     for finding in findings:
         finding.case_result_id = result.id
         finding.run_id = result.run_id
@@ -322,7 +336,9 @@ def save_case_result(
 
 def case_results(*, session: Session, run_id: str) -> Sequence[CaseResult]:
     return session.exec(
-        select(CaseResult).where(CaseResult.run_id == run_id).order_by(CaseResult.id)  # type: ignore[arg-type]
+        select(CaseResult)
+        .where(CaseResult.run_id == run_id)
+        .order_by(col(CaseResult.comparison), col(CaseResult.seq))
     ).all()
 
 

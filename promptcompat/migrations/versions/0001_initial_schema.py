@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 08:56:11.329406
+Create Date: 2026-11-23 09:32:38.751872
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_call_prompt'), ['prompt'], unique=False)
 
     op.create_table('case_result',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('run_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('comparison', sa.Integer(), nullable=False),
     sa.Column('prompt', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -117,6 +117,7 @@ def upgrade() -> None:
     sa.Column('candidate_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('candidate_target', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('case_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('verdict', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('text_diff', sa.Text(), nullable=False),
     sa.Column('structural_diff', sa.JSON(), nullable=False),
@@ -139,7 +140,7 @@ def upgrade() -> None:
     )
     op.create_table('finding',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_result_id', sa.Integer(), nullable=False),
+    sa.Column('case_result_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('run_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('severity', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
