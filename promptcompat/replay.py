@@ -97,7 +97,8 @@ async def replay(
     progress.done += len(calls) - len(runnable)
     if on_progress:
         on_progress(progress)
-    todo = [c for c in runnable if c.key not in answered]
+    # Two cases that render to the same request share one call (and one cache key).
+    todo = list({c.key: c for c in runnable if c.key not in answered}.values())
     stats.executed = len(todo)
     if todo:
         prices = load_prices(settings.price_table)

@@ -216,3 +216,24 @@ def test_results_are_stored_per_case(engine: Engine, suite: Suite, settings: Set
         rows = session.exec(select(CaseResult).where(CaseResult.run_id == run_id)).all()
     cases = len(suite.prompts["triage_ticket"].cases)
     assert len(rows) == cases * len({r.comparison for r in rows})
+
+
+def test_cases_rendering_to_the_same_request_share_one_call(
+    engine: Engine, settings: Settings, prompts_dir: Path, sim: SimulatorProcess
+) -> None:
+    from promptcompat.suite import load_suite
+
+    (prompts_dir / "prime_check" / "versions" / "v3.yaml").write_text(
+        'variables: [n]\nmessages:\n  - role: user\n    content: "Is 7 a prime number? {{ 1 }}"\n'
+    )
+    suite = load_suite(prompts_dir)
+    run_id, stats = run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("prime_check",), candidate_version="v3"),
+        settings=settings,
+    )
+    cases = len(suite.prompts["prime_check"].cases)
+    assert stats.executed == cases + 1  # v1 per case, and one shared v3 call
+    assert sim.stats()["requests"] == cases + 1
+    assert len(report_of(engine, run_id)["cases"]) == cases
