@@ -29,7 +29,7 @@ _PYTHON = ("python", "python3", "py")
 
 
 class SampleMeta(Protocol):
-    """The response metadata budgets look at (``diff.Sample`` has it)."""
+    """The response metadata budgets and model rules look at (``diff.Sample`` has it)."""
 
     @property
     def output_tokens(self) -> int | None: ...
@@ -37,6 +37,12 @@ class SampleMeta(Protocol):
     def cost_usd(self) -> float | None: ...
     @property
     def latency_ms(self) -> float | None: ...
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def served_model(self) -> str | None: ...
+    @property
+    def fingerprint(self) -> str | None: ...
 
 
 def json_path(parts: Sequence[PathPart]) -> str:
@@ -209,7 +215,7 @@ def _resolve(root: dict[str, Any], nodes: list[Any], depth: int = 0) -> list[dic
     return out
 
 
-# --- regexes, code, references -------------------------------------------------------------
+# --- regexes and code -------------------------------------------------------------------
 
 
 @lru_cache(maxsize=512)
@@ -228,36 +234,6 @@ def python_parses(code: str) -> bool:
     return True
 
 
-_PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
-_SPACES = re.compile(r"\s+")
-
-
-def _norm(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    text = _SPACES.sub(" ", text.replace("\u2019", "'").casefold())
-    return _PUNCT_EDGES.sub("", text)
-
-
-def reference_matches(reference: Any, out: Output) -> bool:
-    """Normalised equality, containment as whole words, or a JSON object's label/first value."""
-    doc = out.json[0] if out.json is not None else None
-    if isinstance(reference, dict):
-        return isinstance(doc, dict) and all(doc.get(k) == v for k, v in reference.items())
-    if isinstance(reference, list):
-        return doc == reference
-    if isinstance(reference, bool):
-        wanted = {"true", "yes"} if reference else {"false", "no"}
-    else:
-        wanted = {_norm(reference)} - {""}
-    if isinstance(doc, dict) and doc:
-        # Containment in the raw JSON text would match keys; look at the values instead.
-        first = doc.get("label", next(iter(doc.values())))
-        values = [first, *(v for v in doc.values() if isinstance(v, str))]
-        return any(_norm(v) in wanted for v in values)
-    text = _norm(out.text)
-    return any(text == ref or re.search(rf"(?<!\w){re.escape(ref)}(?!\w)", text) for ref in wanted)
-
-
 # --- the checks ----------------------------------------------------------------------------
 
 
@@ -266,10 +242,14 @@ def contract_events(
     *,
     contract: Contract,
     output_tokens: int | None,
-    reference: Any | None,
     schema_cache: dict[str, list[tuple[str, str, str]]],
 ) -> Events:
-    """Every contract violation of one output. ``schema_cache`` is keyed by output text."""
+    """Every contract violation of one output that its text alone decides, plus the token
+    budget (from the response's count). ``schema_cache`` is keyed by output text.
+
+    Reference answers and user checks are in ``diff.py`` (they need the case), and so is
+    their caching per text.
+    """
     events: Events = {}
     if contract.format == "json" and out.json is None:
         hint = " (it looks truncated)" if out.text.rstrip()[-1:] not in ("}", "]", "") else ""
@@ -305,10 +285,6 @@ def contract_events(
         events["contract.code_invalid", None, cause] = "not valid Python (ast.parse fails)" + (
             " because of the markdown fence around it" if cause else ""
         )
-    if reference is not None and not reference_matches(reference, out):
-        events["contract.reference_mismatch", None, ""] = (
-            f"reference answer {_short(json.dumps(reference, default=str))} is not matched"
-        )
     return events
 
 
@@ -336,4 +312,36 @@ def budget_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
             events[rule_id, None, ""] = (
                 f"{label} {value:g} > {factor:g} x baseline max {top:g} ({value / top:.1f}x)"
             )
+    return events
+
+
+def model_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
+    """The same target answering from another model (an alias moved) or fingerprint.
+
+    Only between samples of the same target: a FORWARD comparison changes the model on
+    purpose. Skipped when any side lacks the metadata.
+    """
+    events: Events = {}
+    if not refs or sample.target is None or any(r.target != sample.target for r in refs):
+        return events
+    served = {r.served_model for r in refs}
+    if sample.served_model is not None and None not in served and sample.served_model not in served:
+        known = ", ".join(sorted(s for s in served if s is not None))
+        events["model.served_changed", None, ""] = (
+            f"{sample.target} now serves {sample.served_model}; baseline: {known}"
+        )
+        return events
+    prints = {r.fingerprint for r in refs}
+    if sample.fingerprint is not None and None not in prints and sample.fingerprint not in prints:
+        known = ", ".join(sorted(p for p in prints if p is not None))
+        events["model.fingerprint_changed", None, ""] = (
+            f"system fingerprint {sample.fingerprint}; baseline: {known}"
+        )
+    return events
+
+
+def metadata_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
+    """Budgets and model rules: what the response metadata alone tells."""
+    events = budget_events(refs, sample)
+    events.update(model_events(refs, sample))
     return events

@@ -8,12 +8,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from promptcompat.cli_api import register as _register_api_commands
+from promptcompat.cli_queue import register as _register_queue_commands
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import PromptCompatError
 
@@ -60,8 +62,19 @@ def _simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
         )
 
 
+FailOn = Literal["ERR", "WARN"]
+FAIL_ON_HELP = (
+    "Exit 1 when an enforced comparison has a finding of this severity or worse (ERR or WARN)."
+)
+
+
 def _replay(
-    settings: Settings, request: Any, *, json_out: Path | None, exit_code: bool = True
+    settings: Settings,
+    request: Any,
+    *,
+    json_out: Path | None,
+    exit_code: bool = True,
+    fail_on: FailOn = "ERR",
 ) -> dict[str, Any]:
     from promptcompat import store
     from promptcompat.console import print_report, progress_bar
@@ -76,7 +89,7 @@ def _replay(
             engine=engine, suite=suite, request=request, settings=settings, on_progress=on_progress
         )
     with store.session_scope(engine) as session:
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id, fail_on=fail_on)
     print_report(console, report, exit_code=exit_code)
     path = write_report(report, settings.home / "reports")
     if json_out is not None:
@@ -122,10 +135,28 @@ def run(
         bool, typer.Option(help="Start the local simulator and send every call to it.")
     ] = False,
     json_out: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+    fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = "ERR",
+    aa: Annotated[
+        bool,
+        typer.Option(
+            "--aa",
+            help="A/A: compare each prompt's deployed version on its baseline target with "
+            "fresh samples of itself, to measure the suite's noise floor (use --samples K).",
+        ),
+    ] = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue", help="Send the calls to Celery workers (Redis) instead of this process."
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option(help="With --queue: follow the run and print its report.")
+    ] = True,
 ) -> None:
     """Replay prompts on baseline and candidate targets and report what broke.
 
-    Exit code: 0 compatible, 1 breaking, 2 error.
+    Exit code: 0 compatible, 1 a finding at or above --fail-on, 2 error.
     """
     from promptcompat.runs import RunRequest
 
@@ -135,13 +166,22 @@ def run(
         candidate=candidate,
         candidate_version=candidate_version,
         samples=samples,
+        aa=aa,
     )
     settings = get_settings()
+    if queue:
+        from promptcompat.cli_queue import check_queue_options, replay_queued
+
+        check_queue_options(queue=queue, simulator=simulator)
+        queued = replay_queued(
+            settings, request, console=console, json_out=json_out, fail_on=fail_on, wait=wait
+        )
+        raise typer.Exit(queued["exit_code"] if queued else 0)
     if simulator:
         with _simulated(settings, latency_ms=0.0) as sim_settings:
-            report = _replay(sim_settings, request, json_out=json_out)
+            report = _replay(sim_settings, request, json_out=json_out, fail_on=fail_on)
     else:
-        report = _replay(settings, request, json_out=json_out)
+        report = _replay(settings, request, json_out=json_out, fail_on=fail_on)
     raise typer.Exit(report["exit_code"])
 
 
@@ -149,6 +189,7 @@ def run(
 def report(
     run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    fail_on: Annotated[FailOn, typer.Option(help=FAIL_ON_HELP)] = "ERR",
 ) -> None:
     """Print the report of a stored run. Exit code as for ``run``."""
     from promptcompat import store
@@ -157,7 +198,7 @@ def report(
 
     engine = store.open_engine(get_settings().resolved_database_url())
     with store.session_scope(engine) as session:
-        data = build_report(session=session, run_id=run_id)
+        data = build_report(session=session, run_id=run_id, fail_on=fail_on)
     if as_json:
         sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     else:
@@ -220,13 +261,20 @@ def lock() -> None:
 
 
 @app.command()
-def rules() -> None:
-    """List the rule catalog: ids, default severities and what each detects."""
-    from promptcompat.rules import CATALOG
+def rules(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the catalog as the markdown table.")
+    ] = False,
+) -> None:
+    """List the rule catalog: ids, default severities, directions and what each detects."""
+    from promptcompat.rules import CATALOG, catalog_markdown
 
-    table = Table("rule", "severity", "family", "description")
+    if markdown:
+        sys.stdout.write(catalog_markdown())
+        return
+    table = Table("rule", "severity", "direction", "looks at", "description")
     for rule in CATALOG.values():
-        table.add_row(rule.id, rule.severity, rule.family, rule.description)
+        table.add_row(rule.id, rule.severity, rule.direction, rule.subject, rule.description)
     console.print(table)
 
 
@@ -251,3 +299,8 @@ def simulate(
         fault_kinds=[k for k in fault_kinds.split(",") if k],
         seed=seed,
     )
+
+
+# run --queue's companions: worker, beat, reconcile, migrate (promptcompat/cli_queue.py).
+_register_queue_commands(app, console)
+_register_api_commands(app, console)

@@ -1,20 +1,27 @@
-"""Turning a run's calls into per-case verdicts: baseline selection, diff, request-side rules."""
+"""Turning a run's calls into per-case verdicts: baseline selection, diff, request-side rules,
+the prompt's rule policy (overrides and waivers)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
 from promptcompat import store
 from promptcompat.diff import Sample, compare_case
-from promptcompat.models import Call, CaseResult, FindingRecord
-from promptcompat.plan import Comparison, PlannedCall
-from promptcompat.rules import CATALOG, Finding, verdict_for
+from promptcompat.models import Baseline, Call, CaseResult, FindingRecord
+from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
+from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import session_scope
 from promptcompat.suite import Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
+SideKey = tuple[str, str, str]  # prompt, version, target label
+REFERENCE_KEY = "reference_accuracy"
+"""Where a case result keeps its reference score, inside ``structural_diff``:
+``{"baseline": [matched, samples], "candidate": [matched, samples]}``."""
 
 
 def evaluate(
@@ -25,25 +32,28 @@ def evaluate(
     comparisons: Sequence[Comparison],
     calls: Sequence[PlannedCall],
     samples: int,
+    today: date | None = None,
 ) -> None:
     """Compare candidate with baseline for every case of every comparison; store the results.
 
     The baseline side of a case is its accepted baseline when there is one; otherwise this
     run's baseline output becomes the accepted baseline (the first run defines what works).
+    A side that is ``accepted_only`` (an earlier model, FORWARD_TRANSITIVE) has only its
+    accepted baselines; cases it never answered are not compared there. ``today`` is the
+    date waivers are checked against (default: today, UTC).
     """
+    today = today or datetime.now(UTC).date()
     planned: dict[Ident, PlannedCall] = {
         (c.prompt, c.version, c.target.label, c.case_id, c.sample): c for c in calls
     }
     with session_scope(engine) as session:
-        accepted = {
-            index: store.baselines_for(
-                session=session,
-                prompt=comp.prompt,
-                version=comp.baseline.version,
-                target=comp.baseline.target.label,
-            )
-            for index, comp in enumerate(comparisons)
-        }
+        accepted: dict[SideKey, dict[tuple[str, int], Baseline]] = {}
+        for comp in comparisons:
+            key = _side_key(comp.prompt, comp.baseline)
+            if key not in accepted:
+                accepted[key] = store.baselines_for(
+                    session=session, prompt=key[0], version=key[1], target=key[2]
+                )
         keys = {c.key for c in calls if c.render_error is None}
         keys.update(b.cache_key for by_case in accepted.values() for b in by_case.values())
         rows = store.load_calls(session=session, keys=sorted(keys))
@@ -62,53 +72,54 @@ def evaluate(
 
         for index, comp in enumerate(comparisons):
             prompt = suite.prompts[comp.prompt]
-            request_findings = _request_side(prompt, comp)
+            request_findings = request_side(prompt, comp, samples=samples)
+            by_case = accepted[_side_key(prompt.name, comp.baseline)]
+            first = True
             for seq, case in enumerate(prompt.cases):
                 base_keys: list[str] = []
-                cand_keys: list[str] = []
                 base_samples: list[Sample] = []
+                cand_keys: list[str] = []
                 cand_samples: list[Sample] = []
-                for sample in range(samples):
-                    b_call = planned[
-                        (
-                            prompt.name,
-                            comp.baseline.version,
-                            comp.baseline.target.label,
-                            case.id,
-                            sample,
-                        )
-                    ]
-                    c_call = planned[
-                        (
-                            prompt.name,
-                            comp.candidate.version,
-                            comp.candidate.target.label,
-                            case.id,
-                            sample,
-                        )
-                    ]
-                    base = accepted[index].get((case.id, sample))
-                    b_row = rows.get(b_call.key)
-                    if base is None and b_row is not None and b_row.status == "ok":
-                        base = store.accept_baseline(
-                            session=session, call=b_row, accepted_by="first-run"
-                        )
-                        accepted[index][(case.id, sample)] = base
-                    if base is not None and base.cache_key in rows:
-                        base_keys.append(base.cache_key)
-                        base_samples.append(_sample(rows[base.cache_key], texts))
+                for i in range(samples):
+                    base = by_case.get((case.id, i))
+                    if comp.baseline.accepted_only:
+                        if base is not None and base.cache_key in rows:
+                            base_keys.append(base.cache_key)
+                            base_samples.append(_sample(rows[base.cache_key], texts))
                     else:
-                        base_keys.append(b_call.key)
-                        base_samples.append(sample_of(b_call))
+                        b_call = planned[_ident(prompt.name, comp.baseline, case.id, i, samples)]
+                        b_row = rows.get(b_call.key)
+                        if base is None and b_row is not None and b_row.status == "ok":
+                            base = store.accept_baseline(
+                                session=session, call=b_row, accepted_by="first-run"
+                            )
+                            by_case[(case.id, i)] = base
+                        if base is not None and base.cache_key in rows:
+                            base_keys.append(base.cache_key)
+                            base_samples.append(_sample(rows[base.cache_key], texts))
+                        else:
+                            base_keys.append(b_call.key)
+                            base_samples.append(sample_of(b_call))
+                    c_call = planned[_ident(prompt.name, comp.candidate, case.id, i, samples)]
                     cand_keys.append(c_call.key)
                     cand_samples.append(sample_of(c_call))
+                if not base_samples:
+                    continue  # an earlier model that never answered this case
                 diff = compare_case(
                     baseline=base_samples,
                     candidate=cand_samples,
                     contract=prompt.contract,
                     reference=case.reference,
+                    case=case,
+                    checks=prompt.checks,
                 )
-                findings = [*request_findings, *diff.findings]
+                findings = prompt.policy.apply(
+                    [*request_findings, *diff.findings], today=today, report_expired=first
+                )
+                first = False
+                structural = diff.structural_diff
+                if diff.reference is not None:
+                    structural = {**structural, REFERENCE_KEY: diff.reference.to_dict()}
                 result = CaseResult(
                     run_id=run_id,
                     comparison=index,
@@ -122,13 +133,21 @@ def evaluate(
                     seq=seq,
                     verdict=verdict_for(findings, errored=diff.verdict == "ERROR"),
                     text_diff=diff.text_diff,
-                    structural_diff=diff.structural_diff,
+                    structural_diff=structural,
                     baseline_keys=base_keys,
                     candidate_keys=cand_keys,
                 )
                 store.save_case_result(
                     session=session, result=result, findings=[_record(f) for f in findings]
                 )
+
+
+def _side_key(prompt: str, side: Side) -> SideKey:
+    return prompt, side.version, side.target.label
+
+
+def _ident(prompt: str, side: Side, case_id: str, sample: int, samples: int) -> Ident:
+    return prompt, side.version, side.target.label, case_id, side.sample_index(sample, samples)
 
 
 def _sample(row: Call, texts: dict[str, str]) -> Sample:
@@ -140,38 +159,79 @@ def _sample(row: Call, texts: dict[str, str]) -> Sample:
         finish_reason=row.finish_reason,
         latency_ms=row.latency_ms,
         cost_usd=row.cost_usd,
+        target=row.target,
+        served_model=row.served_model,
+        fingerprint=row.fingerprint,
     )
 
 
-def _request_side(prompt: Prompt, comp: Comparison) -> list[Finding]:
+def request_side(prompt: Prompt, comp: Comparison, *, samples: int = 1) -> list[Finding]:
     """A candidate version that needs variables callers never had to pass breaks callers."""
     if comp.baseline.version == comp.candidate.version:
         return []
-    before = required_variables(prompt.versions[comp.baseline.version])
-    after = required_variables(prompt.versions[comp.candidate.version])
-    findings = []
-    for name in sorted(after - before):
-        rule = CATALOG["request.variable_added"]
-        findings.append(
-            Finding(
-                rule=rule.id,
-                severity=rule.severity,
-                message=f"{comp.candidate.version} requires variable {name!r}, which callers of "
-                f"{comp.baseline.version} do not pass",
-                path=name,
-            )
+    return request_findings(
+        required_variables(prompt.versions[comp.baseline.version]),
+        required_variables(prompt.versions[comp.candidate.version]),
+        baseline_version=comp.baseline.version,
+        candidate_version=comp.candidate.version,
+        samples=samples,
+    )
+
+
+def request_findings(
+    before: set[str],
+    after: set[str],
+    *,
+    baseline_version: str,
+    candidate_version: str,
+    samples: int = 1,
+) -> list[Finding]:
+    """``request.variable_added`` / ``_removed`` between the variables two versions read
+    (``jinja2.meta.find_undeclared_variables``, via ``suite.required_variables``).
+
+    A property of the template, not of sampling: every candidate sample has it, and there is
+    no baseline rate to test against."""
+    added, removed = rule("request.variable_added"), rule("request.variable_removed")
+    findings = [
+        Finding(
+            added.id,
+            added.severity,
+            f"{candidate_version} requires variable {name!r}, which callers of "
+            f"{baseline_version} do not pass",
+            path=name,
+            hits=samples,
+            samples=samples,
         )
-    for name in sorted(before - after):
-        rule = CATALOG["request.variable_removed"]
-        findings.append(
-            Finding(
-                rule=rule.id,
-                severity=rule.severity,
-                message=f"{comp.candidate.version} no longer uses variable {name!r}",
-                path=name,
-            )
+        for name in sorted(after - before)
+    ]
+    findings.extend(
+        Finding(
+            removed.id,
+            removed.severity,
+            f"{candidate_version} no longer uses variable {name!r}",
+            path=name,
+            hits=samples,
+            samples=samples,
         )
+        for name in sorted(before - after)
+    )
     return findings
+
+
+def accepted_targets(engine: Engine) -> AcceptedTargets:
+    """For FORWARD_TRANSITIVE planning: the targets with accepted baselines per version."""
+
+    def lookup(prompt: str, version: str) -> list[str]:
+        with Session(engine) as session:
+            found = session.exec(
+                select(Baseline.target)
+                .where(Baseline.prompt == prompt, Baseline.version == version)
+                .distinct()
+                .order_by(col(Baseline.target))
+            )
+            return list(found)
+
+    return lookup
 
 
 def _record(finding: Finding) -> FindingRecord:

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from promptcompat.replay import Progress as ReplayProgress
 
@@ -51,23 +51,20 @@ def progress_bar(console: Console, description: str) -> Iterator[Any]:
         yield update
 
 
-def _delta(base: float | None, cand: float | None, fmt: str) -> str:
-    if not base or cand is None:
-        return "-"
-    pct = (cand - base) / base * 100.0
-    return f"{fmt.format(cand - base)} ({pct:+.0f}%)"
-
-
 def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = True) -> None:
     run = report["run"]
     console.print(
         f"\n[bold]promptcompat run {run['id'][:12]}[/] · status {run['status']} · "
-        f"samples {run['samples']}"
+        f"samples {run['samples']} · fail on {report.get('fail_on', 'ERR')}"
     )
     _print_comparisons(console, report)
     _print_matrix(console, report)
+    _print_accuracy(console, report)
+    _print_noise_floor(console, report)
     _print_rules(console, report)
     _print_cases(console, report)
+    _print_noise(console, report)
+    _print_waived(console, report)
     calls = run["calls"]
     console.print(
         f"\nCalls: {calls['total']} · sent to providers: {calls['total'] - calls['from_cache']} "
@@ -81,38 +78,70 @@ def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = 
 
 def _print_comparisons(console: Console, report: dict[str, Any]) -> None:
     table = Table(title="Compatibility by prompt", title_justify="left")
-    for col in ("prompt", "direction", "baseline", "candidate"):
-        table.add_column(col, no_wrap=True)
-    for col in ("ok", "changed", "breaking", "error"):
+    table.add_column("prompt", no_wrap=True)
+    table.add_column("direction", no_wrap=True)
+    table.add_column("baseline → candidate", no_wrap=True)
+    for col in ("ok", "chg", "brk", "err", "noise"):
         table.add_column(col, justify="right")
-    table.add_column("top findings (cases)", no_wrap=True)
-    table.add_column("Δ out tokens", justify="right")
-    table.add_column("Δ cost $", justify="right")
+    many = report["run"]["samples"] > 1
+    table.add_column("top findings (cases · samples)" if many else "top findings (cases)")
+    table.add_column("accuracy", justify="right", no_wrap=True)
+    table.add_column("Δ tokens", justify="right", no_wrap=True)
+    table.add_column("Δ cost", justify="right", no_wrap=True)
     for c in report["comparisons"]:
         v = c["verdicts"]
         base, cand = c["usage"]["baseline"], c["usage"]["candidate"]
-        findings = [f"{f['rule']} ×{f['cases']}" for f in c["top_findings"][:3]]
-        direction = c["direction"] + ("\n(mode NONE)" if c.get("mode") == "NONE" else "")
+        findings = [
+            f"{f['rule']} ×{f['cases']}"
+            + (f" · {f['rate']}" if many else "")
+            + (" (noise)" if f["noise_cases"] == f["cases"] else "")
+            + (" (waived)" if f.get("waived_cases") == f["cases"] else "")
+            for f in c["top_findings"][:3]
+        ]
+        direction = c["direction"] if c["direction"] != "AA" else "A/A"
+        if c.get("mode") == "NONE":
+            direction += "\n(mode NONE)"
         table.add_row(
             c["prompt"],
             direction,
-            _side(c["baseline"]),
-            _side(c["candidate"]),
+            Text(f"{_side(c['baseline'])}\n→ {_side(c['candidate'])}"),
             f"[green]{v['COMPATIBLE']}[/]",
             f"[yellow]{v['CHANGED']}[/]",
             f"[bold red]{v['BREAKING']}[/]" if v["BREAKING"] else "0",
             f"[magenta]{v['ERROR']}[/]" if v["ERROR"] else "0",
-            "\n".join(findings) or "-",
-            _delta(base.get("output_tokens"), cand.get("output_tokens"), "{:+,.0f}"),
-            _delta(base.get("cost_usd"), cand.get("cost_usd"), "{:+.4f}"),
+            f"[dim]{c['noise_cases']}[/]" if c.get("noise_cases") else "0",
+            Text("\n".join(findings) or "-"),
+            _accuracy_delta(c.get("accuracy")),
+            _percent_delta(base.get("output_tokens"), cand.get("output_tokens")),
+            _percent_delta(base.get("cost_usd"), cand.get("cost_usd")),
         )
     console.print(table)
 
 
-def _side(side: dict[str, str]) -> str:
+def _percent_delta(base: float | None, cand: float | None) -> str:
+    if not base or cand is None:
+        return "-"
+    return f"{(cand - base) / base * 100:+.0f}%"
+
+
+def _pct(side: dict[str, Any] | None) -> str:
+    if not side or side.get("rate") is None:
+        return "-"
+    return f"{side['rate'] * 100:.0f}%"
+
+
+def _accuracy_delta(accuracy: dict[str, Any] | None) -> str:
+    if not accuracy:
+        return "-"
+    return f"{_pct(accuracy['baseline'])}→{_pct(accuracy['candidate'])}"
+
+
+def _side(side: dict[str, Any]) -> str:
     # The matrix below shows full target labels; here the model is enough to tell sides apart.
     model = side["target"].partition(":")[2].partition("?")[0]
-    return f"{side['version']} · {model}"
+    extra = " (fresh samples)" if side.get("resample") else ""
+    extra += " (accepted)" if side.get("accepted_only") else ""
+    return f"{side['version']} · {model}{extra}"
 
 
 def _print_rules(console: Console, report: dict[str, Any]) -> None:
@@ -124,10 +153,19 @@ def _print_rules(console: Console, report: dict[str, Any]) -> None:
     table.add_column("rule")
     table.add_column("severity")
     table.add_column("cases", justify="right")
+    table.add_column("status", no_wrap=True)
     table.add_column("for example", overflow="fold")
     for rule, info in sorted(shown.items(), key=lambda kv: (kv[1]["severity"], kv[0])):
-        table.add_row(rule, info["severity"], str(len(info["cases"])), escape(info["cases"][0]))
+        statuses = ", ".join(f"{k} {n}" for k, n in sorted(info["statuses"].items()))
+        table.add_row(
+            rule, info["severity"], str(len(info["cases"])), statuses, Text(info["cases"][0])
+        )
     console.print(table)
+
+
+def _rate(f: dict[str, Any]) -> str:
+    base = f" vs {f['baseline_rate']}" if f.get("baseline_samples") else ""
+    return f"[{f['rate']}{base}]"
 
 
 def _print_cases(console: Console, report: dict[str, Any]) -> None:
@@ -142,12 +180,20 @@ def _print_cases(console: Console, report: dict[str, Any]) -> None:
         shown[case["comparison"]] = shown.get(case["comparison"], 0) + 1
         style = VERDICT_STYLE[case["verdict"]]
         worst = [f for f in case["findings"] if f["severity"] == "ERR"] or case["findings"]
-        first = worst[0] if worst else {"rule": "?", "message": ""}
+        first: dict[str, Any] = (
+            worst[0] if worst else {"rule": "?", "message": "", "rate": "", "samples": 0}
+        )
         more = f" (+{len(worst) - 1} more)" if len(worst) > 1 else ""
+        rate = f" {_rate(first)}" if first.get("samples", 0) > 1 else ""
+        # Text, not markup: messages quote regexes and outputs, brackets and backslashes.
         console.print(
-            f"  [{style}]{case['verdict']:<8}[/] "
-            f"{escape(case['prompt'])}/{escape(case['case_id'])} {case['direction']}: "
-            f"[bold]{first['rule']}[/] {escape(first['message'])}{more}",
+            Text.assemble(
+                "  ",
+                (f"{case['verdict']:<8}", style),
+                f" {case['prompt']}/{case['case_id']} {case['direction']}: ",
+                (first["rule"], "bold"),
+                f"{rate} {first['message']}{more}",
+            ),
             highlight=False,
         )
     hidden = len(listed) - sum(shown.values())
@@ -155,21 +201,150 @@ def _print_cases(console: Console, report: dict[str, Any]) -> None:
         console.print(f"  … and {hidden} more in the JSON report")
 
 
-def _print_matrix(console: Console, report: dict[str, Any]) -> None:
-    matrix = report["matrix"]
-    if not matrix:
+def _print_noise(console: Console, report: dict[str, Any]) -> None:
+    """Findings the baseline's own variation explains: listed as noise, never as a break."""
+    noisy = [(case, f) for case in report["cases"] for f in case["findings"] if f["noise"]]
+    if not noisy:
+        return
+    cases = {(c["comparison"], c["case_id"]) for c, _ in noisy}
+    console.print(
+        f"\n[bold]Noise[/] [dim](the baseline samples already differ the same way; INFO, "
+        f"not a change)[/]: {len(noisy)} findings in {len(cases)} cases"
+    )
+    by_rule: dict[tuple[str, str, str | None], list[dict[str, Any]]] = {}
+    for case, f in noisy:
+        by_rule.setdefault((case["prompt"], f["rule"], f["path"]), []).append(f)
+    for (prompt, rule, path), found in list(by_rule.items())[:6]:
+        hits = sum(f["hits"] for f in found)
+        samples = sum(f["samples"] for f in found)
+        base_hits = sum(f["baseline_hits"] for f in found)
+        base_samples = sum(f["baseline_samples"] for f in found)
+        at = f" {path}" if path else ""
+        console.print(
+            Text.assemble(
+                "  ",
+                ("NOISE   ", "dim"),
+                f" {prompt}: {rule}{at} in {len(found)} cases · "
+                f"candidate {hits}/{samples} vs baseline {base_hits}/{base_samples}",
+            ),
+            highlight=False,
+        )
+
+
+def _print_waived(console: Console, report: dict[str, Any]) -> None:
+    waived: dict[tuple[str, str], int] = {}
+    for case in report["cases"]:
+        for f in case["findings"]:
+            if f["waived"]:
+                key = (case["prompt"], f["rule"])
+                waived[key] = waived.get(key, 0) + 1
+    if not waived:
+        return
+    console.print("\n[bold]Waived[/] [dim](prompt.yaml waivers; INFO until they expire)[/]")
+    for (prompt, rule), n in waived.items():
+        console.print(Text(f"  {prompt}: {rule} in {n} cases"), highlight=False)
+
+
+def _print_accuracy(console: Console, report: dict[str, Any]) -> None:
+    rows = report.get("accuracy") or []
+    if not rows:
+        return
+    table = Table(title="Reference accuracy by target", title_justify="left")
+    for col in ("prompt", "version", "target"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("cases", justify="right")
+    table.add_column("matched samples", justify="right")
+    table.add_column("accuracy", justify="right")
+    for a in rows:
+        table.add_row(
+            a["prompt"],
+            a["version"],
+            Text(a["target"]),
+            str(a["cases"]),
+            f"{a['matched']}/{a['samples']}",
+            _pct(a),
+        )
+    console.print(table)
+
+
+def _print_noise_floor(console: Console, report: dict[str, Any]) -> None:
+    rows = report.get("noise_floor") or []
+    if not rows:
         return
     table = Table(
-        title="Compatibility matrix (candidate cell: directions that hold)", title_justify="left"
+        title="Noise floor (A/A: each cell against fresh samples of itself)", title_justify="left"
     )
-    table.add_column("prompt")
-    table.add_column("cell")
-    table.add_column("holds")
-    for prompt, cells in matrix.items():
-        for cell, directions in cells.items():
-            text = ", ".join(
-                f"[green]{d} ✓[/]" if info["holds"] else f"[red]{d} ✗[/]"
-                for d, info in directions.items()
-            )
-            table.add_row(prompt, cell, text)
+    for col in ("prompt", "cell"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("cases differing", justify="right")
+    table.add_column("verdicts", no_wrap=True)
+    table.add_column("rules firing (cases · rate)", overflow="fold")
+    for n in rows:
+        verdicts = " · ".join(f"{k.lower()} {v}" for k, v in n["verdicts"].items() if v)
+        rules = "\n".join(
+            f"{rule} ×{info['cases']} · {info['rate']}" for rule, info in n["rules"].items()
+        )
+        table.add_row(
+            n["prompt"],
+            Text(f"{n['version']} @ {n['target']}"),
+            f"{n['differing']}/{n['cases']}",
+            verdicts or "-",
+            Text(rules or "-"),
+        )
     console.print(table)
+
+
+def _print_matrix(console: Console, report: dict[str, Any]) -> None:
+    """Per prompt, a grid: prompt versions down, targets across; per cell, the directions
+    checked there, whether each holds, and the verdict counts behind it."""
+    for prompt, grid in report["matrix"].items():
+        targets = grid["targets"]
+        table = Table(
+            title=f"Compatibility matrix · {prompt}",
+            title_justify="left",
+        )
+        table.add_column("version", no_wrap=True)
+        for target in targets:
+            table.add_column(Text(_target_header(target, targets)), no_wrap=True)
+        cells = {(c["version"], c["target"]): c for c in grid["cells"]}
+        for version in grid["versions"]:
+            row = [version]
+            for target in targets:
+                cell = cells.get((version, target))
+                row.append(_cell_text(cell) if cell else "[dim]·[/]")
+            table.add_row(*row)
+        console.print(table)
+
+
+def _target_header(target: str, targets: list[str]) -> str:
+    model = target.partition(":")[2]
+    short = model.partition("?")[0]
+    same = [t for t in targets if t.partition(":")[2].partition("?")[0] == short]
+    return model if len(same) > 1 else short
+
+
+def _cell_text(cell: dict[str, Any]) -> str:
+    lines = []
+    if cell["baseline_for"]:
+        lines.append("[dim]accepted baseline[/]" if cell["accepted_only"] else "[dim]baseline[/]")
+    for direction, info in cell["directions"].items():
+        counts = " · ".join(
+            f"{n} {label}"
+            for label, n in (
+                ("ok", info["verdicts"]["COMPATIBLE"]),
+                ("changed", info["verdicts"]["CHANGED"]),
+                ("breaking", info["verdicts"]["BREAKING"]),
+                ("error", info["verdicts"]["ERROR"]),
+            )
+            if n
+        )
+        name = "A/A" if direction == "AA" else direction
+        mark = "[green]✓[/]" if info["holds"] else "[red]✗[/]"
+        suffix = "" if info["enforced"] or direction == "AA" else " [dim](not enforced)[/]"
+        against = len(info["against"])
+        vs = f" [dim](vs {against})[/]" if against > 1 else ""
+        lines.append(f"{name} {mark}{vs}{suffix}")
+        lines.append(f"[dim]{counts or '-'}[/]")
+    if cell["accuracy"]:
+        lines.append(f"[dim]accuracy {_pct(cell['accuracy'])}[/]")
+    return "\n".join(lines)

@@ -15,22 +15,25 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from promptcompat.checks import (
     PathPart,
-    budget_events,
     contract_events,
     json_equal,
     json_get,
     json_path,
     json_type,
+    metadata_events,
     schema_enum,
     short_repr,
 )
 from promptcompat.contract import Contract
 from promptcompat.detectors import Kind, Output, drift_events, is_enum_like, output_kind
-from promptcompat.rules import Events, Finding, Severity, Verdict, aggregate, suppress, verdict_for
+from promptcompat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
+from promptcompat.noise import Severity
+from promptcompat.reference import describe as describe_reference
+from promptcompat.reference import matches as reference_matches
+from promptcompat.rules import Events, Finding, Verdict, aggregate, suppress, verdict_for
+from promptcompat.usercheck import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
 _SEVERITY_ORDER: dict[Severity, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
@@ -47,6 +50,26 @@ class Sample:
     finish_reason: str | None = None
     latency_ms: float | None = None
     cost_usd: float | None = None
+    target: str | None = None
+    """The target label that was called (model rules compare samples of the same target)."""
+    served_model: str | None = None
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferenceScore:
+    """How many answered samples matched the case's reference answer, per side."""
+
+    baseline_matched: int
+    baseline_samples: int
+    candidate_matched: int
+    candidate_samples: int
+
+    def to_dict(self) -> dict[str, list[int]]:
+        return {
+            "baseline": [self.baseline_matched, self.baseline_samples],
+            "candidate": [self.candidate_matched, self.candidate_samples],
+        }
 
 
 @dataclass
@@ -55,6 +78,8 @@ class CaseDiff:
     findings: list[Finding]
     text_diff: str
     structural_diff: dict[str, Any] = field(default_factory=dict)
+    reference: ReferenceScore | None = None
+    """Set when the case has a reference answer."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +87,7 @@ class CaseDiff:
             "findings": [f.to_dict() for f in self.findings],
             "text_diff": self.text_diff,
             "structural_diff": self.structural_diff,
+            "reference": self.reference.to_dict() if self.reference else None,
         }
 
 
@@ -71,7 +97,16 @@ def compare_case(
     candidate: Sequence[Sample],
     contract: Contract,
     reference: Any | None = None,
+    case: Any | None = None,
+    checks: Sequence[UserCheck] = (),
 ) -> CaseDiff:
+    """Candidate samples against baseline samples of one case.
+
+    Args:
+        reference: The case's reference answer (None: none).
+        case: The :class:`~promptcompat.suite.Case`, passed to the user ``checks``.
+        checks: The prompt's check functions (``checks.py``).
+    """
     findings: list[Finding] = []
     errored = any(s.text is None for s in (*baseline, *candidate))
     if errored:
@@ -80,13 +115,21 @@ def compare_case(
     cand = [s for s in candidate if s.text is not None]
     text_diff = ""
     structural: dict[str, Any] = {}
+    analysis = _Case(contract, reference, base, case=case, checks=checks)
     if base and cand:
-        case = _Case(contract, reference, base)
-        findings.extend(case.compare(cand))
+        findings.extend(analysis.compare(cand))
         text_diff = unified_diff(_text(base[0]), _text(cand[0]))
-        structural = case.structural_summary(_text(base[0]), _text(cand[0]))
+        structural = analysis.structural_summary(_text(base[0]), _text(cand[0]))
+    score = None
+    if reference is not None:
+        score = ReferenceScore(
+            sum(analysis.reference_ok(_text(s)) for s in base),
+            len(base),
+            sum(analysis.reference_ok(_text(s)) for s in cand),
+            len(cand),
+        )
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.rule, f.path or ""))
-    return CaseDiff(verdict_for(findings, errored=errored), findings, text_diff, structural)
+    return CaseDiff(verdict_for(findings, errored=errored), findings, text_diff, structural, score)
 
 
 def unified_diff(old: str, new: str) -> str:
@@ -124,117 +167,50 @@ def _call_error(baseline: Sequence[Sample], candidate: Sequence[Sample]) -> Find
     )
 
 
-# --- structural diff -----------------------------------------------------------------------
-
-DiffItem = tuple[str, tuple[PathPart, ...], Any, Any]
-"""(deepdiff report type, path, old value, new value)."""
-_RawKey = tuple[str, tuple[PathPart, ...]]
-"""(change kind: removed/added/type/value/array, path)."""
-
-
-def json_diff(a: Any, b: Any, *, strict: bool = True) -> list[DiffItem]:
-    """deepdiff's report for ``DeepDiff(a, b, ignore_order=False, verbose_level=2)``, fast.
-
-    DeepDiff costs ~3 ms per 2 KB document, mostly walking what is equal. So equal subtrees
-    are skipped with ``==`` (C speed; ``strict`` adds the walk that tells ``true`` from
-    ``1``, which Python conflates), added/removed keys and changed leaves are reported
-    directly under deepdiff's report keys, and deepdiff runs only on lists whose items must be
-    aligned (other lengths, not a plain append or truncation). Numbers of equal value
-    (``1`` vs ``1.0``) are equal in JSON and not reported. tests/diff checks the result
-    against DeepDiff itself.
-    """
-    items: list[DiffItem] = []
-    lists: list[tuple[tuple[PathPart, ...], list[Any], list[Any]]] = []
-    _walk(a, b, strict, (), items, lists)
-    for path, la, lb in lists:
-        # threshold 0: report per key even when two dicts share few keys (a renamed field in
-        # a two-field object must read as removed + added, not as a replaced object)
-        tree = DeepDiff(
-            la, lb, ignore_order=False, verbose_level=2, view="tree", threshold_to_diff_deeper=0
-        )
-        for report, levels in tree.items():
-            for level in levels:
-                sub = (*path, *level.path(output_format="list"))
-                old = None if report.endswith("_added") else level.t1
-                new = None if report.endswith("_removed") else level.t2
-                items.append((report, sub, old, new))
-    return items
-
-
-def _walk(
-    a: Any,
-    b: Any,
-    strict: bool,
-    path: tuple[PathPart, ...],
-    items: list[DiffItem],
-    lists: list[tuple[tuple[PathPart, ...], list[Any], list[Any]]],
-) -> None:
-    if a == b and (not strict or json_equal(a, b, strict=True)):
-        return
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key, va in a.items():
-            if key in b:
-                _walk(va, b[key], strict, (*path, key), items, lists)
-            else:
-                items.append(("dictionary_item_removed", (*path, key), va, None))
-        items.extend(
-            ("dictionary_item_added", (*path, key), None, vb)
-            for key, vb in b.items()
-            if key not in a
-        )
-    elif isinstance(a, list) and isinstance(b, list):
-        n = min(len(a), len(b))
-        if len(a) == len(b):
-            for i in range(n):
-                _walk(a[i], b[i], strict, (*path, i), items, lists)
-        elif a[:n] == b[:n] and (not strict or json_equal(a[:n], b[:n], strict=True)):
-            items.extend(("iterable_item_added", (*path, i), None, b[i]) for i in range(n, len(b)))
-            items.extend(
-                ("iterable_item_removed", (*path, i), a[i], None) for i in range(n, len(a))
-            )
-        else:
-            lists.append((path, a, b))
-    elif not json_equal(a, b):
-        report = "type_changes" if type(a) is not type(b) else "values_changed"
-        items.append((report, path, a, b))
-
-
-def _raw_changes(a: Any, b: Any, items: list[DiffItem]) -> dict[_RawKey, tuple[Any, Any]]:
-    changes: dict[_RawKey, tuple[Any, Any]] = {}
-    for report, path, old, new in items:
-        if report == "dictionary_item_removed":
-            changes["removed", path] = (old, None)
-        elif report == "dictionary_item_added":
-            changes["added", path] = (None, new)
-        elif report in ("iterable_item_added", "iterable_item_removed"):
-            parent = path[:-1]
-            changes["array", parent] = (
-                len(json_get(a, parent) or ()),
-                len(json_get(b, parent) or ()),
-            )
-        elif report in ("values_changed", "type_changes"):
-            if json_equal(old, new):
-                continue  # 1 -> 1.0: a reformatting, not a change
-            numeric = all(
-                isinstance(v, int | float) and not isinstance(v, bool) for v in (old, new)
-            )
-            if report == "values_changed" or numeric or old is None or new is None:
-                changes["value", path] = (old, new)
-            else:
-                changes["type", path] = (old, new)
-    return changes
-
-
 class _Case:
     """Per-case caches: each distinct text is analysed once, each text pair diffed once."""
 
-    def __init__(self, contract: Contract, reference: Any | None, base: list[Sample]) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        reference: Any | None,
+        base: list[Sample],
+        *,
+        case: Any | None,
+        checks: Sequence[UserCheck],
+    ) -> None:
         self.contract = contract
         self.reference = reference
         self.base = base
+        self.case = case
+        self.checks = checks
         self._outputs: dict[str, Output] = {}
         self._diffs: dict[tuple[str, str], list[DiffItem]] = {}
         self._schema_cache: dict[str, list[tuple[str, str, str]]] = {}
+        self._reference_cache: dict[str, bool] = {}
+        self._check_cache: dict[str, Events] = {}
+
+    def reference_ok(self, text: str) -> bool:
+        ok = self._reference_cache.get(text)
+        if ok is None:
+            spec = self.contract.reference
+            ok = self._reference_cache[text] = reference_matches(
+                self.reference, self.output(text), spec
+            )
+        return ok
+
+    def user_check_events(self, text: str) -> Events:
+        events = self._check_cache.get(text)
+        if events is None:
+            events = {}
+            for check in self.checks:
+                failure = check.run(text, self.case)
+                if failure is not None:
+                    events["contract.user_check", check.name, ""] = (
+                        f"{check.name} failed: {failure}"
+                    )
+            self._check_cache[text] = events
+        return events
 
     @cached_property
     def kind(self) -> Kind:
@@ -267,7 +243,7 @@ class _Case:
         same = base_count.keys() == cand_count.keys() and all(
             n * len(self.base) == base_count[t] * len(cand) for t, n in cand_count.items()
         )
-        check: Callable[[list[Sample], Sample], Events] = budget_events if same else self.events
+        check: Callable[[list[Sample], Sample], Events] = metadata_events if same else self.events
         cand_events = [check(self.base, s) for s in cand]
         base_events: list[Events] = []
         # Baseline rates, only when needed: with one baseline sample, only the absolute
@@ -315,11 +291,16 @@ class _Case:
                 out,
                 contract=self.contract,
                 output_tokens=sample.output_tokens,
-                reference=self.reference,
                 schema_cache=self._schema_cache,
             )
         )
-        events.update(budget_events(refs, sample))
+        if self.reference is not None and not self.reference_ok(out.text):
+            events["contract.reference_mismatch", None, ""] = (
+                f"{describe_reference(self.reference, self.contract.reference)} is not matched"
+            )
+        if self.checks:
+            events.update(self.user_check_events(out.text))
+        events.update(metadata_events(refs, sample))
         return suppress(events)
 
     def structural_events(self, refs: list[Output], out: Output) -> Events:
@@ -329,10 +310,10 @@ class _Case:
         if out.json is None:
             hint = " (it looks truncated)" if out.text.rstrip()[-1:] not in ("}", "]", "") else ""
             return {("json.unparseable", None, ""): f"output no longer parses as JSON{hint}"}
-        common: dict[_RawKey, tuple[Any, Any]] | None = None
+        common: dict[RawKey, tuple[Any, Any]] | None = None
         for ref in parsed:
             assert ref.json is not None
-            changes = _raw_changes(ref.json[0], out.json[0], self.diff_items(ref, out))
+            changes = raw_changes(ref.json[0], out.json[0], self.diff_items(ref, out))
             common = (
                 changes if common is None else {k: v for k, v in common.items() if k in changes}
             )
@@ -341,7 +322,7 @@ class _Case:
         assert common is not None
         return self._classify(common, [r.json[0] for r in parsed if r.json is not None])
 
-    def _classify(self, changes: dict[_RawKey, tuple[Any, Any]], ref_docs: list[Any]) -> Events:
+    def _classify(self, changes: dict[RawKey, tuple[Any, Any]], ref_docs: list[Any]) -> Events:
         events: Events = {}
         added = {path: new for (kind, path), (_, new) in changes.items() if kind == "added"}
         removed = {path: old for (kind, path), (old, _) in changes.items() if kind == "removed"}

@@ -19,7 +19,13 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     │   ├── BadRequestError           4xx the provider will answer the same way again
     │   └── OutputTooLargeError       the answer exceeds the configured size cap
     ├── StoreError                    the database refused an operation
-    │   └── NotFoundError             a run, case or snapshot id that does not exist
+    │   ├── NotFoundError             a run, case or snapshot id that does not exist
+    │   └── ConflictError             the object's state forbids the change (accepting an
+    │                                 ERROR case, cancelling a finished run, reusing a key)
+    ├── AccessError                   an API caller may not do this
+    │   ├── UnauthenticatedError      no valid token (HTTP 401)
+    │   └── ForbiddenError            the token's role does not allow it (HTTP 403)
+    ├── LimitError                    a request exceeds a configured cap (calls per run)
     └── SimulatorError                the local simulator could not start
 """
 
@@ -129,6 +135,26 @@ class StoreError(PromptCompatError):
 
 class NotFoundError(StoreError):
     """The requested object does not exist."""
+
+
+class ConflictError(StoreError):
+    """The object exists but its state forbids the operation."""
+
+
+class AccessError(PromptCompatError):
+    """An API caller is not allowed to do this."""
+
+
+class UnauthenticatedError(AccessError):
+    """No token, or a token that is unknown or revoked."""
+
+
+class ForbiddenError(AccessError):
+    """The caller's role does not allow the operation."""
+
+
+class LimitError(PromptCompatError):
+    """A request exceeds a configured cap (the calls one submitted run may make)."""
 
 
 class SimulatorError(PromptCompatError):

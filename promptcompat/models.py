@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import uuid4
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-RunStatus = Literal["pending", "running", "completed", "completed_with_errors", "failed"]
+RunStatus = Literal[
+    "pending", "running", "finalizing", "completed", "completed_with_errors", "failed"
+]
+TERMINAL_STATUSES = ("completed", "completed_with_errors", "failed")
+Executor = Literal["embedded", "queue"]
 CallStatus = Literal["ok", "error"]
 
 
@@ -52,6 +56,14 @@ class Run(SQLModel, table=True):
     """HTTP requests actually sent to providers, retries included."""
     error_calls: int = 0
     error: str | None = None
+    executor: str = "embedded"
+    """``embedded`` (this process runs it) or ``queue`` (Celery workers do; reconcile watches)."""
+    lease_until: float | None = None
+    """While ``finalizing``: epoch seconds until which one process owns the evaluation."""
+    idempotency_key: str | None = Field(default=None, unique=True, index=True)
+    """A client's key for one submission: the same key returns the same run."""
+    request_hash: str | None = None
+    """Hash of the submitted request, to tell a retried submission from a conflicting one."""
 
 
 class Snapshot(SQLModel, table=True):
@@ -159,3 +171,56 @@ class FindingRecord(SQLModel, table=True):
     samples: int = 1
     baseline_hits: int = 0
     baseline_samples: int = 0
+
+
+class PlannedCallRecord(SQLModel, table=True):
+    """A call a run planned, exactly as rendered, so a worker executes it without re-rendering."""
+
+    __tablename__ = "planned_call"
+    __table_args__ = (
+        UniqueConstraint("run_id", "prompt", "version", "target", "case_id", "sample"),
+        Index("ix_planned_call_run_shard", "run_id", "shard"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(foreign_key="run.id")
+    shard: int
+    cache_key: str
+    prompt: str
+    version: str
+    case_id: str
+    target: str
+    """The target's label (what the cache key and the report use)."""
+    target_spec: str
+    """The full target string, connection parameters (base_url, api_key_env) included."""
+    sample: int
+    seed: int | None = None
+    messages: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    render_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class RunShard(SQLModel, table=True):
+    """One shard of a run: what reconcile needs to know to re-publish lost work."""
+
+    __tablename__ = "run_shard"
+
+    run_id: str = Field(foreign_key="run.id", primary_key=True)
+    shard: int = Field(primary_key=True)
+    calls: int = 0
+    published_at: float | None = None
+    started_at: float | None = None
+    failures: int = 0
+    """Deliveries that crashed (worker lost, unexpected error); bounded by shard_max_failures."""
+
+
+class CallClaim(SQLModel, table=True):
+    """A lease on one cache key: whoever holds it live is the only one calling the provider."""
+
+    __tablename__ = "call_claim"
+
+    cache_key: str = Field(primary_key=True)
+    owner: str
+    host: str
+    pid: int
+    lease_until: float = Field(index=True)
+    claimed_at: float

@@ -3,11 +3,17 @@
 Calls already answered (same cache key) cost nothing. The rest run with at most
 ``concurrency`` in flight per target; transient failures are retried with exponential backoff
 that honours Retry-After; a call that still fails is stored as an error with its reason.
+
+With a ``Claimer`` (leases.py) a call is only made once its key is claimed, so parallel copies
+of a task never call the provider twice for one key; with a ``Limiter`` (ratelimit.py) every
+request waits for its turn in the shared rate limits; with a ``deadline`` no attempt starts
+that could not finish before it (the call is *deferred*: not an error, left for a later task).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import time
@@ -25,14 +31,18 @@ from promptcompat.errors import (
     RateLimitedError,
     TransientProviderError,
 )
+from promptcompat.leases import Claimer
 from promptcompat.models import Call
 from promptcompat.plan import PlannedCall
 from promptcompat.pricing import PriceTable, cost_usd, load_prices
 from promptcompat.providers import Provider, make_provider
+from promptcompat.ratelimit import Limiter, LimiterUnavailable, estimate_tokens
 from promptcompat.store import session_scope
+from promptcompat.targets import Target
 
 ProviderFactory = Callable[..., Provider]
 _FLUSH_EVERY = 256
+_PROGRESS_EVERY = 1.0  # seconds between recounts of the run's progress counters
 
 
 @dataclass
@@ -40,9 +50,21 @@ class ReplayStats:
     total: int = 0
     cached: int = 0
     executed: int = 0
+    """Calls sent to a provider (each distinct key once)."""
     provider_calls: int = 0
+    """HTTP requests, retries included."""
     errors: int = 0
+    busy: int = 0
+    """Calls left alone because another live owner holds their lease."""
+    deferred: int = 0
+    """Calls not started (or not retried) because the deadline was near."""
+    retry_in: float = 0.0
+    """When busy: seconds until the earliest of those leases expires."""
     seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.busy == 0 and self.deferred == 0
 
 
 @dataclass
@@ -63,6 +85,10 @@ class _Buffer:
     errors: int = 0
 
 
+class _Deferred(Exception):
+    """The call was not finished before the deadline; a later task makes it."""
+
+
 def snapshot_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -75,64 +101,130 @@ async def replay(
     settings: Settings,
     on_progress: Callable[[Progress], None] | None = None,
     provider_factory: ProviderFactory = make_provider,
+    claimer: Claimer | None = None,
+    limiter: Limiter | None = None,
+    deadline: float | None = None,
 ) -> ReplayStats:
-    """Execute ``calls`` for run ``run_id``, writing every result to the store."""
+    """Execute ``calls`` for run ``run_id``, writing every result to the store.
+
+    ``deadline`` is a ``time.monotonic()`` value.
+    """
     started = time.perf_counter()
-    stats = ReplayStats(total=len(calls))
-    progress = Progress(total=len(calls))
-    runnable = [c for c in calls if c.render_error is None]
+    distinct = list({c.key: c for c in calls}.values())
+    runnable = [c for c in distinct if c.render_error is None]
+    stats = ReplayStats(total=len(distinct))
+    progress = Progress(total=len(distinct))
     with session_scope(engine) as session:
         answered = store.answered_calls(session=session, keys=[c.key for c in runnable])
         store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
-        store.add_progress(
-            session=session,
-            run_id=run_id,
-            done=len(answered) + len(calls) - len(runnable),
-            cached=len(answered),
-            provider_calls=0,
-            errors=0,
-        )
-    stats.cached = len(answered)
-    progress.done = progress.cached = len(answered)
-    progress.done += len(calls) - len(runnable)
+        store.refresh_progress(session=session, run_id=run_id)
+    stats.cached = progress.cached = len(answered)
+    progress.done = len(answered) + len(distinct) - len(runnable)
+    todo = [c for c in runnable if c.key not in answered]
+    if todo and claimer is not None:
+        with session_scope(engine) as session:
+            claims = claimer.claim(session=session, keys=[c.key for c in todo])
+        todo = [c for c in todo if c.key in claims.mine]
+        stats.busy = len(claims.busy)
+        stats.retry_in = min(claims.busy.values(), default=0.0)
     if on_progress:
         on_progress(progress)
-    # Two cases that render to the same request share one call (and one cache key).
-    todo = list({c.key: c for c in runnable if c.key not in answered}.values())
     stats.executed = len(todo)
     if todo:
-        prices = load_prices(settings.price_table)
-        buffer = _Buffer()
-        by_target: dict[str, list[PlannedCall]] = {}
+        context = _Context(settings, load_prices(settings.price_table), limiter, deadline)
+        flusher = _Flusher(engine, run_id, _Buffer(), stats, claimer, settings.flush_interval)
+        by_target: dict[Target, list[PlannedCall]] = {}
         for call in todo:
-            by_target.setdefault(call.target.label, []).append(call)
-        flusher = _Flusher(engine, run_id, buffer, stats)
-        await asyncio.gather(
-            *(
-                _run_target(
-                    group,
-                    settings,
-                    prices,
-                    buffer,
-                    progress,
-                    on_progress,
-                    flusher,
-                    provider_factory,
+            by_target.setdefault(call.target, []).append(call)
+        periodic = asyncio.create_task(flusher.run_periodically())
+        heartbeat = asyncio.create_task(_heartbeat(engine, claimer)) if claimer else None
+        try:
+            await asyncio.gather(
+                *(
+                    _run_target(group, context, progress, on_progress, flusher, provider_factory)
+                    for group in by_target.values()
                 )
-                for group in by_target.values()
             )
-        )
+        finally:
+            # Stopped, not cancelled: a cancelled flush would lose the counts it was writing.
+            await flusher.stop(periodic)
+            if heartbeat is not None:
+                heartbeat.cancel()
+                await asyncio.gather(heartbeat, return_exceptions=True)
         await flusher.flush()
+        stats.executed -= stats.deferred
+    if claimer is not None and stats.deferred:
+        with session_scope(engine) as session:
+            claimer.release(session=session)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
-class _Flusher:
-    """Writes finished calls in batches, off the event loop, so calls keep flowing."""
+async def _heartbeat(engine: Engine, claimer: Claimer) -> None:
+    """Renew this claimer's leases while its calls run, so nobody takes them over."""
+    while True:
+        await asyncio.sleep(claimer.lease_seconds / 3)
 
-    def __init__(self, engine: Engine, run_id: str, buffer: _Buffer, stats: ReplayStats):
+        def renew() -> None:
+            with session_scope(engine) as session:
+                claimer.renew(session=session)
+
+        await asyncio.to_thread(renew)
+
+
+@dataclass
+class _Context:
+    settings: Settings
+    prices: PriceTable
+    limiter: Limiter | None
+    deadline: float | None
+
+    def too_late(self, wait: float = 0.0) -> bool:
+        if self.deadline is None:
+            return False
+        return time.monotonic() + wait + self.settings.request_timeout > self.deadline
+
+
+class _Flusher:
+    """Writes finished calls in batches, off the event loop, so calls keep flowing.
+
+    A batch is written when it is large or ``interval`` seconds old: a worker killed mid-shard
+    loses at most the calls it had in flight and the last fraction of a second.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: str,
+        buffer: _Buffer,
+        stats: ReplayStats,
+        claimer: Claimer | None,
+        interval: float,
+    ) -> None:
         self._engine, self._run_id, self._buffer, self._stats = engine, run_id, buffer, stats
+        self._claimer, self._interval = claimer, interval
         self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._counted_at = 0.0
+
+    @property
+    def buffer(self) -> _Buffer:
+        return self._buffer
+
+    @property
+    def stats(self) -> ReplayStats:
+        return self._stats
+
+    async def run_periodically(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+            if self._buffer.calls or self._buffer.provider_calls:
+                await self.flush()
+
+    async def stop(self, periodic: asyncio.Task[None]) -> None:
+        self._stopping.set()
+        await periodic
 
     async def maybe_flush(self) -> None:
         if len(self._buffer.calls) >= _FLUSH_EVERY and not self._lock.locked():
@@ -143,29 +235,27 @@ class _Flusher:
             b = self._buffer
             calls, texts, n_calls, n_errors = b.calls, b.texts, b.provider_calls, b.errors
             b.calls, b.texts, b.provider_calls, b.errors = [], {}, 0, 0
-            if calls or n_calls:
-                await asyncio.to_thread(self._write, calls, texts, n_calls, n_errors)
+            await asyncio.to_thread(self._write, calls, texts, n_calls)
+            self._stats.provider_calls += n_calls
+            self._stats.errors += n_errors
 
-    def _write(self, calls: list[Call], texts: dict[str, str], n_calls: int, n_errors: int) -> None:
+    def _write(self, calls: list[Call], texts: dict[str, str], n_calls: int) -> None:
+        recount = time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
         with session_scope(self._engine) as session:
             store.save_calls(session=session, run_id=self._run_id, calls=calls, texts=texts)
-            store.add_progress(
-                session=session,
-                run_id=self._run_id,
-                done=len(calls),
-                cached=0,
-                provider_calls=n_calls,
-                errors=n_errors,
-            )
-        self._stats.provider_calls += n_calls
-        self._stats.errors += n_errors
+            store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
+            if self._claimer is not None:
+                # Same transaction as the result: a crash leaves either both or neither.
+                self._claimer.release(session=session, keys=[c.cache_key for c in calls])
+            if recount:
+                store.refresh_progress(session=session, run_id=self._run_id)
+        if recount:
+            self._counted_at = time.monotonic()
 
 
 async def _run_target(
     calls: list[PlannedCall],
-    settings: Settings,
-    prices: PriceTable,
-    buffer: _Buffer,
+    context: _Context,
     progress: Progress,
     on_progress: Callable[[Progress], None] | None,
     flusher: _Flusher,
@@ -175,26 +265,30 @@ async def _run_target(
     fatal: ProviderError | None = None
     provider: Provider | None = None
     try:
-        provider = provider_factory(target, settings)
+        provider = provider_factory(target, context.settings)
     except ProviderError as exc:
         fatal = exc
     queue = iter(calls)
+    buffer = flusher.buffer
 
     async def worker() -> None:
         nonlocal fatal
         for call in queue:
             if fatal is not None or provider is None:
                 assert fatal is not None
-                row, text, attempts = _error_row(call, fatal, attempts=0), None, 0
+                row, text = _error_row(call, fatal, attempts=0), None
             else:
-                row, text, attempts = await _call_with_retries(provider, call, settings, prices)
+                try:
+                    row, text = await _call_with_retries(provider, call, context, buffer)
+                except _Deferred:
+                    flusher.stats.deferred += 1
+                    continue
                 if row.error_reason in (AuthError.reason, QuotaError.reason):
                     # The account itself is refused: the remaining calls would fail the same way.
                     fatal = (AuthError if row.error_reason == "auth" else QuotaError)(
                         row.error_message or "refused", where=target.label
                     )
             buffer.calls.append(row)
-            buffer.provider_calls += attempts
             if text is not None and row.snapshot_hash:
                 buffer.texts[row.snapshot_hash] = text
             if row.status == "error":
@@ -206,29 +300,53 @@ async def _run_target(
             await flusher.maybe_flush()
 
     try:
-        await asyncio.gather(*(worker() for _ in range(min(settings.concurrency, len(calls)))))
+        await asyncio.gather(
+            *(worker() for _ in range(min(context.settings.concurrency, len(calls))))
+        )
     finally:
         if provider is not None:
             await provider.aclose()
 
 
 async def _call_with_retries(
-    provider: Provider, call: PlannedCall, settings: Settings, prices: PriceTable
-) -> tuple[Call, str | None, int]:
+    provider: Provider, call: PlannedCall, context: _Context, buffer: _Buffer
+) -> tuple[Call, str | None]:
+    settings, limiter = context.settings, context.limiter
     attempt = 0
     while True:
+        if context.too_late():
+            raise _Deferred
+        reserved = 0
+        if limiter is not None:
+            reserved = estimate_tokens(call.messages, call.target, settings)
+            try:
+                wait = await limiter.acquire(call.target, tokens=reserved)
+            except LimiterUnavailable:
+                raise _Deferred from None
+            if context.too_late(wait):
+                await limiter.settle(call.target, reserved=reserved, used=0)
+                raise _Deferred
+            if wait > 0:
+                await asyncio.sleep(wait)
         attempt += 1
+        buffer.provider_calls += 1
         started = time.perf_counter()
         try:
             completion = await provider.complete(call.target, call.messages, seed=call.seed)
         except TransientProviderError as exc:
             if attempt >= settings.max_attempts:
-                return _error_row(call, exc, attempts=attempt), None, attempt
-            await asyncio.sleep(_backoff(attempt, exc, settings))
+                return _error_row(call, exc, attempts=attempt), None
+            delay = _backoff(attempt, exc, settings)
+            if context.too_late(delay):
+                raise _Deferred from None
+            await asyncio.sleep(delay)
             continue
         except ProviderError as exc:
-            return _error_row(call, exc, attempts=attempt), None, attempt
+            return _error_row(call, exc, attempts=attempt), None
         latency_ms = (time.perf_counter() - started) * 1000.0
+        if limiter is not None and completion.input_tokens is not None:
+            used = completion.input_tokens + (completion.output_tokens or 0)
+            await _settle(limiter, call.target, reserved, used)
         text = completion.text
         row = _base_row(call)
         row.status = "ok"
@@ -242,13 +360,19 @@ async def _call_with_retries(
         row.attempts = attempt
         if completion.input_tokens is not None and completion.output_tokens is not None:
             row.cost_usd = cost_usd(
-                prices,
+                context.prices,
                 call.target.provider,
                 completion.served_model or call.target.model,
                 completion.input_tokens,
                 completion.output_tokens,
             )
-        return row, text, attempt
+        return row, text
+
+
+async def _settle(limiter: Limiter, target: Target, reserved: int, used: int) -> None:
+    # A failed correction only leaves the estimate in place: not worth failing the call.
+    with contextlib.suppress(LimiterUnavailable):
+        await limiter.settle(target, reserved=reserved, used=used)
 
 
 def _backoff(attempt: int, exc: TransientProviderError, settings: Settings) -> float:
@@ -282,3 +406,8 @@ def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> Call:
     row.error_message = str(exc)
     row.attempts = attempts
     return row
+
+
+def error_rows(calls: Sequence[PlannedCall], *, reason: str, message: str) -> list[Call]:
+    """Results for calls given up without an answer (e.g. a shard that kept killing workers)."""
+    return [_error_row(c, ProviderError(message, reason=reason), attempts=0) for c in calls]

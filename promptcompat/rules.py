@@ -12,9 +12,19 @@ from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-Severity = Literal["ERR", "WARN", "INFO"]
+from promptcompat.noise import (
+    Severity,
+    Status,
+    note_for,
+    severity_for,
+    status_of,
+)
+from promptcompat.noise import assess_rate as assess_rate  # the one place for the test
+
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING", "ERROR"]
-RateAssessment = Literal["none", "new", "baseline"]
+Subject = Literal["output", "request", "budget", "model", "suite"]
+Direction = Literal["both", "FORWARD", "BACKWARD"]
+SEVERITIES: tuple[Severity, ...] = ("ERR", "WARN", "INFO")
 EventKey = tuple[str, str | None, str]
 """One rule firing on one sample: (rule id, JSON path or None, discriminator, e.g. a regex)."""
 Events = dict[EventKey, str]
@@ -25,14 +35,25 @@ Events = dict[EventKey, str]
 class Rule:
     id: str
     severity: Severity
+    """The default severity; a prompt may override it (``rules:`` in prompt.yaml)."""
     family: str
     description: str
-    direction: str
-    """What changed to cause it: "output", "request", "budget" or "model"."""
+    subject: Subject
+    """What it looks at: the output, the request (template variables), budgets (response
+    metadata), the model behind the target, or the suite's own configuration."""
+    direction: Direction
+    """Which compatibility direction it concerns: a prompt edit (BACKWARD), the model behind
+    a target (FORWARD), or both."""
 
 
-def _r(rule_id: str, severity: Severity, description: str, direction: str = "output") -> Rule:
-    return Rule(rule_id, severity, rule_id.split(".", 1)[0], description, direction)
+def _r(
+    rule_id: str,
+    severity: Severity,
+    description: str,
+    subject: Subject = "output",
+    direction: Direction = "both",
+) -> Rule:
+    return Rule(rule_id, severity, rule_id.split(".", 1)[0], description, subject, direction)
 
 
 _RULES: tuple[Rule, ...] = (
@@ -68,6 +89,11 @@ _RULES: tuple[Rule, ...] = (
         "ERR",
         "The case's reference answer is no longer matched (the baseline matched it).",
     ),
+    _r(
+        "contract.user_check",
+        "ERR",
+        "A check function in the prompt's `checks.py` failed (or raised).",
+    ),
     # zero-config drift detectors: what every baseline sample had in common
     _r("drift.code_fence_added", "ERR", "A markdown code fence appeared; no baseline had one."),
     _r(
@@ -97,21 +123,43 @@ _RULES: tuple[Rule, ...] = (
     _r("budget.output_tokens", "WARN", "Output tokens above 2 x the baseline max.", "budget"),
     _r("budget.cost", "WARN", "Cost above 2 x the baseline max.", "budget"),
     _r("budget.latency", "INFO", "Latency above 3 x the baseline max.", "budget"),
-    # request side and served model: computed by the replay layer, catalogued here
+    # request side: the template's variables, computed by compat.py
     _r(
         "request.variable_added",
         "ERR",
         "The prompt version requires a variable callers did not have to pass before.",
         "request",
+        "BACKWARD",
     ),
     _r(
         "request.variable_removed",
         "INFO",
         "The prompt version no longer uses a variable.",
         "request",
+        "BACKWARD",
     ),
-    _r("model.served_changed", "INFO", "The served model id behind the alias changed.", "model"),
-    _r("model.fingerprint_changed", "INFO", "The system fingerprint changed.", "model"),
+    # the model behind the same target (an alias re-pointed, a silent update)
+    _r(
+        "model.served_changed",
+        "INFO",
+        "The same target now serves another model id (an alias moved).",
+        "model",
+        "FORWARD",
+    ),
+    _r(
+        "model.fingerprint_changed",
+        "INFO",
+        "The same target and served model now report another system fingerprint.",
+        "model",
+        "FORWARD",
+    ),
+    # the suite's own configuration
+    _r(
+        "waiver.expired",
+        "WARN",
+        "A waiver in prompt.yaml is past its expiry date; it no longer applies.",
+        "suite",
+    ),
 )
 
 CATALOG: Mapping[str, Rule] = MappingProxyType({r.id: r for r in _RULES})
@@ -129,12 +177,16 @@ def rule(rule_id: str) -> Rule:
 class Finding:
     rule: str
     severity: Severity
+    """The effective severity: the rule's default (or the prompt's override), tempered by
+    the rates (``noise.severity_for``) and by waivers."""
     message: str
     path: str | None = None
     hits: int = 1
     samples: int = 1
     baseline_hits: int = 0
     baseline_samples: int = 0
+    status: Status = "new"
+    """new, not_significant, noise, already_failing or waived (``promptcompat.noise``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,22 +203,6 @@ def verdict_for(findings: Sequence[Finding], *, errored: bool) -> Verdict:
     return "COMPATIBLE"
 
 
-def assess_rate(
-    hits: int, samples: int, baseline_hits: int, baseline_samples: int
-) -> RateAssessment:
-    """Is the candidate's rate above the baseline's? The one place that decides.
-
-    "new": fires more often than on the baseline; "baseline": fires, but at most as often as
-    it already did on the baseline (flaky or already failing). A significance test (Fisher's
-    exact) replaces the plain proportion comparison here, and only here.
-    """
-    if hits <= 0:
-        return "none"
-    if baseline_hits <= 0 or baseline_samples <= 0:
-        return "new"
-    return "new" if hits * baseline_samples > baseline_hits * samples else "baseline"
-
-
 def rate_finding(
     rule_id: str,
     message: str,
@@ -179,23 +215,26 @@ def rate_finding(
 ) -> Finding | None:
     """A finding with the severity its rates earn, or None when it did not fire.
 
-    As common on the baseline: a contract rule is "already failing" (WARN, the contract is
-    still violated); any other rule is baseline noise (INFO, kept for the reviewer).
+    ``noise.status_of`` compares the rates (Fisher's exact test); as common on the baseline,
+    a contract rule is "already failing" (WARN, the contract is still violated) and any other
+    rule is baseline noise (INFO, kept for the reviewer).
     """
     r = rule(rule_id)
-    assessment = assess_rate(hits, samples, baseline_hits, baseline_samples)
-    if assessment == "none":
+    if hits <= 0:
         return None
-    severity: Severity = r.severity
-    if assessment == "baseline":
-        rate = f"{baseline_hits}/{baseline_samples}"
-        if r.family == "contract":
-            severity = "WARN" if r.severity != "INFO" else "INFO"
-            message = f"{message} (already failing on baseline: {rate})"
-        else:
-            severity = "INFO"
-            message = f"{message} (noise: baseline samples differ the same way, {rate})"
-    return Finding(rule_id, severity, message, path, hits, samples, baseline_hits, baseline_samples)
+    status = status_of(rule_id, hits, samples, baseline_hits, baseline_samples)
+    note = note_for(status, hits, samples, baseline_hits, baseline_samples)
+    return Finding(
+        rule_id,
+        severity_for(rule_id, r.severity, status),
+        message + note,
+        path,
+        hits,
+        samples,
+        baseline_hits,
+        baseline_samples,
+        status,
+    )
 
 
 _STRUCTURAL_ERR = frozenset({"json.field_removed", "json.type_changed", "json.enum_value_new"})
@@ -204,7 +243,8 @@ _STRUCTURAL_ERR = frozenset({"json.field_removed", "json.type_changed", "json.en
 def suppress(events: Events) -> Events:
     """One cause, one finding: drop the symptoms another event of the same sample explains.
 
-    A refusal or an empty answer explains unparseable JSON and invalid code; with
+    A refusal or an empty answer explains unparseable JSON, invalid code and failed user
+    checks; with
     ``format: json`` declared, ``contract.not_json`` says what ``json.unparseable`` says; a
     structural ERR at a path explains
     the schema error at the same path; a fence explains code that only fails because of it.
@@ -212,7 +252,12 @@ def suppress(events: Events) -> Events:
     rules = {key[0] for key in events}
     drop: set[str] = set()
     if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
-        drop |= {"json.unparseable", "contract.not_json", "contract.code_invalid"}
+        drop |= {
+            "json.unparseable",
+            "contract.not_json",
+            "contract.code_invalid",
+            "contract.user_check",
+        }
     if "contract.not_json" in rules:
         drop.add("json.unparseable")  # the same symptom; the declared contract says it
     structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR}
@@ -258,12 +303,12 @@ def aggregate(
 def catalog_markdown() -> str:
     """The catalog as a markdown table, the generated part of docs/rules.md."""
     lines = [
-        "| id | severity | direction | description |",
-        "|---|---|---|---|",
+        "| id | severity | direction | looks at | description |",
+        "|---|---|---|---|---|",
     ]
     for r in _RULES:
         description = r.description.replace("|", "\\|")
-        lines.append(f"| `{r.id}` | {r.severity} | {r.direction} | {description} |")
+        lines.append(f"| `{r.id}` | {r.severity} | {r.direction} | {r.subject} | {description} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,21 +1,42 @@
-"""One run, start to finish: the core call that the CLI, the API and the worker share."""
+"""One run, start to finish: the core call that the CLI, the API and the worker share.
+
+``prepare_run`` plans the run and writes it to the store (the run, every planned call, its
+shards) in one transaction, before anything is called or published. The embedded default
+(``run_suite``) then executes every shard in this process; the distributed mode
+(``dispatch.submit_run``) publishes the shards to Celery workers instead. Both end in
+``execution.finalize_if_complete``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
+from promptcompat import shards as shard_store
 from promptcompat import store
-from promptcompat.compat import evaluate
+from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
-from promptcompat.errors import PromptCompatError
+from promptcompat.errors import ConflictError, PromptCompatError, StoreError
+from promptcompat.execution import execute_shards, finalize_if_complete
+from promptcompat.leases import Claimer
+from promptcompat.models import TERMINAL_STATUSES
 from promptcompat.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
-from promptcompat.replay import Progress, ReplayStats, replay
+from promptcompat.ratelimit import make_limiter
+from promptcompat.replay import Progress, ReplayStats
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite
+
+_WRITE_ATTEMPTS = 3
+
+
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key was reused for a different request (HTTP 409 in the API)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,13 @@ class RunRequest:
     candidate_version: str | None = None
     samples: int = 1
     labels: dict[str, str] = field(default_factory=dict)
+    aa: bool = False
+    """A/A: each prompt's deployed version against fresh samples of itself (noise floor)."""
+
+    def digest(self) -> str:
+        """Hash of the request: what tells a retried submission from a different one."""
+        blob = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @dataclass
@@ -35,12 +63,25 @@ class PreparedRun:
     run_id: str
     comparisons: list[Comparison]
     calls: list[PlannedCall]
+    shards: list[int] = field(default_factory=list)
+    created: bool = True
+    """False when an idempotency key matched a run submitted before (nothing was written)."""
 
 
 def prepare_run(
-    *, engine: Engine, suite: Suite, request: RunRequest, settings: Settings
+    *,
+    engine: Engine,
+    suite: Suite,
+    request: RunRequest,
+    settings: Settings,
+    executor: str = "embedded",
+    idempotency_key: str | None = None,
 ) -> PreparedRun:
-    """Plan the run and write it to the store before anything is called."""
+    """Plan the run and write it to the store before anything is called.
+
+    Raises:
+        IdempotencyConflictError: ``idempotency_key`` belongs to a run of another request.
+    """
     if request.samples < 1:
         raise PromptCompatError("samples must be at least 1")
     comparisons = plan_comparisons(
@@ -49,6 +90,8 @@ def prepare_run(
         baseline=request.baseline,
         candidate=request.candidate,
         candidate_version=request.candidate_version,
+        aa=request.aa,
+        accepted_targets=accepted_targets(engine),
     )
     if not comparisons:
         raise PromptCompatError(
@@ -63,16 +106,43 @@ def prepare_run(
         "comparisons": [c.to_dict() for c in comparisons],
         "modes": {c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
     }
-    with session_scope(engine) as session:
-        used = {
-            (c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)
-        }
-        store.record_prompt_versions(
-            session=session,
-            versions=[suite.prompts[p].versions[v] for p, v in sorted(used)],
-        )
-        run = store.create_run(session=session, spec=spec, total_calls=len(calls))
-    return PreparedRun(run.id, comparisons, calls)
+    used = {(c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)}
+    digest = request.digest()
+    for attempt in range(_WRITE_ATTEMPTS):
+        with session_scope(engine) as session:
+            if idempotency_key is not None:
+                earlier = store.run_by_idempotency_key(session=session, key=idempotency_key)
+                if earlier is not None:
+                    if earlier.request_hash != digest:
+                        raise IdempotencyConflictError(
+                            "this idempotency key was used for a different request",
+                            where=f"run {earlier.id}",
+                        )
+                    return PreparedRun(earlier.id, comparisons, calls, created=False)
+        try:
+            with session_scope(engine) as session:
+                store.record_prompt_versions(
+                    session=session,
+                    versions=[suite.prompts[p].versions[v] for p, v in sorted(used)],
+                )
+                run = store.create_run(
+                    session=session,
+                    spec=spec,
+                    total_calls=len({c.key for c in calls}),
+                    executor=executor,
+                    idempotency_key=idempotency_key,
+                    request_hash=digest,
+                )
+                shards = shard_store.save_plan(
+                    session=session, run_id=run.id, calls=calls, shard_size=settings.shard_size
+                )
+            return PreparedRun(run.id, comparisons, calls, shards)
+        except IntegrityError as exc:
+            # A concurrent submission with the same key, or the first record of a prompt
+            # version written by another process at the same moment: read again and retry.
+            if attempt + 1 == _WRITE_ATTEMPTS:
+                raise StoreError(f"could not write the run: {exc.orig}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def execute_run(
@@ -84,40 +154,60 @@ async def execute_run(
     samples: int,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> ReplayStats:
-    """Replay the calls, compare, and mark the run finished (or failed, with the reason)."""
+    """Replay every shard here, compare, and finish the run (or fail it, with the reason).
+
+    ``samples`` is kept for callers; the run's stored request says how many there are.
+    """
+    del samples
+    run_id = prepared.run_id
+    with session_scope(engine) as session:
+        store.set_status(session=session, run_id=run_id, status="running", only_from=("pending",))
+    total = ReplayStats()
+    claimer = Claimer(lease_seconds=settings.lease_seconds)
+    limiter = make_limiter(settings, shared=False)
     try:
-        stats = await replay(
-            prepared.calls,
-            engine=engine,
-            run_id=prepared.run_id,
-            settings=settings,
-            on_progress=on_progress,
-        )
-        evaluate(
-            engine=engine,
-            run_id=prepared.run_id,
-            suite=suite,
-            comparisons=prepared.comparisons,
-            calls=prepared.calls,
-            samples=samples,
-        )
+        while True:
+            stats = await execute_shards(
+                engine=engine,
+                run_id=run_id,
+                settings=settings,
+                on_progress=on_progress,
+                claimer=claimer,
+                limiter=limiter,
+            )
+            _add(total, stats)
+            if stats.complete:
+                break
+            # Another process holds leases on some calls: wait for it (or for them to expire).
+            await asyncio.sleep(max(0.05, min(stats.retry_in, settings.lease_seconds)))
+        finalize_if_complete(engine=engine, run_id=run_id, settings=settings, suite=suite)
     except BaseException as exc:
         with session_scope(engine) as session:
             store.finish_run(
                 session=session,
-                run_id=prepared.run_id,
+                run_id=run_id,
                 status="failed",
                 error=str(exc) or type(exc).__name__,
+                only_from=("pending", "running", "finalizing"),
             )
         raise
-    errors = stats.errors + sum(1 for c in prepared.calls if c.render_error is not None)
+    finally:
+        if limiter is not None:
+            await limiter.aclose()
     with session_scope(engine) as session:
-        store.finish_run(
-            session=session,
-            run_id=prepared.run_id,
-            status="completed_with_errors" if errors else "completed",
-        )
-    return stats
+        status = store.get_run(session=session, run_id=run_id).status
+    if status not in TERMINAL_STATUSES:
+        raise StoreError(f"run {run_id} did not finish (status {status})")
+    return total
+
+
+def _add(total: ReplayStats, stats: ReplayStats) -> None:
+    if not total.total:
+        total.total, total.cached = stats.total, stats.cached
+    total.executed += stats.executed
+    total.provider_calls += stats.provider_calls
+    total.errors += stats.errors
+    total.seconds += stats.seconds
 
 
 def run_suite(

@@ -10,29 +10,44 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, text, update
+from sqlalchemy import Engine, event, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
-from promptcompat.errors import NotFoundError, StoreError, VersionEditedError
+from promptcompat import store_runs as _runs
+from promptcompat.errors import StoreError, VersionEditedError
 from promptcompat.models import (
     Baseline,
     Call,
     CaseResult,
     FindingRecord,
     PromptVersionRecord,
-    Run,
     RunCall,
     Snapshot,
     utcnow,
 )
+from promptcompat.sqlutil import chunks, upsert
 from promptcompat.suite import PromptVersion
 
+# The run lifecycle lives in store_runs.py; callers keep using store.<function>.
+abort_finalize = _runs.abort_finalize
+add_provider_calls = _runs.add_provider_calls
+begin_finalize = _runs.begin_finalize
+clear_results = _runs.clear_results
+create_run = _runs.create_run
+delete_run = _runs.delete_run
+find_run = _runs.find_run
+finish_run = _runs.finish_run
+get_run = _runs.get_run
+latest_runs = _runs.latest_runs
+refresh_progress = _runs.refresh_progress
+run_by_idempotency_key = _runs.run_by_idempotency_key
+set_status = _runs.set_status
+
 MIGRATIONS = Path(__file__).with_name("migrations")
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0003"
 """The newest migration's revision id (a test keeps it equal to Alembic's head)."""
-_CHUNK = 500  # SQLite caps bound parameters; stay well below.
 
 
 def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
@@ -109,11 +124,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
             raise
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 # --- prompt versions -------------------------------------------------------------------------
 
 
@@ -144,61 +154,13 @@ def record_prompt_versions(*, session: Session, versions: Iterable[PromptVersion
             )
 
 
-# --- runs ------------------------------------------------------------------------------------
-
-
-def create_run(*, session: Session, spec: dict[str, Any], total_calls: int) -> Run:
-    run = Run(spec=spec, total_calls=total_calls, status="running")
-    session.add(run)
-    session.flush()
-    return run
-
-
-def get_run(*, session: Session, run_id: str) -> Run:
-    run = session.get(Run, run_id)
-    if run is None:
-        # Allow an unambiguous prefix, as git does for commits.
-        matches = session.exec(select(Run).where(Run.id.startswith(run_id))).all()
-        if len(matches) == 1:
-            return matches[0]
-        raise NotFoundError(f"no run {run_id!r}")
-    return run
-
-
-def latest_runs(*, session: Session, limit: int = 20) -> Sequence[Run]:
-    return session.exec(select(Run).order_by(Run.created_at.desc()).limit(limit)).all()  # type: ignore[attr-defined]
-
-
-def add_progress(
-    *, session: Session, run_id: str, done: int, cached: int, provider_calls: int, errors: int
-) -> None:
-    session.execute(
-        update(Run)
-        .where(Run.id == run_id)  # type: ignore[arg-type]
-        .values(
-            done_calls=Run.done_calls + done,
-            cached_calls=Run.cached_calls + cached,
-            provider_calls=Run.provider_calls + provider_calls,
-            error_calls=Run.error_calls + errors,
-        )
-    )
-
-
-def finish_run(*, session: Session, run_id: str, status: str, error: str | None = None) -> None:
-    run = get_run(session=session, run_id=run_id)
-    run.status = status
-    run.error = error
-    run.finished_at = utcnow()
-    session.add(run)
-
-
 # --- calls and snapshots ---------------------------------------------------------------------
 
 
 def answered_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
     """Calls already answered successfully, by cache key: these cost no provider call."""
     found: dict[str, Call] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         for call in session.exec(
             select(Call).where(Call.cache_key.in_(chunk), Call.status == "ok")  # type: ignore[attr-defined]
         ):
@@ -209,35 +171,33 @@ def answered_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
 def save_calls(
     *, session: Session, run_id: str, calls: Sequence[Call], texts: dict[str, str]
 ) -> None:
-    """Store new call results (replacing an earlier failed attempt) and their snapshots.
+    """Store new call results and their snapshots, and link them to the run.
 
-    ``texts`` maps snapshot hash to output text; a snapshot already stored is not written again.
+    ``texts`` maps snapshot hash to output text. Both writes are upserts, because several
+    workers write at once: a snapshot already stored is kept (content-addressed), and a result
+    replaces an earlier failed one for its key but never an answered one (a late duplicate
+    from a worker whose lease was taken over must not overwrite the answer).
     """
-    hashes = list(texts)
-    known: set[str] = set()
-    for chunk in _chunks(hashes):
-        known.update(
-            session.exec(select(Snapshot.content_hash).where(Snapshot.content_hash.in_(chunk)))  # type: ignore[attr-defined]
+    if texts:
+        snapshots = [
+            {"content_hash": h, "text": t, "size": len(t), "created_at": utcnow()}
+            for h, t in texts.items()
+        ]
+        statement = upsert(session, Snapshot).on_conflict_do_nothing(
+            index_elements=["content_hash"]
         )
-    for content_hash, output in texts.items():
-        if content_hash not in known:
-            session.add(Snapshot(content_hash=content_hash, text=output, size=len(output)))
-    keys = [c.cache_key for c in calls]
-    previous: dict[str, Call] = {}
-    for chunk in _chunks(keys):
-        for old in session.exec(select(Call).where(Call.cache_key.in_(chunk))):  # type: ignore[attr-defined]
-            previous[old.cache_key] = old
-    for call in calls:
-        prior = previous.get(call.cache_key)
-        if prior is not None:
-            # A failed call is retried by a later run; keep one row per key.
-            for field in Call.model_fields:
-                if field not in ("id", "cache_key"):
-                    setattr(prior, field, getattr(call, field))
-            session.add(prior)
-        else:
-            session.add(call)
-    link_calls(session=session, run_id=run_id, keys=keys, cached=False)
+        for part in chunks(snapshots):
+            session.execute(statement, list(part))
+    if calls:
+        rows = [c.model_dump(exclude={"id"}) for c in calls]
+        insert = upsert(session, Call)
+        replaced = {name: insert.excluded[name] for name in rows[0] if name != "cache_key"}
+        statement = insert.on_conflict_do_update(
+            index_elements=["cache_key"], set_=replaced, where=col(Call.status) != "ok"
+        )
+        for part in chunks(rows):
+            session.execute(statement, list(part))
+    link_calls(session=session, run_id=run_id, keys=[c.cache_key for c in calls], cached=False)
 
 
 def link_calls(*, session: Session, run_id: str, keys: Iterable[str], cached: bool) -> None:
@@ -245,25 +205,29 @@ def link_calls(*, session: Session, run_id: str, keys: Iterable[str], cached: bo
     rows = [{"run_id": run_id, "cache_key": key, "cached": cached} for key in keys]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    statement: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+    statement = upsert(session, RunCall).on_conflict_do_nothing()
+    for part in chunks(rows):
+        session.execute(statement, list(part))
 
-        statement = pg_insert(RunCall).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement = sqlite_insert(RunCall).on_conflict_do_nothing()
-    else:  # pragma: no cover - other databases are not supported targets
-        raise StoreError(f"unsupported database dialect {dialect!r}")
-    for start in range(0, len(rows), _CHUNK):
-        session.execute(statement, rows[start : start + _CHUNK])
+def linked_keys(*, session: Session, run_id: str, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the run already has a result for (answered, cached or failed)."""
+    found: set[str] = set()
+    for part in chunks(keys):
+        found.update(
+            session.exec(
+                select(RunCall.cache_key).where(
+                    RunCall.run_id == run_id,
+                    col(RunCall.cache_key).in_(part),
+                )
+            )
+        )
+    return found
 
 
 def load_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
     found: dict[str, Call] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         for call in session.exec(select(Call).where(Call.cache_key.in_(chunk))):  # type: ignore[attr-defined]
             found[call.cache_key] = call
     return found
@@ -271,7 +235,7 @@ def load_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
 
 def load_texts(*, session: Session, hashes: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for chunk in _chunks(hashes):
+    for chunk in chunks(hashes):
         for snap in session.exec(select(Snapshot).where(Snapshot.content_hash.in_(chunk))):  # type: ignore[attr-defined]
             found[snap.content_hash] = snap.text
     return found

@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from promptcompat.contract import Contract
 from promptcompat.errors import SuiteError, VersionEditedError
 from promptcompat.lockfile import LOCK_FILE, read_lock, write_lock
+from promptcompat.policy import RulePolicy, parse_policy
+from promptcompat.reference import parse_json_path
 from promptcompat.suite_files import (
     IDENTIFIER,
     YamlFile,
@@ -27,6 +29,7 @@ from promptcompat.suite_files import (
     read_text,
     typed,
 )
+from promptcompat.usercheck import CHECKS_FILE, UserCheck, load_checks
 
 Mode = Literal[
     "FORWARD",
@@ -92,6 +95,10 @@ class Prompt:
     path: Path
     unlocked: tuple[str, ...] = field(default=())
     """Versions not yet recorded in the lock file (drafts that may still change)."""
+    policy: RulePolicy = field(default_factory=RulePolicy)
+    """Severity overrides and waivers (``rules:`` and ``waivers:``)."""
+    checks: tuple[UserCheck, ...] = ()
+    """The check functions of the prompt's ``checks.py``, if any."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,17 @@ class Suite:
 
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
-PROMPT_KEYS = {"description", "mode", "deployed", "targets", "contract", "cases", "dataset"}
+PROMPT_KEYS = {
+    "description",
+    "mode",
+    "deployed",
+    "targets",
+    "contract",
+    "cases",
+    "dataset",
+    "rules",
+    "waivers",
+}
 
 
 def content_hash(messages: tuple[Message, ...], variables: tuple[str, ...]) -> str:
@@ -206,6 +223,11 @@ class _Loader:
                     "candidates are target strings", where=doc.at("targets", "candidates", i)
                 )
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
+        policy = parse_policy(doc, data)
+        checks_path = folder / CHECKS_FILE
+        checks = (
+            load_checks(checks_path, where=self.show(checks_path)) if checks_path.is_file() else ()
+        )
         versions = self.versions(folder, name)
         deployed = str(typed(doc, data, "deployed", (str, int), None))
         if deployed not in versions:
@@ -243,6 +265,8 @@ class _Loader:
             cases=cases,
             path=folder,
             unlocked=tuple(v for v in versions if v not in locked),
+            policy=policy,
+            checks=checks,
         )
 
     def versions(self, folder: Path, prompt: str) -> dict[str, PromptVersion]:
@@ -374,6 +398,13 @@ def _contract(doc: YamlFile, data: dict[str, Any]) -> Contract:
                     f"contract.{key}[{i}] is not a valid regex: {exc}",
                     where=doc.at("contract", key),
                 ) from None
+    if contract.reference.path is not None:
+        try:
+            parse_json_path(contract.reference.path)
+        except ValueError as exc:
+            raise SuiteError(
+                f"contract.reference.path: {exc}", where=doc.at("contract", "reference")
+            ) from None
     if contract.json_schema is not None:
         try:
             jsonschema.validators.validator_for(contract.json_schema).check_schema(

@@ -62,7 +62,13 @@ def parse_target(spec: str) -> Target:
     params: dict[str, Any] = {}
     base_url: str | None = None
     api_key_env: str | None = None
-    for key, value in parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query)):
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise ConfigError(
+            "the parameters must look like name=value&name=value", where=repr(spec)
+        ) from None
+    for key, value in pairs:
         if key == "base_url":
             base_url = _check_url(value, spec)
         elif key == "api_key_env":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import promptcompat.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from promptcompat import models, models_review  # noqa: F401  (register the tables on the metadata)
 
 connection = context.config.attributes["connection"]
 context.configure(

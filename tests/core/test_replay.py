@@ -237,3 +237,49 @@ def test_cases_rendering_to_the_same_request_share_one_call(
     assert stats.executed == cases + 1  # v1 per case, and one shared v3 call
     assert sim.stats()["requests"] == cases + 1
     assert len(report_of(engine, run_id)["cases"]) == cases
+
+
+def test_openai_compatible_endpoint_with_its_own_key_variable(
+    engine: Engine,
+    suite: Suite,
+    settings: Settings,
+    sim: SimulatorProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LOCAL_LLM_KEY", "local-key")
+    target = (
+        f"openai-compatible:gpt-sim-2024-05-13?temperature=0&base_url={sim.openai_base_url}"
+        "&api_key_env=LOCAL_LLM_KEY"
+    )
+    run_id, stats = run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("extract_contact",), candidate=target),
+        settings=settings,
+    )
+    report = report_of(engine, run_id)
+    assert report["run"]["status"] == "completed"
+    # Same model and prompt as the pinned baseline: every case compatible.
+    assert {c["verdict"] for c in report["cases"]} == {"COMPATIBLE"}
+    assert sim.stats()["requests"] == stats.executed > 0
+
+
+def test_samples_use_distinct_seeds_and_are_all_stored(
+    engine: Engine, suite: Suite, settings: Settings
+) -> None:
+    seeded = "anthropic:claude-sim-3-5-20241022?temperature=0.7&seed=11"
+    run_id, stats = run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(
+            prompts=("triage_ticket",), baseline=seeded, candidate=seeded, samples=3
+        ),
+        settings=settings,
+    )
+    cases = len(suite.prompts["triage_ticket"].cases)
+    assert stats.executed == 3 * cases
+    seeds = {c.request["seed"] for c in calls_of(engine)}
+    assert seeds == {11, 12, 13}
+    # The same seeded target on both sides: sampling noise is not a break.
+    report = report_of(engine, run_id)
+    assert {c["verdict"] for c in report["cases"]} <= {"COMPATIBLE", "CHANGED"}

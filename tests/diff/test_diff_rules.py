@@ -28,7 +28,8 @@ def test_catalog_ids_are_stable_dotted_names_with_known_severity_and_direction()
         assert r.id == rule_id
         assert re.fullmatch(r"[a-z]+\.[a-z_]+", rule_id)
         assert r.severity in ("ERR", "WARN", "INFO")
-        assert r.direction in ("output", "request", "budget", "model")
+        assert r.subject in ("output", "request", "budget", "model", "suite")
+        assert r.direction in ("both", "FORWARD", "BACKWARD")
         assert r.family == rule_id.split(".")[0]
         assert r.description
 
@@ -65,10 +66,16 @@ def test_required_rules_have_their_severities() -> None:
         "request.variable_added": "ERR",
         "request.variable_removed": "INFO",
         "call.error": "ERR",
+        "contract.user_check": "ERR",
+        "waiver.expired": "WARN",
+        "model.served_changed": "INFO",
     }
     assert {k: CATALOG[k].severity for k in expected} == expected
-    assert rule("request.variable_added").direction == "request"
-    assert rule("budget.cost").direction == "budget"
+    assert rule("request.variable_added").subject == "request"
+    assert rule("request.variable_added").direction == "BACKWARD"
+    assert rule("model.served_changed").direction == "FORWARD"
+    assert rule("budget.cost").subject == "budget"
+    assert rule("json.field_removed").direction == "both"
 
 
 def test_unknown_rule_id_is_a_value_error() -> None:
@@ -99,6 +106,7 @@ def test_finding_to_dict() -> None:
         "samples": 5,
         "baseline_hits": 1,
         "baseline_samples": 5,
+        "status": "new",
     }
 
 
@@ -106,12 +114,22 @@ def test_finding_to_dict() -> None:
     ("hits", "samples", "base_hits", "base_samples", "expected"),
     [
         (0, 1, 0, 1, "none"),
+        # too few samples for any test to reach p <= 0.05: the observation counts
         (1, 1, 0, 1, "new"),
         (1, 1, 1, 1, "baseline"),
-        (7, 10, 2, 10, "new"),
+        (2, 2, 1, 2, "baseline"),
+        (1, 2, 0, 2, "new"),
+        (1, 1, 0, 0, "new"),
+        # Fisher's exact test, one-sided, alpha 0.05
+        (7, 10, 2, 10, "new"),  # p = 0.035
         (2, 10, 7, 10, "baseline"),
         (3, 3, 3, 3, "baseline"),
-        (1, 1, 0, 0, "new"),
+        (3, 3, 0, 3, "new"),  # p = 0.05
+        (2, 3, 0, 3, "not_significant"),  # p = 0.2
+        (3, 5, 0, 5, "not_significant"),  # p = 0.083
+        (4, 5, 0, 5, "new"),  # p = 0.024
+        (5, 5, 1, 5, "new"),  # p = 0.024
+        (5, 5, 2, 5, "baseline"),  # p = 0.083
     ],
 )
 def test_assess_rate(
@@ -184,3 +202,35 @@ def test_docs_list_every_rule_and_match_the_generated_catalog() -> None:
     assert with_catalog(doc) == doc, (
         "regenerate: python -m promptcompat.rules --write docs/rules.md"
     )
+
+
+def test_fisher_exact_matches_the_hypergeometric_tail() -> None:
+    from promptcompat.noise import fisher_greater, testable
+
+    assert fisher_greater(3, 3, 0, 3) == pytest.approx(1 / 20)
+    assert fisher_greater(5, 5, 0, 5) == pytest.approx(1 / 252)
+    assert fisher_greater(4, 5, 0, 5) == pytest.approx(6 / 252)
+    # scipy.stats.fisher_exact([[7, 3], [2, 8]], alternative="greater") -> 0.0349
+    assert fisher_greater(7, 10, 2, 10) == pytest.approx(0.03489, abs=1e-4)
+    assert fisher_greater(0, 5, 3, 5) == 1.0
+    assert not testable(1, 1) and not testable(2, 2) and not testable(5, 1)
+    assert testable(3, 3) and testable(5, 5) and testable(2, 5) and not testable(2, 4)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "default", "status", "expected"),
+    [
+        ("drift.refusal_introduced", "ERR", "new", "ERR"),
+        ("drift.refusal_introduced", "ERR", "not_significant", "WARN"),
+        ("drift.refusal_introduced", "ERR", "noise", "INFO"),
+        ("contract.schema", "ERR", "already_failing", "WARN"),
+        ("contract.reference_mismatch", "ERR", "already_failing", "INFO"),
+        ("drift.verbosity", "WARN", "not_significant", "WARN"),
+        ("json.field_added", "INFO", "new", "INFO"),
+        ("json.field_removed", "ERR", "waived", "INFO"),
+    ],
+)
+def test_severity_for_status(rule_id: str, default: str, status: str, expected: str) -> None:
+    from promptcompat.noise import severity_for
+
+    assert severity_for(rule_id, default, status) == expected  # type: ignore[arg-type]

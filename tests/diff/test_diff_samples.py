@@ -71,11 +71,30 @@ def test_candidate_value_seen_on_some_baseline_sample_is_not_a_hit() -> None:
 
 def test_rates_over_k_samples() -> None:
     base = [LABEL] * 3
+    cand = [conf(0.9, "payments"), conf(0.9, "payments"), conf(0.9, "payments")]
+    diff = compare(base, cand)
+    f = finding(diff, "json.enum_value_new", "$.label")
+    assert (f.hits, f.samples, f.baseline_hits, f.baseline_samples) == (3, 3, 0, 3)
+    # 3/3 vs 0/3: Fisher's exact p = 1/C(6,3) = 0.05, significant
+    assert (f.severity, f.status) == ("ERR", "new") and diff.verdict == "BREAKING"
+
+
+def test_a_rise_that_is_not_significant_is_at_most_changed() -> None:
+    base = [LABEL] * 3
     cand = [conf(0.9, "payments"), conf(0.9, "payments"), LABEL]
     diff = compare(base, cand)
     f = finding(diff, "json.enum_value_new", "$.label")
     assert (f.hits, f.samples, f.baseline_hits, f.baseline_samples) == (2, 3, 0, 3)
-    assert f.severity == "ERR" and diff.verdict == "BREAKING"
+    assert (f.severity, f.status) == ("WARN", "not_significant")
+    assert "Fisher's exact p=0.20" in f.message
+    assert diff.verdict == "CHANGED"
+
+
+def test_one_or_two_samples_per_side_cannot_be_tested_and_count_as_observed() -> None:
+    # No table with n = m = 2 reaches p <= 0.05 (the smallest p is 1/6): the hit is trusted.
+    diff = compare([LABEL, LABEL], [conf(0.9, "payments"), LABEL])
+    f = finding(diff, "json.enum_value_new", "$.label")
+    assert (f.severity, f.status) == ("ERR", "new")
 
 
 def test_drift_rate_measured_on_the_baseline_too() -> None:
@@ -91,16 +110,25 @@ def test_drift_rate_measured_on_the_baseline_too() -> None:
 def test_contract_rate_against_the_baseline_rate() -> None:
     contract = Contract(must_match=[r"\[(Yes|No)\]\s*$"])
     no_marker = PRIME_ANSWER.removesuffix(" [Yes]")
-    worse = compare([PRIME_ANSWER, PRIME_ANSWER, no_marker], [no_marker] * 3, contract)
+    worse = compare([PRIME_ANSWER] * 5, [no_marker] * 5, contract)
     f = finding(worse, "contract.must_match")
-    assert (f.hits, f.baseline_hits) == (3, 1) and f.severity == "ERR"
+    assert (f.hits, f.baseline_hits) == (5, 0) and f.severity == "ERR"
+    # 5/5 vs 1/5 is still significant (p = 6/252); 3/3 vs 1/3 is not (p = 0.2)
+    flaky_base = [PRIME_ANSWER] * 4 + [no_marker]
+    assert (
+        finding(compare(flaky_base, [no_marker] * 5, contract), "contract.must_match").severity
+        == "ERR"
+    )
+    weak = compare([PRIME_ANSWER, PRIME_ANSWER, no_marker], [no_marker] * 3, contract)
+    g = finding(weak, "contract.must_match")
+    assert (g.hits, g.baseline_hits, g.severity, g.status) == (3, 1, "WARN", "already_failing")
     same = compare(
         [PRIME_ANSWER, PRIME_ANSWER, no_marker],
         [PRIME_PARAPHRASE, PRIME_PARAPHRASE, no_marker + " "],
         contract,
     )
-    g = finding(same, "contract.must_match")
-    assert (g.hits, g.baseline_hits) == (1, 1) and g.severity == "WARN"
+    h = finding(same, "contract.must_match")
+    assert (h.hits, h.baseline_hits) == (1, 1) and h.severity == "WARN"
 
 
 def test_budgets() -> None:
@@ -148,7 +176,7 @@ def _document(i: int) -> dict[str, object]:
 
 def test_speed_of_equal_and_drifted_json_pairs() -> None:
     # The benchmark bar is 10,000 ~2 KB pairs in < 3 s; this checks 1,000 with a wide margin
-    # for slow CI machines. tests/diff/bench_compare.py measures the real figure.
+    # for slow CI machines. bench/diff.py measures the real figure.
     pairs = []
     for i in range(1000):
         base = dumps(_document(i))

@@ -44,7 +44,10 @@ def test_migrations_create_the_schema_and_are_idempotent(db: Engine, tmp_path: P
     } <= tables
     again = store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with again.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert (
+            conn.execute(text("select version_num from alembic_version")).scalar()
+            == store.SCHEMA_REVISION
+        )
 
 
 def test_an_edited_version_is_refused_and_the_first_hash_kept(db: Engine) -> None:

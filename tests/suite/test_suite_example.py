@@ -52,7 +52,9 @@ def test_declarations(example: Suite) -> None:
     assert extract.cases[0].source == "prompts/extract_contact/cases.jsonl:1"
 
     triage = example.prompts["triage_ticket"]
-    assert triage.pinned.startswith("anthropic:claude-sim-3-5")
+    # sampled at temperature > 0 with a seed: reproducible noise for --samples K
+    assert triage.pinned == "openai:gpt-sim-2024-05-13?temperature=0.7&seed=1"
+    assert (triage.contract.reference.match, triage.contract.reference.path) == ("exact", "$.label")
     assert triage.cases[0].source == "prompts/triage_ticket/cases.csv:2"
     labels = {"billing", "technical", "account", "shipping", "other"}
     assert {case.reference for case in triage.cases} == labels
@@ -64,9 +66,13 @@ def test_declarations(example: Suite) -> None:
         "python",
     )
     assert code.cases[0].source.startswith("prompts/write_function/prompt.yaml:")
+    assert [c.name for c in code.checks] == ["check_defines_the_requested_function"]
+
+    assert dict(extract.policy.severities) == {"json.field_added": "WARN"}
 
     prime = example.prompts["prime_check"]
     assert prime.contract.must_match == [r"\[(Yes|No)\]\s*$"]
+    assert [w.rule for w in prime.policy.waivers] == ["budget.cost"]
     assert {case.reference for case in prime.cases} == {"[Yes]", "[No]"}
 
 

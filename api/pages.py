@@ -1,0 +1,293 @@
+"""The review pages: server-rendered Jinja2, no JavaScript, same core calls as the JSON API.
+
+A browser signs in by pasting its API token once; the token then travels in an HttpOnly,
+SameSite=Strict cookie, and every form carries a CSRF field bound to the token. Outputs are
+only ever escaped into the page, never rendered as templates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.deps import SessionDep, StateDep
+from api.highlight import pairs
+from api.schemas import MAX_PAGE_SIZE
+from promptcompat import results, review, store
+from promptcompat.errors import ForbiddenError, PromptCompatError, UnauthenticatedError
+from promptcompat.models import TERMINAL_STATUSES
+from promptcompat.tokens import Principal, authenticate
+
+from .problems import status_for
+
+COOKIE = "promptcompat_token"
+_HERE = Path(__file__).parent
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(_HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+)
+router = APIRouter(prefix="/ui", include_in_schema=False)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+PAGE_SIZE = 100
+
+
+def _pepper(state: Any) -> str:
+    return str(state.settings.api_token_pepper.get_secret_value())
+
+
+def csrf_token(principal: Principal, pepper: str) -> str:
+    """A form field only a page served to this token's holder can know."""
+    return hmac.new(
+        pepper.encode(), f"csrf|{principal.token_id}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _viewer(request: Request, state: Any, session: Any) -> Principal | None:
+    return authenticate(session=session, token=request.cookies.get(COOKIE), pepper=_pepper(state))
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303)
+
+
+def _error(request: Request, exc: PromptCompatError, principal: Principal | None) -> HTMLResponse:
+    return _render(
+        request,
+        "error.html",
+        {"principal": principal, "status": status_for(exc), "message": str(exc)},
+        status=status_for(exc),
+    )
+
+
+@router.get("/static/review.css")
+def stylesheet() -> Response:
+    css = (_HERE / "templates" / "review.css").read_text(encoding="utf-8")
+    return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/ui/runs") -> HTMLResponse:
+    return _render(request, "login.html", {"principal": None, "next": _safe_next(next)})
+
+
+@router.post("/login", response_class=HTMLResponse, response_model=None)
+def login(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    token: Annotated[str, Form(max_length=300)],
+    next: Annotated[str, Form(max_length=500)] = "/ui/runs",
+) -> Response:
+    principal = authenticate(session=session, token=token.strip(), pepper=_pepper(state))
+    if principal is None:
+        return _render(
+            request,
+            "login.html",
+            {"principal": None, "next": _safe_next(next), "error": "That token is not valid."},
+            status=401,
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.environment == "prod",
+        path="/ui",
+        max_age=8 * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/ui")
+    return response
+
+
+def _safe_next(value: str) -> str:
+    # Only our own pages: no open redirect to another site (//evil.example, /\evil...).
+    if value.startswith("/ui/") and not value.startswith(("//", "/\\")) and "\\" not in value:
+        return value
+    return "/ui/runs"
+
+
+@router.get("", response_model=None)
+@router.get("/", response_model=None)
+def index() -> RedirectResponse:
+    return RedirectResponse("/ui/runs", status_code=303)
+
+
+@router.get("/runs", response_class=HTMLResponse, response_model=None)
+def runs_page(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    principal = _viewer(request, state, session)
+    if principal is None:
+        return _to_login(request)
+    try:
+        page = results.list_runs(session=session, limit=50, cursor=cursor)
+    except PromptCompatError as exc:
+        return _error(request, exc, principal)
+    return _render(request, "runs.html", {"principal": principal, "page": page})
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse, response_model=None)
+def run_page(
+    request: Request,
+    run_id: str,
+    state: StateDep,
+    session: SessionDep,
+    verdict: Annotated[str | None, Query(max_length=20)] = None,
+    rule: Annotated[str | None, Query(max_length=100)] = None,
+    review_state: Annotated[str | None, Query(alias="review", max_length=20)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    principal = _viewer(request, state, session)
+    if principal is None:
+        return _to_login(request)
+    filters = {"verdict": verdict or None, "rule": rule or None, "review": review_state or None}
+    try:
+        run = store.get_run(session=session, run_id=run_id)
+        report = results.run_report(session=session, run_id=run.id)
+        cases = results.case_page(
+            session=session,
+            run_id=run.id,
+            limit=min(PAGE_SIZE, MAX_PAGE_SIZE),
+            cursor=cursor,
+            **filters,
+        )
+        counts = results.review_counts(session=session, run_id=run.id)
+    except PromptCompatError as exc:
+        return _error(request, exc, principal)
+    return _render(
+        request,
+        "run.html",
+        {
+            "principal": principal,
+            "run": run,
+            "report": report,
+            "cases": cases,
+            "counts": counts,
+            "filters": filters,
+            "running": run.status not in (*TERMINAL_STATUSES, "cancelled"),
+        },
+    )
+
+
+@router.get(
+    "/runs/{run_id}/cases/{case_result_id}", response_class=HTMLResponse, response_model=None
+)
+def case_page(
+    request: Request,
+    run_id: str,
+    case_result_id: str,
+    state: StateDep,
+    session: SessionDep,
+    message: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    principal = _viewer(request, state, session)
+    if principal is None:
+        return _to_login(request)
+    try:
+        detail = results.case_detail(session=session, run_id=run_id, case_result_id=case_result_id)
+    except PromptCompatError as exc:
+        return _error(request, exc, principal)
+    return _case(request, principal, detail, _pepper(state), message=message)
+
+
+def _case(
+    request: Request,
+    principal: Principal,
+    detail: dict[str, Any],
+    pepper: str,
+    *,
+    message: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    can_decide = principal.may("reviewer") and (
+        detail["pending"] or (detail["review"] or {}).get("decision") == "rejected"
+    )
+    return _render(
+        request,
+        "case.html",
+        {
+            "principal": principal,
+            "case": detail,
+            "pairs": pairs(detail["samples"]),
+            "can_decide": can_decide,
+            "csrf": csrf_token(principal, pepper),
+            "message": message,
+        },
+        status=status,
+    )
+
+
+@router.post("/runs/{run_id}/cases/{case_result_id}/decision", response_model=None)
+def decide(
+    request: Request,
+    run_id: str,
+    case_result_id: str,
+    state: StateDep,
+    session: SessionDep,
+    action: Annotated[str, Form(pattern=r"^(accept|reject)$")],
+    csrf: Annotated[str, Form(max_length=100)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    principal = _viewer(request, state, session)
+    if principal is None:
+        return _error(request, UnauthenticatedError("sign in again"), None)
+    try:
+        if not hmac.compare_digest(csrf, csrf_token(principal, _pepper(state))):
+            raise ForbiddenError("the form is stale or not ours; reload the page")
+        if not principal.may("reviewer"):
+            raise ForbiddenError(f"the {principal.role} role may not accept or reject")
+        run = store.get_run(session=session, run_id=run_id)
+        decide_one = review.accept if action == "accept" else review.reject
+        decide_one(
+            session=session,
+            case_result_id=case_result_id,
+            reviewer=principal.name,
+            reason=reason.strip(),
+            run_id=run.id,
+        )
+        session.commit()
+    except PromptCompatError as exc:
+        session.rollback()
+        return _error(request, exc, principal)
+    state.metrics.decisions.labels("accepted" if action == "accept" else "rejected").inc()
+    done = "accepted" if action == "accept" else "rejected"
+    return RedirectResponse(
+        f"/ui/runs/{run.id}/cases/{case_result_id}?message={done}", status_code=303
+    )

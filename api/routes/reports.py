@@ -1,0 +1,105 @@
+"""Reports: a run's summary, its matrix, findings by rule, case results and one case's diff."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import DEFAULT_LIMIT, CursorQuery, LimitQuery, SessionDep, ViewerDep
+from api.routes.runs import RunIdPath
+from api.schemas import (
+    CaseDiffPublic,
+    CaseResultPublic,
+    CaseResultsPublic,
+    FindingsByRule,
+    HexId,
+    MatrixPublic,
+    Name,
+    ReportSummary,
+    ReviewCounts,
+    ReviewState,
+    Verdict,
+)
+from promptcompat import results
+
+router = APIRouter(prefix="/runs/{run_id}", tags=["reports"])
+CaseIdPath = Annotated[HexId, Path(description="A case result id (from the case list).")]
+_SUMMARY_KEYS = ("format", "run", "verdict", "exit_code", "comparisons")
+
+
+@router.get("/report", response_model=ReportSummary)
+def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> ReportSummary:
+    """Get a run's report summary: verdict, counts per comparison, usage, review state."""
+    report = results.run_report(session=session, run_id=run_id)
+    counts = results.review_counts(session=session, run_id=report["run"]["id"])
+    return ReportSummary(
+        format=report["format"],
+        run=report["run"],
+        verdict=report["verdict"],
+        exit_code=report["exit_code"],
+        comparisons=report["comparisons"],
+        review=ReviewCounts(**counts),
+        extra={
+            k: v
+            for k, v in report.items()
+            if k not in (*_SUMMARY_KEYS, "matrix", "findings_by_rule")
+        },
+    )
+
+
+@router.get("/matrix", response_model=MatrixPublic)
+def matrix(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> MatrixPublic:
+    """Get a run's compatibility matrix: per prompt, versions x targets, directions that hold."""
+    report = results.run_report(session=session, run_id=run_id)
+    return MatrixPublic(run_id=report["run"]["id"], matrix=report["matrix"])
+
+
+@router.get("/findings", response_model=FindingsByRule)
+def findings_by_rule(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> FindingsByRule:
+    """Get a run's findings grouped by rule, with the cases each rule fired in."""
+    report = results.run_report(session=session, run_id=run_id)
+    return FindingsByRule(run_id=report["run"]["id"], rules=report["findings_by_rule"])
+
+
+@router.get("/cases", response_model=CaseResultsPublic)
+def list_cases(
+    run_id: RunIdPath,
+    _: ViewerDep,
+    session: SessionDep,
+    verdict: Annotated[Verdict | None, Query(description="Only this verdict.")] = None,
+    rule: Annotated[Name | None, Query(description="Only cases where this rule fired.")] = None,
+    prompt: Annotated[Name | None, Query(description="Only this prompt.")] = None,
+    version: Annotated[
+        Name | None, Query(description="Only comparisons with this version on either side.")
+    ] = None,
+    review: Annotated[ReviewState | None, Query(description="Only in this review state.")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> CaseResultsPublic:
+    """List a run's case results in report order, filtered, a page at a time."""
+    page = results.case_page(
+        session=session,
+        run_id=run_id,
+        limit=limit,
+        cursor=cursor,
+        verdict=verdict,
+        rule=rule,
+        prompt=prompt,
+        version=version,
+        review=review,
+    )
+    return CaseResultsPublic(
+        items=[CaseResultPublic.model_validate(item) for item in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/cases/{case_result_id}", response_model=CaseDiffPublic)
+def get_case(
+    run_id: RunIdPath, case_result_id: CaseIdPath, _: ViewerDep, session: SessionDep
+) -> CaseDiffPublic:
+    """Get one case in full: requests, every sample of both sides, diffs, findings, decision."""
+    return CaseDiffPublic.model_validate(
+        results.case_detail(session=session, run_id=run_id, case_result_id=case_result_id)
+    )

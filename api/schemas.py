@@ -1,0 +1,365 @@
+"""Request and response schemas. Inputs (``*Create``, ``*Decide``) forbid unknown fields, so a
+typo or a server-owned field (``status``, ``reviewer``) is a 422; outputs (``*Public``) carry
+no secrets: no token hash, no API key, no provider headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from promptcompat.models_review import Role
+
+MAX_PAGE_SIZE = 500
+"""Largest ``limit`` any list endpoint accepts."""
+DEFAULT_PAGE_SIZE = 50
+
+Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING", "ERROR"]
+Mode = Literal[
+    "FORWARD",
+    "BACKWARD",
+    "FULL",
+    "FORWARD_TRANSITIVE",
+    "BACKWARD_TRANSITIVE",
+    "FULL_TRANSITIVE",
+    "NONE",
+]
+ReviewState = Literal["pending", "accepted", "rejected"]
+Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
+"""A prompt, version or rule name."""
+CasePattern = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-*?\[\]]{1,200}$")]
+TargetSpec = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(openai|anthropic|openai-compatible):[^\s?]{1,200}(\?[^\s]{0,800})?$"
+    ),
+]
+Reason = Annotated[str, StringConstraints(max_length=2000)]
+HexId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+RunIdOrPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
+Cursor = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,500}$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+class RunCreate(_Input):
+    """What to replay. Without targets each prompt's own pinned and candidate targets are used."""
+
+    prompts: list[Name] = Field(default_factory=list, max_length=100)
+    """Only these prompts (default: all)."""
+    candidate_version: Name | None = None
+    """Check this prompt version BACKWARD on the baseline target."""
+    cases: list[CasePattern] = Field(default_factory=list, max_length=200)
+    """Only cases whose id matches one of these shell patterns (default: all)."""
+    baseline: TargetSpec | None = None
+    """Baseline target (default: each prompt's pinned target)."""
+    candidate: TargetSpec | None = None
+    """Candidate target (default: each prompt's candidates)."""
+    samples: int = Field(default=1, ge=1, le=20)
+    """Samples per case and target."""
+    mode: Mode | None = None
+    """Override every chosen prompt's compatibility mode for this run."""
+
+
+class Progress(BaseModel):
+    total: int
+    done: int
+    from_cache: int
+    errors: int
+    provider_requests: int
+    fraction: float = Field(ge=0, le=1)
+
+
+class RunPublic(BaseModel):
+    id: str
+    status: str
+    executor: str
+    created_at: datetime
+    finished_at: datetime | None
+    request: dict[str, Any]
+    comparisons: int
+    progress: Progress
+    error: str | None
+    links: dict[str, str]
+
+
+class RunsPublic(BaseModel):
+    items: list[RunPublic]
+    next_cursor: str | None
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+class ReviewCounts(BaseModel):
+    pending: int
+    accepted: int
+    rejected: int
+
+
+class ReportSummary(BaseModel):
+    """The run's report without its case list: verdict, per-comparison counts and usage."""
+
+    format: str
+    run: dict[str, Any]
+    verdict: str
+    exit_code: int
+    comparisons: list[dict[str, Any]]
+    review: ReviewCounts
+    extra: dict[str, Any] = Field(
+        description="Further report sections (accuracy, noise floor, fail_on...)."
+    )
+
+
+class MatrixPublic(BaseModel):
+    """Per prompt: versions (rows) x targets (columns), and per cell which directions hold."""
+
+    run_id: str
+    matrix: dict[str, Any]
+
+
+class FindingsByRule(BaseModel):
+    run_id: str
+    rules: dict[str, dict[str, Any]]
+
+
+class SidePublic(BaseModel):
+    version: str
+    target: str
+
+
+class DecisionPublic(BaseModel):
+    decision: Literal["accepted", "rejected"]
+    reviewer: str
+    reason: str
+    decided_at: datetime
+
+
+class CaseResultPublic(BaseModel):
+    id: str
+    run_id: str
+    comparison: int
+    prompt: str
+    direction: str
+    case_id: str
+    baseline: SidePublic
+    candidate: SidePublic
+    verdict: str
+    pending: bool
+    """CHANGED or BREAKING and not decided yet."""
+    review: DecisionPublic | None
+    findings: list[dict[str, Any]]
+
+
+class CaseResultsPublic(BaseModel):
+    items: list[CaseResultPublic]
+    next_cursor: str | None
+
+
+class SamplePublic(BaseModel):
+    index: int
+    cache_key: str
+    status: str
+    text: str | None
+    error: str | None
+    snapshot_hash: str | None = None
+    served_model: str | None = None
+    fingerprint: str | None = None
+    finish_reason: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+
+
+class SidesSamples(BaseModel):
+    baseline: list[SamplePublic]
+    candidate: list[SamplePublic]
+
+
+class SidesRequest(BaseModel):
+    baseline: dict[str, Any] | None
+    candidate: dict[str, Any] | None
+
+
+class CaseDiffPublic(CaseResultPublic):
+    """One case in full."""
+
+    request: SidesRequest
+    samples: SidesSamples
+    text_diff: str
+    structural_diff: dict[str, Any]
+
+
+# --- review ------------------------------------------------------------------------------
+
+
+class DecisionCreate(_Input):
+    reason: Reason = ""
+    """Why; recorded with the decision and in the audit log."""
+
+
+class BulkDecisionCreate(_Input):
+    """Decide many pending cases of a run: those listed, those where ``rule`` fired, or all."""
+
+    action: Literal["accept", "reject"]
+    reason: Reason = ""
+    rule: Name | None = None
+    case_result_ids: list[HexId] | None = Field(default=None, max_length=MAX_PAGE_SIZE)
+
+
+class BulkDecisionPublic(BaseModel):
+    decided: int
+    skipped: dict[str, str]
+    """Case result id → why it stayed pending."""
+    decisions: list[CaseDecisionPublic]
+
+
+class CaseDecisionPublic(DecisionPublic):
+    case_result_id: str
+    run_id: str
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    run_id: str | None
+    subject: str | None
+    reason: str
+    detail: dict[str, Any]
+
+
+class AuditPublic(BaseModel):
+    items: list[AuditEntryPublic]
+    next_cursor: str | None
+
+
+# --- snapshots, baselines, prompts, targets ----------------------------------------------
+
+
+class SnapshotPublic(BaseModel):
+    cache_key: str
+    prompt: str
+    version: str
+    case_id: str
+    target: str
+    sample: int
+    status: str
+    snapshot_hash: str | None
+    error_reason: str | None
+    served_model: str | None
+    fingerprint: str | None
+    finish_reason: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    latency_ms: float | None
+    cost_usd: float | None
+    attempts: int
+    created_at: datetime
+
+
+class SnapshotsPublic(BaseModel):
+    items: list[SnapshotPublic]
+    next_cursor: str | None
+
+
+class SnapshotDetail(SnapshotPublic):
+    request: dict[str, Any]
+    """The request as sent: messages, model, sampling parameters, seed."""
+    text: str | None
+    error_message: str | None
+
+
+class BaselinePublic(BaseModel):
+    prompt: str
+    version: str
+    target: str
+    case_id: str
+    sample: int
+    cache_key: str
+    snapshot_hash: str
+    accepted_at: datetime
+    accepted_by: str
+
+
+class BaselinesPublic(BaseModel):
+    items: list[BaselinePublic]
+    next_cursor: str | None
+
+
+class PromptVersionPublic(BaseModel):
+    version: str
+    content_hash: str
+    variables: list[str]
+    released: bool
+    replayed: bool
+
+
+class PromptPublic(BaseModel):
+    name: str
+    description: str
+    mode: str
+    deployed: str
+    pinned: str
+    candidates: list[str]
+    cases: int
+    versions: list[PromptVersionPublic]
+
+
+class TargetPublic(BaseModel):
+    target: str
+    provider: str
+    declared_by: list[str]
+    calls: int
+    baselines: int
+
+
+# --- tokens, health ----------------------------------------------------------------------
+
+
+class TokenCreate(_Input):
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@\- ]{0,99}$")]
+    role: Role
+
+
+class TokenPublic(BaseModel):
+    id: str
+    name: str
+    role: str
+    prefix: str
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str
+    """The token itself: shown this once, never stored."""
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: str
+    schema_revision: str
+    executor: str
+
+
+class Principal(BaseModel):
+    name: str
+    role: Role
+    token_id: str
+
+
+BulkDecisionPublic.model_rebuild()

@@ -1,0 +1,60 @@
+"""The audit log: every decision and every privileged action, appended, never edited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from promptcompat.models_review import AuditEntry
+from promptcompat.paging import Page, decode_cursor, page_of
+
+
+def record(
+    *,
+    session: Session,
+    actor: str,
+    action: str,
+    run_id: str | None = None,
+    subject: str | None = None,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry (the caller's transaction commits it with the action itself)."""
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        run_id=run_id,
+        subject=subject,
+        reason=reason,
+        detail=detail or {},
+    )
+    session.add(entry)
+    return entry
+
+
+def history(
+    *,
+    session: Session,
+    limit: int,
+    cursor: str | None = None,
+    run_id: str | None = None,
+    subject: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+) -> Page[AuditEntry]:
+    """Entries newest first, filtered by any of run, subject, actor and action."""
+    query = select(AuditEntry)
+    if run_id is not None:
+        query = query.where(AuditEntry.run_id == run_id)
+    if subject is not None:
+        query = query.where(AuditEntry.subject == subject)
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    if cursor is not None:
+        (last_id,) = decode_cursor("audit", cursor, arity=1)
+        query = query.where(col(AuditEntry.id) < int(last_id))
+    rows = session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit + 1)).all()
+    return page_of(rows, limit=limit, kind="audit", key=lambda e: [e.id])

@@ -1,0 +1,116 @@
+"""End to end in headless Chromium (Debian's package, driven by Playwright): a reviewer opens
+the review page of a run with a breaking case, sees the highlighted diff, clicks accept, and
+the decision is in the audit log through the API. The case view is kept as a screenshot in
+``test-artifacts/`` (or ``$PROMPTCOMPAT_TEST_ARTIFACTS``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(
+    os.environ.get(
+        "PROMPTCOMPAT_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"
+    )
+)
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/test installs it)"
+)
+
+
+@pytest.fixture
+def live_server(app: FastAPI) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread of this process."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(15)
+
+
+def api_get(url: str, token: str) -> dict:  # type: ignore[type-arg]
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+def test_a_reviewer_accepts_a_breaking_case_in_the_browser(
+    live_server: str, seeded: object, run_id: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    token = seeded.tokens["reviewer"]  # type: ignore[attr-defined]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server}/ui/runs/{run_id}")
+            expect(page).to_have_url(f"{live_server}/ui/login?next=/ui/runs/{run_id}")
+            page.fill("input[name=token]", token)
+            page.click("button[type=submit]")
+            expect(page).to_have_url(f"{live_server}/ui/runs/{run_id}")
+            expect(page.locator("table.matrix").first).to_be_visible()
+            page.select_option("select[name=verdict]", "BREAKING")
+            page.fill("input[name=rule]", "json.field_removed")  # a renamed field
+            page.click("form.filters button")
+            breaking = page.locator("tr.row-BREAKING a.case-link").first
+            case_id = breaking.inner_text()
+            breaking.click()
+            expect(page.locator("h1")).to_contain_text(case_id)
+            # The changed spans are highlighted on both sides, findings shown as badges.
+            expect(page.locator(".candidate ins.chg").first).to_be_visible()
+            expect(page.locator(".baseline del.chg").first).to_be_visible()
+            assert page.locator(".findings .badge.sev-ERR").count() >= 1
+            marked = page.locator(".candidate ins.chg").first
+            assert marked.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+            page.screenshot(path=str(ARTIFACTS / "review-case-view.png"), full_page=True)
+            case_result_id = page.url.rsplit("/", 1)[-1]
+            page.fill("input[name=reason]", "the new output is what we want")
+            page.click("button.accept")
+            expect(page.locator(".notice")).to_contain_text("accepted")
+            expect(page.locator(".decision-accepted")).to_contain_text("reviewer-1")
+            assert page.locator("button.accept").count() == 0
+            page.screenshot(path=str(ARTIFACTS / "review-case-accepted.png"), full_page=True)
+        finally:
+            browser.close()
+    audit = api_get(f"{live_server}/api/v1/audit?subject={case_result_id}", token)
+    (entry,) = audit["items"]
+    assert entry["action"] == "case.accept" and entry["actor"] == "reviewer-1"
+    assert entry["reason"] == "the new output is what we want"
+    assert (ARTIFACTS / "review-case-view.png").stat().st_size > 10_000
+    shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)

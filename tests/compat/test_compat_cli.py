@@ -1,0 +1,85 @@
+"""The run/report/rules commands as a user runs them: rates, noise, A/A, --fail-on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from promptcompat.rules import catalog_markdown
+
+
+def cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "promptcompat", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, prompts_dir: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
+    return {
+        **base,
+        "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
+        "PROMPTCOMPAT_PROMPTS_DIR": str(prompts_dir),
+        "COLUMNS": "200",
+    }
+
+
+def test_samples_5_shows_rates_and_noise(env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    done = cli(
+        "run",
+        "--simulator",
+        "--prompt",
+        "triage_ticket",
+        "--samples",
+        "5",
+        "--json-out",
+        str(out),
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # the new model breaks triage
+    text = done.stdout
+    assert "samples 5" in text
+    assert "[5/5 vs 0/5]" in text  # a breaking finding with its rates
+    assert "Noise" in text and "$.confidence" in text and "NOISE" in text
+    assert "Reference accuracy by target" in text
+    report = json.loads(out.read_text())
+    noise = [f for c in report["cases"] for f in c["findings"] if f["noise"]]
+    assert noise and all(f["severity"] == "INFO" for f in noise)
+    run_id = report["run"]["id"]
+    # the exit code follows --fail-on, from the stored run alone
+    strict = cli("report", run_id[:12], "--fail-on", "WARN", "--json", env=env, cwd=tmp_path)
+    assert strict.returncode == 1
+    assert json.loads(strict.stdout)["fail_on"] == "WARN"
+    bad = cli("report", run_id[:12], "--fail-on", "INFO", env=env, cwd=tmp_path)
+    assert bad.returncode == 2
+
+
+def test_aa_prints_the_noise_floor_and_exits_zero(env: dict[str, str], tmp_path: Path) -> None:
+    done = cli(
+        "run", "--simulator", "--aa", "--samples", "3", "-p", "triage_ticket", env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Noise floor (A/A" in done.stdout
+    assert "A/A" in done.stdout
+
+
+def test_rules_lists_the_catalog(env: dict[str, str], tmp_path: Path) -> None:
+    table = cli("rules", env=env, cwd=tmp_path)
+    assert table.returncode == 0
+    assert "waiver.expired" in table.stdout and "BACKWARD" in table.stdout
+    markdown = cli("rules", "--markdown", env=env, cwd=tmp_path)
+    assert markdown.stdout == catalog_markdown()
