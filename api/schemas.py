@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from promptcompat.models_review import Role
@@ -39,6 +40,12 @@ Reason = Annotated[str, StringConstraints(max_length=2000)]
 HexId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 RunIdOrPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
 Cursor = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,500}$")]
+
+
+def as_json(model: BaseModel) -> Response:
+    """``model`` as the JSON answer, serialized once: for the hot read endpoints, which would
+    otherwise be dumped, validated again against ``response_model`` and dumped again."""
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 class _Input(BaseModel):

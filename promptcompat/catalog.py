@@ -125,9 +125,7 @@ def get_prompt(*, session: Session, suite: Suite, name: str) -> dict[str, Any]:
 
 def list_targets(*, session: Session, suite: Suite) -> list[dict[str, Any]]:
     """Targets the suite declares or the store has called, with call and baseline counts."""
-    calls = dict(
-        session.exec(select(Call.target, func.count()).group_by(col(Call.target))).all()
-    )
+    calls = dict(session.exec(select(Call.target, func.count()).group_by(col(Call.target))).all())
     baselines = dict(
         session.exec(select(Baseline.target, func.count()).group_by(col(Baseline.target))).all()
     )

@@ -28,22 +28,38 @@ def register(app: typer.Typer, console: Console) -> None:
         port: Annotated[
             int | None, typer.Option(help="Port (default: api_port, 8000).", min=0, max=65535)
         ] = None,
+        workers: Annotated[
+            int | None, typer.Option(help="Processes (default: api_workers, 1).", min=1, max=64)
+        ] = None,
     ) -> None:
         """Serve the HTTP API and the review pages (uvicorn), on the embedded store by default."""
         import uvicorn
 
         from api import create_app
+        from promptcompat import store
 
         settings = get_settings()
         bind_host = host or settings.api_host
         bind_port = settings.api_port if port is None else port
+        processes = workers or settings.api_workers
         console.print(
             f"promptcompat API on http://{bind_host}:{bind_port}/api/v1/ "
-            f"(review pages: /ui/runs, executor: {settings.api_executor})"
+            f"(review pages: /ui/runs, executor: {settings.api_executor}, workers: {processes})"
         )
         # Access logs carry method, path and status only: tokens travel in a header or a
         # cookie, never in a URL, so they never reach a log line.
-        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+        if processes == 1:
+            uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+        else:  # each worker process builds its app from the same environment
+            store.open_engine(settings.resolved_database_url()).dispose()  # migrate once
+            uvicorn.run(
+                "api.app:create_app",
+                factory=True,
+                host=bind_host,
+                port=bind_port,
+                workers=processes,
+                log_level="info",
+            )
 
     @tokens.command("create")
     def token_create(

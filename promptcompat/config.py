@@ -161,6 +161,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=0, le=65535)
     """Port ``promptcompat serve`` listens on."""
 
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """Processes ``promptcompat serve`` runs (each with its own embedded executor)."""
+
     @model_validator(mode="after")
     def _check_api_secrets(self) -> Self:
         if self.environment == "prod" and (

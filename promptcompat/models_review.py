@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel, col
 
-from promptcompat.models import new_id, utcnow
+from promptcompat.models import CaseResult, new_id, utcnow
 
 Role = Literal["viewer", "reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "reviewer", "admin")
@@ -68,3 +68,14 @@ class AuditEntry(SQLModel, table=True):
     """The object acted on: a case result id, a run id, a token id."""
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# Pages of a run's case results are read in report order; this index serves them without
+# sorting the whole run (a 10,000-case run's page of 100 reads 101 rows).
+CASE_RESULT_ORDER = Index(
+    "ix_case_result_run_order",
+    col(CaseResult.run_id),
+    col(CaseResult.comparison),
+    col(CaseResult.seq),
+    col(CaseResult.id),
+)

@@ -2,18 +2,19 @@
 one case in full. What the API and the review pages show; the CLI prints ``report.py``'s
 whole report instead.
 
-The report of a finished run never changes (decisions are kept beside it, not in it), so it
-is built once per process and reused: a 10,000-case run's summary then costs a lookup.
+The report and the case pages of a finished run never change (decisions are kept beside them,
+not in them), so each is built once per process and reused.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy.orm import defer
+from sqlalchemy import func, literal, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from promptcompat import store
@@ -24,57 +25,119 @@ from promptcompat.paging import Page, decode_cursor, page_of
 from promptcompat.report import build_report, finding_view
 from promptcompat.review import REVIEWABLE, decisions_for
 
-_CACHE_SIZE = 8
-_cache: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
-_cache_lock = threading.Lock()
-_build_locks: dict[tuple[str, str, str], threading.Lock] = {}
+T = TypeVar("T")
+
+_LISTED = tuple(
+    col(getattr(CaseResult, name))
+    for name in (
+        "id",
+        "run_id",
+        "comparison",
+        "seq",
+        "prompt",
+        "direction",
+        "case_id",
+        "baseline_version",
+        "baseline_target",
+        "candidate_version",
+        "candidate_target",
+        "verdict",
+    )
+)
+"""The columns a page of case results shows (not the diffs, not the keys)."""
+
+
+class _Memo(Generic[T]):
+    """A small LRU of values that never change once built, each built once however many
+    threads ask for it at the same moment."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._values: OrderedDict[tuple[Any, ...], T] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[tuple[Any, ...], threading.Lock] = {}
+
+    def get(self, key: tuple[Any, ...], build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            lock = self._building.setdefault(key, threading.Lock())
+        with lock:
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]
+            try:
+                value = build()
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)
+                raise
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self._size:
+                    self._values.popitem(last=False)
+                self._building.pop(key, None)
+        return value
+
+
+_reports: _Memo[dict[str, Any]] = _Memo(8)
+_pages: _Memo[Page[dict[str, Any]]] = _Memo(512)
+
+
+def _finished_key(session: Session, run: Run) -> tuple[str, str, str] | None:
+    """The cache key of a run whose results can no longer change, else None."""
+    if run.status not in TERMINAL_STATUSES:
+        return None
+    return (str(session.get_bind().engine.url), run.id, run.status)
 
 
 def run_report(*, session: Session, run_id: str) -> dict[str, Any]:
     """The run's report without ``cases`` (pages of those come from :func:`case_page`)."""
     run = store.get_run(session=session, run_id=run_id)
-    if run.status not in TERMINAL_STATUSES:
+
+    def build() -> dict[str, Any]:
         return _without_cases(build_report(session=session, run_id=run.id))
-    key = (str(session.get_bind().engine.url), run.id, run.status)
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return cached
-        lock = _build_locks.setdefault(key, threading.Lock())
-    with lock:  # one build per run, however many clients ask at once
-        with _cache_lock:
-            cached = _cache.get(key)
-        if cached is None:
-            cached = _without_cases(build_report(session=session, run_id=run.id))
-            with _cache_lock:
-                _cache[key] = cached
-                while len(_cache) > _CACHE_SIZE:
-                    _cache.popitem(last=False)
-                _build_locks.pop(key, None)
-    return cached
+
+    key = _finished_key(session, run)
+    return build() if key is None else _reports.get(key, build)
 
 
 def _without_cases(report: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in report.items() if k != "cases"}
 
 
-def review_counts(*, session: Session, run_id: str) -> dict[str, int]:
-    """How many of the run's CHANGED/BREAKING results are pending, accepted and rejected."""
-    reviewable = session.exec(
-        select(CaseResult.id).where(
-            CaseResult.run_id == run_id,
-            col(CaseResult.verdict).in_(REVIEWABLE),
-            CaseResult.direction != "AA",
+def review_counts(
+    *, session: Session, run_id: str, report: dict[str, Any] | None = None
+) -> dict[str, int]:
+    """How many of the run's CHANGED/BREAKING results are pending, accepted and rejected
+    (``report``, the run's, saves counting the reviewable results again)."""
+    if report is not None:
+        reviewable = sum(
+            c["verdicts"].get("CHANGED", 0) + c["verdicts"].get("BREAKING", 0)
+            for c in report["comparisons"]
+            if c["direction"] != "AA"
         )
-    ).all()
-    decided = session.exec(
-        select(ReviewDecision.decision).where(ReviewDecision.run_id == run_id)
-    ).all()
-    accepted = sum(1 for d in decided if d == "accepted")
-    rejected = len(decided) - accepted
+    else:
+        reviewable = session.exec(
+            select(func.count())
+            .select_from(CaseResult)
+            .where(
+                CaseResult.run_id == run_id,
+                col(CaseResult.verdict).in_(REVIEWABLE),
+                CaseResult.direction != "AA",
+            )
+        ).one()
+    decided = dict(
+        session.exec(
+            select(ReviewDecision.decision, func.count())
+            .where(ReviewDecision.run_id == run_id)
+            .group_by(col(ReviewDecision.decision))
+        ).all()
+    )
+    accepted, rejected = int(decided.get("accepted", 0)), int(decided.get("rejected", 0))
     return {
-        "pending": max(len(reviewable) - len(decided), 0),
+        "pending": max(reviewable - accepted - rejected, 0),
         "accepted": accepted,
         "rejected": rejected,
     }
@@ -94,19 +157,50 @@ def case_page(
     review: str | None = None,
 ) -> Page[dict[str, Any]]:
     """Case results in report order, filtered; ``version`` matches either side's version and
-    ``review`` is ``pending``, ``accepted`` or ``rejected``."""
+    ``review`` is ``pending``, ``accepted`` or ``rejected``.
+
+    A finished run's pages are kept (their rows and findings never change); the review
+    state of each case is read fresh every time.
+    """
     run = store.get_run(session=session, run_id=run_id)
-    query = (
-        select(CaseResult)
-        .options(defer(CaseResult.text_diff), defer(CaseResult.structural_diff))  # type: ignore[arg-type]
-        .where(CaseResult.run_id == run.id)
+    filters = (verdict, rule, prompt, version, direction, review)
+
+    def build() -> Page[dict[str, Any]]:
+        return _stored_page(session, run.id, limit=limit, cursor=cursor, filters=filters)
+
+    key = _finished_key(session, run)
+    page = (
+        _pages.get((*key, limit, cursor, filters), build)
+        if key is not None and review is None
+        else build()
     )
+    decisions = decisions_for(session=session, ids=[r["id"] for r in page.items])
+    items = []
+    for row in page.items:
+        decision = decisions.get(row["id"])
+        pending = decision is None and row["verdict"] in REVIEWABLE and row["direction"] != "AA"
+        items.append({**row, "pending": pending, "review": decision_view(decision)})
+    return Page(items=items, next_cursor=page.next_cursor)
+
+
+def _stored_page(
+    session: Session,
+    run_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    filters: tuple[str | None, ...],
+) -> Page[dict[str, Any]]:
+    """A page of case results with their findings, without their review state."""
+    verdict, rule, prompt, version, direction, review = filters
+    # Plain rows of the listed columns: a page is read often, ORM objects would cost more.
+    query = sa_select(*_LISTED).where(col(CaseResult.run_id) == run_id)
     if verdict is not None:
-        query = query.where(CaseResult.verdict == verdict)
+        query = query.where(col(CaseResult.verdict) == verdict)
     if prompt is not None:
-        query = query.where(CaseResult.prompt == prompt)
+        query = query.where(col(CaseResult.prompt) == prompt)
     if direction is not None:
-        query = query.where(CaseResult.direction == direction)
+        query = query.where(col(CaseResult.direction) == direction)
     if version is not None:
         query = query.where(
             (col(CaseResult.candidate_version) == version)
@@ -116,15 +210,15 @@ def case_page(
         query = query.where(
             col(CaseResult.id).in_(
                 select(FindingRecord.case_result_id).where(
-                    FindingRecord.run_id == run.id, FindingRecord.rule == rule
+                    FindingRecord.run_id == run_id, FindingRecord.rule == rule
                 )
             )
         )
-    decided = select(ReviewDecision.case_result_id).where(ReviewDecision.run_id == run.id)
+    decided = select(ReviewDecision.case_result_id).where(ReviewDecision.run_id == run_id)
     if review == "pending":
         query = query.where(
             col(CaseResult.verdict).in_(REVIEWABLE),
-            CaseResult.direction != "AA",
+            col(CaseResult.direction) != "AA",
             ~col(CaseResult.id).in_(decided),
         )
     elif review in ("accepted", "rejected"):
@@ -133,25 +227,19 @@ def case_page(
         )
     if cursor is not None:
         comparison, seq, last_id = decode_cursor("cases", cursor, arity=3)
+        # A row-value comparison, so the database seeks in the (run, order) index.
         query = query.where(
-            (col(CaseResult.comparison) > comparison)
-            | ((col(CaseResult.comparison) == comparison) & (col(CaseResult.seq) > seq))
-            | (
-                (col(CaseResult.comparison) == comparison)
-                & (col(CaseResult.seq) == seq)
-                & (col(CaseResult.id) > str(last_id))
-            )
+            tuple_(col(CaseResult.comparison), col(CaseResult.seq), col(CaseResult.id))
+            > tuple_(literal(int(comparison)), literal(int(seq)), literal(str(last_id)))
         )
-    rows = session.exec(
+    rows = session.execute(
         query.order_by(col(CaseResult.comparison), col(CaseResult.seq), col(CaseResult.id)).limit(
             limit + 1
         )
     ).all()
     page = page_of(rows, limit=limit, kind="cases", key=lambda r: [r.comparison, r.seq, r.id])
-    ids = [r.id for r in page.items]
-    findings = findings_by_result(session=session, run_id=run.id, ids=ids)
-    decisions = decisions_for(session=session, ids=ids)
-    items = [_case_row(r, findings.get(r.id, []), decisions.get(r.id)) for r in page.items]
+    findings = findings_by_result(session=session, run_id=run_id, ids=[r.id for r in page.items])
+    items = [_case_row(r, findings.get(r.id, []), None) for r in page.items]
     return Page(items=items, next_cursor=page.next_cursor)
 
 
@@ -164,18 +252,22 @@ def findings_by_result(
         return out
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        for record in session.exec(
-            select(FindingRecord)
-            .where(FindingRecord.run_id == run_id, col(FindingRecord.case_result_id).in_(chunk))
+        rows = session.execute(
+            sa_select(FindingRecord.__table__)  # type: ignore[attr-defined]
+            # By result id only: with run_id too, SQLite would walk the whole run's findings.
+            .where(col(FindingRecord.case_result_id).in_(chunk))
             .order_by(col(FindingRecord.id))
-        ):
-            out.setdefault(record.case_result_id, []).append(finding_view(record))
+        )
+        for record in rows:
+            # A row reads like the record (same attribute names), without the ORM's cost.
+            out.setdefault(record.case_result_id, []).append(finding_view(cast("Any", record)))
     return out
 
 
 def _case_row(
-    row: CaseResult, findings: list[dict[str, Any]], decision: ReviewDecision | None
+    row: Any, findings: list[dict[str, Any]], decision: ReviewDecision | None
 ) -> dict[str, Any]:
+    """``row``: a CaseResult, or a row of its ``_LISTED`` columns."""
     return {
         "id": row.id,
         "run_id": row.run_id,

@@ -24,6 +24,7 @@ def make_app(settings: Settings | None = None) -> Celery:
     return app
 
 
-# One INFO line per HTTP request drowns the task log; keep httpx's warnings only.
-logging.getLogger("httpx").setLevel(logging.WARNING)
+# One INFO line per HTTP request (the SDKs' HTTP client) drowns the task log.
+for _name in ("httpx", "httpx2"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 app = make_app()

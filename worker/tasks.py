@@ -20,6 +20,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError as DatabaseBusy
 
+# Imported in the parent, before the pool forks, so that no child pays for the SDK imports
+# (about 1.3 s) during its first task, which counts against the task's time limit.
+import promptcompat.providers.anthropic_messages
+import promptcompat.providers.openai_chat  # noqa: F401
 from promptcompat import store
 from promptcompat.config import Settings, get_settings
 from promptcompat.dispatch import BrokerUnavailableError, reconcile

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import DEFAULT_LIMIT, CursorQuery, LimitQuery, SessionDep, ViewerDep
 from api.routes.runs import RunIdPath
 from api.schemas import (
     CaseDiffPublic,
-    CaseResultPublic,
     CaseResultsPublic,
     FindingsByRule,
     HexId,
@@ -20,6 +19,7 @@ from api.schemas import (
     ReviewCounts,
     ReviewState,
     Verdict,
+    as_json,
 )
 from promptcompat import results
 
@@ -29,11 +29,11 @@ _SUMMARY_KEYS = ("format", "run", "verdict", "exit_code", "comparisons")
 
 
 @router.get("/report", response_model=ReportSummary)
-def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> ReportSummary:
+def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Response:
     """Get a run's report summary: verdict, counts per comparison, usage, review state."""
     report = results.run_report(session=session, run_id=run_id)
-    counts = results.review_counts(session=session, run_id=report["run"]["id"])
-    return ReportSummary(
+    counts = results.review_counts(session=session, run_id=report["run"]["id"], report=report)
+    summary = ReportSummary(
         format=report["format"],
         run=report["run"],
         verdict=report["verdict"],
@@ -46,13 +46,14 @@ def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Repo
             if k not in (*_SUMMARY_KEYS, "matrix", "findings_by_rule")
         },
     )
+    return as_json(summary)
 
 
 @router.get("/matrix", response_model=MatrixPublic)
-def matrix(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> MatrixPublic:
+def matrix(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Response:
     """Get a run's compatibility matrix: per prompt, versions x targets, directions that hold."""
     report = results.run_report(session=session, run_id=run_id)
-    return MatrixPublic(run_id=report["run"]["id"], matrix=report["matrix"])
+    return as_json(MatrixPublic(run_id=report["run"]["id"], matrix=report["matrix"]))
 
 
 @router.get("/findings", response_model=FindingsByRule)
@@ -76,7 +77,7 @@ def list_cases(
     review: Annotated[ReviewState | None, Query(description="Only in this review state.")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> CaseResultsPublic:
+) -> Response:
     """List a run's case results in report order, filtered, a page at a time."""
     page = results.case_page(
         session=session,
@@ -89,9 +90,8 @@ def list_cases(
         version=version,
         review=review,
     )
-    return CaseResultsPublic(
-        items=[CaseResultPublic.model_validate(item) for item in page.items],
-        next_cursor=page.next_cursor,
+    return as_json(
+        CaseResultsPublic.model_validate({"items": page.items, "next_cursor": page.next_cursor})
     )
 
 

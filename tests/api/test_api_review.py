@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from api_helpers import first_case
 from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from promptcompat import store
+from promptcompat.config import Settings
+from promptcompat.models import Call
 
 
 def test_accepting_a_case_makes_its_candidate_output_the_baseline(
@@ -109,3 +114,29 @@ def test_bulk_decisions_by_rule_then_for_the_rest(
         "/api/v1/audit", params={"run_id": run_id, "limit": 500}, headers=reviewer
     ).json()
     assert len(audit["items"]) == rejected + rest.json()["decided"]
+
+
+def test_a_case_whose_candidate_sample_failed_cannot_be_accepted(
+    client: TestClient, auth: dict[str, dict[str, str]], run_id: str, api_settings: Settings
+) -> None:
+    reviewer = auth["reviewer"]
+    case = first_case(client, run_id, reviewer, verdict="BREAKING", rule="json.field_removed")
+    detail = client.get(f"/api/v1/runs/{run_id}/cases/{case['id']}", headers=reviewer).json()
+    key = detail["samples"]["candidate"][0]["cache_key"]
+    engine = store.open_engine(api_settings.resolved_database_url())
+    with store.session_scope(engine) as session:  # the call failed after all (say, a retry)
+        call = session.exec(select(Call).where(Call.cache_key == key)).one()
+        call.status, call.snapshot_hash, call.error_reason = "error", None, "transient"
+        session.add(call)
+    answer = client.post(
+        f"/api/v1/runs/{run_id}/cases/{case['id']}/accept", json={}, headers=reviewer
+    )
+    assert answer.status_code == 409 and "failed" in answer.json()["detail"]
+    bulk = client.post(
+        f"/api/v1/runs/{run_id}/review",
+        json={"action": "accept", "rule": "json.field_removed"},
+        headers=reviewer,
+    ).json()
+    assert case["id"] in bulk["skipped"] and bulk["decided"] > 0
+    still = client.get(f"/api/v1/runs/{run_id}/cases/{case['id']}", headers=reviewer).json()
+    assert still["pending"] is True

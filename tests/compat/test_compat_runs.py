@@ -220,3 +220,13 @@ def test_waivers_overrides_and_user_checks_in_a_run(
         and any(f["rule"] == "waiver.expired" for f in c["findings"])
     ]
     assert forward_expired == [suite.prompts["write_function"].cases[0].id]  # and once anyway
+
+
+def test_a_failed_run_is_an_error(engine: Engine) -> None:
+    spec = {"comparisons": [], "modes": {}, "request": {"samples": 1}}
+    with store.session_scope(engine) as session:
+        run_id = store.create_run(session=session, spec=spec, total_calls=0).id
+        store.finish_run(session=session, run_id=run_id, status="failed", error="worker lost")
+    with store.session_scope(engine) as session:
+        report = build_report(session=session, run_id=run_id)
+    assert (report["verdict"], report["exit_code"]) == ("ERROR", 2)

@@ -37,7 +37,7 @@ from worker_helpers import (
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.dispatch import reconcile
-from promptcompat.models import CallClaim, PlannedCallRecord
+from promptcompat.models import TERMINAL_STATUSES, CallClaim, PlannedCallRecord
 from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 
@@ -295,7 +295,7 @@ def test_provider_storm_under_a_shared_rate_limit(
             before = time.monotonic()
             count = int(sim.stats()["requests"])
             samples.append((before, time.monotonic(), count))
-            return run_row(dist_engine, run_id).status != "running"
+            return run_row(dist_engine, run_id).status in TERMINAL_STATUSES
 
         wait_until(finished, timeout=60, what="the storm run")
         stats = sim.stats()
@@ -305,11 +305,14 @@ def test_provider_storm_under_a_shared_rate_limit(
     assert not [c for c in report["cases"] if c["verdict"] == "ERROR"]
     assert stats["by_status"].get("429", 0) > 5 and stats["by_status"].get("500", 0) > 2
     assert stats["requests"] == counts["provider_requests"] > counts["keys"]
-    # Requests the simulator saw in any window: at most the burst plus the rate (the window
-    # is taken wide: from before the first read to after the second returned).
+    # Requests the simulator saw in any window: at most the burst plus the rate. The window
+    # is taken wide (from before the first read to after the second returned) and allows
+    # 0.3 s of arrival jitter: on 2 busy cores a request granted at t may reach the simulator
+    # later, next to ones granted after it. (Unlimited, 16 calls in flight at 20 ms latency
+    # would send hundreds per second.)
     per_second = rpm / 60
     for i, (t0, _, n0) in enumerate(samples):
         for _, t1, n1 in samples[i + 1 :]:
-            assert n1 - n0 <= burst + per_second * (t1 - t0) + 1, (t1 - t0, n1 - n0)
+            assert n1 - n0 <= burst + per_second * (t1 - t0 + 0.3) + 1, (t1 - t0, n1 - n0)
     took = samples[-1][1] - samples[0][0]
     assert (stats["requests"] - burst) / took <= per_second * 1.05  # requests per minute

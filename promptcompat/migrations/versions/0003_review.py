@@ -60,8 +60,11 @@ def upgrade() -> None:
     op.create_index(op.f('ix_audit_log_run_id'), 'audit_log', ['run_id'], unique=False)
     op.create_index(op.f('ix_audit_log_subject'), 'audit_log', ['subject'], unique=False)
 
+    op.create_index('ix_case_result_run_order', 'case_result', ['run_id', 'comparison', 'seq', 'id'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index('ix_case_result_run_order', table_name='case_result')
     for name in ('subject', 'run_id', 'action', 'actor', 'at'):
         op.drop_index(op.f(f'ix_audit_log_{name}'), table_name='audit_log')
     op.drop_table('audit_log')
