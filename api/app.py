@@ -17,6 +17,7 @@ from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
 from api.pages import router as pages_router
 from api.routes import admin, catalog, health, reports, review, runs, store
+from api.routes import releases as releases_routes
 from promptcompat import store as core_store
 from promptcompat.background import BackgroundRuns
 from promptcompat.config import Settings, get_settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for module in (runs, reports, review, store, catalog, admin, health):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(releases_routes.router, prefix=API_PREFIX)  # model-release watcher
     app.include_router(pages_router)
 
     @app.get("/", include_in_schema=False)
@@ -107,12 +109,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     for path, item in schema["paths"].items():
-        for operation in item.values():
+        for method, operation in item.items():
             parameters = operation.get("parameters", [])
             errors = problems.openapi_responses(
                 secured=bool(operation.get("security")),
                 path_params=any(p.get("in") == "path" for p in parameters),
                 body="requestBody" in operation,
+                writes=method in ("post", "put", "patch", "delete"),
             )
             if path.endswith("/ready"):
                 errors["503"] = {

@@ -96,6 +96,14 @@ def require(role: Role) -> Callable[[Principal], Principal]:
     return check
 
 
+def get_project(principal: Annotated[Principal, Depends(get_principal)]) -> str:
+    """The caller's project. Authenticating bound the request's session to it
+    (promptcompat/projects.py): every query sees only its rows, so another project's ids
+    answer 404 on every route; routes that start work pass it on (runs are created in it)."""
+    return principal.project
+
+
+ProjectDep = Annotated[str, Depends(get_project)]
 ViewerDep = Annotated[Principal, Depends(require("viewer"))]
 ReviewerDep = Annotated[Principal, Depends(require("reviewer"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]

@@ -148,17 +148,21 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-def openapi_responses(*, secured: bool, path_params: bool, body: bool) -> dict[str, Any]:
-    """The error answers an operation documents, all of them problem details."""
+def openapi_responses(
+    *, secured: bool, path_params: bool, body: bool, writes: bool = False
+) -> dict[str, Any]:
+    """The error answers an operation documents, all of them problem details (``writes``: the
+    operation changes state, so the object's state may refuse it)."""
     codes = {422: "The request is invalid."}
     if secured:
         codes[401] = "No valid API token."
         codes[403] = "The token's role does not allow this."
     if path_params:
         codes[404] = "No such object."
+    if body or writes:
+        codes[409] = "The object's state does not allow this."
     if body:
         codes[400] = "The request body cannot be read (not UTF-8 JSON)."
-        codes[409] = "The object's state does not allow this."
         codes[413] = "The request body is too large."
     ref = {"$ref": "#/components/schemas/Problem"}
     return {

@@ -367,6 +367,8 @@ class Principal(BaseModel):
     name: str
     role: Role
     token_id: str
+    project: str = "default"
+    """The project whose runs, snapshots and reviews the token sees."""
 
 
 BulkDecisionPublic.model_rebuild()

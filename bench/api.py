@@ -194,24 +194,37 @@ def main() -> None:
                 f"{args.clients} concurrent clients x {args.requests} requests per endpoint; "
                 f"server: promptcompat serve --workers {args.workers} (uvicorn, SQLite)"
             )
-            print(f"{'endpoint':<28}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>9}  target")
+            print(
+                "each endpoint is loaded twice: the first pass meets cold per-process caches "
+                "(each worker builds the report once, each page once), the second is the "
+                "steady state the target applies to"
+            )
+            print(
+                f"{'endpoint':<28}{'pass':>6}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'req/s':>9}"
+                "  target"
+            )
             failed = False
             for name, paths in (
                 ("report summary", [f"{base}/report"]),
                 ("compatibility matrix", [f"{base}/matrix"]),
                 ("100 case results (page)", pages),
             ):
-                started = time.perf_counter()
-                latencies = load(port, token, paths, clients=args.clients, per_client=args.requests)
-                rate = len(latencies) / (time.perf_counter() - started)
-                p95 = percentile(latencies, 95)
-                ok = p95 < TARGET_P95_MS
-                failed |= not ok
-                verdict = "ok" if ok else "MISSED"
-                print(
-                    f"{name:<28}{percentile(latencies, 50):>9.1f}{p95:>9.1f}"
-                    f"{max(latencies):>9.1f}{rate:>9.0f}  {verdict} (<{TARGET_P95_MS:.0f})"
-                )
+                for label in ("cold", "warm"):
+                    started = time.perf_counter()
+                    latencies = load(
+                        port, token, paths, clients=args.clients, per_client=args.requests
+                    )
+                    rate = len(latencies) / (time.perf_counter() - started)
+                    p95 = percentile(latencies, 95)
+                    verdict = ""
+                    if label == "warm":
+                        ok = p95 < TARGET_P95_MS
+                        failed |= not ok
+                        verdict = ("ok" if ok else "MISSED") + f" (<{TARGET_P95_MS:.0f})"
+                    print(
+                        f"{name:<28}{label:>6}{percentile(latencies, 50):>9.1f}{p95:>9.1f}"
+                        f"{max(latencies):>9.1f}{rate:>9.0f}  {verdict}"
+                    )
         finally:
             server.terminate()
             server.wait(20)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from promptcompat import projects
 from promptcompat.models_review import AuditEntry
 from promptcompat.paging import Page, decode_cursor, page_of
 
@@ -19,9 +20,14 @@ def record(
     subject: str | None = None,
     reason: str = "",
     detail: dict[str, Any] | None = None,
+    project: str | None = None,
 ) -> AuditEntry:
-    """Append one entry (the caller's transaction commits it with the action itself)."""
+    """Append one entry (the caller's transaction commits it with the action itself).
+
+    ``project`` defaults to the project the session is bound to (projects.py).
+    """
     entry = AuditEntry(
+        project=project or projects.project_of(session),
         actor=actor,
         action=action,
         run_id=run_id,

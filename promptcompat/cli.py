@@ -12,10 +12,14 @@ from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from promptcompat.cli_api import register as _register_api_commands
+from promptcompat.cli_privacy import register as _register_privacy_commands
 from promptcompat.cli_queue import register as _register_queue_commands
+from promptcompat.cli_snapshots import register as _register_snapshot_commands
+from promptcompat.cli_watch import register as _register_watch_commands
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import PromptCompatError
 
@@ -39,7 +43,7 @@ def main() -> None:
     try:
         app()
     except PromptCompatError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_USAGE_OR_ERROR)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
@@ -304,3 +308,6 @@ def simulate(
 # run --queue's companions: worker, beat, reconcile, migrate (promptcompat/cli_queue.py).
 _register_queue_commands(app, console)
 _register_api_commands(app, console)
+_register_watch_commands(app, console)
+_register_snapshot_commands(app, console)
+_register_privacy_commands(app, console)

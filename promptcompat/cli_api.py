@@ -36,6 +36,7 @@ def register(app: typer.Typer, console: Console) -> None:
         import uvicorn
 
         from api import create_app
+        from api.logs import log_config
         from promptcompat import store
 
         settings = get_settings()
@@ -47,9 +48,16 @@ def register(app: typer.Typer, console: Console) -> None:
             f"(review pages: /ui/runs, executor: {settings.api_executor}, workers: {processes})"
         )
         # Access logs carry method, path and status only: tokens travel in a header or a
-        # cookie, never in a URL, so they never reach a log line.
+        # cookie, and one a client puts in a URL is blanked by the logging filter.
+        logging = log_config("info")
         if processes == 1:
-            uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+            uvicorn.run(
+                create_app(settings),
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                log_config=logging,
+            )
         else:  # each worker process builds its app from the same environment
             store.open_engine(settings.resolved_database_url()).dispose()  # migrate once
             uvicorn.run(
@@ -59,12 +67,17 @@ def register(app: typer.Typer, console: Console) -> None:
                 port=bind_port,
                 workers=processes,
                 log_level="info",
+                log_config=logging,
             )
 
     @tokens.command("create")
     def token_create(
         name: Annotated[str, typer.Option(help="Who holds it (recorded as the actor).")],
         role: Annotated[str, typer.Option(help="viewer, reviewer or admin.")],
+        project: Annotated[
+            str | None,
+            typer.Option(help="The only project it sees (default: PROMPTCOMPAT_PROJECT)."),
+        ] = None,
     ) -> None:
         """Create a token and print it once; only its hash is stored."""
         from promptcompat import store
@@ -79,8 +92,12 @@ def register(app: typer.Typer, console: Console) -> None:
                 role=role,
                 pepper=settings.api_token_pepper.get_secret_value(),
                 created_by="cli",
+                project=project or settings.project,
             )
-        console.print(f"created token {row.id} for {row.name} ({row.role}); it is shown once:")
+        console.print(
+            f"created token {row.id} for {row.name} ({row.role}, project {row.project}); "
+            "it is shown once:"
+        )
         # Plain print: the token must be copyable as is, with no markup or wrapping.
         typer.echo(plaintext)
 

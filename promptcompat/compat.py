@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from promptcompat import store
+from promptcompat import projects, store
 from promptcompat.diff import Sample, compare_case
 from promptcompat.models import Baseline, Call, CaseResult, FindingRecord
+from promptcompat.pii_rule import pii_findings
 from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
 from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import session_scope
@@ -47,6 +48,8 @@ def evaluate(
         (c.prompt, c.version, c.target.label, c.case_id, c.sample): c for c in calls
     }
     with session_scope(engine) as session:
+        # The run's project: its baselines are the ones compared against and accepted.
+        projects.bind(session, store.get_run(session=session, run_id=run_id).project)
         accepted: dict[SideKey, dict[tuple[str, int], Baseline]] = {}
         for comp in comparisons:
             key = _side_key(comp.prompt, comp.baseline)
@@ -113,8 +116,9 @@ def evaluate(
                     case=case,
                     checks=prompt.checks,
                 )
+                pii = pii_findings(base_samples, cand_samples)
                 findings = prompt.policy.apply(
-                    [*request_findings, *diff.findings], today=today, report_expired=first
+                    [*request_findings, *diff.findings, *pii], today=today, report_expired=first
                 )
                 first = False
                 structural = diff.structural_diff
@@ -218,14 +222,18 @@ def request_findings(
     return findings
 
 
-def accepted_targets(engine: Engine) -> AcceptedTargets:
+def accepted_targets(engine: Engine, project: str = "default") -> AcceptedTargets:
     """For FORWARD_TRANSITIVE planning: the targets with accepted baselines per version."""
 
     def lookup(prompt: str, version: str) -> list[str]:
         with Session(engine) as session:
             found = session.exec(
                 select(Baseline.target)
-                .where(Baseline.prompt == prompt, Baseline.version == version)
+                .where(
+                    Baseline.project == project,
+                    Baseline.prompt == prompt,
+                    Baseline.version == version,
+                )
                 .distinct()
                 .order_by(col(Baseline.target))
             )

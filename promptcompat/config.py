@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_TOKEN_PEPPER = "promptcompat-dev-pepper"  # refused outside dev by a validator
@@ -111,7 +111,8 @@ class Settings(BaseSettings):
     """Seconds between kombu's sweeps that re-queue tasks of a worker that died."""
 
     worker_soft_shutdown_timeout: float = Field(default=30.0, ge=0)
-    """On SIGTERM, how long running tasks may finish before they are re-queued."""
+    """On a cold shutdown, how long running tasks may still finish before they are re-queued
+    (a warm shutdown, SIGTERM, waits for them)."""
 
     shard_max_failures: int = Field(default=5, ge=1)
     """Crashes of one shard (a worker lost mid-shard, an unexpected error) before its
@@ -163,6 +164,83 @@ class Settings(BaseSettings):
 
     api_workers: int = Field(default=1, ge=1, le=64)
     """Processes ``promptcompat serve`` runs (each with its own embedded executor)."""
+
+    # --- model-release watcher and notifications (promptcompat/watcher.py, notify.py) ------
+
+    api_base_url: str = "http://127.0.0.1:8000"
+    """Public address of the API, for the report and review links in notifications."""
+
+    watch_interval: float = Field(default=900.0, gt=0)
+    """Beat polls the providers' model lists (and probes pinned aliases) this often."""
+
+    watch_families: list[str] = Field(default_factory=list)
+    """Model-id globs watched for every prompt (besides each prompt's ``watch:``), JSON in
+    the environment: ``["gpt-4o*", "claude-sonnet-*"]``."""
+
+    watch_probe_aliases: bool = True
+    """Each poll, send one 1-token request to every pinned alias target to see what it
+    serves (the served model id and system fingerprint)."""
+
+    watch_page_size: int = Field(default=100, ge=1, le=1000)
+    """Models per page when listing Anthropic models (the SDK follows the pages)."""
+
+    deprecation_lead_days: int = Field(default=30, ge=0)
+    """Successor runs start, and reports warn, this many days before a target retires."""
+
+    deprecation_interval: float = Field(default=3600.0, gt=0)
+    """Beat checks the retirement dates this often."""
+
+    notify_interval: float = Field(default=30.0, gt=0)
+    """Beat sends the notifications of finished release runs this often."""
+
+    webhook_urls: list[str] = Field(default_factory=list)
+    """URLs that receive the JSON notification of a finished release run."""
+
+    slack_webhook_urls: list[str] = Field(default_factory=list)
+    """Slack (or compatible) incoming-webhook URLs that receive a formatted message."""
+
+    webhook_secret: SecretStr | None = None
+    """Key of the ``X-Promptcompat-Signature`` HMAC-SHA256 header (required to send)."""
+
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20)
+    """Attempts per delivery (5xx, 429 and connection errors are retried)."""
+
+    webhook_backoff_base: float = Field(default=1.0, gt=0)
+    """First delay between delivery attempts in seconds; doubles per attempt."""
+
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    """Seconds per delivery attempt."""
+
+    # --- privacy: redaction, retention, projects (promptcompat/redact.py, retention.py) ---
+
+    redact_detectors: list[str] = Field(
+        default_factory=lambda: ["email", "phone", "card", "iban", "ip", "secret"]
+    )
+    """Detectors applied to requests and outputs before they are stored (``email``,
+    ``phone``, ``card``, ``iban``, ``ip``, ``secret``); JSON in the environment; ``[]`` turns
+    redaction off (a prompt's own ``redact:`` regexes still apply)."""
+
+    project: str = Field(default="default", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    """The project the CLI's runs belong to (API callers get their token's project)."""
+
+    retention_days: int = Field(default=30, ge=0)
+    """Days non-baseline snapshots and runs are kept; accepted baselines and audit entries
+    stay. 0 keeps everything."""
+
+    retention_days_by_project: dict[str, int] = Field(default_factory=dict)
+    """Per-project overrides of ``retention_days``, JSON: ``{"team-a": 7}``."""
+
+    retention_interval: float = Field(default=86400.0, gt=0)
+    """Beat applies retention (``promptcompat gc``) this often."""
+
+    @field_validator("redact_detectors")
+    @classmethod
+    def _known_detectors(cls, value: list[str]) -> list[str]:
+        known = ("email", "phone", "card", "iban", "ip", "secret")  # redact.KINDS
+        unknown = sorted(set(value) - set(known))
+        if unknown:
+            raise ValueError(f"unknown detector(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        return value
 
     @model_validator(mode="after")
     def _check_api_secrets(self) -> Self:

@@ -83,6 +83,7 @@ def submit_run(
         settings=settings,
         executor="queue",
         idempotency_key=idempotency_key,
+        queue=settings.queue,
     )
     if not prepared.created:
         with session_scope(engine) as session:
@@ -132,6 +133,9 @@ def reconcile(
 ) -> ReconcileReport:
     """Re-publish the work of queue runs that no message or worker is carrying any more.
 
+    Only the runs published to ``settings.queue`` are this reconcile's: another queue's runs
+    belong to its own workers (a run re-published here would run on the wrong ones).
+
     Per unfinished shard of a ``pending``/``running`` queue run: left alone while any of its
     calls has a live lease (someone works on it); re-published if it never started and the
     queue is empty (a broker crash lost it) or it was published a visibility timeout ago, or
@@ -154,6 +158,8 @@ def reconcile(
                 col(Run.status).in_(["pending", "running", "finalizing"]),
             )
         ).all()
+    # Runs from before the queue was recorded count as the default queue's.
+    runs = [r for r in runs if r.spec.get("queue", settings.queue) == settings.queue]
     for run in runs:
         if run.status == "finalizing":
             if (run.lease_until or 0.0) < at:

@@ -31,6 +31,7 @@ from promptcompat.models import PlannedCallRecord
 from promptcompat.plan import Comparison, PlannedCall
 from promptcompat.providers import make_provider
 from promptcompat.ratelimit import Limiter, make_limiter
+from promptcompat.redaction import RunRedaction
 from promptcompat.replay import Progress, ProviderFactory, ReplayStats, error_rows, replay
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite, load_suite
@@ -89,13 +90,20 @@ async def execute_shards(
 
 
 def run_shard(
-    *, engine: Engine, settings: Settings, run_id: str, shard: int, redelivered: bool = False
+    *,
+    engine: Engine,
+    settings: Settings,
+    run_id: str,
+    shard: int,
+    redelivered: bool = False,
+    interrupts: tuple[type[BaseException], ...] = (),
 ) -> ShardResult:
     """What one worker task does: execute a shard within the task's time, then try to finish.
 
     ``redelivered`` (Celery's flag for a message whose worker was lost) counts as a crash; a
     shard that crashed ``shard_max_failures`` times has its unanswered calls given up as
     errors instead of being tried again, so a poison shard cannot loop forever.
+    ``interrupts``: see :func:`finalize_if_complete`.
     """
     with session_scope(engine) as session:
         run = store.find_run(session=session, run_id=run_id)
@@ -108,7 +116,9 @@ def run_shard(
         )
     result = ShardResult(ReplayStats())
     if failures >= settings.shard_max_failures:
-        result.gave_up = give_up_shard(engine=engine, run_id=run_id, shard=shard, crashes=failures)
+        result.gave_up = give_up_shard(
+            engine=engine, run_id=run_id, shard=shard, crashes=failures, settings=settings
+        )
     else:
         # Stop starting calls early enough that the slowest one ends before the soft limit.
         margin = min(5.0, settings.task_soft_time_limit * 0.1)
@@ -118,7 +128,9 @@ def run_shard(
             result.retry_in = max(0.2, result.stats.retry_in)
         elif result.stats.deferred:
             result.retry_in = 0.2
-    result.finalized = finalize_if_complete(engine=engine, run_id=run_id, settings=settings)
+    result.finalized = finalize_if_complete(
+        engine=engine, run_id=run_id, settings=settings, interrupts=interrupts
+    )
     return result
 
 
@@ -140,7 +152,9 @@ async def _execute_one(
             await limiter.aclose()
 
 
-def give_up_shard(*, engine: Engine, run_id: str, shard: int, crashes: int) -> int:
+def give_up_shard(
+    *, engine: Engine, run_id: str, shard: int, crashes: int, settings: Settings | None = None
+) -> int:
     """Record the shard's unanswered, unclaimed calls as errors; returns how many."""
     with session_scope(engine) as session:
         missing = shard_store.unfinished(session=session, run_id=run_id).get(shard, [])
@@ -156,6 +170,10 @@ def give_up_shard(*, engine: Engine, run_id: str, shard: int, crashes: int) -> i
             reason="worker_lost",
             message=f"gave up after {crashes} deliveries of its shard ended with the worker lost",
         )
+        redaction = RunRedaction.for_run(
+            session=session, run_id=run_id, settings=settings or Settings()
+        )
+        rows, _ = redaction.apply(rows, {})
         store.save_calls(session=session, run_id=run_id, calls=rows, texts={})
         store.refresh_progress(session=session, run_id=run_id)
     log.error(
@@ -165,14 +183,21 @@ def give_up_shard(*, engine: Engine, run_id: str, shard: int, crashes: int) -> i
 
 
 def finalize_if_complete(
-    *, engine: Engine, run_id: str, settings: Settings, suite: Suite | None = None
+    *,
+    engine: Engine,
+    run_id: str,
+    settings: Settings,
+    suite: Suite | None = None,
+    interrupts: tuple[type[BaseException], ...] = (),
 ) -> bool:
     """Evaluate and finish the run if every call has its result; True if this call did it.
 
     Exactly one caller wins the ``running`` → ``finalizing`` transition (or takes over a
     ``finalizing`` run whose owner's lease expired). A failure that retrying cannot fix (the
     suite is gone or differs) ends the run ``failed`` with the reason; any other failure
-    hands the evaluation back so the next attempt can take it at once.
+    hands the evaluation back so the next attempt can take it at once. So do ``interrupts``:
+    exceptions that stop the evaluation from outside (a worker passes Celery's soft time
+    limit, which would otherwise count as the evaluation failing), re-raised.
     """
     with session_scope(engine) as session:
         run = store.find_run(session=session, run_id=run_id)
@@ -184,9 +209,10 @@ def finalize_if_complete(
             session=session, run_id=run_id, lease_seconds=settings.finalize_lease_seconds
         ):
             return False
+    handed_back: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, *interrupts)
     try:
         status = _evaluate(engine, run_id, settings, suite)
-    except (StoreError, SQLAlchemyError):
+    except handed_back:
         with session_scope(engine) as session:
             store.abort_finalize(session=session, run_id=run_id)
         raise

@@ -64,6 +64,8 @@ class Run(SQLModel, table=True):
     """A client's key for one submission: the same key returns the same run."""
     request_hash: str | None = None
     """Hash of the submitted request, to tell a retried submission from a conflicting one."""
+    project: str = Field(default="default", index=True)
+    """The project the run belongs to: only its tokens see it (issue 8, migration 0006)."""
 
 
 class Snapshot(SQLModel, table=True):
@@ -113,11 +115,23 @@ class RunCall(SQLModel, table=True):
 
 
 class Baseline(SQLModel, table=True):
-    """The accepted output for a (prompt version, target, case, sample): what "works" means."""
+    """The accepted output for a (prompt version, target, case, sample): what "works" means,
+    per project (each project accepts its own)."""
 
-    __table_args__ = (UniqueConstraint("prompt", "version", "target", "case_id", "sample"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "project",
+            "prompt",
+            "version",
+            "target",
+            "case_id",
+            "sample",
+            name="uq_baseline_project_case",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    project: str = Field(default="default", index=True)
     prompt: str = Field(index=True)
     version: str
     target: str

@@ -37,6 +37,8 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = "cli"
     revoked_at: datetime | None = None
+    project: str = Field(default="default", index=True)
+    """The project whose runs, snapshots and reviews the token sees (and nothing else)."""
 
 
 class ReviewDecision(SQLModel, table=True):
@@ -68,6 +70,8 @@ class AuditEntry(SQLModel, table=True):
     """The object acted on: a case result id, a run id, a token id."""
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    project: str = Field(default="default", index=True)
+    """The project the action happened in (a token sees its own project's log only)."""
 
 
 # Pages of a run's case results are read in report order; this index serves them without

@@ -37,6 +37,7 @@ from promptcompat.plan import PlannedCall
 from promptcompat.pricing import PriceTable, cost_usd, load_prices
 from promptcompat.providers import Provider, make_provider
 from promptcompat.ratelimit import Limiter, LimiterUnavailable, estimate_tokens
+from promptcompat.redaction import RunRedaction
 from promptcompat.store import session_scope
 from promptcompat.targets import Target
 
@@ -118,6 +119,7 @@ async def replay(
         answered = store.answered_calls(session=session, keys=[c.key for c in runnable])
         store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
         store.refresh_progress(session=session, run_id=run_id)
+        redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
     stats.cached = progress.cached = len(answered)
     progress.done = len(answered) + len(distinct) - len(runnable)
     todo = [c for c in runnable if c.key not in answered]
@@ -132,7 +134,9 @@ async def replay(
     stats.executed = len(todo)
     if todo:
         context = _Context(settings, load_prices(settings.price_table), limiter, deadline)
-        flusher = _Flusher(engine, run_id, _Buffer(), stats, claimer, settings.flush_interval)
+        flusher = _Flusher(
+            engine, run_id, _Buffer(), stats, claimer, settings.flush_interval, redaction
+        )
         by_target: dict[Target, list[PlannedCall]] = {}
         for call in todo:
             by_target.setdefault(call.target, []).append(call)
@@ -200,12 +204,14 @@ class _Flusher:
         stats: ReplayStats,
         claimer: Claimer | None,
         interval: float,
+        redaction: RunRedaction,
     ) -> None:
         self._engine, self._run_id, self._buffer, self._stats = engine, run_id, buffer, stats
-        self._claimer, self._interval = claimer, interval
+        self._claimer, self._interval, self._redaction = claimer, interval, redaction
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._counted_at = 0.0
+        self._uncounted = False  # results written since the last recount of the progress
 
     @property
     def buffer(self) -> _Buffer:
@@ -219,7 +225,10 @@ class _Flusher:
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._interval)
-            if self._buffer.calls or self._buffer.provider_calls:
+            # A recount is also due when results were written without one and nothing else
+            # has arrived since (the rest of the run hangs): else progress would stay stale.
+            recount_due = self._uncounted and time.monotonic() - self._counted_at >= _PROGRESS_EVERY
+            if self._buffer.calls or self._buffer.provider_calls or recount_due:
                 await self.flush()
 
     async def stop(self, periodic: asyncio.Task[None]) -> None:
@@ -241,6 +250,8 @@ class _Flusher:
 
     def _write(self, calls: list[Call], texts: dict[str, str], n_calls: int) -> None:
         recount = time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
+        # The one way results reach the store: personal data and secrets go no further.
+        calls, texts = self._redaction.apply(calls, texts)
         with session_scope(self._engine) as session:
             store.save_calls(session=session, run_id=self._run_id, calls=calls, texts=texts)
             store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
@@ -251,6 +262,7 @@ class _Flusher:
                 store.refresh_progress(session=session, run_id=self._run_id)
         if recount:
             self._counted_at = time.monotonic()
+        self._uncounted = not recount
 
 
 async def _run_target(

@@ -119,6 +119,12 @@ _RULES: tuple[Rule, ...] = (
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
+    # privacy: personal data and secrets (promptcompat/pii_rule.py)
+    _r(
+        "privacy.pii_introduced",
+        "ERR",
+        "The candidate output contains personal data or a secret the baseline output did not.",
+    ),
     # budgets: response metadata
     _r("budget.output_tokens", "WARN", "Output tokens above 2 x the baseline max.", "budget"),
     _r("budget.cost", "WARN", "Cost above 2 x the baseline max.", "budget"),

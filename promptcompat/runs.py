@@ -28,6 +28,7 @@ from promptcompat.leases import Claimer
 from promptcompat.models import TERMINAL_STATUSES
 from promptcompat.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
 from promptcompat.ratelimit import make_limiter
+from promptcompat.redaction import SPEC_KEY, spec_entry
 from promptcompat.replay import Progress, ReplayStats
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite
@@ -76,23 +77,34 @@ def prepare_run(
     settings: Settings,
     executor: str = "embedded",
     idempotency_key: str | None = None,
+    comparisons: list[Comparison] | None = None,
+    project: str | None = None,
+    queue: str | None = None,
 ) -> PreparedRun:
     """Plan the run and write it to the store before anything is called.
+
+    ``comparisons``, when given, replace the planned ones (``check --base`` picks its own).
+    ``queue``: the Celery queue a queued run's tasks go to (``reconcile`` works per queue).
 
     Raises:
         IdempotencyConflictError: ``idempotency_key`` belongs to a run of another request.
     """
     if request.samples < 1:
         raise PromptCompatError("samples must be at least 1")
-    comparisons = plan_comparisons(
-        suite,
-        prompts=request.prompts,
-        baseline=request.baseline,
-        candidate=request.candidate,
-        candidate_version=request.candidate_version,
-        aa=request.aa,
-        accepted_targets=accepted_targets(engine),
-    )
+    project = project or settings.project
+    if idempotency_key is not None and project != "default":
+        # Keys are unique store-wide; each project has its own namespace of them.
+        idempotency_key = f"{project}/{idempotency_key}"
+    if comparisons is None:
+        comparisons = plan_comparisons(
+            suite,
+            prompts=request.prompts,
+            baseline=request.baseline,
+            candidate=request.candidate,
+            candidate_version=request.candidate_version,
+            aa=request.aa,
+            accepted_targets=accepted_targets(engine, project),
+        )
     if not comparisons:
         raise PromptCompatError(
             "nothing to compare: no prompt declares a candidate target or a version newer than "
@@ -105,7 +117,10 @@ def prepare_run(
         "request": asdict(request),
         "comparisons": [c.to_dict() for c in comparisons],
         "modes": {c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
+        SPEC_KEY: spec_entry({c.prompt: suite.prompts[c.prompt].redact for c in comparisons}),
     }
+    if queue is not None:
+        spec["queue"] = queue
     used = {(c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)}
     digest = request.digest()
     for attempt in range(_WRITE_ATTEMPTS):
@@ -132,6 +147,7 @@ def prepare_run(
                     executor=executor,
                     idempotency_key=idempotency_key,
                     request_hash=digest,
+                    project=project,
                 )
                 shards = shard_store.save_plan(
                     session=session, run_id=run.id, calls=calls, shard_size=settings.shard_size
@@ -217,9 +233,12 @@ def run_suite(
     request: RunRequest,
     settings: Settings,
     on_progress: Callable[[Progress], None] | None = None,
+    comparisons: list[Comparison] | None = None,
 ) -> tuple[str, ReplayStats]:
     """Prepare and execute a run in this process (the embedded default)."""
-    prepared = prepare_run(engine=engine, suite=suite, request=request, settings=settings)
+    prepared = prepare_run(
+        engine=engine, suite=suite, request=request, settings=settings, comparisons=comparisons
+    )
     stats = asyncio.run(
         execute_run(
             prepared,

@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
+from promptcompat import projects
 from promptcompat import store_runs as _runs
 from promptcompat.errors import StoreError, VersionEditedError
 from promptcompat.models import (
@@ -73,6 +74,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Freed bytes are zeroed, so redacted or purged data does not linger in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -249,18 +252,24 @@ def baselines_for(
 ) -> dict[tuple[str, int], Baseline]:
     rows = session.exec(
         select(Baseline).where(
-            Baseline.prompt == prompt, Baseline.version == version, Baseline.target == target
+            Baseline.project == projects.project_of(session),
+            Baseline.prompt == prompt,
+            Baseline.version == version,
+            Baseline.target == target,
         )
     )
     return {(b.case_id, b.sample): b for b in rows}
 
 
 def accept_baseline(*, session: Session, call: Call, accepted_by: str) -> Baseline:
-    """Make ``call``'s output the accepted baseline for its case and sample."""
+    """Make ``call``'s output the accepted baseline for its case and sample, in the project
+    the session is bound to (``default`` when unbound; projects.py)."""
     if call.snapshot_hash is None:
         raise StoreError(f"call {call.cache_key[:12]} failed; a failure cannot be a baseline")
+    project = projects.project_of(session)
     existing = session.exec(
         select(Baseline).where(
+            Baseline.project == project,
             Baseline.prompt == call.prompt,
             Baseline.version == call.version,
             Baseline.target == call.target,
@@ -269,6 +278,7 @@ def accept_baseline(*, session: Session, call: Call, accepted_by: str) -> Baseli
         )
     ).first()
     baseline = existing or Baseline(
+        project=project,
         prompt=call.prompt,
         version=call.version,
         target=call.target,

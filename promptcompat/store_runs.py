@@ -26,6 +26,7 @@ from promptcompat.models import (
     RunShard,
     utcnow,
 )
+from promptcompat.redaction import scrub_plan
 from promptcompat.sqlutil import now
 
 
@@ -37,8 +38,10 @@ def create_run(
     executor: str = "embedded",
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    project: str = "default",
 ) -> Run:
     run = Run(
+        project=project,
         spec=spec,
         total_calls=total_calls,
         status="pending",
@@ -169,7 +172,10 @@ def finish_run(
     result = session.execute(
         statement.values(status=status, error=error, finished_at=utcnow(), lease_until=None)
     )
-    return bool(getattr(result, "rowcount", 0))
+    finished = bool(getattr(result, "rowcount", 0))
+    if finished:
+        scrub_plan(session=session, run_id=run_id)  # rendered requests: no longer needed
+    return finished
 
 
 def clear_results(*, session: Session, run_id: str) -> None:

@@ -120,5 +120,6 @@ def submit(
                 run_id=result.run_id,
                 subject=result.run_id,
                 detail={"request": asdict(request), "executor": result.executor},
+                project=settings.project,
             )
     return result

@@ -20,6 +20,7 @@ from promptcompat.contract import Contract
 from promptcompat.errors import SuiteError, VersionEditedError
 from promptcompat.lockfile import LOCK_FILE, read_lock, write_lock
 from promptcompat.policy import RulePolicy, parse_policy
+from promptcompat.redact import parse_redact
 from promptcompat.reference import parse_json_path
 from promptcompat.suite_files import (
     IDENTIFIER,
@@ -99,6 +100,8 @@ class Prompt:
     """Severity overrides and waivers (``rules:`` and ``waivers:``)."""
     checks: tuple[UserCheck, ...] = ()
     """The check functions of the prompt's ``checks.py``, if any."""
+    redact: dict[str, str] = field(default_factory=dict)
+    """Label to regex: values redacted before storage besides the built-in detectors."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,8 @@ PROMPT_KEYS = {
     "dataset",
     "rules",
     "waivers",
+    "watch",  # model-id globs for the release watcher (promptcompat/watch_config.py)
+    "redact",  # the prompt's own redaction regexes (promptcompat/redact.py)
 }
 
 
@@ -267,6 +272,7 @@ class _Loader:
             unlocked=tuple(v for v in versions if v not in locked),
             policy=policy,
             checks=checks,
+            redact=parse_redact(data.get("redact"), where=doc.at("redact")),
         )
 
     def versions(self, folder: Path, prompt: str) -> dict[str, PromptVersion]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from promptcompat import audit
+from promptcompat import audit, projects
 from promptcompat.errors import ConfigError, ConflictError, NotFoundError
 from promptcompat.models import utcnow
 from promptcompat.models_review import ROLES, ApiToken, Role
@@ -34,6 +34,8 @@ class Principal:
     token_id: str
     name: str
     role: Role
+    project: str = "default"
+    """The only project whose runs, snapshots and reviews this caller sees."""
 
     def may(self, role: Role) -> bool:
         """True if this principal's role includes ``role``."""
@@ -54,7 +56,13 @@ def parse_role(value: str) -> Role:
 
 
 def create_token(
-    *, session: Session, name: str, role: str, pepper: str, created_by: str = "cli"
+    *,
+    session: Session,
+    name: str,
+    role: str,
+    pepper: str,
+    created_by: str = "cli",
+    project: str | None = None,
 ) -> tuple[ApiToken, str]:
     """Store a new token and return it with its plaintext, which is never stored or shown again.
 
@@ -64,6 +72,8 @@ def create_token(
         role: ``viewer``, ``reviewer`` or ``admin``.
         pepper: the secret of the keyed hash (``Settings.api_token_pepper``).
         created_by: the actor creating it (``cli`` or an admin token's name).
+        project: its project; default: the project ``session`` is bound to (an admin
+            token creates tokens of its own project only), else ``default``.
     """
     checked = parse_role(role)
     name = name.strip()
@@ -76,6 +86,7 @@ def create_token(
         token_hash=hash_token(plaintext, pepper=pepper),
         prefix=plaintext[: len(TOKEN_PREFIX) + _SHOWN_CHARS],
         created_by=created_by,
+        project=projects.check_name(project or projects.project_of(session)),
     )
     session.add(token)
     session.flush()
@@ -101,7 +112,9 @@ def authenticate(*, session: Session, token: str | None, pepper: str) -> Princip
         return None
     if not hmac.compare_digest(row.token_hash, digest):  # pragma: no cover - found by it
         return None
-    return Principal(token_id=row.id, name=row.name, role=parse_role(row.role))
+    # From here on the session reads only the token's project (API and review pages alike).
+    projects.bind(session, row.project)
+    return Principal(token_id=row.id, name=row.name, role=parse_role(row.role), project=row.project)
 
 
 def list_tokens(*, session: Session, include_revoked: bool = False) -> Sequence[ApiToken]:

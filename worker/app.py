@@ -17,7 +17,9 @@ from worker.beat import beat_schedule
 def make_app(settings: Settings | None = None) -> Celery:
     """A Celery app configured from ``settings`` (the process's settings by default)."""
     settings = settings or get_settings()
-    app = Celery("promptcompat", include=["worker.tasks"])
+    app = Celery(
+        "promptcompat", include=["worker.tasks", "worker.watch_tasks", "worker.privacy_tasks"]
+    )
     app.conf.update(settings.celery_config())
     app.conf.broker_transport = "worker.transport:Transport"
     app.conf.beat_schedule = beat_schedule(settings)

@@ -21,4 +21,26 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             # A reconcile that waited longer than its period is superseded by the next one.
             "options": {"expires": settings.reconcile_interval},
         },
+        # The model-release watcher (worker/watch_tasks.py); polls expire like reconcile.
+        "watch-poll": {
+            "task": "promptcompat.watch_poll",
+            "schedule": settings.watch_interval,
+            "options": {"expires": settings.watch_interval},
+        },
+        "watch-deprecations": {
+            "task": "promptcompat.watch_deprecations",
+            "schedule": settings.deprecation_interval,
+            "options": {"expires": settings.deprecation_interval},
+        },
+        "watch-notify": {
+            "task": "promptcompat.watch_notify",
+            "schedule": settings.notify_interval,
+            "options": {"expires": settings.notify_interval},
+        },
+        # Retention (worker/privacy_tasks.py): delete what no project keeps any more.
+        "retention": {
+            "task": "promptcompat.retention",
+            "schedule": settings.retention_interval,
+            "options": {"expires": settings.retention_interval},
+        },
     }

@@ -70,12 +70,14 @@ def replay_shard(self: Task, run_id: object, shard: object) -> dict[str, Any] | 
             run_id=run_id,
             shard=shard,
             redelivered=redelivered,
+            interrupts=(SoftTimeLimitExceeded,),
         )
     except NotFoundError as exc:
         log.warning("dropped a replay task: %s", exc)
         return None
     except SoftTimeLimitExceeded:
-        # Calls still in flight keep their leases until they expire; the next try resumes.
+        # Calls still in flight keep their leases until they expire; the next try resumes. An
+        # evaluation the limit cut short was handed back: the next try makes it afresh.
         raise self.retry(countdown=1.0) from None
     except (StoreError, DatabaseBusy) as exc:
         if self.request.retries >= _STORE_RETRIES:
@@ -111,7 +113,14 @@ def finalize_run(self: Task, run_id: object) -> bool | None:
     assert isinstance(run_id, str)
     settings = get_settings()
     try:
-        return finalize_if_complete(engine=engine_for(settings), run_id=run_id, settings=settings)
+        return finalize_if_complete(
+            engine=engine_for(settings),
+            run_id=run_id,
+            settings=settings,
+            interrupts=(SoftTimeLimitExceeded,),
+        )
+    except SoftTimeLimitExceeded:
+        raise self.retry(countdown=1.0) from None  # handed back; retried with a fresh limit
     except (StoreError, DatabaseBusy) as exc:
         raise self.retry(countdown=_countdown(settings, 2.0**self.request.retries)) from exc
 

@@ -15,8 +15,13 @@ router = APIRouter(tags=["admin"])
 
 @router.get("/me", response_model=Principal)
 def me(principal: ViewerDep) -> Principal:
-    """Get the caller's name and role."""
-    return Principal(name=principal.name, role=principal.role, token_id=principal.token_id)
+    """Get the caller's name, role and project."""
+    return Principal(
+        name=principal.name,
+        role=principal.role,
+        token_id=principal.token_id,
+        project=principal.project,
+    )
 
 
 @router.post("/tokens", status_code=201, response_model=TokenCreated)

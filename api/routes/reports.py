@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic_core import to_json
 
 from api.deps import DEFAULT_LIMIT, CursorQuery, LimitQuery, SessionDep, ViewerDep
 from api.routes.runs import RunIdPath
@@ -90,9 +91,10 @@ def list_cases(
         version=version,
         review=review,
     )
-    return as_json(
-        CaseResultsPublic.model_validate({"items": page.items, "next_cursor": page.next_cursor})
-    )
+    # The hottest read: rows built by ``results`` in exactly the shape of ``CaseResultsPublic``
+    # (the schema tests hold them to it), serialized without validating them a second time.
+    body = to_json({"items": page.items, "next_cursor": page.next_cursor})
+    return Response(body, media_type="application/json")
 
 
 @router.get("/cases/{case_result_id}", response_model=CaseDiffPublic)

@@ -11,6 +11,7 @@ from api.deps import (
     AdminDep,
     CursorQuery,
     LimitQuery,
+    ProjectDep,
     SessionDep,
     StateDep,
     ViewerDep,
@@ -68,6 +69,7 @@ def run_public(run: Run, request: Request) -> RunPublic:
 def create_run(
     body: RunCreate,
     principal: AdminDep,
+    project: ProjectDep,
     state: StateDep,
     session: SessionDep,
     request: Request,
@@ -75,7 +77,7 @@ def create_run(
     idempotency_key: IdempotencyKey = None,
 ) -> RunPublic:
     """Submit a run: it is planned and stored, then executed in the background."""
-    settings = state.settings
+    settings = state.settings.model_copy(update={"project": project})  # the run's project
     submitted = submit(
         engine=state.engine,
         suite=state.suite(),

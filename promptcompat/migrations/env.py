@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from promptcompat import models, models_review  # noqa: F401  (register the tables on the metadata)
+from promptcompat import (  # noqa: F401  (register the tables on the metadata)
+    models,
+    models_review,
+    models_watch,
+)
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -23,6 +23,7 @@ def control(app: SimulatorApp, method: str, path: str, raw: bytes) -> Reply:
         if route == ("POST", "/_sim/reset"):
             app.stats.reset()
             app.faults.clear()
+            app.list_faults.clear()
             return _ok({"ok": True})
         if route == ("GET", "/_sim/faults"):
             return _ok({"faults": app.faults.pending()})
@@ -32,6 +33,22 @@ def control(app: SimulatorApp, method: str, path: str, raw: bytes) -> Reply:
         if route == ("POST", "/_sim/faults"):
             queued = app.faults.add(_body(raw).get("faults"))
             return _ok({"queued": queued})
+        if route == ("POST", "/_sim/model-list-faults"):
+            statuses = _body(raw).get("statuses")
+            if not isinstance(statuses, list) or not all(
+                isinstance(s, int) and 400 <= s <= 599 for s in statuses
+            ):
+                raise ValueError("'statuses' must be an array of HTTP error statuses (400-599)")
+            app.list_faults.extend(statuses)
+            return _ok({"queued": len(app.list_faults)})
+        if route == ("POST", "/_sim/models") and "ids" in _body(raw):
+            body = _body(raw)
+            ids = body["ids"]
+            if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+                raise ValueError("'ids' must be an array of model ids")
+            for model_id in ids:
+                app.catalogue.add_model(model_id, behaves_like=_string(body, "behaves_like"))
+            return _ok({"added": len(ids)})
         if route == ("POST", "/_sim/models"):
             body = _body(raw)
             model_id = _string(body, "id")

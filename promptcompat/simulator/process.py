@@ -204,6 +204,14 @@ class SimulatorProcess:
             body["served_as"] = served_as
         self._call("POST", "/_sim/models", body)
 
+    def add_models(self, model_ids: list[str], *, behaves_like: str) -> None:
+        """Release many models at once (a long, paginated model list)."""
+        self._call("POST", "/_sim/models", {"ids": model_ids, "behaves_like": behaves_like})
+
+    def fail_model_lists(self, statuses: list[int]) -> None:
+        """The next model-list requests answer with these HTTP error statuses, in order."""
+        self._call("POST", "/_sim/model-list-faults", {"statuses": statuses})
+
     def set_alias(self, alias: str, served_as: str) -> None:
         self._call("POST", "/_sim/aliases", {"alias": alias, "served_as": served_as})
 

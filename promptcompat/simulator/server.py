@@ -83,6 +83,8 @@ class SimulatorApp:
             fault_rate, parse_kinds(fault_kinds), self.rng, fault_timeout_s
         )
         self._fingerprints: dict[str, str] = {}
+        self.list_faults: list[int] = []
+        """HTTP statuses the next model-list requests answer with, in order (``/_sim/``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -120,6 +122,9 @@ class SimulatorApp:
                 if method != "GET":
                     raise wire.ApiError(405, f"{method} is not allowed on {path}")
                 _check_key(protocol, headers)
+                if self.list_faults:
+                    status = self.list_faults.pop(0)
+                    raise wire.ApiError(status, f"simulated model-list failure ({status})")
                 query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
                 return 200, self._models(protocol, path.removeprefix("/v1/models"), query), []
             if path.startswith("/_sim/"):

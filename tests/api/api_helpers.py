@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 FINISHED = ("completed", "completed_with_errors", "failed", "cancelled")
@@ -34,3 +39,23 @@ def first_case(
     items: list[dict[str, Any]] = page.json()["items"]
     assert items, f"no case matches {filters}"
     return items[0]
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI, **config: Any) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port, in a thread of this process;
+    yields its base URL. ``config``: further ``uvicorn.Config`` arguments."""
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
-from api_helpers import first_case
+from api_helpers import first_case, serve_in_thread
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from api.logs import REDACTED_LOGGERS, log_config
 
 PUBLIC = {"/api/v1/health", "/api/v1/ready", "/api/v1/metrics", "/api/v1/openapi.json"}
 
@@ -127,6 +134,55 @@ def test_tokens_never_appear_in_logs_or_error_answers(
         assert secret not in caplog.text
         assert secret not in answer.text
     assert client.get("/api/v1/metrics").text.count("pct_") == 0
+
+
+def test_tokens_never_reach_the_server_log_of_a_live_server(
+    app: FastAPI,
+    auth: dict[str, dict[str, str]],
+    run_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """uvicorn with ``promptcompat serve``'s logging, every record captured: tokens in headers,
+    a cookie, a sign-in form, a created token's answer, and one a client put in a URL."""
+    caplog.set_level(logging.DEBUG)
+    tokens = [h["Authorization"].removeprefix("Bearer ") for h in auth.values()]
+    with serve_in_thread(
+        app, log_config=log_config("debug"), log_level="debug", access_log=True
+    ) as base:
+        # After uvicorn configured its logging (which replaces the loggers' handlers).
+        for name in REDACTED_LOGGERS:
+            logging.getLogger(name).addHandler(caplog.handler)
+
+        def call(path: str, data: bytes | None = None, **headers: str) -> tuple[int, bytes]:
+            request = urllib.request.Request(base + path, data=data, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return int(response.status), response.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+
+        try:
+            for headers in auth.values():
+                assert call(f"/api/v1/runs/{run_id}/report", **headers)[0] == 200
+            assert call("/api/v1/runs", Authorization="Bearer pct_" + "z" * 43)[0] == 401
+            assert call(f"/api/v1/runs?token={tokens[0]}", **auth["viewer"])[0] == 200
+            form = urllib.parse.urlencode({"token": tokens[1], "next": "/ui/runs"}).encode()
+            assert call("/ui/login", form)[0] == 200  # followed the redirect, signed in
+            assert call("/ui/runs", Cookie=f"promptcompat_token={tokens[1]}")[0] == 200
+            body = b'{"name": "logged", "role": "viewer"}'
+            json_admin = {**auth["admin"], "Content-Type": "application/json"}
+            status, answer = call("/api/v1/tokens", body, **json_admin)
+            assert status == 201
+            tokens.append(json.loads(answer)["token"])
+        finally:
+            for name in REDACTED_LOGGERS:
+                logging.getLogger(name).removeHandler(caplog.handler)
+    logged = caplog.text
+    assert f'"GET /api/v1/runs/{run_id}/report HTTP/1.1" 200' in logged  # the log is there
+    assert '"POST /ui/login HTTP/1.1" 303' in logged
+    assert "/api/v1/runs?token=pct_[redacted]" in logged
+    for token in [*tokens, "pct_" + "z" * 43]:
+        assert token not in logged
 
 
 def test_settings_view_leaves_secrets_out(

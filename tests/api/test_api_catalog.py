@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api import create_app
+from promptcompat import store
+from promptcompat.config import Settings
 
 
 def test_snapshots_are_listed_filtered_paged_and_read_in_full(
@@ -67,6 +72,19 @@ def test_readiness_and_metrics(client: TestClient, auth: dict[str, dict[str, str
     assert 'route="/api/v1/runs",status="401"' in text
     assert "promptcompat_http_request_duration_seconds_bucket" in text
     assert "promptcompat_runs_executing 0.0" in text
+
+
+def test_readiness_is_503_when_the_database_is_behind_the_code(api_settings: Settings) -> None:
+    with TestClient(create_app(api_settings)) as client:
+        assert client.get("/api/v1/ready").status_code == 200
+        engine = client.app.state.pc.engine  # type: ignore[attr-defined]
+        with engine.begin() as connection:  # as if an older release had written this store
+            connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+        answer = client.get("/api/v1/ready")
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert f"not {store.SCHEMA_REVISION}" in answer.json()["detail"]
+        assert client.get("/api/v1/health").status_code == 200  # alive, just not ready
 
 
 def test_every_error_is_problem_details(

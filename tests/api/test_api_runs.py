@@ -3,6 +3,8 @@ mass assignment, the SSRF allowlist, body and page size caps, idempotency."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from api_helpers import wait_for_run
 from fastapi.testclient import TestClient
@@ -42,6 +44,31 @@ def test_a_run_is_accepted_with_its_location_and_finishes_with_progress(
     assert {c["prompt"] for c in report["comparisons"]} == {"prime_check"}
     audit = client.get("/api/v1/audit", params={"run_id": run["id"]}, headers=admin).json()
     assert [(e["action"], e["actor"]) for e in audit["items"]] == [("run.create", "admin-1")]
+
+
+def test_a_run_reports_live_progress_while_it_executes(
+    client: TestClient, auth: dict[str, dict[str, str]], sim: SimulatorProcess
+) -> None:
+    """The candidate model hangs, so the baseline's calls finish while the run is running."""
+    admin = auth["admin"]
+    sim.add_faults(
+        [{"kind": "timeout", "seconds": 20, "count": 1000, "model": "claude-sim-4-20250514"}]
+    )
+    body = {"prompts": ["prime_check"], "cases": ["*1*"]}
+    run = client.post("/api/v1/runs", json=body, headers=admin).json()
+    deadline = time.monotonic() + 30
+    while True:
+        now = client.get(f"/api/v1/runs/{run['id']}", headers=admin).json()
+        progress = now["progress"]
+        if now["status"] == "running" and 0 < progress["done"] < progress["total"]:
+            break
+        assert now["status"] in ("pending", "running"), now
+        assert time.monotonic() < deadline, f"no partial progress seen: {now}"
+        time.sleep(0.05)
+    assert 0 < progress["fraction"] < 1
+    assert progress["fraction"] == pytest.approx(progress["done"] / progress["total"])
+    assert client.post(f"/api/v1/runs/{run['id']}/cancel", headers=admin).status_code == 200
+    assert client.app.state.pc.background.wait(10)  # type: ignore[attr-defined]
 
 
 def test_case_selector_and_mode_narrow_the_run(

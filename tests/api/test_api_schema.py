@@ -1,9 +1,12 @@
 """The published OpenAPI schema, fuzzed in-process with schemathesis on every operation:
 no 5xx, and no answer (status, content type, headers, body) that contradicts the schema.
 
-Runs submitted by the fuzzer execute for real against the simulator, held small by the
-run size cap. ``positive_data_acceptance`` is left out on purpose: a body can match the
-schema and still name a prompt, case or target the server does not have, which is a 422.
+Path parameters name the seeded run and one of its breaking cases, so the fuzzer reads real
+reports and pages and sends real (fuzzed) decisions instead of meeting 404s; unknown ids are
+covered by the endpoint tests. Runs submitted by the fuzzer execute for real against the
+simulator, held small by the run size cap. ``positive_data_acceptance`` is left out on
+purpose: a body can match the schema and still name a prompt, case or target the server does
+not have, which is a 422.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from schemathesis.checks import (
     status_code_conformance,
     unsupported_method,
 )
+from sqlmodel import Session
 
 from api import create_app
+from promptcompat import results
 from promptcompat.config import Settings
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 10
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -56,9 +61,14 @@ def fuzzed_app(api_settings: Settings) -> FastAPI:
 
 
 @pytest.fixture
-def api_schema(fuzzed_app: FastAPI) -> BaseSchema:
+def api_schema(fuzzed_app: FastAPI, run_id: str) -> BaseSchema:
+    with Session(fuzzed_app.state.pc.engine) as session:
+        (case,) = results.case_page(
+            session=session, run_id=run_id, limit=1, verdict="BREAKING"
+        ).items
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", fuzzed_app)
     schema.config.seed = 1
+    schema.config.parameters = {"path.run_id": run_id, "path.case_result_id": case["id"]}
     # The token comes from the test, so auth is not a parameter to generate or to mutate.
     schema.config.generation.update(
         max_examples=MAX_EXAMPLES, deterministic=True, with_security_parameters=False

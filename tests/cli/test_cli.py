@@ -104,6 +104,16 @@ def test_unknown_run_is_one_line_and_exit_2(env: dict[str, str], tmp_path: Path)
     assert "Traceback" not in done.stderr
 
 
+def test_error_text_that_looks_like_markup_is_printed_verbatim(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    # A user's input echoed in an error must not be read as rich markup (it used to crash).
+    done = cli("report", "[/bold]x", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no run '[/bold]x'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_broken_suite_names_the_file(
     env: dict[str, str], tmp_path: Path, prompts_dir: Path
 ) -> None:

@@ -89,6 +89,7 @@ def test_tokens_are_created_once_listed_and_revoked_and_serve_answers_with_them(
         status, me = get(f"{base}/me", token)
         assert status == 200 and (me["name"], me["role"]) == ("ana", "reviewer")
         assert get(f"{base}/ready")[1]["database"] == "sqlite"
+        assert get(f"{base}/me?token={token}", token)[0] == 200  # a client's mistake
         revoked = cli("token", "revoke", me["token_id"][:10], env=env, cwd=tmp_path)
         assert revoked.returncode == 0, revoked.stderr
         assert get(f"{base}/me", token)[0] == 401
@@ -96,4 +97,5 @@ def test_tokens_are_created_once_listed_and_revoked_and_serve_answers_with_them(
         server.terminate()
         output, _ = server.communicate(timeout=20)
     assert token not in output  # the access log never carries a token
+    assert "GET /api/v1/me?token=pct_[redacted]" in output
     assert "GET /api/v1/me" in output

@@ -1,5 +1,5 @@
-"""Build the labelled corpus (tests/compat/corpus.jsonl): baseline/candidate pairs with the
-verdict and rules a reviewer expects.
+"""Build the labelled corpus: baseline/candidate pairs with the verdict and rules a reviewer
+expects.
 
 Two sources:
 
@@ -15,7 +15,7 @@ from promptcompat's output: a paraphrase or sampling noise is COMPATIBLE, `verbo
 CHANGED, every other drift is BREAKING; a drift on 1 or 2 of 5 samples is not significant
 (Fisher's exact p >= 0.22) so CHANGED, on 4 or 5 of 5 it is BREAKING.
 
-The corpus is built in-process by test_corpus.py (so it follows the simulator);
+The corpus is built in-process by test_compat_corpus.py (so it follows the simulator);
 ``.venv/bin/python tests/compat/corpus_build.py corpus.jsonl`` writes it out for review, one
 labelled case per line.
 """

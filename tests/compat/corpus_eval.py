@@ -13,6 +13,7 @@ from corpus_build import build
 from promptcompat.compat import request_findings
 from promptcompat.contract import Contract
 from promptcompat.diff import Sample, compare_case
+from promptcompat.pii_rule import pii_findings
 from promptcompat.policy import RulePolicy, Waiver
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite import Case
@@ -69,6 +70,9 @@ def run_entry(entry: dict[str, Any]) -> Outcome:
         checks=[_checks()[name] for name in entry.get("checks", [])],
     )
     findings = list(diff.findings)
+    findings += pii_findings(
+        [_sample(s) for s in entry["baseline"]], [_sample(s) for s in entry["candidate"]]
+    )
     if "variables" in entry:
         findings += request_findings(
             set(entry["variables"]["baseline"]),

@@ -735,8 +735,29 @@ def _policy_cases() -> Iterator[dict[str, Any]]:
     )
 
 
+def _privacy_cases() -> Iterator[dict[str, Any]]:
+    # Outputs as the store holds them: redacted to placeholders (promptcompat/redact.py).
+    yield case(
+        "email-echoed",
+        "privacy",
+        "Thanks for reaching out, we will reply shortly.",
+        "Thanks for reaching out, we will reply to <EMAIL_1> shortly.",
+        "BREAKING",
+        ["privacy.pii_introduced"],
+    )
+    yield case(
+        "same-email-both-sides",
+        "privacy",
+        "We will reply to <EMAIL_1> shortly.",
+        "We will answer <EMAIL_1> soon.",
+        "COMPATIBLE",
+        ["text.changed"],
+    )
+
+
 def handwritten() -> list[dict[str, Any]]:
     return [
+        *_privacy_cases(),
         *_policy_cases(),
         *_json_cases(),
         *_contract_cases(),

@@ -26,6 +26,13 @@ def test_corpus_covers_every_rule_family_with_paraphrases_and_noise() -> None:
     assert kinds["paraphrase"] >= 20
     noise = [e for e in corpus if e["noise_only"]]
     assert len([e for e in noise if e["samples"] == 5]) >= 30
+    # ... and in most of them sampling really changed the texts (not the baseline's again)
+    varied = [
+        e
+        for e in noise
+        if sorted(s["text"] for s in e["candidate"]) != sorted(s["text"] for s in e["baseline"])
+    ]
+    assert len(varied) >= 30
     assert Counter(e["expected"]["verdict"] for e in corpus).keys() == {
         "COMPATIBLE",
         "CHANGED",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from procs import CeleryWorker, Persistence, RedisServer
+from procs import CeleryBeat, CeleryWorker, Persistence, RedisServer
 from sqlalchemy import Engine
 
 from promptcompat import store
@@ -64,8 +64,8 @@ def redis_server(
 
 @pytest.fixture(scope="module")
 def slow_sim() -> Iterator[SimulatorProcess]:
-    """A simulator that answers in 200-400 ms, so runs are still in flight when we strike."""
-    with SimulatorProcess(latency_ms=300, jitter_ms=100) as sim:
+    """A simulator that answers in 200-300 ms, so runs are still in flight when we strike."""
+    with SimulatorProcess(latency_ms=250, jitter_ms=50) as sim:
         yield sim
 
 
@@ -120,17 +120,37 @@ def publisher(dist_settings: Settings):  # type: ignore[no-untyped-def]
 def celery_worker(
     dist_env: dict[str, str], dist_engine: Engine, tmp_path: Path
 ) -> Iterator[Callable[..., CeleryWorker]]:
-    """Factory: ``celery_worker(concurrency=1, **env)`` starts a worker; all stop at teardown."""
+    """Factory: ``celery_worker(concurrency=1, via_cli=False, **env)`` starts a worker (as
+    ``promptcompat worker`` with ``via_cli``); all stop at teardown."""
     workers: list[CeleryWorker] = []
 
-    def start(concurrency: int = 1, **env: str) -> CeleryWorker:
+    def start(concurrency: int = 1, via_cli: bool = False, **env: str) -> CeleryWorker:
         name = f"w{len(workers)}"
         worker = CeleryWorker(
-            {**dist_env, **env}, tmp_path / f"{name}.log", name=name, concurrency=concurrency
+            {**dist_env, **env},
+            tmp_path / f"{name}.log",
+            name=name,
+            concurrency=concurrency,
+            via_cli=via_cli,
         )
         workers.append(worker)
         return worker.start()
 
     yield start
     for worker in workers:
-        worker.terminate()
+        worker.kill()  # everything it used dies with the test: no warm shutdown to wait for
+
+
+@pytest.fixture
+def celery_beat(dist_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., CeleryBeat]]:
+    """Factory: ``celery_beat(**env)`` starts the one beat; stopped at teardown."""
+    beats: list[CeleryBeat] = []
+
+    def start(**env: str) -> CeleryBeat:
+        beat = CeleryBeat({**dist_env, **env}, tmp_path)
+        beats.append(beat)
+        return beat.start()
+
+    yield start
+    for beat in beats:
+        beat.stop()

@@ -97,18 +97,25 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """A real ``celery -A worker.app worker`` in its own process group."""
+    """A real ``celery -A worker.app worker`` in its own process group (``via_cli``: started
+    as ``promptcompat worker``, which becomes that same process)."""
 
-    def __init__(self, env: dict[str, str], log: Path, *, name: str, concurrency: int) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, *, name: str, concurrency: int, via_cli: bool = False
+    ) -> None:
         self.env, self.log_path, self.name, self.concurrency = env, log, name, concurrency
+        self.via_cli = via_cli
         self.proc: subprocess.Popen[bytes] | None = None
         self._offset = 0
 
     def start(self) -> CeleryWorker:
-        args = [sys.executable, "-m", "celery", "-A", "worker.app", "worker"]
-        args += ["-P", "prefork", "-c", str(self.concurrency), "-n", f"{self.name}@%h"]
-        args += ["-Q", self.env["PROMPTCOMPAT_QUEUE"], "-l", "info"]
-        args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        if self.via_cli:
+            args = [sys.executable, "-m", "promptcompat", "worker", "-c", str(self.concurrency)]
+        else:
+            args = [sys.executable, "-m", "celery", "-A", "worker.app", "worker"]
+            args += ["-P", "prefork", "-c", str(self.concurrency), "-n", f"{self.name}@%h"]
+            args += ["-Q", self.env["PROMPTCOMPAT_QUEUE"], "-l", "info"]
+            args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         self._offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -157,13 +164,58 @@ class CeleryWorker:
             self.proc.wait(15)
 
     def terminate(self, timeout: float = 15.0) -> None:
-        """SIGTERM (a warm shutdown), then SIGKILL after ``timeout``."""
+        """SIGTERM to the worker process only, as ``docker stop`` (through ``init``) or systemd
+        send it: a warm shutdown, the pool finishes its tasks. SIGKILL after ``timeout``.
+        (SIGTERM to the whole group would kill the pool processes mid-task instead.)"""
         if not self.alive():
             return
         assert self.proc is not None
-        os.killpg(self.pid, signal.SIGTERM)
+        self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(self.pid, signal.SIGKILL)
             self.proc.wait(15)
+
+
+class CeleryBeat:
+    """``promptcompat beat``: a real ``celery -A worker.app beat`` (the deployment runs one)."""
+
+    def __init__(self, env: dict[str, str], directory: Path) -> None:
+        self.env, self.directory = env, directory
+        self.log_path = directory / "beat.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> CeleryBeat:
+        args = [sys.executable, "-m", "promptcompat", "beat"]  # schedule file in the home
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                args,
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until(
+            lambda: "beat: Starting" in self.log() or self.proc.poll() is not None,  # type: ignore[union-attr]
+            timeout=30,
+            what="celery beat to start",
+        )
+        assert self.proc.poll() is None, f"beat exited:\n{self.log()[-3000:]}"
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(15)

@@ -15,7 +15,7 @@ from worker_helpers import check_invariants, report_of, run_row, verdicts
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.dispatch import BrokerUnavailableError, reconcile, submit_run
-from promptcompat.errors import ConflictError, NotFoundError
+from promptcompat.errors import ConflictError, NotFoundError, SuiteError
 from promptcompat.execution import finalize_if_complete, run_shard
 from promptcompat.leases import Claimer
 from promptcompat.models import PlannedCallRecord, Run, RunShard
@@ -327,3 +327,61 @@ def test_a_shard_that_keeps_killing_workers_is_given_up(
     assert report["run"]["status"] == "completed_with_errors"
     messages = [f["message"] for c in report["cases"] for f in c["findings"]]
     assert any("worker lost" in m or "worker_lost" in m for m in messages)
+
+
+def answer_without_evaluating(
+    engine: Engine, suite: Suite, settings: Settings, request: RunRequest
+) -> str:
+    """A queued run whose calls are all answered and which nobody evaluated yet."""
+    import asyncio
+
+    from promptcompat.execution import execute_shards
+
+    publisher = FakePublisher()
+    sub = submit(engine, suite, settings, publisher, request=request)
+    for _, shard in publisher.shards:
+        asyncio.run(
+            execute_shards(engine=engine, run_id=sub.run_id, settings=settings, shards=[shard])
+        )
+    return sub.run_id
+
+
+def test_an_interrupted_evaluation_is_handed_back_not_failed(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
+) -> None:
+    # A worker passes Celery's soft time limit as an interrupt: cut short, the evaluation must
+    # go back (run "running", retried with a fresh limit), not fail the run. The interrupt is
+    # played here by the error a suite lacking the run's prompt raises.
+    run_id = answer_without_evaluating(engine, suite, settings, ONE_PROMPT)
+    empty = Suite(root=suite.root, prompts={})
+    with pytest.raises(SuiteError):
+        finalize_if_complete(
+            engine=engine,
+            run_id=run_id,
+            settings=settings,
+            suite=empty,
+            interrupts=(SuiteError,),
+        )
+    run = run_row(engine, run_id)
+    assert run.status == "running" and run.lease_until is None  # free for the next attempt
+    assert finalize_if_complete(engine=engine, run_id=run_id, settings=settings)
+    check_invariants(engine, run_id)
+    # Not an interrupt: the same failure ends the run, since retrying could not fix it.
+    other = answer_without_evaluating(engine, suite, settings, RunRequest(prompts=("prime_check",)))
+    with pytest.raises(SuiteError):
+        finalize_if_complete(engine=engine, run_id=other, settings=settings, suite=empty)
+    assert run_row(engine, other).status == "failed"
+
+
+def test_reconcile_keeps_to_its_own_queue(engine: Engine, suite: Suite, settings: Settings) -> None:
+    # A run published to the "demo" queue (its own workers, its own providers) must not be
+    # re-published to the main queue by the main beat's reconcile.
+    demo = settings.model_copy(update={"queue": "demo"})
+    publisher = FakePublisher()
+    publisher.down = True
+    sub = submit(engine, suite, demo, publisher, request=ONE_PROMPT)  # saved, not published
+    publisher.down = False
+    assert reconcile(engine=engine, publisher=publisher, settings=settings).published == {}
+    assert publisher.shards == [] and publisher.finalize == []
+    report = reconcile(engine=engine, publisher=publisher, settings=demo)
+    assert report.published[sub.run_id] and run_row(engine, sub.run_id).status == "running"

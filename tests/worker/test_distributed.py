@@ -83,7 +83,7 @@ def test_run_queue_from_the_command_line(
     sim: SimulatorProcess,
     tmp_path: Path,
 ) -> None:
-    celery_worker(**fast(sim))
+    worker = celery_worker(via_cli=True, **fast(sim))  # `promptcompat worker`
     out = tmp_path / "report.json"
     json_out = ["--json-out", str(out)]
     proc = subprocess.run(
@@ -100,6 +100,7 @@ def test_run_queue_from_the_command_line(
     assert report["run"]["status"] == "completed"
     assert {c["prompt"] for c in report["cases"]} == {"prime_check"}
     check_invariants(dist_engine, report["run"]["id"])
+    assert f".> {dist_env['PROMPTCOMPAT_QUEUE']} exchange=" in worker.log()  # -Q the setting
 
 
 def test_malformed_messages_and_deleted_runs_are_dropped_not_fatal(

@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Nothing to store: accepted snapshots are the Baseline table and the snapshots/ files,
+    # and a pending change is a .pending.json file beside its accepted file, decided in git.
     pass
 
 

@@ -1,0 +1,336 @@
+"""The command-line face of git-native snapshots and the pull-request check:
+``snapshots export|import|verify|clean``, ``review``, ``accept``, ``reject`` and ``check``.
+Registered on the app in ``cli.py``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.syntax import Syntax
+
+from promptcompat.config import Settings, get_settings
+from promptcompat.errors import ConfigError
+
+SnapshotsDir = Annotated[
+    Path | None,
+    typer.Option("--snapshots", help="The snapshots directory (default: beside prompts/)."),
+]
+Selector = Annotated[
+    str | None,
+    typer.Argument(
+        help="Which pending snapshots: PROMPT, PROMPT/VERSION or PROMPT/VERSION/TARGET."
+    ),
+]
+
+
+def snapshots_root(settings: Settings, given: Path | None) -> Path:
+    return given if given is not None else settings.prompts_dir.parent / "snapshots"
+
+
+def in_ci() -> bool:
+    """CI systems set CI=true; there the check writes no file unless asked."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def register(app: typer.Typer, console: Console) -> None:
+    """Add the snapshot commands and ``check`` to ``app``."""
+    snapshots = typer.Typer(
+        help="Accepted baselines as files in snapshots/: export, import, verify, clean.",
+        no_args_is_help=True,
+    )
+    app.add_typer(snapshots, name="snapshots")
+
+    @snapshots.command("export")
+    def export_cmd(root: SnapshotsDir = None) -> None:
+        """Write the store's accepted baselines to snapshots/ (one file per version and target)."""
+        from promptcompat import snapshot_sync, store
+        from promptcompat.suite import load_suite
+
+        settings = get_settings()
+        directory = snapshots_root(settings, root)
+        suite = load_suite(settings.prompts_dir)
+        engine = store.open_engine(settings.resolved_database_url())
+        with store.session_scope(engine) as session:
+            written = snapshot_sync.export(session=session, root=directory, suite=suite)
+        for path in written:
+            console.print(f"wrote {path}")
+        console.print(f"{len(written)} file(s) written to {directory}")
+        _report_obsolete(console, snapshot_sync.obsolete(root=directory, suite=suite))
+
+    @snapshots.command("import")
+    def import_cmd(root: SnapshotsDir = None) -> None:
+        """Load the accepted files of snapshots/ into the store as baselines (files win)."""
+        from promptcompat import snapshot_sync, store
+        from promptcompat.suite import load_suite
+
+        settings = get_settings()
+        directory = snapshots_root(settings, root)
+        suite = load_suite(settings.prompts_dir)
+        engine = store.open_engine(settings.resolved_database_url())
+        with store.session_scope(engine) as session:
+            loaded = snapshot_sync.import_files(session=session, root=directory, suite=suite)
+        console.print(f"imported {loaded} accepted sample(s) from {directory}")
+
+    @snapshots.command("verify")
+    def verify_cmd(root: SnapshotsDir = None) -> None:
+        """Check that the store and snapshots/ hold the same accepted baselines (exit 1 if not)."""
+        from promptcompat import snapshot_sync, store
+        from promptcompat.suite import load_suite
+
+        settings = get_settings()
+        directory = snapshots_root(settings, root)
+        suite = load_suite(settings.prompts_dir)
+        engine = store.open_engine(settings.resolved_database_url())
+        with store.session_scope(engine) as session:
+            result = snapshot_sync.verify(session=session, root=directory, suite=suite)
+        for label in result.only_in_store:
+            console.print(f"[red]only in the store[/]: {escape(label)} (run snapshots export)")
+        for label in result.only_in_files:
+            console.print(f"[red]only in files[/]: {escape(label)} (run snapshots import)")
+        for label in result.different:
+            console.print(f"[red]differs[/]: {escape(label)}")
+        _report_obsolete(console, result.obsolete)
+        if not result.agree:
+            raise typer.Exit(1)
+        console.print("[green]ok[/]: the store and the snapshot files agree")
+
+    @snapshots.command("clean")
+    def clean_cmd(
+        root: SnapshotsDir = None,
+        remove: Annotated[
+            bool, typer.Option("--remove", help="Delete them (else only list them).")
+        ] = False,
+    ) -> None:
+        """List snapshots no prompt version, case or target references; --remove deletes them."""
+        from promptcompat import snapshot_sync
+        from promptcompat.suite import load_suite
+
+        settings = get_settings()
+        directory = snapshots_root(settings, root)
+        suite = load_suite(settings.prompts_dir)
+        if not remove:
+            _report_obsolete(console, snapshot_sync.obsolete(root=directory, suite=suite))
+            return
+        for label in snapshot_sync.remove_obsolete(root=directory, suite=suite):
+            console.print(f"removed {escape(label)}")
+
+    @app.command()
+    def review(
+        selector: Selector = None,
+        root: SnapshotsDir = None,
+        reviewer: Annotated[str | None, typer.Option(help="Recorded as the decider.")] = None,
+    ) -> None:
+        """Walk the pending snapshots: show each diff, then accept, reject or skip it."""
+        from promptcompat import snapshot_review, store
+
+        settings = get_settings()
+        directory = snapshots_root(settings, root)
+        items = snapshot_review.pending_items(directory, selector=selector)
+        if not items:
+            console.print("nothing pending")
+            return
+        engine = store.open_engine(settings.resolved_database_url())
+        who = reviewer or _user()
+        counts = {"accepted": 0, "rejected": 0, "skipped": 0}
+        for index, item in enumerate(items, 1):
+            note = item.note
+            console.rule(f"{index}/{len(items)} {escape(item.label)}")
+            if note is not None:
+                rules = ", ".join(note.rules) or "no rule"
+                console.print(f"verdict {note.verdict}: {escape(rules)}")
+            console.print(
+                Syntax(snapshot_review.diff_text(item) or "(no textual difference)", "diff")
+            )
+            answer = (
+                typer.prompt(
+                    "accept, reject, skip or quit? [a/r/s/q]", default="s", show_default=False
+                )
+                .strip()
+                .lower()[:1]
+            )
+            if answer == "q":
+                break
+            if answer == "a":
+                with store.session_scope(engine) as session:
+                    snapshot_review.accept(session=session, root=directory, item=item, reviewer=who)
+                counts["accepted"] += 1
+            elif answer == "r":
+                snapshot_review.reject(item=item)
+                counts["rejected"] += 1
+            else:
+                counts["skipped"] += 1
+        console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
+
+    def decide(
+        action: Literal["accept", "reject"],
+        selector: str | None,
+        case: str | None,
+        every: bool,
+        root: Path | None,
+        reviewer: str | None,
+    ) -> None:
+        from promptcompat import snapshot_review, store
+
+        snapshot_review.require_selection(selector, every=every)
+        settings = get_settings()
+        directory = snapshots_root(settings, root)
+        items = snapshot_review.pending_items(directory, selector=selector, case=case)
+        if not items:
+            raise ConfigError(f"no pending snapshot matches {selector or 'anything'}")
+        engine = store.open_engine(settings.resolved_database_url())
+        for item in items:
+            if action == "accept":
+                with store.session_scope(engine) as session:
+                    snapshot_review.accept(
+                        session=session, root=directory, item=item, reviewer=reviewer or _user()
+                    )
+            else:
+                snapshot_review.reject(item=item)
+            console.print(f"{action}ed {escape(item.label)}")
+
+    @app.command()
+    def accept(
+        selector: Selector = None,
+        case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
+        every: Annotated[bool, typer.Option("--all", help="Every pending snapshot.")] = False,
+        root: SnapshotsDir = None,
+        reviewer: Annotated[str | None, typer.Option(help="Recorded as the decider.")] = None,
+    ) -> None:
+        """Accept pending snapshots without prompting: they become the accepted files."""
+        decide("accept", selector, case, every, root, reviewer)
+
+    @app.command()
+    def reject(
+        selector: Selector = None,
+        case: Annotated[str | None, typer.Option(help="Only this case.")] = None,
+        every: Annotated[bool, typer.Option("--all", help="Every pending snapshot.")] = False,
+        root: SnapshotsDir = None,
+    ) -> None:
+        """Reject pending snapshots without prompting: the pending files are dropped."""
+        decide("reject", selector, case, every, root, None)
+
+    @app.command()
+    def check(
+        base: Annotated[str, typer.Option(help="Git ref to compare with, e.g. origin/main.")],
+        fail_on: Annotated[
+            Literal["ERR", "WARN"],
+            typer.Option(help="Exit 1 on a finding of this severity or worse."),
+        ] = "ERR",
+        forward: Annotated[
+            bool, typer.Option(help="Also check new versions FORWARD on the candidate targets.")
+        ] = False,
+        markdown_out: Annotated[
+            Path | None, typer.Option(help="Write the PR-comment markdown here.")
+        ] = None,
+        junit_out: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
+        json_out: Annotated[Path | None, typer.Option(help="Write the JSON result here.")] = None,
+        root: SnapshotsDir = None,
+        write_snapshots: Annotated[
+            bool | None,
+            typer.Option(
+                help="Write changed results as pending snapshot files (default: yes, "
+                "except with CI=true)."
+            ),
+        ] = None,
+        simulator: Annotated[
+            bool, typer.Option(help="Start the local simulator and send every call to it.")
+        ] = False,
+    ) -> None:
+        """Check what a pull request changed in prompts/ since BASE, replaying only that.
+
+        Exit code: 0 compatible, 1 a finding at or above --fail-on, 2 error.
+        """
+        from promptcompat.check import CheckOptions, run_check
+        from promptcompat.cli import _simulated
+        from promptcompat.console import progress_bar
+        from promptcompat.junit import render_junit
+        from promptcompat.pr_report import render_markdown
+
+        settings = get_settings()
+        options = CheckOptions(
+            ref=base,
+            fail_on=fail_on,
+            forward=forward,
+            snapshots_dir=snapshots_root(settings, root),
+            write_pending=write_snapshots if write_snapshots is not None else not in_ci(),
+        )
+        with progress_bar(console, "replaying") as on_progress:
+            if simulator:
+                with _simulated(settings, latency_ms=0.0) as sim_settings:
+                    result = run_check(
+                        settings=sim_settings, options=options, on_progress=on_progress
+                    )
+            else:
+                result = run_check(settings=settings, options=options, on_progress=on_progress)
+        markdown = render_markdown(result)
+        for path, text in (
+            (markdown_out, markdown),
+            (junit_out, render_junit(result) if junit_out else ""),
+            (json_out, json.dumps(result, indent=2, sort_keys=True) + "\n"),
+        ):
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        _print_summary(console, result)
+        raise typer.Exit(result["exit_code"])
+
+
+def _print_summary(console: Console, result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    for error in result["errors"]:
+        where = f"{error['where']}: " if error.get("where") else ""
+        console.print(f"[bold red]error:[/] {escape(where + error['message'])}")
+    for finding in result["request_side"]:
+        console.print(
+            f"request side: {escape(finding['prompt'])} {finding['version']}: "
+            f"{finding['rule']} ({finding['severity']}): {escape(finding['message'])}"
+        )
+    if result["comparisons"]:
+        table = Table("prompt", "direction", "baseline", "candidate", "C", "~", "B", "E")
+        for comp in result["comparisons"]:
+            v = comp["verdicts"]
+            table.add_row(
+                comp["prompt"],
+                comp["direction"],
+                f"{comp['baseline']['version']} @ {comp['baseline']['target']}",
+                f"{comp['candidate']['version']} @ {comp['candidate']['target']}",
+                str(v["COMPATIBLE"]),
+                str(v["CHANGED"]),
+                str(v["BREAKING"]),
+                str(v["ERROR"]),
+            )
+        console.print(table)
+    for case in result["cases"]:
+        if case["failing"]:
+            rules = ", ".join(
+                sorted({f["rule"] for f in case["findings"] if f["severity"] != "INFO"})
+            )
+            console.print(f"[red]BREAKING[/] {case['prompt']}/{case['case_id']}: {rules}")
+    calls = result["calls"]
+    console.print(
+        f"verdict: {result['verdict']} · calls {calls['total']} "
+        f"(from cache {calls['from_cache']}, sent to providers {calls['provider_requests']})"
+    )
+
+
+def _report_obsolete(console: Console, obsolete: list[str]) -> None:
+    for label in obsolete:
+        console.print(f"[yellow]obsolete[/]: {escape(label)}")
+    if obsolete:
+        console.print(f"{len(obsolete)} obsolete; `promptcompat snapshots clean --remove` deletes")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "cli"

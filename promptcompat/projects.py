@@ -1,0 +1,108 @@
+"""Project isolation: a session bound to a project reads only that project's rows.
+
+Runs, API tokens, audit entries and accepted baselines carry a ``project`` column (migration
+0006); what hangs off a run (case results, findings, review decisions, planned calls, shards,
+run-call links) belongs to the run's project; calls and snapshots are shared by content (the
+cache), and a project sees those its own runs used or its baselines hold.
+
+:func:`bind` marks a session with a project; from then on every ORM query of that session
+(``select``, ``session.get``, including column selects and subqueries) gets the project's
+criteria added by one ``do_orm_execute`` hook, so no query can forget them. Rows of another
+project simply do not exist for it: the API answers 404, never 403. ``tokens.authenticate``
+binds the session of every authenticated request, for the JSON API and the review pages.
+Sessions that are not bound (the CLI, workers, the replay engine) see everything.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, event, or_, select
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import col
+
+from promptcompat.errors import ConfigError
+from promptcompat.models import (
+    Baseline,
+    Call,
+    CaseResult,
+    FindingRecord,
+    PlannedCallRecord,
+    Run,
+    RunCall,
+    RunShard,
+    Snapshot,
+)
+from promptcompat.models_review import ApiToken, AuditEntry, ReviewDecision
+from promptcompat.models_watch import ReleaseRun
+
+DEFAULT = "default"
+NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_KEY = "promptcompat.project"
+
+
+def check_name(project: str) -> str:
+    """``project`` if it is a valid project name, else a ConfigError."""
+    if not NAME.fullmatch(project):
+        raise ConfigError(f"invalid project name {project!r}: 1 to 64 of A-Z a-z 0-9 _ . -")
+    return project
+
+
+def bind(session: OrmSession, project: str) -> None:
+    """Scope every later query of ``session`` to ``project``."""
+    session.info[_KEY] = project
+
+
+def project_of(session: OrmSession, default: str = DEFAULT) -> str:
+    """The project ``session`` is bound to (``default`` when it is not bound)."""
+    return str(session.info.get(_KEY, default))
+
+
+def _options(project: str) -> list[Any]:
+    runs = select(col(Run.id)).where(col(Run.project) == project)
+    keys = select(col(RunCall.cache_key)).where(col(RunCall.run_id).in_(runs))
+    mine = col(Baseline.project) == project
+    accepted = select(col(Baseline.cache_key)).where(mine)
+    outputs = select(col(Call.snapshot_hash)).where(col(Call.cache_key).in_(keys))
+    accepted_outputs = select(col(Baseline.snapshot_hash)).where(mine)
+    by_run: list[tuple[type, ColumnElement[bool]]] = [
+        (CaseResult, col(CaseResult.run_id).in_(runs)),
+        (FindingRecord, col(FindingRecord.run_id).in_(runs)),
+        (ReviewDecision, col(ReviewDecision.run_id).in_(runs)),
+        (PlannedCallRecord, col(PlannedCallRecord.run_id).in_(runs)),
+        (RunShard, col(RunShard.run_id).in_(runs)),
+        (RunCall, col(RunCall.run_id).in_(runs)),
+    ]
+    return [
+        with_loader_criteria(Run, col(Run.project) == project),
+        with_loader_criteria(ApiToken, col(ApiToken.project) == project),
+        with_loader_criteria(AuditEntry, col(AuditEntry.project) == project),
+        *(with_loader_criteria(table, where) for table, where in by_run),
+        # A project's baselines (and their outputs) outlive the runs that made them (gc).
+        with_loader_criteria(
+            Call, or_(col(Call.cache_key).in_(keys), col(Call.cache_key).in_(accepted))
+        ),
+        with_loader_criteria(Baseline, mine),
+        with_loader_criteria(
+            Snapshot,
+            or_(
+                col(Snapshot.content_hash).in_(outputs),
+                col(Snapshot.content_hash).in_(accepted_outputs),
+            ),
+        ),
+        # Release events are public facts; the runs started for them are the project's.
+        with_loader_criteria(
+            ReleaseRun, or_(col(ReleaseRun.run_id).is_(None), col(ReleaseRun.run_id).in_(runs))
+        ),
+    ]
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _scope(state: ORMExecuteState) -> None:
+    project = state.session.info.get(_KEY)
+    if project is None or state.is_column_load or state.is_relationship_load:
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(*_options(str(project)))

@@ -1,0 +1,271 @@
+"""Keeping the database's accepted baselines and the ``snapshots/`` files in agreement.
+
+``export`` writes the ``Baseline`` table to files, ``import_files`` loads files into the store
+(snapshot, call and baseline rows, so an imported output also answers its call from the cache),
+``verify`` says where the two differ, and ``obsolete`` finds files and cases that no prompt
+version, case or target of the suite references any more.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from promptcompat import snapshot_files as files
+from promptcompat import store
+from promptcompat.errors import VersionEditedError
+from promptcompat.models import Baseline, Call, PromptVersionRecord, Snapshot, utcnow
+from promptcompat.replay import snapshot_hash
+from promptcompat.snapshot_files import SnapshotFile, SnapshotSample
+from promptcompat.sqlutil import chunks, upsert
+from promptcompat.suite import Suite
+from promptcompat.targets import parse_target
+
+GroupKey = tuple[str, str, str]  # prompt, version, target label
+
+
+@dataclass
+class VerifyResult:
+    only_in_store: list[str] = field(default_factory=list)
+    only_in_files: list[str] = field(default_factory=list)
+    different: list[str] = field(default_factory=list)
+    obsolete: list[str] = field(default_factory=list)
+
+    @property
+    def agree(self) -> bool:
+        return not (self.only_in_store or self.only_in_files or self.different)
+
+
+def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupKey, SnapshotFile]:
+    """The accepted baselines of the store, as the files that would hold them."""
+    baselines = session.exec(select(Baseline)).all()
+    calls = store.load_calls(session=session, keys=sorted({b.cache_key for b in baselines}))
+    texts = store.load_texts(session=session, hashes=sorted({b.snapshot_hash for b in baselines}))
+    recorded = {
+        (r.prompt, r.version): r.content_hash for r in session.exec(select(PromptVersionRecord))
+    }
+    groups: dict[GroupKey, SnapshotFile] = {}
+    for b in baselines:
+        key = (b.prompt, b.version, b.target)
+        if key not in groups:
+            groups[key] = SnapshotFile(
+                prompt=b.prompt,
+                version=b.version,
+                target=b.target,
+                version_hash=_version_hash(suite, b.prompt, b.version)
+                or recorded.get((b.prompt, b.version), ""),
+            )
+        call = calls.get(b.cache_key)
+        groups[key].cases.setdefault(b.case_id, []).append(
+            SnapshotSample(
+                sample=b.sample,
+                cache_key=b.cache_key,
+                output=texts.get(b.snapshot_hash, ""),
+                served_model=call.served_model if call else None,
+                finish_reason=call.finish_reason if call else None,
+                output_tokens=call.output_tokens if call else None,
+            )
+        )
+    return groups
+
+
+def export(*, session: Session, root: Path, suite: Suite | None = None) -> list[Path]:
+    """Write every accepted baseline of the store to ``root``; returns the files changed."""
+    written: list[Path] = []
+    for (prompt, version, target), snap in sorted(
+        store_groups(session=session, suite=suite).items()
+    ):
+        path = files.accepted_path(root, prompt, version, target)
+        text = files.render(snap)
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        files.write(path, snap)
+        written.append(path)
+    return written
+
+
+def import_files(
+    *, session: Session, root: Path, suite: Suite | None = None, accepted_by: str = "snapshots"
+) -> int:
+    """Load every accepted file under ``root`` into the store; returns the samples loaded.
+
+    The files win: a baseline of the store that differs is replaced.
+
+    Raises:
+        VersionEditedError: a file was accepted for a version whose content has changed
+            since (the version was edited in place).
+        SuiteError: a malformed file.
+    """
+    loaded = 0
+    for path in files.iter_files(root, pending=False):
+        snap = files.read(path, where=_show(root, path))
+        check_version(snap, suite, where=_show(root, path))
+        loaded += load_snapshot(session=session, snap=snap, accepted_by=accepted_by)
+    return loaded
+
+
+def check_version(snap: SnapshotFile, suite: Suite | None, *, where: str) -> None:
+    """A snapshot of a version whose content changed since means the version was edited."""
+    current = _version_hash(suite, snap.prompt, snap.version)
+    if current and snap.version_hash and current != snap.version_hash:
+        raise VersionEditedError(
+            f"{snap.prompt} {snap.version} was edited in place: its accepted snapshots were "
+            f"made from content {snap.version_hash[:12]}, the version now hashes to "
+            f"{current[:12]}; released versions are immutable: add a new version instead",
+            where=where,
+        )
+
+
+def load_snapshot(
+    *, session: Session, snap: SnapshotFile, accepted_by: str, cases: set[str] | None = None
+) -> int:
+    """Store the samples of ``snap`` (only ``cases`` when given) as accepted baselines."""
+    texts: dict[str, str] = {}
+    calls: list[Call] = []
+    for case_id, samples in snap.cases.items():
+        if cases is not None and case_id not in cases:
+            continue
+        for s in samples:
+            digest = snapshot_hash(s.output)
+            texts[digest] = s.output
+            calls.append(
+                Call(
+                    cache_key=s.cache_key,
+                    prompt=snap.prompt,
+                    version=snap.version,
+                    case_id=case_id,
+                    target=snap.target,
+                    sample=s.sample,
+                    request={"from_snapshot_file": True},
+                    status="ok",
+                    snapshot_hash=digest,
+                    served_model=s.served_model,
+                    finish_reason=s.finish_reason,
+                    output_tokens=s.output_tokens,
+                )
+            )
+    if not calls:
+        return 0
+    known = store.answered_calls(session=session, keys=[c.cache_key for c in calls])
+    fresh = [c for c in calls if c.cache_key not in known]
+    _save_rows(session, fresh, texts)
+    for call in calls:
+        store.accept_baseline(session=session, call=call, accepted_by=accepted_by)
+    return len(calls)
+
+
+def _save_rows(session: Session, calls: list[Call], texts: dict[str, str]) -> None:
+    # Content-addressed snapshots and answered calls are never replaced, only added; a failed
+    # call of the same key is replaced by the answer the file holds.
+    if texts:
+        rows = [
+            {"content_hash": h, "text": t, "size": len(t), "created_at": utcnow()}
+            for h, t in texts.items()
+        ]
+        statement = upsert(session, Snapshot).on_conflict_do_nothing(
+            index_elements=["content_hash"]
+        )
+        for part in chunks(rows):
+            session.execute(statement, list(part))
+    if calls:
+        dumped = [c.model_dump(exclude={"id"}) for c in calls]
+        insert = upsert(session, Call)
+        replaced = {name: insert.excluded[name] for name in dumped[0] if name != "cache_key"}
+        statement = insert.on_conflict_do_update(index_elements=["cache_key"], set_=replaced)
+        for part in chunks(dumped):
+            session.execute(statement, list(part))
+    session.flush()
+
+
+def verify(*, session: Session, root: Path, suite: Suite) -> VerifyResult:
+    """Where the store's accepted baselines and the accepted files disagree."""
+    result = VerifyResult(obsolete=obsolete(root=root, suite=suite))
+    in_store = store_groups(session=session, suite=suite)
+    in_files: dict[GroupKey, SnapshotFile] = {}
+    for path in files.iter_files(root, pending=False):
+        snap = files.read(path, where=_show(root, path))
+        in_files[(snap.prompt, snap.version, snap.target)] = snap
+    for key in sorted(set(in_store) | set(in_files)):
+        label = "/".join(key)
+        if key not in in_files:
+            result.only_in_store.append(label)
+        elif key not in in_store:
+            result.only_in_files.append(label)
+        else:
+            ours, theirs = _digest(in_store[key]), _digest(in_files[key])
+            for case_id in sorted(set(ours) | set(theirs)):
+                if ours.get(case_id) != theirs.get(case_id):
+                    result.different.append(f"{label}: case {case_id}")
+    return result
+
+
+def obsolete(*, root: Path, suite: Suite) -> list[str]:
+    """Files (or cases in them) that no prompt version, case or target references."""
+    found: list[str] = []
+    for pending in (False, True):
+        for path in files.iter_files(root, pending=pending):
+            snap = files.read(path, where=_show(root, path))
+            reason = _obsolete_reason(snap, suite)
+            if reason:
+                found.append(f"{_show(root, path)} ({reason})")
+                continue
+            case_ids = {c.id for c in suite.prompts[snap.prompt].cases}
+            found.extend(
+                f"{_show(root, path)}: case {case_id} (no such case)"
+                for case_id in sorted(set(snap.cases) - case_ids)
+            )
+    return found
+
+
+def remove_obsolete(*, root: Path, suite: Suite) -> list[str]:
+    """Delete obsolete files and drop obsolete cases from the others; returns what went."""
+    removed: list[str] = []
+    for pending in (False, True):
+        for path in files.iter_files(root, pending=pending):
+            snap = files.read(path, where=_show(root, path))
+            if _obsolete_reason(snap, suite):
+                path.unlink()
+                removed.append(_show(root, path))
+                continue
+            case_ids = {c.id for c in suite.prompts[snap.prompt].cases}
+            gone = sorted(set(snap.cases) - case_ids)
+            if gone:
+                for case_id in gone:
+                    del snap.cases[case_id]
+                    snap.notes.pop(case_id, None)
+                    removed.append(f"{_show(root, path)}: case {case_id}")
+                files.write(path, snap, pending=pending)
+    return removed
+
+
+def _obsolete_reason(snap: SnapshotFile, suite: Suite) -> str:
+    prompt = suite.prompts.get(snap.prompt)
+    if prompt is None:
+        return "no such prompt"
+    if snap.version not in prompt.versions:
+        return "no such version"
+    targets = {parse_target(t).label for t in (prompt.pinned, *prompt.candidates)}
+    if snap.target not in targets:
+        return "target no longer pinned or a candidate"
+    return ""
+
+
+def _digest(snap: SnapshotFile) -> dict[str, list[tuple[int, str]]]:
+    grouped: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for case_id, samples in snap.cases.items():
+        grouped[case_id] = sorted((s.sample, snapshot_hash(s.output)) for s in samples)
+    return grouped
+
+
+def _version_hash(suite: Suite | None, prompt: str, version: str) -> str:
+    if suite is None or prompt not in suite.prompts:
+        return ""
+    found = suite.prompts[prompt].versions.get(version)
+    return found.content_hash if found else ""
+
+
+def _show(root: Path, path: Path) -> str:
+    return f"{root.name}/{path.relative_to(root).as_posix()}"

@@ -1,0 +1,181 @@
+"""``snapshots/``: the file format, export/import/verify, pending files and their review."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pr_helpers import RENAMING_V3, check_here, commit
+from typer.testing import CliRunner
+
+from promptcompat import snapshot_files, snapshot_sync, store
+from promptcompat.cli import app
+from promptcompat.config import Settings, get_settings
+from promptcompat.errors import ConfigError, SuiteError, VersionEditedError
+from promptcompat.suite import load_suite
+
+EXTRACT = "extract_contact"
+PINNED = "openai:gpt-sim-2024-05-13?temperature=0"
+
+
+def accepted_file(repo: Path, version: str = "v1") -> Path:
+    return snapshot_files.accepted_path(repo / "snapshots", EXTRACT, version, PINNED)
+
+
+def test_file_format_header_order_and_lf(repo: Path) -> None:
+    raw = accepted_file(repo).read_bytes()
+    assert b"\r" not in raw and raw.endswith(b"}\n")
+    data = json.loads(raw)
+    assert list(data)[:5] == ["format", "prompt", "version", "version_hash", "target"]
+    assert data["format"] == "promptcompat.snapshots/1"
+    assert list(data["cases"]) == sorted(data["cases"])
+    suite = load_suite(repo / "prompts")
+    assert data["version_hash"] == suite.prompts[EXTRACT].versions["v1"].content_hash
+    assert set(data["cases"]) == {c.id for c in suite.prompts[EXTRACT].cases}
+
+
+def test_import_then_export_round_trips_and_verify_agrees(repo: Path, tmp_path: Path) -> None:
+    suite = load_suite(repo / "prompts")
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with store.session_scope(engine) as session:
+        loaded = snapshot_sync.import_files(session=session, root=repo / "snapshots", suite=suite)
+        assert loaded == sum(
+            len(p.cases)
+            for n, p in suite.prompts.items()
+            if n != "prime_check" and n != "triage_ticket"
+        )
+        assert snapshot_sync.verify(session=session, root=repo / "snapshots", suite=suite).agree
+        out = tmp_path / "exported"
+        snapshot_sync.export(session=session, root=out, suite=suite)
+    for path in snapshot_files.iter_files(repo / "snapshots", pending=False):
+        again = out / path.relative_to(repo / "snapshots")
+        assert again.read_bytes() == path.read_bytes(), path
+
+
+def test_one_changed_case_is_a_small_diff_and_verify_names_it(repo: Path, tmp_path: Path) -> None:
+    suite = load_suite(repo / "prompts")
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with store.session_scope(engine) as session:
+        snapshot_sync.import_files(session=session, root=repo / "snapshots", suite=suite)
+    path = accepted_file(repo)
+    before = path.read_text("utf-8")
+    snap = snapshot_files.read(path)
+    sample = snap.cases["tom-becker"][0]
+    snap.cases["tom-becker"][0] = replace(sample, output=sample.output.replace("Tom", "Thomas"))
+    snapshot_files.write(path, snap)
+    changed = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), path.read_text("utf-8").splitlines())
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert len(changed) == 2 and "Thomas" in changed[1], changed  # that case's output line
+    with store.session_scope(engine) as session:
+        result = snapshot_sync.verify(session=session, root=repo / "snapshots", suite=suite)
+    assert not result.agree
+    assert result.different == [f"{EXTRACT}/v1/{PINNED}: case tom-becker"]
+
+
+def test_newer_format_is_refused_with_the_file_named(repo: Path) -> None:
+    path = accepted_file(repo)
+    data = json.loads(path.read_text("utf-8"))
+    data["format"] = "promptcompat.snapshots/9"
+    path.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(SuiteError, match="newer") as info:
+        snapshot_files.read(path, where="snapshots/x.json")
+    assert info.value.where == "snapshots/x.json"
+
+
+def test_snapshot_of_an_edited_version_is_refused(repo: Path, tmp_path: Path) -> None:
+    path = repo / "prompts" / EXTRACT / "versions" / "v1.yaml"
+    path.write_text(path.read_text("utf-8").replace("JSON only", "JSON only!"), "utf-8")
+    (repo / "prompts" / "prompts.lock").unlink()  # only the snapshot remembers v1 now
+    suite = load_suite(repo / "prompts")
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with store.session_scope(engine) as session, pytest.raises(VersionEditedError) as info:
+        snapshot_sync.import_files(session=session, root=repo / "snapshots", suite=suite)
+    assert "extract_contact/v1/" in str(info.value.where)
+
+
+def test_obsolete_cases_and_files_reported_and_removed_only_on_request(repo: Path) -> None:
+    dataset = repo / "prompts" / EXTRACT / "cases.jsonl"
+    lines = dataset.read_text("utf-8").splitlines()
+    gone = json.loads(lines[0])["id"]
+    dataset.write_text("\n".join(lines[1:]) + "\n", "utf-8")
+    stray = snapshot_files.accepted_path(repo / "snapshots", EXTRACT, "v9", PINNED)
+    snapshot_files.write(stray, snapshot_files.SnapshotFile(EXTRACT, "v9", PINNED))
+    suite = load_suite(repo / "prompts")
+
+    found = snapshot_sync.obsolete(root=repo / "snapshots", suite=suite)
+
+    assert any(f"case {gone}" in f for f in found)
+    assert any("v9" in f and "no such version" in f for f in found)
+    assert stray.is_file() and gone in snapshot_files.read(accepted_file(repo)).cases
+    snapshot_sync.remove_obsolete(root=repo / "snapshots", suite=suite)
+    assert not stray.exists()
+    assert gone not in snapshot_files.read(accepted_file(repo)).cases
+    assert snapshot_sync.obsolete(root=repo / "snapshots", suite=suite) == []
+
+
+def test_pending_files_beside_accepted_then_accept_reject_review(
+    repo: Path, settings_here: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (repo / "prompts" / EXTRACT / "versions" / "v3.yaml").write_text(RENAMING_V3, "utf-8")
+    commit(repo, "rename a field")
+    v1_before = accepted_file(repo).read_bytes()
+
+    result, _, _ = check_here(repo, settings_here)
+
+    assert result["exit_code"] == 1
+    pending = snapshot_files.pending_path(repo / "snapshots", EXTRACT, "v3", PINNED)
+    assert result["snapshots"]["pending_written"] == [pending.relative_to(repo).as_posix()]
+    assert accepted_file(repo).read_bytes() == v1_before  # never written over
+    assert not accepted_file(repo, "v3").exists()
+    cases = sorted(snapshot_files.read(pending).cases)
+    note = snapshot_files.read(pending).notes[cases[0]]
+    assert note.verdict == "BREAKING" and "json.field_removed" in note.rules
+    assert note.baseline_version == "v1"
+
+    # The commands, in this process (typer's runner feeds the prompts of `review`).
+    monkeypatch.setenv("PROMPTCOMPAT_HOME", str(settings_here.home))
+    monkeypatch.setenv("PROMPTCOMPAT_PROMPTS_DIR", str(repo / "prompts"))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    done = runner.invoke(app, ["accept", f"{EXTRACT}/v3", "--case", cases[0]])
+    assert done.exit_code == 0, done.output
+    assert list(snapshot_files.read(accepted_file(repo, "v3")).cases) == [cases[0]]
+    assert cases[0] not in snapshot_files.read(pending).cases
+
+    done = runner.invoke(app, ["review"], input="a\nr\ns\nq\n")
+    assert done.exit_code == 0, done.output
+    # The diff of a new version's case is shown against the version it was compared with.
+    assert "--- accepted v1 sample 0" in done.output and "+{" in done.output
+    assert "1 accepted, 1 rejected, 1 skipped" in done.output
+    assert len(snapshot_files.read(accepted_file(repo, "v3")).cases) == 2
+    assert len(snapshot_files.read(pending).cases) == len(cases) - 3
+
+    done = runner.invoke(app, ["reject"])
+    assert isinstance(done.exception, ConfigError) and "--all" in str(done.exception)
+    done = runner.invoke(app, ["reject", "--all"])
+    assert done.exit_code == 0, done.output
+    assert not pending.exists()
+
+    # The store agrees with the files after the decisions.
+    done = runner.invoke(app, ["snapshots", "verify"])
+    assert done.exit_code == 0, done.output
+
+
+def test_committed_snapshots_match_the_example_suite() -> None:
+    """snapshots/ of this repository: every file current, none obsolete."""
+    root = Path(__file__).resolve().parents[2]
+    suite = load_suite(root / "prompts")
+    files = list(snapshot_files.iter_files(root / "snapshots", pending=False))
+    assert {snapshot_files.read(f).prompt for f in files} == set(suite.prompts)
+    assert snapshot_sync.obsolete(root=root / "snapshots", suite=suite) == []
+    for path in files:
+        snap = snapshot_files.read(path)
+        snapshot_sync.check_version(snap, suite, where=str(path))
+        assert path.read_text("utf-8") == snapshot_files.render(snap)  # canonical layout
