@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from promptcompat import store
+from promptcompat import projects, store
 from promptcompat.compat import request_findings
 from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
@@ -32,6 +32,7 @@ from promptcompat.gitchanges import GitChanges, changes_since
 from promptcompat.lockfile import LOCK_FILE, read_lock
 from promptcompat.noise import Severity
 from promptcompat.plan import BACKWARD_MODES, FORWARD_MODES, Comparison, Side
+from promptcompat.redaction import RunRedaction
 from promptcompat.replay import Progress
 from promptcompat.suite import Prompt, Suite, load_suite, required_variables
 from promptcompat.targets import parse_target
@@ -135,7 +136,13 @@ def _check(
         return  # an edited release makes every comparison of it meaningless: fix it first
     engine = engine or store.open_engine(settings.resolved_database_url())
     with store.session_scope(engine) as session:
-        snapshot_sync.import_files(session=session, root=snapshots_dir, suite=suite)
+        projects.bind(session, settings.project)  # the baselines the check's run compares with
+        snapshot_sync.import_files(
+            session=session,
+            root=snapshots_dir,
+            suite=suite,
+            redaction=RunRedaction.for_suite(settings, suite),
+        )
     result["snapshots"]["obsolete"] = snapshot_sync.obsolete(root=snapshots_dir, suite=suite)
     result["contract_side"] = contract_side(suite, changes, snapshots_dir)
     comparisons = plan(suite, changes, forward=options.forward)

@@ -8,16 +8,21 @@ from __future__ import annotations
 import getpass
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.syntax import Syntax
 
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
 
 SnapshotsDir = Annotated[
     Path | None,
@@ -58,7 +63,7 @@ def register(app: typer.Typer, console: Console) -> None:
         directory = snapshots_root(settings, root)
         suite = load_suite(settings.prompts_dir)
         engine = store.open_engine(settings.resolved_database_url())
-        with store.session_scope(engine) as session:
+        with _project_session(engine, settings) as session:
             written = snapshot_sync.export(session=session, root=directory, suite=suite)
         for path in written:
             console.print(f"wrote {path}")
@@ -69,14 +74,20 @@ def register(app: typer.Typer, console: Console) -> None:
     def import_cmd(root: SnapshotsDir = None) -> None:
         """Load the accepted files of snapshots/ into the store as baselines (files win)."""
         from promptcompat import snapshot_sync, store
+        from promptcompat.redaction import RunRedaction
         from promptcompat.suite import load_suite
 
         settings = get_settings()
         directory = snapshots_root(settings, root)
         suite = load_suite(settings.prompts_dir)
         engine = store.open_engine(settings.resolved_database_url())
-        with store.session_scope(engine) as session:
-            loaded = snapshot_sync.import_files(session=session, root=directory, suite=suite)
+        with _project_session(engine, settings) as session:
+            loaded = snapshot_sync.import_files(
+                session=session,
+                root=directory,
+                suite=suite,
+                redaction=RunRedaction.for_suite(settings, suite),
+            )
         console.print(f"imported {loaded} accepted sample(s) from {directory}")
 
     @snapshots.command("verify")
@@ -89,7 +100,7 @@ def register(app: typer.Typer, console: Console) -> None:
         directory = snapshots_root(settings, root)
         suite = load_suite(settings.prompts_dir)
         engine = store.open_engine(settings.resolved_database_url())
-        with store.session_scope(engine) as session:
+        with _project_session(engine, settings) as session:
             result = snapshot_sync.verify(session=session, root=directory, suite=suite)
         for label in result.only_in_store:
             console.print(f"[red]only in the store[/]: {escape(label)} (run snapshots export)")
@@ -129,6 +140,8 @@ def register(app: typer.Typer, console: Console) -> None:
         reviewer: Annotated[str | None, typer.Option(help="Recorded as the decider.")] = None,
     ) -> None:
         """Walk the pending snapshots: show each diff, then accept, reject or skip it."""
+        from rich.syntax import Syntax  # pulls in pygments: only the review needs it
+
         from promptcompat import snapshot_review, store
 
         settings = get_settings()
@@ -159,7 +172,7 @@ def register(app: typer.Typer, console: Console) -> None:
             if answer == "q":
                 break
             if answer == "a":
-                with store.session_scope(engine) as session:
+                with _project_session(engine, settings) as session:
                     snapshot_review.accept(session=session, root=directory, item=item, reviewer=who)
                 counts["accepted"] += 1
             elif answer == "r":
@@ -188,7 +201,7 @@ def register(app: typer.Typer, console: Console) -> None:
         engine = store.open_engine(settings.resolved_database_url())
         for item in items:
             if action == "accept":
-                with store.session_scope(engine) as session:
+                with _project_session(engine, settings) as session:
                     snapshot_review.accept(
                         session=session, root=directory, item=item, reviewer=reviewer or _user()
                     )
@@ -327,6 +340,17 @@ def _report_obsolete(console: Console, obsolete: list[str]) -> None:
         console.print(f"[yellow]obsolete[/]: {escape(label)}")
     if obsolete:
         console.print(f"{len(obsolete)} obsolete; `promptcompat snapshots clean --remove` deletes")
+
+
+@contextmanager
+def _project_session(engine: Engine, settings: Settings) -> Iterator[Session]:
+    """A store session bound to ``PROMPTCOMPAT_PROJECT``: snapshots and baselines of that
+    project only (projects.py), and acceptances land in it."""
+    from promptcompat import projects, store
+
+    with store.session_scope(engine) as session:
+        projects.bind(session, settings.project)
+        yield session
 
 
 def _user() -> str:

@@ -16,10 +16,13 @@ from promptcompat.pii_rule import pii_findings
 from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
 from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import session_scope
-from promptcompat.suite import Prompt, Suite, required_variables
+from promptcompat.suite import Case, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
 SideKey = tuple[str, str, str]  # prompt, version, target label
+_FLUSH_EVERY = 500  # case results written to the transaction at a time
+_CASES_AT_ONCE = 1000  # cases whose results and outputs are in memory at a time
+BaselinesByCase = dict[tuple[str, int], Baseline]
 REFERENCE_KEY = "reference_accuracy"
 """Where a case result keeps its reference score, inside ``structural_diff``:
 ``{"baseline": [matched, samples], "candidate": [matched, samples]}``."""
@@ -57,13 +60,34 @@ def evaluate(
                 accepted[key] = store.baselines_for(
                     session=session, prompt=key[0], version=key[1], target=key[2]
                 )
-        keys = {c.key for c in calls if c.render_error is None}
-        keys.update(b.cache_key for by_case in accepted.values() for b in by_case.values())
-        rows = store.load_calls(session=session, keys=sorted(keys))
-        texts = store.load_texts(
-            session=session,
-            hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
-        )
+        # Results and outputs are loaded a slice of cases at a time (``_CASES_AT_ONCE``):
+        # loading every one of a large run at once made this the run's peak of memory.
+        rows: dict[str, Call] = {}
+        texts: dict[str, str] = {}
+
+        def load(
+            name: str, comp: Comparison, cases: Sequence[Case], by_case: BaselinesByCase
+        ) -> None:
+            nonlocal rows, texts
+            keys: set[str] = set()
+            for case in cases:
+                for i in range(samples):
+                    base = by_case.get((case.id, i))
+                    if base is not None:
+                        keys.add(base.cache_key)
+                    sides = [comp.candidate]
+                    if not comp.baseline.accepted_only:
+                        sides.append(comp.baseline)
+                    for side in sides:
+                        call = planned[_ident(name, side, case.id, i, samples)]
+                        if call.render_error is None:
+                            keys.add(call.key)
+            rows, texts = {}, {}  # the last slice's go before the next slice's are loaded
+            rows = store.load_calls(session=session, keys=sorted(keys), with_request=False)
+            texts = store.load_texts(
+                session=session,
+                hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
+            )
 
         def sample_of(call: PlannedCall) -> Sample:
             if call.render_error is not None:
@@ -73,12 +97,15 @@ def evaluate(
                 return Sample(text=None, error="no result was recorded for this call")
             return _sample(row, texts)
 
+        written = 0
         for index, comp in enumerate(comparisons):
             prompt = suite.prompts[comp.prompt]
             request_findings = request_side(prompt, comp, samples=samples)
             by_case = accepted[_side_key(prompt.name, comp.baseline)]
             first = True
             for seq, case in enumerate(prompt.cases):
+                if seq % _CASES_AT_ONCE == 0:
+                    load(prompt.name, comp, prompt.cases[seq : seq + _CASES_AT_ONCE], by_case)
                 base_keys: list[str] = []
                 base_samples: list[Sample] = []
                 cand_keys: list[str] = []
@@ -94,7 +121,7 @@ def evaluate(
                         b_row = rows.get(b_call.key)
                         if base is None and b_row is not None and b_row.status == "ok":
                             base = store.accept_baseline(
-                                session=session, call=b_row, accepted_by="first-run"
+                                session=session, call=b_row, accepted_by="first-run", known=by_case
                             )
                             by_case[(case.id, i)] = base
                         if base is not None and base.cache_key in rows:
@@ -144,6 +171,11 @@ def evaluate(
                 store.save_case_result(
                     session=session, result=result, findings=[_record(f) for f in findings]
                 )
+                written += 1
+                if written % _FLUSH_EVERY == 0:
+                    # Pending objects are held by the session until flushed; flushed ones only
+                    # weakly: without this a large run kept every result in memory to the end.
+                    session.flush()
 
 
 def _side_key(prompt: str, side: Side) -> SideKey:

@@ -6,8 +6,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from promptcompat.errors import ConfigError
 
 DEV_TOKEN_PEPPER = "promptcompat-dev-pepper"  # refused outside dev by a validator
 
@@ -324,7 +334,19 @@ class Settings(BaseSettings):
         }
 
 
+def _setting_problem(loc: tuple[int | str, ...], msg: str) -> str:
+    name = "_".join(str(part) for part in loc).upper()
+    return f"PROMPTCOMPAT_{name}: {msg}" if name else msg
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env."""
-    return Settings()
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing env.
+
+    A bad value becomes a ConfigError naming the environment variable, not pydantic's trace.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(_setting_problem(err["loc"], err["msg"]) for err in exc.errors())
+        raise ConfigError(f"invalid settings: {problems}") from None

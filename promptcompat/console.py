@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -65,6 +66,8 @@ def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = 
     _print_cases(console, report)
     _print_noise(console, report)
     _print_waived(console, report)
+    for warning in report.get("deprecations", []):
+        console.print(f"[yellow]retirement:[/] {escape(str(warning['message']))}")
     calls = run["calls"]
     console.print(
         f"\nCalls: {calls['total']} · sent to providers: {calls['total'] - calls['from_cache']} "

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, event, or_, select
+from sqlalchemy import ColumnElement, Table, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import col
@@ -60,13 +60,21 @@ def project_of(session: OrmSession, default: str = DEFAULT) -> str:
     return str(session.info.get(_KEY, default))
 
 
+def _table(model: type) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
 def _options(project: str) -> list[Any]:
-    runs = select(col(Run.id)).where(col(Run.project) == project)
-    keys = select(col(RunCall.cache_key)).where(col(RunCall.run_id).in_(runs))
+    # The subqueries select from the plain tables: built on the ORM entities, each would get
+    # the entity's criteria added a second time (``run.project = ? AND run.project = ?``).
+    run, run_call, baseline, call = _table(Run), _table(RunCall), _table(Baseline), _table(Call)
+    runs = select(run.c.id).where(run.c.project == project)
+    keys = select(run_call.c.cache_key).where(run_call.c.run_id.in_(runs))
+    accepted = select(baseline.c.cache_key).where(baseline.c.project == project)
+    outputs = select(call.c.snapshot_hash).where(call.c.cache_key.in_(keys))
+    accepted_outputs = select(baseline.c.snapshot_hash).where(baseline.c.project == project)
     mine = col(Baseline.project) == project
-    accepted = select(col(Baseline.cache_key)).where(mine)
-    outputs = select(col(Call.snapshot_hash)).where(col(Call.cache_key).in_(keys))
-    accepted_outputs = select(col(Baseline.snapshot_hash)).where(mine)
     by_run: list[tuple[type, ColumnElement[bool]]] = [
         (CaseResult, col(CaseResult.run_id).in_(runs)),
         (FindingRecord, col(FindingRecord.run_id).in_(runs)),

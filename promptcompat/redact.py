@@ -222,6 +222,8 @@ DETECTORS: tuple[Detector, ...] = (
     _phone(r"0(?<![\w+.-]0)\d{1,4}(?:[ .-]\d{2,8}){1,4}"),  # 020 7946 0958 (a trunk 0)
 )
 
+_REMEMBERED = 4096  # texts whose hits a Redactor keeps
+
 KINDS: tuple[str, ...] = ("email", "phone", "card", "iban", "ip", "secret")
 """Detector names, as ``PROMPTCOMPAT_REDACT_DETECTORS`` lists them."""
 
@@ -274,6 +276,9 @@ class Redactor:
     """The detectors in force: built-ins enabled by settings plus a prompt's own regexes."""
 
     detectors: Sequence[Detector]
+    _found: dict[str, tuple[Hit, ...]] = field(default_factory=dict, repr=False, compare=False)
+    """Hits of recently seen texts: the system message is the same in every call of a
+    prompt, and both targets of a case send the same user message."""
 
     @classmethod
     def build(cls, enabled: Iterable[str], custom: Mapping[str, str] | None = None) -> Redactor:
@@ -286,8 +291,16 @@ class Redactor:
     def active(self) -> bool:
         return bool(self.detectors)
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str) -> Sequence[Hit]:
         """Non-overlapping hits, earlier detectors winning overlaps, in text order."""
+        found = self._found.get(text)
+        if found is None:
+            if len(self._found) >= _REMEMBERED:
+                self._found.clear()
+            found = self._found[text] = tuple(self._find(text))
+        return found
+
+    def _find(self, text: str) -> list[Hit]:
         taken: list[tuple[int, int]] = []
         hits: list[Hit] = []
         for det in self.detectors:

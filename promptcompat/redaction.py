@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from promptcompat.call_rows import CallRow
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError
 from promptcompat.models import Call, PlannedCallRecord, Run
 from promptcompat.redact import KINDS, Redactor
+from promptcompat.suite import Suite
+
+Row = TypeVar("Row", Call, CallRow)
 
 SPEC_KEY = "redact"
 """Where a run's spec keeps each prompt's own ``redact:`` regexes (workers read them)."""
@@ -64,6 +68,13 @@ class RunRedaction:
             custom = run.spec.get(SPEC_KEY) or {}
         return cls(enabled_detectors(settings), custom)
 
+    @classmethod
+    def for_suite(cls, settings: Settings, suite: Suite) -> RunRedaction:
+        """For results that enter the store outside a run (``snapshots import``)."""
+        return cls(
+            enabled_detectors(settings), {name: p.redact for name, p in suite.prompts.items()}
+        )
+
     def redactor(self, prompt: str) -> Redactor:
         found = self._by_prompt.get(prompt)
         if found is None:
@@ -73,8 +84,8 @@ class RunRedaction:
         return found
 
     def apply(
-        self, calls: Sequence[Call], texts: Mapping[str, str]
-    ) -> tuple[list[Call], dict[str, str]]:
+        self, calls: Sequence[Row], texts: Mapping[str, str]
+    ) -> tuple[list[Row], dict[str, str]]:
         """The rows and snapshot texts as they may be stored (hashes of the redacted text).
 
         One numbering per call: the request's values first, then the output's, so the same

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from promptcompat import store
+from promptcompat.call_rows import CallRow
 from promptcompat.config import Settings
 from promptcompat.errors import (
     AuthError,
@@ -32,7 +33,6 @@ from promptcompat.errors import (
     TransientProviderError,
 )
 from promptcompat.leases import Claimer
-from promptcompat.models import Call
 from promptcompat.plan import PlannedCall
 from promptcompat.pricing import PriceTable, cost_usd, load_prices
 from promptcompat.providers import Provider, make_provider
@@ -80,7 +80,7 @@ class Progress:
 
 @dataclass
 class _Buffer:
-    calls: list[Call] = field(default_factory=list)
+    calls: list[CallRow] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     provider_calls: int = 0
     errors: int = 0
@@ -116,7 +116,7 @@ async def replay(
     stats = ReplayStats(total=len(distinct))
     progress = Progress(total=len(distinct))
     with session_scope(engine) as session:
-        answered = store.answered_calls(session=session, keys=[c.key for c in runnable])
+        answered = store.answered_keys(session=session, keys=[c.key for c in runnable])
         store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
         store.refresh_progress(session=session, run_id=run_id)
         redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
@@ -248,7 +248,7 @@ class _Flusher:
             self._stats.provider_calls += n_calls
             self._stats.errors += n_errors
 
-    def _write(self, calls: list[Call], texts: dict[str, str], n_calls: int) -> None:
+    def _write(self, calls: list[CallRow], texts: dict[str, str], n_calls: int) -> None:
         recount = time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
         # The one way results reach the store: personal data and secrets go no further.
         calls, texts = self._redaction.apply(calls, texts)
@@ -322,7 +322,7 @@ async def _run_target(
 
 async def _call_with_retries(
     provider: Provider, call: PlannedCall, context: _Context, buffer: _Buffer
-) -> tuple[Call, str | None]:
+) -> tuple[CallRow, str | None]:
     settings, limiter = context.settings, context.limiter
     attempt = 0
     while True:
@@ -393,8 +393,8 @@ def _backoff(attempt: int, exc: TransientProviderError, settings: Settings) -> f
     return float(min(max(computed, hinted), settings.backoff_max))
 
 
-def _base_row(call: PlannedCall) -> Call:
-    return Call(
+def _base_row(call: PlannedCall) -> CallRow:
+    return CallRow(
         cache_key=call.key,
         prompt=call.prompt,
         version=call.version,
@@ -411,7 +411,7 @@ def _base_row(call: PlannedCall) -> Call:
     )
 
 
-def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> Call:
+def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> CallRow:
     row = _base_row(call)
     row.status = "error"
     row.error_reason = exc.reason
@@ -420,6 +420,6 @@ def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> Call:
     return row
 
 
-def error_rows(calls: Sequence[PlannedCall], *, reason: str, message: str) -> list[Call]:
+def error_rows(calls: Sequence[PlannedCall], *, reason: str, message: str) -> list[CallRow]:
     """Results for calls given up without an answer (e.g. a shard that kept killing workers)."""
     return [_error_row(c, ProviderError(message, reason=reason), attempts=0) for c in calls]

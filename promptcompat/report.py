@@ -94,6 +94,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
         "accuracy": accuracy_by_target(comparisons, results),
         "noise_floor": noise_floor(comparisons, cases),
         "findings_by_rule": _by_rule(cases),
+        "deprecations": run.spec.get("deprecations", []),
         "cases": cases,
     }
 

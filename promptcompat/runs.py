@@ -32,6 +32,7 @@ from promptcompat.redaction import SPEC_KEY, spec_entry
 from promptcompat.replay import Progress, ReplayStats
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite
+from promptcompat.watch_config import deprecation_warnings
 
 _WRITE_ATTEMPTS = 3
 
@@ -119,6 +120,11 @@ def prepare_run(
         "modes": {c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
         SPEC_KEY: spec_entry({c.prompt: suite.prompts[c.prompt].redact for c in comparisons}),
     }
+    in_run = {c.prompt for c in comparisons}
+    # Recorded with the run, so its report warns of a pinned target retiring soon (or retired).
+    retiring = [w for w in deprecation_warnings(suite, settings) if w["prompt"] in in_run]
+    if retiring:
+        spec["deprecations"] = retiring
     if queue is not None:
         spec["queue"] = queue
     used = {(c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)}
@@ -239,6 +245,9 @@ def run_suite(
     prepared = prepare_run(
         engine=engine, suite=suite, request=request, settings=settings, comparisons=comparisons
     )
+    # The planned calls are in the store now, and the execution reads them from there: this
+    # copy would only stay alive beside it (tens of MB on a large run).
+    prepared.calls = []
     stats = asyncio.run(
         execute_run(
             prepared,

@@ -18,6 +18,7 @@ from promptcompat import snapshot_files as files
 from promptcompat import store
 from promptcompat.errors import VersionEditedError
 from promptcompat.models import Baseline, Call, PromptVersionRecord, Snapshot, utcnow
+from promptcompat.redaction import RunRedaction
 from promptcompat.replay import snapshot_hash
 from promptcompat.snapshot_files import SnapshotFile, SnapshotSample
 from promptcompat.sqlutil import chunks, upsert
@@ -88,11 +89,18 @@ def export(*, session: Session, root: Path, suite: Suite | None = None) -> list[
 
 
 def import_files(
-    *, session: Session, root: Path, suite: Suite | None = None, accepted_by: str = "snapshots"
+    *,
+    session: Session,
+    root: Path,
+    suite: Suite | None = None,
+    accepted_by: str = "snapshots",
+    redaction: RunRedaction | None = None,
 ) -> int:
     """Load every accepted file under ``root`` into the store; returns the samples loaded.
 
-    The files win: a baseline of the store that differs is replaced.
+    The files win: a baseline of the store that differs is replaced. Files are written from
+    the (redacted) store, but a hand-edited one may hold personal data: ``redaction`` applies
+    the same redaction as a run before anything is stored.
 
     Raises:
         VersionEditedError: a file was accepted for a version whose content has changed
@@ -103,7 +111,9 @@ def import_files(
     for path in files.iter_files(root, pending=False):
         snap = files.read(path, where=_show(root, path))
         check_version(snap, suite, where=_show(root, path))
-        loaded += load_snapshot(session=session, snap=snap, accepted_by=accepted_by)
+        loaded += load_snapshot(
+            session=session, snap=snap, accepted_by=accepted_by, redaction=redaction
+        )
     return loaded
 
 
@@ -120,7 +130,12 @@ def check_version(snap: SnapshotFile, suite: Suite | None, *, where: str) -> Non
 
 
 def load_snapshot(
-    *, session: Session, snap: SnapshotFile, accepted_by: str, cases: set[str] | None = None
+    *,
+    session: Session,
+    snap: SnapshotFile,
+    accepted_by: str,
+    cases: set[str] | None = None,
+    redaction: RunRedaction | None = None,
 ) -> int:
     """Store the samples of ``snap`` (only ``cases`` when given) as accepted baselines."""
     texts: dict[str, str] = {}
@@ -149,6 +164,8 @@ def load_snapshot(
             )
     if not calls:
         return 0
+    if redaction is not None:
+        calls, texts = redaction.apply(calls, texts)
     known = store.answered_calls(session=session, keys=[c.cache_key for c in calls])
     fresh = [c for c in calls if c.cache_key not in known]
     _save_rows(session, fresh, texts)

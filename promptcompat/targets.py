@@ -8,6 +8,7 @@ Examples: ``openai:gpt-4o-2024-08-06?temperature=0&seed=7``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -35,9 +36,13 @@ class Target:
     def sampling(self) -> dict[str, Any]:
         return dict(self.params)
 
-    @property
+    @cached_property
     def label(self) -> str:
-        """The canonical string of what is called (connection details left out)."""
+        """The canonical string of what is called (connection details left out).
+
+        Cached (in the instance ``__dict__``, which a frozen dataclass allows): the engine
+        asks for it several times per call, and urlencode is not free.
+        """
         query = urlencode([(k, _plain(v)) for k, v in self.params])
         return f"{self.provider}:{self.model}" + (f"?{query}" if query else "")
 

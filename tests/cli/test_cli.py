@@ -9,18 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-
-def cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "promptcompat", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+from clirun import cli
 
 
 @pytest.fixture
@@ -171,3 +160,12 @@ def test_simulate_command_serves_both_protocols(env: dict[str, str], tmp_path: P
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_invalid_setting_is_one_line_naming_the_variable(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    done = cli("runs", env={**env, "PROMPTCOMPAT_CONCURRENCY": "0"}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "PROMPTCOMPAT_CONCURRENCY" in done.stderr
+    assert "Traceback" not in done.stderr

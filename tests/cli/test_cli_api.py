@@ -13,18 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-
-def cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "promptcompat", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from clirun import cli
 
 
 @pytest.fixture

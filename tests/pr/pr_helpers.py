@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from clirun import cli
 
 from promptcompat.check import CheckOptions, run_check
 from promptcompat.config import Settings
@@ -70,21 +71,6 @@ def cli_env(*, home: Path, prompts: Path, sim: SimulatorProcess) -> dict[str, st
         "ANTHROPIC_API_KEY": "sk-ant-test",
         "COLUMNS": "200",
     }
-
-
-def cli(
-    *args: str, env: dict[str, str], cwd: Path, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "promptcompat", *args],
-        env=env,
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
 
 
 def check(

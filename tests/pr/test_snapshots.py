@@ -179,3 +179,61 @@ def test_committed_snapshots_match_the_example_suite() -> None:
         snap = snapshot_files.read(path)
         snapshot_sync.check_version(snap, suite, where=str(path))
         assert path.read_text("utf-8") == snapshot_files.render(snap)  # canonical layout
+
+
+def test_import_redacts_personal_data_written_into_a_file_by_hand(
+    repo: Path, tmp_path: Path
+) -> None:
+    from promptcompat.redaction import RunRedaction
+
+    path = accepted_file(repo)
+    snap = snapshot_files.read(path)
+    sample = snap.cases["tom-becker"][0]
+    leaked = "leaked.person@example.org"
+    snap.cases["tom-becker"][0] = replace(sample, output=f"{sample.output} {leaked}")
+    snapshot_files.write(path, snap)
+    suite = load_suite(repo / "prompts")
+    db = tmp_path / "fresh.db"
+    engine = store.open_engine(f"sqlite:///{db}")
+    with store.session_scope(engine) as session:
+        snapshot_sync.import_files(
+            session=session,
+            root=repo / "snapshots",
+            suite=suite,
+            redaction=RunRedaction.for_suite(Settings(), suite),
+        )
+        [baseline] = [
+            b
+            for b in store.baselines_for(
+                session=session, prompt=EXTRACT, version="v1", target=PINNED
+            ).values()
+            if b.case_id == "tom-becker"
+        ]
+        [text] = store.load_texts(session=session, hashes=[baseline.snapshot_hash]).values()
+    assert "<EMAIL_" in text and leaked not in text
+    engine.dispose()
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("fresh.db*"))
+    assert leaked.encode() not in stored
+
+
+def test_snapshot_commands_work_in_the_configured_project(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROMPTCOMPAT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PROMPTCOMPAT_PROMPTS_DIR", str(repo / "prompts"))
+    runner = CliRunner()
+    monkeypatch.setenv("PROMPTCOMPAT_PROJECT", "team-a")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["snapshots", "import"]).exit_code == 0
+    out_b = tmp_path / "team-b-export"
+    monkeypatch.setenv("PROMPTCOMPAT_PROJECT", "team-b")
+    get_settings.cache_clear()
+    # team-a's baselines are not team-b's: nothing to export, and verify disagrees.
+    done = runner.invoke(app, ["snapshots", "export", "--snapshots", str(out_b)])
+    assert done.exit_code == 0, done.output
+    assert list(snapshot_files.iter_files(out_b, pending=False)) == []
+    assert runner.invoke(app, ["snapshots", "verify"]).exit_code == 1
+    monkeypatch.setenv("PROMPTCOMPAT_PROJECT", "team-a")
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["snapshots", "verify"]).exit_code == 0
+    get_settings.cache_clear()

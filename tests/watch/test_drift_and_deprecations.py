@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from rich.console import Console
 from sqlalchemy import Engine
 from watch_helpers import CollectingPublisher, events, release_runs, runs
 
 from promptcompat.alias_drift import check_aliases, looks_like_alias
 from promptcompat.config import Settings
+from promptcompat.console import print_report
 from promptcompat.deprecations import schedule_successors
 from promptcompat.errors import SuiteError
 from promptcompat.models_watch import AliasState
 from promptcompat.plan import Comparison
 from promptcompat.releases import QueueStarter
+from promptcompat.report import build_report
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import session_scope
@@ -139,3 +142,23 @@ def test_a_malformed_targets_file_names_the_line(settings: Settings) -> None:
     with pytest.raises(SuiteError) as info:
         load_deprecations(settings.prompts_dir)
     assert info.value.where == "prompts/targets.yaml:2" and "YYYY-MM-DD" in info.value.message
+
+
+def test_a_run_of_a_prompt_pinned_to_a_retiring_target_warns_in_its_report(
+    settings: Settings, engine: Engine
+) -> None:
+    write_targets(settings, dt.date.today() + dt.timedelta(days=5))
+    suite = load_suite(settings.prompts_dir)
+    run_id, _ = run_suite(
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("extract_contact", "alias_contact")),
+        settings=settings,
+    )
+    with session_scope(engine) as session:
+        report = build_report(session=session, run_id=run_id)
+    [warning] = report["deprecations"]
+    assert warning["prompt"] == "extract_contact" and warning["days_left"] == 5
+    console = Console(record=True, width=200)
+    print_report(console, report)
+    assert "retirement: extract_contact is pinned to gpt-sim-2024-05-13" in console.export_text()
