@@ -17,11 +17,10 @@ from sqlmodel import Session, select
 from promptcompat import snapshot_files as files
 from promptcompat import store
 from promptcompat.errors import VersionEditedError
-from promptcompat.models import Baseline, Call, PromptVersionRecord, Snapshot, utcnow
+from promptcompat.models import Baseline, Call, PromptVersionRecord
 from promptcompat.redaction import RunRedaction
 from promptcompat.replay import snapshot_hash
 from promptcompat.snapshot_files import SnapshotFile, SnapshotSample
-from promptcompat.sqlutil import chunks, upsert
 from promptcompat.suite import Suite
 from promptcompat.targets import parse_target
 
@@ -168,33 +167,13 @@ def load_snapshot(
         calls, texts = redaction.apply(calls, texts)
     known = store.answered_calls(session=session, keys=[c.cache_key for c in calls])
     fresh = [c for c in calls if c.cache_key not in known]
-    _save_rows(session, fresh, texts)
+    # Answered calls and stored outputs are never replaced; a failed call of the same key is
+    # replaced by the answer the file holds.
+    store.save_results(session=session, calls=fresh, texts=texts)
+    session.flush()
     for call in calls:
         store.accept_baseline(session=session, call=call, accepted_by=accepted_by)
     return len(calls)
-
-
-def _save_rows(session: Session, calls: list[Call], texts: dict[str, str]) -> None:
-    # Content-addressed snapshots and answered calls are never replaced, only added; a failed
-    # call of the same key is replaced by the answer the file holds.
-    if texts:
-        rows = [
-            {"content_hash": h, "text": t, "size": len(t), "created_at": utcnow()}
-            for h, t in texts.items()
-        ]
-        statement = upsert(session, Snapshot).on_conflict_do_nothing(
-            index_elements=["content_hash"]
-        )
-        for part in chunks(rows):
-            session.execute(statement, list(part))
-    if calls:
-        dumped = [c.model_dump(exclude={"id"}) for c in calls]
-        insert = upsert(session, Call)
-        replaced = {name: insert.excluded[name] for name in dumped[0] if name != "cache_key"}
-        statement = insert.on_conflict_do_update(index_elements=["cache_key"], set_=replaced)
-        for part in chunks(dumped):
-            session.execute(statement, list(part))
-    session.flush()
 
 
 def verify(*, session: Session, root: Path, suite: Suite) -> VerifyResult:

@@ -190,7 +190,16 @@ def answered_keys(*, session: Session, keys: Sequence[str]) -> set[str]:
 def save_calls(
     *, session: Session, run_id: str, calls: Sequence[Call | CallRow], texts: dict[str, str]
 ) -> None:
-    """Store new call results and their snapshots, and link them to the run.
+    """Store new call results and their snapshots (``save_results``), and link them to the
+    run."""
+    save_results(session=session, calls=calls, texts=texts)
+    link_calls(session=session, run_id=run_id, keys=[c.cache_key for c in calls], cached=False)
+
+
+def save_results(
+    *, session: Session, calls: Sequence[Call | CallRow], texts: dict[str, str]
+) -> None:
+    """Store call results and their snapshots.
 
     ``texts`` maps snapshot hash to output text. Both writes are upserts, because several
     workers write at once: a snapshot already stored is kept (content-addressed), and a result
@@ -218,7 +227,6 @@ def save_calls(
         )
         for part in chunks(rows):
             session.execute(statement, list(part))
-    link_calls(session=session, run_id=run_id, keys=[c.cache_key for c in calls], cached=False)
 
 
 def link_calls(*, session: Session, run_id: str, keys: Iterable[str], cached: bool) -> None:
