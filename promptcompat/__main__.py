@@ -1,3 +1,3 @@
-from promptcompat.cli import main
+from promptcompat.entry import main
 
 main()

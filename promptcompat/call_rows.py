@@ -42,7 +42,7 @@ class CallRow:
 
     def to_row(self) -> dict[str, Any]:
         """What ``Call(...).model_dump(exclude={"id"})`` gives for the same values."""
-        return {name: getattr(self, name) for name in _COLUMNS}
+        return {name: getattr(self, name) for name in CALL_COLUMNS}
 
 
-_COLUMNS = tuple(f.name for f in fields(CallRow))
+CALL_COLUMNS = tuple(f.name for f in fields(CallRow))

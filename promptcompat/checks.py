@@ -13,15 +13,15 @@ import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Protocol
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from typing import TYPE_CHECKING, Any, Protocol
 
 from promptcompat.contract import Contract
 from promptcompat.detectors import Output, strip_fence
 from promptcompat.errors import SuiteError
 from promptcompat.rules import Events
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 PathPart = str | int
 _MESSAGE_LIMIT = 160
@@ -115,6 +115,10 @@ _validators: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
 
 def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     """Checked and compiled once per schema object (contracts are frozen, so identity works)."""
+    # Imported here: only runs with schema contracts pay for jsonschema (30 ms).
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     cached = _validators.get(id(schema))
     if cached is not None and cached[0] is schema:
         return cached[1]

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from promptcompat import projects, store
+from promptcompat.call_rows import CallRow
 from promptcompat.diff import Sample, compare_case
-from promptcompat.models import Baseline, Call, CaseResult, FindingRecord
+from promptcompat.models import Baseline, new_id
 from promptcompat.pii_rule import pii_findings
 from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
 from promptcompat.rules import Finding, rule, verdict_for
@@ -20,7 +22,7 @@ from promptcompat.suite import Case, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
 SideKey = tuple[str, str, str]  # prompt, version, target label
-_FLUSH_EVERY = 500  # case results written to the transaction at a time
+_WRITE_EVERY = 500  # case results written to the transaction at a time
 _CASES_AT_ONCE = 1000  # cases whose results and outputs are in memory at a time
 BaselinesByCase = dict[tuple[str, int], Baseline]
 REFERENCE_KEY = "reference_accuracy"
@@ -62,7 +64,7 @@ def evaluate(
                 )
         # Results and outputs are loaded a slice of cases at a time (``_CASES_AT_ONCE``):
         # loading every one of a large run at once made this the run's peak of memory.
-        rows: dict[str, Call] = {}
+        rows: dict[str, CallRow] = {}
         texts: dict[str, str] = {}
 
         def load(
@@ -83,8 +85,8 @@ def evaluate(
                         if call.render_error is None:
                             keys.add(call.key)
             rows, texts = {}, {}  # the last slice's go before the next slice's are loaded
-            rows = store.load_calls(session=session, keys=sorted(keys), with_request=False)
-            texts = store.load_texts(
+            rows = store.result_rows(session=session, keys=sorted(keys))
+            texts = store.result_texts(
                 session=session,
                 hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
             )
@@ -97,7 +99,8 @@ def evaluate(
                 return Sample(text=None, error="no result was recorded for this call")
             return _sample(row, texts)
 
-        written = 0
+        results: list[dict[str, Any]] = []
+        findings_out: list[dict[str, Any]] = []
         for index, comp in enumerate(comparisons):
             prompt = suite.prompts[comp.prompt]
             request_findings = request_side(prompt, comp, samples=samples)
@@ -151,31 +154,33 @@ def evaluate(
                 structural = diff.structural_diff
                 if diff.reference is not None:
                     structural = {**structural, REFERENCE_KEY: diff.reference.to_dict()}
-                result = CaseResult(
-                    run_id=run_id,
-                    comparison=index,
-                    prompt=prompt.name,
-                    direction=comp.direction,
-                    baseline_version=comp.baseline.version,
-                    baseline_target=comp.baseline.target.label,
-                    candidate_version=comp.candidate.version,
-                    candidate_target=comp.candidate.target.label,
-                    case_id=case.id,
-                    seq=seq,
-                    verdict=verdict_for(findings, errored=diff.verdict == "ERROR"),
-                    text_diff=diff.text_diff,
-                    structural_diff=structural,
-                    baseline_keys=base_keys,
-                    candidate_keys=cand_keys,
+                result_id = new_id()
+                results.append(
+                    {
+                        "id": result_id,
+                        "run_id": run_id,
+                        "comparison": index,
+                        "prompt": prompt.name,
+                        "direction": comp.direction,
+                        "baseline_version": comp.baseline.version,
+                        "baseline_target": comp.baseline.target.label,
+                        "candidate_version": comp.candidate.version,
+                        "candidate_target": comp.candidate.target.label,
+                        "case_id": case.id,
+                        "seq": seq,
+                        "verdict": verdict_for(findings, errored=diff.verdict == "ERROR"),
+                        "text_diff": diff.text_diff,
+                        "structural_diff": structural,
+                        "baseline_keys": base_keys,
+                        "candidate_keys": cand_keys,
+                    }
                 )
-                store.save_case_result(
-                    session=session, result=result, findings=[_record(f) for f in findings]
-                )
-                written += 1
-                if written % _FLUSH_EVERY == 0:
-                    # Pending objects are held by the session until flushed; flushed ones only
-                    # weakly: without this a large run kept every result in memory to the end.
-                    session.flush()
+                findings_out.extend(_record(f, run_id, result_id) for f in findings)
+                if len(results) == _WRITE_EVERY:
+                    # Written as they come, so a large run's results are not all in memory.
+                    store.save_case_results(session=session, results=results, findings=findings_out)
+                    results, findings_out = [], []
+        store.save_case_results(session=session, results=results, findings=findings_out)
 
 
 def _side_key(prompt: str, side: Side) -> SideKey:
@@ -186,7 +191,7 @@ def _ident(prompt: str, side: Side, case_id: str, sample: int, samples: int) -> 
     return prompt, side.version, side.target.label, case_id, side.sample_index(sample, samples)
 
 
-def _sample(row: Call, texts: dict[str, str]) -> Sample:
+def _sample(row: CallRow, texts: dict[str, str]) -> Sample:
     if row.status != "ok" or row.snapshot_hash is None:
         return Sample(text=None, error=f"{row.error_reason}: {row.error_message}")
     return Sample(
@@ -274,16 +279,17 @@ def accepted_targets(engine: Engine, project: str = "default") -> AcceptedTarget
     return lookup
 
 
-def _record(finding: Finding) -> FindingRecord:
-    return FindingRecord(
-        case_result_id="",
-        run_id="",
-        rule=finding.rule,
-        severity=finding.severity,
-        path=finding.path,
-        message=finding.message,
-        hits=finding.hits,
-        samples=finding.samples,
-        baseline_hits=finding.baseline_hits,
-        baseline_samples=finding.baseline_samples,
-    )
+def _record(finding: Finding, run_id: str, case_result_id: str) -> dict[str, Any]:
+    """The row of a ``FindingRecord`` (its ``id`` is the database's)."""
+    return {
+        "case_result_id": case_result_id,
+        "run_id": run_id,
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "path": finding.path,
+        "message": finding.message,
+        "hits": finding.hits,
+        "samples": finding.samples,
+        "baseline_hits": finding.baseline_hits,
+        "baseline_samples": finding.baseline_samples,
+    }

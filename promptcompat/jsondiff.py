@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from promptcompat.checks import PathPart, json_equal, json_get
 
 DiffItem = tuple[str, tuple[PathPart, ...], Any, Any]
@@ -33,6 +31,9 @@ def json_diff(a: Any, b: Any, *, strict: bool = True) -> list[DiffItem]:
     items: list[DiffItem] = []
     lists: list[tuple[tuple[PathPart, ...], list[Any], list[Any]]] = []
     _walk(a, b, strict, (), items, lists)
+    if lists:
+        # Imported on first need: deepdiff loads numpy, 60-90 ms a process pays only then.
+        from deepdiff import DeepDiff
     for path, la, lb in lists:
         # threshold 0: report per key even when two dicts share few keys (a renamed field in
         # a two-field object must read as removed + added, not as a replaced object)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import jsonschema
 from pydantic import ValidationError
 
 from promptcompat.contract import Contract
@@ -412,6 +411,8 @@ def _contract(doc: YamlFile, data: dict[str, Any]) -> Contract:
                 f"contract.reference.path: {exc}", where=doc.at("contract", "reference")
             ) from None
     if contract.json_schema is not None:
+        import jsonschema  # only suites with schema contracts pay its 30 ms import
+
         try:
             jsonschema.validators.validator_for(contract.json_schema).check_schema(
                 contract.json_schema
