@@ -371,7 +371,11 @@ def save_case_results(
     ``id``. Plain rows, not model objects: a 10,000-case run spent 3 s building and flushing
     those."""
     tables = (CaseResult.__table__, FindingRecord.__table__)  # type: ignore[attr-defined]
-    for table, rows in zip(tables, (results, findings), strict=True):
+    generated: tuple[set[str], set[str]] = (set(), {"id"})  # what the database assigns
+    for table, rows, skip in zip(tables, (results, findings), generated, strict=True):
+        # A column the rows leave out would be stored NULL (model defaults are not applied).
+        if rows and (missing := {c.name for c in table.columns} - skip - rows[0].keys()):
+            raise ValueError(f"{table.name} rows lack columns {sorted(missing)}")
         for part in chunks(rows):
             session.execute(sa_insert(table), list(part))
 

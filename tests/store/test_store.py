@@ -121,3 +121,9 @@ def test_schema_revision_constant_is_alembic_head(db: Engine) -> None:
     config.set_main_option("script_location", str(store.MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == store.SCHEMA_REVISION
     assert store.schema_revision(db) == store.SCHEMA_REVISION
+
+
+def test_case_result_rows_must_carry_every_column(db: Engine) -> None:
+    # Rows bypass the models' defaults, so a column left out must fail, not be stored NULL.
+    with store.session_scope(db) as session, pytest.raises(ValueError, match="'seq'"):
+        store.save_case_results(session=session, results=[{"id": "r", "run_id": "x"}], findings=[])
