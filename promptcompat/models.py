@@ -90,7 +90,7 @@ class Call(SQLModel, table=True):
     request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     """The full request as sent: messages, model, sampling parameters, seed."""
     status: str = "ok"
-    snapshot_hash: str | None = Field(default=None, foreign_key="snapshot.content_hash")
+    snapshot_hash: str | None = Field(default=None, foreign_key="snapshot.content_hash", index=True)
     error_reason: str | None = None
     error_message: str | None = None
     served_model: str | None = None
@@ -110,7 +110,7 @@ class RunCall(SQLModel, table=True):
     __tablename__ = "run_call"
 
     run_id: str = Field(foreign_key="run.id", primary_key=True)
-    cache_key: str = Field(primary_key=True)
+    cache_key: str = Field(primary_key=True, index=True)
     cached: bool = False
 
 
@@ -137,8 +137,8 @@ class Baseline(SQLModel, table=True):
     target: str
     case_id: str
     sample: int
-    cache_key: str
-    snapshot_hash: str = Field(foreign_key="snapshot.content_hash")
+    cache_key: str = Field(index=True)
+    snapshot_hash: str = Field(foreign_key="snapshot.content_hash", index=True)
     accepted_at: datetime = Field(default_factory=utcnow)
     accepted_by: str = "first-run"
 

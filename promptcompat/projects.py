@@ -69,11 +69,35 @@ def _options(project: str) -> list[Any]:
     # The subqueries select from the plain tables: built on the ORM entities, each would get
     # the entity's criteria added a second time (``run.project = ? AND run.project = ?``).
     run, run_call, baseline, call = _table(Run), _table(RunCall), _table(Baseline), _table(Call)
-    runs = select(run.c.id).where(run.c.project == project)
-    keys = select(run_call.c.cache_key).where(run_call.c.run_id.in_(runs))
-    accepted = select(baseline.c.cache_key).where(baseline.c.project == project)
-    outputs = select(call.c.snapshot_hash).where(call.c.cache_key.in_(keys))
-    accepted_outputs = select(baseline.c.snapshot_hash).where(baseline.c.project == project)
+    snapshot = _table(Snapshot)
+    # ``correlate(None)``: the project's runs, whatever the enclosing query selects from.
+    runs = select(run.c.id).where(run.c.project == project).correlate(None)
+    # Shared calls and outputs are the project's if one of its runs used them or one of its
+    # baselines holds them. Asked per row through an index (EXISTS), not as ``IN`` a list of
+    # every key the project's runs used: that list was read in full for every query, 55 ms
+    # for two calls in a store with five runs of 20,000 calls, growing with history.
+    link, other_call, accepted = run_call.alias(), call.alias(), baseline.alias()
+
+    def used(key: Any) -> Any:
+        return (
+            select(link.c.cache_key)
+            .where(link.c.cache_key == key, link.c.run_id.in_(runs))
+            .exists()
+        )
+
+    def holds(column: str, value: Any) -> Any:
+        return (
+            select(accepted.c.id)
+            .where(accepted.c[column] == value, accepted.c.project == project)
+            .exists()
+        )
+
+    output_used = (
+        select(other_call.c.id)
+        .where(other_call.c.snapshot_hash == snapshot.c.content_hash, used(other_call.c.cache_key))
+        .exists()
+        .correlate(snapshot)
+    )
     mine = col(Baseline.project) == project
     by_run: list[tuple[type, ColumnElement[bool]]] = [
         (CaseResult, col(CaseResult.run_id).in_(runs)),
@@ -90,15 +114,16 @@ def _options(project: str) -> list[Any]:
         *(with_loader_criteria(table, where) for table, where in by_run),
         # A project's baselines (and their outputs) outlive the runs that made them (gc).
         with_loader_criteria(
-            Call, or_(col(Call.cache_key).in_(keys), col(Call.cache_key).in_(accepted))
+            Call,
+            or_(
+                used(call.c.cache_key).correlate(call),
+                holds("cache_key", call.c.cache_key).correlate(call),
+            ),
         ),
         with_loader_criteria(Baseline, mine),
         with_loader_criteria(
             Snapshot,
-            or_(
-                col(Snapshot.content_hash).in_(outputs),
-                col(Snapshot.content_hash).in_(accepted_outputs),
-            ),
+            or_(output_used, holds("snapshot_hash", snapshot.c.content_hash).correlate(snapshot)),
         ),
         # Release events are public facts; the runs started for them are the project's.
         with_loader_criteria(
