@@ -79,7 +79,7 @@ def _options(project: str) -> tuple[Any, ...]:
     # baselines holds them. Asked per row through an index (EXISTS), not as ``IN`` a list of
     # every key the project's runs used: that list was read in full for every query, 55 ms
     # for two calls in a store with five runs of 20,000 calls, growing with history.
-    # Named aliases: anonymous ones would make every statement a new one to compile.
+    # Aliases: the enclosing query may select from the same tables (no accidental correlation).
     link = run_call.alias("project_link")
     other_call = call.alias("project_call")
     accepted = baseline.alias("project_baseline")
