@@ -39,7 +39,8 @@ def main() -> NoReturn:
 def exit_now(code: object) -> NoReturn:
     """Exit with ``code`` as ``sys.exit`` takes it (None, an int, or a message to print).
 
-    Does what an ordinary exit does that matters here (atexit hooks such as logging's, flushing
+    Does what an ordinary exit does that matters here (atexit hooks: logging's, and the
+    store's, which closes SQLite connections so the database file holds everything; flushing
     stdout and stderr) and skips the module teardown: the command's work is done by then.
     """
     if code is None:

@@ -5,6 +5,8 @@ Every function takes a ``session`` and leaves the commit to the caller unless it
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,9 +67,22 @@ def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
         raise StoreError(f"cannot open the database: {exc}", where=_safe_url(url)) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        _sqlite_engines.add(engine)
     if migrate_schema:
         migrate(engine)
     return engine
+
+
+_sqlite_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_sqlite_engines() -> None:
+    # Closing the last connection moves SQLite's write-ahead log into the database file, so
+    # the file alone is the whole store again (a copy of it misses nothing). The console
+    # script skips the interpreter's teardown, which used to close them (promptcompat.entry).
+    for engine in list(_sqlite_engines):
+        engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

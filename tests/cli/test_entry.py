@@ -3,10 +3,14 @@ does that users can see must still happen."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from clirun import cli
 
 _SCRIPT = """
 import atexit, sys
@@ -51,3 +55,22 @@ exit_now(0)
     )
     assert done.returncode == 0
     assert done.stdout == "thread finished\n"
+
+
+def test_the_store_file_is_whole_when_a_command_ends(tmp_path: Path, prompts_dir: Path) -> None:
+    # Skipping the teardown must not leave the run in SQLite's write-ahead log: a copy of
+    # the database file alone (a backup) must hold it.
+    home = tmp_path / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")},
+        "PROMPTCOMPAT_HOME": str(home),
+        "PROMPTCOMPAT_PROMPTS_DIR": str(prompts_dir),
+    }
+    done = cli("run", "--simulator", "--prompt", "prime_check", env=env, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    assert not (home / "promptcompat.db-wal").exists()
+    copy = tmp_path / "copy.db"
+    copy.write_bytes((home / "promptcompat.db").read_bytes())
+    with sqlite3.connect(copy) as conn:
+        [(runs,)] = conn.execute("select count(*) from run where status like 'completed%'")
+    assert runs == 1
