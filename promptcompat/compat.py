@@ -86,7 +86,7 @@ def evaluate(
                             keys.add(call.key)
             rows, texts = {}, {}  # the last slice's go before the next slice's are loaded
             rows = store.result_rows(session=session, keys=sorted(keys))
-            texts = store.result_texts(
+            texts = store.load_texts(
                 session=session,
                 hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
             )
