@@ -27,7 +27,7 @@ from promptcompat.compat import evaluate
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError, StoreError, SuiteError
 from promptcompat.leases import Claimer, live_claims
-from promptcompat.models import PlannedCallRecord
+from promptcompat.models import PlannedCallRecord, RunStatus
 from promptcompat.plan import Comparison, PlannedCall
 from promptcompat.providers import make_provider
 from promptcompat.ratelimit import Limiter, make_limiter
@@ -240,7 +240,7 @@ def finalize_if_complete(
     return finished
 
 
-def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | None) -> str:
+def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | None) -> RunStatus:
     with session_scope(engine) as session:
         run = store.get_run(session=session, run_id=run_id)
         spec = run.spec
