@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -296,3 +297,106 @@ def test_counters_count_what_happened(
     assert refused > 0
     assert calls["sent"] == calls["provider_requests"]  # the refused ones were not sent
     assert f"sent to providers: {calls['sent']} " in done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+class Server:
+    """``promptcompat serve`` in a subprocess, its output in a file (a pipe could fill up)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, token: str) -> None:
+        self.port, self.token = free_port(), token
+        self.log = (cwd / f"serve-{self.port}.log").open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "promptcompat", "serve", "--port", str(self.port)],
+            env=env,
+            cwd=cwd,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+
+        def healthy() -> bool:
+            assert self.proc.poll() is None, "serve exited"
+            try:
+                with urllib.request.urlopen(f"{self.base}/health", timeout=2) as answer:
+                    return answer.status == 200
+            except OSError:
+                return False
+
+        wait_until(healthy, "serve to answer", timeout=30)
+
+    def get(self, path: str) -> Any:
+        return http("GET", self.base + path, self.token)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return http("POST", self.base + path, self.token, body)
+
+    def mid_flight_run(self) -> str:
+        run_id: str = self.post("/runs", {"prompts": ["extract_contact"], "samples": 2})["id"]
+
+        def partly_done() -> bool:
+            run = self.get(f"/runs/{run_id}")
+            return (
+                run["status"] == "running"
+                and 0 < run["progress"]["done"] < run["progress"]["total"]
+            )
+
+        wait_until(partly_done, "the run to be mid-flight")
+        return run_id
+
+    def stop(self, sig: signal.Signals) -> int:
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=30)
+        self.log.close()
+        return code
+
+
+def test_serve_stopped_cancels_its_runs_and_killed_leaves_them_to_its_next_start(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "PROMPTCOMPAT_API_TOKEN_PEPPER": "cli-test-pepper-0123456789"}
+    created = cli("token", "create", "--name", "ci", "--role", "admin", env=env, cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    servers: list[Server] = []
+    try:
+        # SIGTERM (what Docker and systemd send): the run ends cancelled, with the reason.
+        servers.append(Server(env, tmp_path, token))
+        stopped = servers[-1].mid_flight_run()
+        assert servers[-1].stop(signal.SIGTERM) == 0
+        row = run_row(env, stopped)
+        assert row is not None and row["status"] == "cancelled", row
+        assert "the server stopped" in row["error"]
+        assert rendered_prompts(env, stopped) == 0
+
+        # SIGKILL: nothing can write; the next start finds the run and ends it.
+        servers.append(Server(env, tmp_path, token))
+        killed_server = servers[-1]
+        killed = killed_server.mid_flight_run()
+        killed_server.stop(signal.SIGKILL)
+        row = run_row(env, killed)
+        assert row is not None and row["status"] == "running"
+        servers.append(Server(env, tmp_path, token))
+        run = servers[-1].get(f"/runs/{killed}")
+        gone = f"owner process {killed_server.proc.pid} on host {socket.gethostname()} is gone"
+        assert (run["status"], run["error"]) == ("failed", gone)
+        report = servers[-1].get(f"/runs/{killed}/report")
+        assert report["exit_code"] == 2 and not any(c["holds"] for c in report["comparisons"])
+        assert rendered_prompts(env, killed) == 0
+    finally:
+        for server in servers:
+            if server.proc.poll() is None:
+                server.stop(signal.SIGTERM)
