@@ -54,15 +54,32 @@ def env(tmp_path: Path, prompts_dir: Path, slow_sim: SimulatorProcess) -> dict[s
     }
 
 
-def start(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "promptcompat", *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+Start = Callable[..., subprocess.Popen[str]]
+
+
+@pytest.fixture
+def start() -> Iterator[Start]:
+    """``start(env, cwd, *args)``: ``promptcompat`` in a subprocess, killed at teardown if a
+    failed test left it running."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def spawn(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "promptcompat", *args],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        procs.append(proc)
+        return proc
+
+    yield spawn
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -137,6 +154,7 @@ def test_an_interrupted_run_is_cancelled_says_what_it_saved_and_a_rerun_resumes_
     sig: signal.Signals,
     code: int,
     named: str,
+    start: Start,
 ) -> None:
     proc = start(env, tmp_path, *RUN)
     mid_flight(env, proc)
@@ -177,7 +195,9 @@ def test_an_interrupted_run_is_cancelled_says_what_it_saved_and_a_rerun_resumes_
 
 
 def test_a_killed_run_is_found_by_the_next_command_and_never_reports_a_pass(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str],
+    tmp_path: Path,
+    start: Start,
 ) -> None:
     proc = start(env, tmp_path, *RUN)
     mid_flight(env, proc)
@@ -213,7 +233,9 @@ def test_a_killed_run_is_found_by_the_next_command_and_never_reports_a_pass(
 
 
 def test_gc_recovers_a_killed_run_and_erases_rendered_prompts_of_runs_no_longer_live(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str],
+    tmp_path: Path,
+    start: Start,
 ) -> None:
     proc = start(env, tmp_path, *RUN)
     mid_flight(env, proc)
@@ -245,7 +267,10 @@ def test_gc_recovers_a_killed_run_and_erases_rendered_prompts_of_runs_no_longer_
 
 
 def test_a_run_sharing_calls_with_a_live_run_waits_for_it_not_for_its_lease(
-    env: dict[str, str], tmp_path: Path, slow_sim: SimulatorProcess
+    env: dict[str, str],
+    tmp_path: Path,
+    slow_sim: SimulatorProcess,
+    start: Start,
 ) -> None:
     """Two identical runs at once: one calls, the other takes its answers as they come."""
     fast = {**env, "PROMPTCOMPAT_CONCURRENCY": "16"}  # lease_seconds stays the default 60
