@@ -52,7 +52,7 @@ def main() -> None:
     except Interrupted as exc:
         # A BaseException, so the framework (which turns KeyboardInterrupt into a silent 130)
         # lets it through to here.
-        err_console.print(f"[yellow]{escape(exc.message)}[/]", highlight=False)
+        err_console.print(f"[yellow]{escape(exc.message)}[/]", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

@@ -50,11 +50,12 @@ def replay_queued(
             "broker is back, `promptcompat reconcile` publishes it",
             where=settings.redis_url,
         )
-    console.print(f"queued run {submission.run_id}")
     if not wait:
+        console.print(f"queued run {submission.run_id}")
         console.print(f"follow it with `promptcompat report {submission.run_id}`")
         return None
     try:
+        console.print(f"queued run {submission.run_id}")
         follow(engine, submission.run_id, console=console)
     except KeyboardInterrupt:
         from promptcompat.interrupts import Interrupted

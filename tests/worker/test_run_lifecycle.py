@@ -5,6 +5,7 @@ whose process was killed."""
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -126,3 +127,19 @@ def test_reconcile_ends_an_embedded_run_whose_process_was_killed(
     after = run_row(dist_engine, run.id)
     gone = f"owner process {proc.pid} on host {socket.gethostname()} is gone"
     assert (after.status, after.error) == ("failed", gone)
+
+
+def test_ctrl_c_while_following_a_queued_run_says_it_goes_on_on_the_workers(
+    dist_env: dict[str, str], dist_engine: Engine, promptcompat: Start
+) -> None:
+    proc = promptcompat(dist_env, "run", "--queue", "-p", "prime_check")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("queued run ")  # now it follows the run
+    run = only_run(dist_engine)
+    assert run is not None and run.status == "running"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert f"stopped following run {run.id[:12]}, which goes on on the workers" in stderr
+    assert run_row(dist_engine, run.id).status == "running"  # the workers' to finish
