@@ -166,8 +166,7 @@ def check_inside(root: Path, path: Path) -> None:
     """
     if not path.resolve().is_relative_to(root.resolve()):
         raise SuiteError(
-            f"leads outside {root.name}/ (a symlink or ..): snapshot files are read, written "
-            f"and deleted only inside {root.name}/",
+            f"leads outside {root.name}/ (a symlink or ..): refused",
             where=show(root, path),
         )
 
@@ -213,27 +212,32 @@ def load(
     ):
         if value != folder:
             raise SuiteError(
-                f"names {what} {value!r} but lies in the folder {folder!r}: a snapshot file's "
-                "prompt, version and target must match its path",
+                f"names {what} {_brief(value)}, not its folder {folder!r}: {_MISPLACED}",
                 where=where,
             )
     try:
         label = parse_target(snap.target).label
     except ConfigError as exc:
-        raise SuiteError(f"target {snap.target!r}: {exc.message}", where=where) from None
+        raise SuiteError(f"target {_brief(snap.target)}: {exc.message}", where=where) from None
     if label != snap.target:
         raise SuiteError(
-            f"target {snap.target!r} is not a target label as promptcompat writes it ({label!r})",
+            f"target {_brief(snap.target)} is not written as promptcompat writes it ({label!r})",
             where=where,
         )
     suffix = PENDING_SUFFIX if is_pending(path) else ACCEPTED_SUFFIX
     if target_slug(snap.target) + suffix != name:
         raise SuiteError(
-            f"names target {snap.target!r}, whose file is {target_slug(snap.target)}{suffix}: "
-            "a snapshot file's prompt, version and target must match its path",
-            where=where,
+            f"names target {_brief(snap.target)}, not its file's: {_MISPLACED}", where=where
         )
     return snap
+
+
+_MISPLACED = "a snapshot's prompt, version and target must match its path"
+
+
+def _brief(value: str) -> str:
+    """A field's value for a message: a planted one may be of any length."""
+    return repr(value) if len(value) <= 80 else repr(value[:80]) + "..."
 
 
 def render(snap: SnapshotFile, *, pending: bool = False) -> str:
