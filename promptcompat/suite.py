@@ -204,13 +204,30 @@ class _Loader:
     def show(self, path: Path) -> str:
         return f"{self.label}/{path.relative_to(self.root).as_posix()}"
 
+    def inside(self, path: Path, base: Path) -> Path:
+        """``path``, refused when it resolves outside ``base`` (a symlink out, as a dataset).
+
+        What a suite reads is what its repository holds: a prompt folder, or a file in one,
+        symlinked elsewhere would bring in (and name snapshot paths after) files no review saw.
+        """
+        if not path.resolve().is_relative_to(base.resolve()):
+            raise SuiteError(
+                f"must be inside {self.show(base) if base != self.root else self.label + '/'} "
+                "(it is a symlink to outside it)",
+                where=self.show(path),
+            )
+        return path
+
     def prompt(self, folder: Path, locked: dict[str, str]) -> Prompt:
         name = folder.name
         if not NAME.fullmatch(name):
             raise SuiteError(
                 "prompt folder names use letters, digits, _ . -", where=self.show(folder)
             )
-        doc = YamlFile(folder / "prompt.yaml", self.show(folder / "prompt.yaml"))
+        self.inside(folder, self.root)
+        doc = YamlFile(
+            self.inside(folder / "prompt.yaml", folder), self.show(folder / "prompt.yaml")
+        )
         data: dict[str, Any] = doc.data
         doc.check_keys(data, PROMPT_KEYS)
         description = typed(doc, data, "description", str, "")
@@ -228,7 +245,7 @@ class _Loader:
                 )
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
         policy = parse_policy(doc, data)
-        checks_path = folder / CHECKS_FILE
+        checks_path = self.inside(folder / CHECKS_FILE, folder)
         checks = (
             load_checks(checks_path, where=self.show(checks_path)) if checks_path.is_file() else ()
         )
@@ -275,7 +292,7 @@ class _Loader:
         )
 
     def versions(self, folder: Path, prompt: str) -> dict[str, PromptVersion]:
-        directory = folder / "versions"
+        directory = self.inside(folder / "versions", folder)
         if not directory.is_dir():
             raise SuiteError(
                 "missing versions/ folder (one YAML file per version)", where=self.show(folder)
@@ -288,7 +305,7 @@ class _Loader:
                 raise SuiteError("expected only <version>.yaml files here", where=self.show(path))
             if path.stem in found:
                 raise SuiteError(f"version {path.stem} is defined twice", where=self.show(path))
-            found[path.stem] = self.version(path, prompt)
+            found[path.stem] = self.version(self.inside(path, directory), prompt)
         if not found:
             raise SuiteError("no versions: add versions/v1.yaml", where=self.show(directory))
         return found
