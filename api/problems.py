@@ -8,6 +8,7 @@ shape, and anything unexpected becomes a 500 that names nothing internal.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from http import HTTPStatus
 from typing import Any
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from promptcompat import errors
+from promptcompat.results import AmbiguousCaseError
 from promptcompat.runs import IdempotencyConflictError
 
 log = logging.getLogger("api")
@@ -46,6 +48,18 @@ class FieldError(BaseModel):
     type: str
 
 
+class CaseMatch(BaseModel):
+    """A case result an ambiguous case id names."""
+
+    case_result_id: str = Field(description="Names this case result alone.")
+    prompt: str
+    direction: str
+    baseline_version: str
+    baseline_target: str
+    candidate_version: str
+    candidate_target: str
+
+
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details."""
 
@@ -57,6 +71,11 @@ class Problem(BaseModel):
     where: str | None = Field(default=None, description="The field, case or target at fault.")
     errors: list[FieldError] | None = Field(
         default=None, description="Per-field errors of a request that failed validation."
+    )
+    matches: list[CaseMatch] | None = Field(
+        default=None,
+        description="A case id in several comparisons of a run (409): the case results it "
+        "names; ask again by one's `case_result_id`, or narrow by prompt, version or target.",
     )
 
 
@@ -75,6 +94,7 @@ def problem_response(
     where: str | None = None,
     field_errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    matches: list[CaseMatch] | None = None,
 ) -> JSONResponse:
     phrase = HTTPStatus(status).phrase
     slug = phrase.lower().replace(" ", "-").replace("'", "")
@@ -86,6 +106,7 @@ def problem_response(
         instance=instance,
         where=where,
         errors=field_errors,
+        matches=matches,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -103,6 +124,17 @@ async def _promptcompat_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: %s", request.method, request.url.path, exc)
     return problem_response(
         status, exc.message, instance=request.url.path, where=exc.where, headers=headers
+    )
+
+
+async def _ambiguous_case(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AmbiguousCaseError)
+    return problem_response(
+        status_for(exc),
+        exc.message,
+        instance=request.url.path,
+        where=exc.where,
+        matches=[CaseMatch.model_validate(asdict(m)) for m in exc.matches],
     )
 
 
@@ -143,6 +175,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem-details answer."""
     app.add_exception_handler(errors.PromptCompatError, _promptcompat_error)
+    app.add_exception_handler(AmbiguousCaseError, _ambiguous_case)  # with the matches
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
