@@ -12,8 +12,8 @@ person after reading both outputs, and stored in ``pairs.jsonl`` beside this fil
 this script again keeps every label already there (matched by ``id``) and adds the newly
 selected pairs with ``expected: null`` (which the schema test rejects until they are labelled).
 
-    .venv/bin/python tests/compat/real/select.py            # rewrite pairs.jsonl
-    .venv/bin/python tests/compat/real/select.py --stats    # strata counts only
+    .venv/bin/python tests/compat/real/select_pairs.py            # rewrite pairs.jsonl
+    .venv/bin/python tests/compat/real/select_pairs.py --stats    # strata counts only
 """
 
 from __future__ import annotations
