@@ -218,6 +218,18 @@ QUOTA: dict[str, dict[str, int]] = {
     "mistral": dict(_ONE_PAIR),
     "qwen": dict(_ONE_PAIR),
 }
+# After the quotas, a second pass adds more of the two classes where real version changes
+# break most visibly and that the first pass under-samples: refusal flips (one side refuses or
+# deflects, the other answers) and script switches (CJK text on one side only, the instruction
+# has none). Added after the first pass, so the first pass's picks never change.
+SUPPLEMENT: dict[str, dict[str, int]] = {
+    "claude": {"refusal_flip": 20},
+    "gpt-3.5": {"refusal_flip": 10},
+    "gpt-4": {"refusal_flip": 10},
+    "mistral": {"refusal_flip": 8},
+    "llama": {"refusal_flip": 4},
+    "qwen": {"refusal_flip": 4, "script_switch": 6},
+}
 # An instruction is used at most this often over the whole selection (and once per family),
 # so the corpus is not a few instructions seen through many model pairs.
 MAX_USES_PER_INSTRUCTION = 3
@@ -413,7 +425,42 @@ def select(pool: list[Candidate]) -> list[Candidate]:
                         chosen.append(c)
                         taken += 1
                         break
+    for family, extra in SUPPLEMENT.items():
+        pairs = [p for f, _, _, p in MODEL_PAIRS if f == family]
+        for kind, count in extra.items():
+            queues = {
+                p: sorted(
+                    (c for c in pool if c.family == family and c.pair == p and _is(kind, c)),
+                    key=Candidate.order,
+                )
+                for p in pairs
+            }
+            taken = 0
+            while taken < count and any(queues.values()):
+                for p in pairs:
+                    if taken >= count:
+                        break
+                    while queues[p]:
+                        c = queues[p].pop(0)
+                        if uses[c.index] >= MAX_USES_PER_INSTRUCTION:
+                            continue
+                        if (family, c.index) in used_in_family:
+                            continue
+                        uses[c.index] += 1
+                        used_in_family.add((family, c.index))
+                        chosen.append(c)
+                        taken += 1
+                        break
     return chosen
+
+
+def _is(kind: str, c: Candidate) -> bool:
+    if kind == "refusal_flip":
+        return refuses(c.baseline) != refuses(c.candidate)
+    if kind == "script_switch":
+        cjk = [len(_CJK.findall(t)) >= 5 for t in (c.baseline, c.candidate)]
+        return not _CJK.search(c.instruction) and cjk[0] != cjk[1]
+    raise ValueError(kind)
 
 
 def record(c: Candidate) -> dict[str, Any]:
