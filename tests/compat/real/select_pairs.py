@@ -69,7 +69,12 @@ MODEL_PAIRS: list[tuple[str, str, str, str]] = [
         "claude-3-opus->claude-3.5-sonnet",
     ),
     ("llama", "Meta-Llama-3-8B-Instruct", "Meta-Llama-3.1-8B-Instruct-Turbo", "llama-3->llama-3.1"),
-    ("mistral", "Mistral-7B-Instruct-v0.2", "Mistral-7B-Instruct-v0.3", "mistral-v0.2->mistral-v0.3"),
+    (
+        "mistral",
+        "Mistral-7B-Instruct-v0.2",
+        "Mistral-7B-Instruct-v0.3",
+        "mistral-v0.2->mistral-v0.3",
+    ),
     ("qwen", "Qwen1.5-72B-Chat", "Qwen2-72B-Instruct", "qwen1.5->qwen2"),
 ]
 
