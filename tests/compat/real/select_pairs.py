@@ -223,18 +223,22 @@ QUOTA: dict[str, dict[str, int]] = {
     "mistral": dict(_ONE_PAIR),
     "qwen": dict(_ONE_PAIR),
 }
-# After the quotas, a second pass adds more of the two classes where real version changes
-# break most visibly and that the first pass under-samples: refusal flips (one side refuses or
-# deflects, the other answers) and script switches (CJK text on one side only, the instruction
-# has none). Added after the first pass, so the first pass's picks never change.
+# After the quotas, a second pass adds more of the classes where real version changes break
+# most visibly and that the first pass under-samples: refusal flips (one side refuses or
+# deflects, the other answers), script switches (CJK text on one side only, the instruction has
+# none) and whole-answer language switches (py3langid is sure of both sides' language and they
+# differ). Added after the first pass, so the first pass's picks never change. Language switches
+# are rare (a handful of instructions), so they may reuse an instruction up to
+# MAX_USES_FOR_LANGUAGE_SWITCH times.
 SUPPLEMENT: dict[str, dict[str, int]] = {
-    "claude": {"refusal_flip": 20},
+    "claude": {"refusal_flip": 20, "language_switch": 4},
     "gpt-3.5": {"refusal_flip": 10},
-    "gpt-4": {"refusal_flip": 10},
+    "gpt-4": {"refusal_flip": 10, "language_switch": 3},
     "mistral": {"refusal_flip": 8},
-    "llama": {"refusal_flip": 4},
-    "qwen": {"refusal_flip": 4, "script_switch": 6},
+    "llama": {"refusal_flip": 4, "language_switch": 1},
+    "qwen": {"refusal_flip": 4, "script_switch": 6, "language_switch": 2},
 }
+MAX_USES_FOR_LANGUAGE_SWITCH = 5
 # An instruction is used at most this often over the whole selection (and once per family),
 # so the corpus is not a few instructions seen through many model pairs.
 MAX_USES_PER_INSTRUCTION = 3
@@ -311,6 +315,22 @@ def other_language(text: str) -> bool:
         return True
     accented = sum(1 for c in letters if c in "àâäéèêëîïôöùûüçñáíóúãõßæœ")
     return accented / len(letters) > 0.02
+
+
+def _language(text: str) -> str | None:
+    """The language py3langid is sure of (p >= 0.85) in a text of 40+ characters, else None."""
+    if len(text.strip()) < 40:
+        return None
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    lang, prob = _IDENTIFIER.classify(text)
+    return str(lang) if prob >= 0.85 else None
+
+
+_IDENTIFIER: Any = None
 
 
 def stratum(index: int, instruction: str, baseline: str, candidate: str) -> str:
@@ -447,9 +467,10 @@ def select(pool: list[Candidate]) -> list[Candidate]:
                         break
                     while queues[p]:
                         c = queues[p].pop(0)
-                        if uses[c.index] >= MAX_USES_PER_INSTRUCTION:
-                            continue
-                        if (family, c.index) in used_in_family:
+                        cap = MAX_USES_PER_INSTRUCTION
+                        if kind == "language_switch":
+                            cap = MAX_USES_FOR_LANGUAGE_SWITCH
+                        if uses[c.index] >= cap or (family, c.index) in used_in_family:
                             continue
                         uses[c.index] += 1
                         used_in_family.add((family, c.index))
@@ -462,6 +483,9 @@ def select(pool: list[Candidate]) -> list[Candidate]:
 def _is(kind: str, c: Candidate) -> bool:
     if kind == "refusal_flip":
         return refuses(c.baseline) != refuses(c.candidate)
+    if kind == "language_switch":
+        a, b = _language(c.baseline), _language(c.candidate)
+        return a is not None and b is not None and a != b
     if kind == "script_switch":
         cjk = [len(_CJK.findall(t)) >= 5 for t in (c.baseline, c.candidate)]
         return not _CJK.search(c.instruction) and cjk[0] != cjk[1]
