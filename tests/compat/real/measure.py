@@ -211,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     except CorpusError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if len(corpora) > 1:
+        corpora["all"] = [p for pairs in list(corpora.values()) for p in pairs]
     modes = MODES if args.mode == "both" else (args.mode,)
     result: dict[str, Any] = {}
     out: list[str] = []
