@@ -243,8 +243,14 @@ def validate() -> None:
     found = validate_suite(settings.prompts_dir, max_rendered_chars=settings.max_rendered_chars)
     if found.problems:
         for problem in found.problems:
-            err_console.print(f"[bold red]error:[/] {escape(str(problem))}", highlight=False)
-        err_console.print(f"{len(found.problems)} problem(s) in {settings.prompts_dir}")
+            # soft_wrap: one problem per line also when stderr is no terminal (rich wraps at 80).
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
+            )
+        err_console.print(
+            f"{len(found.problems)} problem(s) in {escape(str(settings.prompts_dir))}",
+            soft_wrap=True,
+        )
         raise typer.Exit(EXIT_USAGE_OR_ERROR)
     suite, rendered = found.suite, found.renders
     for prompt in suite.prompts.values():

@@ -119,10 +119,11 @@ def test_validate_reports_every_bad_target_naming_file_and_line(
         "    retires: 2030-01-01\n"
         "    successor: openai:gpt-sim-2025-06-01?api_key=sk-live-1234\n"
     )
+    env.pop("COLUMNS")  # one line each, however narrow rich thinks the output is
     done = cli("validate", env=env, cwd=tmp_path)
     assert done.returncode == 2, done.stdout + done.stderr
     errors = _errors(done.stderr)
-    assert len(errors) == 3, done.stderr
+    assert len(errors) == 3 and len(done.stderr.splitlines()) == 4, done.stderr
     assert "prompts/extract_contact/prompt.yaml:5:" in errors[0]
     assert "unknown provider 'opnai'" in errors[0]
     assert "prompts/prime_check/prompt.yaml:7:" in errors[1]
