@@ -35,9 +35,6 @@ err_console = Console(stderr=True)
 
 EXIT_USAGE_OR_ERROR = 2
 
-# The simulator accepts any key; the demo sets these so a real key never leaves the machine.
-SIMULATOR_KEYS = {"OPENAI_API_KEY": "sk-simulator", "ANTHROPIC_API_KEY": "sk-ant-simulator"}
-
 
 def main() -> None:
     try:
@@ -52,16 +49,20 @@ def main() -> None:
 
 @contextmanager
 def _simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
-    """Start the local simulator and point both providers at it."""
+    """Start the local simulator and send every call to it.
+
+    ``simulated`` also overrides a target's own ``base_url`` and key variable: a target
+    pointing at a paid gateway is simulated too, and no real key is sent anywhere.
+    """
     from promptcompat.simulator.process import SimulatorProcess
 
     with SimulatorProcess(latency_ms=latency_ms) as sim:
-        os.environ.update(SIMULATOR_KEYS)
         console.print(f"[dim]simulator listening on {sim.url}[/]")
         yield settings.model_copy(
             update={
                 "openai_base_url": sim.openai_base_url,
                 "anthropic_base_url": sim.anthropic_base_url,
+                "simulated": True,
             }
         )
 
@@ -232,18 +233,27 @@ def runs(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
 
 @app.command()
 def validate() -> None:
-    """Load the suite and render every case of every version; report the first problem."""
-    from promptcompat.render import render_messages
-    from promptcompat.suite import load_suite
+    """Load the suite, check its targets and render every case of every version.
+
+    Every problem is reported, one line each naming its file and line; exit code 2 if any.
+    """
+    from promptcompat.suite import validate_suite
 
     settings = get_settings()
-    suite = load_suite(settings.prompts_dir)
-    rendered = 0
+    found = validate_suite(settings.prompts_dir, max_rendered_chars=settings.max_rendered_chars)
+    if found.problems:
+        for problem in found.problems:
+            # soft_wrap: one problem per line also when stderr is no terminal (rich wraps at 80).
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
+            )
+        err_console.print(
+            f"{len(found.problems)} problem(s) in {escape(str(settings.prompts_dir))}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_USAGE_OR_ERROR)
+    suite, rendered = found.suite, found.renders
     for prompt in suite.prompts.values():
-        for version in prompt.versions.values():
-            for case in prompt.cases:
-                render_messages(version, case, max_chars=settings.max_rendered_chars)
-                rendered += 1
         if prompt.unlocked:
             console.print(
                 f"[yellow]{prompt.name}: unreleased versions {', '.join(prompt.unlocked)} "

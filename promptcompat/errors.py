@@ -6,7 +6,8 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     PromptCompatError                 base; ``where`` names the file, case or target at fault
     ├── ConfigError                   bad settings or arguments (unknown target syntax, ...)
     ├── SuiteError                    prompts/ is malformed (YAML, dataset row, missing file)
-    │   └── VersionEditedError        a released prompt version's content changed
+    │   ├── VersionEditedError        a released prompt version's content changed
+    │   └── SuiteProblems             several problems at once (``problems``: one line each)
     ├── TemplateError                 a template cannot be rendered
     │   ├── TemplateSyntaxError       Jinja2 syntax error
     │   ├── TemplateUndefinedError    a variable the case did not provide
@@ -16,7 +17,8 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     │   │   └── RateLimitedError      429 with an optional Retry-After: retried after it
     │   ├── AuthError                 missing or rejected API key: not retried
     │   ├── QuotaError                out of credit / spend limit: not retried
-    │   ├── BadRequestError           4xx the provider will answer the same way again
+    │   ├── BadRequestError           4xx the provider will answer the same way again, or a
+    │   │                             3xx redirect (never followed)
     │   └── OutputTooLargeError       the answer exceeds the configured size cap
     ├── StoreError                    the database refused an operation
     │   ├── NotFoundError             a run, case or snapshot id that does not exist
@@ -54,6 +56,17 @@ class SuiteError(PromptCompatError):
 
 class VersionEditedError(SuiteError):
     """A released (locked) prompt version no longer matches its recorded content hash."""
+
+
+class SuiteProblems(SuiteError):
+    """Every problem found in the suite, when there is more than one; each names its place."""
+
+    def __init__(self, problems: list[PromptCompatError]) -> None:
+        super().__init__(f"{len(problems)} problems in the prompt suite")
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
 
 
 class TemplateError(PromptCompatError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine
@@ -22,16 +22,18 @@ from promptcompat import shards as shard_store
 from promptcompat import store
 from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
-from promptcompat.errors import ConflictError, PromptCompatError, StoreError
+from promptcompat.errors import AuthError, ConflictError, PromptCompatError, StoreError
 from promptcompat.execution import execute_shards, finalize_if_complete
 from promptcompat.leases import Claimer
 from promptcompat.models import TERMINAL_STATUSES
 from promptcompat.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
+from promptcompat.providers import missing_key, no_key_message
 from promptcompat.ratelimit import make_limiter
 from promptcompat.redaction import SPEC_KEY, spec_entry
 from promptcompat.replay import Progress, ReplayStats
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite
+from promptcompat.targets import Target
 from promptcompat.watch_config import deprecation_warnings
 
 _WRITE_ATTEMPTS = 3
@@ -81,14 +83,18 @@ def prepare_run(
     comparisons: list[Comparison] | None = None,
     project: str | None = None,
     queue: str | None = None,
+    require_keys: bool = False,
 ) -> PreparedRun:
     """Plan the run and write it to the store before anything is called.
 
     ``comparisons``, when given, replace the planned ones (``check --base`` picks its own).
     ``queue``: the Celery queue a queued run's tasks go to (``reconcile`` works per queue).
+    ``require_keys``: the calls run in this process, so a key its environment lacks is an
+    error now, before anything is stored (see :func:`require_provider_keys`).
 
     Raises:
         IdempotencyConflictError: ``idempotency_key`` belongs to a run of another request.
+        AuthError: ``require_keys`` and a call the cache cannot answer needs an unset key.
     """
     if request.samples < 1:
         raise PromptCompatError("samples must be at least 1")
@@ -114,6 +120,8 @@ def prepare_run(
     calls = expand_calls(
         suite, comparisons, samples=request.samples, max_rendered_chars=settings.max_rendered_chars
     )
+    if require_keys:
+        require_provider_keys(engine=engine, calls=calls, settings=settings)
     spec = {
         "request": asdict(request),
         "comparisons": [c.to_dict() for c in comparisons],
@@ -165,6 +173,32 @@ def prepare_run(
             if attempt + 1 == _WRITE_ATTEMPTS:
                 raise StoreError(f"could not write the run: {exc.orig}") from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def require_provider_keys(
+    *, engine: Engine, calls: Sequence[PlannedCall], settings: Settings
+) -> None:
+    """Refuse a run whose calls need a key that is not in this process's environment.
+
+    Without it every call of such a target would fail one by one, and the report would
+    count them among the results. Calls the cache answers need no key, so a replay of a
+    cached run works without one.
+
+    Raises:
+        AuthError: naming the first such target and the variable to set.
+    """
+    keys_by_target: dict[Target, set[str]] = {}
+    for call in calls:
+        if call.render_error is None:
+            keys_by_target.setdefault(call.target, set()).add(call.key)
+    for target, keys in keys_by_target.items():
+        env = missing_key(target, settings)
+        if env is None:
+            continue
+        with session_scope(engine) as session:
+            answered = store.answered_keys(session=session, keys=sorted(keys))
+        if len(answered) < len(keys):
+            raise AuthError(no_key_message(env), where=target.label)
 
 
 async def execute_run(
@@ -243,7 +277,12 @@ def run_suite(
 ) -> tuple[str, ReplayStats]:
     """Prepare and execute a run in this process (the embedded default)."""
     prepared = prepare_run(
-        engine=engine, suite=suite, request=request, settings=settings, comparisons=comparisons
+        engine=engine,
+        suite=suite,
+        request=request,
+        settings=settings,
+        comparisons=comparisons,
+        require_keys=True,
     )
     # The planned calls are in the store now, and the execution reads them from there: this
     # copy would only stay alive beside it (tens of MB on a large run).

@@ -121,11 +121,11 @@ def test_bad_target_names_the_target(env: dict[str, str], tmp_path: Path) -> Non
 
 def test_missing_key_for_a_real_provider_is_reported(env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "r.json"
-    # No simulator, no key: the run must fail cleanly before any network traffic.
+    # No simulator, no key: the run must fail cleanly before any network traffic, and
+    # before anything is stored (tests/cli/test_cli_targets.py checks the traffic).
     done = cli("run", "--prompt", "prime_check", "--json-out", str(out), env=env, cwd=tmp_path)
     assert done.returncode == 2
-    report = json.loads(out.read_text())
-    assert "ANTHROPIC_API_KEY" in report["cases"][0]["findings"][0]["message"]
+    assert "ANTHROPIC_API_KEY" in done.stderr and not out.exists()
 
 
 def test_validate_lock_and_rules(env: dict[str, str], tmp_path: Path) -> None:
