@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from promptcompat.errors import SuiteError
+from promptcompat.suite_files import parse_json
 
 FORMAT_NAME = "promptcompat.snapshots"
 FORMAT_VERSION = 1
@@ -164,7 +165,7 @@ def read(path: Path, *, where: str | None = None) -> SnapshotFile:
     """
     where = where or str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"), where)
     except json.JSONDecodeError as exc:
         raise SuiteError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}") from None
     except (OSError, UnicodeDecodeError) as exc:
