@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 TRACEBACK = "Traceback (most recent call last)"
+ABORTED = re.compile(r"^Aborted[.!]$", re.M)  # click's end of a prompt at end of input
 CRASH_LINE = re.compile(r"^error: promptcompat .* failed: .*; (traceback in|no crash log:) ", re.M)
 
 
@@ -50,8 +51,10 @@ def check_no_crash(done: subprocess.CompletedProcess[str], *, crash_expected: bo
             f"{done.stderr[-6000:]}",
             pytrace=False,
         )
-    if done.returncode == 1 and "Aborted!" in done.stderr:
-        pytest.fail(f"`promptcompat {command}` aborted with exit 1:\n{done.stderr[-2000:]}")
+    if done.returncode == 1 and ABORTED.search(done.stderr):
+        pytest.fail(
+            f"`promptcompat {command}` aborted with exit 1:\n{done.stderr[-2000:]}", pytrace=False
+        )
     crashed = CRASH_LINE.search(done.stderr)
     if crashed and (done.returncode == 1 or not crash_expected):
         pytest.fail(

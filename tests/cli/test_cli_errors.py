@@ -7,8 +7,7 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -237,32 +236,13 @@ def test_deeply_nested_snapshot_file_names_the_file_and_line(
     assert "prime_check/v1/" in line
 
 
-# --- 14.13: a full disk -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 3 MB filesystem (tmpfs): writes past it fail with ENOSPC, as on a full disk.
-
-    Mounting needs root; CI runs the tests as root. Elsewhere the test is skipped, saying so.
-    """
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs the tests as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], check=True, timeout=30
-    )
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False, timeout=30)
+# --- 14.13: a full disk (a real one: see small_disk in conftest.py) ---------------------------
 
 
 def test_a_full_disk_is_one_line_exit_2_and_the_run_is_marked_failed(
-    env: dict[str, str], tmp_path: Path, small_disk: Path
+    env: dict[str, str], tmp_path: Path, small_disk: Callable[[int], Path]
 ) -> None:
-    home = small_disk / "home"
+    home = small_disk(3072) / "home"
     env = {**env, "PROMPTCOMPAT_HOME": str(home)}
     first = cli("run", "-p", "prime_check", env=env, cwd=tmp_path)
     assert first.returncode in (0, 1), first.stderr
