@@ -21,7 +21,7 @@ from promptcompat.cli_snapshots import register as _register_snapshot_commands
 from promptcompat.cli_watch import register as _register_watch_commands
 from promptcompat.config import Settings, get_settings
 from promptcompat.console import configure_help, make_console
-from promptcompat.errors import PromptCompatError
+from promptcompat.errors import PromptCompatError, public_message
 
 app = typer.Typer(
     help="Replay versioned prompts against model versions and report compatibility breaks.",
@@ -50,7 +50,11 @@ def main() -> None:
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
     except Exception as exc:  # a bug or the machine failing: one line, the traceback in a log
-        err_console.print(f"[bold red]error:[/] {escape(_crash_line(exc))}", highlight=False)
+        try:
+            line = _crash_line(exc)
+        except Exception:  # reporting it failed too: still one line and exit 2
+            line = f"promptcompat failed: {public_message(exc)}"
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
         sys.exit(EXIT_USAGE_OR_ERROR)
 
 

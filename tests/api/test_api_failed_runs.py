@@ -10,32 +10,32 @@ from pathlib import Path
 
 import pytest
 from api_helpers import wait_for_run
-from conftest import Seeded, make_settings
 from fastapi.testclient import TestClient
 
 from api import create_app
-from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.config import Settings
 
 
 def test_a_run_failed_by_the_store_reports_a_safe_one_line_error(
-    seeded: Seeded,
-    sim: SimulatorProcess,
+    api_settings: Settings,
     small_disk: Callable[[int], Path],
     auth: dict[str, dict[str, str]],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The seeded store on a disk with 2.5 MB to spare: room for the run's plan, not for
     # the answers to its 864 calls.
+    seeded = api_settings.home / "promptcompat.db"
     spare_kb = 2560
-    disk = small_disk(seeded.db.stat().st_size // 1024 + spare_kb)
-    (disk / "home").mkdir()
-    shutil.copyfile(seeded.db, disk / "home" / "promptcompat.db")
+    home = small_disk(seeded.stat().st_size // 1024 + spare_kb) / "home"
+    home.mkdir()
+    shutil.copyfile(seeded, home / "promptcompat.db")
+    settings = api_settings.model_copy(update={"home": home})
     admin = auth["admin"]
     body = {"prompts": ["extract_contact"], "samples": 12}
 
     with (
         caplog.at_level(logging.ERROR),
-        TestClient(create_app(make_settings(disk / "home", seeded.prompts, sim))) as client,
+        TestClient(create_app(settings)) as client,
     ):
         answer = client.post("/api/v1/runs", json=body, headers=admin)
         assert answer.status_code == 202, answer.text
