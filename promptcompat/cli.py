@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -21,7 +19,8 @@ from promptcompat.cli_queue import register as _register_queue_commands
 from promptcompat.cli_snapshots import register as _register_snapshot_commands
 from promptcompat.cli_watch import register as _register_watch_commands
 from promptcompat.config import Settings, get_settings
-from promptcompat.errors import PromptCompatError
+from promptcompat.console import configure_help, make_console
+from promptcompat.errors import PromptCompatError, public_message
 
 app = typer.Typer(
     help="Replay versioned prompts against model versions and report compatibility breaks.",
@@ -29,9 +28,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Logs and CI output are not terminals; rich would wrap them at 80 columns.
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
-err_console = Console(stderr=True)
+# Logs and CI output are not terminals: never wrapped, no progress bar (console.py).
+console = make_console()
+err_console = make_console(stderr=True)
+configure_help()
 
 EXIT_USAGE_OR_ERROR = 2
 
@@ -45,6 +45,31 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
+    except Exception as exc:  # a bug or the machine failing: one line, the traceback in a log
+        try:
+            line = _crash_line(exc)
+        except Exception:  # reporting it failed too: still one line and exit 2
+            line = f"promptcompat failed: {public_message(exc)}"
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
+        sys.exit(EXIT_USAGE_OR_ERROR)
+
+
+def _crash_line(exc: Exception) -> str:
+    from promptcompat import crash
+
+    # The command and its first argument, as typed (``run``, ``snapshots export``).
+    words: list[str] = []
+    for arg in sys.argv[1:3]:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    try:
+        settings = get_settings()
+    except PromptCompatError:
+        settings = None
+    home = settings.home if settings is not None else Path(".promptcompat")
+    store = crash.store_label(settings.resolved_database_url()) if settings else None
+    return crash.report(exc, command=" ".join(words) or "?", home=home, store=store)
 
 
 @contextmanager
@@ -163,8 +188,11 @@ def run(
 
     Exit code: 0 compatible, 1 a finding at or above --fail-on, 2 error.
     """
+    from promptcompat.report import prepare_output
     from promptcompat.runs import RunRequest
 
+    if json_out is not None:
+        prepare_output(json_out, option="--json-out")
     request = RunRequest(
         prompts=tuple(prompt or ()),
         baseline=baseline,

@@ -203,13 +203,13 @@ def register(app: typer.Typer, console: Console) -> None:
                     word_wrap=True,
                 )
             )
-            answer = (
-                typer.prompt(
-                    "accept, reject, skip or quit? [a/r/s/q]", default="s", show_default=False
-                )
-                .strip()
-                .lower()[:1]
-            )
+            try:
+                answer = console.input("accept, reject, skip or quit? [a/r/s/q]: ")
+            except EOFError:
+                # Input ended (a pipe, a CI job): stop as `q` does. typer.prompt made this
+                # "Aborted!" and exit 1, which CI reads as a breaking change.
+                answer = "q"
+            answer = answer.strip().lower()[:1] or "s"
             if answer == "q":
                 break
             if answer == "a":
@@ -320,7 +320,15 @@ def register(app: typer.Typer, console: Console) -> None:
         from promptcompat.console import progress_bar
         from promptcompat.junit import render_junit
         from promptcompat.pr_report import render_markdown
+        from promptcompat.report import prepare_output
 
+        for option, out in (
+            ("--markdown-out", markdown_out),
+            ("--junit-out", junit_out),
+            ("--json-out", json_out),
+        ):
+            if out is not None:
+                prepare_output(out, option=option)
         settings = get_settings()
         options = CheckOptions(
             ref=base,

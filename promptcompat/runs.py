@@ -23,7 +23,7 @@ from promptcompat import store
 from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError, ConflictError, PromptCompatError, StoreError
-from promptcompat.execution import execute_shards, finalize_if_complete
+from promptcompat.execution import execute_shards, fail_run, finalize_if_complete
 from promptcompat.leases import Claimer
 from promptcompat.models import TERMINAL_STATUSES
 from promptcompat.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
@@ -238,14 +238,9 @@ async def execute_run(
             await asyncio.sleep(max(0.05, min(stats.retry_in, settings.lease_seconds)))
         finalize_if_complete(engine=engine, run_id=run_id, settings=settings, suite=suite)
     except BaseException as exc:
-        with session_scope(engine) as session:
-            store.finish_run(
-                session=session,
-                run_id=run_id,
-                status="failed",
-                error=str(exc) or type(exc).__name__,
-                only_from=("pending", "running", "finalizing"),
-            )
+        fail_run(
+            engine=engine, run_id=run_id, exc=exc, only_from=("pending", "running", "finalizing")
+        )
         raise
     finally:
         if limiter is not None:

@@ -40,6 +40,7 @@ from typing import Any
 
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError, SuiteError
+from promptcompat.suite_files import parse_json
 from promptcompat.targets import parse_target
 
 FORMAT_NAME = "promptcompat.snapshots"
@@ -312,7 +313,7 @@ def read(
     """
     where = where or str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"), where)
     except json.JSONDecodeError as exc:
         raise SuiteError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}") from None
     except (OSError, UnicodeDecodeError) as exc:

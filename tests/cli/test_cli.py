@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from clirun import cli
+from clirun import check_no_crash, cli
 
 
 @pytest.fixture
@@ -159,7 +159,8 @@ def test_simulate_command_serves_both_protocols(env: dict[str, str], tmp_path: P
         assert "claude-sim-3-5-20241022" in {m.id for m in claude}
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        _, errors = proc.communicate(timeout=10)
+    check_no_crash(subprocess.CompletedProcess(proc.args, 0, "", errors))
 
 
 def test_invalid_setting_is_one_line_naming_the_variable(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import clirun
 import pytest
 from sqlalchemy import Engine, func, update
 from sqlalchemy import select as sa_select
@@ -136,15 +136,7 @@ def test_gc_and_purge_commands(
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"COLUMNS": "200"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "promptcompat", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return clirun.cli(*args, env=env, cwd=tmp_path, timeout=120)
 
     dry = cli("gc", "--dry-run")
     assert dry.returncode == 0 and "would delete: 1 runs" in dry.stdout, dry.stderr
