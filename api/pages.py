@@ -1,8 +1,10 @@
 """The review pages: server-rendered Jinja2, no JavaScript, same core calls as the JSON API.
 
 A browser signs in by pasting its API token once; the token then travels in an HttpOnly,
-SameSite=Strict cookie, and every form carries a CSRF field bound to the token. Outputs are
-only ever escaped into the page, never rendered as templates.
+SameSite=Strict cookie, and every form carries a CSRF field bound to the token. No form counts
+unless the browser says our own page sent it (``same_origin_only``): the sign-in form has no
+token to bind a field to, and SameSite does not stop another site's form from setting the
+cookie (login CSRF). Outputs are only ever escaped into the page, never rendered as templates.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import hashlib
 import hmac
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -36,7 +38,35 @@ templates = Jinja2Templates(
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
 )
-router = APIRouter(prefix="/ui", include_in_schema=False)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def same_origin_only(request: Request) -> None:
+    """Refuse a state-changing request that another site made the browser send.
+
+    Go's ``net/http.CrossOriginProtection`` (1.25), the OWASP Fetch Metadata defence: a browser
+    says in ``Sec-Fetch-Site`` where a request comes from (every major one since 2023); only
+    ``same-origin`` (our page) or ``none`` (the user's own navigation) may change state. Older
+    browsers send ``Origin`` with every cross-origin POST: its host must be ours. A request with
+    neither is not a browser's (curl, a script); it rides on no victim's cookie. No token and
+    no state, so it covers the sign-in form, which has no session a token could be bound to.
+    """
+    if request.method in _SAFE_METHODS:
+        return
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site in ("same-origin", "none"):
+            return
+        raise ForbiddenError(f"a form sent from another site ({site}) is not accepted here")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    host = request.headers.get("host", "")
+    if origin == "null" or urlsplit(origin).netloc.lower() != host.lower():
+        raise ForbiddenError(f"a form sent from another site ({origin}) is not accepted here")
+
+
+router = APIRouter(prefix="/ui", include_in_schema=False, dependencies=[Depends(same_origin_only)])
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "

@@ -8,6 +8,7 @@ shape, and anything unexpected becomes a 500 that names nothing internal.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from http import HTTPStatus
 from typing import Any
 
@@ -16,12 +17,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from promptcompat import errors
+from promptcompat.results import AmbiguousCaseError
 from promptcompat.runs import IdempotencyConflictError
 
 log = logging.getLogger("api")
 PROBLEM_JSON = "application/problem+json"
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 STATUS_BY_ERROR: tuple[tuple[type[errors.PromptCompatError], int], ...] = (
     (errors.UnauthenticatedError, 401),
@@ -46,6 +50,18 @@ class FieldError(BaseModel):
     type: str
 
 
+class CaseMatch(BaseModel):
+    """A case result an ambiguous case id names."""
+
+    case_result_id: str = Field(description="Names this case result alone.")
+    prompt: str
+    direction: str
+    baseline_version: str
+    baseline_target: str
+    candidate_version: str
+    candidate_target: str
+
+
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details."""
 
@@ -57,6 +73,11 @@ class Problem(BaseModel):
     where: str | None = Field(default=None, description="The field, case or target at fault.")
     errors: list[FieldError] | None = Field(
         default=None, description="Per-field errors of a request that failed validation."
+    )
+    matches: list[CaseMatch] | None = Field(
+        default=None,
+        description="A case id in several comparisons of a run (409): the case results it "
+        "names; ask again by one's `case_result_id`, or narrow by prompt, version or target.",
     )
 
 
@@ -75,6 +96,7 @@ def problem_response(
     where: str | None = None,
     field_errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    matches: list[CaseMatch] | None = None,
 ) -> JSONResponse:
     phrase = HTTPStatus(status).phrase
     slug = phrase.lower().replace(" ", "-").replace("'", "")
@@ -86,6 +108,7 @@ def problem_response(
         instance=instance,
         where=where,
         errors=field_errors,
+        matches=matches,
     )
     return JSONResponse(
         body.model_dump(exclude_none=True),
@@ -103,6 +126,17 @@ async def _promptcompat_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: %s", request.method, request.url.path, exc)
     return problem_response(
         status, exc.message, instance=request.url.path, where=exc.where, headers=headers
+    )
+
+
+async def _ambiguous_case(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AmbiguousCaseError)
+    return problem_response(
+        status_for(exc),
+        exc.message,
+        instance=request.url.path,
+        where=exc.where,
+        matches=[CaseMatch.model_validate(asdict(m)) for m in exc.matches],
     )
 
 
@@ -127,12 +161,23 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem_response(
-        exc.status_code,
-        detail,
-        instance=request.url.path,
-        headers=dict(exc.headers) if exc.headers else None,
-    )
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+    return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette's 405 names the methods of the
+    first route whose path matched, but ``GET /runs`` and ``POST /runs`` are two routes: each
+    method is tried against the whole routing table instead."""
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    ]
+    return ", ".join(allowed)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -143,6 +188,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem-details answer."""
     app.add_exception_handler(errors.PromptCompatError, _promptcompat_error)
+    app.add_exception_handler(AmbiguousCaseError, _ambiguous_case)  # with the matches
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

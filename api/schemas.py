@@ -40,6 +40,8 @@ Reason = Annotated[str, StringConstraints(max_length=2000)]
 HexId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 RunIdOrPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,32}$")]
 Cursor = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,500}$")]
+CaseRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]{1,200}$")]
+"""A case result id (32 hex digits) or a case id from the suite."""
 
 
 def as_json(model: BaseModel) -> Response:
@@ -162,6 +164,19 @@ class CaseResultPublic(BaseModel):
     """CHANGED or BREAKING and not decided yet."""
     review: DecisionPublic | None
     findings: list[dict[str, Any]]
+
+
+class CaseQuery(BaseModel):
+    """Which comparison a case id means; a case result id needs none of these."""
+
+    prompt: Name | None = Field(default=None, description="The case's prompt.")
+    version: Name | None = Field(
+        default=None, description="A prompt version on either side of the comparison."
+    )
+    target: TargetSpec | None = Field(
+        default=None,
+        description="A target label on either side, e.g. `openai:gpt-4o?temperature=0`.",
+    )
 
 
 class CaseResultsPublic(BaseModel):

@@ -142,9 +142,15 @@ def _check(
             root=snapshots_dir,
             suite=suite,
             redaction=RunRedaction.for_suite(settings, suite),
+            max_output_bytes=settings.max_output_bytes,
         )
-    result["snapshots"]["obsolete"] = snapshot_sync.obsolete(root=snapshots_dir, suite=suite)
-    result["contract_side"] = contract_side(suite, changes, snapshots_dir)
+    # Files of a prompt or version not in the suite were not imported; they are obsolete.
+    result["snapshots"]["obsolete"] = snapshot_sync.obsolete(
+        root=snapshots_dir, suite=suite, max_output_bytes=settings.max_output_bytes
+    )
+    result["contract_side"] = contract_side(
+        suite, changes, snapshots_dir, max_output_bytes=settings.max_output_bytes
+    )
     comparisons = plan(suite, changes, forward=options.forward)
     if not comparisons:
         return
@@ -171,7 +177,11 @@ def _check(
         rows = store.case_results(session=session, run_id=run_id)
         if options.write_pending:
             written = snapshot_review.write_pending(
-                session=session, run_id=run_id, root=snapshots_dir, suite=suite
+                session=session,
+                run_id=run_id,
+                root=snapshots_dir,
+                suite=suite,
+                max_output_bytes=settings.max_output_bytes,
             )
             result["snapshots"]["pending_written"] = [
                 p.relative_to(snapshots_dir.parent).as_posix() for p in written
@@ -433,7 +443,7 @@ def request_side(suite: Suite, changes: list[PromptChange]) -> list[dict[str, An
 
 
 def contract_side(
-    suite: Suite, changes: list[PromptChange], snapshots_dir: Path
+    suite: Suite, changes: list[PromptChange], snapshots_dir: Path, *, max_output_bytes: int
 ) -> list[dict[str, Any]]:
     """The deployed version's accepted outputs checked against a changed contract.
 
@@ -454,7 +464,7 @@ def contract_side(
         path = snapshot_files.accepted_path(snapshots_dir, prompt.name, prompt.deployed, target)
         if not path.is_file():
             continue
-        snap = snapshot_files.read(path)
+        snap = snapshot_files.load(snapshots_dir, path, max_output_bytes=max_output_bytes)
         cache: dict[str, list[tuple[str, str, str]]] = {}
         for case in prompt.cases:
             for sample in snap.cases.get(case.id, []):

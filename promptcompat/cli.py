@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -21,7 +19,8 @@ from promptcompat.cli_queue import register as _register_queue_commands
 from promptcompat.cli_snapshots import register as _register_snapshot_commands
 from promptcompat.cli_watch import register as _register_watch_commands
 from promptcompat.config import Settings, get_settings
-from promptcompat.errors import PromptCompatError
+from promptcompat.console import configure_help, make_console
+from promptcompat.errors import PromptCompatError, public_message
 
 app = typer.Typer(
     help="Replay versioned prompts against model versions and report compatibility breaks.",
@@ -29,14 +28,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Logs and CI output are not terminals; rich would wrap them at 80 columns.
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
-err_console = Console(stderr=True)
+# Logs and CI output are not terminals: never wrapped, no progress bar (console.py).
+console = make_console()
+err_console = make_console(stderr=True)
+configure_help()
 
 EXIT_USAGE_OR_ERROR = 2
-
-# The simulator accepts any key; the demo sets these so a real key never leaves the machine.
-SIMULATOR_KEYS = {"OPENAI_API_KEY": "sk-simulator", "ANTHROPIC_API_KEY": "sk-ant-simulator"}
 
 
 def main() -> None:
@@ -57,20 +54,49 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
+    except Exception as exc:  # a bug or the machine failing: one line, the traceback in a log
+        try:
+            line = _crash_line(exc)
+        except Exception:  # reporting it failed too: still one line and exit 2
+            line = f"promptcompat failed: {public_message(exc)}"
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
+        sys.exit(EXIT_USAGE_OR_ERROR)
+
+
+def _crash_line(exc: Exception) -> str:
+    from promptcompat import crash
+
+    # The command and its first argument, as typed (``run``, ``snapshots export``).
+    words: list[str] = []
+    for arg in sys.argv[1:3]:
+        if arg.startswith("-"):
+            break
+        words.append(arg)
+    try:
+        settings = get_settings()
+    except PromptCompatError:
+        settings = None
+    home = settings.home if settings is not None else Path(".promptcompat")
+    store = crash.store_label(settings.resolved_database_url()) if settings else None
+    return crash.report(exc, command=" ".join(words) or "?", home=home, store=store)
 
 
 @contextmanager
 def _simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
-    """Start the local simulator and point both providers at it."""
+    """Start the local simulator and send every call to it.
+
+    ``simulated`` also overrides a target's own ``base_url`` and key variable: a target
+    pointing at a paid gateway is simulated too, and no real key is sent anywhere.
+    """
     from promptcompat.simulator.process import SimulatorProcess
 
     with SimulatorProcess(latency_ms=latency_ms) as sim:
-        os.environ.update(SIMULATOR_KEYS)
         console.print(f"[dim]simulator listening on {sim.url}[/]")
         yield settings.model_copy(
             update={
                 "openai_base_url": sim.openai_base_url,
                 "anthropic_base_url": sim.anthropic_base_url,
+                "simulated": True,
             }
         )
 
@@ -171,8 +197,11 @@ def run(
 
     Exit code: 0 compatible, 1 a finding at or above --fail-on, 2 error.
     """
+    from promptcompat.report import prepare_output
     from promptcompat.runs import RunRequest
 
+    if json_out is not None:
+        prepare_output(json_out, option="--json-out")
     request = RunRequest(
         prompts=tuple(prompt or ()),
         baseline=baseline,
@@ -241,18 +270,27 @@ def runs(limit: Annotated[int, typer.Option(min=1, max=1000)] = 20) -> None:
 
 @app.command()
 def validate() -> None:
-    """Load the suite and render every case of every version; report the first problem."""
-    from promptcompat.render import render_messages
-    from promptcompat.suite import load_suite
+    """Load the suite, check its targets and render every case of every version.
+
+    Every problem is reported, one line each naming its file and line; exit code 2 if any.
+    """
+    from promptcompat.suite import validate_suite
 
     settings = get_settings()
-    suite = load_suite(settings.prompts_dir)
-    rendered = 0
+    found = validate_suite(settings.prompts_dir, max_rendered_chars=settings.max_rendered_chars)
+    if found.problems:
+        for problem in found.problems:
+            # soft_wrap: one problem per line also when stderr is no terminal (rich wraps at 80).
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
+            )
+        err_console.print(
+            f"{len(found.problems)} problem(s) in {escape(str(settings.prompts_dir))}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_USAGE_OR_ERROR)
+    suite, rendered = found.suite, found.renders
     for prompt in suite.prompts.values():
-        for version in prompt.versions.values():
-            for case in prompt.cases:
-                render_messages(version, case, max_chars=settings.max_rendered_chars)
-                rendered += 1
         if prompt.unlocked:
             console.print(
                 f"[yellow]{prompt.name}: unreleased versions {', '.join(prompt.unlocked)} "

@@ -64,11 +64,18 @@ def register(app: typer.Typer, console: Console) -> None:
         suite = load_suite(settings.prompts_dir)
         engine = store.open_engine(settings.resolved_database_url())
         with _project_session(engine, settings) as session:
-            written = snapshot_sync.export(session=session, root=directory, suite=suite)
-        for path in written:
-            console.print(f"wrote {path}")
-        console.print(f"{len(written)} file(s) written to {directory}")
-        _report_obsolete(console, snapshot_sync.obsolete(root=directory, suite=suite))
+            result = snapshot_sync.export(session=session, root=directory, suite=suite)
+        for path in result.written:
+            console.print(f"wrote {escape(str(path))}")
+        for label in result.skipped:
+            console.print(f"[yellow]not exported[/]: {escape(label)}")
+        console.print(f"{len(result.written)} file(s) written to {escape(str(directory))}")
+        _report_obsolete(
+            console,
+            snapshot_sync.obsolete(
+                root=directory, suite=suite, max_output_bytes=settings.max_output_bytes
+            ),
+        )
 
     @snapshots.command("import")
     def import_cmd(root: SnapshotsDir = None) -> None:
@@ -82,13 +89,20 @@ def register(app: typer.Typer, console: Console) -> None:
         suite = load_suite(settings.prompts_dir)
         engine = store.open_engine(settings.resolved_database_url())
         with _project_session(engine, settings) as session:
-            loaded = snapshot_sync.import_files(
+            result = snapshot_sync.import_files(
                 session=session,
                 root=directory,
                 suite=suite,
                 redaction=RunRedaction.for_suite(settings, suite),
+                max_output_bytes=settings.max_output_bytes,
             )
-        console.print(f"imported {loaded} accepted sample(s) from {directory}")
+        for label in result.skipped:
+            console.print(f"[yellow]not imported[/]: {escape(label)}")
+        if result.skipped:
+            console.print(
+                "`promptcompat snapshots clean --remove` deletes files of no prompt version"
+            )
+        console.print(f"imported {result.loaded} accepted sample(s) from {escape(str(directory))}")
 
     @snapshots.command("verify")
     def verify_cmd(root: SnapshotsDir = None) -> None:
@@ -101,7 +115,14 @@ def register(app: typer.Typer, console: Console) -> None:
         suite = load_suite(settings.prompts_dir)
         engine = store.open_engine(settings.resolved_database_url())
         with _project_session(engine, settings) as session:
-            result = snapshot_sync.verify(session=session, root=directory, suite=suite)
+            result = snapshot_sync.verify(
+                session=session,
+                root=directory,
+                suite=suite,
+                max_output_bytes=settings.max_output_bytes,
+            )
+        for label in result.not_imported:
+            console.print(f"[red]not importable[/]: {escape(label)}")
         for label in result.only_in_store:
             console.print(f"[red]only in the store[/]: {escape(label)} (run snapshots export)")
         for label in result.only_in_files:
@@ -127,10 +148,15 @@ def register(app: typer.Typer, console: Console) -> None:
         settings = get_settings()
         directory = snapshots_root(settings, root)
         suite = load_suite(settings.prompts_dir)
+        cap = settings.max_output_bytes
         if not remove:
-            _report_obsolete(console, snapshot_sync.obsolete(root=directory, suite=suite))
+            _report_obsolete(
+                console, snapshot_sync.obsolete(root=directory, suite=suite, max_output_bytes=cap)
+            )
             return
-        for label in snapshot_sync.remove_obsolete(root=directory, suite=suite):
+        for label in snapshot_sync.remove_obsolete(
+            root=directory, suite=suite, max_output_bytes=cap
+        ):
             console.print(f"removed {escape(label)}")
 
     @app.command()
@@ -141,12 +167,14 @@ def register(app: typer.Typer, console: Console) -> None:
     ) -> None:
         """Walk the pending snapshots: show each diff, then accept, reject or skip it."""
         from rich.syntax import Syntax  # pulls in pygments: only the review needs it
+        from rich.text import Text
 
         from promptcompat import snapshot_review, store
 
         settings = get_settings()
         directory = snapshots_root(settings, root)
-        items = snapshot_review.pending_items(directory, selector=selector)
+        cap = settings.max_output_bytes
+        items = snapshot_review.pending_items(directory, selector=selector, max_output_bytes=cap)
         if not items:
             console.print("nothing pending")
             return
@@ -155,28 +183,47 @@ def register(app: typer.Typer, console: Console) -> None:
         counts = {"accepted": 0, "rejected": 0, "skipped": 0}
         for index, item in enumerate(items, 1):
             note = item.note
-            console.rule(f"{index}/{len(items)} {escape(item.label)}")
+            # Everything a reviewer decides on wraps at the terminal's width, never cropped:
+            # a rule title, or a diff line, cut at 80 columns hid the case id and the very
+            # words whose change made the case BREAKING. Text: nothing in it is markup.
+            console.rule(f"{index}/{len(items)}")
+            console.print(Text(item.label), overflow="fold")
             if note is not None:
                 rules = ", ".join(note.rules) or "no rule"
-                console.print(f"verdict {note.verdict}: {escape(rules)}")
+                console.print(Text(f"verdict {note.verdict}: {rules}"), overflow="fold")
+                for finding in note.findings:
+                    console.print(
+                        Text(f"- {finding.severity} {finding.rule}: {finding.message}"),
+                        overflow="fold",
+                    )
             console.print(
-                Syntax(snapshot_review.diff_text(item) or "(no textual difference)", "diff")
-            )
-            answer = (
-                typer.prompt(
-                    "accept, reject, skip or quit? [a/r/s/q]", default="s", show_default=False
+                Syntax(
+                    snapshot_review.diff_text(item) or "(no textual difference)",
+                    "diff",
+                    word_wrap=True,
                 )
-                .strip()
-                .lower()[:1]
             )
+            try:
+                answer = console.input("accept, reject, skip or quit? [a/r/s/q]: ")
+            except EOFError:
+                # Input ended (a pipe, a CI job): stop as `q` does. typer.prompt made this
+                # "Aborted!" and exit 1, which CI reads as a breaking change.
+                answer = "q"
+            answer = answer.strip().lower()[:1] or "s"
             if answer == "q":
                 break
             if answer == "a":
                 with _project_session(engine, settings) as session:
-                    snapshot_review.accept(session=session, root=directory, item=item, reviewer=who)
+                    snapshot_review.accept(
+                        session=session,
+                        root=directory,
+                        item=item,
+                        reviewer=who,
+                        max_output_bytes=cap,
+                    )
                 counts["accepted"] += 1
             elif answer == "r":
-                snapshot_review.reject(item=item)
+                snapshot_review.reject(item=item, max_output_bytes=cap)
                 counts["rejected"] += 1
             else:
                 counts["skipped"] += 1
@@ -195,7 +242,10 @@ def register(app: typer.Typer, console: Console) -> None:
         snapshot_review.require_selection(selector, every=every)
         settings = get_settings()
         directory = snapshots_root(settings, root)
-        items = snapshot_review.pending_items(directory, selector=selector, case=case)
+        cap = settings.max_output_bytes
+        items = snapshot_review.pending_items(
+            directory, selector=selector, case=case, max_output_bytes=cap
+        )
         if not items:
             raise ConfigError(f"no pending snapshot matches {selector or 'anything'}")
         engine = store.open_engine(settings.resolved_database_url())
@@ -203,10 +253,14 @@ def register(app: typer.Typer, console: Console) -> None:
             if action == "accept":
                 with _project_session(engine, settings) as session:
                     snapshot_review.accept(
-                        session=session, root=directory, item=item, reviewer=reviewer or _user()
+                        session=session,
+                        root=directory,
+                        item=item,
+                        reviewer=reviewer or _user(),
+                        max_output_bytes=cap,
                     )
             else:
-                snapshot_review.reject(item=item)
+                snapshot_review.reject(item=item, max_output_bytes=cap)
             console.print(f"{action}ed {escape(item.label)}")
 
     @app.command()
@@ -266,7 +320,15 @@ def register(app: typer.Typer, console: Console) -> None:
         from promptcompat.console import progress_bar
         from promptcompat.junit import render_junit
         from promptcompat.pr_report import render_markdown
+        from promptcompat.report import prepare_output
 
+        for option, out in (
+            ("--markdown-out", markdown_out),
+            ("--junit-out", junit_out),
+            ("--json-out", json_out),
+        ):
+            if out is not None:
+                prepare_output(out, option=option)
         settings = get_settings()
         options = CheckOptions(
             ref=base,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -105,6 +106,7 @@ def evaluate(
             prompt = suite.prompts[comp.prompt]
             request_findings = request_side(prompt, comp, samples=samples)
             by_case = accepted[_side_key(prompt.name, comp.baseline)]
+            silenced = partial(prompt.policy.silences, today=today) if prompt.policy else None
             first = True
             for seq, case in enumerate(prompt.cases):
                 if seq % _CASES_AT_ONCE == 0:
@@ -145,6 +147,7 @@ def evaluate(
                     reference=case.reference,
                     case=case,
                     checks=prompt.checks,
+                    silenced=silenced,
                 )
                 pii = pii_findings(base_samples, cand_samples)
                 findings = prompt.policy.apply(

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
     """Base URL for ``anthropic:`` targets (default: the SDK's own)."""
 
+    simulated: bool = False
+    """Send every call to ``openai_base_url`` / ``anthropic_base_url`` with a placeholder key,
+    whatever ``base_url`` or ``api_key_env`` a target names: what ``--simulator`` sets, so
+    that no call of a simulated run reaches a real endpoint (or spends money there)."""
+
     price_table: Path | None = None
     """YAML file of prices overriding the shipped table (USD per million tokens)."""
 
@@ -152,6 +157,12 @@ class Settings(BaseSettings):
     """The only ``base_url`` values a target submitted through the API may use (scheme, host,
     port and path prefix must match one entry exactly); empty: no base_url is accepted. JSON
     in the environment: ``["http://127.0.0.1:11434/v1"]``."""
+
+    api_server_key_base_urls: list[str] = Field(default_factory=list)
+    """Base URLs (matched like ``api_allowed_base_urls``) to which a target submitted through
+    the API is called with the server's own provider key (``OPENAI_API_KEY`` /
+    ``ANTHROPIC_API_KEY``). A client's ``base_url`` that matches none of them is called with
+    no key at all, so an allowlisted host never receives the server's key by default."""
 
     api_max_body_bytes: int = Field(default=1_000_000, ge=1024)
     """Largest request body the API reads; a larger one is answered 413."""
@@ -261,6 +272,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "set PROMPTCOMPAT_API_TOKEN_PEPPER to a secret of at least 16 characters: the "
                 "development default is refused when PROMPTCOMPAT_ENVIRONMENT=prod"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_simulated(self) -> Self:
+        # Without both base URLs a "simulated" call would go to the providers' real APIs.
+        if self.simulated and not (self.openai_base_url and self.anthropic_base_url):
+            raise ValueError(
+                "simulated needs openai_base_url and anthropic_base_url (the simulator's)"
             )
         return self
 

@@ -1,10 +1,17 @@
-"""Terminal rendering of reports and progress (rich)."""
+"""Terminal rendering of reports and progress (rich), and the one place consoles are made.
+
+Every console of the command line comes from ``make_console``, so they agree on what the
+output is: a terminal (colour, a live progress bar, wrapped to its width) or a log, pipe or
+file (never wrapped, never a progress bar, colour only when asked for).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sys
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,7 +26,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from promptcompat.replay import Progress as ReplayProgress
+if TYPE_CHECKING:
+    # Only for a type: importing the replay engine costs most of a second at startup.
+    from promptcompat.replay import Progress as ReplayProgress
 
 VERDICT_STYLE = {
     "COMPATIBLE": "green",
@@ -28,6 +37,69 @@ VERDICT_STYLE = {
     "ERROR": "magenta",
 }
 CASES_PER_COMPARISON = 3
+LOG_WIDTH = 160
+"""Width of tables in output that is not a terminal (``COLUMNS`` overrides it); text lines
+are never wrapped there, whatever their length."""
+
+ColorMode = Literal["auto", "always", "never"]
+_FALSE = ("0", "false", "no", "off")
+
+
+def color_mode(environ: Mapping[str, str] = os.environ) -> ColorMode:
+    """``NO_COLOR`` (any value) turns colour off; ``FORCE_COLOR`` turns it on, except
+    ``FORCE_COLOR=0`` (or false/no/off), a common CI setting meaning the opposite, which
+    turns it off. Unset or empty, colour follows whether the output is a terminal."""
+    if environ.get("NO_COLOR", ""):
+        return "never"
+    force = environ.get("FORCE_COLOR", "").strip().lower()
+    if not force:
+        return "auto"
+    return "never" if force in _FALSE else "always"
+
+
+def make_console(*, stderr: bool = False, environ: Mapping[str, str] = os.environ) -> Console:
+    """A console for stdout (or stderr) that follows ``color_mode`` and never wraps a log."""
+    stream = sys.stderr if stderr else sys.stdout
+    tty = _isatty(stream)
+    mode = color_mode(environ)
+    return Console(
+        stderr=stderr,
+        # Explicit, so that rich's own reading of FORCE_COLOR (any value, even 0) is not used.
+        force_terminal=tty or mode == "always",
+        # A forced terminal is still a log: no live progress bar rewriting itself there.
+        force_interactive=None if tty else False,
+        color_system=None if mode == "never" else "auto",
+        width=None if tty else _log_width(environ),
+        soft_wrap=not tty,
+    )
+
+
+def configure_help(environ: Mapping[str, str] = os.environ) -> None:
+    """Make Typer's ``--help`` and usage errors follow the same rules as ``make_console``.
+
+    Typer builds its own consoles from these module settings, read at each use; left alone,
+    it wraps a log at 80 columns (truncating option names) and forces a terminal for any
+    ``FORCE_COLOR``, even 0.
+    """
+    from typer import rich_utils
+
+    tty = _isatty(sys.stdout)
+    mode = color_mode(environ)
+    rich_utils.FORCE_TERMINAL = tty or mode == "always"
+    rich_utils.COLOR_SYSTEM = None if mode == "never" else "auto"
+    rich_utils.MAX_WIDTH = None if tty else _log_width(environ)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return False
+
+
+def _log_width(environ: Mapping[str, str]) -> int:
+    columns = environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else LOG_WIDTH
 
 
 @contextmanager
@@ -42,7 +114,7 @@ def progress_bar(console: Console, description: str) -> Iterator[Any]:
         TimeRemainingColumn(),
         console=console,
         transient=False,
-        disable=not console.is_terminal,
+        disable=not console.is_interactive,
     ) as bar:
         task = bar.add_task(description, total=None, cached=0, errors=0)
 

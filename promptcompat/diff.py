@@ -32,7 +32,15 @@ from promptcompat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.noise import Severity
 from promptcompat.reference import describe as describe_reference
 from promptcompat.reference import matches as reference_matches
-from promptcompat.rules import Events, Finding, Verdict, aggregate, suppress, verdict_for
+from promptcompat.rules import (
+    Events,
+    Finding,
+    Silenced,
+    Verdict,
+    aggregate,
+    suppress,
+    verdict_for,
+)
 from promptcompat.usercheck import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
@@ -99,6 +107,7 @@ def compare_case(
     reference: Any | None = None,
     case: Any | None = None,
     checks: Sequence[UserCheck] = (),
+    silenced: Silenced | None = None,
 ) -> CaseDiff:
     """Candidate samples against baseline samples of one case.
 
@@ -106,6 +115,8 @@ def compare_case(
         reference: The case's reference answer (None: none).
         case: The :class:`~promptcompat.suite.Case`, passed to the user ``checks``.
         checks: The prompt's check functions (``checks.py``).
+        silenced: What the prompt's policy waives or demotes (``RulePolicy.silences``):
+            such a finding absorbs no symptom (``rules.suppress``).
     """
     findings: list[Finding] = []
     errored = any(s.text is None for s in (*baseline, *candidate))
@@ -115,7 +126,7 @@ def compare_case(
     cand = [s for s in candidate if s.text is not None]
     text_diff = ""
     structural: dict[str, Any] = {}
-    analysis = _Case(contract, reference, base, case=case, checks=checks)
+    analysis = _Case(contract, reference, base, case=case, checks=checks, silenced=silenced)
     if base and cand:
         findings.extend(analysis.compare(cand))
         text_diff = unified_diff(_text(base[0]), _text(cand[0]))
@@ -178,8 +189,10 @@ class _Case:
         *,
         case: Any | None,
         checks: Sequence[UserCheck],
+        silenced: Silenced | None = None,
     ) -> None:
         self.contract = contract
+        self.silenced = silenced
         self.reference = reference
         self.base = base
         self.case = case
@@ -301,7 +314,7 @@ class _Case:
         if self.checks:
             events.update(self.user_check_events(out.text))
         events.update(metadata_events(refs, sample))
-        return suppress(events)
+        return suppress(events, silenced=self.silenced)
 
     def structural_events(self, refs: list[Output], out: Output) -> Events:
         parsed = [r for r in refs if r.json is not None]

@@ -6,12 +6,17 @@ cloud metadata at 169.254.169.254, Redis on loopback. So a client's ``base_url``
 entry of ``Settings.api_allowed_base_urls`` exactly (scheme, host as written, port, and a path
 prefix ending at a segment boundary). Nothing is resolved or normalised beyond that, so the
 other spellings of an address (``2130706433``, ``[::1]``, ``localhost.``) never match an entry
-written differently. A client may not name the environment variable that holds the key either.
+written differently. A client may not name the environment variable that holds the key either,
+and a target with a client's ``base_url`` is called with no key at all (``api_key=none``)
+unless that base URL is also on ``Settings.api_server_key_base_urls``: an allowlisted host is
+trusted to answer, not to receive the server's ``OPENAI_API_KEY``. Redirects are never followed
+(``providers/transport.py``), so the allowlist is where calls go, not where they start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from promptcompat.errors import ConfigError
@@ -20,8 +25,13 @@ from promptcompat.targets import Target, parse_target
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def check_client_target(spec: str, *, allowed_base_urls: Sequence[str]) -> Target:
+def check_client_target(
+    spec: str, *, allowed_base_urls: Sequence[str], server_key_base_urls: Sequence[str] = ()
+) -> Target:
     """Parse a target string from an API client and refuse what it may not use.
+
+    Returns the target as it will be called: keyless when it names a ``base_url`` that is not
+    on ``server_key_base_urls``.
 
     Raises:
         ConfigError: the target does not parse, names ``api_key_env``, or has a ``base_url``
@@ -38,6 +48,8 @@ def check_client_target(spec: str, *, allowed_base_urls: Sequence[str]) -> Targe
             "this base_url is not on the server's allowlist (PROMPTCOMPAT_API_ALLOWED_BASE_URLS)",
             where="target",
         )
+    if target.base_url is not None and not base_url_allowed(target.base_url, server_key_base_urls):
+        target = replace(target, keyless=True)
     return target
 
 

@@ -6,7 +6,8 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     PromptCompatError                 base; ``where`` names the file, case or target at fault
     ├── ConfigError                   bad settings or arguments (unknown target syntax, ...)
     ├── SuiteError                    prompts/ is malformed (YAML, dataset row, missing file)
-    │   └── VersionEditedError        a released prompt version's content changed
+    │   ├── VersionEditedError        a released prompt version's content changed
+    │   └── SuiteProblems             several problems at once (``problems``: one line each)
     ├── TemplateError                 a template cannot be rendered
     │   ├── TemplateSyntaxError       Jinja2 syntax error
     │   ├── TemplateUndefinedError    a variable the case did not provide
@@ -16,7 +17,8 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     │   │   └── RateLimitedError      429 with an optional Retry-After: retried after it
     │   ├── AuthError                 missing or rejected API key: not retried
     │   ├── QuotaError                out of credit / spend limit: not retried
-    │   ├── BadRequestError           4xx the provider will answer the same way again
+    │   ├── BadRequestError           4xx the provider will answer the same way again, or a
+    │   │                             3xx redirect (never followed)
     │   └── OutputTooLargeError       the answer exceeds the configured size cap
     ├── StoreError                    the database refused an operation
     │   ├── NotFoundError             a run, case or snapshot id that does not exist
@@ -27,9 +29,18 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     │   └── ForbiddenError            the token's role does not allow it (HTTP 403)
     ├── LimitError                    a request exceeds a configured cap (calls per run)
     └── SimulatorError                the local simulator could not start
+
+Anything else that escapes a command is a bug or the machine failing (a full disk): the CLI
+prints ``public_message`` of it on one line and writes the traceback to a log; a run that
+ends that way stores the same line as its ``error``.
 """
 
 from __future__ import annotations
+
+import asyncio
+
+MAX_PUBLIC_MESSAGE = 300
+"""Longest ``public_message``: one line of a terminal or a log, never a dump."""
 
 
 class PromptCompatError(Exception):
@@ -54,6 +65,17 @@ class SuiteError(PromptCompatError):
 
 class VersionEditedError(SuiteError):
     """A released (locked) prompt version no longer matches its recorded content hash."""
+
+
+class SuiteProblems(SuiteError):
+    """Every problem found in the suite, when there is more than one; each names its place."""
+
+    def __init__(self, problems: list[PromptCompatError]) -> None:
+        super().__init__(f"{len(problems)} problems in the prompt suite")
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)
 
 
 class TemplateError(PromptCompatError):
@@ -159,3 +181,40 @@ class LimitError(PromptCompatError):
 
 class SimulatorError(PromptCompatError):
     """The local simulator could not be started."""
+
+
+def public_message(exc: BaseException, *, store: str | None = None) -> str:
+    """One line about ``exc`` that is safe to store and to show to anyone.
+
+    Our own errors are written for users and kept. A store error's text carries the SQL
+    statement and its parameters (prompt text, ids): only the database's own first line is
+    kept, with the store's name when the caller gives it (``store``, no password). An
+    operating-system error keeps its cause (``No space left on device``) but not the path.
+    Anything else is a bug whose text may quote data: only its type is named. The full
+    exception belongs in a log (the CLI's crash log, the server's log), never here.
+    """
+    if isinstance(exc, PromptCompatError):
+        return _one_line(str(exc))
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    the_store = f"the store {store}" if store else "the store"
+    if isinstance(exc, DBAPIError):
+        return _one_line(f"{the_store} failed: {exc.orig}")
+    if isinstance(exc, SQLAlchemyError):
+        return f"{the_store} failed ({type(exc).__name__})"
+    if isinstance(exc, OSError):
+        return _one_line(exc.strerror or type(exc).__name__)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    return f"internal error ({type(exc).__name__})"
+
+
+def _one_line(text: str) -> str:
+    line = text.strip().split("\n", 1)[0].strip() or "unknown error"
+    if len(line) > MAX_PUBLIC_MESSAGE:
+        line = line[: MAX_PUBLIC_MESSAGE - 1] + "…"
+    return line

@@ -25,7 +25,7 @@ from promptcompat import shards as shard_store
 from promptcompat import store
 from promptcompat.compat import evaluate
 from promptcompat.config import Settings
-from promptcompat.errors import NotFoundError, StoreError, SuiteError
+from promptcompat.errors import NotFoundError, StoreError, SuiteError, public_message
 from promptcompat.leases import Claimer, live_claims
 from promptcompat.models import PlannedCallRecord, RunStatus
 from promptcompat.plan import Comparison, PlannedCall
@@ -217,14 +217,7 @@ def finalize_if_complete(
             store.abort_finalize(session=session, run_id=run_id)
         raise
     except Exception as exc:
-        with session_scope(engine) as session:
-            store.finish_run(
-                session=session,
-                run_id=run_id,
-                status="failed",
-                error=str(exc) or type(exc).__name__,
-                only_from=("finalizing",),
-            )
+        fail_run(engine=engine, run_id=run_id, exc=exc, only_from=("finalizing",))
         raise
     except BaseException:
         with session_scope(engine) as session:
@@ -238,6 +231,34 @@ def finalize_if_complete(
         # One line per evaluation, so tests and operators can count them.
         log.info("run_finalized run=%s status=%s", run_id, status)
     return finished
+
+
+def fail_run(
+    *, engine: Engine, run_id: str, exc: BaseException, only_from: Sequence[RunStatus]
+) -> bool:
+    """Mark the run failed with ``public_message(exc)`` as its error; True if it did.
+
+    Never raises: the caller re-raises ``exc``, the failure to report (a second traceback
+    chained to the first told users nothing more). On a full disk the usual finish, which
+    also forgets the run's rendered requests (a write as large as the plan), is refused;
+    the status alone usually still fits, in the log space the refused write had taken.
+    """
+    error = public_message(exc)
+    for scrub in (True, False):
+        try:
+            with session_scope(engine) as session:
+                return store.finish_run(
+                    session=session,
+                    run_id=run_id,
+                    status="failed",
+                    error=error,
+                    only_from=only_from,
+                    scrub=scrub,
+                )
+        except SQLAlchemyError as refused:
+            cause = public_message(refused)
+    log.warning("run %s could not be marked failed (%s): %s", run_id, error, cause)
+    return False
 
 
 def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | None) -> RunStatus:

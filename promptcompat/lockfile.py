@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from promptcompat.errors import SuiteError
+from promptcompat.suite_files import parse_json
 
 LOCK_FILE = "prompts.lock"
 Lock = dict[str, dict[str, str]]
@@ -32,7 +33,7 @@ def read_lock(path: Path, *, where: str) -> Lock:
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"cannot read the lock file: {exc}", where=where) from None
     try:
-        data = json.loads(text)
+        data = parse_json(text, where)
     except json.JSONDecodeError as exc:
         raise SuiteError(f"invalid JSON: {exc.msg}", where=f"{where}:{exc.lineno}") from None
     shape = 'expected {"<prompt>": {"<version>": "<sha256 hex>"}}'

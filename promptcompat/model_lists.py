@@ -3,7 +3,8 @@
 OpenAI (and OpenAI-compatible servers) answer ``GET /v1/models`` with every model at once;
 Anthropic pages with ``after_id``/``has_more``, which the SDK follows when the page is
 iterated. The SDKs' own retries are off: a failed listing is recorded and the next poll is the
-retry. Keys come from the environment only (``Account.api_key_env``).
+retry. Keys come from the environment only (``Account.api_key_env``); redirects are not
+followed (``providers/transport.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import openai
 
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError, ProviderError, TransientProviderError
+from promptcompat.providers.transport import PLACEHOLDER_KEY, anthropic_http, openai_http
 from promptcompat.targets import Target
 from promptcompat.watch_config import Account, account_for
 
@@ -27,10 +29,32 @@ class Probe:
 
 
 def _key(account: Account) -> str:
+    if account.api_key_env is None:
+        return PLACEHOLDER_KEY  # api_key=none: the transport sends no credential header
     key = os.environ.get(account.api_key_env)
     if not key:
         raise AuthError(f"no API key: set {account.api_key_env}", where=account.name)
     return key
+
+
+def _openai(account: Account, settings: Settings) -> openai.OpenAI:
+    return openai.OpenAI(
+        api_key=_key(account),
+        base_url=account.base_url,
+        max_retries=0,
+        timeout=settings.request_timeout,
+        http_client=openai_http(keyless=account.api_key_env is None),
+    )
+
+
+def _anthropic(account: Account, settings: Settings) -> anthropic.Anthropic:
+    return anthropic.Anthropic(
+        api_key=_key(account),
+        base_url=account.base_url,
+        max_retries=0,
+        timeout=settings.request_timeout,
+        http_client=anthropic_http(keyless=account.api_key_env is None),
+    )
 
 
 def list_models(account: Account, settings: Settings) -> list[str]:
@@ -39,16 +63,11 @@ def list_models(account: Account, settings: Settings) -> list[str]:
     Raises:
         ProviderError: the listing failed (status, connection, timeout), naming the account.
     """
-    timeout = settings.request_timeout
     try:
         if account.provider == "anthropic":
-            with anthropic.Anthropic(
-                api_key=_key(account), base_url=account.base_url, max_retries=0, timeout=timeout
-            ) as client:
+            with _anthropic(account, settings) as client:
                 return [m.id for m in client.models.list(limit=settings.watch_page_size)]
-        with openai.OpenAI(
-            api_key=_key(account), base_url=account.base_url, max_retries=0, timeout=timeout
-        ) as client:
+        with _openai(account, settings) as client:
             return [m.id for m in client.models.list()]
     except (openai.APIStatusError, anthropic.APIStatusError) as exc:
         raise _status_error(exc.status_code, str(exc), account) from None
@@ -61,22 +80,17 @@ def list_models(account: Account, settings: Settings) -> list[str]:
 def probe_alias(target: Target, settings: Settings) -> Probe:
     """Send one 1-token request to ``target`` and read which model answered, and how."""
     account = account_for(target, settings)
-    timeout = settings.request_timeout
     messages = [{"role": "user", "content": "ping"}]
     try:
         if target.provider == "anthropic":
-            with anthropic.Anthropic(
-                api_key=_key(account), base_url=account.base_url, max_retries=0, timeout=timeout
-            ) as client:
+            with _anthropic(account, settings) as client:
                 message = client.messages.create(
                     model=target.model,
                     max_tokens=1,
                     messages=[{"role": "user", "content": "ping"}],
                 )
                 return Probe(message.model, "")
-        with openai.OpenAI(
-            api_key=_key(account), base_url=account.base_url, max_retries=0, timeout=timeout
-        ) as client:
+        with _openai(account, settings) as client:
             completion = client.chat.completions.create(
                 model=target.model,
                 max_tokens=1,

@@ -55,11 +55,15 @@ class Waiver:
         return re.compile(rf"{body}(?:[.\[].*)?", re.S)
 
     def covers(self, finding: Finding) -> bool:
-        if finding.rule != self.rule:
+        return self.covers_at(finding.rule, finding.path)
+
+    def covers_at(self, rule_id: str, path: str | None) -> bool:
+        """Whether findings of ``rule_id`` at ``path`` fall under this waiver."""
+        if rule_id != self.rule:
             return False
         if self._pattern is None:
             return True
-        return finding.path is not None and self._pattern.fullmatch(finding.path) is not None
+        return path is not None and self._pattern.fullmatch(path) is not None
 
     def active(self, today: date) -> bool:
         return today <= self.expires
@@ -113,6 +117,19 @@ class RulePolicy:
             out.append(finding)
         out.extend(self._expired_finding(w) for w in expired)
         return out
+
+    def silences(self, rule_id: str, path: str | None, *, today: date) -> bool:
+        """Whether this policy waives ``rule_id`` at ``path`` or sets it below its default.
+
+        Such a finding no longer stands for the symptoms it explains, so they are reported on
+        their own (``rules.suppress``): waiving a removed field accepts the change, not an
+        output that breaks the declared schema.
+        """
+        override = self.severities.get(rule_id)
+        demoted = SEVERITIES.index  # ERR, WARN, INFO: a higher index is a lower severity
+        if override is not None and demoted(override) > demoted(rule(rule_id).severity):
+            return True
+        return any(w.active(today) and w.covers_at(rule_id, path) for w in self.waivers)
 
     def _expired_finding(self, waiver: Waiver) -> Finding:
         default = rule("waiver.expired").severity

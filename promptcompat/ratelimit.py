@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from promptcompat.config import RateLimit, Settings
 from promptcompat.errors import PromptCompatError
-from promptcompat.providers import DEFAULT_KEY_ENV, base_url_for
+from promptcompat.providers import base_url_for, key_env_for
 from promptcompat.suite import Message
 from promptcompat.targets import Target
 
@@ -69,7 +69,7 @@ def buckets_for(target: Target, settings: Settings) -> list[tuple[Bucket, str]]:
 
 def _account(target: Target, settings: Settings) -> str:
     # An account is where requests go and whose key pays: never the key itself.
-    env = target.api_key_env or DEFAULT_KEY_ENV[target.provider]
+    env = key_env_for(target) or "-"
     where = f"{target.provider}|{base_url_for(target, settings) or ''}|{env}"
     return hashlib.sha256(where.encode()).hexdigest()[:16]
 

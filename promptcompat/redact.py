@@ -126,6 +126,19 @@ def _phone(pattern: str) -> Detector:
     )
 
 
+_CARD = re.compile(
+    # A major network's first digit (Mastercard 2/5, Amex/Diners/JCB 3, Visa 4, Discover/
+    # UnionPay 6), not inside a longer number: no digit or dash before it, nor "456." or
+    # "1," (the fraction of a decimal, a thousands group) ...
+    r"[2-6](?<![\d-].)(?<!\d[.,].)"
+    r"(?:\d{12,18}"  # ... 13 to 19 digits in one run,
+    # or grouped as cards are printed: 4-4-4-4 (4-4-4-1..4 to 4-4-4-4-1..3 for 13 to 19
+    # digits) or Amex/Diners' 4-6-5 / 4-6-4, by spaces or dashes;
+    r"|\d{3}[ -]\d{4}[ -]\d{4}[ -](?:\d{4}[ -]\d{1,3}|\d{1,4})"
+    r"|\d{3}[ -]\d{6}[ -]\d{4,5})"
+    r"(?![\d-]|[.,]\d)"  # and no digit, dash or decimal part after it.
+)
+
 # Secrets come first: a key may contain what looks like a phone number or an e-mail.
 DETECTORS: tuple[Detector, ...] = (
     Detector(
@@ -192,13 +205,7 @@ DETECTORS: tuple[Detector, ...] = (
         valid=iban_ok,
         normalise=lambda v: v.replace(" ", "").upper(),
     ),
-    Detector(
-        "card",
-        "CARD",
-        re.compile(r"\d(?<![\d-]\d)(?:[ -]?\d){12,18}(?![\d-])"),
-        valid=luhn_ok,
-        normalise=_digits,
-    ),
+    Detector("card", "CARD", _CARD, valid=luhn_ok, normalise=_digits),
     Detector(
         "ip",
         "IP",
@@ -327,14 +334,18 @@ class Redactor:
 
 
 def _shorter_valid(det: Detector, value: str) -> str | None:
-    # An IBAN regex may run into the next word ("... 3000 OK"): drop trailing groups.
-    if det.name != "iban":
+    # A grouped value may run into what follows: an IBAN into the next word ("... 3000 OK"),
+    # a card into its expiry or security code ("4111 1111 1111 1111 12/27"): drop trailing
+    # groups.
+    if det.name not in ("iban", "card"):
         return None
-    parts = value.split(" ")
-    while len(parts) > 1:
-        parts.pop()
-        if det.valid(" ".join(parts)):
-            return " ".join(parts)
+    parts = re.split(r"([ -])", value) if det.name == "card" else value.split(" ")
+    step = 2 if det.name == "card" else 1  # the card's list keeps its separators
+    while len(parts) > step:
+        del parts[-step:]
+        shorter = "".join(parts) if det.name == "card" else " ".join(parts)
+        if det.valid(shorter):
+            return shorter
     return None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +24,7 @@ from promptcompat.dispatch import Publisher, submit_run
 from promptcompat.errors import PromptCompatError
 from promptcompat.models import utcnow
 from promptcompat.models_watch import ReleaseEvent, ReleaseRun
+from promptcompat.paging import Page, decode_cursor, page_of
 from promptcompat.runs import RunRequest, execute_run, prepare_run
 from promptcompat.sqlutil import upsert
 from promptcompat.store import session_scope
@@ -298,7 +298,11 @@ def runs_of(*, engine: Engine, event_id: int) -> list[str]:
     return [r.run_id for r in rows if r.run_id]
 
 
-def events(*, session: Session, limit: int = 50) -> Sequence[ReleaseEvent]:
-    return session.exec(
-        select(ReleaseEvent).order_by(col(ReleaseEvent.id).desc()).limit(limit)
-    ).all()
+def events(*, session: Session, limit: int = 50, cursor: str | None = None) -> Page[ReleaseEvent]:
+    """Release events newest first, a page at a time (``cursor``: the previous page's)."""
+    query = select(ReleaseEvent)
+    if cursor is not None:
+        (last_id,) = decode_cursor("releases", cursor, arity=1)
+        query = query.where(col(ReleaseEvent.id) < int(last_id))
+    rows = session.exec(query.order_by(col(ReleaseEvent.id).desc()).limit(limit + 1)).all()
+    return page_of(rows, limit=limit, kind="releases", key=lambda e: [e.id])

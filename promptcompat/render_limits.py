@@ -16,7 +16,7 @@ element each time it occurs, so exponential nesting (``[a, a]`` of ``[a, a]`` ..
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, ItemsView, Iterable, KeysView, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, ValuesView
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -141,6 +141,48 @@ def checked(result: Any, budget: Budget) -> Any:
     return result
 
 
+_STABLE_SCALARS = (str, int, float, type(None))  # bool is an int
+
+
+def check_stable(value: Any) -> None:
+    """Refuse a value whose text is not the same in every process.
+
+    ``{{ x.upper }}`` or ``{{ dict.fromkeys }}`` print a memory address, and a generator or a
+    sandbox helper object prints one too: the rendered prompt, and with it the cache key,
+    would change with every run. Only plain data (text, numbers, booleans, none, and lists,
+    tuples and dicts of them) has a stable text. Call ``weigh`` first: this walk is unbounded.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, _STABLE_SCALARS) or type(item) is range:
+            continue
+        if isinstance(item, jinja2.Undefined):
+            continue  # StrictUndefined: str() raises the error that names the variable
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            raise Refused(_unprintable(item))
+
+
+def _unprintable(item: Any) -> str:
+    # Never the item's repr: that is the address this refuses to print.
+    if callable(item):
+        name = getattr(item, "__qualname__", None) or type(item).__name__
+        return (
+            f"the callable {name!r} cannot be printed: its text is a memory address that "
+            "changes with every run (call it instead)"
+        )
+    hint = " (add |list)" if isinstance(item, Iterator) else ""
+    return (
+        f"a {type(item).__name__} object cannot be printed{hint}: only plain data (text, "
+        "numbers, lists, dicts) has the same text in every run"
+    )
+
+
 def to_text(value: Any, budget: Budget) -> str:
     if isinstance(value, str):
         text = value
@@ -149,6 +191,7 @@ def to_text(value: Any, budget: Budget) -> str:
     else:
         if not isinstance(value, int | float | type(None)):
             weigh(value, budget, budget.value_limit)
+            check_stable(value)
         text = str(value)
     if len(text) > budget.value_limit:
         raise Refused(f"a template value is longer than {budget.value_limit} characters")
@@ -176,6 +219,7 @@ def check_percent(fmt: str, args: Any, budget: Budget) -> None:
                 widths += int(part)
     if len(fmt) + widths + weigh(args, budget) > budget.value_limit:
         raise Refused(f"% formatting would exceed {budget.value_limit} characters")
+    check_stable(args)
 
 
 def check_binop(operator: str, left: Any, right: Any, budget: Budget) -> None:

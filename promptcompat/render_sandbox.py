@@ -38,6 +38,7 @@ from promptcompat.render_limits import (
     Refused,
     check_binop,
     check_replace,
+    check_stable,
     check_width,
     checked,
     current_budget,
@@ -52,10 +53,20 @@ _DROPPED_FILTERS = {"random", "urlize", "xmlattr"}
 _CONTEXT_KWARGS = {"_loop_vars", "_block_vars", "caller"}
 
 
+# Filters that turn their input into text with str(): it must have a stable text
+# (``check_stable``). ``join`` and ``format`` check their items themselves.
+_TEXT_FILTERS = frozenset(
+    {"string", "upper", "lower", "capitalize", "title", "trim", "center", "indent", "wordwrap"}
+    | {"truncate", "replace", "striptags", "escape", "e", "forceescape", "safe", "urlencode"}
+    | {"wordcount", "pprint"}
+)
+
+
 def _guard(name: str, func: Callable[..., Any], *, is_filter: bool) -> Callable[..., Any]:
     skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
     check = FILTER_CHECKS.get(name) if is_filter else None
     signature = inspect.signature(func) if check else None
+    textual = is_filter and name in _TEXT_FILTERS
 
     @functools.wraps(func)  # keeps jinja_pass_arg, so Jinja still passes env/context
     def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -63,6 +74,8 @@ def _guard(name: str, func: Callable[..., Any], *, is_filter: bool) -> Callable[
         budget.tick()
         for arg in (*args[skip:], *kwargs.values()):
             weigh(arg, budget)
+        if textual and len(args) > skip:
+            check_stable(args[skip])
         if check is not None and signature is not None:
             # async_variant filters report the signature of their sync twin, which may or
             # may not list the env/context argument that Jinja passes first.
@@ -96,7 +109,11 @@ def _safe_range(*args: int) -> range:
 
 @jinja2.pass_context
 def _finalize(context: jinja2.runtime.Context, value: Any) -> str:
-    """Every ``{{ expression }}`` passes here: stringified within limits, then counted."""
+    """Every ``{{ expression }}`` passes here: stringified within limits, then counted.
+
+    ``to_text`` refuses a value without a stable text (a function, a method, a generator):
+    it would print a memory address, and the prompt would differ in every process.
+    """
     budget = current_budget()
     budget.tick()
     text = to_text(value, budget)

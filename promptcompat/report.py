@@ -9,6 +9,7 @@ by default, or WARN), else 2 when one of them (or an A/A comparison) has an ERRO
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlmodel import Session
 
 from promptcompat import store
 from promptcompat.compat import REFERENCE_KEY
+from promptcompat.errors import ConfigError
 from promptcompat.models import COMPLETED_STATUSES, CaseResult, FindingRecord
 from promptcompat.noise import Severity, fisher_greater, status_of, testable
 from promptcompat.policy import WAIVED_PREFIX
@@ -272,6 +274,24 @@ def _by_rule(cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 entry["cases"].append(label)
             entry["statuses"][f["status"]] = entry["statuses"].get(f["status"], 0) + 1
     return dict(sorted(grouped.items()))
+
+
+def prepare_output(path: Path, *, option: str) -> None:
+    """Make sure a report can be written to ``path`` once the run is over, before it starts.
+
+    Creates the missing folders; refuses a folder, or a place that cannot be written to, with
+    a ConfigError naming ``option`` (a run's calls are not spent to fail at the last step).
+    """
+    where = f"{option} {path}"
+    if path.is_dir():
+        raise ConfigError("is a folder; give a file name", where=where)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot create its folder: {reason}", where=where) from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError("cannot be written (permission denied)", where=where)
 
 
 def write_report(report: dict[str, Any], directory: Path) -> Path:

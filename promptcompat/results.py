@@ -8,9 +8,11 @@ not in them), so each is built once per process and reused.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import func, literal, tuple_
@@ -18,7 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from promptcompat import store
-from promptcompat.errors import NotFoundError
+from promptcompat.errors import ConflictError, NotFoundError
 from promptcompat.models import TERMINAL_STATUSES, Call, CaseResult, FindingRecord, Run
 from promptcompat.models_review import ReviewDecision
 from promptcompat.paging import Page, decode_cursor, page_of
@@ -293,6 +295,96 @@ def decision_view(decision: ReviewDecision | None) -> dict[str, Any] | None:
         "reason": decision.reason,
         "decided_at": decision.decided_at,
     }
+
+
+@dataclass(frozen=True)
+class CaseMatch:
+    """One case result a case id names: the id that names it alone, and where it sits."""
+
+    case_result_id: str
+    prompt: str
+    direction: str
+    baseline_version: str
+    baseline_target: str
+    candidate_version: str
+    candidate_target: str
+
+
+class AmbiguousCaseError(ConflictError):
+    """A case id that names several case results of a run (one per comparison it is in)."""
+
+    def __init__(self, message: str, *, matches: Sequence[CaseMatch], where: str | None = None):
+        super().__init__(message, where=where)
+        self.matches = tuple(matches)
+
+
+_RESULT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def resolve_case(
+    *,
+    session: Session,
+    run_id: str,
+    case: str,
+    prompt: str | None = None,
+    version: str | None = None,
+    target: str | None = None,
+) -> str:
+    """The id of the case result ``case`` names in a run.
+
+    ``case`` is a case result id (from the case list), or a case id from the suite. A case id
+    is in every comparison of its prompt, so ``prompt``, ``version`` and ``target`` (either
+    side's, as in the case list) narrow it down to one.
+
+    Raises:
+        NotFoundError: nothing in the run matches.
+        AmbiguousCaseError: several case results match; it lists them.
+    """
+    run = store.get_run(session=session, run_id=run_id)
+    if _RESULT_ID.fullmatch(case):
+        row = session.get(CaseResult, case)
+        if row is not None and row.run_id == run.id:
+            return row.id
+    query = select(CaseResult).where(CaseResult.run_id == run.id, CaseResult.case_id == case)
+    if prompt is not None:
+        query = query.where(CaseResult.prompt == prompt)
+    if version is not None:
+        query = query.where(
+            (col(CaseResult.baseline_version) == version)
+            | (col(CaseResult.candidate_version) == version)
+        )
+    if target is not None:
+        query = query.where(
+            (col(CaseResult.baseline_target) == target)
+            | (col(CaseResult.candidate_target) == target)
+        )
+    rows = session.exec(query.order_by(col(CaseResult.comparison))).all()
+    narrowed = "".join(
+        f", {name} {value!r}"
+        for name, value in (("prompt", prompt), ("version", version), ("target", target))
+        if value is not None
+    )
+    if not rows:
+        raise NotFoundError(f"no case {case!r} in run {run.id}{narrowed}", where=case)
+    if len(rows) > 1:
+        raise AmbiguousCaseError(
+            f"case {case!r} is in {len(rows)} comparisons of run {run.id}{narrowed}: "
+            "name one by its case result id, or narrow it with prompt, version or target",
+            matches=[
+                CaseMatch(
+                    r.id,
+                    r.prompt,
+                    r.direction,
+                    r.baseline_version,
+                    r.baseline_target,
+                    r.candidate_version,
+                    r.candidate_target,
+                )
+                for r in rows
+            ],
+            where=case,
+        )
+    return rows[0].id
 
 
 def case_detail(*, session: Session, run_id: str, case_result_id: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ are never renamed; ``docs/rules.md`` is generated from :data:`CATALOG` by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any, Literal
@@ -29,6 +29,8 @@ EventKey = tuple[str, str | None, str]
 """One rule firing on one sample: (rule id, JSON path or None, discriminator, e.g. a regex)."""
 Events = dict[EventKey, str]
 """A sample's events, each with its message."""
+Silenced = Callable[[str, str | None], bool]
+"""(rule id, path) -> whether the prompt's policy waives or demotes findings there."""
 
 
 @dataclass(frozen=True)
@@ -246,16 +248,23 @@ def rate_finding(
 _STRUCTURAL_ERR = frozenset({"json.field_removed", "json.type_changed", "json.enum_value_new"})
 
 
-def suppress(events: Events) -> Events:
+def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
     """One cause, one finding: drop the symptoms another event of the same sample explains.
 
     A refusal or an empty answer explains unparseable JSON, invalid code and failed user
-    checks; with
-    ``format: json`` declared, ``contract.not_json`` says what ``json.unparseable`` says; a
-    structural ERR at a path explains
-    the schema error at the same path; a fence explains code that only fails because of it.
+    checks; with ``format: json`` declared, ``contract.not_json`` says what
+    ``json.unparseable`` says; a structural ERR at a path explains the schema error at the
+    same path; a fence explains code that only fails because of it.
+
+    ``silenced(rule, path)``: the causes the prompt's policy waives or demotes
+    (``RulePolicy.silences``). Those explain nothing: the finding that would have stood for
+    the symptoms no longer reports them, so they are reported on their own.
     """
-    rules = {key[0] for key in events}
+
+    def cause(key: EventKey) -> bool:
+        return silenced is None or not silenced(key[0], key[1])
+
+    rules = {key[0] for key in events if cause(key)}
     drop: set[str] = set()
     if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
         drop |= {
@@ -266,7 +275,7 @@ def suppress(events: Events) -> Events:
         }
     if "contract.not_json" in rules:
         drop.add("json.unparseable")  # the same symptom; the declared contract says it
-    structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR}
+    structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR and cause(key)}
     fence_added = "drift.code_fence_added" in rules
     if not drop and not structural_err and not fence_added:
         return events

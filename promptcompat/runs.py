@@ -17,31 +17,35 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from promptcompat import interrupts, store
 from promptcompat import shards as shard_store
 from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
-from promptcompat.errors import ConflictError, PromptCompatError, StoreError
-from promptcompat.execution import execute_shards, finalize_if_complete
+from promptcompat.errors import AuthError, ConflictError, PromptCompatError, StoreError
+from promptcompat.execution import execute_shards, fail_run, finalize_if_complete
 from promptcompat.interrupts import RunInterrupted
 from promptcompat.leases import Claimer, ProcessRef, held_elsewhere
-from promptcompat.models import LIVE_STATUSES, TERMINAL_STATUSES, RunStatus
+from promptcompat.models import LIVE_STATUSES, TERMINAL_STATUSES
 from promptcompat.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
+from promptcompat.providers import missing_key, no_key_message
 from promptcompat.ratelimit import make_limiter
 from promptcompat.redaction import SPEC_KEY, spec_entry
 from promptcompat.replay import Progress, ReplayStats
 from promptcompat.sqlutil import now
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite
+from promptcompat.targets import Target
 from promptcompat.watch_config import deprecation_warnings
 
+log = logging.getLogger("promptcompat.runs")
 _WRITE_ATTEMPTS = 3
 LEASE_POLL_SECONDS = 0.25
 """How often a run waiting on calls another run holds looks whether they were released."""
@@ -91,14 +95,18 @@ def prepare_run(
     comparisons: list[Comparison] | None = None,
     project: str | None = None,
     queue: str | None = None,
+    require_keys: bool = False,
 ) -> PreparedRun:
     """Plan the run and write it to the store before anything is called.
 
     ``comparisons``, when given, replace the planned ones (``check --base`` picks its own).
     ``queue``: the Celery queue a queued run's tasks go to (``reconcile`` works per queue).
+    ``require_keys``: the calls run in this process, so a key its environment lacks is an
+    error now, before anything is stored (see :func:`require_provider_keys`).
 
     Raises:
         IdempotencyConflictError: ``idempotency_key`` belongs to a run of another request.
+        AuthError: ``require_keys`` and a call the cache cannot answer needs an unset key.
     """
     if request.samples < 1:
         raise PromptCompatError("samples must be at least 1")
@@ -124,6 +132,8 @@ def prepare_run(
     calls = expand_calls(
         suite, comparisons, samples=request.samples, max_rendered_chars=settings.max_rendered_chars
     )
+    if require_keys:
+        require_provider_keys(engine=engine, calls=calls, settings=settings)
     spec = {
         "request": asdict(request),
         "comparisons": [c.to_dict() for c in comparisons],
@@ -180,6 +190,32 @@ def prepare_run(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def require_provider_keys(
+    *, engine: Engine, calls: Sequence[PlannedCall], settings: Settings
+) -> None:
+    """Refuse a run whose calls need a key that is not in this process's environment.
+
+    Without it every call of such a target would fail one by one, and the report would
+    count them among the results. Calls the cache answers need no key, so a replay of a
+    cached run works without one.
+
+    Raises:
+        AuthError: naming the first such target and the variable to set.
+    """
+    keys_by_target: dict[Target, set[str]] = {}
+    for call in calls:
+        if call.render_error is None:
+            keys_by_target.setdefault(call.target, set()).add(call.key)
+    for target, keys in keys_by_target.items():
+        env = missing_key(target, settings)
+        if env is None:
+            continue
+        with session_scope(engine) as session:
+            answered = store.answered_keys(session=session, keys=sorted(keys))
+        if len(answered) < len(keys):
+            raise AuthError(no_key_message(env), where=target.label)
+
+
 async def execute_run(
     prepared: PreparedRun,
     *,
@@ -223,10 +259,10 @@ async def execute_run(
             await _wait_for_release(engine, stats.waiting_on, claimer, time.monotonic() + wait)
         finalize_if_complete(engine=engine, run_id=run_id, settings=settings, suite=suite)
     except (asyncio.CancelledError, KeyboardInterrupt):
-        _end(engine, run_id, "cancelled", "interrupted before it finished")
+        _cancel(engine, run_id, "interrupted before it finished")
         raise
     except BaseException as exc:
-        _end(engine, run_id, "failed", str(exc) or type(exc).__name__)
+        fail_run(engine=engine, run_id=run_id, exc=exc, only_from=LIVE_STATUSES)
         raise
     finally:
         heartbeat.cancel()  # reaped by the event loop's shutdown if not here
@@ -239,13 +275,22 @@ async def execute_run(
     return total
 
 
-def _end(engine: Engine, run_id: str, status: RunStatus, error: str) -> None:
-    with session_scope(engine) as session:
-        # Counted from the rows first: the report and the interrupt message say what was saved.
-        store.refresh_progress(session=session, run_id=run_id)
-        store.finish_run(
-            session=session, run_id=run_id, status=status, error=error, only_from=LIVE_STATUSES
-        )
+def _cancel(engine: Engine, run_id: str, error: str) -> None:
+    """End the run ``cancelled``; never raises (the interrupt goes on either way)."""
+    try:
+        with session_scope(engine) as session:
+            # Counted from the rows first: the report and the interrupt line say what was saved.
+            store.refresh_progress(session=session, run_id=run_id)
+            store.finish_run(
+                session=session,
+                run_id=run_id,
+                status="cancelled",
+                error=error,
+                only_from=LIVE_STATUSES,
+            )
+    except SQLAlchemyError as exc:
+        # Left running: once this process is gone, recover_orphans ends it.
+        log.warning("run %s could not be marked cancelled: %s", run_id, exc)
 
 
 async def _hold(engine: Engine, run_id: str, lease_seconds: float) -> None:
@@ -294,7 +339,12 @@ def run_suite(
 ) -> tuple[str, ReplayStats]:
     """Prepare and execute a run in this process (the embedded default)."""
     prepared = prepare_run(
-        engine=engine, suite=suite, request=request, settings=settings, comparisons=comparisons
+        engine=engine,
+        suite=suite,
+        request=request,
+        settings=settings,
+        comparisons=comparisons,
+        require_keys=True,
     )
     # The planned calls are in the store now, and the execution reads them from there: this
     # copy would only stay alive beside it (tens of MB on a large run).

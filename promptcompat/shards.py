@@ -11,7 +11,6 @@ once ``run_call`` links it (answered, from the cache, or failed after retries).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlencode
 
 from sqlalchemy import and_, exists, func, insert, update
 from sqlalchemy import select as sa_select
@@ -29,12 +28,7 @@ NO_SHARD = -1
 
 def target_spec(target: Target) -> str:
     """The target string with its connection parameters (which the label leaves out)."""
-    extra = [
-        (k, v) for k, v in (("base_url", target.base_url), ("api_key_env", target.api_key_env)) if v
-    ]
-    if not extra:
-        return target.label
-    return target.label + ("&" if "?" in target.label else "?") + urlencode(extra)
+    return target.spec
 
 
 def assign_shards(calls: Sequence[PlannedCall], *, shard_size: int) -> dict[str, int]:

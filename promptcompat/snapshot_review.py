@@ -19,7 +19,7 @@ from promptcompat import snapshot_files as files
 from promptcompat import store
 from promptcompat.errors import ConfigError
 from promptcompat.models import CaseResult
-from promptcompat.snapshot_files import CaseNote, SnapshotFile, SnapshotSample
+from promptcompat.snapshot_files import CaseNote, NoteFinding, SnapshotFile, SnapshotSample
 from promptcompat.snapshot_sync import load_snapshot
 from promptcompat.suite import Suite
 
@@ -30,6 +30,8 @@ _RANK = {"ERROR": 0, "BREAKING": 1, "CHANGED": 2, "COMPATIBLE": 3}
 class PendingItem:
     """One pending case of one pending file."""
 
+    root: Path
+    """The snapshots directory the file is in."""
     path: Path
     pending: SnapshotFile
     case_id: str
@@ -49,13 +51,24 @@ class PendingItem:
         return self.pending.notes.get(self.case_id)
 
 
-def write_pending(*, session: Session, run_id: str, root: Path, suite: Suite) -> list[Path]:
+def write_pending(
+    *,
+    session: Session,
+    run_id: str,
+    root: Path,
+    suite: Suite,
+    max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES,
+) -> list[Path]:
     """Write the run's changed candidate outputs as pending files; returns the files written."""
     results = [r for r in store.case_results(session=session, run_id=run_id) if r.direction != "AA"]
     rules: dict[str, set[str]] = defaultdict(set)
+    findings: dict[str, list[NoteFinding]] = defaultdict(list)
     for record in store.findings_for_run(session=session, run_id=run_id):
         if record.severity in ("ERR", "WARN"):
             rules[record.case_result_id].add(record.rule)
+            findings[record.case_result_id].append(
+                NoteFinding(rule=record.rule, severity=record.severity, message=record.message)
+            )
     keys = sorted({k for r in results for k in r.candidate_keys})
     calls = store.load_calls(session=session, keys=keys)
     texts = store.load_texts(
@@ -66,11 +79,10 @@ def write_pending(*, session: Session, run_id: str, root: Path, suite: Suite) ->
         by_side[(r.prompt, r.candidate_version, r.candidate_target)].append(r)
     written: list[Path] = []
     for (prompt, version, target), rows in sorted(by_side.items()):
-        accepted_file = files.accepted_path(root, prompt, version, target)
-        accepted = files.read(accepted_file) if accepted_file.is_file() else None
+        accepted = _read_accepted(root, prompt, version, target, max_output_bytes)
         pending_file = files.pending_path(root, prompt, version, target)
         pending = (
-            files.read(pending_file)
+            files.load(root, pending_file, max_output_bytes=max_output_bytes)
             if pending_file.is_file()
             else SnapshotFile(prompt=prompt, version=version, target=target)
         )
@@ -106,44 +118,60 @@ def write_pending(*, session: Session, run_id: str, root: Path, suite: Suite) ->
                     rules=tuple(sorted(rules[r.id])),
                     run_id=run_id,
                     baseline_version=r.baseline_version,
+                    findings=tuple(
+                        sorted(findings[r.id], key=lambda f: (f.severity != "ERR", f.rule))
+                    ),
                 )
                 changed = True
         if not changed:
             continue
         if pending.cases:
-            files.write(pending_file, pending, pending=True)
+            files.write(pending_file, pending, root=root, pending=True)
             written.append(pending_file)
         else:
-            pending_file.unlink(missing_ok=True)
+            files.remove(root, pending_file)
     return written
 
 
 def pending_items(
-    root: Path, *, selector: str | None = None, case: str | None = None
+    root: Path,
+    *,
+    selector: str | None = None,
+    case: str | None = None,
+    max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES,
 ) -> list[PendingItem]:
-    """Pending cases under ``root``, optionally only ``prompt[/version[/target]]`` and ``case``."""
+    """Pending cases under ``root``, optionally only ``prompt[/version[/target]]`` and ``case``.
+
+    Raises:
+        SuiteError: a pending file is malformed, not where its fields say, outside ``root``,
+            or holds an output over ``max_output_bytes`` (accepting it would store it).
+    """
     wanted = [p for p in (selector or "").split("/", 2) if p]
     items: list[PendingItem] = []
     for path in files.iter_files(root, pending=True):
-        snap = files.read(path)
+        snap = files.load(root, path, max_output_bytes=max_output_bytes)
         parts = (snap.prompt, snap.version, snap.target)
         if not _matches(wanted, parts):
             continue
-        accepted = _read_accepted(root, snap.prompt, snap.version, snap.target)
+        accepted = _read_accepted(root, snap.prompt, snap.version, snap.target, max_output_bytes)
         for case_id in sorted(snap.cases):
             if case is not None and case_id != case:
                 continue
             note = snap.notes.get(case_id)
             compared = None
             if note and note.baseline_version and note.baseline_version != snap.version:
-                compared = _read_accepted(root, snap.prompt, note.baseline_version, snap.target)
-            items.append(PendingItem(path, snap, case_id, accepted, compared))
+                compared = _read_accepted(
+                    root, snap.prompt, note.baseline_version, snap.target, max_output_bytes
+                )
+            items.append(PendingItem(root, path, snap, case_id, accepted, compared))
     return items
 
 
-def _read_accepted(root: Path, prompt: str, version: str, target: str) -> SnapshotFile | None:
+def _read_accepted(
+    root: Path, prompt: str, version: str, target: str, max_output_bytes: int
+) -> SnapshotFile | None:
     path = files.accepted_path(root, prompt, version, target)
-    return files.read(path) if path.is_file() else None
+    return files.load(root, path, max_output_bytes=max_output_bytes) if path.is_file() else None
 
 
 def _matches(wanted: list[str], parts: tuple[str, str, str]) -> bool:
@@ -179,36 +207,47 @@ def diff_text(item: PendingItem) -> str:
     return "\n".join(c for c in chunks if c)
 
 
-def accept(*, session: Session, root: Path, item: PendingItem, reviewer: str) -> None:
+def accept(
+    *,
+    session: Session,
+    root: Path,
+    item: PendingItem,
+    reviewer: str,
+    max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES,
+) -> None:
     """Move a pending case into the accepted file and the store's baselines."""
     snap = item.pending
     accepted_file = files.accepted_path(root, snap.prompt, snap.version, snap.target)
-    accepted = files.read(accepted_file) if accepted_file.is_file() else None
+    accepted = _read_accepted(root, snap.prompt, snap.version, snap.target, max_output_bytes)
     if accepted is None:
         accepted = SnapshotFile(
             prompt=snap.prompt, version=snap.version, target=snap.target, version_hash=""
         )
     accepted.version_hash = snap.version_hash or accepted.version_hash
     accepted.cases[item.case_id] = snap.cases[item.case_id]
-    files.write(accepted_file, accepted)
+    files.write(accepted_file, accepted, root=root)
     load_snapshot(session=session, snap=accepted, accepted_by=reviewer, cases={item.case_id})
-    _drop(item)
+    _drop(item, max_output_bytes)
 
 
-def reject(*, item: PendingItem) -> None:
+def reject(*, item: PendingItem, max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES) -> None:
     """Drop a pending case; the accepted file stays as it is."""
-    _drop(item)
+    _drop(item, max_output_bytes)
 
 
-def _drop(item: PendingItem) -> None:
+def _drop(item: PendingItem, max_output_bytes: int) -> None:
     # Re-read: several items of one file are decided in turn.
-    snap = files.read(item.path) if item.path.is_file() else item.pending
+    snap = (
+        files.load(item.root, item.path, max_output_bytes=max_output_bytes)
+        if item.path.is_file()
+        else item.pending
+    )
     snap.cases.pop(item.case_id, None)
     snap.notes.pop(item.case_id, None)
     if snap.cases:
-        files.write(item.path, snap, pending=True)
+        files.write(item.path, snap, root=item.root, pending=True)
     else:
-        item.path.unlink(missing_ok=True)
+        files.remove(item.root, item.path)
 
 
 def require_selection(selector: str | None, *, every: bool) -> None:

@@ -4,6 +4,11 @@
 (snapshot, call and baseline rows, so an imported output also answers its call from the cache),
 ``verify`` says where the two differ, and ``obsolete`` finds files and cases that no prompt
 version, case or target of the suite references any more.
+
+Only prompt versions of the suite cross between the two: a file of a prompt or version the
+suite does not have is reported and not imported, and a baseline of one is not exported. Their
+names are the suite's, checked when it loaded, so no row of the store (which may come from a
+cached database) or field of a file names where a file is written.
 """
 
 from __future__ import annotations
@@ -33,10 +38,27 @@ class VerifyResult:
     only_in_files: list[str] = field(default_factory=list)
     different: list[str] = field(default_factory=list)
     obsolete: list[str] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)
+    """Files ``import`` skips (no such prompt or version in the suite): never in agreement."""
 
     @property
     def agree(self) -> bool:
-        return not (self.only_in_store or self.only_in_files or self.different)
+        return not (self.only_in_store or self.only_in_files or self.different or self.not_imported)
+
+
+@dataclass
+class ExportResult:
+    written: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    """Baselines of a prompt or version the suite does not have, with the reason."""
+
+
+@dataclass
+class ImportResult:
+    loaded: int = 0
+    """Samples loaded."""
+    skipped: list[str] = field(default_factory=list)
+    """Files of a prompt or version the suite does not have, with the reason."""
 
 
 def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupKey, SnapshotFile]:
@@ -72,48 +94,69 @@ def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupK
     return groups
 
 
-def export(*, session: Session, root: Path, suite: Suite | None = None) -> list[Path]:
-    """Write every accepted baseline of the store to ``root``; returns the files changed."""
-    written: list[Path] = []
+def export(*, session: Session, root: Path, suite: Suite) -> ExportResult:
+    """Write the accepted baselines of the suite's prompt versions to ``root``.
+
+    Raises:
+        SuiteError: a file would resolve outside ``root`` (a symlink in it); nothing more
+            is written then.
+    """
+    result = ExportResult()
     for (prompt, version, target), snap in sorted(
         store_groups(session=session, suite=suite).items()
     ):
+        reason = _not_in_suite(prompt, version, suite)
+        if reason:
+            result.skipped.append(f"{prompt}/{version} @ {target} ({reason})")
+            continue
         path = files.accepted_path(root, prompt, version, target)
+        files.check_inside(root, path)
         text = files.render(snap)
         if path.is_file() and path.read_text(encoding="utf-8") == text:
             continue
-        files.write(path, snap)
-        written.append(path)
-    return written
+        files.write(path, snap, root=root)
+        result.written.append(path)
+    return result
 
 
 def import_files(
     *,
     session: Session,
     root: Path,
-    suite: Suite | None = None,
+    suite: Suite,
     accepted_by: str = "snapshots",
     redaction: RunRedaction | None = None,
-) -> int:
-    """Load every accepted file under ``root`` into the store; returns the samples loaded.
+    max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES,
+) -> ImportResult:
+    """Load the accepted files under ``root`` into the store.
 
     The files win: a baseline of the store that differs is replaced. Files are written from
     the (redacted) store, but a hand-edited one may hold personal data: ``redaction`` applies
-    the same redaction as a run before anything is stored.
+    the same redaction as a run before anything is stored. Every file is read and checked
+    before anything is stored, so a refused file leaves the store as it was. A file of a
+    prompt or version the suite does not have is not loaded: it is in ``skipped``.
 
     Raises:
         VersionEditedError: a file was accepted for a version whose content has changed
             since (the version was edited in place).
-        SuiteError: a malformed file.
+        SuiteError: a malformed file, one not where its prompt, version and target say, one
+            outside ``root`` (a symlink), or an output over ``max_output_bytes``.
     """
-    loaded = 0
+    result = ImportResult()
+    wanted: list[SnapshotFile] = []
     for path in files.iter_files(root, pending=False):
-        snap = files.read(path, where=_show(root, path))
-        check_version(snap, suite, where=_show(root, path))
-        loaded += load_snapshot(
+        snap = files.load(root, path, max_output_bytes=max_output_bytes)
+        reason = _not_in_suite(snap.prompt, snap.version, suite)
+        if reason:
+            result.skipped.append(f"{files.show(root, path)} ({reason})")
+            continue
+        check_version(snap, suite, where=files.show(root, path))
+        wanted.append(snap)
+    for snap in wanted:
+        result.loaded += load_snapshot(
             session=session, snap=snap, accepted_by=accepted_by, redaction=redaction
         )
-    return loaded
+    return result
 
 
 def check_version(snap: SnapshotFile, suite: Suite | None, *, where: str) -> None:
@@ -176,13 +219,25 @@ def load_snapshot(
     return len(calls)
 
 
-def verify(*, session: Session, root: Path, suite: Suite) -> VerifyResult:
+def verify(
+    *,
+    session: Session,
+    root: Path,
+    suite: Suite,
+    max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES,
+) -> VerifyResult:
     """Where the store's accepted baselines and the accepted files disagree."""
-    result = VerifyResult(obsolete=obsolete(root=root, suite=suite))
+    result = VerifyResult(
+        obsolete=obsolete(root=root, suite=suite, max_output_bytes=max_output_bytes)
+    )
     in_store = store_groups(session=session, suite=suite)
     in_files: dict[GroupKey, SnapshotFile] = {}
     for path in files.iter_files(root, pending=False):
-        snap = files.read(path, where=_show(root, path))
+        snap = files.load(root, path, max_output_bytes=max_output_bytes)
+        reason = _not_in_suite(snap.prompt, snap.version, suite)
+        if reason:
+            result.not_imported.append(f"{files.show(root, path)} ({reason})")
+            continue
         in_files[(snap.prompt, snap.version, snap.target)] = snap
     for key in sorted(set(in_store) | set(in_files)):
         label = "/".join(key)
@@ -198,51 +253,69 @@ def verify(*, session: Session, root: Path, suite: Suite) -> VerifyResult:
     return result
 
 
-def obsolete(*, root: Path, suite: Suite) -> list[str]:
+def obsolete(
+    *, root: Path, suite: Suite, max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES
+) -> list[str]:
     """Files (or cases in them) that no prompt version, case or target references."""
     found: list[str] = []
     for pending in (False, True):
         for path in files.iter_files(root, pending=pending):
-            snap = files.read(path, where=_show(root, path))
+            snap = files.load(root, path, max_output_bytes=max_output_bytes)
             reason = _obsolete_reason(snap, suite)
             if reason:
-                found.append(f"{_show(root, path)} ({reason})")
+                found.append(f"{files.show(root, path)} ({reason})")
                 continue
             case_ids = {c.id for c in suite.prompts[snap.prompt].cases}
             found.extend(
-                f"{_show(root, path)}: case {case_id} (no such case)"
+                f"{files.show(root, path)}: case {case_id} (no such case)"
                 for case_id in sorted(set(snap.cases) - case_ids)
             )
     return found
 
 
-def remove_obsolete(*, root: Path, suite: Suite) -> list[str]:
+def remove_obsolete(
+    *, root: Path, suite: Suite, max_output_bytes: int = files.DEFAULT_MAX_OUTPUT_BYTES
+) -> list[str]:
     """Delete obsolete files and drop obsolete cases from the others; returns what went."""
     removed: list[str] = []
-    for pending in (False, True):
-        for path in files.iter_files(root, pending=pending):
-            snap = files.read(path, where=_show(root, path))
-            if _obsolete_reason(snap, suite):
-                path.unlink()
-                removed.append(_show(root, path))
-                continue
-            case_ids = {c.id for c in suite.prompts[snap.prompt].cases}
-            gone = sorted(set(snap.cases) - case_ids)
-            if gone:
-                for case_id in gone:
-                    del snap.cases[case_id]
-                    snap.notes.pop(case_id, None)
-                    removed.append(f"{_show(root, path)}: case {case_id}")
-                files.write(path, snap, pending=pending)
+    # Every file read (and so checked) first: a refused one stops the clean-up before
+    # anything is deleted.
+    found = [
+        (path, pending, files.load(root, path, max_output_bytes=max_output_bytes))
+        for pending in (False, True)
+        for path in files.iter_files(root, pending=pending)
+    ]
+    for path, pending, snap in found:
+        if _obsolete_reason(snap, suite):
+            files.remove(root, path)
+            removed.append(files.show(root, path))
+            continue
+        case_ids = {c.id for c in suite.prompts[snap.prompt].cases}
+        gone = sorted(set(snap.cases) - case_ids)
+        if gone:
+            for case_id in gone:
+                del snap.cases[case_id]
+                snap.notes.pop(case_id, None)
+                removed.append(f"{files.show(root, path)}: case {case_id}")
+            files.write(path, snap, root=root, pending=pending)
     return removed
+
+
+def _not_in_suite(prompt: str, version: str, suite: Suite) -> str:
+    found = suite.prompts.get(prompt)
+    if found is None:
+        return f"no prompt {prompt!r} in {suite.root.name}/"
+    if version not in found.versions:
+        return f"prompt {prompt} has no version {version!r}"
+    return ""
 
 
 def _obsolete_reason(snap: SnapshotFile, suite: Suite) -> str:
     prompt = suite.prompts.get(snap.prompt)
     if prompt is None:
-        return "no such prompt"
+        return "no such prompt; not imported"
     if snap.version not in prompt.versions:
-        return "no such version"
+        return "no such version; not imported"
     targets = {parse_target(t).label for t in (prompt.pinned, *prompt.candidates)}
     if snap.target not in targets:
         return "target no longer pinned or a candidate"
@@ -261,7 +334,3 @@ def _version_hash(suite: Suite | None, prompt: str, version: str) -> str:
         return ""
     found = suite.prompts[prompt].versions.get(version)
     return found.content_hash if found else ""
-
-
-def _show(root: Path, path: Path) -> str:
-    return f"{root.name}/{path.relative_to(root).as_posix()}"

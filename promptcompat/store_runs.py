@@ -213,8 +213,12 @@ def finish_run(
     status: RunStatus,
     error: str | None = None,
     only_from: Sequence[RunStatus] | None = None,
+    scrub: bool = True,
 ) -> bool:
-    """Set the final status; with ``only_from``, only from those statuses (True if it did)."""
+    """Set the final status; with ``only_from``, only from those statuses (True if it did).
+
+    ``scrub=False`` keeps the rendered requests (only for a store too full to forget them).
+    """
     statement = update(Run).where(col(Run.id) == run_id)
     if only_from is not None:
         statement = statement.where(col(Run.status).in_(list(only_from)))
@@ -222,7 +226,7 @@ def finish_run(
         statement.values(status=status, error=error, finished_at=utcnow(), lease_until=None)
     )
     finished = bool(getattr(result, "rowcount", 0))
-    if finished:
+    if finished and scrub:
         scrub_plan(session=session, run_id=run_id)  # rendered requests: no longer needed
     return finished
 

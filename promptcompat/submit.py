@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import Engine
 
@@ -46,18 +46,33 @@ def submit(
     publisher: Publisher | None = None,
     idempotency_key: str | None = None,
     allowed_base_urls: Sequence[str] = (),
+    server_key_base_urls: Sequence[str] = (),
 ) -> Submitted:
     """Check, write and start a run for a client (the queue's workers when ``publisher`` is
     given, else ``background`` threads of this process).
+
+    A client's target with a ``base_url`` is called without the server's key unless that
+    base URL is on ``server_key_base_urls`` (see ``egress``).
 
     Raises:
         ConfigError: a target is malformed or not allowed, or no case matches.
         LimitError: the run could make more calls than ``settings.api_max_run_calls``.
         IdempotencyConflictError: the key was used for a different request.
     """
-    for spec in (request.baseline, request.candidate):
-        if spec is not None:
-            check_client_target(spec, allowed_base_urls=allowed_base_urls)
+
+    def checked(spec: str | None) -> str | None:
+        if spec is None:
+            return None
+        target = check_client_target(
+            spec, allowed_base_urls=allowed_base_urls, server_key_base_urls=server_key_base_urls
+        )
+        # The run is planned, and its workers call, from this string: it must say api_key=none
+        # when the server's key is withheld (otherwise the client's spelling is kept).
+        return target.spec if target.keyless and "api_key=" not in spec else spec
+
+    request = replace(
+        request, baseline=checked(request.baseline), candidate=checked(request.candidate)
+    )
     if (cases or mode) and publisher is not None:
         raise ConfigError(
             "case selection and a mode override need the embedded executor: the queue's "

@@ -16,7 +16,14 @@ from typing import Any, Literal, get_args
 from pydantic import ValidationError
 
 from promptcompat.contract import Contract
-from promptcompat.errors import SuiteError, VersionEditedError
+from promptcompat.errors import (
+    ConfigError,
+    PromptCompatError,
+    SuiteError,
+    SuiteProblems,
+    TemplateError,
+    VersionEditedError,
+)
 from promptcompat.lockfile import LOCK_FILE, read_lock, write_lock
 from promptcompat.policy import RulePolicy, parse_policy
 from promptcompat.redact import parse_redact
@@ -29,6 +36,7 @@ from promptcompat.suite_files import (
     read_text,
     typed,
 )
+from promptcompat.targets import parse_target
 from promptcompat.usercheck import CHECKS_FILE, UserCheck, load_checks
 
 Mode = Literal[
@@ -151,9 +159,26 @@ def load_suite(root: Path) -> Suite:
     """Load and validate every prompt under ``root`` (the ``prompts/`` directory).
 
     Raises:
-        SuiteError: Malformed files, named with file and line.
+        SuiteError: Malformed files, named with file and line (``SuiteProblems`` when there
+            is more than one problem: every prompt is checked, not only up to the first).
         VersionEditedError: A released version's content changed, or its file is gone.
         TemplateError: A template does not compile (syntax, unknown filter, include).
+    """
+    suite, problems = load_suite_problems(root)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise SuiteProblems(problems)
+    return suite
+
+
+def load_suite_problems(root: Path) -> tuple[Suite, list[PromptCompatError]]:
+    """The prompts that load, and every problem found (each naming its file and line).
+
+    A prompt with a problem is left out of the suite; the others are complete.
+
+    Raises:
+        SuiteError: ``root`` is no directory, or the lock file is unreadable.
     """
     root = Path(root)
     if not root.is_dir():
@@ -161,21 +186,69 @@ def load_suite(root: Path) -> Suite:
     label = root.resolve().name
     lock = read_lock(root / LOCK_FILE, where=f"{label}/{LOCK_FILE}")
     prompts: dict[str, Prompt] = {}
+    problems: list[PromptCompatError] = []
+    present: set[str] = set()
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         if folder.name.startswith((".", "__")):
             continue
-        prompt = _Loader(root, label).prompt(folder, lock.get(folder.name, {}))
-        prompts[prompt.name] = prompt
-    gone = sorted(set(lock) - set(prompts))
-    if gone:
-        name = gone[0]
-        raise VersionEditedError(
-            f"released versions {', '.join(sorted(lock[name]))} of prompt {name!r} are in "
-            f"{LOCK_FILE} but the prompt folder is gone; restore it (released versions are "
-            f"immutable), or remove the entry from {LOCK_FILE} deliberately",
-            where=f"{label}/{name}",
+        present.add(folder.name)
+        loader = _Loader(root, label)
+        try:
+            prompt = loader.prompt(folder, lock.get(folder.name, {}))
+        except (SuiteError, TemplateError) as exc:
+            problems.extend([*loader.problems, exc])
+            continue
+        if loader.problems:
+            problems.extend(loader.problems)
+        else:
+            prompts[prompt.name] = prompt
+    for name in sorted(set(lock) - present):
+        problems.append(
+            VersionEditedError(
+                f"released versions {', '.join(sorted(lock[name]))} of prompt {name!r} are in "
+                f"{LOCK_FILE} but the prompt folder is gone; restore it (released versions are "
+                f"immutable), or remove the entry from {LOCK_FILE} deliberately",
+                where=f"{label}/{name}",
+            )
         )
-    return Suite(root=root, prompts=prompts)
+    return Suite(root=root, prompts=prompts), problems
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What ``validate`` found: the prompts that load, every problem, and the renders made."""
+
+    suite: Suite
+    problems: list[PromptCompatError]
+    renders: int
+
+
+def validate_suite(root: Path, *, max_rendered_chars: int) -> Validation:
+    """Check the whole suite and collect every problem instead of stopping at the first:
+    each prompt's files and target strings, ``targets.yaml``, and the rendering of every case
+    of every version.
+
+    Raises:
+        SuiteError: ``root`` is no directory, or the lock file is unreadable.
+    """
+    from promptcompat.render import render_messages  # render imports this module
+    from promptcompat.watch_config import load_deprecations  # so does watch_config
+
+    suite, problems = load_suite_problems(root)
+    try:
+        load_deprecations(suite.root)
+    except SuiteError as exc:
+        problems.append(exc)
+    renders = 0
+    for prompt in suite.prompts.values():
+        for version in prompt.versions.values():
+            for case in prompt.cases:
+                try:
+                    render_messages(version, case, max_chars=max_rendered_chars)
+                except TemplateError as exc:
+                    problems.append(exc)
+                renders += 1
+    return Validation(suite=suite, problems=problems, renders=renders)
 
 
 def lock_versions(suite: Suite) -> list[tuple[str, str]]:
@@ -200,9 +273,27 @@ def _natural_key(stem: str) -> tuple[tuple[Any, ...], str]:
 class _Loader:
     def __init__(self, root: Path, label: str) -> None:
         self.root, self.label = root, label
+        self.problems: list[PromptCompatError] = []
+        """Problems found so far that did not stop the loading of the prompt."""
+        self.broken: set[str] = set()
+        """Versions whose file has a problem (already among ``problems``)."""
 
     def show(self, path: Path) -> str:
         return f"{self.label}/{path.relative_to(self.root).as_posix()}"
+
+    def inside(self, path: Path, base: Path) -> Path:
+        """``path``, refused when it resolves outside ``base`` (a symlink out, as a dataset).
+
+        What a suite reads is what its repository holds: a prompt folder, or a file in one,
+        symlinked elsewhere would bring in (and name snapshot paths after) files no review saw.
+        """
+        if not path.resolve().is_relative_to(base.resolve()):
+            raise SuiteError(
+                f"must be inside {self.show(base) if base != self.root else self.label + '/'} "
+                "(it is a symlink to outside it)",
+                where=self.show(path),
+            )
+        return path
 
     def prompt(self, folder: Path, locked: dict[str, str]) -> Prompt:
         name = folder.name
@@ -210,7 +301,10 @@ class _Loader:
             raise SuiteError(
                 "prompt folder names use letters, digits, _ . -", where=self.show(folder)
             )
-        doc = YamlFile(folder / "prompt.yaml", self.show(folder / "prompt.yaml"))
+        self.inside(folder, self.root)
+        doc = YamlFile(
+            self.inside(folder / "prompt.yaml", folder), self.show(folder / "prompt.yaml")
+        )
         data: dict[str, Any] = doc.data
         doc.check_keys(data, PROMPT_KEYS)
         description = typed(doc, data, "description", str, "")
@@ -226,15 +320,18 @@ class _Loader:
                 raise SuiteError(
                     "candidates are target strings", where=doc.at("targets", "candidates", i)
                 )
+        self.check_target(pinned, doc.at("targets", "pinned"))
+        for i, candidate in enumerate(candidates):
+            self.check_target(candidate, doc.at("targets", "candidates", i))
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
         policy = parse_policy(doc, data)
-        checks_path = folder / CHECKS_FILE
+        checks_path = self.inside(folder / CHECKS_FILE, folder)
         checks = (
             load_checks(checks_path, where=self.show(checks_path)) if checks_path.is_file() else ()
         )
         versions = self.versions(folder, name)
         deployed = str(typed(doc, data, "deployed", (str, int), None))
-        if deployed not in versions:
+        if deployed not in versions and deployed not in self.broken:
             raise SuiteError(
                 f"deployed version {deployed!r} does not exist; versions: {', '.join(versions)}",
                 where=doc.at("deployed"),
@@ -242,6 +339,8 @@ class _Loader:
         cases = self.cases(folder, doc, data)
         for version, digest in sorted(locked.items()):
             where = self.show(folder / "versions") + f"/{version}.yaml"
+            if version in self.broken:
+                continue  # its own problem is reported already
             if version not in versions:
                 raise VersionEditedError(
                     f"released version {version} is in {LOCK_FILE} but its file is gone; "
@@ -274,8 +373,16 @@ class _Loader:
             redact=parse_redact(data.get("redact"), where=doc.at("redact")),
         )
 
+    def check_target(self, spec: str, where: str) -> None:
+        """A target string that does not parse (unknown provider or parameter) is a problem
+        of this file and line, found when the suite loads rather than when a run calls it."""
+        try:
+            parse_target(spec)
+        except ConfigError as exc:
+            self.problems.append(SuiteError(str(exc), where=where))
+
     def versions(self, folder: Path, prompt: str) -> dict[str, PromptVersion]:
-        directory = folder / "versions"
+        directory = self.inside(folder / "versions", folder)
         if not directory.is_dir():
             raise SuiteError(
                 "missing versions/ folder (one YAML file per version)", where=self.show(folder)
@@ -286,10 +393,15 @@ class _Loader:
                 continue
             if path.suffix not in (".yaml", ".yml") or not NAME.fullmatch(path.stem):
                 raise SuiteError("expected only <version>.yaml files here", where=self.show(path))
-            if path.stem in found:
+            if path.stem in found or path.stem in self.broken:
                 raise SuiteError(f"version {path.stem} is defined twice", where=self.show(path))
-            found[path.stem] = self.version(path, prompt)
-        if not found:
+            try:
+                found[path.stem] = self.version(self.inside(path, directory), prompt)
+            except (SuiteError, TemplateError) as exc:
+                # Every version file is checked; the prompt is refused after the last one.
+                self.problems.append(exc)
+                self.broken.add(path.stem)
+        if not found and not self.broken:
             raise SuiteError("no versions: add versions/v1.yaml", where=self.show(directory))
         return found
 

@@ -22,6 +22,11 @@ MAX_FILE_BYTES = 50_000_000
 """Largest dataset file."""
 MAX_YAML_BYTES = 1_000_000
 """Largest prompt or version file (PyYAML is slow, and a prompt is never this big)."""
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects in a JSON file we read (dataset rows, snapshot
+files, prompts.lock). Far beyond what a case needs; far below Python's recursion limit, which
+the decoder (about 990 levels from the top of a command) and everything that later walks the
+value (rendering, hashing, storing) would otherwise each reach at a different depth."""
 
 
 class YamlFile:
@@ -145,6 +150,58 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def parse_json(text: str, where: str, *, first_line: int = 1, strict: bool = False) -> Any:
+    """``json.loads`` of ``text``, refusing nesting deeper than ``MAX_JSON_DEPTH``.
+
+    ``strict`` also refuses NaN and Infinity. Decoding errors propagate as ``ValueError``
+    (each caller words them); too deep is a ``SuiteError`` at ``where:line``, the line where
+    the nesting passes the limit (``first_line`` is the line ``text`` starts on).
+    """
+    try:
+        value = json.loads(text, parse_constant=_reject_constant if strict else None)
+    except RecursionError:
+        value = None
+    else:
+        if not _deeper_than(value, MAX_JSON_DEPTH):
+            return value
+    line = first_line + text.count("\n", 0, _depth_exceeded_at(text, MAX_JSON_DEPTH))
+    raise SuiteError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels", where=f"{where}:{line}")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    # Iterative, so that checking a value cannot itself exceed the recursion limit.
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth_exceeded_at(text: str, limit: int) -> int:
+    """Offset of the bracket that opens level ``limit + 1`` (strings skipped), or the end."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                return token.start()
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return len(text)
+
+
 def parse_jsonl(text: str, where: str) -> list[tuple[Any, str]]:
     """The rows of a JSONL dataset, each with its ``file:line``."""
     rows = []
@@ -153,7 +210,7 @@ def parse_jsonl(text: str, where: str) -> list[tuple[Any, str]]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line, parse_constant=_reject_constant)
+            row = parse_json(line, where, first_line=number, strict=True)
         except ValueError as exc:  # JSONDecodeError, NaN, integers past the digit limit
             raise SuiteError(f"invalid JSON: {exc}", where=f"{where}:{number}") from None
         rows.append((row, f"{where}:{number}"))

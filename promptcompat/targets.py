@@ -2,7 +2,9 @@
 
 Examples: ``openai:gpt-4o-2024-08-06?temperature=0&seed=7``,
 ``anthropic:claude-3-5-haiku-20241022``,
-``openai-compatible:llama3.1?base_url=http://127.0.0.1:11434/v1&api_key_env=OLLAMA_KEY``.
+``openai-compatible:llama3.1?base_url=http://127.0.0.1:11434/v1&api_key_env=OLLAMA_KEY``,
+``openai-compatible:llama3.1?base_url=http://127.0.0.1:11434/v1&api_key=none`` (an endpoint
+that needs no key: none is read, none is sent).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic", "openai-compatible")
 # Parameters that change what the model answers: they go into the cache key.
 SAMPLING_PARAMS = {"temperature": float, "top_p": float, "seed": int, "max_tokens": int}
 # Parameters that only say where and how to call: never part of the cache key.
-CONNECTION_PARAMS = {"base_url", "api_key_env"}
+CONNECTION_PARAMS = {"base_url", "api_key_env", "api_key"}
+NO_KEY = "none"
+"""The one value of ``api_key``: keys themselves never appear in a target string."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,8 @@ class Target:
     """Sampling parameters, sorted by name."""
     base_url: str | None = None
     api_key_env: str | None = None
+    keyless: bool = False
+    """``api_key=none``: the endpoint needs no key; no variable is read, no key is sent."""
 
     @property
     def sampling(self) -> dict[str, Any]:
@@ -45,6 +51,17 @@ class Target:
         """
         query = urlencode([(k, _plain(v)) for k, v in self.params])
         return f"{self.provider}:{self.model}" + (f"?{query}" if query else "")
+
+    @property
+    def spec(self) -> str:
+        """The target string with its connection parameters: ``parse_target(t.spec) == t``."""
+        extra = [("base_url", self.base_url), ("api_key_env", self.api_key_env)]
+        if self.keyless:
+            extra.append(("api_key", NO_KEY))
+        query = urlencode([(k, v) for k, v in extra if v])
+        if not query:
+            return self.label
+        return self.label + ("&" if "?" in self.label else "?") + query
 
     def __str__(self) -> str:
         return self.label
@@ -67,6 +84,7 @@ def parse_target(spec: str) -> Target:
     params: dict[str, Any] = {}
     base_url: str | None = None
     api_key_env: str | None = None
+    keyless = False
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
@@ -77,7 +95,22 @@ def parse_target(spec: str) -> Target:
         if key == "base_url":
             base_url = _check_url(value, spec)
         elif key == "api_key_env":
+            if not value:
+                raise ConfigError(
+                    f"api_key_env is empty; for an endpoint that needs no key write "
+                    f"api_key={NO_KEY}",
+                    where=repr(spec),
+                )
             api_key_env = value
+        elif key == "api_key":
+            if value != NO_KEY:
+                # Never echo the value: it may be a key pasted where it does not belong.
+                raise ConfigError(
+                    f"api_key takes only the value {NO_KEY!r} (an endpoint that needs no key); "
+                    "keys come from the environment: name the variable with api_key_env=",
+                    where=f"{provider}:{model}",
+                )
+            keyless = True
         elif key in SAMPLING_PARAMS:
             try:
                 params[key] = SAMPLING_PARAMS[key](value)
@@ -88,12 +121,17 @@ def parse_target(spec: str) -> Target:
             raise ConfigError(f"unknown parameter {key!r}; known: {known}", where=repr(spec))
     if provider == "openai-compatible" and base_url is None:
         raise ConfigError("openai-compatible targets need ?base_url=...", where=repr(spec))
+    if keyless and api_key_env is not None:
+        raise ConfigError(
+            f"api_key={NO_KEY} and api_key_env contradict each other; keep one", where=repr(spec)
+        )
     return Target(
         provider=provider,
         model=model,
         params=tuple(sorted(params.items())),
         base_url=base_url,
         api_key_env=api_key_env,
+        keyless=keyless,
     )
 
 

@@ -25,10 +25,10 @@ from urllib.parse import parse_qsl, urlencode
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError, SuiteError
 from promptcompat.plan import FORWARD_MODES
-from promptcompat.providers import DEFAULT_KEY_ENV, base_url_for
+from promptcompat.providers import base_url_for, key_env_for
 from promptcompat.suite import Prompt, Suite
 from promptcompat.suite_files import YamlFile
-from promptcompat.targets import Target, parse_target
+from promptcompat.targets import NO_KEY, Target, parse_target
 
 TARGETS_FILE = "targets.yaml"
 
@@ -40,7 +40,8 @@ class Account:
     name: str
     provider: str
     base_url: str | None
-    api_key_env: str
+    api_key_env: str | None
+    """None: the endpoint needs no key (``api_key=none``)."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Deprecation:
 
 def account_for(target: Target, settings: Settings) -> Account:
     base_url = base_url_for(target, settings)
-    key_env = target.api_key_env or DEFAULT_KEY_ENV[target.provider]
+    key_env = key_env_for(target)
     name: str = target.provider
     if target.provider == "openai-compatible":
         name = f"openai-compatible@{base_url}"
@@ -133,6 +134,8 @@ def with_model(pinned: str, model: str) -> str:
         query.append(("base_url", target.base_url))
     if target.api_key_env:
         query.append(("api_key_env", target.api_key_env))
+    if target.keyless:
+        query.append(("api_key", NO_KEY))
     spec = f"{target.provider}:{model}" + (f"?{urlencode(query, safe=':/')}" if query else "")
     parse_target(spec)  # a model id with '?' or '&' cannot form a target
     return spec

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,29 @@ def suite(prompts_dir: Path) -> Suite:
 def _fresh_settings() -> Iterator[None]:
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
+    """``small_disk(kilobytes)`` mounts a real filesystem that small (tmpfs) and returns it:
+    writes past it fail with ENOSPC, exactly as on a full disk, for every file written there.
+
+    Mounting needs root; CI runs the tests as root (elsewhere the test is skipped, saying so).
+    """
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs the tests as root)")
+    mounted: list[Path] = []
+
+    def mount(kilobytes: int) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        size = f"size={kilobytes}k"
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(point)], check=True, timeout=30
+        )
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False, timeout=30)

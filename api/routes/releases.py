@@ -7,11 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import col, select
 
-from api.deps import AdminDep, SessionDep, StateDep, ViewerDep
+from api.deps import (
+    DEFAULT_LIMIT,
+    AdminDep,
+    CursorQuery,
+    LimitQuery,
+    SessionDep,
+    StateDep,
+    ViewerDep,
+)
 from promptcompat import audit, releases
 from promptcompat.errors import ConfigError
 from promptcompat.models_watch import ReleaseEvent, ReleaseRun
@@ -63,7 +71,8 @@ class ReleasePublic(BaseModel):
 
 
 class ReleasesPublic(BaseModel):
-    data: list[ReleasePublic]
+    items: list[ReleasePublic]
+    next_cursor: str | None
 
 
 class DeprecationWarning(BaseModel):
@@ -159,17 +168,19 @@ def list_releases(
     _: ViewerDep,
     state: StateDep,
     session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500, description="Newest first, at most this many.")] = 50,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
 ) -> ReleasesPublic:
-    """List release events (new models, alias drift, retirements) and their runs."""
-    events = list(releases.events(session=session, limit=limit))
-    ids = [e.id for e in events]
+    """List release events (new models, alias drift, retirements) and their runs, newest first."""
+    page = releases.events(session=session, limit=limit, cursor=cursor)
+    ids = [e.id for e in page.items]
     rows = session.exec(select(ReleaseRun).where(col(ReleaseRun.event_id).in_(ids))).all()
     by_event: dict[int, list[ReleaseRun]] = {}
     for row in rows:
         by_event.setdefault(row.event_id, []).append(row)
     return ReleasesPublic(
-        data=[_public(state, e, by_event.get(e.id or 0, [])) for e in events],
+        items=[_public(state, e, by_event.get(e.id or 0, [])) for e in page.items],
+        next_cursor=page.next_cursor,
     )
 
 

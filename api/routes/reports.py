@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic_core import to_json
 
 from api.deps import DEFAULT_LIMIT, CursorQuery, LimitQuery, SessionDep, ViewerDep
+from api.problems import PROBLEM_JSON
 from api.routes.runs import RunIdPath
 from api.schemas import (
     CaseDiffPublic,
+    CaseQuery,
+    CaseRef,
     CaseResultsPublic,
     FindingsByRule,
-    HexId,
     MatrixPublic,
     Name,
     ReportSummary,
@@ -25,7 +27,39 @@ from api.schemas import (
 from promptcompat import results
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["reports"])
-CaseIdPath = Annotated[HexId, Path(description="A case result id (from the case list).")]
+CasePath = Annotated[
+    CaseRef,
+    Path(
+        description="A case id from the suite (narrowed by `prompt`, `version`, `target` when "
+        "it is in several comparisons), or a case result id from the case list."
+    ),
+]
+CaseQueryDep = Annotated[CaseQuery, Query()]
+
+
+def resolve_case(
+    _: ViewerDep, session: SessionDep, run_id: RunIdPath, case: CasePath, where: CaseQueryDep
+) -> str:
+    """The case result id the path names (404 for none, 409 listing them for several).
+
+    It needs a token first: an anonymous caller learns nothing of which cases exist."""
+    return results.resolve_case(
+        session=session,
+        run_id=run_id,
+        case=case,
+        prompt=where.prompt,
+        version=where.version,
+        target=where.target,
+    )
+
+
+CaseResultDep = Annotated[str, Depends(resolve_case)]
+AMBIGUOUS_CASE: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The case id is in several comparisons: `matches` lists them.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
 _SUMMARY_KEYS = ("format", "run", "verdict", "exit_code", "comparisons")
 
 
@@ -97,9 +131,9 @@ def list_cases(
     return Response(body, media_type="application/json")
 
 
-@router.get("/cases/{case_result_id}", response_model=CaseDiffPublic)
+@router.get("/cases/{case}", response_model=CaseDiffPublic, responses=AMBIGUOUS_CASE)
 def get_case(
-    run_id: RunIdPath, case_result_id: CaseIdPath, _: ViewerDep, session: SessionDep
+    run_id: RunIdPath, case_result_id: CaseResultDep, _: ViewerDep, session: SessionDep
 ) -> CaseDiffPublic:
     """Get one case in full: requests, every sample of both sides, diffs, findings, decision."""
     return CaseDiffPublic.model_validate(

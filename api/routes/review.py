@@ -15,7 +15,7 @@ from api.deps import (
     StateDep,
     ViewerDep,
 )
-from api.routes.reports import CaseIdPath
+from api.routes.reports import CaseResultDep
 from api.routes.runs import RunIdPath
 from api.schemas import (
     AuditEntryPublic,
@@ -36,10 +36,10 @@ def decision_public(row: ReviewDecision) -> CaseDecisionPublic:
     return CaseDecisionPublic.model_validate(row, from_attributes=True)
 
 
-@router.post("/runs/{run_id}/cases/{case_result_id}/accept", response_model=CaseDecisionPublic)
+@router.post("/runs/{run_id}/cases/{case}/accept", response_model=CaseDecisionPublic)
 def accept_case(
     run_id: RunIdPath,
-    case_result_id: CaseIdPath,
+    case_result_id: CaseResultDep,
     body: DecisionCreate,
     principal: ReviewerDep,
     session: SessionDep,
@@ -59,10 +59,10 @@ def accept_case(
     return decision_public(row)
 
 
-@router.post("/runs/{run_id}/cases/{case_result_id}/reject", response_model=CaseDecisionPublic)
+@router.post("/runs/{run_id}/cases/{case}/reject", response_model=CaseDecisionPublic)
 def reject_case(
     run_id: RunIdPath,
-    case_result_id: CaseIdPath,
+    case_result_id: CaseResultDep,
     body: DecisionCreate,
     principal: ReviewerDep,
     session: SessionDep,

@@ -96,6 +96,7 @@ def create_run(
         publisher=state.publisher,
         idempotency_key=idempotency_key,
         allowed_base_urls=settings.api_allowed_base_urls,
+        server_key_base_urls=settings.api_server_key_base_urls,
     )
     if submitted.created:
         state.metrics.runs_submitted.labels(submitted.executor).inc()

@@ -43,17 +43,48 @@ class Provider(Protocol):
     async def aclose(self) -> None: ...
 
 
-def api_key_for(target: Target) -> str:
-    """The key from the environment; never logged, never stored."""
-    env = target.api_key_env or DEFAULT_KEY_ENV[target.provider]
+SIMULATOR_KEY = "sk-simulator"
+"""What a simulated run sends (the simulator accepts any key): a real key never goes there."""
+
+
+def key_env_for(target: Target) -> str | None:
+    """The environment variable holding the target's key; None for ``api_key=none``."""
+    if target.keyless:
+        return None
+    return target.api_key_env or DEFAULT_KEY_ENV[target.provider]
+
+
+def missing_key(target: Target, settings: Settings) -> str | None:
+    """The variable a call to ``target`` needs and that is unset, if any."""
+    env = key_env_for(target)
+    if settings.simulated or env is None or os.environ.get(env):
+        return None
+    return env
+
+
+def no_key_message(env: str) -> str:
+    return (
+        f"no API key: set the environment variable {env} (or, for an endpoint that needs no "
+        "key, add api_key=none to the target)"
+    )
+
+
+def api_key_for(target: Target, settings: Settings) -> str | None:
+    """The key from the environment (None: send no key); never logged, never stored."""
+    if settings.simulated:
+        return SIMULATOR_KEY
+    env = key_env_for(target)
+    if env is None:
+        return None
     key = os.environ.get(env)
     if not key:
-        raise AuthError(f"no API key: set the environment variable {env}", where=target.label)
+        raise AuthError(no_key_message(env), where=target.label)
     return key
 
 
 def base_url_for(target: Target, settings: Settings) -> str | None:
-    if target.base_url:
+    # Simulated: the target's own base_url (a paid gateway, say) must not be called either.
+    if target.base_url and not settings.simulated:
         return target.base_url
     if target.provider == "anthropic":
         return settings.anthropic_base_url
@@ -62,7 +93,7 @@ def base_url_for(target: Target, settings: Settings) -> str | None:
 
 def make_provider(target: Target, settings: Settings) -> Provider:
     """A provider bound to one account (base URL + key); the engine keeps one per target."""
-    key = api_key_for(target)
+    key = api_key_for(target, settings)
     base_url = base_url_for(target, settings)
     if target.provider == "anthropic":
         from promptcompat.providers.anthropic_messages import AnthropicProvider

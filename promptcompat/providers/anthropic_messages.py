@@ -18,17 +18,24 @@ from promptcompat.errors import (
 )
 from promptcompat.providers import Completion
 from promptcompat.providers.retry_after import retry_after_seconds
+from promptcompat.providers.transport import (
+    PLACEHOLDER_KEY,
+    anthropic_async_http,
+    redirect_message,
+)
 from promptcompat.suite import Message
 from promptcompat.targets import Target
 
 
 class AnthropicProvider:
-    def __init__(self, *, api_key: str, base_url: str | None, settings: Settings) -> None:
+    def __init__(self, *, api_key: str | None, base_url: str | None, settings: Settings) -> None:
+        """``api_key`` None: the endpoint needs no key, and no credential header is sent."""
         self._client = anthropic.AsyncAnthropic(
-            api_key=api_key,
+            api_key=api_key or PLACEHOLDER_KEY,
             base_url=base_url,
             max_retries=0,
             timeout=settings.request_timeout,
+            http_client=anthropic_async_http(keyless=api_key is None),
         )
         self._max_bytes = settings.max_output_bytes
         self._default_max_tokens = settings.default_max_tokens
@@ -85,6 +92,11 @@ def classify(exc: anthropic.APIError, target: Target) -> ProviderError:
     if not isinstance(exc, anthropic.APIStatusError):
         return ProviderError(exc.message, where=where)
     status = exc.status_code
+    if 300 <= status < 400:
+        # Not followed (transport.py): the same request would be redirected again.
+        return BadRequestError(
+            redirect_message(status, exc.response.headers), where=where, reason="redirect"
+        )
     kind, text = _error_parts(exc)
     message = f"HTTP {status}: {text}"
     if status == 429:

@@ -49,6 +49,8 @@ def make_settings(home: Path, prompts: Path, sim: SimulatorProcess, **extra: Any
         "backoff_base": 0.05,
         "api_token_pepper": PEPPER,
         "api_allowed_base_urls": [sim.openai_base_url],
+        # The simulator wants some key; a client's base_url gets the server's only when listed.
+        "api_server_key_base_urls": [sim.openai_base_url],
         **extra,
     }
     return Settings(**values)

@@ -107,7 +107,7 @@ def test_every_error_is_problem_details(
 
 def test_the_openapi_schema_documents_problem_answers(client: TestClient) -> None:
     schema = client.get("/api/v1/openapi.json").json()
-    accept = schema["paths"]["/api/v1/runs/{run_id}/cases/{case_result_id}/accept"]["post"]
+    accept = schema["paths"]["/api/v1/runs/{run_id}/cases/{case}/accept"]["post"]
     for code in ("401", "403", "404", "409", "413", "422"):
         assert "application/problem+json" in accept["responses"][code]["content"], code
     assert accept["summary"] and accept["description"].startswith("Accept a pending case")

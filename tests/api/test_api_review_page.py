@@ -110,3 +110,61 @@ def test_a_reviewer_accepts_a_breaking_case_in_the_browser(
     assert entry["reason"] == "the new output is what we want"
     assert (ARTIFACTS / "review-case-view.png").stat().st_size > 10_000
     shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+
+
+def test_a_login_form_on_another_site_does_not_sign_the_browser_in(
+    live_server: str, seeded: object, tmp_path: Path
+) -> None:
+    """Login CSRF: a page on another site posts the attacker's token to our sign-in form."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from playwright.sync_api import sync_playwright
+
+    from api.pages import COOKIE
+
+    attacker_token = seeded.tokens["viewer"]  # type: ignore[attr-defined]
+    lure = (
+        f'<form method="post" action="{live_server}/ui/login">'
+        f'<input name="token" value="{attacker_token}"><input name="next" value="/ui/runs">'
+        "</form><script>document.forms[0].submit()</script>"
+    ).encode()
+
+    class Lure(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(lure)))
+            self.end_headers()
+            self.wfile.write(lure)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    evil = ThreadingHTTPServer(("127.0.0.1", 0), Lure)
+    Thread(target=evil.serve_forever, daemon=True).start()
+    # "localhost" and "127.0.0.1" are different sites to the browser.
+    evil_url = f"http://localhost:{evil.server_address[1]}/"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch_persistent_context(
+                user_data_dir=str(tmp_path / "chromium-profile"),
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=FLAGS,
+            )
+            try:
+                page = browser.new_page()
+                with page.expect_response(f"{live_server}/ui/login") as posted:
+                    page.goto(evil_url)
+                assert posted.value.status == 403
+                signed = browser.cookies(f"{live_server}/ui/runs")  # the cookie's path is /ui
+                assert COOKIE not in {c["name"] for c in signed}
+                page.goto(f"{live_server}/ui/runs")
+                assert page.url.startswith(f"{live_server}/ui/login")  # still signed out
+            finally:
+                browser.close()
+    finally:
+        evil.shutdown()
+        evil.server_close()
+    shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)

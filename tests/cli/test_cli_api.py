@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from clirun import cli
+from clirun import check_no_crash, cli
 
 
 @pytest.fixture
@@ -85,6 +85,8 @@ def test_tokens_are_created_once_listed_and_revoked_and_serve_answers_with_them(
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=20)
+    # The server's log is checked as any command's output: no traceback in it.
+    check_no_crash(subprocess.CompletedProcess(server.args, 0, output, output))
     assert token not in output  # the access log never carries a token
     assert "GET /api/v1/me?token=pct_[redacted]" in output
     assert "GET /api/v1/me" in output

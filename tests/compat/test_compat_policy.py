@@ -82,3 +82,16 @@ def test_overrides_change_the_default_and_rates_still_temper_it() -> None:
 def test_an_empty_policy_changes_nothing() -> None:
     findings = [finding("json.field_removed")]
     assert RulePolicy().apply(findings, today=TODAY) == findings
+
+
+def test_silences_what_an_active_waiver_covers_or_an_override_demotes() -> None:
+    waiver = Waiver("json.field_removed", "r", date(2026, 11, 23), "$.name")
+    policy = RulePolicy(
+        severities={"json.type_changed": "WARN", "json.field_added": "ERR"}, waivers=(waiver,)
+    )
+    assert policy.silences("json.field_removed", "$.name", today=TODAY)
+    assert not policy.silences("json.field_removed", "$.email", today=TODAY)
+    assert not policy.silences("json.field_removed", "$.name", today=date(2026, 11, 24))
+    assert policy.silences("json.type_changed", "$.age", today=TODAY)  # ERR -> WARN
+    assert not policy.silences("json.field_added", "$.x", today=TODAY)  # raised, not demoted
+    assert not RulePolicy().silences("json.field_removed", "$.name", today=TODAY)

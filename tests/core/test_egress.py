@@ -61,3 +61,13 @@ def test_a_client_cannot_name_the_key_variable_or_send_garbage() -> None:
         check_client_target("openai:m?api_key_env=AWS_SECRET_ACCESS_KEY", allowed_base_urls=[])
     with pytest.raises(ConfigError):
         check_client_target("openai:m?0", allowed_base_urls=[])
+
+
+def test_a_client_base_url_is_called_without_the_server_key_unless_listed() -> None:
+    spec = "openai-compatible:m?base_url=http://127.0.0.1:8765/v1"
+    assert check_client_target(spec, allowed_base_urls=ALLOWED).keyless
+    keyed = check_client_target(
+        spec, allowed_base_urls=ALLOWED, server_key_base_urls=["http://127.0.0.1:8765/v1"]
+    )
+    assert not keyed.keyless
+    assert not check_client_target("openai:gpt-4o", allowed_base_urls=[]).keyless

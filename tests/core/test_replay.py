@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ from sqlmodel import select
 
 from promptcompat import store
 from promptcompat.config import Settings
+from promptcompat.errors import AuthError
 from promptcompat.models import Call, CaseResult
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest, execute_run, prepare_run, run_suite
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.suite import Suite
 
@@ -115,7 +117,7 @@ def test_a_call_that_keeps_failing_becomes_an_error_with_its_reason(
     assert report["exit_code"] in (1, 2)
 
 
-def test_missing_key_fails_the_target_without_calling_it(
+def test_missing_key_refuses_the_run_before_anything_is_stored_or_called(
     engine: Engine,
     suite: Suite,
     settings: Settings,
@@ -123,10 +125,34 @@ def test_missing_key_fails_the_target_without_calling_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
-    run_id, _ = run_suite(
+    with pytest.raises(AuthError) as info:
+        run_suite(
+            engine=engine,
+            suite=suite,
+            request=RunRequest(prompts=("prime_check",)),
+            settings=settings,
+        )
+    assert "ANTHROPIC_API_KEY" in str(info.value) and "claude-sim" in str(info.value)
+    assert sim.stats()["requests"] == 0
+    with store.session_scope(engine) as session:
+        assert store.latest_runs(session=session, limit=5) == []
+
+
+def test_a_worker_without_the_key_fails_that_targets_calls_without_calling_it(
+    engine: Engine,
+    suite: Suite,
+    settings: Settings,
+    sim: SimulatorProcess,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Workers (and the API's executor) check no keys up front: theirs may differ from the
+    # submitter's environment. A call that meets a missing key is an error, not a call.
+    prepared = prepare_run(
         engine=engine, suite=suite, request=RunRequest(prompts=("prime_check",)), settings=settings
     )
-    report = report_of(engine, run_id)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    asyncio.run(execute_run(prepared, engine=engine, suite=suite, settings=settings, samples=1))
+    report = report_of(engine, prepared.run_id)
     assert sim.stats()["requests"] == 0
     assert {c["verdict"] for c in report["cases"]} == {"ERROR"}
     assert "ANTHROPIC_API_KEY" in report["cases"][0]["findings"][0]["message"]

@@ -38,3 +38,25 @@ def test_bad_targets_name_the_problem(spec: str, fragment: str) -> None:
         parse_target(spec)
     assert fragment in str(info.value)
     assert repr(spec) in str(info.value)
+
+
+def test_api_key_none_marks_a_keyless_target_outside_the_label() -> None:
+    t = parse_target("openai-compatible:llama3?base_url=http://127.0.0.1:11434/v1&api_key=none")
+    assert t.keyless and t.api_key_env is None
+    assert t.label == "openai-compatible:llama3"
+    assert parse_target(t.spec) == t  # what a stored run's workers parse back
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ("openai:gpt?api_key=sk-live-123", "api_key takes only the value 'none'"),
+        ("openai:gpt?api_key_env=", "api_key_env is empty; for an endpoint that needs no key"),
+        ("openai:gpt?api_key=none&api_key_env=K", "contradict"),
+    ],
+)
+def test_keys_are_never_written_into_a_target(spec: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_target(spec)
+    assert fragment in str(info.value)
+    assert "sk-live-123" not in str(info.value)

@@ -194,6 +194,21 @@ def test_suppress_keeps_one_cause_per_symptom() -> None:
     }
 
 
+def test_a_silenced_cause_hides_no_symptom() -> None:
+    structural = {
+        ("json.field_removed", "$.email", ""): "gone",
+        ("contract.schema", "$.email", "required"): "required",
+    }
+    waived = suppress(structural, silenced=lambda rule, path: rule == "json.field_removed")
+    assert set(waived) == set(structural)
+    refusal = {("drift.refusal_introduced", None, ""): "no", ("contract.not_json", None, ""): "x"}
+    assert set(suppress(refusal, silenced=lambda rule, path: rule.startswith("drift."))) == set(
+        refusal
+    )
+    other = suppress(structural, silenced=lambda rule, path: path == "$.phone")
+    assert set(other) == {("json.field_removed", "$.email", "")}
+
+
 def test_docs_list_every_rule_and_match_the_generated_catalog() -> None:
     doc = DOCS.read_text(encoding="utf-8")
     for rule_id in CATALOG:

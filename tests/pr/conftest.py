@@ -43,7 +43,9 @@ def base_repo(tmp_path_factory: pytest.TempPathFactory, simulator: SimulatorProc
             settings=settings,
         )
     with store.session_scope(engine) as session:
-        written = snapshot_sync.export(session=session, root=repo / "snapshots", suite=suite)
+        written = snapshot_sync.export(
+            session=session, root=repo / "snapshots", suite=suite
+        ).written
     assert len(written) == len(BASELINE_PROMPTS)
     engine.dispose()
     commit(repo, "accepted baselines")

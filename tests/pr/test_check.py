@@ -342,7 +342,9 @@ def test_markdown_of_1000_breaking_cases_fits_a_comment(
         key = cache_key(target, messages, sample=0, seed=None)
         snap.cases[case.id] = [snapshot_files.SnapshotSample(0, key, output)]
     snapshot_files.write(
-        snapshot_files.accepted_path(repo / "snapshots", "bulk", "v1", target.label), snap
+        snapshot_files.accepted_path(repo / "snapshots", "bulk", "v1", target.label),
+        snap,
+        root=repo / "snapshots",
     )
     git(repo, "checkout", "-q", "main")
     commit(repo, "a prompt with 1,000 cases, and its accepted snapshots")

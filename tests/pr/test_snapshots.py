@@ -41,7 +41,9 @@ def test_import_then_export_round_trips_and_verify_agrees(repo: Path, tmp_path: 
     suite = load_suite(repo / "prompts")
     engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     with store.session_scope(engine) as session:
-        loaded = snapshot_sync.import_files(session=session, root=repo / "snapshots", suite=suite)
+        loaded = snapshot_sync.import_files(
+            session=session, root=repo / "snapshots", suite=suite
+        ).loaded
         assert loaded == sum(
             len(p.cases)
             for n, p in suite.prompts.items()
@@ -65,7 +67,7 @@ def test_one_changed_case_is_a_small_diff_and_verify_names_it(repo: Path, tmp_pa
     snap = snapshot_files.read(path)
     sample = snap.cases["tom-becker"][0]
     snap.cases["tom-becker"][0] = replace(sample, output=sample.output.replace("Tom", "Thomas"))
-    snapshot_files.write(path, snap)
+    snapshot_files.write(path, snap, root=repo / "snapshots")
     changed = [
         line
         for line in difflib.unified_diff(before.splitlines(), path.read_text("utf-8").splitlines())
@@ -105,7 +107,9 @@ def test_obsolete_cases_and_files_reported_and_removed_only_on_request(repo: Pat
     gone = json.loads(lines[0])["id"]
     dataset.write_text("\n".join(lines[1:]) + "\n", "utf-8")
     stray = snapshot_files.accepted_path(repo / "snapshots", EXTRACT, "v9", PINNED)
-    snapshot_files.write(stray, snapshot_files.SnapshotFile(EXTRACT, "v9", PINNED))
+    snapshot_files.write(
+        stray, snapshot_files.SnapshotFile(EXTRACT, "v9", PINNED), root=repo / "snapshots"
+    )
     suite = load_suite(repo / "prompts")
 
     found = snapshot_sync.obsolete(root=repo / "snapshots", suite=suite)
@@ -191,7 +195,7 @@ def test_import_redacts_personal_data_written_into_a_file_by_hand(
     sample = snap.cases["tom-becker"][0]
     leaked = "leaked.person@example.org"
     snap.cases["tom-becker"][0] = replace(sample, output=f"{sample.output} {leaked}")
-    snapshot_files.write(path, snap)
+    snapshot_files.write(path, snap, root=repo / "snapshots")
     suite = load_suite(repo / "prompts")
     db = tmp_path / "fresh.db"
     engine = store.open_engine(f"sqlite:///{db}")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
+from clirun import cli
+from scripted_openai import ScriptedOpenAI
 
 from promptcompat.errors import SuiteError
 from promptcompat.redact import KINDS, Redactor, iban_ok, luhn_ok, parse_redact
@@ -49,6 +54,48 @@ def test_look_alikes_are_left_alone(text: str) -> None:
     assert redact(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4111 1111 1111 1111", "<CARD_1>"),
+        ("4111-1111-1111-1111", "<CARD_1>"),
+        ("4111111111111111", "<CARD_1>"),
+        ("card: 4111111111111111.", "card: <CARD_1>."),
+        ("(4111111111111111)", "(<CARD_1>)"),
+        ("pay 5555 5555 5555 4444 now", "pay <CARD_1> now"),
+        ("Amex 3782 822463 10005", "Amex <CARD_1>"),
+        ("old Visa 4222 2222 2222 2", "old Visa <CARD_1>"),
+        ("card 4111 1111-1111 1111", "card <CARD_1>"),
+        # a card runs into its expiry or security code: the card is still found
+        ("4111 1111 1111 1111 12/27", "<CARD_1> 12/27"),
+        ("4111-1111-1111-1111 123", "<CARD_1> 123"),
+    ],
+)
+def test_card_spellings_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Luhn-valid digit runs that are parts of longer numbers, not cards
+        "18705 ÷ 41 = 456.219512195121951219",
+        "ratio 0.219512195121951219",
+        "4111111111111111.5 units",
+        "1,4111111111111111",
+        "94111111111111111111",
+        "-4111111111111111",
+        # no card network starts with 0, 1, 7, 8 or 9 (epoch milliseconds, order numbers)
+        "at 1718035200019 ms",
+        "order 7992739871300008",
+        # digits grouped unlike a card
+        "scores 4111 11 11 1111 1111",
+    ],
+)
+def test_numbers_that_only_look_like_cards_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
 def test_checksums() -> None:
     assert luhn_ok("4539 1488 0343 6467") and not luhn_ok("4539 1488 0343 6468")
     assert iban_ok("NL91ABNA0417164300") and not iban_ok("NL91ABNA0417164301")
@@ -88,3 +135,66 @@ def test_a_bad_redact_regex_in_prompt_yaml_names_the_file(privacy_prompts: Path)
     with pytest.raises(SuiteError, match=r"invalid regex 'CUST-\(' \(customer_id\)") as info:
         load_suite(privacy_prompts)
     assert info.value.where is not None and "echo/prompt.yaml" in info.value.where
+
+
+QUOTIENT = "18705 ÷ 41 = 456.219512195121951219"
+"""The fraction's 18 digits pass the Luhn check: a card number only by accident."""
+
+
+def _divide_suite(root: Path) -> Path:
+    folder = root / "prompts" / "divide"
+    (folder / "versions").mkdir(parents=True)
+    (folder / "prompt.yaml").write_text(
+        "description: Arithmetic for the invoice helper\n"
+        "mode: FULL\n"
+        "deployed: v1\n"
+        "targets:\n"
+        "  pinned: openai:calc-old?temperature=0\n"
+        "  candidates:\n    - openai:calc-new?temperature=0\n"
+        "cases:\n"
+        "  - id: quotient\n    vars: {question: 'What is 18705 divided by 41?'}\n"
+        "  - id: card\n    vars: {question: 'Which card did the customer use?'}\n"
+    )
+    (folder / "versions" / "v1.yaml").write_text(
+        "variables: [question]\nmessages:\n  - role: user\n    content: '{{ question }}'\n"
+    )
+    return folder.parent
+
+
+def _script(model: str, messages: str) -> str | None:
+    if model not in ("calc-old", "calc-new"):
+        return None
+    new = model == "calc-new"
+    if "divided" in messages:
+        return QUOTIENT if new else "18705 ÷ 41 = 456.22"
+    return "The customer paid with card: 4111111111111111." if new else "The customer paid."
+
+
+def test_a_decimal_in_an_output_is_stored_as_is_and_a_card_is_not(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
+    out = tmp_path / "report.json"
+    with ScriptedOpenAI(_script) as server:
+        env |= {
+            "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
+            "PROMPTCOMPAT_PROMPTS_DIR": str(_divide_suite(tmp_path)),
+            "PROMPTCOMPAT_OPENAI_BASE_URL": server.url,
+            "OPENAI_API_KEY": "sk-test",
+            "COLUMNS": "200",
+        }
+        done = cli("run", "--json-out", str(out), env=env, cwd=tmp_path)
+    assert out.exists(), done.stdout + done.stderr
+    report = json.loads(out.read_text())
+    by_case = {c["case_id"]: c for c in report["cases"]}
+    quotient_rules = {f["rule"] for f in by_case["quotient"]["findings"]}
+    assert "privacy.pii_introduced" not in quotient_rules, by_case["quotient"]
+    assert by_case["quotient"]["verdict"] != "BREAKING"
+    # The card the new model volunteers is still redacted and still breaks its case.
+    card = {f["rule"]: f for f in by_case["card"]["findings"]}
+    assert card["privacy.pii_introduced"]["severity"] == "ERR"
+    assert "CARD" in card["privacy.pii_introduced"]["message"]
+    assert done.returncode == 1, done.stdout + done.stderr
+    with sqlite3.connect(tmp_path / "home" / "promptcompat.db") as db:
+        stored = {text for (text,) in db.execute("SELECT text FROM snapshot")}
+    assert QUOTIENT in stored
+    assert "The customer paid with card: <CARD_1>." in stored
+    assert not any("4111111111111111" in text for text in stored)

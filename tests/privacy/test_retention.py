@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import get_args
 
+import clirun
 import pytest
 from sqlalchemy import Engine, func, update
 from sqlalchemy import select as sa_select
@@ -146,15 +146,7 @@ def test_gc_and_purge_commands(
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"COLUMNS": "200"}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "promptcompat", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return clirun.cli(*args, env=env, cwd=tmp_path, timeout=120)
 
     dry = cli("gc", "--dry-run")
     assert dry.returncode == 0 and "would delete: 1 runs" in dry.stdout, dry.stderr
@@ -186,15 +178,7 @@ def test_gc_deletes_old_runs_in_every_finished_status_and_never_a_live_one(
             session.execute(update(Run).where(col(Run.id) == run_id).values(status=status))
         by_status[status] = run_id
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "promptcompat", "gc"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = clirun.cli("gc", env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"deleted: {len(TERMINAL_STATUSES)} runs" in done.stdout
     with store.session_scope(privacy_engine) as session:

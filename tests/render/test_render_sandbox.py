@@ -208,3 +208,46 @@ def test_max_steps_is_configurable() -> None:
     render_messages(template, case(x=1), max_chars=100, max_steps=2000)
     with pytest.raises(TemplateSecurityError, match="exceeded 500 operations"):
         render_messages(template, case(x=1), max_chars=100, max_steps=500)
+
+
+# Values whose text is a memory address (or another per-process text): the rendered prompt,
+# and its cache key, would differ in every run.
+UNPRINTABLE = {
+    "global method": "{{ dict.fromkeys }}",
+    "bound method": "{{ x.upper }}",
+    "global class": "{{ dict }}",
+    "generator": "{{ x|map('upper') }}",
+    "concatenated": "{{ 'a' ~ x.upper }}",
+    "string filter": "{{ x.upper|string }}",
+    "text filter": "{{ x.upper|upper }}",
+    "percent format": "{{ '%s' % x.upper }}",
+    "format filter": "{{ '%s'|format(x.upper) }}",
+    "joined": "{{ [x.upper]|join(',') }}",
+    "inside a list": "{{ [1, x.upper] }}",
+    "inside a dict": "{{ {'k': d.get} }}",
+    "helper object": "{{ cycler(1, 2) }}",
+}
+PRINTABLE = {
+    "{{ x.upper() }}": "HELLO",
+    "{{ x|map('upper')|join }}": "HELLO",
+    "{{ x|map('upper')|list }}": "['H', 'E', 'L', 'L', 'O']",
+    "{{ d }}": "{'a': 1}",
+    "{{ range(2) }}": "range(0, 2)",
+    "{{ x.upper is callable }}": "True",
+}
+
+
+@pytest.mark.parametrize("template", UNPRINTABLE.values(), ids=UNPRINTABLE.keys())
+def test_a_value_without_a_stable_text_is_refused(template: str) -> None:
+    with pytest.raises(TemplateSecurityError, match="cannot be printed") as caught:
+        _render(template)
+    assert " at 0x" not in str(caught.value)
+    assert "prompts/t/versions/v1.yaml" in str(caught.value) and "(case " in str(caught.value)
+
+
+@pytest.mark.parametrize(("template", "text"), PRINTABLE.items(), ids=PRINTABLE.keys())
+def test_plain_data_and_called_methods_still_print(template: str, text: str) -> None:
+    rendered = render_messages(
+        version(template, variables=tuple(VARS)), case(**VARS), max_chars=MAX_CHARS
+    )
+    assert rendered[0].content == text

@@ -11,6 +11,7 @@ from suite_samples import PROMPT_YAML, VERSION_YAML, MakePrompt
 from promptcompat.errors import (
     PromptCompatError,
     SuiteError,
+    SuiteProblems,
     TemplateSecurityError,
     TemplateSyntaxError,
 )
@@ -201,6 +202,18 @@ BAD = {
         prompt=NO_CASES,
         files={"cases.csv": "id,name\nx,Ada\ny,Bob\nx,Cy\n"},
     ),
+    "unknown provider": Bad(
+        SuiteError,
+        "hello/prompt.yaml:5",
+        "unknown provider 'opnai'",
+        prompt=PROMPT_YAML.replace("pinned: openai:", "pinned: opnai:"),
+    ),
+    "unknown target parameter": Bad(
+        SuiteError,
+        "hello/prompt.yaml:7",
+        "unknown parameter 'temprature'",
+        prompt=PROMPT_YAML.replace("2025-06-01?temperature", "2025-06-01?temprature"),
+    ),
     "csv wrong column count": Bad(
         SuiteError,
         "hello/cases.csv:3",
@@ -280,3 +293,23 @@ def test_folder_without_prompt_yaml(make_prompt: MakePrompt) -> None:
 def test_missing_root(tmp_path: Path) -> None:
     with pytest.raises(SuiteError, match="no prompt suite"):
         load_suite(tmp_path / "nowhere")
+
+
+def test_every_problem_of_the_suite_is_reported_at_once(make_prompt: MakePrompt) -> None:
+    make_prompt("alpha", prompt=PROMPT_YAML.replace("pinned: openai:", "pinned: opnai:"))
+    broken_version = VERSION_YAML.replace("{{ name }}", "{{ name ")
+    make_prompt("beta", versions={"v1": VERSION_YAML, "v2": broken_version})
+    root = make_prompt(
+        "gamma", prompt=PROMPT_YAML.replace("?temperature=0\ncontract", "?colour=red\ncontract")
+    )
+    make_prompt("delta")  # fine: loads, and is not among the problems
+    with pytest.raises(SuiteProblems) as caught:
+        load_suite(root)
+    places = [problem.where for problem in caught.value.problems]
+    assert places == [
+        "prompts/alpha/prompt.yaml:5",
+        "prompts/beta/versions/v2.yaml:7",
+        "prompts/gamma/prompt.yaml:7",
+    ], str(caught.value)
+    assert str(caught.value).count("\n") == 2  # one line each
+    assert "prompts/delta" not in str(caught.value)

@@ -56,7 +56,7 @@ def test_an_admin_announces_a_release_once(
 
     listed = client.get("/api/v1/releases", headers={"authorization": auth["viewer"]})
     assert listed.status_code == 200
-    assert [e["model"] for e in listed.json()["data"]] == [model]
+    assert [e["model"] for e in listed.json()["items"]] == [model]
 
 
 def test_announcing_needs_the_admin_role_and_a_valid_body(

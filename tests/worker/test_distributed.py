@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from clirun import cli
 from procs import REPO, CeleryWorker
 from sqlalchemy import Engine
 from worker_helpers import (
@@ -86,13 +85,8 @@ def test_run_queue_from_the_command_line(
     worker = celery_worker(via_cli=True, **fast(sim))  # `promptcompat worker`
     out = tmp_path / "report.json"
     json_out = ["--json-out", str(out)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "promptcompat", "run", "--queue", "-p", "prime_check", *json_out],
-        cwd=REPO,
-        env=dist_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = cli(
+        "run", "--queue", "-p", "prime_check", *json_out, cwd=REPO, env=dist_env, timeout=120
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert "queued run" in proc.stdout

@@ -15,12 +15,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import clirun
 import pytest
 from fastapi.testclient import TestClient
 from procs import REPO, CeleryBeat, CeleryWorker, RedisServer
@@ -228,14 +228,7 @@ def test_6_redis_down_at_submit_then_reconcile_from_the_cli(
 ) -> None:
     # Both ways in: the CLI's run --queue and the API's POST /runs.
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "promptcompat", *args],
-            cwd=REPO,
-            env=dist_env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return clirun.cli(*args, cwd=REPO, env=dist_env, timeout=120)
 
     redis_server.kill()
     submitted = cli("run", "--queue", "--no-wait", "-p", "prime_check")

@@ -1,0 +1,73 @@
+"""The HTTP clients the provider SDKs send through: no redirects, and no key when none is due.
+
+Both SDKs follow redirects by default, and a 307 or 308 re-posts the request body: an
+allowlisted ``base_url`` answering ``307 Location: http://elsewhere/`` would send the prompt,
+and the key, to a host nobody allowed, and store its answer. So a redirect is never followed;
+it comes back as a 3xx response, which each provider reports as a call error.
+
+A target with ``api_key=none`` gets a client that removes every credential header before a
+request leaves: the SDKs insist on some key and fill in others from the environment
+(``OPENAI_CUSTOM_HEADERS``, ``ANTHROPIC_AUTH_TOKEN``, ...), so the placeholder they are given
+and anything they add are dropped at the last step instead.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import anthropic
+import openai
+
+if TYPE_CHECKING:
+    import httpx2
+
+PLACEHOLDER_KEY = "unused"
+"""Given to an SDK for a keyless target so that it starts; the client never sends it."""
+CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
+
+
+def _drop_credentials(request: httpx2.Request) -> None:
+    for name in CREDENTIAL_HEADERS:
+        if name in request.headers:
+            del request.headers[name]
+
+
+async def _drop_credentials_async(request: httpx2.Request) -> None:
+    _drop_credentials(request)
+
+
+def _options(*, keyless: bool, asynchronous: bool) -> dict[str, Any]:
+    options: dict[str, Any] = {"follow_redirects": False}
+    if keyless:
+        hook = _drop_credentials_async if asynchronous else _drop_credentials
+        options["event_hooks"] = {"request": [hook]}
+    return options
+
+
+def openai_async_http(*, keyless: bool) -> httpx2.AsyncClient:
+    """The SDK's default async client (its limits and timeouts), without redirects."""
+    return openai.DefaultAsyncHttpxClient(**_options(keyless=keyless, asynchronous=True))
+
+
+def anthropic_async_http(*, keyless: bool) -> httpx2.AsyncClient:
+    """The SDK's default async client (its limits and timeouts), without redirects."""
+    return anthropic.DefaultAsyncHttpxClient(**_options(keyless=keyless, asynchronous=True))
+
+
+def openai_http(*, keyless: bool) -> httpx2.Client:
+    """The SDK's default client (its limits and timeouts), without redirects."""
+    return openai.DefaultHttpxClient(**_options(keyless=keyless, asynchronous=False))
+
+
+def anthropic_http(*, keyless: bool) -> httpx2.Client:
+    """The SDK's default client (its limits and timeouts), without redirects."""
+    return anthropic.DefaultHttpxClient(**_options(keyless=keyless, asynchronous=False))
+
+
+def redirect_message(status: int, headers: Any) -> str:
+    """What a call error says about a 3xx answer (the Location is the endpoint's own)."""
+    location = str(headers.get("location") or "")[:200] or "nowhere"
+    return (
+        f"HTTP {status}: the endpoint redirects to {location}; redirects are not followed "
+        "(set base_url to the address that answers)"
+    )

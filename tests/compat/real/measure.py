@@ -1,0 +1,245 @@
+"""Measure promptcompat's verdicts on the real-output corpus against the hand labels.
+
+Each pair runs through the current comparison code the way a run compares one case
+(``diff.compare_case`` plus the privacy rule, then ``rules.verdict_for``), with one baseline
+sample and one candidate sample, in two modes:
+
+- ``zero-config``: no contract at all, as a user who declared nothing gets;
+- ``contract``: the pair's contract (what its instruction explicitly asks), else none.
+
+It prints, overall, per aspect and per model family: precision and recall of BREAKING, the
+false-alarm rate (engine BREAKING on pairs labelled COMPATIBLE), exact verdict agreement, a
+confusion matrix, and which rules cause the false alarms and which labels the misses carry.
+
+    .venv/bin/python tests/compat/real/measure.py                 # both files, both modes
+    .venv/bin/python tests/compat/real/measure.py --mode zero-config --errors
+    .venv/bin/python tests/compat/real/measure.py --json > figures.json
+
+This is a measurement, not a test: the engine does not meet any threshold on this corpus yet.
+"""
+
+# All imports in one place: when promptcompat's modules move into packages, only these lines
+# change.
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
+
+from promptcompat.contract import Contract
+from promptcompat.diff import Sample, compare_case
+from promptcompat.pii_rule import pii_findings
+from promptcompat.rules import Finding, verdict_for
+
+Mode = Literal["zero-config", "contract"]
+MODES: tuple[Mode, ...] = ("zero-config", "contract")
+ENGINE_VERDICTS = ("COMPATIBLE", "CHANGED", "BREAKING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    pair: Pair
+    verdict: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def expected(self) -> str:
+        return self.pair.expected.verdict
+
+    @property
+    def fired(self) -> set[str]:
+        """Rules whose findings decided the verdict (ERR and WARN)."""
+        return {f.rule for f in self.findings if f.severity in ("ERR", "WARN")}
+
+
+def _sample(text: str, finish_reason: str | None) -> Sample:
+    return Sample(text=text, finish_reason=finish_reason)
+
+
+def run(pair: Pair, mode: Mode) -> Outcome:
+    contract = Contract()
+    if mode == "contract" and pair.contract is not None:
+        contract = Contract.model_validate(pair.contract)
+    finish = pair.finish_reason
+    base = [_sample(pair.baseline, finish.baseline if finish else None)]
+    cand = [_sample(pair.candidate, finish.candidate if finish else None)]
+    diff = compare_case(baseline=base, candidate=cand, contract=contract)
+    findings = [*diff.findings, *pii_findings(base, cand)]
+    verdict = verdict_for(findings, errored=diff.verdict == "ERROR")
+    return Outcome(pair, verdict, tuple(findings))
+
+
+@dataclass(frozen=True)
+class Figures:
+    n: int
+    tp: int
+    fp: int
+    fn: int
+    compatible: int
+    false_alarms: int
+    agree: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def false_alarm_rate(self) -> float | None:
+        return self.false_alarms / self.compatible if self.compatible else None
+
+    @property
+    def agreement(self) -> float | None:
+        return self.agree / self.n if self.n else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "breaking_precision": self.precision,
+            "breaking_recall": self.recall,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "false_alarm_rate": self.false_alarm_rate,
+            "false_alarms": self.false_alarms,
+            "compatible": self.compatible,
+            "agreement": self.agreement,
+        }
+
+
+def figures(outcomes: Iterable[Outcome]) -> Figures:
+    items = list(outcomes)
+    return Figures(
+        n=len(items),
+        tp=sum(o.verdict == "BREAKING" and o.expected == "BREAKING" for o in items),
+        fp=sum(o.verdict == "BREAKING" and o.expected != "BREAKING" for o in items),
+        fn=sum(o.verdict != "BREAKING" and o.expected == "BREAKING" for o in items),
+        compatible=sum(o.expected == "COMPATIBLE" for o in items),
+        false_alarms=sum(o.verdict == "BREAKING" and o.expected == "COMPATIBLE" for o in items),
+        agree=sum(o.verdict == o.expected for o in items),
+    )
+
+
+def confusion(outcomes: Iterable[Outcome]) -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = {
+        e: dict.fromkeys(ENGINE_VERDICTS, 0) for e in ("COMPATIBLE", "CHANGED", "BREAKING")
+    }
+    for o in outcomes:
+        table[o.expected][o.verdict] += 1
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:6.2f}"
+
+
+def _table(title: str, groups: dict[str, list[Outcome]]) -> list[str]:
+    lines = [
+        f"{title:<18} {'n':>4} {'P(BRK)':>6} {'R(BRK)':>6} {'FA':>6} {'agree':>6}   tp  fp  fn",
+    ]
+    for name, items in groups.items():
+        f = figures(items)
+        lines.append(
+            f"{name:<18} {f.n:>4} {_pct(f.precision)} {_pct(f.recall)} "
+            f"{_pct(f.false_alarm_rate)} {_pct(f.agreement)}  {f.tp:>3} {f.fp:>3} {f.fn:>3}"
+        )
+    return lines
+
+
+def _grouped(outcomes: list[Outcome], key: Callable[[Outcome], str]) -> dict[str, list[Outcome]]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[key(o)].append(o)
+    return dict(sorted(groups.items()))
+
+
+def report(name: str, outcomes: list[Outcome], *, errors: bool) -> list[str]:
+    lines = [f"== {name}: {len(outcomes)} pairs", ""]
+    lines += _table("overall", {"all": outcomes})
+    lines.append("")
+    lines += _table("aspect", _grouped(outcomes, lambda o: o.pair.aspect))
+    lines.append("")
+    lines += _table("family", _grouped(outcomes, lambda o: o.pair.family))
+    lines += ["", "confusion (rows: label, columns: engine)"]
+    lines.append(f"{'':<12}" + "".join(f"{v:>12}" for v in ENGINE_VERDICTS))
+    for label, row in confusion(outcomes).items():
+        lines.append(f"{label:<12}" + "".join(f"{row[v]:>12}" for v in ENGINE_VERDICTS))
+    false_alarms = [o for o in outcomes if o.verdict == "BREAKING" and o.expected != "BREAKING"]
+    misses = [o for o in outcomes if o.expected == "BREAKING" and o.verdict != "BREAKING"]
+    causes = Counter(
+        r for o in false_alarms for r in {f.rule for f in o.findings if f.severity == "ERR"}
+    )
+    lines += ["", "ERR rules behind BREAKING on pairs not labelled BREAKING:"]
+    lines += [f"  {rule:<28} {count}" for rule, count in causes.most_common()]
+    miss_rules = Counter(r for o in misses for r in (o.pair.expected.rules or ["(none)"]))
+    lines += ["", "expected rules on the BREAKING pairs the engine missed:"]
+    lines += [f"  {rule:<28} {count}" for rule, count in miss_rules.most_common()]
+    if errors:
+        lines += ["", "false alarms (id: label -> engine [ERR rules]):"]
+        for o in false_alarms:
+            errs = sorted({f.rule for f in o.findings if f.severity == "ERR"})
+            lines.append(f"  {o.pair.id}: {o.expected} -> {o.verdict} {errs}")
+        lines += ["", "missed BREAKING (id: engine [fired] / expected rules):"]
+        for o in misses:
+            lines.append(f"  {o.pair.id}: {o.verdict} {sorted(o.fired)} / {o.pair.expected.rules}")
+    return [*lines, ""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
+    parser.add_argument("--file", choices=["pairs", "handwritten", "all"], default="all")
+    parser.add_argument("--errors", action="store_true", help="list false alarms and misses")
+    parser.add_argument("--json", action="store_true", help="figures as JSON")
+    args = parser.parse_args(argv)
+    files = {
+        "pairs": [PAIRS_FILE],
+        "handwritten": [HANDWRITTEN_FILE],
+        "all": [PAIRS_FILE, HANDWRITTEN_FILE],
+    }[args.file]
+    try:
+        corpora = {path.stem: load(path) for path in files}
+    except CorpusError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if len(corpora) > 1:
+        corpora["all"] = [p for pairs in list(corpora.values()) for p in pairs]
+    modes = MODES if args.mode == "both" else (args.mode,)
+    result: dict[str, Any] = {}
+    out: list[str] = []
+    for mode in modes:
+        for corpus, pairs in corpora.items():
+            outcomes = [run(p, mode) for p in pairs]
+            key = f"{corpus}/{mode}"
+            result[key] = {
+                "overall": figures(outcomes).to_dict(),
+                "aspect": {
+                    k: figures(v).to_dict()
+                    for k, v in _grouped(outcomes, lambda o: o.pair.aspect).items()
+                },
+                "family": {
+                    k: figures(v).to_dict()
+                    for k, v in _grouped(outcomes, lambda o: o.pair.family).items()
+                },
+                "confusion": confusion(outcomes),
+            }
+            out += report(key, outcomes, errors=args.errors)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The real-output corpus: its record schema, closed label sets and loaders.
+
+Shared by ``measure.py`` and ``test_real_corpus_files.py``; the data is ``pairs.jsonl`` (real
+AlpacaEval outputs, selected by ``select_pairs.py`` and labelled by hand) and
+``handwritten.jsonl`` (hand-written pairs for classes the real corpus lacks). README.md beside
+this file documents the labelling principles.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+HERE = Path(__file__).resolve().parent
+PAIRS_FILE = HERE / "pairs.jsonl"
+HANDWRITTEN_FILE = HERE / "handwritten.jsonl"
+
+Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
+Aspect = Literal[
+    "free_text",
+    "step_by_step",
+    "list_format",
+    "table",
+    "code_fence",
+    "json",
+    "refusal",
+    "language",
+    "yes_no",
+    "number",
+    "short_answer",
+    "length_constraint",
+    "format_marker",
+    "truncation",
+    "degenerate",
+]
+Family = Literal["gpt-3.5", "gpt-4", "claude", "llama", "mistral", "qwen", "handwritten"]
+FinishReason = Literal["stop", "length"]
+
+VERDICTS: tuple[str, ...] = get_args(Verdict)
+ASPECTS: tuple[str, ...] = get_args(Aspect)
+FAMILIES: tuple[str, ...] = get_args(Family)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Expected(_Strict):
+    verdict: Verdict
+    rules: list[str]
+    """Rule ids (promptcompat's catalog) a correct engine fires on this pair, with the
+    record's contract applied; [] when none should."""
+    reason: str = Field(min_length=10)
+
+
+class SourceRef(_Strict):
+    file: str = Field(pattern=r"^[\w.\-]+\.json$")
+    index: int = Field(ge=0)
+
+
+class AlpacaSource(_Strict):
+    dataset: Literal["alpaca_eval"]
+    subset: str
+    baseline: SourceRef
+    candidate: SourceRef
+
+
+class FinishReasons(_Strict):
+    baseline: FinishReason
+    candidate: FinishReason
+
+
+class Pair(_Strict):
+    id: str = Field(pattern=r"^(ae|hw)-[\w.\-]+$")
+    source: AlpacaSource | Literal["handwritten"]
+    family: Family
+    pair: str = Field(min_length=3)
+    instruction: str = Field(min_length=1)
+    baseline: str
+    candidate: str
+    aspect: Aspect
+    contract: dict[str, Any] | None
+    """promptcompat ``Contract`` fields, derived only from what the instruction asks."""
+    expected: Expected
+    finish_reason: FinishReasons | None = None
+    """Per side, for hand-written pairs (``length``: cut off at the token limit)."""
+
+
+class CorpusError(ValueError):
+    """A corpus line that does not parse or does not fit the schema; names file and line."""
+
+
+def load(path: Path) -> list[Pair]:
+    pairs = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pairs.append(Pair.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            first = str(exc).splitlines()[0:3]
+            raise CorpusError(f"{path.name}:{number}: {' '.join(first)}") from exc
+    return pairs
+
+
+def load_all() -> list[Pair]:
+    return [*load(PAIRS_FILE), *load(HANDWRITTEN_FILE)]

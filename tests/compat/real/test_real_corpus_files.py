@@ -1,0 +1,100 @@
+"""The real-output corpus files are well formed: schema, closed label sets, catalog rule ids.
+
+Only the data is checked here. How well the engine does on the corpus is measured by
+``measure.py`` (no thresholds are asserted yet: the current engine does not meet them).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
+
+from promptcompat.contract import Contract
+from promptcompat.rules import CATALOG
+
+ALPACA_EVAL = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "alpaca_eval"
+
+
+@pytest.fixture(scope="module")
+def real() -> list[Pair]:
+    return load(PAIRS_FILE)
+
+
+@pytest.fixture(scope="module")
+def handwritten() -> list[Pair]:
+    return load(HANDWRITTEN_FILE)
+
+
+def test_ids_are_unique_across_both_files(real: list[Pair], handwritten: list[Pair]) -> None:
+    ids = Counter(p.id for p in [*real, *handwritten])
+    assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_every_expected_rule_is_in_the_catalog(real: list[Pair], handwritten: list[Pair]) -> None:
+    unknown = {
+        (p.id, rule)
+        for p in [*real, *handwritten]
+        for rule in p.expected.rules
+        if rule not in CATALOG
+    }
+    assert unknown == set()
+
+
+def test_every_contract_is_a_valid_promptcompat_contract(
+    real: list[Pair], handwritten: list[Pair]
+) -> None:
+    for p in [*real, *handwritten]:
+        if p.contract is None:
+            continue
+        contract = Contract.model_validate(p.contract)
+        for pattern in [*contract.must_match, *contract.must_not_match]:
+            re.compile(pattern)
+
+
+def test_real_pairs_come_from_alpaca_eval_and_handwritten_ones_say_so(
+    real: list[Pair], handwritten: list[Pair]
+) -> None:
+    assert all(p.source != "handwritten" and p.id.startswith("ae-") for p in real)
+    assert all(p.finish_reason is None for p in real)
+    assert all(p.source == "handwritten" and p.id.startswith("hw-") for p in handwritten)
+    assert all(p.family == "handwritten" and p.finish_reason is not None for p in handwritten)
+    for p in real:
+        assert p.source != "handwritten"
+        assert p.source.baseline.index == p.source.candidate.index
+        assert p.source.baseline.file != p.source.candidate.file
+
+
+def test_composition(real: list[Pair], handwritten: list[Pair]) -> None:
+    assert len(real) >= 600
+    assert 100 <= len(handwritten) <= 150
+    verdicts = Counter(p.expected.verdict for p in [*real, *handwritten])
+    assert verdicts["BREAKING"] >= 120
+    assert set(verdicts) == {"COMPATIBLE", "CHANGED", "BREAKING"}
+    assert {p.family for p in real} == {"gpt-3.5", "gpt-4", "claude", "llama", "mistral", "qwen"}
+
+
+def test_a_bad_line_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    good = PAIRS_FILE.read_text("utf-8").splitlines()[0]
+    bad = json.loads(good)
+    bad["expected"]["verdict"] = "BROKEN"
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(good + "\n" + json.dumps(bad) + "\n", "utf-8")
+    with pytest.raises(CorpusError, match=r"^pairs\.jsonl:2: "):
+        load(path)
+
+
+@pytest.mark.skipif(not ALPACA_EVAL.is_dir(), reason="the shared AlpacaEval outputs are absent")
+def test_vendored_texts_match_their_source(real: list[Pair]) -> None:
+    files: dict[str, list[dict[str, str]]] = {}
+    for p in real:
+        assert p.source != "handwritten"
+        for ref, text in ((p.source.baseline, p.baseline), (p.source.candidate, p.candidate)):
+            if ref.file not in files:
+                files[ref.file] = json.loads((ALPACA_EVAL / ref.file).read_text("utf-8"))
+            row = files[ref.file][ref.index]
+            assert (row["instruction"], row["output"]) == (p.instruction, text), p.id
