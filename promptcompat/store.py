@@ -53,7 +53,7 @@ run_by_idempotency_key = _runs.run_by_idempotency_key
 set_status = _runs.set_status
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 """The newest migration's revision id (a test keeps it equal to Alembic's head)."""
 
 
