@@ -6,6 +6,7 @@ supports."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,12 +22,13 @@ from sqlmodel import col, select
 from promptcompat import store
 from promptcompat.call_rows import CallRow
 from promptcompat.config import Settings
-from promptcompat.errors import StoreError, VersionEditedError
+from promptcompat.errors import StoreError, SuiteError, VersionEditedError
+from promptcompat.execution import execute_shards, finalize_if_complete
 from promptcompat.models import Baseline, CaseResult, PromptVersionRecord, Run
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest, prepare_run, run_suite
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import BaselineSlot
-from promptcompat.suite import Message, PromptVersion, Suite
+from promptcompat.suite import Message, PromptVersion, Suite, load_suite
 
 TARGET = "openai:gpt-sim-2024-05-13?temperature=0"
 
@@ -108,6 +110,30 @@ def test_a_version_replayed_released_is_immutable_even_without_the_lock_file(
         (version("draft").content_hash, False),
         (version("final").content_hash, True),
     }
+
+
+def test_a_draft_edited_while_its_run_waits_for_evaluation_fails_the_run_with_the_reason(
+    db_url: str, settings: Settings, prompts_dir: Path, sim: SimulatorProcess
+) -> None:
+    """A queued run is evaluated by a worker that loads the suite again: a draft edited in
+    between is not the content the run replayed."""
+    (prompts_dir / "prompts.lock").unlink()  # every version is a draft
+    engine = store.open_engine(db_url)
+    request = RunRequest(prompts=("prime_check",))
+    prepared = prepare_run(
+        engine=engine, suite=load_suite(prompts_dir), request=request, settings=settings
+    )
+    asyncio.run(execute_shards(engine=engine, run_id=prepared.run_id, settings=settings))
+    v2 = prompts_dir / "prime_check" / "versions" / "v2.yaml"
+    v2.write_text(v2.read_text("utf-8").replace("prime", "prime (really)"), "utf-8")
+    with pytest.raises(SuiteError) as info:
+        finalize_if_complete(engine=engine, run_id=prepared.run_id, settings=settings)
+    assert info.value.where == "prompts/prime_check/versions/v2.yaml"
+    with store.session_scope(engine) as session:
+        run = store.get_run(session=session, run_id=prepared.run_id)
+    assert run.status == "failed"
+    assert run.error is not None and "changed since the run was planned" in run.error
+    engine.dispose()
 
 
 # --- accepting baselines -----------------------------------------------------------------------
