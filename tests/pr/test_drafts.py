@@ -11,9 +11,12 @@ from typing import Any
 from clirun import cli
 from pr_helpers import HARMLESS_V3, RENAMING_V3, check, cli_env, commit, git
 
+from promptcompat import snapshot_files
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.suite import load_suite
 
 EXTRACT = "extract_contact"
+PINNED = "openai:gpt-sim-2024-05-13?temperature=0"
 
 
 def write_v3(repo: Path, text: str) -> None:
@@ -115,3 +118,34 @@ def test_a_version_released_when_replayed_stays_immutable_without_the_lock_file(
     assert code == 2  # ...but the store saw it released
     assert "was replayed as released" in output
     assert "extract_contact/versions/v1.yaml" in output
+
+
+def test_accepting_outputs_of_an_edited_draft_starts_its_accepted_file_over(
+    repo: Path, env: dict[str, str]
+) -> None:
+    """An accepted file holds the outputs of one content of its version: outputs accepted for
+    the draft's earlier content are not the edited draft's."""
+    accepted = snapshot_files.accepted_path(repo / "snapshots", EXTRACT, "v3", PINNED)
+    write_v3(repo, RENAMING_V3)
+    commit(repo, "v3: reword (renames a field)")
+    assert check(repo, env)[0].returncode == 1
+    first, second = sorted(c.id for c in load_suite(repo / "prompts").prompts[EXTRACT].cases)[:2]
+    assert cli("accept", f"{EXTRACT}/v3", "--case", first, env=env, cwd=repo).returncode == 0
+    assert list(snapshot_files.read(accepted).cases) == [first]
+
+    write_v3(repo, HARMLESS_V3)
+    commit(repo, "v3: keep the field names")
+    done, result, _, _ = check(repo, env)
+    assert done.returncode == 0, result["errors"]
+    # Every case of the new content waits for review, the one accepted before included.
+    pending = snapshot_files.pending_path(repo / "snapshots", EXTRACT, "v3", PINNED)
+    assert {first, second} <= set(snapshot_files.read(pending).cases)
+    assert cli("accept", f"{EXTRACT}/v3", "--case", second, env=env, cwd=repo).returncode == 0
+    now = snapshot_files.read(accepted)
+    assert list(now.cases) == [second]
+    assert (
+        now.version_hash
+        == load_suite(repo / "prompts").prompts[EXTRACT].versions["v3"].content_hash
+    )
+    done = cli("snapshots", "verify", env=env, cwd=repo)
+    assert done.returncode == 0, done.stdout + done.stderr
