@@ -93,9 +93,9 @@ def evaluate(
             if not comp.baseline.accepted_only:
                 # The first run defines what works: answered cases without a baseline get
                 # this run's baseline output, as one upsert for the slice.
-                first = _first_baselines(name, comp, cases, by_case, samples, suite, planned, rows)
+                new = _first_baselines(name, comp, cases, by_case, samples, suite, planned, rows)
                 stored = store.accept_baselines(
-                    session=session, accepted=first, accepted_by="first-run", replace=False
+                    session=session, accepted=new, accepted_by="first-run", replace=False
                 )
                 for slot, base in stored.items():
                     by_case[(slot.case_id, slot.sample)] = base

@@ -126,9 +126,9 @@ def check_version(snap: SnapshotFile, suite: Suite | None, *, where: str) -> Non
     """A snapshot of a released version whose content changed since means the version was
     edited. A draft's snapshot of an earlier content is that content's (``obsolete`` lists
     it): drafts may change."""
-    current = _version_hash(suite, snap.prompt, snap.version)
     if _is_draft(suite, snap.prompt, snap.version):
         return
+    current = _version_hash(suite, snap.prompt, snap.version)
     if current and snap.version_hash and current != snap.version_hash:
         raise VersionEditedError(
             f"{snap.prompt} {snap.version} was edited in place: its accepted snapshots were "
