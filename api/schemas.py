@@ -303,6 +303,8 @@ class SnapshotDetail(SnapshotPublic):
 class BaselinePublic(BaseModel):
     prompt: str
     version: str
+    version_hash: str
+    """The content of the version it was accepted for (a draft may have had several)."""
     target: str
     case_id: str
     sample: int

@@ -82,7 +82,7 @@ def list_baselines(
 
 def prompt_view(prompt: Prompt, records: Sequence[PromptVersionRecord]) -> dict[str, Any]:
     """A prompt as the suite declares it, with the versions the store has replayed."""
-    seen = {r.version: r for r in records}
+    seen = {(r.version, r.content_hash) for r in records}
     return {
         "name": prompt.name,
         "description": prompt.description,
@@ -97,7 +97,7 @@ def prompt_view(prompt: Prompt, records: Sequence[PromptVersionRecord]) -> dict[
                 "content_hash": v.content_hash,
                 "variables": list(v.variables),
                 "released": name not in prompt.unlocked,
-                "replayed": name in seen,
+                "replayed": (name, v.content_hash) in seen,
             }
             for name, v in prompt.versions.items()
         ],

@@ -284,10 +284,11 @@ def validate() -> None:
             err_console.print(
                 f"[bold red]error:[/] {escape(str(problem))}", highlight=False, soft_wrap=True
             )
-        err_console.print(
-            f"{len(found.problems)} problem(s) in {escape(str(settings.prompts_dir))}",
-            soft_wrap=True,
-        )
+        if len(found.problems) > 1:  # one problem stays one line
+            err_console.print(
+                f"{len(found.problems)} problems in {escape(str(settings.prompts_dir))}",
+                soft_wrap=True,
+            )
         raise typer.Exit(EXIT_USAGE_OR_ERROR)
     suite, rendered = found.suite, found.renders
     for prompt in suite.prompts.values():

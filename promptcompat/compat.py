@@ -22,7 +22,7 @@ from promptcompat.store import session_scope
 from promptcompat.suite import Case, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
-SideKey = tuple[str, str, str]  # prompt, version, target label
+SideKey = tuple[str, str, str, str]  # prompt, version, its content hash, target label
 _WRITE_EVERY = 500  # case results written to the transaction at a time
 _CASES_AT_ONCE = 1000  # cases whose results and outputs are in memory at a time
 BaselinesByCase = dict[tuple[str, int], Baseline]
@@ -58,10 +58,14 @@ def evaluate(
         projects.bind(session, store.get_run(session=session, run_id=run_id).project)
         accepted: dict[SideKey, dict[tuple[str, int], Baseline]] = {}
         for comp in comparisons:
-            key = _side_key(comp.prompt, comp.baseline)
+            key = _side_key(suite.prompts[comp.prompt], comp.baseline)
             if key not in accepted:
                 accepted[key] = store.baselines_for(
-                    session=session, prompt=key[0], version=key[1], target=key[2]
+                    session=session,
+                    prompt=key[0],
+                    version=key[1],
+                    version_hash=key[2],
+                    target=key[3],
                 )
         # Results and outputs are loaded a slice of cases at a time (``_CASES_AT_ONCE``):
         # loading every one of a large run at once made this the run's peak of memory.
@@ -87,6 +91,18 @@ def evaluate(
                             keys.add(call.key)
             rows, texts = {}, {}  # the last slice's go before the next slice's are loaded
             rows = store.result_rows(session=session, keys=sorted(keys))
+            if not comp.baseline.accepted_only:
+                # The first run defines what works: answered cases without a baseline get
+                # this run's baseline output, as one upsert for the slice.
+                new = _first_baselines(name, comp, cases, by_case, samples, suite, planned, rows)
+                stored = store.accept_baselines(
+                    session=session, accepted=new, accepted_by="first-run", replace=False
+                )
+                for slot, base in stored.items():
+                    by_case[(slot.case_id, slot.sample)] = base
+                # A concurrent run may have accepted first, from a call of its own.
+                missing = sorted({b.cache_key for b in stored.values()} - rows.keys())
+                rows.update(store.result_rows(session=session, keys=missing))
             texts = store.load_texts(
                 session=session,
                 hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
@@ -105,7 +121,7 @@ def evaluate(
         for index, comp in enumerate(comparisons):
             prompt = suite.prompts[comp.prompt]
             request_findings = request_side(prompt, comp, samples=samples)
-            by_case = accepted[_side_key(prompt.name, comp.baseline)]
+            by_case = accepted[_side_key(prompt, comp.baseline)]
             silenced = partial(prompt.policy.silences, today=today) if prompt.policy else None
             first = True
             for seq, case in enumerate(prompt.cases):
@@ -123,12 +139,6 @@ def evaluate(
                             base_samples.append(_sample(rows[base.cache_key], texts))
                     else:
                         b_call = planned[_ident(prompt.name, comp.baseline, case.id, i, samples)]
-                        b_row = rows.get(b_call.key)
-                        if base is None and b_row is not None and b_row.status == "ok":
-                            base = store.accept_baseline(
-                                session=session, call=b_row, accepted_by="first-run", known=by_case
-                            )
-                            by_case[(case.id, i)] = base
                         if base is not None and base.cache_key in rows:
                             base_keys.append(base.cache_key)
                             base_samples.append(_sample(rows[base.cache_key], texts))
@@ -186,8 +196,42 @@ def evaluate(
         store.save_case_results(session=session, results=results, findings=findings_out)
 
 
-def _side_key(prompt: str, side: Side) -> SideKey:
-    return prompt, side.version, side.target.label
+def _side_key(prompt: Prompt, side: Side) -> SideKey:
+    return prompt.name, side.version, prompt.versions[side.version].content_hash, side.target.label
+
+
+def _first_baselines(
+    name: str,
+    comp: Comparison,
+    cases: Sequence[Case],
+    by_case: BaselinesByCase,
+    samples: int,
+    suite: Suite,
+    planned: dict[Ident, PlannedCall],
+    rows: dict[str, CallRow],
+) -> list[tuple[store.BaselineSlot, CallRow]]:
+    """The baseline side's answered calls of ``cases`` that have no accepted baseline yet.
+
+    Each is keyed by its own case, not by the call's row: identical renders share one call."""
+    version_hash = suite.prompts[name].versions[comp.baseline.version].content_hash
+    found: list[tuple[store.BaselineSlot, CallRow]] = []
+    for case in cases:
+        for i in range(samples):
+            if (case.id, i) in by_case:
+                continue
+            call = planned[_ident(name, comp.baseline, case.id, i, samples)]
+            row = rows.get(call.key)
+            if row is not None and row.status == "ok":
+                slot = store.BaselineSlot(
+                    name,
+                    comp.baseline.version,
+                    version_hash,
+                    comp.baseline.target.label,
+                    case.id,
+                    i,
+                )
+                found.append((slot, row))
+    return found
 
 
 def _ident(prompt: str, side: Side, case_id: str, sample: int, samples: int) -> Ident:

@@ -33,7 +33,7 @@ from promptcompat.providers import make_provider
 from promptcompat.ratelimit import Limiter, make_limiter
 from promptcompat.redaction import RunRedaction
 from promptcompat.replay import Progress, ProviderFactory, ReplayStats, error_rows, replay
-from promptcompat.store import session_scope
+from promptcompat.store import VERSIONS_KEY, session_scope
 from promptcompat.suite import Suite, load_suite
 
 log = logging.getLogger("promptcompat.execution")
@@ -268,12 +268,13 @@ def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | No
         calls = shard_store.load_calls(session=session, run_id=run_id)
     comparisons = [Comparison.from_dict(c) for c in spec.get("comparisons", [])]
     suite = suite if suite is not None else load_suite(settings.prompts_dir)
-    _check_suite(suite, comparisons, calls)
+    _check_suite(suite, comparisons, calls, spec.get(VERSIONS_KEY))
     with session_scope(engine) as session:
         versions = {
             (c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)
         }
-        # Raises VersionEditedError if this process's copy of a version differs from the run's.
+        # Raises VersionEditedError if a version released since was released with another
+        # content (a run planned before 0008 has no VERSIONS_KEY; this is its check).
         store.record_prompt_versions(
             session=session, versions=[suite.prompts[p].versions[v] for p, v in sorted(versions)]
         )
@@ -299,9 +300,22 @@ def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | No
 
 
 def _check_suite(
-    suite: Suite, comparisons: Sequence[Comparison], calls: Sequence[PlannedCall]
+    suite: Suite,
+    comparisons: Sequence[Comparison],
+    calls: Sequence[PlannedCall],
+    version_hashes: dict[str, dict[str, str]] | None,
 ) -> None:
     """The suite this process loaded must be the one the run was planned with."""
+    for prompt_name, hashes in sorted((version_hashes or {}).items()):
+        for version, digest in sorted(hashes.items()):
+            found = suite.prompts.get(prompt_name)
+            pv = found.versions.get(version) if found is not None else None
+            if pv is not None and pv.content_hash != digest:
+                raise SuiteError(
+                    f"{prompt_name} {version} has changed since the run was planned (content "
+                    f"{digest[:12]} then, {pv.content_hash[:12]} now): start a new run",
+                    where=pv.source or str(pv.path),
+                )
     planned: dict[str, set[str]] = {}
     for call in calls:
         planned.setdefault(call.prompt, set()).add(call.case_id)

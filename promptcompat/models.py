@@ -43,10 +43,15 @@ def new_id() -> str:
 
 
 class PromptVersionRecord(SQLModel, table=True):
-    """Every prompt version the store has seen, with the hash that makes it immutable."""
+    """Every content of a prompt version the store has replayed, under its hash.
+
+    A draft (not in ``prompts.lock``) may change, so it may have several; once a version is
+    replayed released, its content is the only one it may have (migration 0008)."""
 
     __tablename__ = "prompt_version"
-    __table_args__ = (UniqueConstraint("prompt", "version"),)
+    __table_args__ = (
+        UniqueConstraint("prompt", "version", "content_hash", name="uq_prompt_version_content"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     prompt: str = Field(index=True)
@@ -57,6 +62,8 @@ class PromptVersionRecord(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
     first_seen: datetime = Field(default_factory=utcnow)
+    released: bool = False
+    """Replayed while recorded in ``prompts.lock``: a different content is an edit then."""
 
 
 class Run(SQLModel, table=True):
@@ -81,7 +88,7 @@ class Run(SQLModel, table=True):
     owner_host: str | None = None
     """An embedded run: the host of the process executing it (queue runs have none)."""
     owner_pid: int | None = None
-    """An embedded run: that process's id, to tell a run whose process is gone (migration 0008)."""
+    """An embedded run: that process's id, to tell a run whose process is gone (migration 0009)."""
     owner_started: int | None = Field(default=None, sa_type=BigInteger)
     """That process's start time (clock ticks since boot, Linux), so a reused pid is not taken
     for the owner; None where the system does not say."""
@@ -141,13 +148,15 @@ class RunCall(SQLModel, table=True):
 
 class Baseline(SQLModel, table=True):
     """The accepted output for a (prompt version, target, case, sample): what "works" means,
-    per project (each project accepts its own)."""
+    per project (each project accepts its own) and per content of the version (a draft that
+    changes gets new baselines; the old content's stay its own)."""
 
     __table_args__ = (
         UniqueConstraint(
             "project",
             "prompt",
             "version",
+            "version_hash",
             "target",
             "case_id",
             "sample",
@@ -159,6 +168,8 @@ class Baseline(SQLModel, table=True):
     project: str = Field(default="default", index=True)
     prompt: str = Field(index=True)
     version: str
+    version_hash: str = ""
+    """Content hash of the version the baseline was accepted for (``PromptVersion``)."""
     target: str
     case_id: str
     sample: int

@@ -83,22 +83,29 @@ def accept(
                 where=f"{result.prompt}/{result.case_id}",
             )
         rows.append(row)
-    for row in rows:
-        # Identical renders share one call row, which may carry another case's or version's
-        # name: the baseline is keyed by this result's own prompt version, target and case.
-        store.accept_baseline(
-            session=session,
-            call=Call(
-                cache_key=row.cache_key,
-                prompt=result.prompt,
-                version=result.candidate_version,
-                case_id=result.case_id,
-                target=result.candidate_target,
-                sample=row.sample,
-                snapshot_hash=row.snapshot_hash,
-            ),
-            accepted_by=reviewer,
+    run = store.get_run(session=session, run_id=result.run_id)
+    version_hash = store.planned_version_hash(
+        session=session, run=run, prompt=result.prompt, version=result.candidate_version
+    )
+    # Identical renders share one call row, which may carry another case's or version's
+    # name: the baseline is keyed by this result's own prompt version, target and case.
+    slots = [
+        store.BaselineSlot(
+            result.prompt,
+            result.candidate_version,
+            version_hash,
+            result.candidate_target,
+            result.case_id,
+            sample,
         )
+        for sample in range(len(rows))
+    ]
+    store.accept_baselines(
+        session=session,
+        accepted=list(zip(slots, rows, strict=True)),
+        accepted_by=reviewer,
+        replace=True,
+    )
     return _decide(session, result, previous, "accepted", reviewer=reviewer, reason=reason)
 
 

@@ -40,7 +40,7 @@ from promptcompat.ratelimit import make_limiter
 from promptcompat.redaction import SPEC_KEY, spec_entry
 from promptcompat.replay import Progress, ReplayStats
 from promptcompat.sqlutil import now
-from promptcompat.store import session_scope
+from promptcompat.store import VERSIONS_KEY, session_scope
 from promptcompat.suite import Suite
 from promptcompat.targets import Target
 from promptcompat.watch_config import deprecation_warnings
@@ -148,6 +148,11 @@ def prepare_run(
     if queue is not None:
         spec["queue"] = queue
     used = {(c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)}
+    # The content each version was planned with: a draft may change before a worker evaluates.
+    planned: dict[str, dict[str, str]] = {}
+    for p, v in sorted(used):
+        planned.setdefault(p, {})[v] = suite.prompts[p].versions[v].content_hash
+    spec[VERSIONS_KEY] = planned
     digest = request.digest()
     for attempt in range(_WRITE_ATTEMPTS):
         with session_scope(engine) as session:

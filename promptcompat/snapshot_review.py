@@ -87,6 +87,8 @@ def write_pending(
             else SnapshotFile(prompt=prompt, version=version, target=target)
         )
         pending.version_hash = _version_hash(suite, prompt, version) or pending.version_hash
+        if accepted is not None and not _same_content(accepted, pending):
+            accepted = None  # accepted for an earlier content of a draft: not this one's
         changed = False
         for r in sorted(rows, key=lambda r: _RANK.get(r.verdict, 9), reverse=True):
             samples: list[SnapshotSample] = []
@@ -219,7 +221,9 @@ def accept(
     snap = item.pending
     accepted_file = files.accepted_path(root, snap.prompt, snap.version, snap.target)
     accepted = _read_accepted(root, snap.prompt, snap.version, snap.target, max_output_bytes)
-    if accepted is None:
+    if accepted is None or not _same_content(accepted, snap):
+        # A file holds the outputs of one content of its version: a draft edited since its
+        # last acceptance starts over (the store keeps the earlier content's baselines).
         accepted = SnapshotFile(
             prompt=snap.prompt, version=snap.version, target=snap.target, version_hash=""
         )
@@ -255,6 +259,13 @@ def require_selection(selector: str | None, *, every: bool) -> None:
         raise ConfigError(
             "name what to decide (PROMPT, PROMPT/VERSION or PROMPT/VERSION/TARGET) or pass --all"
         )
+
+
+def _same_content(accepted: SnapshotFile, pending: SnapshotFile) -> bool:
+    """Whether both files are of the same content of their version (unknown counts as same)."""
+    return not (accepted.version_hash and pending.version_hash) or (
+        accepted.version_hash == pending.version_hash
+    )
 
 
 def _version_hash(suite: Suite, prompt: str, version: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -22,7 +23,7 @@ from sqlmodel import Session, select
 from promptcompat import snapshot_files as files
 from promptcompat import store
 from promptcompat.errors import VersionEditedError
-from promptcompat.models import Baseline, Call, PromptVersionRecord
+from promptcompat.models import Baseline, Call
 from promptcompat.redaction import RunRedaction
 from promptcompat.replay import snapshot_hash
 from promptcompat.snapshot_files import SnapshotFile, SnapshotSample
@@ -63,22 +64,25 @@ class ImportResult:
 
 def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupKey, SnapshotFile]:
     """The accepted baselines of the store, as the files that would hold them."""
-    baselines = session.exec(select(Baseline)).all()
+    every = session.exec(select(Baseline)).all()
+    # A file holds one content of its version: the suite's (a draft's earlier contents keep
+    # their baselines in the store, not in files), else the newest accepted.
+    chosen: dict[GroupKey, tuple[bool, datetime, str]] = {}
+    for b in every:
+        key = (b.prompt, b.version, b.target)
+        rank = (b.version_hash == _version_hash(suite, b.prompt, b.version), b.accepted_at)
+        if key not in chosen or rank > chosen[key][:2]:
+            chosen[key] = (*rank, b.version_hash)
+    baselines = [b for b in every if b.version_hash == chosen[(b.prompt, b.version, b.target)][2]]
+    current = {key: digest for key, (_, _, digest) in chosen.items()}
     calls = store.load_calls(session=session, keys=sorted({b.cache_key for b in baselines}))
     texts = store.load_texts(session=session, hashes=sorted({b.snapshot_hash for b in baselines}))
-    recorded = {
-        (r.prompt, r.version): r.content_hash for r in session.exec(select(PromptVersionRecord))
-    }
     groups: dict[GroupKey, SnapshotFile] = {}
     for b in baselines:
         key = (b.prompt, b.version, b.target)
         if key not in groups:
             groups[key] = SnapshotFile(
-                prompt=b.prompt,
-                version=b.version,
-                target=b.target,
-                version_hash=_version_hash(suite, b.prompt, b.version)
-                or recorded.get((b.prompt, b.version), ""),
+                prompt=b.prompt, version=b.version, target=b.target, version_hash=current[key]
             )
         call = calls.get(b.cache_key)
         groups[key].cases.setdefault(b.case_id, []).append(
@@ -151,6 +155,8 @@ def import_files(
             result.skipped.append(f"{files.show(root, path)} ({reason})")
             continue
         check_version(snap, suite, where=files.show(root, path))
+        # A file without a hash predates them: it was accepted for the content of today.
+        snap.version_hash = snap.version_hash or _version_hash(suite, snap.prompt, snap.version)
         wanted.append(snap)
     for snap in wanted:
         result.loaded += load_snapshot(
@@ -160,7 +166,11 @@ def import_files(
 
 
 def check_version(snap: SnapshotFile, suite: Suite | None, *, where: str) -> None:
-    """A snapshot of a version whose content changed since means the version was edited."""
+    """A snapshot of a released version whose content changed since means the version was
+    edited. A draft's snapshot of an earlier content is that content's (``obsolete`` lists
+    it): drafts may change."""
+    if _is_draft(suite, snap.prompt, snap.version):
+        return
     current = _version_hash(suite, snap.prompt, snap.version)
     if current and snap.version_hash and current != snap.version_hash:
         raise VersionEditedError(
@@ -179,7 +189,8 @@ def load_snapshot(
     cases: set[str] | None = None,
     redaction: RunRedaction | None = None,
 ) -> int:
-    """Store the samples of ``snap`` (only ``cases`` when given) as accepted baselines."""
+    """Store the samples of ``snap`` (only ``cases`` when given) as accepted baselines of
+    the content ``snap.version_hash`` of its version."""
     texts: dict[str, str] = {}
     calls: list[Call] = []
     for case_id, samples in snap.cases.items():
@@ -214,8 +225,16 @@ def load_snapshot(
     # replaced by the answer the file holds.
     store.save_results(session=session, calls=fresh, texts=texts)
     session.flush()
-    for call in calls:
-        store.accept_baseline(session=session, call=call, accepted_by=accepted_by)
+    slots = [
+        store.BaselineSlot(c.prompt, c.version, snap.version_hash, c.target, c.case_id, c.sample)
+        for c in calls
+    ]
+    store.accept_baselines(
+        session=session,
+        accepted=list(zip(slots, calls, strict=True)),
+        accepted_by=accepted_by,
+        replace=True,
+    )
     return len(calls)
 
 
@@ -316,6 +335,9 @@ def _obsolete_reason(snap: SnapshotFile, suite: Suite) -> str:
         return "no such prompt; not imported"
     if snap.version not in prompt.versions:
         return "no such version; not imported"
+    current = prompt.versions[snap.version].content_hash
+    if _is_draft(suite, snap.prompt, snap.version) and snap.version_hash not in ("", current):
+        return "accepted for an earlier content of the draft"
     targets = {parse_target(t).label for t in (prompt.pinned, *prompt.candidates)}
     if snap.target not in targets:
         return "target no longer pinned or a candidate"
@@ -327,6 +349,12 @@ def _digest(snap: SnapshotFile) -> dict[str, list[tuple[int, str]]]:
     for case_id, samples in snap.cases.items():
         grouped[case_id] = sorted((s.sample, snapshot_hash(s.output)) for s in samples)
     return grouped
+
+
+def _is_draft(suite: Suite | None, prompt: str, version: str) -> bool:
+    found = suite.prompts.get(prompt) if suite is not None else None
+    pv = found.versions.get(version) if found is not None else None
+    return pv is not None and not pv.released
 
 
 def _version_hash(suite: Suite | None, prompt: str, version: str) -> str:

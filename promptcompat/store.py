@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, text
+from sqlalchemy import Engine, event, func, text, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,6 +29,7 @@ from promptcompat.models import (
     CaseResult,
     FindingRecord,
     PromptVersionRecord,
+    Run,
     RunCall,
     Snapshot,
     utcnow,
@@ -55,7 +57,7 @@ sent_calls = _runs.sent_calls
 set_status = _runs.set_status
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 """The newest migration's revision id (a test keeps it equal to Alembic's head)."""
 
 
@@ -162,30 +164,89 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def record_prompt_versions(*, session: Session, versions: Iterable[PromptVersion]) -> None:
-    """Remember each version's hash; a version whose content changed since is an error."""
+    """Remember each content of each version replayed, under its hash.
+
+    A draft (not in ``prompts.lock``) may change freely: each content it is replayed with is
+    kept beside the earlier ones. A version replayed released is immutable from then on, even
+    without the lock file: another content of it is an error.
+
+    Raises:
+        VersionEditedError: the version was replayed released with another content.
+    """
     for pv in versions:
-        known = session.exec(
+        records = session.exec(
             select(PromptVersionRecord).where(
                 PromptVersionRecord.prompt == pv.prompt, PromptVersionRecord.version == pv.version
             )
-        ).first()
-        if known is None:
-            session.add(
-                PromptVersionRecord(
-                    prompt=pv.prompt,
-                    version=pv.version,
-                    content_hash=pv.content_hash,
-                    variables=list(pv.variables),
-                    messages=[{"role": m.role, "content": m.content} for m in pv.messages],
-                )
-            )
-        elif known.content_hash != pv.content_hash:
+        ).all()
+        released = next((r for r in records if r.released), None)
+        if released is not None and released.content_hash != pv.content_hash:
             raise VersionEditedError(
-                f"version {pv.version} of {pv.prompt} was already replayed with content "
-                f"{known.content_hash[:12]} and now has {pv.content_hash[:12]}; released versions "
-                "are immutable: add a new version instead",
+                f"version {pv.version} of {pv.prompt} was replayed as released with content "
+                f"{released.content_hash[:12]} and now has {pv.content_hash[:12]}; released "
+                "versions are immutable: add a new version instead",
                 where=str(pv.path),
             )
+        same = next((r for r in records if r.content_hash == pv.content_hash), None)
+        if same is None:
+            # An upsert: two runs recording the same new content at once both succeed.
+            statement = upsert(session, PromptVersionRecord).on_conflict_do_nothing(
+                index_elements=["prompt", "version", "content_hash"]
+            )
+            session.execute(
+                statement,
+                {
+                    "prompt": pv.prompt,
+                    "version": pv.version,
+                    "content_hash": pv.content_hash,
+                    "variables": list(pv.variables),
+                    "messages": [{"role": m.role, "content": m.content} for m in pv.messages],
+                    "first_seen": utcnow(),
+                    "released": pv.released,
+                },
+            )
+        if pv.released and (same is None or not same.released):
+            session.execute(
+                update(PromptVersionRecord)
+                .where(
+                    col(PromptVersionRecord.prompt) == pv.prompt,
+                    col(PromptVersionRecord.version) == pv.version,
+                    col(PromptVersionRecord.content_hash) == pv.content_hash,
+                )
+                .values(released=True)
+            )
+
+
+VERSIONS_KEY = "version_hashes"
+"""Where a run's spec keeps the content hash each prompt version was planned with:
+``{prompt: {version: hash}}`` (a draft may change while a run waits for its workers)."""
+
+
+def planned_version_hash(*, session: Session, run: Run, prompt: str, version: str) -> str:
+    """The content of ``prompt`` ``version`` that ``run`` replayed, by its hash.
+
+    Raises:
+        StoreError: a run planned before the store kept draft contents apart, of a version
+            replayed with several contents since: which one it replayed is not known.
+    """
+    planned = run.spec.get(VERSIONS_KEY, {}).get(prompt, {}).get(version)
+    if planned:
+        return str(planned)
+    # Runs planned before migration 0008: the version had a single recorded content then.
+    known = set(
+        session.exec(
+            select(PromptVersionRecord.content_hash).where(
+                PromptVersionRecord.prompt == prompt, PromptVersionRecord.version == version
+            )
+        )
+    )
+    if len(known) != 1:
+        raise StoreError(
+            f"run {run.id[:8]} does not record which content of {prompt} {version} it replayed, "
+            "and the store has several: replay it in a new run",
+            where=f"{prompt}/{version}",
+        )
+    return known.pop()
 
 
 # --- calls and snapshots ---------------------------------------------------------------------
@@ -315,65 +376,148 @@ def load_texts(*, session: Session, hashes: Sequence[str]) -> dict[str, str]:
 # --- baselines -------------------------------------------------------------------------------
 
 
+_BASELINE_SLOT = (
+    "project",
+    "prompt",
+    "version",
+    "version_hash",
+    "target",
+    "case_id",
+    "sample",
+)
+"""The columns of ``uq_baseline_project_case``, the conflict target of the upserts."""
+
+
+@dataclass(frozen=True, order=True)
+class BaselineSlot:
+    """Where a baseline belongs: a case and sample of one content of a prompt version, on one
+    target (in the session's project).
+
+    Never taken from a call row: identical renders (two cases with the same variables, a
+    version that differs only by a template comment) share one call, whose row names only one
+    of them."""
+
+    prompt: str
+    version: str
+    version_hash: str
+    """``PromptVersion.content_hash``: a draft's baselines are its content's, not its name's."""
+    target: str
+    case_id: str
+    sample: int
+
+    @classmethod
+    def of(cls, row: Baseline) -> BaselineSlot:
+        return cls(row.prompt, row.version, row.version_hash, row.target, row.case_id, row.sample)
+
+
 def baselines_for(
-    *, session: Session, prompt: str, version: str, target: str
+    *, session: Session, prompt: str, version: str, version_hash: str, target: str
 ) -> dict[tuple[str, int], Baseline]:
+    """The accepted baselines of one content of a prompt version on ``target``, by (case,
+    sample)."""
     rows = session.exec(
         select(Baseline).where(
             Baseline.project == projects.project_of(session),
             Baseline.prompt == prompt,
             Baseline.version == version,
+            Baseline.version_hash == version_hash,
             Baseline.target == target,
         )
     )
     return {(b.case_id, b.sample): b for b in rows}
 
 
-def accept_baseline(
+def accept_baselines(
     *,
     session: Session,
-    call: Call | CallRow,
+    accepted: Sequence[tuple[BaselineSlot, Call | CallRow]],
     accepted_by: str,
-    known: Mapping[tuple[str, int], Baseline] | None = None,
-) -> Baseline:
-    """Make ``call``'s output the accepted baseline for its case and sample, in the project
-    the session is bound to (``default`` when unbound; projects.py).
+    replace: bool,
+) -> dict[BaselineSlot, Baseline]:
+    """Make each call's output the accepted baseline of its slot, in the project the session
+    is bound to (``default`` when unbound; projects.py); returns the baselines now stored.
 
-    ``known`` is the caller's ``baselines_for`` map of the call's prompt version and target:
-    given it, no query is made (a query per case, each flushing the last, cost 5 ms a case).
+    One upsert, so runs evaluating at once agree: with ``replace`` (a reviewer's or the
+    snapshot files' decision) the call replaces what was accepted; without it (a first run
+    defining what works) an already accepted baseline stays, and the stored one is returned,
+    whoever inserted it.
+
+    Raises:
+        StoreError: a failed call: a failure cannot be a baseline.
     """
-    if call.snapshot_hash is None:
-        raise StoreError(f"call {call.cache_key[:12]} failed; a failure cannot be a baseline")
     project = projects.project_of(session)
-    if known is not None:
-        existing = known.get((call.case_id, call.sample))
-    else:
-        existing = session.exec(
-            select(Baseline).where(
-                Baseline.project == project,
-                Baseline.prompt == call.prompt,
-                Baseline.version == call.version,
-                Baseline.target == call.target,
-                Baseline.case_id == call.case_id,
-                Baseline.sample == call.sample,
+    rows: dict[BaselineSlot, dict[str, Any]] = {}
+    for slot, call in accepted:
+        if call.snapshot_hash is None:
+            raise StoreError(
+                f"call {call.cache_key[:12]} failed; a failure cannot be a baseline",
+                where=f"{slot.prompt}/{slot.version}/{slot.case_id}",
             )
-        ).first()
-    baseline = existing or Baseline(
-        project=project,
-        prompt=call.prompt,
-        version=call.version,
-        target=call.target,
-        case_id=call.case_id,
-        sample=call.sample,
-        cache_key=call.cache_key,
-        snapshot_hash=call.snapshot_hash,
-    )
-    baseline.cache_key = call.cache_key
-    baseline.snapshot_hash = call.snapshot_hash
-    baseline.accepted_by = accepted_by
-    baseline.accepted_at = utcnow()
-    session.add(baseline)
-    return baseline
+        rows[slot] = {
+            "project": project,
+            "prompt": slot.prompt,
+            "version": slot.version,
+            "version_hash": slot.version_hash,
+            "target": slot.target,
+            "case_id": slot.case_id,
+            "sample": slot.sample,
+            "cache_key": call.cache_key,
+            "snapshot_hash": call.snapshot_hash,
+            "accepted_at": utcnow(),
+            "accepted_by": accepted_by,
+        }
+    if not rows:
+        return {}
+    insert = upsert(session, Baseline)
+    if replace:
+        changed = ("cache_key", "snapshot_hash", "accepted_at", "accepted_by")
+        statement = insert.on_conflict_do_update(
+            index_elements=_BASELINE_SLOT, set_={name: insert.excluded[name] for name in changed}
+        )
+    else:
+        statement = insert.on_conflict_do_nothing(index_elements=_BASELINE_SLOT)
+    # In one order, so that on PostgreSQL two transactions inserting overlapping slots wait
+    # for each other instead of deadlocking.
+    values = [rows[slot] for slot in sorted(rows)]
+    for batch in chunks(values):
+        session.execute(statement, list(batch))
+    # Read back: the rows as stored (another run's, when it accepted first), refreshed in the
+    # session's identity map where an upsert changed them underneath.
+    found: dict[BaselineSlot, Baseline] = {}
+    by_side: dict[tuple[str, str, str, str], set[str]] = {}
+    for slot in rows:
+        by_side.setdefault((slot.prompt, slot.version, slot.version_hash, slot.target), set()).add(
+            slot.case_id
+        )
+    for (prompt, version, version_hash, target), case_ids in by_side.items():
+        for part in chunks(sorted(case_ids)):
+            query = (
+                select(Baseline)
+                .where(
+                    Baseline.project == project,
+                    Baseline.prompt == prompt,
+                    Baseline.version == version,
+                    Baseline.version_hash == version_hash,
+                    Baseline.target == target,
+                    col(Baseline.case_id).in_(part),
+                )
+                .execution_options(populate_existing=True)
+            )
+            for baseline in session.exec(query):
+                slot = BaselineSlot.of(baseline)
+                if slot in rows:
+                    found[slot] = baseline
+    return found
+
+
+def accept_baseline(
+    *, session: Session, slot: BaselineSlot, call: Call | CallRow, accepted_by: str
+) -> Baseline:
+    """Make ``call``'s output the accepted baseline of ``slot``, replacing an earlier one
+    (``accept_baselines`` with ``replace``)."""
+    return accept_baselines(
+        session=session, accepted=[(slot, call)], accepted_by=accepted_by, replace=True
+    )[slot]
 
 
 # --- results ---------------------------------------------------------------------------------

@@ -257,7 +257,7 @@ def recover_orphans(*, session: Session, at: float | None = None) -> list[Orphan
 
     Gone: on this host, the owner's pid no longer runs (or runs another process); on another
     host, the owner stopped renewing its lease ``ORPHAN_GRACE_SECONDS`` ago. Runs without an
-    owner (queue runs, which ``reconcile`` repairs; runs from before migration 0008) are left
+    owner (queue runs, which ``reconcile`` repairs; runs from before migration 0009) are left
     alone. A live owner is never touched, so this is safe to call from any process, any time.
     """
     at = now() if at is None else at

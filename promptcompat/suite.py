@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -83,6 +83,8 @@ class PromptVersion:
     """The version file as shown in errors, e.g. ``prompts/extract/versions/v2.yaml``."""
     lines: tuple[int, ...] = ()
     """Per message, the line of the version file where its template starts (0: unknown)."""
+    released: bool = False
+    """Recorded in ``prompts.lock``: immutable. A draft (not yet locked) may still change."""
 
 
 @dataclass(frozen=True)
@@ -356,6 +358,7 @@ class _Loader:
                     "for the change instead",
                     where=current.source,
                 )
+        versions = {v: replace(pv, released=v in locked) for v, pv in versions.items()}
         return Prompt(
             name=name,
             description=description,

@@ -15,7 +15,7 @@ from promptcompat import snapshot_files, snapshot_sync, store
 from promptcompat.cli import app
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import ConfigError, SuiteError, VersionEditedError
-from promptcompat.suite import load_suite
+from promptcompat.suite import load_suite, lock_versions
 
 EXTRACT = "extract_contact"
 PINNED = "openai:gpt-sim-2024-05-13?temperature=0"
@@ -93,12 +93,39 @@ def test_newer_format_is_refused_with_the_file_named(repo: Path) -> None:
 def test_snapshot_of_an_edited_version_is_refused(repo: Path, tmp_path: Path) -> None:
     path = repo / "prompts" / EXTRACT / "versions" / "v1.yaml"
     path.write_text(path.read_text("utf-8").replace("JSON only", "JSON only!"), "utf-8")
-    (repo / "prompts" / "prompts.lock").unlink()  # only the snapshot remembers v1 now
+    # Edited and locked again: only the snapshot remembers what v1 was released as.
+    lock_path = repo / "prompts" / "prompts.lock"
+    lock = json.loads(lock_path.read_text("utf-8"))
+    lock[EXTRACT].pop("v1")
+    lock_path.write_text(json.dumps(lock), "utf-8")
+    lock_versions(load_suite(repo / "prompts"))
     suite = load_suite(repo / "prompts")
+    assert suite.prompts[EXTRACT].versions["v1"].released
     engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     with store.session_scope(engine) as session, pytest.raises(VersionEditedError) as info:
         snapshot_sync.import_files(session=session, root=repo / "snapshots", suite=suite)
     assert "extract_contact/v1/" in str(info.value.where)
+
+
+def test_snapshot_of_an_earlier_content_of_a_draft_is_obsolete_not_an_error(
+    repo: Path, tmp_path: Path
+) -> None:
+    (repo / "prompts" / "prompts.lock").unlink()  # nothing released: v1 is a draft
+    path = repo / "prompts" / EXTRACT / "versions" / "v1.yaml"
+    path.write_text(path.read_text("utf-8").replace("JSON only", "JSON only!"), "utf-8")
+    suite = load_suite(repo / "prompts")
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with store.session_scope(engine) as session:
+        assert snapshot_sync.import_files(session=session, root=repo / "snapshots", suite=suite)
+        now = suite.prompts[EXTRACT].versions["v1"].content_hash
+        # The file's outputs are its own content's baselines, not the edited draft's.
+        assert not store.baselines_for(
+            session=session, prompt=EXTRACT, version="v1", version_hash=now, target=PINNED
+        )
+    obsolete = snapshot_sync.obsolete(root=repo / "snapshots", suite=suite)
+    assert any(
+        "extract_contact/v1/" in o and "earlier content of the draft" in o for o in obsolete
+    ), obsolete
 
 
 def test_obsolete_cases_and_files_reported_and_removed_only_on_request(repo: Path) -> None:
@@ -209,7 +236,11 @@ def test_import_redacts_personal_data_written_into_a_file_by_hand(
         [baseline] = [
             b
             for b in store.baselines_for(
-                session=session, prompt=EXTRACT, version="v1", target=PINNED
+                session=session,
+                prompt=EXTRACT,
+                version="v1",
+                version_hash=suite.prompts[EXTRACT].versions["v1"].content_hash,
+                target=PINNED,
             ).values()
             if b.case_id == "tom-becker"
         ]

@@ -27,7 +27,8 @@ def db(tmp_path: Path) -> Engine:
         # C is alpha's only through a baseline: the run that made it is gone.
         store.save_results(session=session, calls=[_call("C")], texts={"hC": "C"})
         projects.bind(session, "alpha")
-        store.accept_baseline(session=session, call=_call("C"), accepted_by="test")
+        slot = store.BaselineSlot("p", "v1", "h-v1", "openai:m", "C", 0)
+        store.accept_baseline(session=session, slot=slot, call=_call("C"), accepted_by="test")
     return engine
 
 

@@ -275,7 +275,8 @@ def test_each_project_compares_against_its_own_baselines(
             ).one()
             store.accept_baseline(
                 session=session,
-                call=Call(**{**call.model_dump(exclude={"id"}), "version": b.version}),
+                slot=store.BaselineSlot.of(b),
+                call=call,
                 accepted_by="alpha-reviewer",
             )
     assert set(run("alpha").values()) == {"COMPATIBLE"}  # alpha now compares v2 with v2
