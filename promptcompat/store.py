@@ -80,7 +80,7 @@ def open_engine(url: str, *, migrate_schema: bool = True, recover: bool = True) 
         _sqlite_engines.add(engine)
     if migrate_schema:
         migrate(engine)
-    if recover:
+    if migrate_schema and recover:  # only a schema at the newest revision has the owner
         try:
             with session_scope(engine) as session:
                 _runs.recover_orphans(session=session)
