@@ -34,7 +34,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "prompts"
 PEPPER = "privacy-test-pepper-0123456789"
 PROJECTS = {"alpha": "extract_contact", "beta": "prime_check"}
 # Path parameters that name a project's data, and the ids that fill them.
-OWNED = {"run_id", "case_result_id", "token_id", "cache_key"}
+OWNED = {"run_id", "case_result_id", "case", "token_id", "cache_key"}
 # Path parameters that name what every project shares (the suite on disk, the watcher).
 SHARED = {"name", "event_id", "path"}
 BODIES: dict[str, dict[str, Any]] = {
