@@ -85,7 +85,8 @@ def world(
             assert result is not None and key is not None
             principal = tokens.authenticate(session=session, token=plain, pepper=PEPPER)
             assert principal is not None and principal.project == name
-        ids = {"run_id": run_id, "case_result_id": result.id, "token_id": row.id, "cache_key": key}
+        ids = {"run_id": run_id, "case_result_id": result.id, "case": result.id}
+        ids |= {"token_id": row.id, "cache_key": key}
         world[name] = Project(name, ids, plain, principal)
     with store.session_scope(engine) as session:
         # A release the watcher replayed in each project: the event is public, the runs not.
