@@ -186,22 +186,28 @@ def register(app: typer.Typer, console: Console) -> None:
             # Everything a reviewer decides on wraps at the terminal's width, never cropped:
             # a rule title, or a diff line, cut at 80 columns hid the case id and the very
             # words whose change made the case BREAKING. Text: nothing in it is markup.
+            # soft_wrap=False: also where the console otherwise never wraps (a log), since
+            # without wrapping rich crops what is wider than the console here.
             console.rule(f"{index}/{len(items)}")
-            console.print(Text(item.label), overflow="fold")
+            console.print(Text(item.label), overflow="fold", soft_wrap=False)
             if note is not None:
                 rules = ", ".join(note.rules) or "no rule"
-                console.print(Text(f"verdict {note.verdict}: {rules}"), overflow="fold")
+                console.print(
+                    Text(f"verdict {note.verdict}: {rules}"), overflow="fold", soft_wrap=False
+                )
                 for finding in note.findings:
                     console.print(
                         Text(f"- {finding.severity} {finding.rule}: {finding.message}"),
                         overflow="fold",
+                        soft_wrap=False,
                     )
             console.print(
                 Syntax(
                     snapshot_review.diff_text(item) or "(no textual difference)",
                     "diff",
                     word_wrap=True,
-                )
+                ),
+                soft_wrap=False,
             )
             try:
                 answer = console.input("accept, reject, skip or quit? [a/r/s/q]: ")

@@ -34,7 +34,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "prompts"
 PEPPER = "privacy-test-pepper-0123456789"
 PROJECTS = {"alpha": "extract_contact", "beta": "prime_check"}
 # Path parameters that name a project's data, and the ids that fill them.
-OWNED = {"run_id", "case_result_id", "token_id", "cache_key"}
+OWNED = {"run_id", "case_result_id", "case", "token_id", "cache_key"}
 # Path parameters that name what every project shares (the suite on disk, the watcher).
 SHARED = {"name", "event_id", "path"}
 BODIES: dict[str, dict[str, Any]] = {
@@ -85,7 +85,8 @@ def world(
             assert result is not None and key is not None
             principal = tokens.authenticate(session=session, token=plain, pepper=PEPPER)
             assert principal is not None and principal.project == name
-        ids = {"run_id": run_id, "case_result_id": result.id, "token_id": row.id, "cache_key": key}
+        ids = {"run_id": run_id, "case_result_id": result.id, "case": result.id}
+        ids |= {"token_id": row.id, "cache_key": key}
         world[name] = Project(name, ids, plain, principal)
     with store.session_scope(engine) as session:
         # A release the watcher replayed in each project: the event is public, the runs not.
