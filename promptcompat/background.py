@@ -18,13 +18,13 @@ from sqlmodel import Session
 from promptcompat import audit, store
 from promptcompat.config import Settings
 from promptcompat.errors import ConflictError, PromptCompatError
-from promptcompat.models import Run
+from promptcompat.models import Run, RunStatus
 from promptcompat.runs import PreparedRun, execute_run
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite
 
 log = logging.getLogger(__name__)
-CANCELLABLE = ("pending", "running")
+CANCELLABLE: tuple[RunStatus, ...] = ("pending", "running")
 
 
 def cancel_run(*, session: Session, run_id: str, actor: str, reason: str = "") -> Run:
@@ -98,7 +98,8 @@ class BackgroundRuns:
         return not self.active()
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop every run still executing (they end as failed: interrupted) and wait for them."""
+        """Stop every run still executing (they end ``cancelled``: interrupted, with what they
+        saved) and wait for them."""
         self._stopping.set()
         self.wait(timeout)
 
@@ -143,11 +144,12 @@ class BackgroundRuns:
             return run is None or run.status == "cancelled"
 
     def _mark_interrupted(self, run_id: str) -> None:
+        # The run ended itself ``cancelled`` when its task was cancelled; say why.
         with session_scope(self._engine) as session:
             store.finish_run(
                 session=session,
                 run_id=run_id,
-                status="failed",
+                status="cancelled",
                 error="interrupted: the server stopped before the run ended",
-                only_from=("pending", "running", "finalizing", "failed"),
+                only_from=("pending", "running", "finalizing", "cancelled"),
             )

@@ -37,11 +37,20 @@ EXIT_USAGE_OR_ERROR = 2
 
 
 def main() -> None:
+    from promptcompat.interrupts import Interrupted, route_sigterm
+
+    # CI, Docker and systemd stop a command with SIGTERM: it ends a run as Ctrl-C does.
+    route_sigterm()
     try:
         app()
     except PromptCompatError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_USAGE_OR_ERROR)
+    except Interrupted as exc:
+        # A BaseException, so the framework (which turns KeyboardInterrupt into a silent 130)
+        # lets it through to here.
+        err_console.print(f"[yellow]{escape(exc.message)}[/]", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)

@@ -20,9 +20,19 @@ if TYPE_CHECKING:
 
 def _summary(removed: Removed) -> str:
     verb = "would delete" if removed.dry_run else "deleted"
+    notes = []
+    if removed.rendered_prompts:
+        erased = "would erase" if removed.dry_run else "erased"
+        notes.append(
+            f"{erased} the rendered prompts of {removed.rendered_prompts} planned calls of "
+            "runs no longer live"
+        )
+    if removed.orphans:
+        notes.append(f"marked {len(removed.orphans)} runs failed: their process was gone")
     return (
         f"{verb}: {len(removed.runs)} runs, {removed.case_results} case results, "
         f"{removed.calls} calls, {removed.snapshots} snapshots, {removed.baselines} baselines"
+        + "".join(f"; {note}" for note in notes)
     )
 
 

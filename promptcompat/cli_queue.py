@@ -50,11 +50,20 @@ def replay_queued(
             "broker is back, `promptcompat reconcile` publishes it",
             where=settings.redis_url,
         )
-    console.print(f"queued run {submission.run_id}")
     if not wait:
+        console.print(f"queued run {submission.run_id}")
         console.print(f"follow it with `promptcompat report {submission.run_id}`")
         return None
-    follow(engine, submission.run_id, console=console)
+    try:
+        console.print(f"queued run {submission.run_id}")
+        follow(engine, submission.run_id, console=console)
+    except KeyboardInterrupt:
+        from promptcompat.interrupts import Interrupted
+
+        raise Interrupted(
+            f"stopped following run {submission.run_id[:12]}, which goes on on the workers; "
+            f"`promptcompat report {submission.run_id[:12]}` shows it"
+        ) from None
     return show_report(engine, submission.run_id, settings, console, json_out, fail_on)
 
 
@@ -164,7 +173,8 @@ def register(app: typer.Typer, console: Console) -> None:
         from worker.publisher import CeleryPublisher
 
         settings = get_settings()
-        engine = store.open_engine(settings.resolved_database_url())
+        # Orphaned runs are recovered (and reported) by reconcile itself.
+        engine = store.open_engine(settings.resolved_database_url(), recover=False)
         report = reconcile_runs(
             engine=engine,
             publisher=CeleryPublisher(make_app(settings), settings),
@@ -175,10 +185,13 @@ def register(app: typer.Typer, console: Console) -> None:
             console.print(f"run {run_id}: re-published {len(shards)} shard(s)")
         for run_id in report.finalize:
             console.print(f"run {run_id}: evaluation queued")
+        for run_id in report.orphans:
+            console.print(f"run {run_id}: its process is gone; marked failed")
         console.print(
             f"reconciled: {sum(len(s) for s in report.published.values())} shard(s) "
             f"re-published, {len(report.finalize)} evaluation(s) queued, "
-            f"{report.waiting} shard(s) still in progress"
+            f"{report.waiting} shard(s) still in progress, "
+            f"{len(report.orphans)} orphaned run(s) marked failed"
         )
 
     @app.command()

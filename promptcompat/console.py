@@ -141,11 +141,22 @@ def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = 
     for warning in report.get("deprecations", []):
         console.print(f"[yellow]retirement:[/] {escape(str(warning['message']))}")
     calls = run["calls"]
+    # What happened, counted from the stored rows: an interrupted run has unanswered calls.
+    unanswered = calls["total"] - calls["done"]
     console.print(
-        f"\nCalls: {calls['total']} · sent to providers: {calls['total'] - calls['from_cache']} "
+        f"\nCalls: {calls['total']}"
+        + (f" · answered: {calls['done']} · not answered: {unanswered}" if unanswered else "")
+        + f" · sent to providers: {calls.get('sent', calls['total'] - calls['from_cache'])} "
         f"({calls['provider_requests']} HTTP requests incl. retries) · from cache: "
         f"{calls['from_cache']} · errors: {calls['errors']}"
     )
+    if run["status"] not in ("completed", "completed_with_errors"):
+        why = f": {run['error']}" if run.get("error") else ""
+        console.print(
+            f"[magenta]Run status: {run['status']}, not completed{escape(why)}[/]. A run that "
+            "did not complete is never a pass.",
+            highlight=False,
+        )
     style = VERDICT_STYLE.get(report["verdict"], "")
     code = f" (exit code {report['exit_code']})" if exit_code else ""
     console.print(f"Verdict: [{style}]{report['verdict']}[/]{code}", highlight=False)
@@ -414,7 +425,8 @@ def _cell_text(cell: dict[str, Any]) -> str:
             if n
         )
         name = "A/A" if direction == "AA" else direction
-        mark = "[green]✓[/]" if info["holds"] else "[red]✗[/]"
+        evaluated = any(info["verdicts"].values())
+        mark = "[green]✓[/]" if info["holds"] else "[red]✗[/]" if evaluated else "[dim]?[/]"
         suffix = "" if info["enforced"] or direction == "AA" else " [dim](not enforced)[/]"
         against = len(info["against"])
         vs = f" [dim](vs {against})[/]" if against > 1 else ""

@@ -122,6 +122,8 @@ class ReconcileReport:
     """Runs whose evaluation was queued again."""
     waiting: int = 0
     """Unfinished shards left alone: a live lease, or not stale yet."""
+    orphans: list[str] = field(default_factory=list)
+    """Embedded runs whose process was gone, ended ``failed`` (``store.recover_orphans``)."""
 
 
 def reconcile(
@@ -142,13 +144,16 @@ def reconcile(
     if it started but nothing happened for ``stale_after`` seconds (its worker died and the
     message is gone). Runs whose calls are all answered but that nobody evaluated (or whose
     evaluator died) get their evaluation queued. Duplicates are harmless: execution is
-    idempotent, so this errs on the side of publishing.
+    idempotent, so this errs on the side of publishing. First, embedded runs whose process is
+    gone are ended ``failed`` (nothing can resume them: their process held their execution).
 
     Raises:
         BrokerUnavailableError: The broker cannot be reached (nothing is marked published).
     """
     stale = settings.reconcile_stale_after if stale_after is None else stale_after
     report = ReconcileReport()
+    with session_scope(engine) as session:
+        report.orphans = [o.run_id for o in store.recover_orphans(session=session)]
     depth = publisher.queue_depth()
     at = now()
     with session_scope(engine) as session:

@@ -27,7 +27,7 @@ from promptcompat.compat import evaluate
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError, StoreError, SuiteError, public_message
 from promptcompat.leases import Claimer, live_claims
-from promptcompat.models import PlannedCallRecord
+from promptcompat.models import PlannedCallRecord, RunStatus
 from promptcompat.plan import Comparison, PlannedCall
 from promptcompat.providers import make_provider
 from promptcompat.ratelimit import Limiter, make_limiter
@@ -233,7 +233,9 @@ def finalize_if_complete(
     return finished
 
 
-def fail_run(*, engine: Engine, run_id: str, exc: BaseException, only_from: Sequence[str]) -> bool:
+def fail_run(
+    *, engine: Engine, run_id: str, exc: BaseException, only_from: Sequence[RunStatus]
+) -> bool:
     """Mark the run failed with ``public_message(exc)`` as its error; True if it did.
 
     Never raises: the caller re-raises ``exc``, the failure to report (a second traceback
@@ -259,7 +261,7 @@ def fail_run(*, engine: Engine, run_id: str, exc: BaseException, only_from: Sequ
     return False
 
 
-def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | None) -> str:
+def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | None) -> RunStatus:
     with session_scope(engine) as session:
         run = store.get_run(session=session, run_id=run_id)
         spec = run.spec

@@ -47,6 +47,45 @@ def pid_alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def process_started(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot), or None where /proc says nothing.
+
+    With the pid it names one process for good: a pid is reused, a (pid, start) pair is not.
+    """
+    try:
+        # Field 22 of /proc/PID/stat; the fields after the command's closing parenthesis
+        # start at field 3.
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    """One process: what an embedded run records of the process that executes it."""
+
+    host: str
+    pid: int
+    started: int | None
+
+    @classmethod
+    def current(cls) -> ProcessRef:
+        pid = os.getpid()
+        return cls(host=socket.gethostname(), pid=pid, started=process_started(pid))
+
+    def gone(self) -> bool | None:
+        """True if this process no longer runs, False if it does, None if this host cannot
+        tell (it runs on another host)."""
+        if self.host != socket.gethostname():
+            return None
+        if not pid_alive(self.pid):
+            return True
+        # The pid runs, but is it still this process? A container restarted with the same
+        # hostname gives its new process the same pid (often 1) and a later start time.
+        started = process_started(self.pid)
+        return self.started is not None and started is not None and started != self.started
+
+
 class Claimer:
     """One holder of leases: a worker task, or an embedded run."""
 
@@ -112,6 +151,24 @@ class Claimer:
             return
         for part in chunks(list(keys)):
             session.execute(statement.where(col(CallClaim.cache_key).in_(part)))
+
+
+def held_elsewhere(*, session: Session, keys: Sequence[str], owner: str) -> set[str]:
+    """Those of ``keys`` another owner still holds: unexpired, and its process alive if it
+    is on this host. What a run waiting on another run's calls polls."""
+    at = now()
+    host = socket.gethostname()
+    held: set[str] = set()
+    for part in chunks(keys):
+        rows = session.exec(
+            select(CallClaim).where(
+                col(CallClaim.cache_key).in_(part),
+                col(CallClaim.lease_until) >= at,
+                col(CallClaim.owner) != owner,
+            )
+        )
+        held.update(r.cache_key for r in rows if r.host != host or pid_alive(r.pid))
+    return held
 
 
 def live_claims(*, session: Session, keys: Sequence[str]) -> dict[str, CallClaim]:

@@ -6,13 +6,30 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import uuid4
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
 
 RunStatus = Literal[
-    "pending", "running", "finalizing", "completed", "completed_with_errors", "failed"
+    "pending",
+    "running",
+    "finalizing",
+    "completed",
+    "completed_with_errors",
+    "failed",
+    "cancelled",
 ]
-TERMINAL_STATUSES = ("completed", "completed_with_errors", "failed")
+"""``pending`` → ``running`` → ``finalizing`` → one of the terminal statuses (store_runs.py)."""
+LIVE_STATUSES: tuple[RunStatus, ...] = ("pending", "running", "finalizing")
+"""Someone may still execute or evaluate the run."""
+TERMINAL_STATUSES: tuple[RunStatus, ...] = (
+    "completed",
+    "completed_with_errors",
+    "failed",
+    "cancelled",
+)
+"""Nothing will change the run any more: retention may delete it, followers stop."""
+COMPLETED_STATUSES: tuple[RunStatus, ...] = ("completed", "completed_with_errors")
+"""Every call answered and every case evaluated: only such a run's report can pass."""
 Executor = Literal["embedded", "queue"]
 CallStatus = Literal["ok", "error"]
 
@@ -53,7 +70,7 @@ class Run(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
-    status: str = Field(default="pending", index=True)
+    status: RunStatus = Field(default="pending", index=True, sa_type=AutoString)
     spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     """What was asked: comparisons (prompt, direction, both sides), samples."""
     total_calls: int = 0
@@ -66,7 +83,15 @@ class Run(SQLModel, table=True):
     executor: str = "embedded"
     """``embedded`` (this process runs it) or ``queue`` (Celery workers do; reconcile watches)."""
     lease_until: float | None = None
-    """While ``finalizing``: epoch seconds until which one process owns the evaluation."""
+    """While ``finalizing``: epoch seconds until which one process owns the evaluation. While
+    an embedded run is ``pending``/``running``: until when its owner's heartbeat holds it."""
+    owner_host: str | None = None
+    """An embedded run: the host of the process executing it (queue runs have none)."""
+    owner_pid: int | None = None
+    """An embedded run: that process's id, to tell a run whose process is gone (migration 0009)."""
+    owner_started: int | None = Field(default=None, sa_type=BigInteger)
+    """That process's start time (clock ticks since boot, Linux), so a reused pid is not taken
+    for the owner; None where the system does not say."""
     idempotency_key: str | None = Field(default=None, unique=True, index=True)
     """A client's key for one submission: the same key returns the same run."""
     request_hash: str | None = None

@@ -38,6 +38,9 @@ ALPHA = 0.05
 VARIATION_RULES = frozenset({"json.value_changed", "json.array_length", "text.changed"})
 """Rules that say "this value differs". When the baseline samples already differ among
 themselves there, the field is noise, not a change, however often the candidate differs."""
+UNTEMPERED_RULES = frozenset({"call.error"})
+"""Rules the rates never temper: a call that failed is not a behaviour of the model to compare
+between sides, so failing on both sides is still an error, never noise."""
 
 
 @lru_cache(maxsize=4096)
@@ -132,6 +135,8 @@ def status_of(
     rule_id: str, hits: int, samples: int, baseline_hits: int, baseline_samples: int
 ) -> Status:
     """The status of a finding from its rule and rates (the report re-derives it so)."""
+    if rule_id in UNTEMPERED_RULES:
+        return "new"
     assessment = assess_rate(hits, samples, baseline_hits, baseline_samples)
     if rule_id in VARIATION_RULES and baseline_hits > 0 and assessment != "none":
         return "noise"

@@ -61,6 +61,8 @@ class ReplayStats:
     """Calls not started (or not retried) because the deadline was near."""
     retry_in: float = 0.0
     """When busy: seconds until the earliest of those leases expires."""
+    waiting_on: list[str] = field(default_factory=list)
+    """When busy: the keys another live owner holds."""
     seconds: float = 0.0
 
     @property
@@ -129,6 +131,7 @@ async def replay(
         todo = [c for c in todo if c.key in claims.mine]
         stats.busy = len(claims.busy)
         stats.retry_in = min(claims.busy.values(), default=0.0)
+        stats.waiting_on = sorted(claims.busy)
     if on_progress:
         on_progress(progress)
     stats.executed = len(todo)

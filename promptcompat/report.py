@@ -1,8 +1,9 @@
 """The report of a run, built from the store alone (so any process can print any run).
 
-The exit code is decided here and only here: 1 when an enforced comparison (mode not NONE,
-not A/A) has a finding at or above ``fail_on`` (ERR by default, or WARN), else 2 when one of
-them (or an A/A comparison) has an ERROR case or the run failed, else 0.
+The exit code is decided here and only here: 2 when the run did not complete (pending,
+running, finalizing, failed, cancelled: a run that did not finish is never a pass), else 1
+when an enforced comparison (mode not NONE, not A/A) has a finding at or above ``fail_on`` (ERR
+by default, or WARN), else 2 when one of them (or an A/A comparison) has an ERROR case, else 0.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from promptcompat import store
 from promptcompat.compat import REFERENCE_KEY
 from promptcompat.errors import ConfigError
-from promptcompat.models import CaseResult, FindingRecord
+from promptcompat.models import COMPLETED_STATUSES, CaseResult, FindingRecord
 from promptcompat.noise import Severity, fisher_greater, status_of, testable
 from promptcompat.policy import WAIVED_PREFIX
 from promptcompat.report_matrix import accuracy_by_target, matrix, noise_floor
@@ -41,6 +42,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
     usage = store.run_call_stats(session=session, run_id=run.id)
     modes: dict[str, str] = run.spec.get("modes", {})
     samples = int(run.spec.get("request", {}).get("samples", 1))
+    completed = run.status in COMPLETED_STATUSES
     by_result: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         by_result[record.case_result_id].append(finding_view(record))
@@ -55,6 +57,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
             mode=modes.get(spec["prompt"]),
             usage=usage,
             samples=samples,
+            completed=completed,
         )
         for index, spec in enumerate(run.spec.get("comparisons", []))
     ]
@@ -70,7 +73,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
         }
         for r in results
     ]
-    verdict, code = _verdict(run.status, comparisons, cases, fail_on)
+    verdict, code = _verdict(completed, comparisons, cases, fail_on)
     return {
         "format": FORMAT,
         "run": {
@@ -83,6 +86,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
                 "total": run.total_calls,
                 "done": run.done_calls,
                 "from_cache": run.cached_calls,
+                "sent": store.sent_calls(session=session, run_id=run.id),
                 "provider_requests": run.provider_calls,
                 "errors": run.error_calls,
             },
@@ -146,6 +150,7 @@ def _comparison(
     mode: str | None,
     usage: dict[str, Any],
     samples: int,
+    completed: bool,
 ) -> dict[str, Any]:
     counts = Counter(r.verdict for r in rows)
     per_rule: dict[str, dict[str, Any]] = {}
@@ -190,7 +195,8 @@ def _comparison(
         "enforced": enforced,
         "cases": len(rows),
         "verdicts": {v: counts.get(v, 0) for v in VERDICTS},
-        "holds": counts.get("BREAKING", 0) == 0 and counts.get("ERROR", 0) == 0,
+        # Nothing holds in a run that did not complete: its cases were never (all) evaluated.
+        "holds": completed and counts.get("BREAKING", 0) == 0 and counts.get("ERROR", 0) == 0,
         "top_findings": top_findings[:5],
         "noise_cases": noise_cases,
         "waived_cases": waived_cases,
@@ -216,11 +222,13 @@ def _accuracy(rows: Sequence[CaseResult]) -> dict[str, Any] | None:
 
 
 def _verdict(
-    status: str,
+    completed: bool,
     comparisons: list[dict[str, Any]],
     cases: list[dict[str, Any]],
     fail_on: Severity,
 ) -> tuple[str, int]:
+    if not completed:
+        return "ERROR", EXIT_ERROR
     enforced = {c["index"] for c in comparisons if c["enforced"]}
     failing = {"ERR"} if fail_on == "ERR" else {"ERR", "WARN"}
     severities = {
@@ -234,9 +242,7 @@ def _verdict(
         return ("BREAKING" if "ERR" in severities else "CHANGED"), EXIT_BREAKING
     # A/A measures; a measurement whose calls failed is an error all the same.
     measured = enforced | {c["index"] for c in comparisons if c["direction"] == "AA"}
-    if status == "failed" or any(
-        case["verdict"] == "ERROR" for case in cases if case["comparison"] in measured
-    ):
+    if any(case["verdict"] == "ERROR" for case in cases if case["comparison"] in measured):
         return "ERROR", EXIT_ERROR
     verdicts = {case["verdict"] for case in cases if case["comparison"] in enforced}
     return ("CHANGED" if "CHANGED" in verdicts else "COMPATIBLE"), EXIT_COMPATIBLE

@@ -4,7 +4,9 @@
 than the project's retention (``retention_days``, ``retention_days_by_project``) with their
 results and plans, then every call no remaining run uses and no accepted baseline is, then
 every snapshot no remaining call or baseline points to. Accepted baselines (their calls and
-snapshots) and the audit log always stay.
+snapshots) and the audit log always stay. Before that it ends the runs whose process is gone
+(``store_runs.recover_orphans``) and erases the rendered requests (with the personal data the
+stored calls have redacted) of every run that is not live, whatever its age.
 
 ``purge`` deletes everything stored of one prompt, or of one case of it, on request:
 calls, snapshots, baselines, case results and findings, planned calls; audit entries stay
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
 from sqlmodel import Session, col
 
+from promptcompat import store_runs
 from promptcompat.errors import NotFoundError
 from promptcompat.models import (
     TERMINAL_STATUSES,
@@ -48,6 +51,10 @@ class Removed:
     snapshots: int = 0
     baselines: int = 0
     case_results: int = 0
+    rendered_prompts: int = 0
+    """Planned calls of runs no longer live whose rendered requests were erased."""
+    orphans: list[str] = field(default_factory=list)
+    """Runs whose process was gone, ended ``failed`` (not with ``dry_run``)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -57,6 +64,8 @@ class Removed:
             "snapshots": self.snapshots,
             "baselines": self.baselines,
             "case_results": self.case_results,
+            "rendered_prompts": self.rendered_prompts,
+            "orphans": len(self.orphans),
         }
 
 
@@ -76,6 +85,8 @@ def collect(
     """Apply retention (all projects, or only ``project``); 0 days keeps a project's runs."""
     now = now or datetime.now(UTC)
     by_project = by_project or {}
+    orphans = [] if dry_run else store_runs.recover_orphans(session=session)
+    rendered = store_runs.scrub_finished_plans(session=session, dry_run=dry_run)
     projects = (
         [project]
         if project is not None
@@ -89,7 +100,12 @@ def collect(
             expired.append(and_(col(Run.project) == name, col(Run.created_at) < cutoff))
     condition = and_(or_(false(), *expired), col(Run.status).in_(TERMINAL_STATUSES))
     runs = list(session.execute(select(col(Run.id)).where(condition)).scalars())
-    removed = Removed(dry_run=dry_run, runs=[str(r) for r in runs])
+    removed = Removed(
+        dry_run=dry_run,
+        runs=[str(r) for r in runs],
+        rendered_prompts=rendered,
+        orphans=[o.run_id for o in orphans],
+    )
     removed.case_results = _count(session, CaseResult, col(CaseResult.run_id).in_(removed.runs))
     if not dry_run:
         _delete_runs(session, removed.runs)

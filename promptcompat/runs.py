@@ -5,6 +5,11 @@ shards) in one transaction, before anything is called or published. The embedded
 (``run_suite``) then executes every shard in this process; the distributed mode
 (``dispatch.submit_run``) publishes the shards to Celery workers instead. Both end in
 ``execution.finalize_if_complete``.
+
+An embedded run is owned by the process that executes it: the run records it and a heartbeat
+renews the run's lease, so a run whose process is gone is found (``store.recover_orphans``).
+An interrupted run (Ctrl-C, SIGTERM, a cancelled task) ends ``cancelled`` with what it saved;
+running the same request again takes every saved answer from the cache.
 """
 
 from __future__ import annotations
@@ -12,31 +17,38 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from promptcompat import interrupts, store
 from promptcompat import shards as shard_store
-from promptcompat import store
 from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError, ConflictError, PromptCompatError, StoreError
 from promptcompat.execution import execute_shards, fail_run, finalize_if_complete
-from promptcompat.leases import Claimer
-from promptcompat.models import TERMINAL_STATUSES
+from promptcompat.interrupts import RunInterrupted
+from promptcompat.leases import Claimer, ProcessRef, held_elsewhere
+from promptcompat.models import LIVE_STATUSES, TERMINAL_STATUSES
 from promptcompat.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
 from promptcompat.providers import missing_key, no_key_message
 from promptcompat.ratelimit import make_limiter
 from promptcompat.redaction import SPEC_KEY, spec_entry
 from promptcompat.replay import Progress, ReplayStats
+from promptcompat.sqlutil import now
 from promptcompat.store import VERSIONS_KEY, session_scope
 from promptcompat.suite import Suite
 from promptcompat.targets import Target
 from promptcompat.watch_config import deprecation_warnings
 
+log = logging.getLogger("promptcompat.runs")
 _WRITE_ATTEMPTS = 3
+LEASE_POLL_SECONDS = 0.25
+"""How often a run waiting on calls another run holds looks whether they were released."""
 
 
 class IdempotencyConflictError(ConflictError):
@@ -167,6 +179,9 @@ def prepare_run(
                     idempotency_key=idempotency_key,
                     request_hash=digest,
                     project=project,
+                    # The process that prepares an embedded run executes it.
+                    owner=ProcessRef.current() if executor == "embedded" else None,
+                    lease_until=now() + settings.lease_seconds,
                 )
                 shards = shard_store.save_plan(
                     session=session, run_id=run.id, calls=calls, shard_size=settings.shard_size
@@ -217,15 +232,19 @@ async def execute_run(
 ) -> ReplayStats:
     """Replay every shard here, compare, and finish the run (or fail it, with the reason).
 
-    ``samples`` is kept for callers; the run's stored request says how many there are.
+    Cancelled (the task, or ``KeyboardInterrupt``), the run ends ``cancelled`` with every
+    answer it had saved. ``samples`` is kept for callers; the run's stored request says how
+    many there are.
     """
     del samples
     run_id = prepared.run_id
     with session_scope(engine) as session:
         store.set_status(session=session, run_id=run_id, status="running", only_from=("pending",))
+        store.renew_lease(session=session, run_id=run_id, until=now() + settings.lease_seconds)
     total = ReplayStats()
     claimer = Claimer(lease_seconds=settings.lease_seconds)
     limiter = make_limiter(settings, shared=False)
+    heartbeat = asyncio.create_task(_hold(engine, run_id, settings.lease_seconds))
     try:
         while True:
             stats = await execute_shards(
@@ -239,15 +258,19 @@ async def execute_run(
             _add(total, stats)
             if stats.complete:
                 break
-            # Another process holds leases on some calls: wait for it (or for them to expire).
-            await asyncio.sleep(max(0.05, min(stats.retry_in, settings.lease_seconds)))
+            # Another run holds leases on some calls: wait until it answers them (or dies, or
+            # the leases expire), looking often, not a whole lease later.
+            wait = max(0.05, min(stats.retry_in, settings.lease_seconds))
+            await _wait_for_release(engine, stats.waiting_on, claimer, time.monotonic() + wait)
         finalize_if_complete(engine=engine, run_id=run_id, settings=settings, suite=suite)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        _cancel(engine, run_id, "interrupted before it finished")
+        raise
     except BaseException as exc:
-        fail_run(
-            engine=engine, run_id=run_id, exc=exc, only_from=("pending", "running", "finalizing")
-        )
+        fail_run(engine=engine, run_id=run_id, exc=exc, only_from=LIVE_STATUSES)
         raise
     finally:
+        heartbeat.cancel()  # reaped by the event loop's shutdown if not here
         if limiter is not None:
             await limiter.aclose()
     with session_scope(engine) as session:
@@ -255,6 +278,50 @@ async def execute_run(
     if status not in TERMINAL_STATUSES:
         raise StoreError(f"run {run_id} did not finish (status {status})")
     return total
+
+
+def _cancel(engine: Engine, run_id: str, error: str) -> None:
+    """End the run ``cancelled``; never raises (the interrupt goes on either way)."""
+    try:
+        with session_scope(engine) as session:
+            # Counted from the rows first: the report and the interrupt line say what was saved.
+            store.refresh_progress(session=session, run_id=run_id)
+            store.finish_run(
+                session=session,
+                run_id=run_id,
+                status="cancelled",
+                error=error,
+                only_from=LIVE_STATUSES,
+            )
+    except SQLAlchemyError as exc:
+        # Left running: once this process is gone, recover_orphans ends it.
+        log.warning("run %s could not be marked cancelled: %s", run_id, exc)
+
+
+async def _hold(engine: Engine, run_id: str, lease_seconds: float) -> None:
+    """Renew the run's lease while this process executes it (a third of a lease apart)."""
+
+    def renew() -> bool:
+        with session_scope(engine) as session:
+            return store.renew_lease(session=session, run_id=run_id, until=now() + lease_seconds)
+
+    while True:
+        await asyncio.sleep(lease_seconds / 3)
+        if not await asyncio.to_thread(renew):
+            return  # evaluating (under its own lease) or ended
+
+
+async def _wait_for_release(
+    engine: Engine, keys: Sequence[str], claimer: Claimer, deadline: float
+) -> None:
+    """Until no other live owner holds any of ``keys``, or ``deadline`` (monotonic)."""
+
+    def held() -> bool:
+        with session_scope(engine) as session:
+            return bool(held_elsewhere(session=session, keys=keys, owner=claimer.owner))
+
+    while time.monotonic() < deadline and await asyncio.to_thread(held):
+        await asyncio.sleep(min(LEASE_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 def _add(total: ReplayStats, stats: ReplayStats) -> None:
@@ -287,14 +354,39 @@ def run_suite(
     # The planned calls are in the store now, and the execution reads them from there: this
     # copy would only stay alive beside it (tens of MB on a large run).
     prepared.calls = []
-    stats = asyncio.run(
-        execute_run(
-            prepared,
-            engine=engine,
-            suite=suite,
-            settings=settings,
-            samples=request.samples,
-            on_progress=on_progress,
+    try:
+        stats = asyncio.run(
+            execute_run(
+                prepared,
+                engine=engine,
+                suite=suite,
+                settings=settings,
+                samples=request.samples,
+                on_progress=on_progress,
+            )
         )
-    )
+    except KeyboardInterrupt:
+        raise _interrupted(engine, prepared.run_id) from None
     return prepared.run_id, stats
+
+
+def _interrupted(engine: Engine, run_id: str) -> RunInterrupted:
+    """Store the run ``cancelled`` (if the interrupt came before its execution could), naming
+    the signal, and say what it saved."""
+    with session_scope(engine) as session:
+        store.refresh_progress(session=session, run_id=run_id)
+        store.finish_run(
+            session=session,
+            run_id=run_id,
+            status="cancelled",
+            error=f"interrupted by {interrupts.describe()} before it finished",
+            only_from=(*LIVE_STATUSES, "cancelled"),
+        )
+        run = store.get_run(session=session, run_id=run_id)
+        return RunInterrupted(
+            run_id=run.id,
+            status=run.status,
+            done=run.done_calls,
+            total=run.total_calls,
+            errors=run.error_calls,
+        )

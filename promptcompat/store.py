@@ -48,17 +48,25 @@ find_run = _runs.find_run
 finish_run = _runs.finish_run
 get_run = _runs.get_run
 latest_runs = _runs.latest_runs
+recover_orphans = _runs.recover_orphans
 refresh_progress = _runs.refresh_progress
+renew_lease = _runs.renew_lease
 run_by_idempotency_key = _runs.run_by_idempotency_key
+scrub_finished_plans = _runs.scrub_finished_plans
+sent_calls = _runs.sent_calls
 set_status = _runs.set_status
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 """The newest migration's revision id (a test keeps it equal to Alembic's head)."""
 
 
-def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
-    """An engine for ``url``, with the schema brought to the latest migration."""
+def open_engine(url: str, *, migrate_schema: bool = True, recover: bool = True) -> Engine:
+    """An engine for ``url``, with the schema brought to the latest migration.
+
+    ``recover``: first end the runs whose process is gone (``store_runs.recover_orphans``), so
+    whichever command opens the store next finds them ``failed``, not ``running`` for ever.
+    """
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:":
@@ -72,6 +80,12 @@ def open_engine(url: str, *, migrate_schema: bool = True) -> Engine:
         _sqlite_engines.add(engine)
     if migrate_schema:
         migrate(engine)
+    if migrate_schema and recover:  # only a schema at the newest revision has the owner
+        try:
+            with session_scope(engine) as session:
+                _runs.recover_orphans(session=session)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot read the store's runs: {exc}", where=_safe_url(url)) from None
     return engine
 
 

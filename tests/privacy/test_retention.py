@@ -6,6 +6,7 @@ import os
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import clirun
 import pytest
@@ -16,7 +17,16 @@ from sqlmodel import Session, col, select
 from promptcompat import audit, store
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError
-from promptcompat.models import Baseline, Call, CaseResult, Run, Snapshot
+from promptcompat.models import (
+    LIVE_STATUSES,
+    TERMINAL_STATUSES,
+    Baseline,
+    Call,
+    CaseResult,
+    Run,
+    RunStatus,
+    Snapshot,
+)
 from promptcompat.models_review import AuditEntry
 from promptcompat.report import build_report
 from promptcompat.retention import collect, purge
@@ -151,3 +161,27 @@ def test_gc_and_purge_commands(
         assert count(session, Call) == 0 and count(session, Baseline) == 0
         (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "privacy.purge"))
         assert entry.subject == "echo"
+
+
+def test_gc_deletes_old_runs_in_every_finished_status_and_never_a_live_one(
+    privacy_engine: Engine, privacy_settings: Settings, privacy_prompts: Path, tmp_path: Path
+) -> None:
+    """Each status a run can be in, through ``promptcompat gc``: a cancelled run is finished
+    (it used to be kept for ever); a pending, running or finalizing one, whose process is
+    alive (this one), is not."""
+    by_status: dict[str, str] = {}
+    for status in get_args(RunStatus):
+        run_id = run_at(
+            privacy_engine, privacy_settings, privacy_prompts, NOW - timedelta(days=3650)
+        )
+        with store.session_scope(privacy_engine) as session:
+            session.execute(update(Run).where(col(Run.id) == run_id).values(status=status))
+        by_status[status] = run_id
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"COLUMNS": "200"}
+    done = clirun.cli("gc", env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"deleted: {len(TERMINAL_STATUSES)} runs" in done.stdout
+    with store.session_scope(privacy_engine) as session:
+        kept = {r.status for r in session.exec(select(Run))}
+    assert kept == set(LIVE_STATUSES)
+    assert set(TERMINAL_STATUSES) | set(LIVE_STATUSES) == set(by_status)

@@ -1,0 +1,145 @@
+"""The end of a run as the distributed commands meet it: ``run --queue --wait`` follows a run
+through every status and stops at each finished one; ``reconcile`` recovers an embedded run
+whose process was killed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, update
+from sqlmodel import col
+from worker_helpers import run_row, wait_progress, wait_until
+
+from promptcompat import store
+from promptcompat.background import cancel_run
+from promptcompat.cli_queue import POLL_SECONDS
+from promptcompat.models import LIVE_STATUSES, TERMINAL_STATUSES, Run, RunStatus
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+Start = Callable[..., subprocess.Popen[str]]
+
+
+@pytest.fixture
+def promptcompat() -> Iterator[Start]:
+    """``promptcompat(env, *args)`` in a subprocess, killed at teardown if left running."""
+    procs: list[subprocess.Popen[str]] = []
+
+    def spawn(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "promptcompat", *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        procs.append(proc)
+        return proc
+
+    yield spawn
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def only_run(engine: Engine) -> Run | None:
+    with store.session_scope(engine) as session:
+        runs = store.latest_runs(session=session, limit=2)
+    assert len(runs) <= 1
+    return runs[0] if runs else None
+
+
+def set_status(engine: Engine, run_id: str, status: RunStatus) -> None:
+    with store.session_scope(engine) as session:
+        session.execute(update(Run).where(col(Run.id) == run_id).values(status=status))
+
+
+@pytest.mark.parametrize("status", TERMINAL_STATUSES)
+def test_run_queue_wait_follows_every_live_status_and_stops_at_each_finished_one(
+    dist_env: dict[str, str],
+    dist_engine: Engine,
+    tmp_path: Path,
+    status: RunStatus,
+    promptcompat: Start,
+) -> None:
+    """No worker runs: the test moves the run through its statuses, as workers would."""
+    out = tmp_path / "report.json"
+    proc = promptcompat(dist_env, "run", "--queue", "-p", "prime_check", "--json-out", str(out))
+    wait_until(
+        lambda: (r := only_run(dist_engine)) is not None and r.status == "running",
+        timeout=30,
+        what="the queued run to be published",
+    )
+    run = only_run(dist_engine)
+    assert run is not None
+    for live in LIVE_STATUSES:
+        set_status(dist_engine, run.id, live)
+        with pytest.raises(subprocess.TimeoutExpired):  # still following, several polls on
+            proc.wait(timeout=POLL_SECONDS * 3)
+    if status == "cancelled":  # as the API's POST /runs/{id}/cancel does
+        set_status(dist_engine, run.id, "running")
+        with store.session_scope(dist_engine) as session:
+            cancel_run(session=session, run_id=run.id, actor="test")
+    else:
+        set_status(dist_engine, run.id, status)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert "Traceback" not in stderr, stderr
+    report = json.loads(out.read_text())
+    assert report["run"]["status"] == status
+    finished = status in ("completed", "completed_with_errors")
+    assert proc.returncode == report["exit_code"] == (0 if finished else 2), stdout + stderr
+    assert f"Verdict: {report['verdict']}" in stdout
+
+
+def test_reconcile_ends_an_embedded_run_whose_process_was_killed(
+    dist_env: dict[str, str], dist_engine: Engine, promptcompat: Start
+) -> None:
+    proc = promptcompat(dist_env, "run", "-p", "extract_contact", "--samples", "2")
+    wait_until(lambda: only_run(dist_engine), timeout=30, what="the run")
+    run = only_run(dist_engine)
+    assert run is not None
+    wait_progress(dist_engine, run.id, at_least=1)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert run_row(dist_engine, run.id).status == "running"
+
+    done = subprocess.run(
+        [sys.executable, "-m", "promptcompat", "reconcile"],
+        cwd=REPO,
+        env=dist_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"run {run.id}: its process is gone; marked failed" in done.stdout
+    assert "1 orphaned run(s) marked failed" in done.stdout
+    after = run_row(dist_engine, run.id)
+    gone = f"owner process {proc.pid} on host {socket.gethostname()} is gone"
+    assert (after.status, after.error) == ("failed", gone)
+
+
+def test_ctrl_c_while_following_a_queued_run_says_it_goes_on_on_the_workers(
+    dist_env: dict[str, str], dist_engine: Engine, promptcompat: Start
+) -> None:
+    proc = promptcompat(dist_env, "run", "--queue", "-p", "prime_check")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("queued run ")  # now it follows the run
+    run = only_run(dist_engine)
+    assert run is not None and run.status == "running"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert f"stopped following run {run.id[:12]}, which goes on on the workers" in stderr
+    assert run_row(dist_engine, run.id).status == "running"  # the workers' to finish
