@@ -45,6 +45,7 @@ def worker(queued_settings: Settings, tmp_path: Path) -> Iterator[CeleryWorker]:
     env.update(
         {
             "PROMPTCOMPAT_HOME": str(s.home),
+            "PROMPTCOMPAT_DATABASE_URL": s.resolved_database_url(),
             "PROMPTCOMPAT_PROMPTS_DIR": str(s.prompts_dir),
             "PROMPTCOMPAT_REDIS_URL": s.redis_url,
             "PROMPTCOMPAT_QUEUE": QUEUE,
