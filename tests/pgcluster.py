@@ -206,4 +206,3 @@ def _unprivileged_owner() -> pwd.struct_passwd | None:
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-

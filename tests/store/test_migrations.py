@@ -97,8 +97,10 @@ def test_two_first_runs_at_once_both_succeed(
             "migrate", env=env_for(url, tmp_path / "b", FAULT_TRACE=str(second_trace)), cwd=tmp_path
         )
         wait_until(
-            lambda: second.poll() is not None
-            or any(MIGRATION_START.match(line) for line in lines(second_trace)),
+            lambda: (
+                second.poll() is not None
+                or any(MIGRATION_START.match(line) for line in lines(second_trace))
+            ),
             timeout=60,
             what="the second process to start migrating",
         )
@@ -164,7 +166,8 @@ def test_a_store_an_older_release_left_half_migrated(
     url = empty_database()
     engine = store.open_engine(url, migrate_schema=False)
     SQLModel.metadata.create_all(
-        engine, tables=[PromptVersionRecord.__table__, Run.__table__]  # type: ignore[list-item]
+        engine,
+        tables=[PromptVersionRecord.__table__, Run.__table__],  # type: ignore[list-item]
     )
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
