@@ -26,6 +26,9 @@ import pytest
 Backend = Literal["sqlite", "postgresql"]
 BACKENDS: tuple[Backend, ...] = ("sqlite", "postgresql")
 """What a suite that runs on both databases parametrizes its ``backend`` fixture with."""
+on_both_backends = pytest.mark.parametrize("backend", BACKENDS)
+"""For a test of a module that runs on SQLite alone (its ``backend`` fixture says so) but
+whose subject is the store, so that it runs on PostgreSQL too."""
 
 SUPERUSER = "postgres"
 INSTALL_HINT = "apt-get install -y postgresql"

@@ -8,6 +8,9 @@
   count): a crash at an exact point, with no chance to clean up.
 - ``FAULT_PAUSE_AT=regex`` and ``FAULT_GO=path``: before the first statement matching ``regex``,
   wait until ``path`` exists, holding whatever the process holds at that point.
+- ``FAULT_KILLS=n=url;n=url;...``: run the command once per entry, each in a child forked from
+  this process (the imports are paid once), on database ``url`` and killed before statement
+  ``n``; prints ``n status`` per child (status as ``os.waitstatus_to_exitcode`` gives it).
 
 The hooks are SQLAlchemy events on every engine; nothing of promptcompat is replaced.
 """
@@ -61,8 +64,28 @@ def _commit(_conn: Connection) -> None:
     step("COMMIT")
 
 
+def kill_each(plan: str) -> None:
+    import alembic.command  # noqa: F401  (what migrating imports, loaded before forking)
+
+    import promptcompat.cli  # noqa: F401
+
+    global KILL_AT
+    for entry in plan.split(";"):
+        kill_at, url = entry.split("=", 1)
+        pid = os.fork()
+        if pid == 0:
+            KILL_AT = int(kill_at)
+            os.environ["PROMPTCOMPAT_DATABASE_URL"] = url
+            main()
+        _, status = os.waitpid(pid, 0)
+        print(kill_at, os.waitstatus_to_exitcode(status), flush=True)
+
+
 if __name__ == "__main__":
     from promptcompat.entry import main
 
     sys.argv = ["promptcompat", *sys.argv[1:]]
-    main()
+    if os.environ.get("FAULT_KILLS"):
+        kill_each(os.environ["FAULT_KILLS"])
+    else:
+        main()

@@ -134,19 +134,18 @@ def test_a_first_run_killed_at_any_migration_step_leaves_a_store_that_works(
     kill_points = sorted({creates[2], *stamps, commit})
     schema = tables(clean_url)
 
-    # One store per kill point, all killed at once (they share nothing).
+    # One store per kill point; one process forks a command per point (imports paid once).
     urls = {kill_at: empty_database() for kill_at in kill_points}
-    killed = {
-        kill_at: start_faulty(
-            "migrate", env=env_for(url, tmp_path, FAULT_KILL_AT=str(kill_at)), cwd=tmp_path
-        )
-        for kill_at, url in urls.items()
-    }
-    for kill_at, proc in killed.items():
-        code, output = finish(proc)
+    plan = ";".join(f"{kill_at}={url}" for kill_at, url in urls.items())
+    code, output = finish(
+        start_faulty("migrate", env=env_for(clean_url, tmp_path, FAULT_KILLS=plan), cwd=tmp_path)
+    )
+    assert code == 0, output
+    statuses = dict(line.split() for line in output.splitlines() if line[:1].isdigit())
+    for kill_at, url in urls.items():
         where = statements[kill_at - 1]
-        assert code == -signal.SIGKILL, (where, output)
-        assert tables(urls[kill_at]) == set(), where  # the schema is where it was: nowhere
+        assert statuses[str(kill_at)] == str(-signal.SIGKILL), (where, output)
+        assert tables(url) == set(), where  # the schema is where it was: nowhere
 
     # The first run the issue describes (interrupted amid the first tables), then the command.
     again = cli("migrate", env=env_for(urls[creates[2]], tmp_path), cwd=tmp_path)
@@ -157,6 +156,8 @@ def test_a_first_run_killed_at_any_migration_step_leaves_a_store_that_works(
         assert tables(url) == schema, statements[kill_at - 1]
 
 
+# Only SQLite's migrations were ever left half done (PostgreSQL's DDL was transactional).
+@pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize("with_data", [False, True], ids=["empty", "with-data"])
 def test_a_store_an_older_release_left_half_migrated(
     empty_database: Callable[[], str], tmp_path: Path, with_data: bool
