@@ -14,6 +14,7 @@ from api_helpers import wait_for_run
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "worker"))
+from pgcluster import Backend
 from procs import CeleryWorker, RedisServer
 
 from api import create_app
@@ -21,6 +22,13 @@ from promptcompat.config import Settings
 
 pytestmark = pytest.mark.redis
 QUEUE = "promptcompat-api-test"
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # The broker's test: on SQLite alone. The API publishing to a worker over PostgreSQL is
+    # scenario 14 of tests/worker/test_reliability.py, which runs on both databases.
+    return "sqlite"
 
 
 @pytest.fixture
