@@ -16,7 +16,7 @@ from sqlalchemy import URL, Connection, Engine, event, func, inspect, literal, m
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from promptcompat import projects
@@ -102,12 +102,13 @@ def _unavailable_error(where: str) -> Callable[[ExceptionContext], BaseException
     def translate(context: ExceptionContext) -> BaseException | None:
         # A server that is down or restarting is a condition to wait out, not a failure of
         # the operation: StoreUnavailableError is a 503 with Retry-After in the API and a
-        # retry in the worker. Pre-ping failures are SQLAlchemy's to handle (it reconnects).
-        if context.is_pre_ping:
+        # retry in the worker. Pre-ping failures are SQLAlchemy's to handle (it reconnects);
+        # Ctrl-C amid a statement drops the connection too, but stays a KeyboardInterrupt
+        # (only a driver's error is wrapped in a DBAPIError).
+        error = context.sqlalchemy_exception
+        if context.is_pre_ping or not isinstance(error, DBAPIError):
             return None
-        connecting = context.connection is None and isinstance(
-            context.sqlalchemy_exception, OperationalError
-        )
+        connecting = context.connection is None and isinstance(error, OperationalError)
         if not (context.is_disconnect or connecting):
             return None
         reason = str(context.original_exception).strip().splitlines()

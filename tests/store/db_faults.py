@@ -5,12 +5,13 @@
 - ``FAULT_TRACE=path``: append each SQL statement (its first line) and each COMMIT to ``path``
   before it is sent, so a test can tell how far the process got.
 - ``FAULT_KILL_AT=n``: SIGKILL this process just before its n-th statement (1-based, COMMITs
-  count): a crash at an exact point, with no chance to clean up.
+  count): a crash at an exact point, with no chance to clean up. ``FAULT_SIGNAL=INT`` sends
+  SIGINT instead: Ctrl-C at that point.
 - ``FAULT_PAUSE_AT=regex`` and ``FAULT_GO=path``: before the first statement matching ``regex``,
   wait until ``path`` exists, holding whatever the process holds at that point.
-- ``FAULT_KILLS=n=url;n=url;...``: run the command once per entry, each in a child forked from
-  this process (the imports are paid once), on database ``url`` and killed before statement
-  ``n``; prints ``n status`` per child (status as ``os.waitstatus_to_exitcode`` gives it).
+- ``FAULT_KILLS=n[/INT]=url;...``: run the command once per entry, each in a child forked from
+  this process (the imports are paid once), on database ``url`` and killed (or interrupted)
+  before statement ``n``; prints ``n[/INT] status`` per child (``os.waitstatus_to_exitcode``).
 
 The hooks are SQLAlchemy events on every engine; nothing of promptcompat is replaced.
 """
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 TRACE = os.environ.get("FAULT_TRACE")
 KILL_AT = int(os.environ.get("FAULT_KILL_AT", "0"))
+SIGNAL = signal.Signals[f"SIG{os.environ.get('FAULT_SIGNAL', 'KILL')}"]
 PAUSE_AT = re.compile(os.environ["FAULT_PAUSE_AT"]) if os.environ.get("FAULT_PAUSE_AT") else None
 GO = Path(os.environ.get("FAULT_GO", "/nonexistent"))
 seen = 0
@@ -44,7 +46,7 @@ def step(statement: str) -> None:
         with Path(TRACE).open("a") as trace:
             trace.write(line + "\n")
     if seen == KILL_AT:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), SIGNAL)
     if PAUSE_AT is not None and not paused and PAUSE_AT.search(line):
         paused = True
         deadline = time.monotonic() + 60
@@ -69,16 +71,17 @@ def kill_each(plan: str) -> None:
 
     import promptcompat.cli  # noqa: F401
 
-    global KILL_AT
+    global KILL_AT, SIGNAL
     for entry in plan.split(";"):
-        kill_at, url = entry.split("=", 1)
+        point, url = entry.split("=", 1)
+        kill_at, _, name = point.partition("/")
         pid = os.fork()
         if pid == 0:
-            KILL_AT = int(kill_at)
+            KILL_AT, SIGNAL = int(kill_at), signal.Signals[f"SIG{name or 'KILL'}"]
             os.environ["PROMPTCOMPAT_DATABASE_URL"] = url
             main()
         _, status = os.waitpid(pid, 0)
-        print(kill_at, os.waitstatus_to_exitcode(status), flush=True)
+        print(point, os.waitstatus_to_exitcode(status), flush=True)
 
 
 if __name__ == "__main__":

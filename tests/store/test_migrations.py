@@ -130,33 +130,36 @@ def test_a_first_run_killed_at_any_migration_step_leaves_a_store_that_works(
     creates = [n for n, line in enumerate(statements, 1) if line.startswith("CREATE TABLE")]
     commit = max(n for n, line in enumerate(statements, 1) if line == "COMMIT")
     # Killed midway through the first version's tables, just before each version's stamp (its
-    # DDL done), and just before the commit: every way a migration can be cut short.
+    # DDL done), and just before the commit: every way a migration can be cut short. And the
+    # issue's Ctrl-C amid the first tables.
     kill_points = sorted({creates[2], *stamps, commit})
+    points = [*(str(n) for n in kill_points), f"{creates[2]}/INT"]
     schema = tables(clean_url)
 
-    # One store per kill point; one process forks a command per point (imports paid once).
-    urls = {kill_at: empty_database() for kill_at in kill_points}
-    plan = ";".join(f"{kill_at}={url}" for kill_at, url in urls.items())
+    # One store per point; one process forks a command per point (imports paid once).
+    urls = {point: empty_database() for point in points}
+    plan = ";".join(f"{point}={url}" for point, url in urls.items())
     code, output = finish(
         start_faulty("migrate", env=env_for(clean_url, tmp_path, FAULT_KILLS=plan), cwd=tmp_path)
     )
     assert code == 0, output
     statuses = dict(line.split() for line in output.splitlines() if line[:1].isdigit())
-    for kill_at, url in urls.items():
-        where = statements[kill_at - 1]
-        assert statuses[str(kill_at)] == str(-signal.SIGKILL), (where, output)
+    for point, url in urls.items():
+        where = statements[int(point.partition("/")[0]) - 1]
+        interrupted = point.endswith("/INT")
+        expected = 130 if interrupted else -signal.SIGKILL  # the CLI's exit on Ctrl-C
+        assert statuses[point] == str(expected), (point, where, output)
         assert tables(url) == set(), where  # the schema is where it was: nowhere
 
     # The first run the issue describes (interrupted amid the first tables), then the command.
-    again = cli("migrate", env=env_for(urls[creates[2]], tmp_path), cwd=tmp_path)
+    again = cli("migrate", env=env_for(urls[f"{creates[2]}/INT"], tmp_path), cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert HEAD in again.stdout
-    for kill_at, url in urls.items():  # every other command starts by opening the store
+    for point, url in urls.items():  # every other command starts by opening the store
         store.open_engine(url).dispose()
-        assert tables(url) == schema, statements[kill_at - 1]
+        assert tables(url) == schema, point
 
 
-# Only SQLite's migrations were ever left half done (PostgreSQL's DDL was transactional).
 @pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize("with_data", [False, True], ids=["empty", "with-data"])
 def test_a_store_an_older_release_left_half_migrated(
