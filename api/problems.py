@@ -124,6 +124,15 @@ async def _promptcompat_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="promptcompat"'} if status == 401 else None
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, errors.StoreUnavailableError):
+        # The database is restarting or down: the client learns when to retry; which server
+        # and why stay in the log above.
+        return problem_response(
+            status,
+            "the store is temporarily unavailable; retry after the Retry-After delay",
+            instance=request.url.path,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     return problem_response(
         status, exc.message, instance=request.url.path, where=exc.where, headers=headers
     )

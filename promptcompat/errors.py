@@ -21,6 +21,8 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     │   │                             3xx redirect (never followed)
     │   └── OutputTooLargeError       the answer exceeds the configured size cap
     ├── StoreError                    the database refused an operation
+    │   ├── StoreUnavailableError     the database server cannot be reached (restarting,
+    │   │                             down): try again later (HTTP 503 with Retry-After)
     │   ├── NotFoundError             a run, case or snapshot id that does not exist
     │   └── ConflictError             the object's state forbids the change (accepting an
     │                                 ERROR case, cancelling a finished run, reusing a key)
@@ -153,6 +155,15 @@ class OutputTooLargeError(ProviderError):
 
 class StoreError(PromptCompatError):
     """The store could not complete an operation."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database server cannot be reached or dropped the connection; ``retry_after`` is
+    how many seconds a caller should wait before trying again."""
+
+    def __init__(self, message: str, *, where: str | None = None, retry_after: int = 5) -> None:
+        super().__init__(message, where=where)
+        self.retry_after = retry_after
 
 
 class NotFoundError(StoreError):

@@ -7,22 +7,34 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, text, update
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    event,
+    func,
+    inspect,
+    literal,
+    make_url,
+    text,
+    update,
+)
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from promptcompat import projects
 from promptcompat import store_runs as _runs
 from promptcompat.call_rows import CALL_COLUMNS, CallRow
-from promptcompat.errors import StoreError, VersionEditedError
+from promptcompat.errors import StoreError, StoreUnavailableError, VersionEditedError
 from promptcompat.models import (
     Baseline,
     Call,
@@ -64,6 +76,9 @@ SCHEMA_REVISION = "0009"
 def open_engine(url: str, *, migrate_schema: bool = True, recover: bool = True) -> Engine:
     """An engine for ``url``, with the schema brought to the latest migration.
 
+    ``postgresql://`` (and ``postgres://``) URLs go through psycopg 3, the driver of the
+    ``postgres`` extra, as ``postgresql+psycopg://`` does.
+
     ``recover``: first end the runs whose process is gone (``store_runs.recover_orphans``), so
     whichever command opens the store next finds them ``failed``, not ``running`` for ever.
     """
@@ -72,12 +87,24 @@ def open_engine(url: str, *, migrate_schema: bool = True, recover: bool = True) 
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(url)
+        parsed = _with_driver(make_url(url))
+        server = parsed.get_backend_name() != "sqlite"
+        # A pooled connection a server restart closed is replaced on checkout instead of
+        # failing the request that drew it (one round trip per checkout).
+        engine = create_engine(parsed, pool_pre_ping=server)
     except (SQLAlchemyError, ValueError) as exc:
         raise StoreError(f"cannot open the database: {exc}", where=_safe_url(url)) from None
+    except ImportError as exc:
+        raise StoreError(
+            f"cannot open the database: its driver is not installed ({exc.name}); for "
+            "PostgreSQL: pip install 'promptcompat[postgres]'",
+            where=_safe_url(url),
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_engines.add(engine)
+    else:
+        event.listen(engine, "handle_error", _unavailable_error(_safe_url(url)))
     if migrate_schema:
         migrate(engine)
     if migrate_schema and recover:  # only a schema at the newest revision has the owner
@@ -87,6 +114,34 @@ def open_engine(url: str, *, migrate_schema: bool = True, recover: bool = True) 
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot read the store's runs: {exc}", where=_safe_url(url)) from None
     return engine
+
+
+def _with_driver(url: URL) -> URL:
+    # SQLAlchemy's default PostgreSQL driver is psycopg2, which we do not install; the
+    # ``postgres://`` spelling (Heroku, many PaaS) it refuses outright.
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def _unavailable_error(where: str) -> Callable[[ExceptionContext], BaseException | None]:
+    def translate(context: ExceptionContext) -> BaseException | None:
+        # A server that is down or restarting is a condition to wait out, not a failure of
+        # the operation: StoreUnavailableError is a 503 with Retry-After in the API and a
+        # retry in the worker. Pre-ping failures are SQLAlchemy's to handle (it reconnects);
+        # Ctrl-C amid a statement drops the connection too, but stays a KeyboardInterrupt
+        # (only a driver's error is wrapped in a DBAPIError).
+        error = context.sqlalchemy_exception
+        if context.is_pre_ping or not isinstance(error, DBAPIError):
+            return None
+        connecting = context.connection is None and isinstance(error, OperationalError)
+        if not (context.is_disconnect or connecting):
+            return None
+        reason = str(context.original_exception).strip().splitlines()
+        detail = reason[0] if reason else type(context.original_exception).__name__
+        return StoreUnavailableError(f"the database is unreachable: {detail}", where=where)
+
+    return translate
 
 
 _sqlite_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -131,8 +186,18 @@ def schema_revision(engine: Engine) -> str | None:
         return None
 
 
+MIGRATION_LOCK = 0x70636D67
+"""PostgreSQL advisory lock key held while migrating (any constant; ours is "pcmg")."""
+
+
 def migrate(engine: Engine) -> None:
-    """Apply Alembic migrations up to head (a no-op, without loading Alembic, when current)."""
+    """Apply Alembic migrations up to head (a no-op, without loading Alembic, when current).
+
+    Atomic and one process at a time: every pending version's DDL and its stamp apply in one
+    transaction, so an interrupted migration leaves the schema where it was; and a second
+    process (two first runs at once, a worker starting beside ``migrate``) waits for the
+    first's transaction, then finds the schema current.
+    """
     if schema_revision(engine) == SCHEMA_REVISION:
         return
     from alembic import command
@@ -141,11 +206,73 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as connection:
+        with _migration_transaction(engine) as connection:
+            _drop_an_interrupted_first_migration(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:
         raise StoreError(f"migrating the database failed: {exc}") from None
+
+
+@contextmanager
+def _migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that holds the store's migration lock."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":  # PostgreSQL's DDL is transactional
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
+            yield connection
+        return
+    # pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so DDL would commit
+    # statement by statement. As in SQLAlchemy's pysqlite "transactional DDL" recipe, the
+    # driver's own transaction handling is turned off for this connection (AUTOCOMMIT) and we
+    # begin one ourselves; IMMEDIATE takes the write lock now, so a second process waits
+    # (busy_timeout) instead of finding the database empty too.
+    with engine.connect() as connection:
+        own = connection.execution_options(isolation_level="AUTOCOMMIT")
+        with own.begin():  # commits (or rolls back) the driver's transaction begun below
+            own.exec_driver_sql("BEGIN IMMEDIATE")
+            yield own
+
+
+def _drop_an_interrupted_first_migration(connection: Connection) -> None:
+    """Start over a first migration that an older promptcompat left half done.
+
+    Before migrations were atomic, a first run interrupted (or racing another) left some of
+    the tables and no revision, on which every command failed ("table ... already exists").
+    Such a store cannot hold data (no command got past migrating), so its tables are dropped
+    and the migration runs from the start; one that holds rows is refused, never dropped.
+    """
+    if _revision(connection) is not None:
+        return
+    from sqlmodel import SQLModel
+
+    from promptcompat import models_review, models_watch  # noqa: F401  (their tables)
+
+    present = set(inspect(connection).get_table_names())
+    ours = [table for table in SQLModel.metadata.sorted_tables if table.name in present]
+    if not ours:
+        return
+    for table in ours:
+        if connection.execute(sa_select(literal(1)).select_from(table).limit(1)).first():
+            raise StoreError(
+                f"the database has promptcompat tables with data ({table.name}) but no schema "
+                "revision (alembic_version); it was not made by promptcompat's migrations: "
+                "restore a backup or point PROMPTCOMPAT_DATABASE_URL at another database"
+            )
+    SQLModel.metadata.drop_all(connection, tables=ours)
+    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revision: str | None = connection.execute(
+        text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return revision
 
 
 @contextmanager

@@ -1,13 +1,15 @@
-"""Fixtures for the API: a real app over a real SQLite store, runs replayed on the simulator.
+"""Fixtures for the API: a real app over a real store, runs replayed on the simulator.
 
-One run is replayed once per session into a template database (``seeded``); each test gets
-its own copy of that file, so tests that accept or reject cases never see each other.
+Every test runs on SQLite and on PostgreSQL (``backend``). One run is replayed once per
+session and backend into a template store (``seeded``); each test gets its own copy of it (a
+copy of the SQLite file, a database created from the PostgreSQL template), so tests that
+accept or reject cases never see each other.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pgcluster import BACKENDS, Backend, PostgresCluster
 from sqlalchemy import text
 
 from api import create_app
@@ -32,7 +35,9 @@ KEYS = {"OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test"}
 
 @dataclass(frozen=True)
 class Seeded:
-    db: Path
+    backend: Backend
+    store: str
+    """SQLite: the database file to copy; PostgreSQL: the template database to create from."""
     prompts: Path
     run_id: str
     """A finished run of extract_contact: FORWARD (new model) and BACKWARD (v2), with breaks."""
@@ -51,24 +56,27 @@ def make_settings(home: Path, prompts: Path, sim: SimulatorProcess, **extra: Any
         "api_allowed_base_urls": [sim.openai_base_url],
         # The simulator wants some key; a client's base_url gets the server's only when listed.
         "api_server_key_base_urls": [sim.openai_base_url],
+        "database_url": None,  # SQLite in ``home``, whatever the environment says
         **extra,
     }
     return Settings(**values)
 
 
-@pytest.fixture(scope="session")
-def seeded(tmp_path_factory: pytest.TempPathFactory, simulator: SimulatorProcess) -> Seeded:
-    root = tmp_path_factory.mktemp("api-seed")
-    prompts = root / "prompts"
-    shutil.copytree(EXAMPLE_PROMPTS, prompts)
-    settings = make_settings(root / "home", prompts, simulator)
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    backend: Backend = request.param
+    return backend
+
+
+def seed(settings: Settings) -> tuple[str, dict[str, str]]:
+    """Replay one run into the store of ``settings`` and make a token per role."""
     engine = store.open_engine(settings.resolved_database_url())
     with pytest.MonkeyPatch.context() as mp:
         for name, value in KEYS.items():
             mp.setenv(name, value)
         run_id, _ = run_suite(
             engine=engine,
-            suite=load_suite(prompts),
+            suite=load_suite(settings.prompts_dir),
             request=RunRequest(prompts=("extract_contact",)),
             settings=settings,
         )
@@ -78,23 +86,67 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, simulator: SimulatorProcess
             _, plain[role] = tokens.create_token(
                 session=session, name=f"{role}-1", role=role, pepper=PEPPER
             )
-    with engine.connect() as connection:
-        connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     engine.dispose()
+    return run_id, plain
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory, simulator: SimulatorProcess) -> Seeded:
+    root = tmp_path_factory.mktemp("api-seed")
+    prompts = root / "prompts"
+    shutil.copytree(EXAMPLE_PROMPTS, prompts)
+    run_id, plain = seed(make_settings(root / "home", prompts, simulator))
     db = root / "home" / "promptcompat.db"
-    return Seeded(db=db, prompts=prompts, run_id=run_id, tokens=plain)
+    return Seeded("sqlite", str(db), prompts, run_id, plain)
+
+
+@pytest.fixture(scope="session")
+def seeded_postgresql(
+    tmp_path_factory: pytest.TempPathFactory,
+    simulator: SimulatorProcess,
+    postgres_cluster: PostgresCluster,
+    migrated_template: str,
+) -> Seeded:
+    root = tmp_path_factory.mktemp("api-seed-pg")
+    prompts = root / "prompts"
+    shutil.copytree(EXAMPLE_PROMPTS, prompts)
+    name = postgres_cluster.create_database(template=migrated_template, prefix="seeded")
+    settings = make_settings(
+        root / "home", prompts, simulator, database_url=postgres_cluster.url(name)
+    )
+    run_id, plain = seed(settings)
+    postgres_cluster.mark_template(name)
+    return Seeded("postgresql", name, prompts, run_id, plain)
+
+
+@pytest.fixture
+def seeded(backend: Backend, request: pytest.FixtureRequest) -> Seeded:
+    """The seeded store of this test's backend (seeded once per session)."""
+    found: Seeded = request.getfixturevalue(f"seeded_{backend}")
+    return found
 
 
 @pytest.fixture
 def api_settings(
-    tmp_path: Path, seeded: Seeded, sim: SimulatorProcess, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    seeded: Seeded,
+    sim: SimulatorProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres_database: Callable[[str], str],
 ) -> Settings:
     """Settings over a private copy of the seeded store; targets go to the simulator."""
     for name, value in KEYS.items():
         monkeypatch.setenv(name, value)
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copyfile(seeded.db, home / "promptcompat.db")
+    if seeded.backend == "postgresql":
+        return make_settings(
+            home, seeded.prompts, sim, database_url=postgres_database(seeded.store)
+        )
+    shutil.copyfile(seeded.store, home / "promptcompat.db")
     return make_settings(home, seeded.prompts, sim)
 
 

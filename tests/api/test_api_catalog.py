@@ -61,9 +61,11 @@ def test_prompts_and_targets(client: TestClient, auth: dict[str, dict[str, str]]
     assert "extract_contact" in old["declared_by"]
 
 
-def test_readiness_and_metrics(client: TestClient, auth: dict[str, dict[str, str]]) -> None:
+def test_readiness_and_metrics(
+    client: TestClient, auth: dict[str, dict[str, str]], backend: str
+) -> None:
     ready = client.get("/api/v1/ready").json()
-    assert ready["database"] == "sqlite" and ready["executor"] == "embedded"
+    assert ready["database"] == backend and ready["executor"] == "embedded"
     client.get("/api/v1/runs", headers=auth["viewer"])
     client.get("/api/v1/runs")
     text = client.get("/api/v1/metrics").text

@@ -14,6 +14,7 @@ from api_helpers import wait_for_run
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "worker"))
+from pgcluster import Backend
 from procs import CeleryWorker, RedisServer
 
 from api import create_app
@@ -21,6 +22,13 @@ from promptcompat.config import Settings
 
 pytestmark = pytest.mark.redis
 QUEUE = "promptcompat-api-test"
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # The broker's test: on SQLite alone. The API publishing to a worker over PostgreSQL is
+    # scenario 14 of tests/worker/test_reliability.py, which runs on both databases.
+    return "sqlite"
 
 
 @pytest.fixture
@@ -45,6 +53,7 @@ def worker(queued_settings: Settings, tmp_path: Path) -> Iterator[CeleryWorker]:
     env.update(
         {
             "PROMPTCOMPAT_HOME": str(s.home),
+            "PROMPTCOMPAT_DATABASE_URL": s.resolved_database_url(),
             "PROMPTCOMPAT_PROMPTS_DIR": str(s.prompts_dir),
             "PROMPTCOMPAT_REDIS_URL": s.redis_url,
             "PROMPTCOMPAT_QUEUE": QUEUE,

@@ -1,13 +1,20 @@
-"""Fixtures of the store tests."""
+"""The store's tests run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
+from pgcluster import BACKENDS, Backend
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    backend: Backend = request.param
+    return backend
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """The URL of an empty store: SQLite per test (a PostgreSQL variant parametrizes it)."""
-    return f"sqlite:///{tmp_path / 'store.db'}"
+def db_url(empty_database: Callable[[], str]) -> str:
+    """The URL of an empty store (no schema) of this test's backend."""
+    return empty_database()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from promptcompat.suite import Message, PromptVersion
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Engine:
-    return store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def db(database_url: str) -> Iterator[Engine]:
+    engine = store.open_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 def version(content: str) -> PromptVersion:
@@ -30,7 +33,11 @@ def version(content: str) -> PromptVersion:
     )
 
 
-def test_migrations_create_the_schema_and_are_idempotent(db: Engine, tmp_path: Path) -> None:
+def test_migrations_create_the_schema_and_are_idempotent(
+    empty_database: Callable[[], str],
+) -> None:
+    url = empty_database()
+    db = store.open_engine(url)
     tables = set(inspect(db).get_table_names())
     assert {
         "run",
@@ -43,12 +50,14 @@ def test_migrations_create_the_schema_and_are_idempotent(db: Engine, tmp_path: P
         "prompt_version",
         "alembic_version",
     } <= tables
-    again = store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    again = store.open_engine(url)
     with again.connect() as conn:
         assert (
             conn.execute(text("select version_num from alembic_version")).scalar()
             == store.SCHEMA_REVISION
         )
+    db.dispose()
+    again.dispose()
 
 
 def test_an_edited_version_is_refused_and_the_first_hash_kept(db: Engine) -> None:

@@ -2,7 +2,9 @@
 
 Under ``CI=true`` a missing ``redis-server`` fails the tests instead of skipping them. Every
 wait polls with a deadline; nothing sleeps to synchronise. Timings are shortened so that
-recovery takes seconds (visibility timeout 7 s, kombu restore sweep every second).
+recovery takes seconds (visibility timeout 7 s, kombu restore sweep every second). The tests
+that touch the store run on SQLite and on PostgreSQL (``backend``); the fault-injection
+scenarios of test_reliability.py run on PostgreSQL only where the store is what they test.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pgcluster import BACKENDS, Backend
 from procs import CeleryBeat, CeleryWorker, Persistence, RedisServer
 from sqlalchemy import Engine
 
@@ -36,6 +39,12 @@ TEST_TIMINGS = {
     "PROMPTCOMPAT_SHARD_SIZE": "8",
     "PROMPTCOMPAT_CONCURRENCY": "4",
 }
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Backend:
+    backend: Backend = request.param
+    return backend
 
 
 @pytest.fixture
@@ -75,6 +84,7 @@ def dist_env(
     prompts_dir: Path,
     slow_sim: SimulatorProcess,
     redis_server: RedisServer,
+    database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, str]:
     """The environment of this test and of its workers: same store, Redis, suite, simulator."""
@@ -82,7 +92,7 @@ def dist_env(
     values = {
         **TEST_TIMINGS,
         "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
-        "PROMPTCOMPAT_DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "PROMPTCOMPAT_DATABASE_URL": database_url,
         "PROMPTCOMPAT_PROMPTS_DIR": str(prompts_dir),
         "PROMPTCOMPAT_REDIS_URL": redis_server.url,
         "PROMPTCOMPAT_QUEUE": "promptcompat-test",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirun import cli
+from pgcluster import Backend, on_both_backends
 from procs import REPO, CeleryWorker
 from sqlalchemy import Engine
 from worker_helpers import (
@@ -28,6 +29,13 @@ from promptcompat.suite import load_suite
 pytestmark = pytest.mark.redis
 
 
+@pytest.fixture
+def backend() -> Backend:
+    # Two workers writing one store is the store's test (on both databases); the command line
+    # and the malformed messages are the queue's, so SQLite alone keeps the suite's time down.
+    return "sqlite"
+
+
 def fast(sim: SimulatorProcess) -> dict[str, str]:
     """Worker environment pointing at the zero-latency simulator."""
     return {
@@ -36,6 +44,7 @@ def fast(sim: SimulatorProcess) -> dict[str, str]:
     }
 
 
+@on_both_backends
 def test_two_workers_give_the_embedded_report_call_for_call(
     dist_settings: Settings,
     dist_engine: Engine,

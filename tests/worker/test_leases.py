@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, update
@@ -20,8 +20,10 @@ KEYS = [f"k{i:03d}" for i in range(50)]
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Engine:
-    return store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
+def db(database_url: str) -> Iterator[Engine]:
+    engine = store.open_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 def claim(db: Engine, claimer: Claimer, keys: list[str]):  # type: ignore[no-untyped-def]
@@ -83,8 +85,8 @@ def test_renew_and_release_touch_only_the_owners_claims(db: Engine) -> None:
         assert set(session.exec(select(CallClaim.cache_key))) == {"k002", "k003"}
 
 
-def test_concurrent_claimers_never_share_a_key(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def test_concurrent_claimers_never_share_a_key(database_url: str) -> None:
+    url = database_url
     store.open_engine(url)
     owners: dict[str, list[str]] = {}
     lock = threading.Lock()

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 import clirun
 import pytest
 from fastapi.testclient import TestClient
+from pgcluster import Backend, on_both_backends
 from procs import REPO, CeleryBeat, CeleryWorker, RedisServer
 from pydantic import SecretStr
 from sqlalchemy import Engine
@@ -52,6 +53,14 @@ CONCURRENCY = 4  # TEST_TIMINGS
 EXTRA = 2 * CONCURRENCY
 PRIME = RunRequest(prompts=("prime_check",))  # 72 calls: 9 shards of 8
 PEPPER = "a-test-pepper-of-sixteen-chars+"
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # The broker and worker crashes take 10-25 s each and do not depend on the database:
+    # SQLite alone. The scenarios whose subject is the store (leases, finalize-once,
+    # idempotent submission) run on both (``on_both_backends``).
+    return "sqlite"
 
 
 def on(sim: SimulatorProcess) -> dict[str, str]:
@@ -143,6 +152,7 @@ def test_2_whole_worker_killed_then_replaced(
     assert run.status == "completed" and survivor.alive()
 
 
+@on_both_backends
 def test_3_parallel_copies_of_a_task_call_each_key_once(
     dist_settings: Settings,
     dist_engine: Engine,
@@ -289,6 +299,7 @@ def test_7_redis_restart_while_consuming(
     assert "promptcompat.reconcile" in worker.log()  # beat's schedule reached the worker
 
 
+@on_both_backends
 def test_13_completion_without_chords_finalizes_once(
     dist_settings: Settings,
     dist_engine: Engine,
@@ -329,6 +340,7 @@ def test_13_completion_without_chords_finalizes_once(
     assert not any(c["verdict"] == "BREAKING" and "call.error" in json.dumps(c) for c in cases)
 
 
+@on_both_backends
 def test_14_duplicate_api_submissions_make_one_run(
     dist_settings: Settings,
     dist_engine: Engine,
