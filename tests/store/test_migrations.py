@@ -23,7 +23,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from promptcompat import store
-from promptcompat.models import PromptVersionRecord, Run
+from promptcompat.store.tables.core import PromptVersionRecord, Run
 
 FAULTS = Path(__file__).with_name("db_faults.py")
 HEAD = f"schema at revision {store.SCHEMA_REVISION}"

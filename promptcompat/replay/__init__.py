@@ -1,0 +1,21 @@
+"""replay."""
+
+from __future__ import annotations
+
+from promptcompat.replay.engine import (
+    Progress,
+    ProviderFactory,
+    ReplayStats,
+    error_rows,
+    replay,
+    snapshot_hash,
+)
+
+__all__ = [
+    "Progress",
+    "ProviderFactory",
+    "ReplayStats",
+    "error_rows",
+    "replay",
+    "snapshot_hash",
+]

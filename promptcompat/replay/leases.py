@@ -1,0 +1,185 @@
+"""Leases on calls: the database says who may call the provider for a cache key right now.
+
+Celery delivers a task at least once, and a task that outlives the visibility timeout runs in
+parallel copies (RELIABILITY.md M7), so "exactly one provider call per key" is enforced here:
+before calling, a process claims the key (``call_claim``, one row per key) with an expiry;
+while it works it renews the expiry; it deletes the claim in the transaction that stores the
+result. Another process meeting a live claim leaves the key alone; an expired claim, or one
+whose owner process is gone from this host, is taken over with a conditional ``UPDATE``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import uuid4
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from promptcompat.store.sql import chunks, now, upsert
+from promptcompat.store.tables.core import CallClaim
+
+
+@dataclass
+class Claims:
+    mine: set[str] = field(default_factory=set)
+    """Keys this claimer now holds: call them."""
+    busy: dict[str, float] = field(default_factory=dict)
+    """Keys another live owner holds, with the seconds until that lease expires."""
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host is still running (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def process_started(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot), or None where /proc says nothing.
+
+    With the pid it names one process for good: a pid is reused, a (pid, start) pair is not.
+    """
+    try:
+        # Field 22 of /proc/PID/stat; the fields after the command's closing parenthesis
+        # start at field 3.
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    """One process: what an embedded run records of the process that executes it."""
+
+    host: str
+    pid: int
+    started: int | None
+
+    @classmethod
+    def current(cls) -> ProcessRef:
+        pid = os.getpid()
+        return cls(host=socket.gethostname(), pid=pid, started=process_started(pid))
+
+    def gone(self) -> bool | None:
+        """True if this process no longer runs, False if it does, None if this host cannot
+        tell (it runs on another host)."""
+        if self.host != socket.gethostname():
+            return None
+        if not pid_alive(self.pid):
+            return True
+        # The pid runs, but is it still this process? A container restarted with the same
+        # hostname gives its new process the same pid (often 1) and a later start time.
+        started = process_started(self.pid)
+        return self.started is not None and started is not None and started != self.started
+
+
+class Claimer:
+    """One holder of leases: a worker task, or an embedded run."""
+
+    def __init__(self, *, lease_seconds: float) -> None:
+        self.lease_seconds = lease_seconds
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        self.owner = f"{self.host}:{self.pid}:{uuid4().hex[:12]}"
+
+    def claim(self, *, session: Session, keys: Sequence[str]) -> Claims:
+        """Claim every key that is free, expired, or held by a dead process of this host."""
+        claims = Claims()
+        at = now()
+        until = at + self.lease_seconds
+        mine = {"owner": self.owner, "host": self.host, "pid": self.pid}
+        insert = upsert(session, CallClaim).on_conflict_do_nothing(index_elements=["cache_key"])
+        for part in chunks(keys):
+            rows = [{"cache_key": k, **mine, "lease_until": until, "claimed_at": at} for k in part]
+            session.execute(insert, rows)
+            session.execute(
+                update(CallClaim)
+                .where(
+                    col(CallClaim.cache_key).in_(part),
+                    (col(CallClaim.lease_until) < at) | (col(CallClaim.owner) == self.owner),
+                )
+                .values(**mine, lease_until=until, claimed_at=at)
+            )
+            held = session.exec(select(CallClaim).where(col(CallClaim.cache_key).in_(part)))
+            for row in held.all():
+                if row.owner == self.owner:
+                    claims.mine.add(row.cache_key)
+                elif row.host == self.host and not pid_alive(row.pid):
+                    # Its owner was killed (kill -9, OOM): no need to wait for the expiry.
+                    if self._take_over(session, row.cache_key, row.owner, until, at):
+                        claims.mine.add(row.cache_key)
+                else:
+                    claims.busy[row.cache_key] = max(0.0, row.lease_until - at)
+        return claims
+
+    def _take_over(self, session: Session, key: str, owner: str, until: float, at: float) -> bool:
+        result = session.execute(
+            update(CallClaim)
+            .where(col(CallClaim.cache_key) == key, col(CallClaim.owner) == owner)
+            .values(
+                owner=self.owner, host=self.host, pid=self.pid, lease_until=until, claimed_at=at
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def renew(self, *, session: Session) -> None:
+        """Extend every lease this claimer holds (called while its calls are in flight)."""
+        session.execute(
+            update(CallClaim)
+            .where(col(CallClaim.owner) == self.owner)
+            .values(lease_until=now() + self.lease_seconds)
+        )
+
+    def release(self, *, session: Session, keys: Iterable[str] | None = None) -> None:
+        """Drop this claimer's leases on ``keys`` (all of them when None)."""
+        statement = delete(CallClaim).where(col(CallClaim.owner) == self.owner)
+        if keys is None:
+            session.execute(statement)
+            return
+        for part in chunks(list(keys)):
+            session.execute(statement.where(col(CallClaim.cache_key).in_(part)))
+
+
+def held_elsewhere(*, session: Session, keys: Sequence[str], owner: str) -> set[str]:
+    """Those of ``keys`` another owner still holds: unexpired, and its process alive if it
+    is on this host. What a run waiting on another run's calls polls."""
+    at = now()
+    host = socket.gethostname()
+    held: set[str] = set()
+    for part in chunks(keys):
+        rows = session.exec(
+            select(CallClaim).where(
+                col(CallClaim.cache_key).in_(part),
+                col(CallClaim.lease_until) >= at,
+                col(CallClaim.owner) != owner,
+            )
+        )
+        held.update(r.cache_key for r in rows if r.host != host or pid_alive(r.pid))
+    return held
+
+
+def live_claims(*, session: Session, keys: Sequence[str]) -> dict[str, CallClaim]:
+    """The unexpired claims on ``keys`` (reconcile leaves those keys to their owners)."""
+    at = now()
+    found: dict[str, CallClaim] = {}
+    for part in chunks(keys):
+        rows = session.exec(
+            select(CallClaim).where(
+                col(CallClaim.cache_key).in_(part), col(CallClaim.lease_until) >= at
+            )
+        )
+        found.update((row.cache_key, row) for row in rows)
+    return found
