@@ -23,7 +23,8 @@ from promptcompat.suite.contract import Contract
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
-PathPart = str | int
+from promptcompat.suite.json_path import PathPart
+
 _MESSAGE_LIMIT = 160
 _PYTHON = ("python", "python3", "py")
 

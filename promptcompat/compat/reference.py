@@ -13,40 +13,16 @@ import json
 import math
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any
 
 from promptcompat.compat.drift import Output
 from promptcompat.suite.contract import ReferenceSpec
+from promptcompat.suite.json_path import parse_json_path
 
-PathPart = str | int
-_PATH_TOKEN = re.compile(r'\.([A-Za-z_][\w-]*)|\[(\d+)\]|\["((?:[^"\\]|\\.)*)"\]')
 _PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _MISSING = object()
-
-
-@lru_cache(maxsize=256)
-def parse_json_path(path: str) -> tuple[PathPart, ...]:
-    """``$.items[0]["a b"]`` -> ``("items", 0, "a b")``; ValueError when malformed."""
-    if not path.startswith("$"):
-        raise ValueError(f"a JSON path starts with $: {path!r}")
-    parts: list[PathPart] = []
-    pos = 1
-    while pos < len(path):
-        m = _PATH_TOKEN.match(path, pos)
-        if m is None:
-            raise ValueError(f"cannot read JSON path {path!r} at {path[pos:]!r}")
-        name, index, quoted = m.groups()
-        if name is not None:
-            parts.append(name)
-        elif index is not None:
-            parts.append(int(index))
-        else:
-            parts.append(json.loads(f'"{quoted}"'))
-        pos = m.end()
-    return tuple(parts)
 
 
 def normalise(value: Any) -> str:

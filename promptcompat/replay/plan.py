@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from promptcompat.errors import ConfigError, TemplateError
-from promptcompat.render import render_messages
 from promptcompat.suite import Message, Prompt, Suite
+from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import Target, parse_target
 
 Direction = Literal["FORWARD", "BACKWARD", "AA"]

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from promptcompat.suite.load import (
-    MODES,
     NAME,
     PROMPT_KEYS,
+    Validation,
+    load_suite,
+    load_suite_problems,
+    lock_versions,
+    required_variables,
+    validate_suite,
+)
+from promptcompat.suite.types import (
+    MODES,
     ROLES,
     Case,
     Message,
@@ -14,13 +22,7 @@ from promptcompat.suite.load import (
     PromptVersion,
     Role,
     Suite,
-    Validation,
     content_hash,
-    load_suite,
-    load_suite_problems,
-    lock_versions,
-    required_variables,
-    validate_suite,
 )
 
 __all__ = [

@@ -6,16 +6,13 @@ template error) whose ``where`` names the file and line, e.g. ``prompts/x/cases.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import ValidationError
 
-from promptcompat.compat.reference import parse_json_path
 from promptcompat.errors import (
     ConfigError,
     PromptCompatError,
@@ -25,6 +22,7 @@ from promptcompat.errors import (
     VersionEditedError,
 )
 from promptcompat.privacy.redact import parse_redact
+from promptcompat.render import template_variables
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.files import (
     IDENTIFIER,
@@ -34,90 +32,22 @@ from promptcompat.suite.files import (
     read_text,
     typed,
 )
+from promptcompat.suite.json_path import parse_json_path
 from promptcompat.suite.lockfile import LOCK_FILE, read_lock, write_lock
-from promptcompat.suite.policy import RulePolicy, parse_policy
+from promptcompat.suite.policy import parse_policy
+from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import parse_target
-from promptcompat.suite.user_checks import CHECKS_FILE, UserCheck, load_checks
-
-Mode = Literal[
-    "FORWARD",
-    "BACKWARD",
-    "FULL",
-    "NONE",
-    "FORWARD_TRANSITIVE",
-    "BACKWARD_TRANSITIVE",
-    "FULL_TRANSITIVE",
-]
-MODES: tuple[str, ...] = get_args(Mode)
-Role = Literal["system", "user", "assistant"]
-ROLES: tuple[str, ...] = get_args(Role)
-
-
-@dataclass(frozen=True)
-class Message:
-    role: Role
-    content: str
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    vars: dict[str, Any]
-    reference: Any | None = None
-    source: str = ""
-    """Where the case was defined, e.g. ``prompts/extract/cases.jsonl:7``."""
-
-
-@dataclass(frozen=True)
-class PromptVersion:
-    prompt: str
-    version: str
-    messages: tuple[Message, ...]
-    """Unrendered Jinja2 templates, one per chat message."""
-    variables: tuple[str, ...]
-    """Declared variables; the loader checks the templates use no others."""
-    content_hash: str
-    """sha256 hex of the version's canonical content (messages + variables)."""
-    path: Path
-    source: str = ""
-    """The version file as shown in errors, e.g. ``prompts/extract/versions/v2.yaml``."""
-    lines: tuple[int, ...] = ()
-    """Per message, the line of the version file where its template starts (0: unknown)."""
-    released: bool = False
-    """Recorded in ``prompts.lock``: immutable. A draft (not yet locked) may still change."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    name: str
-    description: str
-    mode: Mode
-    contract: Contract
-    deployed: str
-    """The version in production (what FORWARD replays on a new model)."""
-    pinned: str
-    """Target string of the model the deployed version is pinned to."""
-    candidates: tuple[str, ...]
-    """Target strings of models to check FORWARD against."""
-    versions: dict[str, PromptVersion]
-    """Ordered oldest to newest."""
-    cases: tuple[Case, ...]
-    path: Path
-    unlocked: tuple[str, ...] = field(default=())
-    """Versions not yet recorded in the lock file (drafts that may still change)."""
-    policy: RulePolicy = field(default_factory=RulePolicy)
-    """Severity overrides and waivers (``rules:`` and ``waivers:``)."""
-    checks: tuple[UserCheck, ...] = ()
-    """The check functions of the prompt's ``checks.py``, if any."""
-    redact: dict[str, str] = field(default_factory=dict)
-    """Label to regex: values redacted before storage besides the built-in detectors."""
-
-
-@dataclass(frozen=True)
-class Suite:
-    root: Path
-    prompts: dict[str, Prompt]
-
+from promptcompat.suite.types import (
+    MODES,
+    ROLES,
+    Case,
+    Message,
+    Prompt,
+    PromptVersion,
+    Suite,
+    content_hash,
+)
+from promptcompat.suite.user_checks import CHECKS_FILE, load_checks
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 PROMPT_KEYS = {
@@ -135,20 +65,8 @@ PROMPT_KEYS = {
 }
 
 
-def content_hash(messages: tuple[Message, ...], variables: tuple[str, ...]) -> str:
-    """sha256 of the canonical JSON of a version: YAML layout does not count, content does."""
-    canonical = {
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
-        "variables": sorted(variables),
-    }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def required_variables(version: PromptVersion) -> set[str]:
     """The variables the version's templates read (found by ``jinja2.meta``)."""
-    from promptcompat.render import template_variables  # render imports this module
-
     used: set[str] = set()
     for index, message in enumerate(version.messages):
         line = version.lines[index] if index < len(version.lines) else 0
@@ -233,7 +151,6 @@ def validate_suite(root: Path, *, max_rendered_chars: int) -> Validation:
     Raises:
         SuiteError: ``root`` is no directory, or the lock file is unreadable.
     """
-    from promptcompat.render import render_messages  # render imports this module
     from promptcompat.watch.config import load_deprecations  # so does watch_config
 
     suite, problems = load_suite_problems(root)
@@ -409,8 +326,6 @@ class _Loader:
         return found
 
     def version(self, path: Path, prompt: str) -> PromptVersion:
-        from promptcompat.render import template_variables  # render imports this module
-
         where = self.show(path)
         doc = YamlFile(path, where)
         doc.check_keys(doc.data, {"variables", "messages"})

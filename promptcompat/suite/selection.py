@@ -12,7 +12,7 @@ from fnmatch import fnmatchcase
 from typing import cast
 
 from promptcompat.errors import ConfigError
-from promptcompat.suite.load import MODES, Mode, Suite
+from promptcompat.suite.types import MODES, Mode, Suite
 
 
 def select_suite(suite: Suite, *, cases: Sequence[str] = (), mode: str | None = None) -> Suite:

@@ -2,7 +2,7 @@
 
 Every top-level function defined there whose name starts with ``check_`` is a check. It is
 called as ``check_x(output, case)`` with the output text (``str``) and the
-:class:`~promptcompat.suite.load.Case` (``id``, ``vars``, ``reference``, ``source``), and passes by
+:class:`~promptcompat.suite.types.Case` (``id``, ``vars``, ``reference``, ``source``), and passes by
 returning ``True`` or ``None``. It fails by returning ``False``, by returning
 ``(False, "message")``, or by raising ``AssertionError("message")`` (a bare ``assert`` works);
 any other exception is a failed check whose message names the exception, so a crashing check
@@ -25,12 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from promptcompat.errors import SuiteError
-
-if TYPE_CHECKING:
-    from promptcompat.suite.load import Case
 
 CHECKS_FILE = "checks.py"
 PREFIX = "check_"
@@ -44,8 +41,8 @@ class UserCheck:
     source: str
     """Where it is defined, e.g. ``prompts/write_function/checks.py:12``."""
 
-    def run(self, output: str, case: Case | None) -> str | None:
-        """None when the check passes, else why it failed."""
+    def run(self, output: str, case: object) -> str | None:
+        """None when the check passes, else why it failed (``case``: the Case, or None)."""
         try:
             result = self.function(output, case)
         except AssertionError as exc:

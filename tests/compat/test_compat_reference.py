@@ -8,8 +8,9 @@ import pytest
 
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.drift import Output
-from promptcompat.compat.reference import matches, parse_json_path
+from promptcompat.compat.reference import matches
 from promptcompat.suite.contract import Contract, ReferenceSpec
+from promptcompat.suite.json_path import parse_json_path
 
 
 @pytest.mark.parametrize(

@@ -20,11 +20,11 @@ from pr_helpers import HARMLESS_V3, RENAMING_V3, check, check_here, commit, git
 from promptcompat.check import CheckOptions, run_check
 from promptcompat.check.markdown import COMMENT_LIMIT, render_markdown
 from promptcompat.config import Settings
-from promptcompat.render import render_messages
 from promptcompat.replay.plan import cache_key
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.snapshots import files as snapshot_files
 from promptcompat.suite import load_suite
+from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import parse_target
 
 XSD = Path(__file__).with_name("junit-10.xsd")

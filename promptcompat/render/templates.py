@@ -1,4 +1,4 @@
-"""Rendering a prompt version's message templates for a case, safely.
+"""Rendering message templates with a case's variables, safely.
 
 Templates can come from untrusted pull requests: they are compiled and run in
 ``render_sandbox.PromptEnvironment`` under the limits of ``render_limits``, and the output
@@ -12,7 +12,8 @@ import re
 import threading
 import traceback
 from collections import OrderedDict
-from collections.abc import Generator
+from collections.abc import Collection, Generator, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 
 import jinja2
 from jinja2 import nodes
@@ -26,9 +27,8 @@ from promptcompat.errors import (
 )
 from promptcompat.render.limits import BUDGET, DEFAULT_MAX_STEPS, WORK_FACTOR, WORK_FLOOR, Budget
 from promptcompat.render.sandbox import PromptEnvironment
-from promptcompat.suite import Case, Message, PromptVersion
 
-__all__ = ["DEFAULT_MAX_STEPS", "ENV", "render_messages", "template_variables"]
+__all__ = ["DEFAULT_MAX_STEPS", "ENV", "TemplateSource", "render_templates", "template_variables"]
 
 _CACHE_SIZE = 1024
 ENV = PromptEnvironment()
@@ -86,24 +86,25 @@ def template_variables(source: str, *, where: str, first_line: int = 0) -> set[s
     return set(_compile(source, where=where, first_line=first_line)[1])
 
 
-def _where(version: PromptVersion, index: int) -> tuple[str, int]:
-    source = version.source or str(version.path)
-    first = version.lines[index] if index < len(version.lines) else 0
-    return (source if first else f"{source} (message {index + 1})"), first
+@dataclass(frozen=True)
+class TemplateSource:
+    """One message template: its text, where it was written, and a key to cache it under."""
+
+    text: str
+    where: str
+    first_line: int
+    key: Hashable
 
 
-def _compiled(version: PromptVersion, index: int) -> tuple[jinja2.Template, frozenset[str]]:
-    text = version.messages[index].content
-    key = (version.content_hash, index)
+def _compiled(source: TemplateSource) -> tuple[jinja2.Template, frozenset[str]]:
     with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == text:
-            _cache.move_to_end(key)
+        hit = _cache.get(source.key)
+        if hit is not None and hit[0] == source.text:
+            _cache.move_to_end(source.key)
             return hit[1], hit[2]
-    where, first = _where(version, index)
-    template, names = _compile(text, where=where, first_line=first)
+    template, names = _compile(source.text, where=source.where, first_line=source.first_line)
     with _cache_lock:
-        _cache[key] = (text, template, names)
+        _cache[source.key] = (source.text, template, names)
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return template, names
@@ -114,19 +115,25 @@ def _failure_line(exc: BaseException, template: jinja2.Template) -> int | None:
     return frames[-1].lineno if frames else None
 
 
-def render_messages(
-    version: PromptVersion,
-    case: Case,
+def render_templates(
+    sources: Sequence[TemplateSource],
+    variables: Mapping[str, object],
     *,
+    declared: Collection[str],
+    label: str,
+    case_id: str,
     max_chars: int,
     max_steps: int = DEFAULT_MAX_STEPS,
-) -> tuple[Message, ...]:
-    """Render every message of ``version`` with the variables of ``case``.
+) -> tuple[str, ...]:
+    """Render each template with ``variables``, under one budget for all of them.
 
     Args:
-        version: The prompt version whose message templates are rendered.
-        case: Supplies the variables; only those the version declares are visible.
-        max_chars: Cap on the rendered text of all messages together, and on any one
+        sources: The templates, in order.
+        variables: The values; only those named in ``declared`` are visible.
+        declared: The variables the templates may read.
+        label: Names the values' origin in errors (``case c1 from cases.jsonl:3``).
+        case_id: The id named when a variable is missing.
+        max_chars: Cap on the rendered text of all templates together, and on any one
             value a template builds.
         max_steps: Cap on loop iterations, calls, lookups and operators.
 
@@ -137,15 +144,14 @@ def render_messages(
         TemplateError: Any other failure while rendering (e.g. a division by zero).
     """
     budget = Budget(max_chars, WORK_FACTOR * max_chars + WORK_FLOOR, max_steps)
-    context = {name: case.vars[name] for name in version.variables if name in case.vars}
-    case_label = f"case {case.id}" + (f" from {case.source}" if case.source else "")
+    context = {name: variables[name] for name in declared if name in variables}
     token = BUDGET.set(budget)
     try:
         total, rendered = 0, []
-        for index, message in enumerate(version.messages):
-            where, first = _where(version, index)
-            template, names = _compiled(version, index)
-            hidden = sorted(names - set(version.variables))
+        for source in sources:
+            where, first = source.where, source.first_line
+            template, names = _compiled(source)
+            hidden = sorted(names - set(declared))
             if hidden:
                 raise TemplateSecurityError(
                     f"template reads {', '.join(map(repr, hidden))}, which is not a declared "
@@ -160,25 +166,25 @@ def render_messages(
                     if total > max_chars:
                         raise TemplateSecurityError(
                             f"rendered prompt is longer than max_chars={max_chars}",
-                            where=f"{_place(where, first, 1)} ({case_label})",
+                            where=f"{_place(where, first, 1)} ({label})",
                         )
                     chunks.append(chunk)
             except TemplateError:
                 raise
             # A template is untrusted code: whatever it raises is reported as its failure.
             except Exception as exc:
-                raise _translate(exc, template, where, first, case_label, case) from None
+                raise _translate(exc, template, where, first, label, case_id) from None
             finally:
                 if isinstance(stream, Generator):  # close while the budget is still set
                     stream.close()
-            rendered.append(Message(role=message.role, content="".join(chunks)))
+            rendered.append("".join(chunks))
         return tuple(rendered)
     finally:
         BUDGET.reset(token)
 
 
 def _translate(
-    exc: Exception, template: jinja2.Template, where: str, first: int, label: str, case: Case
+    exc: Exception, template: jinja2.Template, where: str, first: int, label: str, case_id: str
 ) -> TemplateError:
     place = f"{_place(where, first, _failure_line(exc, template))} ({label})"
     if isinstance(exc, jinja2.exceptions.SecurityError):
@@ -189,7 +195,7 @@ def _translate(
         match = re.fullmatch(r"'([^']+)' is undefined", str(exc))
         if match:
             return TemplateUndefinedError(
-                f"variable {match[1]!r} is undefined: case {case.id} does not provide it",
+                f"variable {match[1]!r} is undefined: case {case_id} does not provide it",
                 where=place,
             )
         return TemplateUndefinedError(str(exc), where=place)
