@@ -23,9 +23,10 @@ from api.deps import (
 from promptcompat.errors import ConfigError
 from promptcompat.store import audit, session_scope
 from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun
+from promptcompat.suite.retirements import deprecation_warnings
 from promptcompat.suite.targets import parse_target
 from promptcompat.watch import releases
-from promptcompat.watch.config import check_model_id, deprecation_warnings, watched_prompts
+from promptcompat.watch.config import check_model_id, watched_prompts
 from promptcompat.watch.notify import links
 from promptcompat.watch.releases import BackgroundStarter, QueueStarter, RunStarter
 

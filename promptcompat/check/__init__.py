@@ -1,27 +1,10 @@
-"""check."""
+"""The pull-request check: what a change touched, replayed against the accepted snapshots."""
 
 from __future__ import annotations
 
-from promptcompat.check.pr_check import (
-    FORMAT,
-    CheckOptions,
-    PromptChange,
-    contract_side,
-    diff_suites,
-    edited_in_place,
-    plan,
-    request_side,
-    run_check,
-)
+from promptcompat.check.pr_check import CheckOptions, run_check
 
 __all__ = [
-    "FORMAT",
     "CheckOptions",
-    "PromptChange",
-    "contract_side",
-    "diff_suites",
-    "edited_in_place",
-    "plan",
-    "request_side",
     "run_check",
 ]

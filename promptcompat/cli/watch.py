@@ -42,7 +42,7 @@ def register(app: typer.Typer, console: Console) -> None:
 def _once(settings: Settings, console: Console, *, queue: bool) -> None:
     from promptcompat import store
     from promptcompat.suite import load_suite
-    from promptcompat.watch.config import deprecation_warnings
+    from promptcompat.suite.retirements import deprecation_warnings
     from promptcompat.watch.deprecations import schedule_successors
     from promptcompat.watch.notify import notify_finished
     from promptcompat.watch.releases import InlineStarter, QueueStarter, RunStarter

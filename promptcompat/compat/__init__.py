@@ -1,25 +1,11 @@
-"""compat."""
+"""Verdicts: candidate against baseline per case (structure, contract, drift, references)."""
 
 from __future__ import annotations
 
-from promptcompat.compat.evaluation import (
-    REFERENCE_KEY,
-    BaselinesByCase,
-    Ident,
-    SideKey,
-    accepted_targets,
-    evaluate,
-    request_findings,
-    request_side,
-)
+from promptcompat.compat.evaluation import accepted_targets, evaluate, request_findings
 
 __all__ = [
-    "REFERENCE_KEY",
-    "BaselinesByCase",
-    "Ident",
-    "SideKey",
     "accepted_targets",
     "evaluate",
     "request_findings",
-    "request_side",
 ]

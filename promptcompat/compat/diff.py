@@ -16,7 +16,6 @@ from functools import cached_property
 from typing import Any
 
 from promptcompat.compat.contract_checks import (
-    PathPart,
     contract_events,
     json_equal,
     json_get,
@@ -41,6 +40,7 @@ from promptcompat.rules import (
 )
 from promptcompat.rules.noise import Severity
 from promptcompat.suite.contract import Contract
+from promptcompat.suite.json_path import PathPart
 from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000

@@ -18,7 +18,7 @@ from promptcompat.replay.plan import AcceptedTargets, Comparison, PlannedCall, S
 from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import projects, session_scope
 from promptcompat.store.call_rows import CallRow
-from promptcompat.store.tables.core import Baseline, new_id
+from promptcompat.store.tables.core import REFERENCE_KEY, Baseline, new_id
 from promptcompat.suite import Case, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
@@ -26,9 +26,6 @@ SideKey = tuple[str, str, str, str]  # prompt, version, its content hash, target
 _WRITE_EVERY = 500  # case results written to the transaction at a time
 _CASES_AT_ONCE = 1000  # cases whose results and outputs are in memory at a time
 BaselinesByCase = dict[tuple[str, int], Baseline]
-REFERENCE_KEY = "reference_accuracy"
-"""Where a case result keeps its reference score, inside ``structural_diff``:
-``{"baseline": [matched, samples], "candidate": [matched, samples]}``."""
 
 
 def evaluate(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from promptcompat.compat.contract_checks import PathPart, json_equal, json_get
+from promptcompat.compat.contract_checks import json_equal, json_get
+from promptcompat.suite.json_path import PathPart
 
 DiffItem = tuple[str, tuple[PathPart, ...], Any, Any]
 """(deepdiff report type, path, old value, new value)."""

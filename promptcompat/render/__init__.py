@@ -6,16 +6,10 @@ It knows nothing of suites: ``promptcompat.suite`` gives it templates and variab
 from __future__ import annotations
 
 from promptcompat.render.limits import DEFAULT_MAX_STEPS
-from promptcompat.render.templates import (
-    ENV,
-    TemplateSource,
-    render_templates,
-    template_variables,
-)
+from promptcompat.render.templates import TemplateSource, render_templates, template_variables
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
-    "ENV",
     "TemplateSource",
     "render_templates",
     "template_variables",

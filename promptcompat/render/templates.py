@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_MAX_STEPS", "ENV", "TemplateSource", "render_templates", "te
 _CACHE_SIZE = 1024
 ENV = PromptEnvironment()
 _FORBIDDEN_TAGS = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
-_cache: OrderedDict[tuple[str, int], tuple[str, jinja2.Template, frozenset[str]]] = OrderedDict()
+_cache: OrderedDict[Hashable, tuple[str, jinja2.Template, frozenset[str]]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 

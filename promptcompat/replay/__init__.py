@@ -1,4 +1,4 @@
-"""replay."""
+"""Replaying a run's calls: planning, the async engine, shards, leases, rate limits, prices."""
 
 from __future__ import annotations
 

@@ -1,21 +1,10 @@
-"""report."""
+"""A run's report, built from the store: verdicts, findings, the matrix, pages of results."""
 
 from __future__ import annotations
 
-from promptcompat.report.run_report import (
-    FORMAT,
-    VERDICTS,
-    build_report,
-    finding_view,
-    prepare_output,
-    write_report,
-)
+from promptcompat.report.run_report import build_report, write_report
 
 __all__ = [
-    "FORMAT",
-    "VERDICTS",
     "build_report",
-    "finding_view",
-    "prepare_output",
     "write_report",
 ]

@@ -7,9 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from promptcompat.compat import REFERENCE_KEY
 from promptcompat.rules import CATALOG
-from promptcompat.store.tables.core import CaseResult
+from promptcompat.store.tables.core import REFERENCE_KEY, CaseResult
 
 VERDICTS = ("COMPATIBLE", "CHANGED", "BREAKING", "ERROR")
 

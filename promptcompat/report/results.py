@@ -22,8 +22,9 @@ from sqlmodel import Session, col, select
 from promptcompat import store
 from promptcompat.errors import ConflictError, NotFoundError
 from promptcompat.report.run_report import build_report, finding_view
-from promptcompat.snapshots.decisions import REVIEWABLE, decisions_for
+from promptcompat.rules.catalog import REVIEWABLE
 from promptcompat.store.paging import Page, decode_cursor, page_of
+from promptcompat.store.reviews import decisions_for
 from promptcompat.store.tables.core import TERMINAL_STATUSES, Call, CaseResult, FindingRecord, Run
 from promptcompat.store.tables.review import ReviewDecision
 

@@ -18,12 +18,16 @@ from typing import Any
 from sqlmodel import Session
 
 from promptcompat import store
-from promptcompat.compat import REFERENCE_KEY
 from promptcompat.errors import ConfigError
 from promptcompat.report.cross_views import accuracy_by_target, matrix, noise_floor
 from promptcompat.rules import CATALOG
 from promptcompat.rules.noise import Severity, fisher_greater, status_of, testable
-from promptcompat.store.tables.core import COMPLETED_STATUSES, CaseResult, FindingRecord
+from promptcompat.store.tables.core import (
+    COMPLETED_STATUSES,
+    REFERENCE_KEY,
+    CaseResult,
+    FindingRecord,
+)
 from promptcompat.suite.policy import WAIVED_PREFIX
 
 FORMAT = "promptcompat.report.run_report/2"

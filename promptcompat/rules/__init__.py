@@ -1,22 +1,14 @@
-"""rules."""
+"""The rule catalog: findings' stable ids, severities, directions; verdicts; noise statistics."""
 
 from __future__ import annotations
 
 from promptcompat.rules.catalog import (
     CATALOG,
-    CATALOG_BEGIN,
-    CATALOG_END,
     SEVERITIES,
-    Direction,
-    EventKey,
     Events,
     Finding,
-    Rule,
-    Silenced,
-    Subject,
     Verdict,
     aggregate,
-    assess_rate,
     catalog_markdown,
     rate_finding,
     rule,
@@ -24,19 +16,13 @@ from promptcompat.rules.catalog import (
     verdict_for,
     with_catalog,
 )
+from promptcompat.rules.noise import assess_rate
 
 __all__ = [
     "CATALOG",
-    "CATALOG_BEGIN",
-    "CATALOG_END",
     "SEVERITIES",
-    "Direction",
-    "EventKey",
     "Events",
     "Finding",
-    "Rule",
-    "Silenced",
-    "Subject",
     "Verdict",
     "aggregate",
     "assess_rate",

@@ -22,6 +22,8 @@ from promptcompat.rules.noise import (
 from promptcompat.rules.noise import assess_rate as assess_rate  # the one place for the test
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING", "ERROR"]
+REVIEWABLE: tuple[Verdict, ...] = ("CHANGED", "BREAKING")
+"""Verdicts a reviewer can accept or reject: the candidate differs from the baseline."""
 Subject = Literal["output", "request", "budget", "model", "suite"]
 Direction = Literal["both", "FORWARD", "BACKWARD"]
 SEVERITIES: tuple[Severity, ...] = ("ERR", "WARN", "INFO")

@@ -19,8 +19,8 @@ in one place, what the two rates mean:
   contract is still violated, but the candidate did not cause it); INFO for a reference answer
   the baseline missed too.
 
-Severity overrides and waivers (``promptcompat.suite.policy``) go through :func:`severity_for`, so an
-override changes a rule's default severity and the rates still temper it.
+Severity overrides and waivers (``promptcompat.suite.policy``) go through
+:func:`severity_for`, so an override changes a rule's default severity and the rates still temper it.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
-"""runs."""
+"""How a run starts, executes and finishes: the one way every entry point starts a run."""
 
 from __future__ import annotations
 
 from promptcompat.runs.run import (
     LEASE_POLL_SECONDS,
     IdempotencyConflictError,
-    PreparedRun,
     RunRequest,
     execute_run,
     log,
@@ -17,7 +16,6 @@ from promptcompat.runs.run import (
 __all__ = [
     "LEASE_POLL_SECONDS",
     "IdempotencyConflictError",
-    "PreparedRun",
     "RunRequest",
     "execute_run",
     "log",

@@ -43,8 +43,8 @@ from promptcompat.store.redaction import SPEC_KEY, spec_entry
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import LIVE_STATUSES, TERMINAL_STATUSES
 from promptcompat.suite import Suite
+from promptcompat.suite.retirements import deprecation_warnings
 from promptcompat.suite.targets import Target
-from promptcompat.watch.config import deprecation_warnings
 
 log = logging.getLogger("promptcompat.runs.run")
 _WRITE_ATTEMPTS = 3

@@ -18,12 +18,11 @@ from sqlmodel import Session, col, select
 
 from promptcompat import store
 from promptcompat.errors import ConflictError, NotFoundError
+from promptcompat.rules.catalog import REVIEWABLE
 from promptcompat.store import audit
 from promptcompat.store.tables.core import Call, CaseResult, FindingRecord, utcnow
 from promptcompat.store.tables.review import ReviewDecision
 
-REVIEWABLE = ("CHANGED", "BREAKING")
-"""Verdicts a reviewer can accept or reject: the candidate differs from the baseline."""
 Action = Literal["accept", "reject"]
 
 
@@ -42,18 +41,6 @@ def get_result(*, session: Session, case_result_id: str, run_id: str | None = No
             f"no case result {case_result_id!r}" + (f" in run {run_id}" if run_id else "")
         )
     return result
-
-
-def decisions_for(*, session: Session, ids: Sequence[str]) -> dict[str, ReviewDecision]:
-    """The current decision of each case result that has one."""
-    found: dict[str, ReviewDecision] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        for row in session.exec(
-            select(ReviewDecision).where(col(ReviewDecision.case_result_id).in_(chunk))
-        ):
-            found[row.case_result_id] = row
-    return found
 
 
 def accept(

@@ -1,4 +1,4 @@
-"""store."""
+"""The store: tables, migrations, sessions, projects, retention; every read and write of runs."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from promptcompat.store.core import (
     linked_keys,
     load_calls,
     load_texts,
-    migrate,
     open_engine,
     planned_version_hash,
     record_prompt_versions,
@@ -76,7 +75,6 @@ __all__ = [
     "linked_keys",
     "load_calls",
     "load_texts",
-    "migrate",
     "open_engine",
     "planned_version_hash",
     "record_prompt_versions",

@@ -11,7 +11,7 @@ ReferenceMatch = Literal["auto", "exact", "normalised", "numeric", "contains", "
 
 
 class ReferenceSpec(BaseModel):
-    """How a case's ``reference`` answer is compared with an output (``promptcompat.compat.reference``)."""
+    """How a case's ``reference`` is compared with an output (``promptcompat.compat.reference``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -1,1 +1,3 @@
-"""watch."""
+"""The release watcher: new models, alias drift, retirements, and notifications."""
+
+from __future__ import annotations

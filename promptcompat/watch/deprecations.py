@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from promptcompat.config import Settings
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite, load_suite
+from promptcompat.suite.retirements import deprecation_for, load_deprecations
 from promptcompat.suite.targets import parse_target
-from promptcompat.watch.config import deprecation_for, load_deprecations
 from promptcompat.watch.releases import RunStarter, plan_pending, record_event
 
 

@@ -36,8 +36,8 @@ from promptcompat.store.sql import now, upsert
 from promptcompat.store.tables.core import TERMINAL_STATUSES, Run, utcnow
 from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun, WebhookDelivery
 from promptcompat.suite import load_suite
+from promptcompat.suite.retirements import deprecation_warnings
 from promptcompat.suite.targets import parse_target
-from promptcompat.watch.config import deprecation_warnings
 
 log = logging.getLogger("promptcompat.watch.notify")
 SIGNATURE_HEADER = "X-Promptcompat-Signature"

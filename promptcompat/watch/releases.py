@@ -29,12 +29,8 @@ from promptcompat.store.sql import upsert
 from promptcompat.store.tables.core import utcnow
 from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun
 from promptcompat.suite import Suite
-from promptcompat.watch.config import (
-    deprecation_for,
-    load_deprecations,
-    watched_prompts,
-    with_model,
-)
+from promptcompat.suite.retirements import deprecation_for, load_deprecations
+from promptcompat.watch.config import watched_prompts, with_model
 
 log = logging.getLogger("promptcompat.watch.releases")
 

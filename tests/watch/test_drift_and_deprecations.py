@@ -19,8 +19,9 @@ from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import session_scope
 from promptcompat.store.tables.watch import AliasState
 from promptcompat.suite import load_suite
+from promptcompat.suite.retirements import deprecation_warnings, load_deprecations
 from promptcompat.watch.alias_drift import check_aliases, looks_like_alias
-from promptcompat.watch.config import deprecation_warnings, load_deprecations, watched_prompts
+from promptcompat.watch.config import watched_prompts
 from promptcompat.watch.deprecations import schedule_successors
 from promptcompat.watch.releases import QueueStarter
 from promptcompat.watch.watcher import poll

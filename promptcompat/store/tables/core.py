@@ -274,3 +274,8 @@ class CallClaim(SQLModel, table=True):
     pid: int
     lease_until: float = Field(index=True)
     claimed_at: float
+
+
+REFERENCE_KEY = "reference_accuracy"
+"""Where a case result keeps its reference score, inside ``structural_diff``:
+``{"baseline": [matched, samples], "candidate": [matched, samples]}``."""
