@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from promptcompat.cli.api import register as _register_api_commands
+from promptcompat.cli.common import (
+    EXIT_USAGE_OR_ERROR,
+    FAIL_ON_HELP,
+    FailOn,
+    console,
+    err_console,
+    simulated,
+)
 from promptcompat.cli.privacy import register as _register_privacy_commands
 from promptcompat.cli.queue import register as _register_queue_commands
 from promptcompat.cli.snapshots import register as _register_snapshot_commands
-from promptcompat.cli.terminal import configure_help, make_console
+from promptcompat.cli.terminal import configure_help
 from promptcompat.cli.watch import register as _register_watch_commands
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import PromptCompatError, public_message
@@ -28,12 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Logs and CI output are not terminals: never wrapped, no progress bar (console.py).
-console = make_console()
-err_console = make_console(stderr=True)
 configure_help()
-
-EXIT_USAGE_OR_ERROR = 2
 
 
 def main() -> None:
@@ -81,32 +82,6 @@ def _crash_line(exc: Exception) -> str:
     return crash.report(exc, command=" ".join(words) or "?", home=home, store=store)
 
 
-@contextmanager
-def _simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
-    """Start the local simulator and send every call to it.
-
-    ``simulated`` also overrides a target's own ``base_url`` and key variable: a target
-    pointing at a paid gateway is simulated too, and no real key is sent anywhere.
-    """
-    from promptcompat.simulator.process import SimulatorProcess
-
-    with SimulatorProcess(latency_ms=latency_ms) as sim:
-        console.print(f"[dim]simulator listening on {sim.url}[/]")
-        yield settings.model_copy(
-            update={
-                "openai_base_url": sim.openai_base_url,
-                "anthropic_base_url": sim.anthropic_base_url,
-                "simulated": True,
-            }
-        )
-
-
-FailOn = Literal["ERR", "WARN"]
-FAIL_ON_HELP = (
-    "Exit 1 when an enforced comparison has a finding of this severity or worse (ERR or WARN)."
-)
-
-
 def _replay(
     settings: Settings,
     request: Any,
@@ -151,7 +126,7 @@ def demo(
     from promptcompat.runs import RunRequest
 
     settings = get_settings()
-    with _simulated(settings, latency_ms=latency_ms) as sim_settings:
+    with simulated(settings, latency_ms=latency_ms) as sim_settings:
         _replay(sim_settings, RunRequest(samples=samples), json_out=None, exit_code=False)
 
 
@@ -220,7 +195,7 @@ def run(
         )
         raise typer.Exit(queued["exit_code"] if queued else 0)
     if simulator:
-        with _simulated(settings, latency_ms=0.0) as sim_settings:
+        with simulated(settings, latency_ms=0.0) as sim_settings:
             report = _replay(sim_settings, request, json_out=json_out, fail_on=fail_on)
     else:
         report = _replay(settings, request, json_out=json_out, fail_on=fail_on)

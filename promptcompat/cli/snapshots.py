@@ -329,7 +329,7 @@ def register(app: typer.Typer, console: Console) -> None:
         from promptcompat.check import CheckOptions, run_check
         from promptcompat.check.junit import render_junit
         from promptcompat.check.markdown import render_markdown
-        from promptcompat.cli.root import _simulated
+        from promptcompat.cli.common import simulated
         from promptcompat.cli.terminal import progress_bar
         from promptcompat.report import prepare_output
 
@@ -350,7 +350,7 @@ def register(app: typer.Typer, console: Console) -> None:
         )
         with progress_bar(console, "replaying") as on_progress:
             if simulator:
-                with _simulated(settings, latency_ms=0.0) as sim_settings:
+                with simulated(settings, latency_ms=0.0) as sim_settings:
                     result = run_check(
                         settings=sim_settings, options=options, on_progress=on_progress
                     )

@@ -20,7 +20,8 @@ in one place, what the two rates mean:
   the baseline missed too.
 
 Severity overrides and waivers (``promptcompat.suite.policy``) go through
-:func:`severity_for`, so an override changes a rule's default severity and the rates still temper it.
+:func:`severity_for`, so an override changes a rule's default severity and the rates still
+temper it.
 """
 
 from __future__ import annotations
