@@ -14,12 +14,12 @@ import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from uuid import uuid4
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from promptcompat.store.processes import pid_alive
 from promptcompat.store.sql import chunks, now, upsert
 from promptcompat.store.tables.core import CallClaim
 
@@ -30,60 +30,6 @@ class Claims:
     """Keys this claimer now holds: call them."""
     busy: dict[str, float] = field(default_factory=dict)
     """Keys another live owner holds, with the seconds until that lease expires."""
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process of this host is still running (a zombie counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
-def process_started(pid: int) -> int | None:
-    """When process ``pid`` started (clock ticks since boot), or None where /proc says nothing.
-
-    With the pid it names one process for good: a pid is reused, a (pid, start) pair is not.
-    """
-    try:
-        # Field 22 of /proc/PID/stat; the fields after the command's closing parenthesis
-        # start at field 3.
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-@dataclass(frozen=True)
-class ProcessRef:
-    """One process: what an embedded run records of the process that executes it."""
-
-    host: str
-    pid: int
-    started: int | None
-
-    @classmethod
-    def current(cls) -> ProcessRef:
-        pid = os.getpid()
-        return cls(host=socket.gethostname(), pid=pid, started=process_started(pid))
-
-    def gone(self) -> bool | None:
-        """True if this process no longer runs, False if it does, None if this host cannot
-        tell (it runs on another host)."""
-        if self.host != socket.gethostname():
-            return None
-        if not pid_alive(self.pid):
-            return True
-        # The pid runs, but is it still this process? A container restarted with the same
-        # hostname gives its new process the same pid (often 1) and a later start time.
-        started = process_started(self.pid)
-        return self.started is not None and started is not None and started != self.started
 
 
 class Claimer:

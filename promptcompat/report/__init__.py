@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from promptcompat.report.run_report import build_report, write_report
+from promptcompat.report.run_report import build_report, prepare_output, write_report
 
 __all__ = [
     "build_report",
+    "prepare_output",
     "write_report",
 ]

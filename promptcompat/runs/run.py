@@ -32,13 +32,14 @@ from promptcompat.errors import AuthError, ConflictError, PromptCompatError, Sto
 from promptcompat.providers import missing_key, no_key_message
 from promptcompat.replay import Progress, ReplayStats
 from promptcompat.replay import shards as shard_store
-from promptcompat.replay.leases import Claimer, ProcessRef, held_elsewhere
+from promptcompat.replay.leases import Claimer, held_elsewhere
 from promptcompat.replay.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
 from promptcompat.replay.ratelimit import make_limiter
 from promptcompat.runs import interrupts
 from promptcompat.runs.execution import execute_shards, fail_run, finalize_if_complete
 from promptcompat.runs.interrupts import RunInterrupted
 from promptcompat.store import VERSIONS_KEY, session_scope
+from promptcompat.store.processes import ProcessRef
 from promptcompat.store.redaction import SPEC_KEY, spec_entry
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import LIVE_STATUSES, TERMINAL_STATUSES

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from promptcompat.store.core import (
-    MIGRATION_LOCK,
     MIGRATIONS,
     SCHEMA_REVISION,
     VERSIONS_KEY,
@@ -29,6 +28,7 @@ from promptcompat.store.core import (
     linked_keys,
     load_calls,
     load_texts,
+    migrate,
     open_engine,
     planned_version_hash,
     record_prompt_versions,
@@ -42,7 +42,6 @@ from promptcompat.store.core import (
     save_case_results,
     save_results,
     schema_revision,
-    scrub_finished_plans,
     sent_calls,
     session_scope,
     set_status,
@@ -50,7 +49,6 @@ from promptcompat.store.core import (
 
 __all__ = [
     "MIGRATIONS",
-    "MIGRATION_LOCK",
     "SCHEMA_REVISION",
     "VERSIONS_KEY",
     "BaselineSlot",
@@ -75,6 +73,7 @@ __all__ = [
     "linked_keys",
     "load_calls",
     "load_texts",
+    "migrate",
     "open_engine",
     "planned_version_hash",
     "record_prompt_versions",
@@ -88,7 +87,6 @@ __all__ = [
     "save_case_results",
     "save_results",
     "schema_revision",
-    "scrub_finished_plans",
     "sent_calls",
     "session_scope",
     "set_status",

@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from promptcompat.errors import NotFoundError
-from promptcompat.replay.leases import ProcessRef
+from promptcompat.store.processes import ProcessRef
 from promptcompat.store.redaction import scrub_plan
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptcompat.suite.load import load_suite, lock_versions, required_variables
+from promptcompat.suite.load import load_suite, lock_versions, required_variables, validate_suite
 from promptcompat.suite.types import Case, Message, Prompt, PromptVersion, Suite, content_hash
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "load_suite",
     "lock_versions",
     "required_variables",
+    "validate_suite",
 ]

@@ -36,6 +36,7 @@ from promptcompat.suite.json_path import parse_json_path
 from promptcompat.suite.lockfile import LOCK_FILE, read_lock, write_lock
 from promptcompat.suite.policy import parse_policy
 from promptcompat.suite.rendering import render_messages
+from promptcompat.suite.retirements import load_deprecations
 from promptcompat.suite.targets import parse_target
 from promptcompat.suite.types import (
     MODES,
@@ -151,8 +152,6 @@ def validate_suite(root: Path, *, max_rendered_chars: int) -> Validation:
     Raises:
         SuiteError: ``root`` is no directory, or the lock file is unreadable.
     """
-    from promptcompat.watch.config import load_deprecations  # so does watch_config
-
     suite, problems = load_suite_problems(root)
     try:
         load_deprecations(suite.root)

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 from worker_helpers import wait_until
 
 from promptcompat import store
-from promptcompat.replay.leases import Claimer, live_claims, pid_alive
+from promptcompat.replay.leases import Claimer, live_claims
+from promptcompat.store.processes import pid_alive
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import CallClaim
 
