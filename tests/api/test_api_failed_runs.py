@@ -11,9 +11,17 @@ from pathlib import Path
 import pytest
 from api_helpers import wait_for_run
 from fastapi.testclient import TestClient
+from pgcluster import Backend
 
 from api import create_app
 from promptcompat.config import Settings
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # A full disk under an SQLite store: the store is a file on the small disk. (PostgreSQL's
+    # unavailability is tests/api/test_api_store_unavailable.py.)
+    return "sqlite"
 
 
 def test_a_run_failed_by_the_store_reports_a_safe_one_line_error(
