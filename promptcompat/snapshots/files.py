@@ -30,9 +30,7 @@ an output is held to the cap a provider's answer is (``max_output_bytes``).
 from __future__ import annotations
 
 import json
-import os
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +38,7 @@ from typing import Any
 
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError, SuiteError
-from promptcompat.suite.files import parse_json
+from promptcompat.suite.files import parse_json, write_text_atomically
 from promptcompat.suite.targets import parse_target
 
 FORMAT_NAME = "promptcompat.snapshots"
@@ -276,7 +274,7 @@ def write(path: Path, snap: SnapshotFile, *, root: Path, pending: bool = False) 
     """Write atomically (a crash leaves the old file or the new one, never half of one).
 
     The file gets the mode any new file gets (0666 less the umask, so 0644 usually): it is
-    committed and read by others. ``tempfile.mkstemp`` would make it 0600, hence ``os.open``.
+    committed and read by others.
 
     Raises:
         SuiteError: ``path`` resolves outside ``root`` (nothing is written).
@@ -284,16 +282,7 @@ def write(path: Path, snap: SnapshotFile, *, root: Path, pending: bool = False) 
     check_inside(root, path)  # before mkdir, which would create folders where a symlink leads
     path.parent.mkdir(parents=True, exist_ok=True)
     text = render(snap, pending=pending)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text)
 
 
 def remove(root: Path, path: Path) -> None:

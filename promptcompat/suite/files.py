@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,27 @@ class YamlFile:
                     f"unknown key {key!r}; allowed: {', '.join(sorted(allowed))}",
                     where=self.at(*path, key),
                 )
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a crash leaves the old file or the new one.
+
+    The file gets the mode any new file gets (0666 less the umask, so 0644 usually): lock and
+    snapshot files are committed and read by others, and ``tempfile.mkstemp`` would make
+    them 0600. A symlink at the temporary name is never followed (``O_NOFOLLOW``).
+    """
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_text(path: Path, where: str, *, max_bytes: int = MAX_FILE_BYTES) -> str:

@@ -7,13 +7,11 @@ indentation and LF line endings, so that releasing a version is a one-line diff 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from promptcompat.errors import SuiteError
-from promptcompat.suite.files import parse_json
+from promptcompat.suite.files import parse_json, write_text_atomically
 
 LOCK_FILE = "prompts.lock"
 Lock = dict[str, dict[str, str]]
@@ -53,13 +51,4 @@ def read_lock(path: Path, *, where: str) -> Lock:
 def write_lock(path: Path, lock: Lock) -> None:
     """Write the lock file atomically (a crash leaves the old or the new file, never half)."""
     text = json.dumps(lock, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, text)
