@@ -19,8 +19,8 @@ from api.pages import router as pages_router
 from api.routes import admin, catalog, health, reports, review, runs, store
 from api.routes import releases as releases_routes
 from promptcompat import store as core_store
-from promptcompat.background import BackgroundRuns
 from promptcompat.config import Settings, get_settings
+from promptcompat.runs.background import BackgroundRuns
 
 API_PREFIX = "/api/v1"
 SHUTDOWN_GRACE_SECONDS = 10.0

@@ -17,12 +17,12 @@ from sqlmodel import Session
 
 from api.metrics import Metrics
 from api.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor
-from promptcompat.background import BackgroundRuns
 from promptcompat.config import Settings
 from promptcompat.errors import ForbiddenError, UnauthenticatedError
-from promptcompat.models_review import Role
+from promptcompat.runs.background import BackgroundRuns
+from promptcompat.store.api_tokens import Principal, authenticate
+from promptcompat.store.tables.review import Role
 from promptcompat.suite import Suite, load_suite
-from promptcompat.tokens import Principal, authenticate
 
 
 @dataclass
@@ -98,7 +98,7 @@ def require(role: Role) -> Callable[[Principal], Principal]:
 
 def get_project(principal: Annotated[Principal, Depends(get_principal)]) -> str:
     """The caller's project. Authenticating bound the request's session to it
-    (promptcompat/projects.py): every query sees only its rows, so another project's ids
+    (promptcompat/store/projects.py): every query sees only its rows, so another project's ids
     answer 404 on every route; routes that start work pass it on (runs are created in it)."""
     return principal.project
 

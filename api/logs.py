@@ -15,7 +15,7 @@ from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-from promptcompat.tokens import TOKEN_PREFIX
+from promptcompat.store.api_tokens import TOKEN_PREFIX
 
 TOKEN_SHAPE = re.compile(re.escape(TOKEN_PREFIX) + r"[A-Za-z0-9_\-%.~]+")
 REDACTED = TOKEN_PREFIX + "[redacted]"

@@ -23,10 +23,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.deps import SessionDep, StateDep
 from api.highlight import pairs
 from api.schemas import MAX_PAGE_SIZE
-from promptcompat import results, review, store
+from promptcompat import store
 from promptcompat.errors import ForbiddenError, PromptCompatError, UnauthenticatedError
-from promptcompat.models import TERMINAL_STATUSES
-from promptcompat.tokens import Principal, authenticate
+from promptcompat.report import results
+from promptcompat.snapshots import decisions as review
+from promptcompat.store.api_tokens import Principal, authenticate
+from promptcompat.store.tables.core import TERMINAL_STATUSES
 
 from .problems import status_for
 

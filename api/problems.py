@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from promptcompat import errors
-from promptcompat.results import AmbiguousCaseError
+from promptcompat.report.results import AmbiguousCaseError
 from promptcompat.runs import IdempotencyConflictError
 
 log = logging.getLogger("api")

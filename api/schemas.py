@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from promptcompat.models_review import Role
+from promptcompat.store.tables.review import Role
 
 MAX_PAGE_SIZE = 500
 """Largest ``limit`` any list endpoint accepts."""

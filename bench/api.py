@@ -30,10 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay import write_suite
 
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store import api_tokens as tokens
 from promptcompat.suite import load_suite
 
 TARGET_P95_MS = 100.0

@@ -23,8 +23,8 @@ import sys
 import time
 from typing import Any
 
-from promptcompat.contract import Contract
-from promptcompat.diff import Sample, compare_case
+from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.suite.contract import Contract
 
 PAIRS = 10_000
 TARGET_S = 3.0

@@ -1,3 +1,3 @@
-from promptcompat.entry import main
+from promptcompat.cli.entry import main
 
 main()

@@ -186,7 +186,7 @@ class Settings(BaseSettings):
     api_workers: int = Field(default=1, ge=1, le=64)
     """Processes ``promptcompat serve`` runs (each with its own embedded executor)."""
 
-    # --- model-release watcher and notifications (promptcompat/watcher.py, notify.py) ------
+    # --- model-release watcher and notifications (promptcompat/watch/watcher.py, notify.py) ------
 
     api_base_url: str = "http://127.0.0.1:8000"
     """Public address of the API, for the report and review links in notifications."""
@@ -232,7 +232,7 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
     """Seconds per delivery attempt."""
 
-    # --- privacy: redaction, retention, projects (promptcompat/redact.py, retention.py) ---
+    # --- privacy: redaction, retention, projects (promptcompat/privacy/redact.py, retention.py) ---
 
     redact_detectors: list[str] = Field(
         default_factory=lambda: ["email", "phone", "card", "iban", "ip", "secret"]

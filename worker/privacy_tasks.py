@@ -6,12 +6,12 @@ import logging
 
 from promptcompat import store
 from promptcompat.config import get_settings
-from promptcompat.retention import collect
+from promptcompat.store.retention import collect
 from worker.app import app
 from worker.tasks import engine_for
 
 log = logging.getLogger("worker.privacy_tasks")
-RETENTION_TASK = "promptcompat.retention"
+RETENTION_TASK = "promptcompat.store.retention"
 
 
 @app.task(name=RETENTION_TASK)  # type: ignore[untyped-decorator]

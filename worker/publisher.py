@@ -1,4 +1,4 @@
-"""The core's ``Publisher`` (promptcompat.dispatch) on Celery: tasks are sent by name."""
+"""The core's ``Publisher`` (promptcompat.runs.dispatch) on Celery: tasks are sent by name."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from celery import Celery
 from kombu.exceptions import OperationalError
 
 from promptcompat.config import Settings
-from promptcompat.dispatch import BrokerUnavailableError
+from promptcompat.runs.dispatch import BrokerUnavailableError
 
 REPLAY_SHARD = "promptcompat.replay_shard"
 FINALIZE_RUN = "promptcompat.finalize_run"

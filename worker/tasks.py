@@ -26,10 +26,10 @@ import promptcompat.providers.anthropic_messages
 import promptcompat.providers.openai_chat  # noqa: F401
 from promptcompat import store
 from promptcompat.config import Settings, get_settings
-from promptcompat.dispatch import BrokerUnavailableError, reconcile
 from promptcompat.errors import NotFoundError, StoreError
-from promptcompat.execution import finalize_if_complete, run_shard
-from promptcompat.shards import record_failure
+from promptcompat.replay.shards import record_failure
+from promptcompat.runs.dispatch import BrokerUnavailableError, reconcile
+from promptcompat.runs.execution import finalize_if_complete, run_shard
 from worker.app import app
 from worker.publisher import FINALIZE_RUN, RECONCILE, REPLAY_SHARD, CeleryPublisher
 

@@ -1,6 +1,6 @@
 """The watcher's Celery tasks (run by beat): poll, retirements, notifications.
 
-Thin: open the store, call the core (promptcompat.watcher, deprecations, notify) with a
+Thin: open the store, call the core (promptcompat.watch.watcher, deprecations, notify) with a
 Celery publisher for the runs it starts, return counts. Two beats or an overlapping poll are
 harmless: the core deduplicates in the store.
 """
@@ -11,11 +11,11 @@ import logging
 from typing import Any
 
 from promptcompat.config import get_settings
-from promptcompat.deprecations import schedule_successors
 from promptcompat.errors import PromptCompatError
-from promptcompat.notify import notify_finished
-from promptcompat.releases import QueueStarter
-from promptcompat.watcher import poll
+from promptcompat.watch.deprecations import schedule_successors
+from promptcompat.watch.notify import notify_finished
+from promptcompat.watch.releases import QueueStarter
+from promptcompat.watch.watcher import poll
 from worker.app import app
 from worker.publisher import CeleryPublisher
 from worker.tasks import engine_for

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from api.deps import AdminDep, SessionDep, StateDep, ViewerDep
 from api.schemas import HexId, Principal, TokenCreate, TokenCreated, TokenPublic
-from promptcompat import tokens
+from promptcompat.store import api_tokens as tokens
 
 router = APIRouter(tags=["admin"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from api.deps import SessionDep, StateDep, ViewerDep
 from api.schemas import Name, PromptPublic, TargetPublic
-from promptcompat import catalog
+from promptcompat.report import browse as catalog
 
 router = APIRouter(tags=["prompts"])
 

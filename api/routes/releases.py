@@ -20,14 +20,15 @@ from api.deps import (
     StateDep,
     ViewerDep,
 )
-from promptcompat import audit, releases
 from promptcompat.errors import ConfigError
-from promptcompat.models_watch import ReleaseEvent, ReleaseRun
-from promptcompat.notify import links
-from promptcompat.releases import BackgroundStarter, QueueStarter, RunStarter
-from promptcompat.store import session_scope
-from promptcompat.targets import parse_target
-from promptcompat.watch_config import check_model_id, deprecation_warnings, watched_prompts
+from promptcompat.store import audit, session_scope
+from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun
+from promptcompat.suite.retirements import deprecation_warnings
+from promptcompat.suite.targets import parse_target
+from promptcompat.watch import releases
+from promptcompat.watch.config import check_model_id, watched_prompts
+from promptcompat.watch.notify import links
+from promptcompat.watch.releases import BackgroundStarter, QueueStarter, RunStarter
 
 router = APIRouter(prefix="/releases", tags=["releases"])
 

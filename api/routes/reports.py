@@ -24,7 +24,7 @@ from api.schemas import (
     Verdict,
     as_json,
 )
-from promptcompat import results
+from promptcompat.report import results
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["reports"])
 CasePath = Annotated[

@@ -26,8 +26,10 @@ from api.schemas import (
     DecisionCreate,
     HexId,
 )
-from promptcompat import audit, review, store
-from promptcompat.models_review import ReviewDecision
+from promptcompat import store
+from promptcompat.snapshots import decisions as review
+from promptcompat.store import audit
+from promptcompat.store.tables.review import ReviewDecision
 
 router = APIRouter(tags=["review"])
 

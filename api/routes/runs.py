@@ -17,11 +17,12 @@ from api.deps import (
     ViewerDep,
 )
 from api.schemas import Progress, RunCreate, RunIdOrPrefix, RunPublic, RunsPublic
-from promptcompat import results, store
-from promptcompat.background import cancel_run
-from promptcompat.models import Run
+from promptcompat import store
+from promptcompat.report import results
 from promptcompat.runs import RunRequest
-from promptcompat.submit import submit
+from promptcompat.runs.background import cancel_run
+from promptcompat.runs.submission import submit
+from promptcompat.store.tables.core import Run
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 RunIdPath = Annotated[RunIdOrPrefix, Path(description="A run id or a unique prefix of one.")]

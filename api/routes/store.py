@@ -15,7 +15,7 @@ from api.schemas import (
     SnapshotPublic,
     SnapshotsPublic,
 )
-from promptcompat import catalog
+from promptcompat.report import browse as catalog
 
 router = APIRouter(tags=["snapshots"])
 TargetQuery = Annotated[str | None, Query(max_length=1000, description="A target label.")]

@@ -13,7 +13,7 @@ from typing import Protocol
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError
 from promptcompat.suite import Message
-from promptcompat.targets import Target
+from promptcompat.suite.targets import Target
 
 DEFAULT_KEY_ENV = {
     "openai": "OPENAI_API_KEY",

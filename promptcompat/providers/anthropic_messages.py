@@ -24,7 +24,7 @@ from promptcompat.providers.transport import (
     redirect_message,
 )
 from promptcompat.suite import Message
-from promptcompat.targets import Target
+from promptcompat.suite.targets import Target
 
 
 class AnthropicProvider:

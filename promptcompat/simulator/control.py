@@ -7,13 +7,25 @@ calls were made, release a new model id for the model-list watcher to notice.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from promptcompat.simulator.server import Reply, SimulatorApp
+from promptcompat.simulator.faults import FaultQueue, Stats
+from promptcompat.simulator.models import Catalogue
+
+Reply = tuple[int, bytes, list[tuple[bytes, bytes]]]
+"""Status, body and headers of an answer."""
 
 
-def control(app: SimulatorApp, method: str, path: str, raw: bytes) -> Reply:
+class Controlled(Protocol):
+    """What the control routes read and change of the simulator (the server implements it)."""
+
+    catalogue: Catalogue
+    faults: FaultQueue
+    stats: Stats
+    list_faults: list[int]
+
+
+def control(app: Controlled, method: str, path: str, raw: bytes) -> Reply:
     route = (method, path.rstrip("/"))
     try:
         if route == ("GET", "/_sim/health"):

@@ -22,7 +22,7 @@ import uvicorn
 from promptcompat.errors import SimulatorError
 from promptcompat.simulator import engine, wire
 from promptcompat.simulator.address import LISTENING_PREFIX, base_url, bind_socket, loopback_host
-from promptcompat.simulator.control import control
+from promptcompat.simulator.control import Reply, control
 from promptcompat.simulator.faults import (
     DEFAULT_TIMEOUT_S,
     FaultQueue,
@@ -42,7 +42,6 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-Reply = tuple[int, bytes, list[tuple[bytes, bytes]]]
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
 _PARSERS: dict[wire.Protocol, Callable[[Any], ChatRequest]] = {

@@ -21,10 +21,11 @@ from pgcluster import BACKENDS, Backend, PostgresCluster
 from sqlalchemy import text
 
 from api import create_app
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store import api_tokens as tokens
 from promptcompat.suite import load_suite
 
 EXAMPLE_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"

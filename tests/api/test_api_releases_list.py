@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from promptcompat import releases, store
+from promptcompat import store
 from promptcompat.config import Settings
+from promptcompat.watch import releases
 
 
 def test_release_events_are_listed_a_page_at_a_time(

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.models import Call
+from promptcompat.store.tables.core import Call
 
 
 def test_accepting_a_case_makes_its_candidate_output_the_baseline(

@@ -13,10 +13,10 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from promptcompat.config import Settings
-from promptcompat.models import COMPLETED_STATUSES, Run, RunStatus
 from promptcompat.runs import RunRequest, prepare_run
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import session_scope
+from promptcompat.store.tables.core import COMPLETED_STATUSES, Run, RunStatus
 
 
 def test_a_run_cancelled_mid_flight_reports_its_status_exits_2_and_holds_nothing(

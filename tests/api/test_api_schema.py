@@ -30,8 +30,8 @@ from schemathesis.checks import (
 from sqlmodel import Session
 
 from api import create_app
-from promptcompat import results
 from promptcompat.config import Settings
+from promptcompat.report import results
 
 MAX_EXAMPLES = 10
 CHECKS = [

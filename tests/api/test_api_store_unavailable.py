@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from pgcluster import PostgresCluster
 
 from api import create_app
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.config import Settings
+from promptcompat.store import api_tokens as tokens
 
 EXAMPLE_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 PEPPER = "test-pepper-for-the-restart-test"

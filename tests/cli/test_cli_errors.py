@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from clirun import cli
 
-from promptcompat import snapshot_files
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.snapshots import files as snapshot_files
 
 ESCAPE = "\x1b["
 CRASH_LOG = re.compile(r"traceback in (\S+\.log)$")

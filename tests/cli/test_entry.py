@@ -1,4 +1,4 @@
-"""The console script ends the process itself (``promptcompat.entry``): what an ordinary exit
+"""The console script ends the process itself (``promptcompat.cli.entry``): what an ordinary exit
 does that users can see must still happen."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from clirun import cli
 
 _SCRIPT = """
 import atexit, sys
-from promptcompat.entry import exit_now
+from promptcompat.cli.entry import exit_now
 atexit.register(lambda: print("hook ran"))
 print("buffered output", end=" ")
 exit_now({code})
@@ -43,7 +43,7 @@ def test_exit_now_runs_hooks_flushes_and_keeps_sys_exit_codes(
 def test_exit_now_leaves_live_threads_to_the_ordinary_shutdown() -> None:
     script = """
 import threading, time
-from promptcompat.entry import exit_now
+from promptcompat.cli.entry import exit_now
 def late():
     time.sleep(0.2)
     print("thread finished", flush=True)

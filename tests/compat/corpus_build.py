@@ -34,8 +34,8 @@ sys.path.insert(0, str(HERE))
 
 from corpus_handwritten import handwritten  # noqa: E402
 
-from promptcompat.contract import Contract  # noqa: E402
 from promptcompat.simulator import answers, drifts, tasks  # noqa: E402
+from promptcompat.suite.contract import Contract  # noqa: E402
 
 EXTRACT = "Extract the sender's contact details and reply with JSON only.\nFields: {fields}"
 EMAILS = [

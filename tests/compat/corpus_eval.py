@@ -11,13 +11,13 @@ from typing import Any
 from corpus_build import build
 
 from promptcompat.compat import request_findings
-from promptcompat.contract import Contract
-from promptcompat.diff import Sample, compare_case
-from promptcompat.pii_rule import pii_findings
-from promptcompat.policy import RulePolicy, Waiver
+from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.compat.pii_rule import pii_findings
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite import Case
-from promptcompat.usercheck import UserCheck, load_checks
+from promptcompat.suite.contract import Contract
+from promptcompat.suite.policy import RulePolicy, Waiver
+from promptcompat.suite.user_checks import UserCheck, load_checks
 
 HERE = Path(__file__).resolve().parent
 _SAMPLE_KEYS = ("output_tokens", "cost_usd", "latency_ms", "target", "served_model", "fingerprint")

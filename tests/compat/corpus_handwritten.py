@@ -736,7 +736,7 @@ def _policy_cases() -> Iterator[dict[str, Any]]:
 
 
 def _privacy_cases() -> Iterator[dict[str, Any]]:
-    # Outputs as the store holds them: redacted to placeholders (promptcompat/redact.py).
+    # Outputs as the store holds them: redacted to placeholders (promptcompat/privacy/redact.py).
     yield case(
         "email-echoed",
         "privacy",

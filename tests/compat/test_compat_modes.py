@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from promptcompat.plan import Comparison, Side, expand_calls, plan_comparisons
+from promptcompat.replay.plan import Comparison, Side, expand_calls, plan_comparisons
 from promptcompat.suite import Suite, load_suite
-from promptcompat.targets import parse_target
+from promptcompat.suite.targets import parse_target
 
 OLD = "openai:gpt-sim-2024-05-13?temperature=0"
 NEW = "openai:gpt-sim-2025-06-01?temperature=0"

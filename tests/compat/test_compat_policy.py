@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from promptcompat.policy import WAIVED_PREFIX, RulePolicy, Waiver
 from promptcompat.rules import Finding
+from promptcompat.suite.policy import WAIVED_PREFIX, RulePolicy, Waiver
 
 TODAY = date(2026, 11, 23)
 

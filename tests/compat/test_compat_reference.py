@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from promptcompat.contract import Contract, ReferenceSpec
-from promptcompat.detectors import Output
-from promptcompat.diff import Sample, compare_case
-from promptcompat.reference import matches, parse_json_path
+from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.compat.drift import Output
+from promptcompat.compat.reference import matches
+from promptcompat.suite.contract import Contract, ReferenceSpec
+from promptcompat.suite.json_path import parse_json_path
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from promptcompat.contract import Contract
-from promptcompat.diff import Sample, compare_case
+from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.suite import Case
-from promptcompat.usercheck import UserCheck, load_checks
+from promptcompat.suite.contract import Contract
+from promptcompat.suite.user_checks import UserCheck, load_checks
 
 SOURCE = """
 import sys

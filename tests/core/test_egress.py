@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from promptcompat.egress import base_url_allowed, check_client_target
 from promptcompat.errors import ConfigError
+from promptcompat.runs.egress import base_url_allowed, check_client_target
 
 ALLOWED = ["http://127.0.0.1:8765/v1", "https://gateway.example.com/openai/"]
 

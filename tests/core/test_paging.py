@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from promptcompat.errors import ConfigError
-from promptcompat.paging import decode_cursor, encode_cursor, page_of
+from promptcompat.store.paging import decode_cursor, encode_cursor, page_of
 
 
 def test_a_cursor_round_trips_and_belongs_to_one_listing() -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from promptcompat.errors import ConfigError
-from promptcompat.pricing import cost_usd, load_prices
+from promptcompat.replay.pricing import cost_usd, load_prices
 
 
 def test_longest_prefix_wins() -> None:

@@ -13,7 +13,7 @@ from promptcompat.config import Settings
 from promptcompat.errors import BadRequestError
 from promptcompat.providers import make_provider
 from promptcompat.suite import Message
-from promptcompat.targets import parse_target
+from promptcompat.suite.targets import parse_target
 
 PROVIDERS = ["openai-compatible", "anthropic"]
 ASK = (Message("user", "Is 7 prime?"),)

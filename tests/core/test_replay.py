@@ -12,10 +12,10 @@ from sqlmodel import select
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError
-from promptcompat.models import Call, CaseResult
 from promptcompat.report import build_report
 from promptcompat.runs import RunRequest, execute_run, prepare_run, run_suite
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store.tables.core import Call, CaseResult
 from promptcompat.suite import Suite
 
 OLD = "openai:gpt-sim-2024-05-13?temperature=0"

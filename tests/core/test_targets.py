@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from promptcompat.errors import ConfigError
-from promptcompat.targets import parse_target
+from promptcompat.suite.targets import parse_target
 
 
 def test_parses_provider_model_and_sampling_params() -> None:

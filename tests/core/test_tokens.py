@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from promptcompat import audit, store, tokens
+from promptcompat import store
 from promptcompat.errors import ConfigError, ConflictError, NotFoundError
-from promptcompat.models_review import ApiToken
+from promptcompat.store import api_tokens as tokens
+from promptcompat.store import audit
+from promptcompat.store.tables.review import ApiToken
 
 PEPPER = "pepper-for-tests"
 

@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from promptcompat.contract import Contract
-from promptcompat.diff import CaseDiff, Sample, compare_case
+from promptcompat.compat.diff import CaseDiff, Sample, compare_case
 from promptcompat.rules import Finding
+from promptcompat.suite.contract import Contract
 
 # Outputs shaped like the simulator's (docs/simulator-protocol.md).
 EXTRACTION = {

@@ -19,8 +19,8 @@ from diff_helpers import (
     without,
 )
 
-from promptcompat.contract import Contract
 from promptcompat.errors import SuiteError
+from promptcompat.suite.contract import Contract
 
 BASE = dumps(EXTRACTION)
 LABEL = dumps(CLASSIFICATION)

@@ -16,7 +16,7 @@ from diff_helpers import (
     rules_of,
 )
 
-from promptcompat.contract import Contract
+from promptcompat.suite.contract import Contract
 
 VERBOSE_EXTRA = (
     " A prime number is a whole number greater than 1 whose only divisors are 1 and itself."

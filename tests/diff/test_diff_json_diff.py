@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from deepdiff import DeepDiff
 
-from promptcompat.diff import json_diff
+from promptcompat.compat.diff import json_diff
 
 
 def _leaf(rng: random.Random) -> Any:

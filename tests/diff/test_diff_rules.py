@@ -215,12 +215,12 @@ def test_docs_list_every_rule_and_match_the_generated_catalog() -> None:
         assert f"`{rule_id}`" in doc, f"{rule_id} missing from docs/rules.md"
     assert catalog_markdown() in doc
     assert with_catalog(doc) == doc, (
-        "regenerate: python -m promptcompat.rules --write docs/rules.md"
+        "regenerate: python -m promptcompat.rules.catalog --write docs/rules.md"
     )
 
 
 def test_fisher_exact_matches_the_hypergeometric_tail() -> None:
-    from promptcompat.noise import fisher_greater, testable
+    from promptcompat.rules.noise import fisher_greater, testable
 
     assert fisher_greater(3, 3, 0, 3) == pytest.approx(1 / 20)
     assert fisher_greater(5, 5, 0, 5) == pytest.approx(1 / 252)
@@ -246,6 +246,6 @@ def test_fisher_exact_matches_the_hypergeometric_tail() -> None:
     ],
 )
 def test_severity_for_status(rule_id: str, default: str, status: str, expected: str) -> None:
-    from promptcompat.noise import severity_for
+    from promptcompat.rules.noise import severity_for
 
     assert severity_for(rule_id, default, status) == expected  # type: ignore[arg-type]

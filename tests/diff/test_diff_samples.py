@@ -18,7 +18,7 @@ from diff_helpers import (
     with_changes,
 )
 
-from promptcompat.contract import Contract
+from promptcompat.suite.contract import Contract
 
 LABEL = dumps(CLASSIFICATION)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from promptcompat.contract import Contract
-from promptcompat.diff import Sample, compare_case
+from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.suite.contract import Contract
 
 drifts = pytest.importorskip("promptcompat.simulator.drifts")
 tasks = pytest.importorskip("promptcompat.simulator.tasks")

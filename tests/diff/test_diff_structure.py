@@ -18,7 +18,7 @@ from diff_helpers import (
     without,
 )
 
-from promptcompat.contract import Contract
+from promptcompat.suite.contract import Contract
 
 BASE = dumps(EXTRACTION)
 LABEL = dumps(CLASSIFICATION)

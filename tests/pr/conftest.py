@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from pr_helpers import cli_env, commit, git, sim_settings
 
-from promptcompat import snapshot_sync, store
+from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.snapshots import sync as snapshot_sync
 from promptcompat.suite import load_suite
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ from typing import Any
 from clirun import cli
 
 from promptcompat.check import CheckOptions, run_check
+from promptcompat.check.junit import render_junit
+from promptcompat.check.markdown import render_markdown
 from promptcompat.config import Settings
-from promptcompat.junit import render_junit
-from promptcompat.pr_report import render_markdown
 from promptcompat.simulator.process import SimulatorProcess
 
 IDENTITY = ("-c", "user.name=promptcompat-test", "-c", "user.email=test@example.invalid")

@@ -17,15 +17,15 @@ import xmlschema
 from markdown_it import MarkdownIt
 from pr_helpers import HARMLESS_V3, RENAMING_V3, check, check_here, commit, git
 
-from promptcompat import snapshot_files
 from promptcompat.check import CheckOptions, run_check
+from promptcompat.check.markdown import COMMENT_LIMIT, render_markdown
 from promptcompat.config import Settings
-from promptcompat.plan import cache_key
-from promptcompat.pr_report import COMMENT_LIMIT, render_markdown
-from promptcompat.render import render_messages
+from promptcompat.replay.plan import cache_key
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.snapshots import files as snapshot_files
 from promptcompat.suite import load_suite
-from promptcompat.targets import parse_target
+from promptcompat.suite.rendering import render_messages
+from promptcompat.suite.targets import parse_target
 
 XSD = Path(__file__).with_name("junit-10.xsd")
 EXTRACT = "extract_contact"
@@ -132,8 +132,8 @@ def test_released_version_and_its_lock_entry_edited_together_is_an_error(
     repo: Path, settings_here: Settings
 ) -> None:
     """The lock at HEAD agrees with the edit; the lock at the base does not."""
-    from promptcompat.lockfile import read_lock, write_lock
     from promptcompat.suite import load_suite
+    from promptcompat.suite.lockfile import read_lock, write_lock
 
     path = repo / "prompts" / EXTRACT / "versions" / "v1.yaml"
     path.write_text(path.read_text("utf-8").replace("JSON only", "JSON only, please"), "utf-8")

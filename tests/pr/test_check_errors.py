@@ -9,8 +9,8 @@ import pytest
 from clirun import cli
 from pr_helpers import RENAMING_V3, commit
 
-from promptcompat import snapshot_files
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.snapshots import files as snapshot_files
 
 EXTRACT = "extract_contact"
 PINNED = "openai:gpt-sim-2024-05-13?temperature=0"

@@ -11,8 +11,8 @@ from typing import Any
 from clirun import cli
 from pr_helpers import HARMLESS_V3, RENAMING_V3, check, cli_env, commit, git
 
-from promptcompat import snapshot_files
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.snapshots import files as snapshot_files
 from promptcompat.suite import load_suite
 
 EXTRACT = "extract_contact"

@@ -15,7 +15,9 @@ import pytest
 from clirun import cli
 from pr_helpers import RENAMING_V3, check, commit
 
-from promptcompat import snapshot_files, snapshot_sync, store
+from promptcompat import store
+from promptcompat.snapshots import files as snapshot_files
+from promptcompat.snapshots import sync as snapshot_sync
 
 EXTRACT = "extract_contact"
 PINNED = "openai:gpt-sim-2024-05-13?temperature=0"

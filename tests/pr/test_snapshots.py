@@ -11,10 +11,12 @@ import pytest
 from pr_helpers import RENAMING_V3, check_here, commit
 from typer.testing import CliRunner
 
-from promptcompat import snapshot_files, snapshot_sync, store
+from promptcompat import store
 from promptcompat.cli import app
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import ConfigError, SuiteError, VersionEditedError
+from promptcompat.snapshots import files as snapshot_files
+from promptcompat.snapshots import sync as snapshot_sync
 from promptcompat.suite import load_suite, lock_versions
 
 EXTRACT = "extract_contact"
@@ -215,7 +217,7 @@ def test_committed_snapshots_match_the_example_suite() -> None:
 def test_import_redacts_personal_data_written_into_a_file_by_hand(
     repo: Path, tmp_path: Path
 ) -> None:
-    from promptcompat.redaction import RunRedaction
+    from promptcompat.store.redaction import RunRedaction
 
     path = accepted_file(repo)
     snap = snapshot_files.read(path)

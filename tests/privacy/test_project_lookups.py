@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event
 
-from promptcompat import projects, store
-from promptcompat.call_rows import CallRow
+from promptcompat import store
+from promptcompat.store import projects
+from promptcompat.store.call_rows import CallRow
 
 
 @pytest.fixture

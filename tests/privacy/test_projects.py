@@ -22,12 +22,13 @@ from sqlmodel import select
 from api import create_app
 from api.pages import COOKIE, csrf_token
 from api.pages import router as pages_router
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.models import Call, CaseResult, Run, RunCall
-from promptcompat.models_watch import ReleaseEvent, ReleaseRun
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store import api_tokens as tokens
+from promptcompat.store.tables.core import Call, CaseResult, Run, RunCall
+from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun
 from promptcompat.suite import load_suite
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "prompts"
@@ -236,8 +237,8 @@ def test_each_project_compares_against_its_own_baselines(
     tmp_path: Path, sim: SimulatorProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An acceptance in one project does not move the baseline of another."""
-    from promptcompat import projects
-    from promptcompat.models import Baseline
+    from promptcompat.store import projects
+    from promptcompat.store.tables.core import Baseline
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     prompts = tmp_path / "prompts"

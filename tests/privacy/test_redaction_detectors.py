@@ -12,7 +12,7 @@ from clirun import cli
 from scripted_openai import ScriptedOpenAI
 
 from promptcompat.errors import SuiteError
-from promptcompat.redact import KINDS, Redactor, iban_ok, luhn_ok, parse_redact
+from promptcompat.privacy.redact import KINDS, Redactor, iban_ok, luhn_ok, parse_redact
 from promptcompat.suite import load_suite
 
 

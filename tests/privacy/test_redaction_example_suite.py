@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.models import CaseResult, FindingRecord
 from promptcompat.runs import RunRequest, run_suite
+from promptcompat.store.tables.core import CaseResult, FindingRecord
 from promptcompat.suite import Suite
 
 Outcome = set[tuple[str, str, str, str, tuple[tuple[str, str | None, str], ...]]]
@@ -58,7 +58,7 @@ def test_unknown_detector_is_a_clear_error(
     from pydantic import ValidationError
 
     from promptcompat.errors import ConfigError
-    from promptcompat.redaction import enabled_detectors
+    from promptcompat.store.redaction import enabled_detectors
 
     monkeypatch.setenv("PROMPTCOMPAT_REDACT_DETECTORS", '["email", "names"]')
     with pytest.raises(ValidationError, match=r"unknown detector\(s\) names"):

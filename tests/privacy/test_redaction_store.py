@@ -19,13 +19,13 @@ from sqlmodel import select
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.models import Call, CaseResult, FindingRecord, PlannedCallRecord
-from promptcompat.models_watch import ReleaseEvent, ReleaseRun
-from promptcompat.notify import build_payload, slack_message
-from promptcompat.redact import PLACEHOLDER
+from promptcompat.privacy.redact import PLACEHOLDER
 from promptcompat.report import build_report, write_report
 from promptcompat.runs import RunRequest, run_suite
+from promptcompat.store.tables.core import Call, CaseResult, FindingRecord, PlannedCallRecord
+from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun
 from promptcompat.suite import load_suite
+from promptcompat.watch.notify import build_payload, slack_message
 
 
 def _leaks(blob: bytes) -> list[str]:

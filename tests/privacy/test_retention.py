@@ -14,10 +14,14 @@ from sqlalchemy import Engine, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from promptcompat import audit, store
+from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError
-from promptcompat.models import (
+from promptcompat.report import build_report
+from promptcompat.runs import RunRequest, run_suite
+from promptcompat.store import audit
+from promptcompat.store.retention import collect, purge
+from promptcompat.store.tables.core import (
     LIVE_STATUSES,
     TERMINAL_STATUSES,
     Baseline,
@@ -27,10 +31,7 @@ from promptcompat.models import (
     RunStatus,
     Snapshot,
 )
-from promptcompat.models_review import AuditEntry
-from promptcompat.report import build_report
-from promptcompat.retention import collect, purge
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.store.tables.review import AuditEntry
 from promptcompat.suite import load_suite
 
 PARAPHRASE = "openai:sim-paraphrase?temperature=0"

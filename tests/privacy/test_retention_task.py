@@ -10,8 +10,8 @@ from sqlmodel import col
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.models import Run
 from promptcompat.runs import RunRequest, run_suite
+from promptcompat.store.tables.core import Run
 from promptcompat.suite import load_suite
 from worker.app import app
 from worker.beat import beat_schedule

@@ -13,8 +13,8 @@ from promptcompat.errors import (
     TemplateSyntaxError,
     TemplateUndefinedError,
 )
-from promptcompat.render import render_messages
 from promptcompat.suite import Message, load_suite, required_variables
+from promptcompat.suite.rendering import render_messages
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "prompts"
 MAX_RENDERED_CHARS = 200_000  # Settings.max_rendered_chars default

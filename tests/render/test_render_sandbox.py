@@ -13,7 +13,7 @@ import pytest
 from render_samples import case, version
 
 from promptcompat.errors import TemplateSecurityError
-from promptcompat.render import render_messages
+from promptcompat.suite.rendering import render_messages
 
 VARS = {
     "x": "hello",

@@ -69,7 +69,7 @@ def _commit(_conn: Connection) -> None:
 def kill_each(plan: str) -> None:
     import alembic.command  # noqa: F401  (what migrating imports, loaded before forking)
 
-    import promptcompat.cli  # noqa: F401
+    import promptcompat.cli.root  # noqa: F401
 
     global KILL_AT, SIGNAL
     for entry in plan.split(";"):
@@ -85,7 +85,7 @@ def kill_each(plan: str) -> None:
 
 
 if __name__ == "__main__":
-    from promptcompat.entry import main
+    from promptcompat.cli.entry import main
 
     sys.argv = ["promptcompat", *sys.argv[1:]]
     if os.environ.get("FAULT_KILLS"):

@@ -20,14 +20,14 @@ from sqlalchemy import Engine, event, text
 from sqlmodel import col, select
 
 from promptcompat import store
-from promptcompat.call_rows import CallRow
 from promptcompat.config import Settings
 from promptcompat.errors import StoreError, SuiteError, VersionEditedError
-from promptcompat.execution import execute_shards, finalize_if_complete
-from promptcompat.models import Baseline, CaseResult, PromptVersionRecord, Run
 from promptcompat.runs import RunRequest, prepare_run, run_suite
+from promptcompat.runs.execution import execute_shards, finalize_if_complete
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import BaselineSlot
+from promptcompat.store.call_rows import CallRow
+from promptcompat.store.tables.core import Baseline, CaseResult, PromptVersionRecord, Run
 from promptcompat.suite import Message, PromptVersion, Suite, load_suite
 
 TARGET = "openai:gpt-sim-2024-05-13?temperature=0"

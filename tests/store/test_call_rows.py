@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from promptcompat.call_rows import CallRow
-from promptcompat.models import Call
+from promptcompat.store.call_rows import CallRow
+from promptcompat.store.tables.core import Call
 
 
 def test_call_row_has_the_columns_and_defaults_of_the_call_table() -> None:

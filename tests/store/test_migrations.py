@@ -23,7 +23,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from promptcompat import store
-from promptcompat.models import PromptVersionRecord, Run
+from promptcompat.store.tables.core import PromptVersionRecord, Run
 
 FAULTS = Path(__file__).with_name("db_faults.py")
 HEAD = f"schema at revision {store.SCHEMA_REVISION}"
@@ -128,7 +128,9 @@ def test_a_first_run_killed_at_any_migration_step_leaves_a_store_that_works(
     assert len(stamps) == int(store.SCHEMA_REVISION)  # one per version
     # alembic_version first, then the first version's: prompt_version, run, ...
     creates = [n for n, line in enumerate(statements, 1) if line.startswith("CREATE TABLE")]
-    commit = max(n for n, line in enumerate(statements, 1) if line == "COMMIT")
+    # The migration's own commit: the first after the last stamp (the command commits again
+    # later, e.g. when it ends runs whose process is gone, over a schema complete by then).
+    commit = min(n for n, line in enumerate(statements, 1) if line == "COMMIT" and n > stamps[-1])
     # Killed midway through the first version's tables, just before each version's stamp (its
     # DDL done), and just before the commit: every way a migration can be cut short. And the
     # issue's Ctrl-C amid the first tables.

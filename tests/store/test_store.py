@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from promptcompat import store
 from promptcompat.errors import NotFoundError, StoreError, VersionEditedError
-from promptcompat.models import Call, Snapshot
 from promptcompat.replay import snapshot_hash
+from promptcompat.store.tables.core import Call, Snapshot
 from promptcompat.suite import Message, PromptVersion
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
+from clirun import cli
 from suite_samples import VERSION_YAML, MakePrompt
 
 from promptcompat.errors import SuiteError, VersionEditedError
@@ -109,3 +112,19 @@ def test_malformed_lock_file(make_prompt: MakePrompt, text: str, where: str, say
     with pytest.raises(SuiteError, match=says) as caught:
         load_suite(root)
     assert caught.value.where == where
+
+
+def test_lock_writes_a_file_others_can_read(prompts_dir: Path, tmp_path: Path) -> None:
+    # prompts.lock is committed like code: the mode of any new file (0666 less the umask), not
+    # the 0600 a temporary file is made with.
+    (prompts_dir / "prompts.lock").unlink()
+    env = {**os.environ, "PROMPTCOMPAT_PROMPTS_DIR": str(prompts_dir)}
+    env["PROMPTCOMPAT_HOME"] = str(tmp_path / "home")
+    old = os.umask(0o022)  # the CLI subprocess inherits it
+    try:
+        done = cli("lock", env=env, cwd=tmp_path)
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert stat.S_IMODE((prompts_dir / "prompts.lock").stat().st_mode) == 0o644
+    assert json.loads((prompts_dir / "prompts.lock").read_text("utf-8"))

@@ -9,21 +9,22 @@ from rich.console import Console
 from sqlalchemy import Engine
 from watch_helpers import CollectingPublisher, events, release_runs, runs
 
-from promptcompat.alias_drift import check_aliases, looks_like_alias
+from promptcompat.cli.terminal import print_report
 from promptcompat.config import Settings
-from promptcompat.console import print_report
-from promptcompat.deprecations import schedule_successors
 from promptcompat.errors import SuiteError
-from promptcompat.models_watch import AliasState
-from promptcompat.plan import Comparison
-from promptcompat.releases import QueueStarter
+from promptcompat.replay.plan import Comparison
 from promptcompat.report import build_report
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import session_scope
+from promptcompat.store.tables.watch import AliasState
 from promptcompat.suite import load_suite
-from promptcompat.watch_config import deprecation_warnings, load_deprecations, watched_prompts
-from promptcompat.watcher import poll
+from promptcompat.suite.retirements import deprecation_warnings, load_deprecations
+from promptcompat.watch.alias_drift import check_aliases, looks_like_alias
+from promptcompat.watch.config import watched_prompts
+from promptcompat.watch.deprecations import schedule_successors
+from promptcompat.watch.releases import QueueStarter
+from promptcompat.watch.watcher import poll
 
 ALIAS = "openai:gpt-sim-latest?temperature=0"
 

@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 from watch_helpers import events, polls, runs
 
 from api import create_app
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.cli import app as cli_app
 from promptcompat.config import Settings
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store import api_tokens as tokens
 
 PEPPER = "watch-tests-pepper-0123456789"
 

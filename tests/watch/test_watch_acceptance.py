@@ -24,11 +24,12 @@ from watch_helpers import events, polls, release_runs, runs
 from worker_helpers import wait_until
 
 from api import create_app
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.models import TERMINAL_STATUSES
-from promptcompat.notify import SIGNATURE_HEADER, verify
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store import api_tokens as tokens
+from promptcompat.store.tables.core import TERMINAL_STATUSES
+from promptcompat.watch.notify import SIGNATURE_HEADER, verify
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 SECRET = "whsec-acceptance-0123456789"

@@ -10,15 +10,15 @@ from watch_helpers import CollectingPublisher, events, polls, release_runs, runs
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.model_lists import list_models
-from promptcompat.models import TERMINAL_STATUSES
-from promptcompat.plan import Comparison
-from promptcompat.releases import InlineStarter, QueueStarter, Recorded, announce
+from promptcompat.replay.plan import Comparison
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store.tables.core import TERMINAL_STATUSES
 from promptcompat.suite import load_suite
-from promptcompat.targets import parse_target
-from promptcompat.watch_config import Account, Watched, account_for
-from promptcompat.watcher import poll, poll_account
+from promptcompat.suite.targets import parse_target
+from promptcompat.watch.config import Account, Watched, account_for
+from promptcompat.watch.model_lists import list_models
+from promptcompat.watch.releases import InlineStarter, QueueStarter, Recorded, announce
+from promptcompat.watch.watcher import poll, poll_account
 
 
 def new_model() -> str:

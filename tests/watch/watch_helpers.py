@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from promptcompat import store
-from promptcompat.models import Run
-from promptcompat.models_watch import ReleaseEvent, ReleaseRun, WatchPoll, WebhookDelivery
+from promptcompat.store.tables.core import Run
+from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun, WatchPoll, WebhookDelivery
 
 CASES = 4
 """Cases of the watched prompt in these tests (the example's first four)."""

@@ -14,15 +14,15 @@ from worker_helpers import check_invariants, report_of, run_row, verdicts
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.dispatch import BrokerUnavailableError, reconcile, submit_run
 from promptcompat.errors import ConflictError, NotFoundError, SuiteError
-from promptcompat.execution import finalize_if_complete, run_shard
-from promptcompat.leases import Claimer
-from promptcompat.models import PlannedCallRecord, Run, RunShard
+from promptcompat.replay.leases import Claimer
+from promptcompat.replay.shards import mark_started
 from promptcompat.runs import RunRequest, run_suite
-from promptcompat.shards import mark_started
+from promptcompat.runs.dispatch import BrokerUnavailableError, reconcile, submit_run
+from promptcompat.runs.execution import finalize_if_complete, run_shard
 from promptcompat.simulator.process import SimulatorProcess
-from promptcompat.sqlutil import now
+from promptcompat.store.sql import now
+from promptcompat.store.tables.core import PlannedCallRecord, Run, RunShard
 from promptcompat.suite import Suite
 
 ONE_PROMPT = RunRequest(prompts=("extract_contact",))
@@ -204,7 +204,7 @@ def test_finalize_runs_exactly_once_when_many_race(
             session.execute(update(Run).where(col(Run.id) == sub.run_id).values(status="running"))
         import asyncio
 
-        from promptcompat.execution import execute_shards
+        from promptcompat.runs.execution import execute_shards
 
         asyncio.run(
             execute_shards(engine=engine, run_id=sub.run_id, settings=small_shards, shards=[shard])
@@ -335,7 +335,7 @@ def answer_without_evaluating(
     """A queued run whose calls are all answered and which nobody evaluated yet."""
     import asyncio
 
-    from promptcompat.execution import execute_shards
+    from promptcompat.runs.execution import execute_shards
 
     publisher = FakePublisher()
     sub = submit(engine, suite, settings, publisher, request=request)

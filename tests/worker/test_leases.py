@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from worker_helpers import wait_until
 
 from promptcompat import store
-from promptcompat.leases import Claimer, live_claims, pid_alive
-from promptcompat.models import CallClaim
-from promptcompat.sqlutil import now
+from promptcompat.replay.leases import Claimer, live_claims
+from promptcompat.store.processes import pid_alive
+from promptcompat.store.sql import now
+from promptcompat.store.tables.core import CallClaim
 
 KEYS = [f"k{i:03d}" for i in range(50)]
 

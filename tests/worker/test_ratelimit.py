@@ -10,11 +10,11 @@ from procs import RedisServer
 from sqlalchemy import Engine
 
 from promptcompat.config import RateLimit, Settings
-from promptcompat.ratelimit import Bucket, LocalLimiter, RedisLimiter, buckets_for, take
+from promptcompat.replay.ratelimit import Bucket, LocalLimiter, RedisLimiter, buckets_for, take
 from promptcompat.runs import RunRequest, run_suite
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.suite import Suite
-from promptcompat.targets import parse_target
+from promptcompat.suite.targets import parse_target
 
 OLD = parse_target("openai:gpt-sim-2024-05-13?temperature=0")
 

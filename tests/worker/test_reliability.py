@@ -40,12 +40,13 @@ from worker_helpers import (
 )
 
 from api import create_app
-from promptcompat import store, tokens
+from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.dispatch import reconcile
-from promptcompat.models import TERMINAL_STATUSES, CallClaim, PlannedCallRecord, RunShard
 from promptcompat.runs import RunRequest
+from promptcompat.runs.dispatch import reconcile
 from promptcompat.simulator.process import SimulatorProcess
+from promptcompat.store import api_tokens as tokens
+from promptcompat.store.tables.core import TERMINAL_STATUSES, CallClaim, PlannedCallRecord, RunShard
 
 pytestmark = [pytest.mark.reliability, pytest.mark.redis]
 

@@ -18,9 +18,9 @@ from sqlmodel import col
 from worker_helpers import run_row, wait_progress, wait_until
 
 from promptcompat import store
-from promptcompat.background import cancel_run
-from promptcompat.cli_queue import POLL_SECONDS
-from promptcompat.models import LIVE_STATUSES, TERMINAL_STATUSES, Run, RunStatus
+from promptcompat.cli.queue import POLL_SECONDS
+from promptcompat.runs.background import cancel_run
+from promptcompat.store.tables.core import LIVE_STATUSES, TERMINAL_STATUSES, Run, RunStatus
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -82,8 +82,8 @@ def test_the_core_does_not_import_celery() -> None:
     import sys
 
     code = (
-        "import sys, promptcompat.runs, promptcompat.dispatch, promptcompat.execution, "
-        "promptcompat.cli; print('celery' in sys.modules)"
+        "import sys, promptcompat.runs.run, promptcompat.runs.dispatch, "
+        "promptcompat.runs.execution, promptcompat.cli.root; print('celery' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -12,8 +12,10 @@ from sqlmodel import col, select
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.dispatch import Publisher, submit_run
-from promptcompat.models import (
+from promptcompat.report import build_report
+from promptcompat.runs import RunRequest
+from promptcompat.runs.dispatch import Publisher, submit_run
+from promptcompat.store.tables.core import (
     TERMINAL_STATUSES,
     Call,
     CallClaim,
@@ -22,8 +24,6 @@ from promptcompat.models import (
     Run,
     RunCall,
 )
-from promptcompat.report import build_report
-from promptcompat.runs import RunRequest
 from promptcompat.suite import load_suite
 
 

@@ -32,10 +32,10 @@ from typing import Any, Literal
 
 from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
 
-from promptcompat.contract import Contract
-from promptcompat.diff import Sample, compare_case
-from promptcompat.pii_rule import pii_findings
+from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.compat.pii_rule import pii_findings
 from promptcompat.rules import Finding, verdict_for
+from promptcompat.suite.contract import Contract
 
 Mode = Literal["zero-config", "contract"]
 MODES: tuple[Mode, ...] = ("zero-config", "contract")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
 
-from promptcompat.contract import Contract
 from promptcompat.rules import CATALOG
+from promptcompat.suite.contract import Contract
 
 ALPACA_EVAL = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "alpaca_eval"
 

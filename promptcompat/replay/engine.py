@@ -1,0 +1,428 @@
+"""The replay engine: run planned calls concurrently, cache first, retries in one place.
+
+Calls already answered (same cache key) cost nothing. The rest run with at most
+``concurrency`` in flight per target; transient failures are retried with exponential backoff
+that honours Retry-After; a call that still fails is stored as an error with its reason.
+
+With a ``Claimer`` (leases.py) a call is only made once its key is claimed, so parallel copies
+of a task never call the provider twice for one key; with a ``Limiter`` (ratelimit.py) every
+request waits for its turn in the shared rate limits; with a ``deadline`` no attempt starts
+that could not finish before it (the call is *deferred*: not an error, left for a later task).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from promptcompat import store
+from promptcompat.config import Settings
+from promptcompat.errors import (
+    AuthError,
+    ProviderError,
+    QuotaError,
+    RateLimitedError,
+    TransientProviderError,
+)
+from promptcompat.providers import Provider, make_provider
+from promptcompat.replay.leases import Claimer
+from promptcompat.replay.plan import PlannedCall
+from promptcompat.replay.pricing import PriceTable, cost_usd, load_prices
+from promptcompat.replay.ratelimit import Limiter, LimiterUnavailable, estimate_tokens
+from promptcompat.store import session_scope
+from promptcompat.store.call_rows import CallRow
+from promptcompat.store.redaction import RunRedaction
+from promptcompat.suite.targets import Target
+
+ProviderFactory = Callable[..., Provider]
+_FLUSH_EVERY = 256
+_PROGRESS_EVERY = 1.0  # seconds between recounts of the run's progress counters
+
+
+@dataclass
+class ReplayStats:
+    total: int = 0
+    cached: int = 0
+    executed: int = 0
+    """Calls sent to a provider (each distinct key once)."""
+    provider_calls: int = 0
+    """HTTP requests, retries included."""
+    errors: int = 0
+    busy: int = 0
+    """Calls left alone because another live owner holds their lease."""
+    deferred: int = 0
+    """Calls not started (or not retried) because the deadline was near."""
+    retry_in: float = 0.0
+    """When busy: seconds until the earliest of those leases expires."""
+    waiting_on: list[str] = field(default_factory=list)
+    """When busy: the keys another live owner holds."""
+    seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.busy == 0 and self.deferred == 0
+
+
+@dataclass
+class Progress:
+    """What a progress bar shows; ``on_progress`` gets it after every finished call."""
+
+    total: int
+    done: int = 0
+    cached: int = 0
+    errors: int = 0
+
+
+@dataclass
+class _Buffer:
+    calls: list[CallRow] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    provider_calls: int = 0
+    errors: int = 0
+
+
+class _Deferred(Exception):
+    """The call was not finished before the deadline; a later task makes it."""
+
+
+def snapshot_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def replay(
+    calls: Sequence[PlannedCall],
+    *,
+    engine: Engine,
+    run_id: str,
+    settings: Settings,
+    on_progress: Callable[[Progress], None] | None = None,
+    provider_factory: ProviderFactory = make_provider,
+    claimer: Claimer | None = None,
+    limiter: Limiter | None = None,
+    deadline: float | None = None,
+) -> ReplayStats:
+    """Execute ``calls`` for run ``run_id``, writing every result to the store.
+
+    ``deadline`` is a ``time.monotonic()`` value.
+    """
+    started = time.perf_counter()
+    distinct = list({c.key: c for c in calls}.values())
+    runnable = [c for c in distinct if c.render_error is None]
+    stats = ReplayStats(total=len(distinct))
+    progress = Progress(total=len(distinct))
+    with session_scope(engine) as session:
+        answered = store.answered_keys(session=session, keys=[c.key for c in runnable])
+        store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
+        store.refresh_progress(session=session, run_id=run_id)
+        redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
+    stats.cached = progress.cached = len(answered)
+    progress.done = len(answered) + len(distinct) - len(runnable)
+    todo = [c for c in runnable if c.key not in answered]
+    if todo and claimer is not None:
+        with session_scope(engine) as session:
+            claims = claimer.claim(session=session, keys=[c.key for c in todo])
+        todo = [c for c in todo if c.key in claims.mine]
+        stats.busy = len(claims.busy)
+        stats.retry_in = min(claims.busy.values(), default=0.0)
+        stats.waiting_on = sorted(claims.busy)
+    if on_progress:
+        on_progress(progress)
+    stats.executed = len(todo)
+    if todo:
+        context = _Context(settings, load_prices(settings.price_table), limiter, deadline)
+        flusher = _Flusher(
+            engine, run_id, _Buffer(), stats, claimer, settings.flush_interval, redaction
+        )
+        by_target: dict[Target, list[PlannedCall]] = {}
+        for call in todo:
+            by_target.setdefault(call.target, []).append(call)
+        periodic = asyncio.create_task(flusher.run_periodically())
+        heartbeat = asyncio.create_task(_heartbeat(engine, claimer)) if claimer else None
+        try:
+            await asyncio.gather(
+                *(
+                    _run_target(group, context, progress, on_progress, flusher, provider_factory)
+                    for group in by_target.values()
+                )
+            )
+        finally:
+            # Stopped, not cancelled: a cancelled flush would lose the counts it was writing.
+            await flusher.stop(periodic)
+            if heartbeat is not None:
+                heartbeat.cancel()
+                await asyncio.gather(heartbeat, return_exceptions=True)
+        await flusher.flush()
+        stats.executed -= stats.deferred
+    if claimer is not None and stats.deferred:
+        with session_scope(engine) as session:
+            claimer.release(session=session)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+async def _heartbeat(engine: Engine, claimer: Claimer) -> None:
+    """Renew this claimer's leases while its calls run, so nobody takes them over."""
+    while True:
+        await asyncio.sleep(claimer.lease_seconds / 3)
+
+        def renew() -> None:
+            with session_scope(engine) as session:
+                claimer.renew(session=session)
+
+        await asyncio.to_thread(renew)
+
+
+@dataclass
+class _Context:
+    settings: Settings
+    prices: PriceTable
+    limiter: Limiter | None
+    deadline: float | None
+
+    def too_late(self, wait: float = 0.0) -> bool:
+        if self.deadline is None:
+            return False
+        return time.monotonic() + wait + self.settings.request_timeout > self.deadline
+
+
+class _Flusher:
+    """Writes finished calls in batches, off the event loop, so calls keep flowing.
+
+    A batch is written when it is large or ``interval`` seconds old: a worker killed mid-shard
+    loses at most the calls it had in flight and the last fraction of a second.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: str,
+        buffer: _Buffer,
+        stats: ReplayStats,
+        claimer: Claimer | None,
+        interval: float,
+        redaction: RunRedaction,
+    ) -> None:
+        self._engine, self._run_id, self._buffer, self._stats = engine, run_id, buffer, stats
+        self._claimer, self._interval, self._redaction = claimer, interval, redaction
+        self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._counted_at = 0.0
+        self._uncounted = False  # results written since the last recount of the progress
+
+    @property
+    def buffer(self) -> _Buffer:
+        return self._buffer
+
+    @property
+    def stats(self) -> ReplayStats:
+        return self._stats
+
+    async def run_periodically(self) -> None:
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+            # A recount is also due when results were written without one and nothing else
+            # has arrived since (the rest of the run hangs): else progress would stay stale.
+            recount_due = self._uncounted and time.monotonic() - self._counted_at >= _PROGRESS_EVERY
+            if self._buffer.calls or self._buffer.provider_calls or recount_due:
+                await self.flush()
+
+    async def stop(self, periodic: asyncio.Task[None]) -> None:
+        self._stopping.set()
+        await periodic
+
+    async def maybe_flush(self) -> None:
+        if len(self._buffer.calls) >= _FLUSH_EVERY and not self._lock.locked():
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            b = self._buffer
+            calls, texts, n_calls, n_errors = b.calls, b.texts, b.provider_calls, b.errors
+            b.calls, b.texts, b.provider_calls, b.errors = [], {}, 0, 0
+            await asyncio.to_thread(self._write, calls, texts, n_calls)
+            self._stats.provider_calls += n_calls
+            self._stats.errors += n_errors
+
+    def _write(self, calls: list[CallRow], texts: dict[str, str], n_calls: int) -> None:
+        recount = time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
+        # The one way results reach the store: personal data and secrets go no further.
+        calls, texts = self._redaction.apply(calls, texts)
+        with session_scope(self._engine) as session:
+            store.save_calls(session=session, run_id=self._run_id, calls=calls, texts=texts)
+            store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
+            if self._claimer is not None:
+                # Same transaction as the result: a crash leaves either both or neither.
+                self._claimer.release(session=session, keys=[c.cache_key for c in calls])
+            if recount:
+                store.refresh_progress(session=session, run_id=self._run_id)
+        if recount:
+            self._counted_at = time.monotonic()
+        self._uncounted = not recount
+
+
+async def _run_target(
+    calls: list[PlannedCall],
+    context: _Context,
+    progress: Progress,
+    on_progress: Callable[[Progress], None] | None,
+    flusher: _Flusher,
+    provider_factory: ProviderFactory,
+) -> None:
+    target = calls[0].target
+    fatal: ProviderError | None = None
+    provider: Provider | None = None
+    try:
+        provider = provider_factory(target, context.settings)
+    except ProviderError as exc:
+        fatal = exc
+    queue = iter(calls)
+    buffer = flusher.buffer
+
+    async def worker() -> None:
+        nonlocal fatal
+        for call in queue:
+            if fatal is not None or provider is None:
+                assert fatal is not None
+                row, text = _error_row(call, fatal, attempts=0), None
+            else:
+                try:
+                    row, text = await _call_with_retries(provider, call, context, buffer)
+                except _Deferred:
+                    flusher.stats.deferred += 1
+                    continue
+                if row.error_reason in (AuthError.reason, QuotaError.reason):
+                    # The account itself is refused: the remaining calls would fail the same way.
+                    fatal = (AuthError if row.error_reason == "auth" else QuotaError)(
+                        row.error_message or "refused", where=target.label
+                    )
+            buffer.calls.append(row)
+            if text is not None and row.snapshot_hash:
+                buffer.texts[row.snapshot_hash] = text
+            if row.status == "error":
+                buffer.errors += 1
+                progress.errors += 1
+            progress.done += 1
+            if on_progress:
+                on_progress(progress)
+            await flusher.maybe_flush()
+
+    try:
+        await asyncio.gather(
+            *(worker() for _ in range(min(context.settings.concurrency, len(calls))))
+        )
+    finally:
+        if provider is not None:
+            await provider.aclose()
+
+
+async def _call_with_retries(
+    provider: Provider, call: PlannedCall, context: _Context, buffer: _Buffer
+) -> tuple[CallRow, str | None]:
+    settings, limiter = context.settings, context.limiter
+    attempt = 0
+    while True:
+        if context.too_late():
+            raise _Deferred
+        reserved = 0
+        if limiter is not None:
+            reserved = estimate_tokens(call.messages, call.target, settings)
+            try:
+                wait = await limiter.acquire(call.target, tokens=reserved)
+            except LimiterUnavailable:
+                raise _Deferred from None
+            if context.too_late(wait):
+                await limiter.settle(call.target, reserved=reserved, used=0)
+                raise _Deferred
+            if wait > 0:
+                await asyncio.sleep(wait)
+        attempt += 1
+        buffer.provider_calls += 1
+        started = time.perf_counter()
+        try:
+            completion = await provider.complete(call.target, call.messages, seed=call.seed)
+        except TransientProviderError as exc:
+            if attempt >= settings.max_attempts:
+                return _error_row(call, exc, attempts=attempt), None
+            delay = _backoff(attempt, exc, settings)
+            if context.too_late(delay):
+                raise _Deferred from None
+            await asyncio.sleep(delay)
+            continue
+        except ProviderError as exc:
+            return _error_row(call, exc, attempts=attempt), None
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        if limiter is not None and completion.input_tokens is not None:
+            used = completion.input_tokens + (completion.output_tokens or 0)
+            await _settle(limiter, call.target, reserved, used)
+        text = completion.text
+        row = _base_row(call)
+        row.status = "ok"
+        row.snapshot_hash = snapshot_hash(text)
+        row.served_model = completion.served_model
+        row.fingerprint = completion.fingerprint
+        row.finish_reason = completion.finish_reason
+        row.input_tokens = completion.input_tokens
+        row.output_tokens = completion.output_tokens
+        row.latency_ms = round(latency_ms, 3)
+        row.attempts = attempt
+        if completion.input_tokens is not None and completion.output_tokens is not None:
+            row.cost_usd = cost_usd(
+                context.prices,
+                call.target.provider,
+                completion.served_model or call.target.model,
+                completion.input_tokens,
+                completion.output_tokens,
+            )
+        return row, text
+
+
+async def _settle(limiter: Limiter, target: Target, reserved: int, used: int) -> None:
+    # A failed correction only leaves the estimate in place: not worth failing the call.
+    with contextlib.suppress(LimiterUnavailable):
+        await limiter.settle(target, reserved=reserved, used=used)
+
+
+def _backoff(attempt: int, exc: TransientProviderError, settings: Settings) -> float:
+    computed = settings.backoff_base * 2 ** (attempt - 1) * random.uniform(0.75, 1.0)
+    hinted = exc.retry_after if isinstance(exc, RateLimitedError) and exc.retry_after else 0.0
+    return float(min(max(computed, hinted), settings.backoff_max))
+
+
+def _base_row(call: PlannedCall) -> CallRow:
+    return CallRow(
+        cache_key=call.key,
+        prompt=call.prompt,
+        version=call.version,
+        case_id=call.case_id,
+        target=call.target.label,
+        sample=call.sample,
+        request={
+            "provider": call.target.provider,
+            "model": call.target.model,
+            "params": dict(call.target.params),
+            "seed": call.seed,
+            "messages": [{"role": m.role, "content": m.content} for m in call.messages],
+        },
+    )
+
+
+def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> CallRow:
+    row = _base_row(call)
+    row.status = "error"
+    row.error_reason = exc.reason
+    row.error_message = str(exc)
+    row.attempts = attempts
+    return row
+
+
+def error_rows(calls: Sequence[PlannedCall], *, reason: str, message: str) -> list[CallRow]:
+    """Results for calls given up without an answer (e.g. a shard that kept killing workers)."""
+    return [_error_row(c, ProviderError(message, reason=reason), attempts=0) for c in calls]

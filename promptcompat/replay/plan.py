@@ -1,0 +1,261 @@
+"""Expanding a run into comparisons and into the provider calls they need."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from promptcompat.errors import ConfigError, TemplateError
+from promptcompat.suite import Message, Prompt, Suite
+from promptcompat.suite.rendering import render_messages
+from promptcompat.suite.targets import Target, parse_target
+
+Direction = Literal["FORWARD", "BACKWARD", "AA"]
+FORWARD_MODES = {"FORWARD", "FULL", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
+BACKWARD_MODES = {"BACKWARD", "FULL", "BACKWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
+FORWARD_TRANSITIVE_MODES = {"FORWARD_TRANSITIVE", "FULL_TRANSITIVE"}
+BACKWARD_TRANSITIVE_MODES = {"BACKWARD_TRANSITIVE", "FULL_TRANSITIVE"}
+AcceptedTargets = Callable[[str, str], Sequence[str]]
+"""(prompt, version) -> labels of the targets with accepted baselines for that version."""
+
+
+@dataclass(frozen=True)
+class Side:
+    version: str
+    target: Target
+    resample: bool = False
+    """A/A: this side draws fresh samples (indexes K..2K-1 for K samples), so it differs
+    from a baseline of the same version and target only by sampling."""
+    accepted_only: bool = False
+    """An earlier accepted model (FORWARD_TRANSITIVE): read from its accepted baselines,
+    never called (it may be retired)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"version": self.version, "target": self.target.label}
+        if self.resample:
+            out["resample"] = True
+        if self.accepted_only:
+            out["accepted_only"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Side:
+        return cls(
+            version=str(data["version"]),
+            target=target_from_label(str(data["target"])),
+            resample=bool(data.get("resample", False)),
+            accepted_only=bool(data.get("accepted_only", False)),
+        )
+
+    def sample_index(self, sample: int, samples: int) -> int:
+        """The stored sample index of this side's ``sample``-th sample."""
+        return sample + samples if self.resample else sample
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Candidate against baseline for every case of one prompt."""
+
+    prompt: str
+    direction: Direction
+    baseline: Side
+    candidate: Side
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "direction": self.direction,
+            "baseline": self.baseline.to_dict(),
+            "candidate": self.candidate.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Comparison:
+        """The inverse of :meth:`to_dict` (a run's spec stores its comparisons so)."""
+        direction = data["direction"]
+        if direction not in ("FORWARD", "BACKWARD", "AA"):
+            raise ValueError(f"unknown direction {direction!r}")
+        return cls(
+            prompt=str(data["prompt"]),
+            direction=direction,
+            baseline=Side.from_dict(data["baseline"]),
+            candidate=Side.from_dict(data["candidate"]),
+        )
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    key: str
+    prompt: str
+    version: str
+    case_id: str
+    target: Target
+    sample: int
+    seed: int | None
+    messages: tuple[Message, ...]
+    render_error: TemplateError | None = None
+
+
+def target_from_label(label: str) -> Target:
+    """The target a label names. Labels leave connection details out, so an
+    ``openai-compatible`` label (which needs a base_url to be called) still parses here."""
+    try:
+        return parse_target(label)
+    except ConfigError:
+        provider, _, rest = label.partition(":")
+        if provider != "openai-compatible":
+            raise
+        parsed = parse_target(f"openai:{rest}")
+        return Target("openai-compatible", parsed.model, parsed.params)
+
+
+def plan_comparisons(
+    suite: Suite,
+    *,
+    prompts: Sequence[str] = (),
+    baseline: str | None = None,
+    candidate: str | None = None,
+    candidate_version: str | None = None,
+    aa: bool = False,
+    accepted_targets: AcceptedTargets | None = None,
+) -> list[Comparison]:
+    """The comparisons a run makes.
+
+    With no targets given, each prompt's own declaration decides (PRODUCT.md section 3):
+    FORWARD runs the deployed version on every candidate model against the pinned model;
+    BACKWARD runs every version newer than the deployed one on the pinned model against the
+    deployed version. The ``*_TRANSITIVE`` modes add, FORWARD, the deployed version on every
+    earlier accepted model (``accepted_targets``: targets with accepted baselines for it) as
+    a further baseline, and BACKWARD, every earlier version on the pinned model. NONE plans
+    both directions; the report never lets them decide the exit code.
+
+    ``--baseline``/``--candidate`` replace the pinned and candidate targets;
+    ``--candidate-version`` checks that version BACKWARD instead of the newer ones; ``aa``
+    plans only A/A comparisons: the deployed version on the pinned (or ``--baseline``) model
+    against fresh samples of itself, which measures the noise floor.
+    """
+    unknown = [name for name in prompts if name not in suite.prompts]
+    if unknown:
+        raise ConfigError(
+            f"no prompt named {', '.join(unknown)}; known: {', '.join(suite.prompts)}",
+            where=str(suite.root),
+        )
+    chosen = [suite.prompts[n] for n in (prompts or list(suite.prompts))]
+    comparisons: list[Comparison] = []
+    for prompt in chosen:
+        pinned = parse_target(baseline or prompt.pinned)
+        deployed = Side(prompt.deployed, pinned)
+        if candidate_version is not None and candidate_version not in prompt.versions:
+            raise ConfigError(
+                f"{prompt.name} has no version {candidate_version!r}", where=str(prompt.path)
+            )
+        if aa:
+            comparisons.append(_aa(prompt.name, deployed))
+            continue
+        if prompt.mode in FORWARD_MODES and candidate_version is None:
+            earlier: list[Side] = []
+            if prompt.mode in FORWARD_TRANSITIVE_MODES and accepted_targets is not None:
+                labels = sorted(set(accepted_targets(prompt.name, prompt.deployed)))
+                earlier = [
+                    Side(prompt.deployed, target_from_label(label), accepted_only=True)
+                    for label in labels
+                    if label != pinned.label
+                ]
+            for spec in [candidate] if candidate else list(prompt.candidates):
+                target = parse_target(spec)
+                cand = Side(prompt.deployed, target)
+                comparisons.append(Comparison(prompt.name, "FORWARD", deployed, cand))
+                comparisons.extend(
+                    Comparison(prompt.name, "FORWARD", side, cand)
+                    for side in earlier
+                    if side.target.label != target.label
+                )
+        if prompt.mode in BACKWARD_MODES and candidate is None:
+            transitive = prompt.mode in BACKWARD_TRANSITIVE_MODES
+            names = list(prompt.versions)
+            for version in _newer_versions(prompt, candidate_version):
+                cand = Side(version, pinned)
+                comparisons.append(Comparison(prompt.name, "BACKWARD", deployed, cand))
+                if transitive:
+                    comparisons.extend(
+                        Comparison(prompt.name, "BACKWARD", Side(older, pinned), cand)
+                        for older in names[: names.index(version)]
+                        if older != prompt.deployed
+                    )
+    return comparisons
+
+
+def _aa(prompt: str, side: Side) -> Comparison:
+    return Comparison(prompt, "AA", side, Side(side.version, side.target, resample=True))
+
+
+def _newer_versions(prompt: Prompt, only: str | None) -> list[str]:
+    if only is not None:
+        return [only] if only != prompt.deployed else []
+    names = list(prompt.versions)
+    return names[names.index(prompt.deployed) + 1 :]
+
+
+def cache_key(target: Target, messages: Sequence[Message], *, sample: int, seed: int | None) -> str:
+    """Hash of exactly what changes the output (never the host, timeouts or retries)."""
+    material = {
+        "provider": "openai" if target.provider == "openai-compatible" else target.provider,
+        "model": target.model,
+        "params": dict(target.params),
+        "seed": seed,
+        "sample": sample,
+        "messages": [[m.role, m.content] for m in messages],
+    }
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def expand_calls(
+    suite: Suite,
+    comparisons: Iterable[Comparison],
+    *,
+    samples: int,
+    max_rendered_chars: int,
+) -> list[PlannedCall]:
+    """Every distinct call the comparisons need; a case that cannot render is kept as an error."""
+    seen: dict[tuple[str, str, str, str, int], PlannedCall] = {}
+    for comp in comparisons:
+        prompt = suite.prompts[comp.prompt]
+        for side in (comp.baseline, comp.candidate):
+            if side.accepted_only:
+                continue
+            version = prompt.versions[side.version]
+            for case in prompt.cases:
+                error: TemplateError | None = None
+                try:
+                    messages = render_messages(version, case, max_chars=max_rendered_chars)
+                except TemplateError as exc:
+                    error, messages = exc, ()
+                for index in range(samples):
+                    sample = side.sample_index(index, samples)
+                    ident = (prompt.name, side.version, side.target.label, case.id, sample)
+                    if ident in seen:
+                        continue
+                    base_seed = side.target.sampling.get("seed")
+                    # With several samples a fixed seed would make them identical copies.
+                    seed = None if base_seed is None else int(base_seed) + sample
+                    key = (
+                        cache_key(side.target, messages, sample=sample, seed=seed)
+                        if error is None
+                        else "render-error:" + ":".join(map(str, ident))
+                    )
+                    seen[ident] = PlannedCall(
+                        key=key,
+                        prompt=prompt.name,
+                        version=side.version,
+                        case_id=case.id,
+                        target=side.target,
+                        sample=sample,
+                        seed=seed,
+                        messages=messages,
+                        render_error=error,
+                    )
+    return list(seen.values())

@@ -1,0 +1,350 @@
+"""The rule catalog: every finding promptcompat reports, with its stable id and severity.
+
+Rule ids are part of the public contract (waivers, reports and CI gates name them), so they
+are never renamed; ``docs/rules.md`` is generated from :data:`CATALOG` by
+``python -m promptcompat.rules.catalog --write docs/rules.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
+from typing import Any, Literal
+
+from promptcompat.rules.noise import (
+    Severity,
+    Status,
+    note_for,
+    severity_for,
+    status_of,
+)
+from promptcompat.rules.noise import assess_rate as assess_rate  # the one place for the test
+
+Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING", "ERROR"]
+REVIEWABLE: tuple[Verdict, ...] = ("CHANGED", "BREAKING")
+"""Verdicts a reviewer can accept or reject: the candidate differs from the baseline."""
+Subject = Literal["output", "request", "budget", "model", "suite"]
+Direction = Literal["both", "FORWARD", "BACKWARD"]
+SEVERITIES: tuple[Severity, ...] = ("ERR", "WARN", "INFO")
+EventKey = tuple[str, str | None, str]
+"""One rule firing on one sample: (rule id, JSON path or None, discriminator, e.g. a regex)."""
+Events = dict[EventKey, str]
+"""A sample's events, each with its message."""
+Silenced = Callable[[str, str | None], bool]
+"""(rule id, path) -> whether the prompt's policy waives or demotes findings there."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    """The default severity; a prompt may override it (``rules:`` in prompt.yaml)."""
+    family: str
+    description: str
+    subject: Subject
+    """What it looks at: the output, the request (template variables), budgets (response
+    metadata), the model behind the target, or the suite's own configuration."""
+    direction: Direction
+    """Which compatibility direction it concerns: a prompt edit (BACKWARD), the model behind
+    a target (FORWARD), or both."""
+
+
+def _r(
+    rule_id: str,
+    severity: Severity,
+    description: str,
+    subject: Subject = "output",
+    direction: Direction = "both",
+) -> Rule:
+    return Rule(rule_id, severity, rule_id.split(".", 1)[0], description, subject, direction)
+
+
+_RULES: tuple[Rule, ...] = (
+    _r(
+        "call.error", "ERR", "A baseline or candidate call failed after retries; the case is ERROR."
+    ),
+    # structure: parsed JSON outputs, compared with deepdiff
+    _r(
+        "json.unparseable",
+        "ERR",
+        "The baseline parsed as JSON; the candidate does not (no `format: json` declared).",
+    ),
+    _r("json.field_removed", "ERR", "A field every baseline sample had is missing."),
+    _r("json.field_added", "INFO", "The candidate has a field no baseline sample had."),
+    _r("json.type_changed", "ERR", "A value changed JSON type (integer to string, ...)."),
+    _r(
+        "json.enum_value_new",
+        "ERR",
+        "An enum-like field holds a value outside its schema `enum` or, without one, "
+        "a value no baseline sample gave.",
+    ),
+    _r("json.value_changed", "WARN", "A value changed, same type (null transitions count here)."),
+    _r("json.array_length", "WARN", "An array has another number of items."),
+    # contract: what the prompt declares in prompt.yaml
+    _r("contract.schema", "ERR", "The parsed output violates the contract's JSON Schema."),
+    _r("contract.must_match", "ERR", "A `must_match` regex is not found in the output."),
+    _r("contract.must_not_match", "ERR", "A `must_not_match` regex is found in the output."),
+    _r("contract.max_output_tokens", "ERR", "The output is longer than `max_output_tokens`."),
+    _r("contract.not_json", "ERR", "`format: json` but the output holds no parseable JSON."),
+    _r("contract.code_invalid", "ERR", "`format: code` (python) but `ast.parse` fails."),
+    _r(
+        "contract.reference_mismatch",
+        "ERR",
+        "The case's reference answer is no longer matched (the baseline matched it).",
+    ),
+    _r(
+        "contract.user_check",
+        "ERR",
+        "A check function in the prompt's `checks.py` failed (or raised).",
+    ),
+    # zero-config drift detectors: what every baseline sample had in common
+    _r("drift.code_fence_added", "ERR", "A markdown code fence appeared; no baseline had one."),
+    _r(
+        "drift.code_fence_removed", "WARN", "Every baseline sample was fenced; the candidate isn't."
+    ),
+    _r("drift.json_fenced", "ERR", "Bare JSON became JSON inside a markdown fence."),
+    _r("drift.json_in_prose", "ERR", "Bare JSON became JSON wrapped in prose."),
+    _r("drift.empty_output", "ERR", "The output is empty (whitespace only); no baseline was."),
+    _r("drift.refusal_introduced", "ERR", "The candidate refuses; no baseline sample did."),
+    _r("drift.refusal_removed", "INFO", "Every baseline sample refused; the candidate answers."),
+    _r(
+        "drift.format_marker_lost",
+        "ERR",
+        "A format marker every baseline sample had is gone (trailing `[Yes]`/`[No]`, "
+        "a `Label:` prefix, a list, a fixed token, a bare one-word answer).",
+    ),
+    _r(
+        "drift.label_changed",
+        "ERR",
+        "Every baseline answer was one label-like word; the candidate gives another "
+        "(WARN when the contract's `must_match` still accepts it).",
+    ),
+    _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
+    _r("drift.language_changed", "ERR", "The answer is in another natural language."),
+    _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
+    # privacy: personal data and secrets (promptcompat/compat/pii_rule.py)
+    _r(
+        "privacy.pii_introduced",
+        "ERR",
+        "The candidate output contains personal data or a secret the baseline output did not.",
+    ),
+    # budgets: response metadata
+    _r("budget.output_tokens", "WARN", "Output tokens above 2 x the baseline max.", "budget"),
+    _r("budget.cost", "WARN", "Cost above 2 x the baseline max.", "budget"),
+    _r("budget.latency", "INFO", "Latency above 3 x the baseline max.", "budget"),
+    # request side: the template's variables, computed by compat.py
+    _r(
+        "request.variable_added",
+        "ERR",
+        "The prompt version requires a variable callers did not have to pass before.",
+        "request",
+        "BACKWARD",
+    ),
+    _r(
+        "request.variable_removed",
+        "INFO",
+        "The prompt version no longer uses a variable.",
+        "request",
+        "BACKWARD",
+    ),
+    # the model behind the same target (an alias re-pointed, a silent update)
+    _r(
+        "model.served_changed",
+        "INFO",
+        "The same target now serves another model id (an alias moved).",
+        "model",
+        "FORWARD",
+    ),
+    _r(
+        "model.fingerprint_changed",
+        "INFO",
+        "The same target and served model now report another system fingerprint.",
+        "model",
+        "FORWARD",
+    ),
+    # the suite's own configuration
+    _r(
+        "waiver.expired",
+        "WARN",
+        "A waiver in prompt.yaml is past its expiry date; it no longer applies.",
+        "suite",
+    ),
+)
+
+CATALOG: Mapping[str, Rule] = MappingProxyType({r.id: r for r in _RULES})
+
+
+def rule(rule_id: str) -> Rule:
+    """The catalog entry for ``rule_id``; a typo is a programming error, so ValueError."""
+    try:
+        return CATALOG[rule_id]
+    except KeyError:
+        raise ValueError(f"unknown rule id {rule_id!r}") from None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    """The effective severity: the rule's default (or the prompt's override), tempered by
+    the rates (``noise.severity_for``) and by waivers."""
+    message: str
+    path: str | None = None
+    hits: int = 1
+    samples: int = 1
+    baseline_hits: int = 0
+    baseline_samples: int = 0
+    status: Status = "new"
+    """new, not_significant, noise, already_failing or waived (``promptcompat.rules.noise``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def verdict_for(findings: Sequence[Finding], *, errored: bool) -> Verdict:
+    if errored:
+        return "ERROR"
+    severities = {f.severity for f in findings}
+    if "ERR" in severities:
+        return "BREAKING"
+    if "WARN" in severities:
+        return "CHANGED"
+    return "COMPATIBLE"
+
+
+def rate_finding(
+    rule_id: str,
+    message: str,
+    *,
+    path: str | None,
+    hits: int,
+    samples: int,
+    baseline_hits: int,
+    baseline_samples: int,
+) -> Finding | None:
+    """A finding with the severity its rates earn, or None when it did not fire.
+
+    ``noise.status_of`` compares the rates (Fisher's exact test); as common on the baseline,
+    a contract rule is "already failing" (WARN, the contract is still violated) and any other
+    rule is baseline noise (INFO, kept for the reviewer).
+    """
+    r = rule(rule_id)
+    if hits <= 0:
+        return None
+    status = status_of(rule_id, hits, samples, baseline_hits, baseline_samples)
+    note = note_for(status, hits, samples, baseline_hits, baseline_samples)
+    return Finding(
+        rule_id,
+        severity_for(rule_id, r.severity, status),
+        message + note,
+        path,
+        hits,
+        samples,
+        baseline_hits,
+        baseline_samples,
+        status,
+    )
+
+
+_STRUCTURAL_ERR = frozenset({"json.field_removed", "json.type_changed", "json.enum_value_new"})
+
+
+def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
+    """One cause, one finding: drop the symptoms another event of the same sample explains.
+
+    A refusal or an empty answer explains unparseable JSON, invalid code and failed user
+    checks; with ``format: json`` declared, ``contract.not_json`` says what
+    ``json.unparseable`` says; a structural ERR at a path explains the schema error at the
+    same path; a fence explains code that only fails because of it.
+
+    ``silenced(rule, path)``: the causes the prompt's policy waives or demotes
+    (``RulePolicy.silences``). Those explain nothing: the finding that would have stood for
+    the symptoms no longer reports them, so they are reported on their own.
+    """
+
+    def cause(key: EventKey) -> bool:
+        return silenced is None or not silenced(key[0], key[1])
+
+    rules = {key[0] for key in events if cause(key)}
+    drop: set[str] = set()
+    if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
+        drop |= {
+            "json.unparseable",
+            "contract.not_json",
+            "contract.code_invalid",
+            "contract.user_check",
+        }
+    if "contract.not_json" in rules:
+        drop.add("json.unparseable")  # the same symptom; the declared contract says it
+    structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR and cause(key)}
+    fence_added = "drift.code_fence_added" in rules
+    if not drop and not structural_err and not fence_added:
+        return events
+    return {
+        key: message
+        for key, message in events.items()
+        if key[0] not in drop
+        and not (key[0] == "contract.schema" and key[1] in structural_err)
+        and not (key[0] == "contract.code_invalid" and key[2] == "fence" and fence_added)
+    }
+
+
+def aggregate(
+    cand_events: Sequence[Events],
+    base_events: Sequence[Events],
+    samples: int,
+    baseline_samples: int,
+) -> list[Finding]:
+    """Per (rule, path, tag): candidate hits vs baseline hits, one finding each that fires."""
+    messages: dict[EventKey, str] = {}
+    for events in cand_events:
+        for key, message in events.items():
+            messages.setdefault(key, message)
+    findings = []
+    for key, message in messages.items():
+        finding = rate_finding(
+            key[0],
+            message,
+            path=key[1],
+            hits=sum(key in events for events in cand_events),
+            samples=samples,
+            baseline_hits=sum(key in events for events in base_events),
+            baseline_samples=baseline_samples,
+        )
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def catalog_markdown() -> str:
+    """The catalog as a markdown table, the generated part of docs/rules.md."""
+    lines = [
+        "| id | severity | direction | looks at | description |",
+        "|---|---|---|---|---|",
+    ]
+    for r in _RULES:
+        description = r.description.replace("|", "\\|")
+        lines.append(f"| `{r.id}` | {r.severity} | {r.direction} | {r.subject} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+CATALOG_BEGIN = "<!-- BEGIN CATALOG"
+CATALOG_END = "<!-- END CATALOG -->"
+
+
+def with_catalog(doc: str) -> str:
+    """``doc`` with the text between the catalog markers replaced by :func:`catalog_markdown`."""
+    begin = doc.index("\n", doc.index(CATALOG_BEGIN)) + 1
+    return doc[:begin] + catalog_markdown() + doc[doc.index(CATALOG_END) :]
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    if sys.argv[1:2] == ["--write"]:
+        target = Path(sys.argv[2])
+        target.write_text(with_catalog(target.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(catalog_markdown(), end="")

@@ -1,0 +1,139 @@
+"""Submitting a run on behalf of a client: checked, written to the store, then started.
+
+The API calls this; it decides nothing the CLI's ``run`` would decide differently, except
+that a client's targets are held to the egress allowlist and the run to a size cap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+
+from sqlalchemy import Engine
+
+from promptcompat.config import Settings
+from promptcompat.errors import ConfigError, LimitError
+from promptcompat.replay.plan import plan_comparisons
+from promptcompat.runs.background import BackgroundRuns
+from promptcompat.runs.dispatch import Publisher, submit_run
+from promptcompat.runs.egress import check_client_target
+from promptcompat.runs.run import RunRequest, prepare_run
+from promptcompat.store import audit, session_scope
+from promptcompat.suite import Suite
+from promptcompat.suite.selection import select_suite
+
+
+@dataclass(frozen=True)
+class Submitted:
+    run_id: str
+    created: bool
+    """False: the idempotency key named a run submitted before, which is returned."""
+    executor: str
+
+
+def submit(
+    *,
+    engine: Engine,
+    suite: Suite,
+    request: RunRequest,
+    settings: Settings,
+    actor: str,
+    cases: Sequence[str] = (),
+    mode: str | None = None,
+    background: BackgroundRuns | None = None,
+    publisher: Publisher | None = None,
+    idempotency_key: str | None = None,
+    allowed_base_urls: Sequence[str] = (),
+    server_key_base_urls: Sequence[str] = (),
+) -> Submitted:
+    """Check, write and start a run for a client (the queue's workers when ``publisher`` is
+    given, else ``background`` threads of this process).
+
+    A client's target with a ``base_url`` is called without the server's key unless that
+    base URL is on ``server_key_base_urls`` (see ``egress``).
+
+    Raises:
+        ConfigError: a target is malformed or not allowed, or no case matches.
+        LimitError: the run could make more calls than ``settings.api_max_run_calls``.
+        IdempotencyConflictError: the key was used for a different request.
+    """
+
+    def checked(spec: str | None) -> str | None:
+        if spec is None:
+            return None
+        target = check_client_target(
+            spec, allowed_base_urls=allowed_base_urls, server_key_base_urls=server_key_base_urls
+        )
+        # The run is planned, and its workers call, from this string: it must say api_key=none
+        # when the server's key is withheld (otherwise the client's spelling is kept).
+        return target.spec if target.keyless and "api_key=" not in spec else spec
+
+    request = replace(
+        request, baseline=checked(request.baseline), candidate=checked(request.candidate)
+    )
+    if (cases or mode) and publisher is not None:
+        raise ConfigError(
+            "case selection and a mode override need the embedded executor: the queue's "
+            "workers evaluate with the whole suite",
+            where="cases" if cases else "mode",
+        )
+    narrowed = select_suite(suite, cases=cases, mode=mode)
+    if cases or mode:
+        labels = dict(request.labels)
+        if cases:
+            labels["cases"] = json.dumps(list(cases))
+        if mode:
+            labels["mode"] = mode
+        request = RunRequest(**{**asdict(request), "labels": labels})
+    comparisons = plan_comparisons(
+        narrowed,
+        prompts=request.prompts,
+        baseline=request.baseline,
+        candidate=request.candidate,
+        candidate_version=request.candidate_version,
+        aa=request.aa,
+    )
+    # Each comparison calls at most both of its sides for every case and sample.
+    most = sum(2 * len(narrowed.prompts[c.prompt].cases) * request.samples for c in comparisons)
+    if most > settings.api_max_run_calls:
+        raise LimitError(
+            f"this run could make up to {most} calls; the limit is {settings.api_max_run_calls} "
+            "(choose fewer prompts, cases or samples)"
+        )
+    if publisher is not None:
+        queued = submit_run(
+            engine=engine,
+            suite=narrowed,
+            request=request,
+            settings=settings,
+            publisher=publisher,
+            idempotency_key=idempotency_key,
+        )
+        result = Submitted(queued.run_id, queued.created, "queue")
+    else:
+        if background is None:
+            raise ConfigError("no executor: give a publisher or a background executor")
+        prepared = prepare_run(
+            engine=engine,
+            suite=narrowed,
+            request=request,
+            settings=settings,
+            executor="embedded",
+            idempotency_key=idempotency_key,
+        )
+        if prepared.created:
+            background.start(prepared, suite=narrowed, samples=request.samples)
+        result = Submitted(prepared.run_id, prepared.created, "embedded")
+    if result.created:
+        with session_scope(engine) as session:
+            audit.record(
+                session=session,
+                actor=actor,
+                action="run.create",
+                run_id=result.run_id,
+                subject=result.run_id,
+                detail={"request": asdict(request), "executor": result.executor},
+                project=settings.project,
+            )
+    return result

@@ -1,0 +1,121 @@
+"""Where redaction is applied: to a run's call results on their way into the store.
+
+Every result of a provider call reaches the database through ``store.save_calls``; its two
+callers (the replay flusher and ``execution.give_up_shard``) pass the rows through
+:meth:`RunRedaction.apply` first, so rendered requests, outputs and error messages are
+redacted before they are written anywhere. Reports, the API, webhooks and snapshot files are
+all built from the store, so they only ever see placeholders.
+
+The cache key of a call stays the hash of the *real* rendered request: two cases that differ
+only in a redacted value must not share an answer. The key is a SHA-256 over the whole
+request, not over a value alone, so it does not reveal a value either.
+
+Rendered requests also wait in ``planned_call`` until workers have sent them (a worker needs
+the real text); :func:`scrub_plan` empties them once the run has finished, and SQLite's
+``secure_delete`` (store.py) zeroes the freed bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from promptcompat.config import Settings
+from promptcompat.errors import ConfigError
+from promptcompat.privacy.redact import KINDS, Redactor
+from promptcompat.store.call_rows import CallRow
+from promptcompat.store.tables.core import Call, PlannedCallRecord, Run
+from promptcompat.suite import Suite
+
+Row = TypeVar("Row", Call, CallRow)
+
+SPEC_KEY = "redact"
+"""Where a run's spec keeps each prompt's own ``redact:`` regexes (workers read them)."""
+
+
+def enabled_detectors(settings: Settings) -> list[str]:
+    unknown = sorted(set(settings.redact_detectors) - set(KINDS))
+    if unknown:
+        raise ConfigError(
+            f"unknown redaction detector(s) {', '.join(unknown)}; known: {', '.join(KINDS)}",
+            where="PROMPTCOMPAT_REDACT_DETECTORS",
+        )
+    return list(settings.redact_detectors)
+
+
+def spec_entry(custom_by_prompt: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
+    """The run spec's ``redact`` entry: each prompt's own regexes (none: left out)."""
+    return {name: dict(patterns) for name, patterns in custom_by_prompt.items() if patterns}
+
+
+class RunRedaction:
+    """The redactors of one run: the enabled detectors plus each prompt's own regexes."""
+
+    def __init__(self, enabled: Iterable[str], custom: Mapping[str, Mapping[str, str]]) -> None:
+        self._enabled = list(enabled)
+        self._custom = custom
+        self._by_prompt: dict[str, Redactor] = {}
+
+    @classmethod
+    def for_run(cls, *, session: Session, run_id: str, settings: Settings) -> RunRedaction:
+        run = session.get(Run, run_id)
+        custom: Mapping[str, Mapping[str, str]] = {}
+        if run is not None:
+            custom = run.spec.get(SPEC_KEY) or {}
+        return cls(enabled_detectors(settings), custom)
+
+    @classmethod
+    def for_suite(cls, settings: Settings, suite: Suite) -> RunRedaction:
+        """For results that enter the store outside a run (``snapshots import``)."""
+        return cls(
+            enabled_detectors(settings), {name: p.redact for name, p in suite.prompts.items()}
+        )
+
+    def redactor(self, prompt: str) -> Redactor:
+        found = self._by_prompt.get(prompt)
+        if found is None:
+            found = self._by_prompt[prompt] = Redactor.build(
+                self._enabled, self._custom.get(prompt)
+            )
+        return found
+
+    def apply(
+        self, calls: Sequence[Row], texts: Mapping[str, str]
+    ) -> tuple[list[Row], dict[str, str]]:
+        """The rows and snapshot texts as they may be stored (hashes of the redacted text).
+
+        One numbering per call: the request's values first, then the output's, so the same
+        case value is the same placeholder in every call of the case.
+        """
+        out_texts: dict[str, str] = {}
+        for call in calls:
+            redactor = self.redactor(call.prompt)
+            if not redactor.active:
+                if call.snapshot_hash is not None and call.snapshot_hash in texts:
+                    out_texts[call.snapshot_hash] = texts[call.snapshot_hash]
+                continue
+            redact = redactor.for_call()
+            request: dict[str, Any] = dict(call.request)
+            request["messages"] = [
+                {**m, "content": redact(str(m.get("content", "")))}
+                for m in request.get("messages", [])
+            ]
+            call.request = request
+            if call.snapshot_hash is not None and call.snapshot_hash in texts:
+                text = redact(texts[call.snapshot_hash])
+                call.snapshot_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+                out_texts[call.snapshot_hash] = text
+            if call.error_message:
+                call.error_message = redact(call.error_message)
+        return list(calls), out_texts
+
+
+def scrub_plan(*, session: Session, run_id: str) -> None:
+    """Forget a finished run's rendered requests (its calls keep the redacted copies)."""
+    session.execute(
+        update(PlannedCallRecord).where(col(PlannedCallRecord.run_id) == run_id).values(messages=[])
+    )

@@ -1,0 +1,112 @@
+"""What a prompt suite is made of: prompts, their versions, cases and messages.
+
+The loader (``promptcompat.suite.load``) builds these from ``prompts/``; every other layer
+reads them. They are frozen: a loaded suite is a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from promptcompat.suite.contract import Contract
+from promptcompat.suite.policy import RulePolicy
+from promptcompat.suite.user_checks import UserCheck
+
+Mode = Literal[
+    "FORWARD",
+    "BACKWARD",
+    "FULL",
+    "NONE",
+    "FORWARD_TRANSITIVE",
+    "BACKWARD_TRANSITIVE",
+    "FULL_TRANSITIVE",
+]
+
+
+MODES: tuple[str, ...] = get_args(Mode)
+
+
+Role = Literal["system", "user", "assistant"]
+
+
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    vars: dict[str, Any]
+    reference: Any | None = None
+    source: str = ""
+    """Where the case was defined, e.g. ``prompts/extract/cases.jsonl:7``."""
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    prompt: str
+    version: str
+    messages: tuple[Message, ...]
+    """Unrendered Jinja2 templates, one per chat message."""
+    variables: tuple[str, ...]
+    """Declared variables; the loader checks the templates use no others."""
+    content_hash: str
+    """sha256 hex of the version's canonical content (messages + variables)."""
+    path: Path
+    source: str = ""
+    """The version file as shown in errors, e.g. ``prompts/extract/versions/v2.yaml``."""
+    lines: tuple[int, ...] = ()
+    """Per message, the line of the version file where its template starts (0: unknown)."""
+    released: bool = False
+    """Recorded in ``prompts.lock``: immutable. A draft (not yet locked) may still change."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    description: str
+    mode: Mode
+    contract: Contract
+    deployed: str
+    """The version in production (what FORWARD replays on a new model)."""
+    pinned: str
+    """Target string of the model the deployed version is pinned to."""
+    candidates: tuple[str, ...]
+    """Target strings of models to check FORWARD against."""
+    versions: dict[str, PromptVersion]
+    """Ordered oldest to newest."""
+    cases: tuple[Case, ...]
+    path: Path
+    unlocked: tuple[str, ...] = field(default=())
+    """Versions not yet recorded in the lock file (drafts that may still change)."""
+    policy: RulePolicy = field(default_factory=RulePolicy)
+    """Severity overrides and waivers (``rules:`` and ``waivers:``)."""
+    checks: tuple[UserCheck, ...] = ()
+    """The check functions of the prompt's ``checks.py``, if any."""
+    redact: dict[str, str] = field(default_factory=dict)
+    """Label to regex: values redacted before storage besides the built-in detectors."""
+
+
+@dataclass(frozen=True)
+class Suite:
+    root: Path
+    prompts: dict[str, Prompt]
+
+
+def content_hash(messages: tuple[Message, ...], variables: tuple[str, ...]) -> str:
+    """sha256 of the canonical JSON of a version: YAML layout does not count, content does."""
+    canonical = {
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "variables": sorted(variables),
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
