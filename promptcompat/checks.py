@@ -230,6 +230,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         raise SuiteError(f"invalid regex {pattern!r} in contract: {exc}") from exc
 
 
+def checks_python(contract: Contract) -> bool:
+    """`format: code` in Python (or no language): the output must parse as Python."""
+    return contract.format == "code" and (contract.language or "python").lower() in _PYTHON
+
+
 def python_parses(code: str) -> bool:
     try:
         ast.parse(code)
@@ -281,8 +286,7 @@ def contract_events(
             events["contract.max_output_tokens", None, ""] = (
                 f"{tokens} output tokens{how} > max_output_tokens {contract.max_output_tokens}"
             )
-    python = contract.format == "code" and (contract.language or "python").lower() in _PYTHON
-    if python and not python_parses(out.text):
+    if checks_python(contract) and not python_parses(out.text):
         body = strip_fence(out.text)
         # The tag lets the fence detector claim this finding when the fence is the cause.
         cause = "fence" if body is not None and python_parses(body) else ""

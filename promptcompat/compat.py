@@ -19,7 +19,7 @@ from promptcompat.pii_rule import pii_findings
 from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
 from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import session_scope
-from promptcompat.suite import Case, Prompt, Suite, required_variables
+from promptcompat.suite import Case, Message, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
 SideKey = tuple[str, str, str]  # prompt, version, target label
@@ -115,6 +115,7 @@ def evaluate(
                 base_samples: list[Sample] = []
                 cand_keys: list[str] = []
                 cand_samples: list[Sample] = []
+                instructions: str | None = None
                 for i in range(samples):
                     base = by_case.get((case.id, i))
                     if comp.baseline.accepted_only:
@@ -136,6 +137,13 @@ def evaluate(
                             base_keys.append(b_call.key)
                             base_samples.append(sample_of(b_call))
                     c_call = planned[_ident(prompt.name, comp.candidate, case.id, i, samples)]
+                    if instructions is None:
+                        # What the consumers rely on is what the baseline's prompt asked (an
+                        # accepted-only baseline is the same version: its rendering is the
+                        # candidate's).
+                        b_side = comp.candidate if comp.baseline.accepted_only else comp.baseline
+                        b_plan = planned[_ident(prompt.name, b_side, case.id, i, samples)]
+                        instructions = instructions_of(b_plan.messages)
                     cand_keys.append(c_call.key)
                     cand_samples.append(sample_of(c_call))
                 if not base_samples:
@@ -148,6 +156,7 @@ def evaluate(
                     case=case,
                     checks=prompt.checks,
                     silenced=silenced,
+                    instructions=instructions,
                 )
                 pii = pii_findings(base_samples, cand_samples)
                 findings = prompt.policy.apply(
@@ -184,6 +193,14 @@ def evaluate(
                     store.save_case_results(session=session, results=results, findings=findings_out)
                     results, findings_out = [], []
         store.save_case_results(session=session, results=results, findings=findings_out)
+
+
+def instructions_of(messages: Sequence[Message]) -> str | None:
+    """The instructions a rendered request gives: its system and user messages (assistant
+    turns of a conversation history are answers, not instructions). None when it did not
+    render."""
+    parts = [m.content for m in messages if m.role != "assistant"]
+    return "\n\n".join(parts) if parts else None
 
 
 def _side_key(prompt: str, side: Side) -> SideKey:

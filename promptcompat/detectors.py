@@ -14,11 +14,23 @@ import re
 import threading
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from promptcompat.format_requirements import Instructions, Requirements
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
+MarkerKind = Literal[
+    "trailing_bracket",
+    "leading_bracket",
+    "leading_label",
+    "bulleted_list",
+    "numbered_list",
+    "leading_token",
+    "trailing_token",
+    "bare_answer",
+]
+_LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -41,20 +53,28 @@ _INABILITY = re.compile(
 )
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.M)
 
-# Format markers (see docs/rules.md): any trailing bracketed word is one family, so that
-# "[Yes]" -> "[No]" is an answer change, not a lost marker.
-_TRAILING_BRACKET = re.compile(r"\[[^\W\d_]+\][.!]?\s*\Z")
-_LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
+# Format markers (see docs/rules.md): a bracketed word at the end or at the start is one
+# family per position, so that "[Yes]" -> "[No]" is an answer change, not a lost marker. It
+# still counts when bold, quoted or followed by a full stop (`**[No]**`, `"[Yes]".`).
+_TRAILING_BRACKET = re.compile(r"\[([^\W\d][\w\-]{0,40})\][\s*_\"'\u201d.!)]*\Z")
+_LEADING_BRACKET = re.compile(r"\A[\s*_\"'\u201c(#>]*\[([^\W\d][\w\-]{0,40})\](:?)")
+_LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z;]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
 # "You asked: ..." opens a sentence; "Final answer: ..." is a label. Several words count as a
 # label only when all are capitalised or the last is a typical label noun.
 _LABEL_NOUNS = frozenset(
     "answer summary result category label sentiment translation output reason reasoning "  # noqa: SIM905
     "explanation verdict score rating title response conclusion classification".split()
 )
+# A lead-in word is no label: "Sure: here is...", "Great: ..." paraphrase freely.
+_INTERJECTIONS = frozenset(
+    "sure great certainly absolutely okay ok yes no well alright right fine perfect "  # noqa: SIM905
+    "hello hi hey thanks note".split()
+)
 _BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+\S", re.M)
 _FIXED_TOKEN = re.compile(r"[^\w\s`]{2,}|<{1,2}[\w-]+>{1,2}|[A-Z][A-Z0-9_]+(?: [A-Z][A-Z0-9_]+)*")
 _BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
+_BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
 # proper noun (a city, a company) that an extraction legitimately changes.
 _ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
@@ -113,6 +133,39 @@ def _parse_json(text: str) -> tuple[Any, Wrapper] | None:
     return None
 
 
+class Marker(NamedTuple):
+    """A format feature of an output that a consumer may rely on (docs/rules.md)."""
+
+    kind: MarkerKind
+    detail: str = ""
+
+    def describe(self) -> str:
+        return {
+            "trailing_bracket": "a trailing bracketed token like [Yes]/[No]",
+            "leading_bracket": "a leading bracketed token like [Yes]/[ANSWER]",
+            "leading_label": f"the leading label '{self.detail}:'",
+            "bulleted_list": "a bulleted list",
+            "numbered_list": "a numbered list",
+            "leading_token": f"the leading token '{self.detail}'",
+            "trailing_token": f"the trailing token '{self.detail}'",
+            "bare_answer": "a one-word answer",
+        }[self.kind]
+
+    def asked_by(self, req: Requirements) -> bool:
+        """Whether the instructions ask for this feature (else it is a habit)."""
+        if self.kind == "trailing_bracket":
+            return req.asks_bracket("end")
+        if self.kind == "leading_bracket":
+            return req.asks_bracket("start")
+        if self.kind == "leading_label":
+            return req.asks_prefix(self.detail)
+        if self.kind in _LISTS:
+            return req.list_format and (req.numbered or self.kind == "bulleted_list")
+        if self.kind == "bare_answer":
+            return req.bare_answer
+        return self.detail in req.fixed_tokens  # a fixed first or last line
+
+
 class _Langid:
     """py3langid's model takes ~1 s to load: once per process, on first use."""
 
@@ -169,28 +222,48 @@ class Output:
         return refusing * 2 >= sum(len(s) for s in sentences)
 
     @cached_property
-    def markers(self) -> frozenset[str]:
+    def markers(self) -> frozenset[Marker]:
         text = self.text.strip()
-        found: set[str] = set()
+        found: set[Marker] = set()
         if _TRAILING_BRACKET.search(text):
-            found.add("a trailing bracketed token like [Yes]/[No]")
+            found.add(Marker("trailing_bracket"))
+        if self.leading_bracket is not None:
+            found.add(Marker("leading_bracket"))
         m = _LEADING_LABEL.match(text)
         if m and _is_label(m.group(1)):
-            found.add(f"the leading label '{m.group(1)}:'")
+            found.add(Marker("leading_label", m.group(1)))
         if len(_BULLET.findall(text)) >= 2:
-            found.add("a bulleted list")
+            found.add(Marker("bulleted_list"))
         if len(_NUMBERED.findall(text)) >= 2:
-            found.add("a numbered list")
+            found.add(Marker("numbered_list"))
         lines = text.splitlines()
         if len(lines) > 1:  # a one-line answer is its own content, not a marker line
             first, last = lines[0].strip(), lines[-1].strip()
             if _FIXED_TOKEN.fullmatch(first):
-                found.add(f"the leading token '{first}'")
+                found.add(Marker("leading_token", first))
             if _FIXED_TOKEN.fullmatch(last):
-                found.add(f"the trailing token '{last}'")
-        if self.label is not None:
-            found.add("a one-word answer")
+                found.add(Marker("trailing_token", last))
+        if self.label is not None or (len(text) <= 24 and _BARE_NUMBER.fullmatch(text)):
+            found.add(Marker("bare_answer"))
         return frozenset(found)
+
+    @cached_property
+    def leading_bracket(self) -> tuple[str, bool] | None:
+        """The bracketed word the output opens with, and whether a colon follows (a tag)."""
+        m = _LEADING_BRACKET.match(self.text)
+        return None if m is None else (m.group(1), bool(m.group(2)))
+
+    @cached_property
+    def decision(self) -> str | None:
+        """The bracketed verdict the output ends with (``[Yes]`` -> ``yes``), else the one it
+        opens with when no colon follows (``[No] The user...``; ``[ANSWER]:`` is a tag)."""
+        m = _TRAILING_BRACKET.search(self.text.strip())
+        if m is not None:
+            return m.group(1).strip().casefold()
+        lead = self.leading_bracket
+        if lead is not None and not lead[1]:
+            return lead[0].strip().casefold()
+        return None
 
     @cached_property
     def label(self) -> str | None:
@@ -229,9 +302,9 @@ class Output:
 
 def _is_label(words: str) -> bool:
     parts = words.split()
-    return (
-        len(parts) == 1 or parts[-1].lower() in _LABEL_NOUNS or all(p[0].isupper() for p in parts)
-    )
+    if len(parts) == 1:
+        return parts[0].casefold() not in _INTERJECTIONS
+    return parts[-1].lower() in _LABEL_NOUNS or all(p[0].isupper() for p in parts)
 
 
 def output_kind(declared: str, baseline: Sequence[Output]) -> Kind:
@@ -256,8 +329,16 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def drift_events(refs: Sequence[Output], out: Output, kind: Kind) -> Events:
-    """Drift of ``out`` against what every output in ``refs`` had in common."""
+def drift_events(
+    refs: Sequence[Output], out: Output, kind: Kind, instructions: Instructions | None = None
+) -> Events:
+    """Drift of ``out`` against what every output in ``refs`` had in common.
+
+    ``instructions``: the case's rendered instructions. They tell a format that was asked for
+    (its loss is ``drift.format_marker_lost``) from a habit of the baseline
+    (``drift.format_changed``); None when unknown, and then every format the baseline
+    samples share counts as asked.
+    """
     events: Events = {}
     if not refs:
         return events
@@ -275,18 +356,24 @@ def drift_events(refs: Sequence[Output], out: Output, kind: Kind) -> Events:
     if not out.refusal and all(r.refusal for r in refs):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
+    req = instructions.requirements if instructions is not None else None
     if kind == "json":
         _wrapper_events(refs, out, events)
     elif out.fenced and not any(r.fenced for r in refs):
-        events["drift.code_fence_added", None, ""] = (
-            "the output is now wrapped in a markdown code fence; no baseline sample was"
-        )
-    elif not out.fenced and all(r.fenced for r in refs):
+        message = "the output is now wrapped in a markdown code fence; no baseline sample was"
+        if req is None or req.code_only:
+            events["drift.code_fence_added", None, ""] = message
+        elif kind == "code":
+            # Bare code became fenced, but nothing asked for code only: a habit changed.
+            events["drift.format_changed", None, "fence"] = (
+                f"{message} (the instructions do not ask for code only)"
+            )
+    elif not out.fenced and all(r.fenced for r in refs) and not (req and req.code_only):
         events["drift.code_fence_removed", None, ""] = (
             "every baseline sample had a markdown code fence; this output has none"
         )
     if kind == "text":
-        _text_events(refs, out, events)
+        _text_events(refs, out, events, instructions)
     return events
 
 
@@ -310,11 +397,36 @@ def _wrapper_events(refs: Sequence[Output], out: Output, events: Events) -> None
         )
 
 
-def _text_events(refs: Sequence[Output], out: Output, events: Events) -> None:
+def _text_events(
+    refs: Sequence[Output], out: Output, events: Events, instructions: Instructions | None
+) -> None:
+    req = instructions.requirements if instructions is not None else None
     common = frozenset.intersection(*(r.markers for r in refs))
+    has_list = bool(out.markers & {Marker("bulleted_list"), Marker("numbered_list")})
     for marker in sorted(common - out.markers):
-        events["drift.format_marker_lost", None, marker] = (
-            f"every baseline sample had {marker}; this output does not"
+        what = marker.describe()
+        if req is None or marker.asked_by(req):
+            if marker.kind in _LISTS and has_list and not (req and req.numbered):
+                continue  # a list is still there, of the other kind
+            events["drift.format_marker_lost", None, what] = (
+                f"every baseline sample had {what}; this output does not"
+            )
+        elif marker.kind not in _LISTS:
+            # A list nothing asked for is structure, not a format: prose is as good.
+            events["drift.format_changed", None, what] = (
+                f"every baseline sample had {what}; this output does not "
+                "(the instructions do not ask for it)"
+            )
+    decisions = {r.decision for r in refs}
+    if (
+        out.decision is not None
+        and None not in decisions
+        and out.decision not in decisions
+        and "drift.format_marker_lost" not in {key[0] for key in events}
+    ):
+        known = ", ".join(sorted(f"[{d}]" for d in decisions if d is not None))
+        events["drift.label_changed", None, ""] = (
+            f"the answer marker is now [{out.decision}]; baseline answered {known}"
         )
     labels = {r.label.casefold() for r in refs if r.label is not None}
     if (
@@ -328,17 +440,24 @@ def _text_events(refs: Sequence[Output], out: Output, events: Events) -> None:
         )
     lengths = [r.length for r in refs]
     low, high = min(lengths), max(lengths)
-    if (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
+    # Where the instructions ask for a marker and it holds, the consumer reads the marker:
+    # the length of the reasoning before it is no change to review.
+    asked = [m for m in common if req is not None and m.asked_by(req) and m.kind not in _LISTS]
+    if asked and all(m in out.markers for m in asked):
+        pass
+    elif (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
         out.length <= low / 2 and low - out.length >= _VERBOSITY_MIN_DELTA
     ):
         events["drift.verbosity", None, ""] = (
             f"{out.length} characters; baseline {low}-{high} "
             f"(band {low // 2}-{2 * high}, exclusive of the upper bound)"
         )
-    _language_event(refs, out, events)
+    _language_event(refs, out, events, instructions)
 
 
-def _language_event(refs: Sequence[Output], out: Output, events: Events) -> None:
+def _language_event(
+    refs: Sequence[Output], out: Output, events: Events, instructions: Instructions | None
+) -> None:
     if out.letters < _LANG_MIN_LETTERS or any(r.letters < _LANG_MIN_LETTERS for r in refs):
         return
     tops = set()
@@ -362,6 +481,8 @@ def _language_event(refs: Sequence[Output], out: Output, events: Events) -> None
         and p >= _LANG_CANDIDATE_MIN_P
         and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD
     ):
+        if instructions is not None and instructions.expected_language() == new:
+            return  # back to the language the instructions ask for or are written in
         events["drift.language_changed", None, ""] = (
             f"the answer is in '{new}' (p={p:.2f}); every baseline sample was in '{old}'"
         )

@@ -9,6 +9,7 @@ catalog's :func:`~promptcompat.rules.rate_finding` turns the two rates into a se
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from typing import Any
 
 from promptcompat.checks import (
     PathPart,
+    checks_python,
     contract_events,
     json_equal,
     json_get,
@@ -28,6 +30,7 @@ from promptcompat.checks import (
 )
 from promptcompat.contract import Contract
 from promptcompat.detectors import Kind, Output, drift_events, is_enum_like, output_kind
+from promptcompat.format_requirements import Instructions
 from promptcompat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.noise import Severity
 from promptcompat.reference import describe as describe_reference
@@ -108,10 +111,15 @@ def compare_case(
     case: Any | None = None,
     checks: Sequence[UserCheck] = (),
     silenced: Silenced | None = None,
+    instructions: str | None = None,
 ) -> CaseDiff:
     """Candidate samples against baseline samples of one case.
 
     Args:
+        instructions: The case's rendered instructions (system and user messages of the
+            baseline's request). What they ask of the format is the case's implicit contract
+            (``format_requirements``); None when unknown (every format the baseline samples
+            share then counts as asked).
         reference: The case's reference answer (None: none).
         case: The :class:`~promptcompat.suite.Case`, passed to the user ``checks``.
         checks: The prompt's check functions (``checks.py``).
@@ -126,7 +134,15 @@ def compare_case(
     cand = [s for s in candidate if s.text is not None]
     text_diff = ""
     structural: dict[str, Any] = {}
-    analysis = _Case(contract, reference, base, case=case, checks=checks, silenced=silenced)
+    analysis = _Case(
+        contract,
+        reference,
+        base,
+        case=case,
+        checks=checks,
+        silenced=silenced,
+        instructions=Instructions(instructions) if instructions is not None else None,
+    )
     if base and cand:
         findings.extend(analysis.compare(cand))
         text_diff = unified_diff(_text(base[0]), _text(cand[0]))
@@ -190,9 +206,18 @@ class _Case:
         case: Any | None,
         checks: Sequence[UserCheck],
         silenced: Silenced | None = None,
+        instructions: Instructions | None = None,
     ) -> None:
         self.contract = contract
-        self.silenced = silenced
+        self.instructions = instructions
+        python = checks_python(contract)
+        # With `format: code` in Python the contract checks the fence itself
+        # (`contract.code_invalid` "because of the markdown fence"): the fence detector
+        # stands for nothing then, and is reported as covered (``_covered_by_contract``).
+        self.fence_covered = python
+        self.silenced: Silenced | None = silenced
+        if python:
+            self.silenced = _also_silenced(silenced, "drift.code_fence_added")
         self.reference = reference
         self.base = base
         self.case = case
@@ -265,16 +290,9 @@ class _Case:
             key[0].startswith("contract.") for events in cand_events for key in events
         ):
             base_events = [check(self._others(j), s) for j, s in enumerate(self.base)]
-        findings = aggregate(cand_events, base_events, len(cand), len(self.base))
-        if self.contract.must_match and not any(f.rule == "contract.must_match" for f in findings):
-            # The contract's patterns declare the allowed answers: a label they accept is a
-            # changed answer (like a schema enum value), not an unknown one.
-            findings = [
-                replace(f, severity="WARN", message=f"{f.message} (allowed by must_match)")
-                if f.rule == "drift.label_changed" and f.severity == "ERR"
-                else f
-                for f in findings
-            ]
+        findings = self._covered_by_contract(
+            aggregate(cand_events, base_events, len(cand), len(self.base)), cand
+        )
         if not same and not any(f.rule.startswith(_OUTPUT_FAMILIES) for f in findings):
             others = [{_text(r) for r in self._others(j)} for j in range(len(self.base))]
             changed = aggregate(
@@ -288,6 +306,65 @@ class _Case:
             findings.extend(changed)
         return findings
 
+    def _covered_by_contract(self, findings: list[Finding], cand: list[Sample]) -> list[Finding]:
+        """Where the contract covers an aspect, the zero-config detector for it adds no
+        BREAKING of its own: the contract's rule says whether the format holds.
+
+        `must_match` patterns are the declared format, so a lost marker or habit is INFO;
+        `format: code` in Python checks fences. A changed label is a changed *decision*
+        (ERR) when it is a choice among options the instructions list (`[Yes]`/`[No]`,
+        "positive, negative or neutral"); a label the instructions do not list, or one the
+        `must_match` patterns accept without instructions to say more, is a changed answer
+        (WARN), like another number.
+        """
+        covered: dict[str, str] = {}
+        if self.contract.must_match:
+            covered["drift.format_marker_lost"] = "must_match"
+            covered["drift.format_changed"] = "must_match"
+        if self.fence_covered:
+            covered["drift.code_fence_added"] = "format: code"
+        out = []
+        for f in findings:
+            how = covered.get(f.rule)
+            if how is not None and f.severity != "INFO":
+                f = replace(
+                    f, severity="INFO", message=f"{f.message} (covered by the contract's {how})"
+                )
+            elif f.rule == "drift.label_changed" and f.severity == "ERR":
+                f = self._label_severity(f, findings, cand)
+            out.append(f)
+        return out
+
+    def _label_severity(self, f: Finding, findings: list[Finding], cand: list[Sample]) -> Finding:
+        if self.instructions is not None:
+            text = self.instructions.text.casefold()
+
+            def listed(samples: Sequence[Sample]) -> bool:
+                labels = {
+                    label
+                    for s in samples
+                    for label in (self.output(s).label, self.output(s).decision)
+                    if label is not None
+                }
+                return bool(labels) and all(
+                    re.search(rf"(?<!\w){re.escape(label.casefold())}(?!\w)", text)
+                    for label in labels
+                )
+
+            if not listed(self.base):
+                return replace(
+                    f,
+                    severity="WARN",
+                    message=f"{f.message} (the instructions list no options: a changed answer)",
+                )
+            how = "another option" if listed(cand) else "not one of the options"
+            return replace(f, message=f"{f.message} ({how} the instructions list)")
+        if self.contract.must_match and not any(g.rule == "contract.must_match" for g in findings):
+            # The contract's patterns declare the allowed answers: a label they accept is a
+            # changed answer (like a schema enum value), not an unknown one.
+            return replace(f, severity="WARN", message=f"{f.message} (allowed by must_match)")
+        return f
+
     def _others(self, j: int) -> list[Sample]:
         return [r for k, r in enumerate(self.base) if k != j]
 
@@ -298,7 +375,7 @@ class _Case:
         events: Events = {}
         if self.kind == "json" and ref_outs:
             events.update(self.structural_events(ref_outs, out))
-        events.update(drift_events(ref_outs, out, self.kind))
+        events.update(drift_events(ref_outs, out, self.kind, self.instructions))
         events.update(
             contract_events(
                 out,
@@ -414,6 +491,13 @@ class _Case:
                 detail = new if report.endswith("_added") else old
             summary.setdefault(report, {})[jp] = detail
         return summary
+
+
+def _also_silenced(silenced: Silenced | None, rule_id: str) -> Silenced:
+    def check(rule: str, path: str | None) -> bool:
+        return rule == rule_id or (silenced is not None and silenced(rule, path))
+
+    return check
 
 
 def _text_changed(base_texts: set[str], sample: Sample) -> Events:

@@ -109,14 +109,22 @@ _RULES: tuple[Rule, ...] = (
     _r(
         "drift.format_marker_lost",
         "ERR",
-        "A format marker every baseline sample had is gone (trailing `[Yes]`/`[No]`, "
-        "a `Label:` prefix, a list, a fixed token, a bare one-word answer).",
+        "A format marker every baseline sample had, and the instructions ask for, is gone "
+        "(`[Yes]`/`[No]` at the end or start, a `Label:` prefix, a list, a fixed token, a bare "
+        "answer). INFO where the contract's `must_match` covers the format.",
+    ),
+    _r(
+        "drift.format_changed",
+        "WARN",
+        "A format every baseline sample had, that the instructions do not ask for, is gone "
+        "(a `Label:` prefix, a bare answer, bare code now fenced): a habit, not a contract.",
     ),
     _r(
         "drift.label_changed",
         "ERR",
-        "Every baseline answer was one label-like word; the candidate gives another "
-        "(WARN when the contract's `must_match` still accepts it).",
+        "The answer changed from one label to another: every baseline answer was one "
+        "label-like word, or ended (or opened) with the same bracketed verdict "
+        "(`[Yes]` -> `[No]`). WARN when the instructions list no options (a changed answer).",
     ),
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),

@@ -68,6 +68,7 @@ def run_entry(entry: dict[str, Any]) -> Outcome:
         reference=entry.get("reference"),
         case=case,
         checks=[_checks()[name] for name in entry.get("checks", [])],
+        instructions=entry.get("instructions"),
     )
     findings = list(diff.findings)
     findings += pii_findings(

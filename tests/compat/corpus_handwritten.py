@@ -80,6 +80,7 @@ def case(
     noise_only: bool = False,
     policy: dict[str, Any] | None = None,
     today: str = "2026-11-23",
+    instructions: str | None = None,
 ) -> dict[str, Any]:
     def side(samples: Sample | list[Sample]) -> list[dict[str, Any]]:
         items = samples if isinstance(samples, list) else [samples]
@@ -107,6 +108,8 @@ def case(
     if policy:
         entry["policy"] = policy
         entry["today"] = today
+    if instructions is not None:
+        entry["instructions"] = instructions
     return entry
 
 
@@ -542,6 +545,66 @@ def _drift_cases() -> Iterator[dict[str, Any]]:
     )
 
 
+def _instructed_cases() -> Iterator[dict[str, Any]]:
+    """With the rendered instructions: a format they ask for vs a habit of the baseline."""
+    ask = "Is 7 a prime number? Think step by step, then end your answer with [Yes] or [No]."
+    yield case(
+        "asked-marker-lost",
+        "drift",
+        PRIME,
+        PRIME.removesuffix(" [Yes]"),
+        "BREAKING",
+        ["drift.format_marker_lost"],
+        instructions=ask,
+    )
+    yield case(
+        "asked-marker-bold",
+        "drift",
+        PRIME,
+        PRIME_REWORDED.replace("[Yes]", "**[Yes]**"),
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions=ask,
+    )
+    yield case(
+        "asked-marker-flipped",
+        "drift",
+        PRIME,
+        PRIME.replace("[Yes]", "[No]"),
+        "BREAKING",
+        ["drift.label_changed"],
+        instructions=ask,
+    )
+    yield case(
+        "habit-prefix-lost",
+        "drift",
+        f"Summary: {SUMMARY}",
+        SUMMARY,
+        "CHANGED",
+        ["drift.format_changed"],
+        instructions="Summarize this support ticket in one sentence.",
+    )
+    yield case(
+        "habit-list-to-prose",
+        "drift",
+        BULLETS,
+        "Restart the router, check the cable, and call support if it persists.",
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions="My Wi-Fi keeps dropping. What should I do?",
+    )
+    yield case(
+        "back-to-the-instructions-language",
+        "drift",
+        "Der Kunde meldet, dass die mobile App ihn nach jedem Update abmeldet, und bittet "
+        "um eine Lösung vor dem Wochenende.",
+        SUMMARY,
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions="Summarize the customer's message below in one sentence.",
+    )
+
+
 def _budget_model_call_cases() -> Iterator[dict[str, Any]]:
     yield case(
         "tokens-tripled",
@@ -764,6 +827,7 @@ def handwritten() -> list[dict[str, Any]]:
         *_reference_cases(),
         *_check_cases(),
         *_drift_cases(),
+        *_instructed_cases(),
         *_budget_model_call_cases(),
         *_noise_cases(),
     ]

@@ -69,7 +69,9 @@ def run(pair: Pair, mode: Mode) -> Outcome:
     finish = pair.finish_reason
     base = [_sample(pair.baseline, finish.baseline if finish else None)]
     cand = [_sample(pair.candidate, finish.candidate if finish else None)]
-    diff = compare_case(baseline=base, candidate=cand, contract=contract)
+    diff = compare_case(
+        baseline=base, candidate=cand, contract=contract, instructions=pair.instruction
+    )
     findings = [*diff.findings, *pii_findings(base, cand)]
     verdict = verdict_for(findings, errored=diff.verdict == "ERROR")
     return Outcome(pair, verdict, tuple(findings))
