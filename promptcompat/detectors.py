@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from promptcompat.format_requirements import Instructions, Requirements
+from promptcompat.refusals import is_refusal
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
@@ -38,20 +39,6 @@ _FENCE_BLOCK = re.compile(r"^[ \t]*```[^\n`]*\n(.*?)^[ \t]*```", re.M | re.S)
 _JSON_START = re.compile(r"[{\[]")
 _MAX_PROSE_TRIES = 16
 _DECODER = json.JSONDecoder()
-
-# Refusals: a strong phrase, or an apology plus an inability in the same sentence ("I'm sorry
-# to hear that, here is how..." is a helpful answer, not a refusal).
-_STRONG = re.compile(
-    r"\b(?:i can(?:no|')t (?:help|assist|comply|provide|do that|answer)|i cannot (?:help|assist|"
-    r"comply|provide|do that|answer)|i(?:'m| am) (?:unable|not able) to|i won't be able to|"
-    r"i must decline|as an ai\b|as a language model|as an ai language model)",
-    re.I,
-)
-_APOLOGY = re.compile(r"\b(?:i(?:'m| am) sorry|i apologi[sz]e|sorry, but)\b", re.I)
-_INABILITY = re.compile(
-    r"\b(?:can't|cannot|can not|unable|not able|won't|will not|decline|not comfortable)\b", re.I
-)
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.M)
 
 # Format markers (see docs/rules.md): a bracketed word at the end or at the start is one
 # family per position, so that "[Yes]" -> "[No]" is an answer change, not a lost marker. It
@@ -205,21 +192,7 @@ class Output:
     def refusal(self) -> bool:
         if self.json is not None and self.json[1] == "raw":
             return False
-        text = self.text.replace("\u2019", "'").strip()
-        sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text[:20000])]
-        sentences = [s for s in sentences if s]
-        if not sentences:
-            return False
-
-        def refuses(sentence: str) -> bool:
-            return bool(_STRONG.search(sentence)) or bool(
-                _APOLOGY.search(sentence) and _INABILITY.search(sentence)
-            )
-
-        if refuses(sentences[0]):
-            return True
-        refusing = sum(len(s) for s in sentences if refuses(s))
-        return refusing * 2 >= sum(len(s) for s in sentences)
+        return is_refusal(self.text)
 
     @cached_property
     def markers(self) -> frozenset[Marker]:
@@ -356,6 +329,8 @@ def drift_events(
     if not out.refusal and all(r.refusal for r in refs):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
+    if out.refusal and all(r.refusal for r in refs):
+        return events  # two refusals in other words: their length or wording is no change
     req = instructions.requirements if instructions is not None else None
     if kind == "json":
         _wrapper_events(refs, out, events)

@@ -105,7 +105,11 @@ _RULES: tuple[Rule, ...] = (
     _r("drift.json_in_prose", "ERR", "Bare JSON became JSON wrapped in prose."),
     _r("drift.empty_output", "ERR", "The output is empty (whitespace only); no baseline was."),
     _r("drift.refusal_introduced", "ERR", "The candidate refuses; no baseline sample did."),
-    _r("drift.refusal_removed", "INFO", "Every baseline sample refused; the candidate answers."),
+    _r(
+        "drift.refusal_removed",
+        "ERR",
+        "Every baseline sample refused; the candidate answers (a guardrail no longer holds).",
+    ),
     _r(
         "drift.format_marker_lost",
         "ERR",
