@@ -43,6 +43,8 @@ class SampleMeta(Protocol):
     def served_model(self) -> str | None: ...
     @property
     def fingerprint(self) -> str | None: ...
+    @property
+    def finish_reason(self) -> str | None: ...
 
 
 def json_path(parts: Sequence[PathPart]) -> str:
@@ -346,6 +348,24 @@ def model_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
             f"system fingerprint {sample.fingerprint}; baseline: {known}"
         )
     return events
+
+
+TRUNCATED = frozenset({"length", "max_tokens", "MAX_TOKENS", "model_length"})
+"""Finish reasons of an output cut at the token limit: OpenAI ``length``, Anthropic
+``max_tokens``, Gemini ``MAX_TOKENS``, vLLM/llama.cpp ``length``/``model_length``."""
+
+
+def truncation_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
+    """The sample was cut at the token limit where no reference sample was."""
+    reason = sample.finish_reason
+    if reason not in TRUNCATED or any(r.finish_reason in TRUNCATED for r in refs):
+        return {}
+    return {
+        ("drift.truncated", None, ""): (
+            f"the output was cut off at the token limit (finish_reason {reason}); "
+            "no baseline sample was"
+        )
+    }
 
 
 def metadata_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:

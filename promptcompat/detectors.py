@@ -12,6 +12,7 @@ import ast
 import json
 import re
 import threading
+import zlib
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
@@ -65,6 +66,15 @@ _BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
 # proper noun (a city, a company) that an extraction legitimately changes.
 _ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+
+# Degenerate output: a 400-byte window that zlib squeezes below 12% is a candidate; a unit of
+# up to 60 characters repeated 12+ times over 300+ characters there (or 100 words with at
+# most 8 distinct ones) confirms it. Prose, code and tables stay far above (0.25 and up).
+_LOOP_WINDOW = 400
+_LOOP_MAX_RATIO = 0.12
+_LOOP = re.compile(r"(.{1,60}?)\1{11,}", re.S)
+_LOOP_MIN_CHARS = 300
+_WORD = re.compile(r"\S+")
 
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _LANG_MIN_LETTERS = 20
@@ -260,6 +270,32 @@ class Output:
         return any(not isinstance(node, ast.Expr) for node in tree.body)
 
     @cached_property
+    def degenerate(self) -> str | None:
+        """What the text degenerates into (a repetition loop), or None."""
+        data = self.text.encode("utf-8", "replace")
+        if len(data) < _LOOP_MIN_CHARS:
+            return None
+        step = _LOOP_WINDOW // 2
+        for start in range(0, max(1, len(data) - _LOOP_WINDOW + 1), step):
+            window = data[start : start + _LOOP_WINDOW]
+            if len(zlib.compress(window, 1)) > _LOOP_MAX_RATIO * len(window):
+                continue
+            around = data[max(0, start - _LOOP_WINDOW) : start + 2 * _LOOP_WINDOW]
+            region = around.decode("utf-8", "ignore")
+            for m in _LOOP.finditer(region):
+                if len(m.group(0)) >= _LOOP_MIN_CHARS:
+                    unit = m.group(1)
+                    times = len(m.group(0)) // len(unit)
+                    return f"{unit.strip() or repr(unit)!r} repeated {times} times"
+            words = _WORD.findall(region)
+            for i in range(0, max(0, len(words) - 100) + 1, 25):
+                chunk = words[i : i + 100]
+                if len(chunk) == 100 and len(set(chunk)) <= 8:
+                    shown = " ".join(sorted(set(chunk))[:4])
+                    return f"100 words made of {len(set(chunk))} distinct ones ({shown!r}...)"
+        return None
+
+    @cached_property
     def letters(self) -> int:
         return len(_NON_LETTERS.sub("", self.text[:_LANG_MAX_CHARS]))
 
@@ -331,6 +367,10 @@ def drift_events(
         return events
     if out.refusal and all(r.refusal for r in refs):
         return events  # two refusals in other words: their length or wording is no change
+    if out.degenerate is not None and not any(r.degenerate for r in refs):
+        events["drift.degenerate_output", None, ""] = (
+            f"the output degenerates: {_short(out.degenerate, 120)}; no baseline sample does"
+        )
     req = instructions.requirements if instructions is not None else None
     if kind == "json":
         _wrapper_events(refs, out, events)

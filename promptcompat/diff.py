@@ -27,6 +27,7 @@ from promptcompat.checks import (
     metadata_events,
     schema_enum,
     short_repr,
+    truncation_events,
 )
 from promptcompat.contract import Contract
 from promptcompat.detectors import Kind, Output, drift_events, is_enum_like, output_kind
@@ -390,6 +391,7 @@ class _Case:
             )
         if self.checks:
             events.update(self.user_check_events(out.text))
+        events.update(truncation_events(refs, sample))
         events.update(metadata_events(refs, sample))
         return suppress(events, silenced=self.silenced)
 

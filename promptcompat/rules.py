@@ -131,6 +131,18 @@ _RULES: tuple[Rule, ...] = (
         "(`[Yes]` -> `[No]`). WARN when the instructions list no options (a changed answer).",
     ),
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
+    _r(
+        "drift.truncated",
+        "ERR",
+        "The candidate was cut off at the token limit (finish reason `length`, `max_tokens`); "
+        "no baseline sample was.",
+    ),
+    _r(
+        "drift.degenerate_output",
+        "ERR",
+        "The output degenerates into a repetition loop (a short unit repeated over hundreds "
+        "of characters); no baseline sample does.",
+    ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
     # privacy: personal data and secrets (promptcompat/pii_rule.py)
@@ -278,6 +290,19 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
 
     rules = {key[0] for key in events if cause(key)}
     drop: set[str] = set()
+    if "drift.truncated" in rules:
+        # Cut off at the token limit: the broken JSON or code, the lost closing marker and
+        # the shorter length are its symptoms.
+        drop |= {
+            "json.unparseable",
+            "contract.not_json",
+            "contract.code_invalid",
+            "drift.format_marker_lost",
+            "drift.format_changed",
+            "drift.verbosity",
+        }
+    if "drift.degenerate_output" in rules:
+        drop.add("drift.verbosity")  # the loop is what made it long
     if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
         drop |= {
             "json.unparseable",

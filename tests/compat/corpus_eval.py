@@ -20,7 +20,15 @@ from promptcompat.suite import Case
 from promptcompat.usercheck import UserCheck, load_checks
 
 HERE = Path(__file__).resolve().parent
-_SAMPLE_KEYS = ("output_tokens", "cost_usd", "latency_ms", "target", "served_model", "fingerprint")
+_SAMPLE_KEYS = (
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "target",
+    "served_model",
+    "fingerprint",
+    "finish_reason",
+)
 
 
 @dataclass(frozen=True)

@@ -606,6 +606,43 @@ def _instructed_cases() -> Iterator[dict[str, Any]]:
     )
 
 
+def _cut_and_degenerate_cases() -> Iterator[dict[str, Any]]:
+    ask = "List five tips for improving sleep."
+    tips = (
+        "Here are five tips for better sleep:\n\n1. Keep a consistent schedule.\n"
+        "2. Avoid caffeine after 2 p.m.\n3. Keep your bedroom cool, dark and quiet.\n"
+        "4. Put screens away before bed.\n5. Get daylight and exercise during the day."
+    )
+    cut = "Here are five tips for better sleep:\n\n1. Go to bed at the same time.\n2. Limit"
+    yield case(
+        "truncated",
+        "drift",
+        {"text": tips, "finish_reason": "stop"},
+        {"text": cut, "finish_reason": "length"},
+        "BREAKING",
+        ["drift.truncated"],
+        instructions=ask,
+    )
+    yield case(
+        "truncated-on-both-sides",
+        "drift",
+        {"text": cut, "finish_reason": "max_tokens"},
+        {"text": cut.replace("Limit", "Cut"), "finish_reason": "max_tokens"},
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions=ask,
+    )
+    yield case(
+        "repetition-loop",
+        "drift",
+        tips,
+        tips + "\n\n" + "Fall Final " * 60,
+        "BREAKING",
+        ["drift.degenerate_output"],
+        instructions=ask,
+    )
+
+
 def _budget_model_call_cases() -> Iterator[dict[str, Any]]:
     yield case(
         "tokens-tripled",
@@ -829,6 +866,7 @@ def handwritten() -> list[dict[str, Any]]:
         *_check_cases(),
         *_drift_cases(),
         *_instructed_cases(),
+        *_cut_and_degenerate_cases(),
         *_budget_model_call_cases(),
         *_noise_cases(),
     ]

@@ -34,6 +34,8 @@ class ScriptedPrompt:
     references: dict[str, Any] = field(default_factory=dict)
     rules: dict[str, str] | None = None
     system: str | None = None
+    provider: str = "openai-compatible"
+    """or ``anthropic`` (the Anthropic SDK against the same endpoint)."""
 
 
 @dataclass
@@ -64,7 +66,10 @@ class RunResult:
         return found[0]
 
 
-def _target(model: str, url: str) -> str:
+def _target(provider: str, model: str, url: str) -> str:
+    if provider == "anthropic":
+        origin = url.removesuffix("/v1")
+        return f"anthropic:{model}?temperature=0&base_url={origin}&api_key_env=SCRIPTED_KEY"
     return f"openai-compatible:{model}?temperature=0&base_url={url}&api_key=none"
 
 
@@ -77,7 +82,10 @@ def write_suite(root: Path, prompts: Mapping[str, ScriptedPrompt], url: str) -> 
             "description": f"scripted {name}",
             "mode": "FORWARD",
             "deployed": "v1",
-            "targets": {"pinned": _target(OLD, url), "candidates": [_target(NEW, url)]},
+            "targets": {
+                "pinned": _target(spec.provider, OLD, url),
+                "candidates": [_target(spec.provider, NEW, url)],
+            },
             "cases": [
                 {"id": cid, "vars": {"q": q}}
                 | ({"reference": spec.references[cid]} if cid in spec.references else {})
@@ -114,6 +122,7 @@ def run_suite(
         "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
         "PROMPTCOMPAT_PROMPTS_DIR": str(tmp_path / "suite"),
         "COLUMNS": "200",
+        "SCRIPTED_KEY": "sk-scripted",
     }
     out = tmp_path / "report.json"
     with Endpoint(script=script) as endpoint:
