@@ -482,9 +482,8 @@ def contract_side(
                             "target": target,
                             "case_id": case.id,
                             "rule": rule_id,
-                            "severity": prompt.policy.severities.get(
-                                rule_id, rule(rule_id).severity
-                            ),
+                            "severity": prompt.policy.severity_of(rule_id, at)
+                            or rule(rule_id).severity,
                             "path": at,
                             "message": message,
                         }

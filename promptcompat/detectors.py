@@ -455,12 +455,7 @@ def _text_events(
         )
     lengths = [r.length for r in refs]
     low, high = min(lengths), max(lengths)
-    # Where the instructions ask for a marker and it holds, the consumer reads the marker:
-    # the length of the reasoning before it is no change to review.
-    asked = [m for m in common if req is not None and m.asked_by(req) and m.kind not in _LISTS]
-    if asked and all(m in out.markers for m in asked):
-        pass
-    elif (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
+    if (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
         out.length <= low / 2 and low - out.length >= _VERBOSITY_MIN_DELTA
     ):
         events["drift.verbosity", None, ""] = (

@@ -9,6 +9,7 @@ catalog's :func:`~promptcompat.rules.rate_finding` turns the two rates into a se
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -444,9 +445,18 @@ class _Case:
                 )
             elif kind == "array":
                 events["json.array_length", jp, ""] = f"{jp} has {new} items; baseline {old}"
+            elif isinstance(new, bool) and isinstance(old, bool):
+                events["json.decision_changed", jp, ""] = (
+                    f"{jp} flipped {json.dumps(old)} -> {json.dumps(new)} (a yes/no decision)"
+                )
             elif isinstance(new, str) and isinstance(old, str):
                 enum_note = self._new_enum_value(path, new, ref_docs, schema)
-                if enum_note is not None:
+                option_note = self._other_option(path, old, new, ref_docs, schema)
+                if option_note is not None:
+                    events["json.decision_changed", jp, ""] = (
+                        f"{jp} changed {old!r} -> {new!r} {option_note}"
+                    )
+                elif enum_note is not None:
                     events["json.enum_value_new", jp, ""] = (
                         f"{jp} has new value {new!r} {enum_note}"
                     )
@@ -459,6 +469,34 @@ class _Case:
                     f"{jp} changed {short_repr(old)} -> {short_repr(new)}"
                 )
         return events
+
+    def _other_option(
+        self,
+        path: tuple[PathPart, ...],
+        old: str,
+        new: str,
+        ref_docs: list[Any],
+        schema: dict[str, Any] | None,
+    ) -> str | None:
+        """Why ``old`` -> ``new`` is a choice between allowed options (a decision), or None.
+
+        The schema's `enum` at the path, else the options the instructions spell out
+        (``"low" | "medium" | "high"``): both values among them is another decision, not
+        free text changing.
+        """
+        if schema is not None:
+            described, allowed = schema_enum(schema, path)
+            if described and allowed:
+                return "(both in the schema's enum)" if {old, new} <= allowed else None
+        values = [json_get(doc, path) for doc in ref_docs]
+        if self.instructions is not None and all(is_enum_like(v) for v in [*values, new]):
+            text = self.instructions.text
+            listed = all(
+                re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text) for v in {*values, new}
+            )
+            if listed:
+                return "(both options the instructions list)"
+        return None
 
     @staticmethod
     def _new_enum_value(

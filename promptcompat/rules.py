@@ -77,6 +77,12 @@ _RULES: tuple[Rule, ...] = (
         "An enum-like field holds a value outside its schema `enum` or, without one, "
         "a value no baseline sample gave.",
     ),
+    _r(
+        "json.decision_changed",
+        "ERR",
+        "A decision field changed: a boolean flipped, or an enum-like value moved to another "
+        "allowed option (the schema's `enum`, or the options the instructions list).",
+    ),
     _r("json.value_changed", "WARN", "A value changed, same type (null transitions count here)."),
     _r("json.array_length", "WARN", "An array has another number of items."),
     # contract: what the prompt declares in prompt.yaml

@@ -14,7 +14,7 @@ from promptcompat.compat import request_findings
 from promptcompat.contract import Contract
 from promptcompat.diff import Sample, compare_case
 from promptcompat.pii_rule import pii_findings
-from promptcompat.policy import RulePolicy, Waiver
+from promptcompat.policy import PathOverride, RulePolicy, Waiver
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite import Case
 from promptcompat.usercheck import UserCheck, load_checks
@@ -91,11 +91,17 @@ def run_entry(entry: dict[str, Any]) -> Outcome:
         )
     if "policy" in entry:
         raw = entry["policy"]
+        rules = raw.get("rules", {})
         policy = RulePolicy(
-            raw.get("rules", {}),
+            {k: v for k, v in rules.items() if " at " not in k},
             tuple(
                 Waiver(w["rule"], w["reason"], date.fromisoformat(w["expires"]), w.get("path"))
                 for w in raw.get("waivers", [])
+            ),
+            tuple(
+                PathOverride(*key.split(" at ", 1), severity)
+                for key, severity in rules.items()
+                if " at " in key
             ),
         )
         findings = policy.apply(

@@ -606,6 +606,52 @@ def _instructed_cases() -> Iterator[dict[str, Any]]:
     )
 
 
+def _decision_cases() -> Iterator[dict[str, Any]]:
+    ask = (
+        "Read the customer message and respond ONLY with a JSON object of the form "
+        '{"reply": <short reply>, "escalate": <true if a human agent must take over>}.'
+    )
+    base = {"reply": "Sorry about the double charge; billing will reverse it.", "escalate": True}
+    yield case(
+        "escalate-flipped",
+        "json",
+        json.dumps(base),
+        _d(base, escalate=False),
+        "BREAKING",
+        ["json.decision_changed"],
+        instructions=ask,
+    )
+    yield case(
+        "reply-reworded",
+        "json",
+        json.dumps(base),
+        _d(base, reply="Sorry for the duplicate charge! Billing will refund it."),
+        "CHANGED",
+        ["json.value_changed"],
+        instructions=ask,
+    )
+    yield case(
+        "urgency-other-option",
+        "json",
+        json.dumps({"category": "billing", "urgency": "low"}),
+        json.dumps({"category": "billing", "urgency": "medium"}),
+        "BREAKING",
+        ["json.decision_changed"],
+        instructions='Classify the ticket. Respond only with JSON: {"category": "billing" | '
+        '"technical" | "other", "urgency": "low" | "medium" | "high"}.',
+    )
+    yield case(
+        "escalate-override-at-path",
+        "json",
+        json.dumps(base),
+        _d(base, reply="Billing will refund the duplicate payment."),
+        "BREAKING",
+        ["json.value_changed"],
+        instructions=ask,
+        policy={"rules": {"json.value_changed at $.reply": "ERR"}},
+    )
+
+
 def _cut_and_degenerate_cases() -> Iterator[dict[str, Any]]:
     ask = "List five tips for improving sleep."
     tips = (
@@ -867,6 +913,7 @@ def handwritten() -> list[dict[str, Any]]:
         *_drift_cases(),
         *_instructed_cases(),
         *_cut_and_degenerate_cases(),
+        *_decision_cases(),
         *_budget_model_call_cases(),
         *_noise_cases(),
     ]
