@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from promptcompat import projects, store
 from promptcompat.call_rows import CallRow
+from promptcompat.coverage import BASELINE_FAILURES_KEY, COVERAGE_KEY
 from promptcompat.diff import Sample, compare_case
 from promptcompat.models import Baseline, new_id
 from promptcompat.pii_rule import pii_findings
@@ -166,6 +167,10 @@ def evaluate(
                 structural = diff.structural_diff
                 if diff.reference is not None:
                     structural = {**structural, REFERENCE_KEY: diff.reference.to_dict()}
+                if diff.coverage is not None:
+                    structural = {**structural, COVERAGE_KEY: diff.coverage.to_dict()}
+                if diff.baseline_failures:
+                    structural = {**structural, BASELINE_FAILURES_KEY: diff.baseline_failures}
                 result_id = new_id()
                 results.append(
                     {

@@ -19,7 +19,6 @@ from typing import Any
 
 from promptcompat.checks import (
     PathPart,
-    checks_python,
     contract_events,
     json_equal,
     json_get,
@@ -31,6 +30,7 @@ from promptcompat.checks import (
     truncation_events,
 )
 from promptcompat.contract import Contract
+from promptcompat.coverage import CaseCoverage, declared_checks
 from promptcompat.detectors import Kind, Output, drift_events, is_enum_like, output_kind
 from promptcompat.format_requirements import Instructions
 from promptcompat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
@@ -93,6 +93,10 @@ class CaseDiff:
     structural_diff: dict[str, Any] = field(default_factory=dict)
     reference: ReferenceScore | None = None
     """Set when the case has a reference answer."""
+    coverage: CaseCoverage | None = None
+    """What could see a change in this case (``promptcompat.coverage``)."""
+    baseline_failures: list[dict[str, Any]] = field(default_factory=list)
+    """Contract checks every baseline sample fails: ``{rule, path, check, message}``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +105,8 @@ class CaseDiff:
             "text_diff": self.text_diff,
             "structural_diff": self.structural_diff,
             "reference": self.reference.to_dict() if self.reference else None,
+            "coverage": self.coverage.to_dict() if self.coverage else None,
+            "baseline_failures": self.baseline_failures,
         }
 
 
@@ -158,7 +164,24 @@ def compare_case(
             len(cand),
         )
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.rule, f.path or ""))
-    return CaseDiff(verdict_for(findings, errored=errored), findings, text_diff, structural, score)
+    coverage = CaseCoverage(
+        contract=declared_checks(contract),
+        structure=analysis.kind == "json" if base else contract.format == "json",
+        reference=reference is not None,
+        user_checks=len(checks),
+        implicit=tuple(analysis.instructions.requirements.describe())
+        if analysis.instructions is not None
+        else (),
+    )
+    return CaseDiff(
+        verdict_for(findings, errored=errored),
+        findings,
+        text_diff,
+        structural,
+        score,
+        coverage,
+        analysis.baseline_failures(),
+    )
 
 
 def unified_diff(old: str, new: str) -> str:
@@ -212,14 +235,7 @@ class _Case:
     ) -> None:
         self.contract = contract
         self.instructions = instructions
-        python = checks_python(contract)
-        # With `format: code` in Python the contract checks the fence itself
-        # (`contract.code_invalid` "because of the markdown fence"): the fence detector
-        # stands for nothing then, and is reported as covered (``_covered_by_contract``).
-        self.fence_covered = python
-        self.silenced: Silenced | None = silenced
-        if python:
-            self.silenced = _also_silenced(silenced, "drift.code_fence_added")
+        self.silenced = silenced
         self.reference = reference
         self.base = base
         self.case = case
@@ -238,6 +254,32 @@ class _Case:
                 self.reference, self.output(text), spec
             )
         return ok
+
+    def baseline_failures(self) -> list[dict[str, Any]]:
+        """The contract checks (and user checks) every baseline sample fails."""
+        if not self.base or not (declared_checks(self.contract) or self.checks):
+            return []
+        common: dict[tuple[str, str | None, str], str] | None = None
+        for sample in self.base:
+            out = self.output(sample)
+            events = contract_events(
+                out,
+                contract=self.contract,
+                output_tokens=sample.output_tokens,
+                schema_cache=self._schema_cache,
+            )
+            if self.checks:
+                events.update(self.user_check_events(out.text))
+            common = (
+                dict(events) if common is None else {k: v for k, v in common.items() if k in events}
+            )
+            if not common:
+                return []
+        assert common is not None
+        return [
+            {"rule": rule, "path": path, "check": check, "message": message}
+            for (rule, path, check), message in sorted(common.items(), key=str)
+        ]
 
     def user_check_events(self, text: str) -> Events:
         events = self._check_cache.get(text)
@@ -312,8 +354,10 @@ class _Case:
         """Where the contract covers an aspect, the zero-config detector for it adds no
         BREAKING of its own: the contract's rule says whether the format holds.
 
-        `must_match` patterns are the declared format, so a lost marker or habit is INFO;
-        `format: code` in Python checks fences. A changed label is a changed *decision*
+        `must_match` patterns are the declared format, so a lost marker or habit is INFO.
+        (With `format: code` in Python a fence makes the code invalid: the fence stays the
+        one finding, the cause, and ``rules.suppress`` folds `contract.code_invalid` into
+        it, so no second BREAKING is added either.) A changed label is a changed *decision*
         (ERR) when it is a choice among options the instructions list (`[Yes]`/`[No]`,
         "positive, negative or neutral"); a label the instructions do not list, or one the
         `must_match` patterns accept without instructions to say more, is a changed answer
@@ -323,8 +367,6 @@ class _Case:
         if self.contract.must_match:
             covered["drift.format_marker_lost"] = "must_match"
             covered["drift.format_changed"] = "must_match"
-        if self.fence_covered:
-            covered["drift.code_fence_added"] = "format: code"
         out = []
         for f in findings:
             how = covered.get(f.rule)
@@ -531,13 +573,6 @@ class _Case:
                 detail = new if report.endswith("_added") else old
             summary.setdefault(report, {})[jp] = detail
         return summary
-
-
-def _also_silenced(silenced: Silenced | None, rule_id: str) -> Silenced:
-    def check(rule: str, path: str | None) -> bool:
-        return rule == rule_id or (silenced is not None and silenced(rule, path))
-
-    return check
 
 
 def _text_changed(base_texts: set[str], sample: Sample) -> Events:

@@ -111,9 +111,17 @@ _CODE_WORD = re.compile(
     r"javascript|bash|shell)\b",
     re.I,
 )
+# "in a list" alone is no ask ("the largest number in a list"): a list format must be named.
 _LIST = re.compile(
-    r"\b(?:bullet(?:ed)?\s*(?:points?|list)?|bullets|numbered\s+list|as\s+a\s+list|"
-    r"in\s+(?:a\s+)?list(?:\s+form(?:at)?)?|list\s+format|enumerate[ds]?\s+list)\b",
+    r"\b(?:bullet(?:ed)?\s*(?:points?|list)|(?:in|with|using|as)\s+bullets|numbered\s+list|as\s+a\s+(?:bulleted\s+|"
+    r"numbered\s+)?list|in\s+(?:a\s+)?(?:bulleted|numbered)\s+list|in\s+list\s+form(?:at)?|"
+    r"list\s+format)\b",
+    re.I,
+)
+_JSON_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:with\s+|in\s+)?(?:a\s+|valid\s+|the\s+)?json\b|\bjson\s+only\b|"
+    r"\b(?:respond|reply|answer|output|return)\w*\s+(?:only\s+)?(?:with|in|as)\s+(?:a\s+|valid\s+)?"
+    r"json\b",
     re.I,
 )
 _NUMBERED_LIST = re.compile(r"\bnumbered\b|\bnumber(?:ed)?\s+(?:them|each)\b", re.I)
@@ -141,6 +149,8 @@ class Requirements:
     """One word, the number only, nothing else: the whole output is the answer."""
     code_only: bool = False
     """Only the code, no markdown, no explanations."""
+    json_only: bool = False
+    """Only JSON (the structure rules and the JSON wrappers check it)."""
     list_format: bool = False
     """A bulleted or numbered list is asked for."""
     numbered: bool = False
@@ -156,6 +166,7 @@ class Requirements:
             or self.prefixes
             or self.bare_answer
             or self.code_only
+            or self.json_only
             or self.list_format
             or self.language
         )
@@ -179,6 +190,8 @@ class Requirements:
             out.append("the answer alone (one word or value, nothing else)")
         if self.code_only:
             out.append("only the code (no markdown fence, no prose)")
+        if self.json_only:
+            out.append("only JSON")
         if self.list_format:
             out.append("a numbered list" if self.numbered else "a list")
         if self.language:
@@ -233,6 +246,7 @@ def read_requirements(instructions: str) -> Requirements:
         prefixes=tuple(prefixes),
         bare_answer=bool(_BARE.search(text)) and not code_only,
         code_only=code_only,
+        json_only=bool(_JSON_ONLY.search(text)),
         list_format=list_match is not None,
         numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
         language=language,

@@ -125,18 +125,12 @@ def test_code_invalid() -> None:
     assert finding(diff, "contract.code_invalid").severity == "ERR"
 
 
-def test_fenced_code_is_the_contracts_finding_when_it_checks_python() -> None:
-    # `format: code` in Python covers fences: the contract says the code no longer parses
-    # because of the fence, and the zero-config fence detector adds no BREAKING of its own.
+def test_fenced_code_reports_the_fence_not_code_invalid() -> None:
     diff = compare(CODE, f"```python\n{CODE}```", CODE_CONTRACT)
-    assert rules_of(diff) == {"drift.code_fence_added", "contract.code_invalid"}
-    invalid = finding(diff, "contract.code_invalid")
-    assert invalid.severity == "ERR" and "because of the markdown fence" in invalid.message
-    fence = finding(diff, "drift.code_fence_added")
-    assert fence.severity == "INFO" and "covered by the contract's format: code" in fence.message
+    assert rules_of(diff) == {"drift.code_fence_added"}
     broken = compare(CODE, "```python\ndef f(:\n```", CODE_CONTRACT)
     assert rules_of(broken) == {"drift.code_fence_added", "contract.code_invalid"}
-    # A contract that cannot check the language (SQL) leaves the fence to the detector.
+    # A contract that cannot parse the language (SQL) leaves the fence to the detector too.
     sql = Contract(format="code", language="sql")
     query = "SELECT name FROM users WHERE age > 30;"
     fenced = compare(query, f"```sql\n{query}\n```", sql)
