@@ -31,6 +31,7 @@ MarkerKind = Literal[
     "leading_token",
     "trailing_token",
     "bare_answer",
+    "links",
 ]
 _LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 Kind = Literal["json", "code", "text"]
@@ -61,6 +62,7 @@ _INTERJECTIONS = frozenset(
 _BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+\S", re.M)
 _FIXED_TOKEN = re.compile(r"[^\w\s`]{2,}|<{1,2}[\w-]+>{1,2}|[A-Z][A-Z0-9_]+(?: [A-Z][A-Z0-9_]+)*")
+_URL = re.compile(r"https?://[^\s)>\]]+")
 _BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
 _BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
@@ -75,6 +77,13 @@ _LOOP_MAX_RATIO = 0.12
 _LOOP = re.compile(r"(.{1,60}?)\1{11,}", re.S)
 _LOOP_MIN_CHARS = 300
 _WORD = re.compile(r"\S+")
+
+# Dataset residue at the end of an answer ("Score: 4", "Label: No", "A: The answer is not
+# given in the text."): annotation lines of some other task, leaked into the output.
+_ANNOTATION = re.compile(
+    r"(?m)^[ \t]*(Score|Label|Annotation|A|Q|Sentence \d)[ \t]*:[ \t]*\S.{0,60}$", re.I
+)
+_ANNOTATION_TAIL = 400
 
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _LANG_MIN_LETTERS = 20
@@ -146,6 +155,7 @@ class Marker(NamedTuple):
             "leading_token": f"the leading token '{self.detail}'",
             "trailing_token": f"the trailing token '{self.detail}'",
             "bare_answer": "a one-word answer",
+            "links": "links (URLs)",
         }[self.kind]
 
     def asked_by(self, req: Requirements) -> bool:
@@ -160,6 +170,8 @@ class Marker(NamedTuple):
             return req.list_format and (req.numbered or self.kind == "bulleted_list")
         if self.kind == "bare_answer":
             return req.bare_answer
+        if self.kind == "links":
+            return req.links
         return self.detail in req.fixed_tokens  # a fixed first or last line
 
 
@@ -228,7 +240,15 @@ class Output:
                 found.add(Marker("trailing_token", last))
         if self.label is not None or (len(text) <= 24 and _BARE_NUMBER.fullmatch(text)):
             found.add(Marker("bare_answer"))
+        if "://" in text and _URL.search(text):
+            found.add(Marker("links"))
         return frozenset(found)
+
+    @cached_property
+    def end_token(self) -> str | None:
+        """The bracketed token the output ends with, as written (``No`` of ``[No]``)."""
+        m = _TRAILING_BRACKET.search(self.text.strip())
+        return None if m is None else m.group(1)
 
     @cached_property
     def leading_bracket(self) -> tuple[str, bool] | None:
@@ -267,7 +287,12 @@ class Output:
             tree = ast.parse(self.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
-        return any(not isinstance(node, ast.Expr) for node in tree.body)
+        # "Category: billing" parses too (an annotation without a value): not code.
+        return any(
+            not isinstance(node, ast.Expr)
+            and not (isinstance(node, ast.AnnAssign) and node.value is None)
+            for node in tree.body
+        )
 
     @cached_property
     def degenerate(self) -> str | None:
@@ -294,6 +319,15 @@ class Output:
                     shown = " ".join(sorted(set(chunk))[:4])
                     return f"100 words made of {len(set(chunk))} distinct ones ({shown!r}...)"
         return None
+
+    @cached_property
+    def annotation_tail(self) -> tuple[str, str] | None:
+        """An annotation line near the end of a longer output, and its label, or None."""
+        text = self.text.rstrip()
+        if len(text) < 2 * _ANNOTATION_TAIL:
+            return None
+        m = _ANNOTATION.search(text, len(text) - _ANNOTATION_TAIL)
+        return None if m is None else (m.group(0).strip(), m.group(1))
 
     @cached_property
     def letters(self) -> int:
@@ -339,14 +373,20 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def drift_events(
-    refs: Sequence[Output], out: Output, kind: Kind, instructions: Instructions | None = None
+    refs: Sequence[Output],
+    out: Output,
+    kind: Kind,
+    instructions: Instructions | None = None,
+    *,
+    json_declared: bool = False,
 ) -> Events:
     """Drift of ``out`` against what every output in ``refs`` had in common.
 
     ``instructions``: the case's rendered instructions. They tell a format that was asked for
     (its loss is ``drift.format_marker_lost``) from a habit of the baseline
     (``drift.format_changed``); None when unknown, and then every format the baseline
-    samples share counts as asked.
+    samples share counts as asked. ``json_declared``: the contract says `format: json`, so
+    the JSON wrappers count as asked whatever the instructions say.
     """
     events: Events = {}
     if not refs:
@@ -371,9 +411,22 @@ def drift_events(
         events["drift.degenerate_output", None, ""] = (
             f"the output degenerates: {_short(out.degenerate, 120)}; no baseline sample does"
         )
+    elif (
+        out.annotation_tail is not None
+        and not any(r.annotation_tail for r in refs)
+        and (
+            instructions is None
+            or f"{out.annotation_tail[1]}:".casefold() not in instructions.text.casefold()
+        )
+    ):
+        events["drift.degenerate_output", None, ""] = (
+            f"the output ends in annotation lines of another task "
+            f"({_short(out.annotation_tail[0], 60)!r}); no baseline sample does"
+        )
     req = instructions.requirements if instructions is not None else None
     if kind == "json":
-        _wrapper_events(refs, out, events)
+        if req is None or req.json_only or json_declared:
+            _wrapper_events(refs, out, events)
     elif out.fenced and not any(r.fenced for r in refs):
         message = "the output is now wrapped in a markdown code fence; no baseline sample was"
         if req is None or req.code_only:
@@ -431,6 +484,16 @@ def _text_events(
             events["drift.format_changed", None, what] = (
                 f"every baseline sample had {what}; this output does not "
                 "(the instructions do not ask for it)"
+            )
+    if req is not None and req.asks_bracket("end") and out.end_token is not None:
+        # Every baseline marker was one the instructions spell out; this one is not ("[NO]"
+        # for "[No]"): a parser of the asked tokens no longer finds it.
+        asked = set(req.markers)
+        if out.end_token not in asked and all(r.end_token in asked for r in refs):
+            listed = ", ".join(f"[{m}]" for m in req.markers)
+            events["drift.format_marker_lost", None, "asked token"] = (
+                f"the output ends with [{out.end_token}], not one of the markers the "
+                f"instructions spell out ({listed})"
             )
     decisions = {r.decision for r in refs}
     if (

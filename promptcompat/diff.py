@@ -295,6 +295,16 @@ class _Case:
         return events
 
     @cached_property
+    def json_is_a_habit(self) -> bool:
+        """The baseline answered in JSON, but neither the contract nor the instructions ask
+        for it: losing it is a changed habit (``drift.format_changed``), not a break."""
+        return (
+            self.instructions is not None
+            and self.contract.format != "json"
+            and not self.instructions.requirements.json_only
+        )
+
+    @cached_property
     def kind(self) -> Kind:
         return output_kind(self.contract.format, [self.output(s) for s in self.base])
 
@@ -419,7 +429,15 @@ class _Case:
         events: Events = {}
         if self.kind == "json" and ref_outs:
             events.update(self.structural_events(ref_outs, out))
-        events.update(drift_events(ref_outs, out, self.kind, self.instructions))
+        events.update(
+            drift_events(
+                ref_outs,
+                out,
+                self.kind,
+                self.instructions,
+                json_declared=self.contract.format == "json",
+            )
+        )
         events.update(
             contract_events(
                 out,
@@ -444,6 +462,11 @@ class _Case:
             return {}
         if out.json is None:
             hint = " (it looks truncated)" if out.text.rstrip()[-1:] not in ("}", "]", "") else ""
+            if self.json_is_a_habit:
+                return {
+                    ("drift.format_changed", None, "json"): "every baseline sample was JSON; this "
+                    "output holds none (the instructions do not ask for JSON)"
+                }
             return {("json.unparseable", None, ""): f"output no longer parses as JSON{hint}"}
         common: dict[RawKey, tuple[Any, Any]] | None = None
         for ref in parsed:

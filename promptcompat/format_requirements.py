@@ -125,6 +125,7 @@ _JSON_ONLY = re.compile(
     re.I,
 )
 _NUMBERED_LIST = re.compile(r"\bnumbered\b|\bnumber(?:ed)?\s+(?:them|each)\b", re.I)
+_LINKS = re.compile(r"\b(?:links?|urls?|hyperlinks?|web\s+addresses)\b", re.I)
 _TOKEN = re.compile(r"<{1,2}[\w-]+>{1,2}|\b[A-Z][A-Z0-9_]+\b|[^\w\s`'\"(),.:;!?]{2,}")
 _EXPLICIT_LANGUAGE = re.compile(
     rf"\b(?:translat\w*|render)\b[^.\n]{{0,80}}?\b(?:in|into|to)\s+(?P<a>{_LANGUAGE_NAMES})\b"
@@ -156,6 +157,8 @@ class Requirements:
     numbered: bool = False
     language: str | None = None
     """An explicitly asked language (ISO 639-1), e.g. "translate into German": ``de``."""
+    links: bool = False
+    """Links (URLs) are asked for."""
     fixed_tokens: frozenset[str] = frozenset()
     """Upper-case words, ``<TOKENS>`` and symbol runs the instructions spell out (``DONE``,
     ``<END>``, ``###``): a first or last line made of one is asked for."""
@@ -168,6 +171,7 @@ class Requirements:
             or self.code_only
             or self.json_only
             or self.list_format
+            or self.links
             or self.language
         )
 
@@ -194,6 +198,8 @@ class Requirements:
             out.append("only JSON")
         if self.list_format:
             out.append("a numbered list" if self.numbered else "a list")
+        if self.links:
+            out.append("links (URLs)")
         if self.language:
             out.append(f"in language '{self.language}'")
         return out
@@ -247,6 +253,7 @@ def read_requirements(instructions: str) -> Requirements:
         bare_answer=bool(_BARE.search(text)) and not code_only,
         code_only=code_only,
         json_only=bool(_JSON_ONLY.search(text)),
+        links=bool(_LINKS.search(text)),
         list_format=list_match is not None,
         numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
         language=language,

@@ -69,7 +69,7 @@ _EN_DECLINE = re.compile(
     r"(?:that|this|it))\b"
     r"|\bi\s+(?:can(?:no|')?t|cannot)\s+(?:in\s+good\s+conscience|ethically|responsibly)\b"
     r"|\bi\s+(?:do\s+not|don't)\s+(?:feel\s+)?comfortable\b"
-    r"|\b(?:it|that|this)(?:'s|\s+is|\s+would\s+be|\s+seems)\s+(?:not\s+(?:appropriate|"
+    r"|\b(?:it|that|this)(?:'s|\s+is|\s+would\s+be|\s+seems)\s+(?:\w+ly\s+)?(?:not\s+(?:appropriate|"
     r"ethical|acceptable|right|okay|ok|advisable|responsible|respectful|something\s+i)|"
     r"inappropriate|unethical|irresponsible|disrespectful)\b(?:\s+for\s+(?:me|us|an?\s+\w+))?"
     r"\s+(?:to|for)\b"
@@ -99,6 +99,9 @@ _EN_MISSING = re.compile(
     r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
     r"|\b(?:is|are|was|were)\s+not\s+(?:specified|given|provided|mentioned|included|stated)\s+"
     r"in\s+(?:your|the)\s+(?:question|request|message|prompt|input)\b"
+    r"|\b(?:the|this|your)\s+(?:\"[^\"]{1,40}\"\s+)?(?:text|section|passage|description|article|"
+    r"email|document|input|paragraph|excerpt|listing|review)\s+(?:does\s+not|doesn't|did\s+not)\s+"
+    r"(?:contain|include|mention|specify|provide|say|state|give)\b"
     r"|\bi\s+(?:do\s+not|don't)\s+actually\s+(?:know|have)\b"
     r"|\b(?:the|your)\s+(?:request|question|message|prompt|input)\s+(?:seems|appears|is)\s+"
     r"(?:to\s+be\s+)?(?:incomplete|cut\s+off|unclear|missing)\b"
@@ -150,6 +153,20 @@ _DEFLECTION = re.compile(
     r"encourage|advise)|i'd\s+(?:recommend|suggest)|(?:it\s+is|it's)\s+(?:best|recommended|"
     r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide|share|give|"
     r"can|could|have))\b",
+    re.I,
+)
+
+# A sentence about the missing input rather than the answer.
+_ABOUT_INPUT = re.compile(
+    r"\b(?:context|information|details|specifics|clarif\w*|specify|provide|share|tell\s+me|"
+    r"let\s+me\s+know|more\s+about|would\s+help|could\s+help|help\s+me|if\s+you)\b",
+    re.I,
+)
+
+_ASKS_INPUT = re.compile(
+    r"\b(?:provide|share|give\s+me|send|tell\s+me|paste|clarify|specify)\b[^.!?]{0,50}\b(?:details|"
+    r"information|context|specifics|more|text|list|sentence|name|title|question)\b|"
+    r"\b(?:details|information|context)\s+to\s+share\b",
     re.I,
 )
 
@@ -289,11 +306,18 @@ def _answers_after(sentences: list[str], kind: Kind) -> bool:
             return False
         m = _PIVOT.match(rest[0])
         if m is None:
-            if kind == "missing_input":
-                return False  # more about what is missing ("Things that would help...")
-            # A limitation and then prose: the answer, if it is more than a pointer
-            # elsewhere ("The best pet depends on you; discuss it together").
-            substantive = [s for s in rest if refusal_kind(s) is None and not _DEFLECTION.match(s)]
+            # No pivot: the rest is the answer if it is more than a pointer elsewhere ("The
+            # best pet depends on you; discuss it together") or more about what is missing
+            # ("Things that would help provide more context include...").
+            substantive = [
+                s
+                for s in rest
+                if refusal_kind(s) is None
+                and not _DEFLECTION.match(s)
+                and not (kind == "missing_input" and _ABOUT_INPUT.search(s))
+            ]
+            if kind == "missing_input" and any(_ASKS_INPUT.search(s) for s in rest[-2:]):
+                return False  # it closes by asking for what it needs: no answer yet
             return sum(len(s) for s in substantive) >= 3 * _ANSWER_AFTER_PIVOT
         after, rest = rest[0][m.end() :], rest[1:]
     follow = after.strip()

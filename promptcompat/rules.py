@@ -147,7 +147,8 @@ _RULES: tuple[Rule, ...] = (
         "drift.degenerate_output",
         "ERR",
         "The output degenerates into a repetition loop (a short unit repeated over hundreds "
-        "of characters); no baseline sample does.",
+        "of characters) or ends in annotation lines of another task (`Score: 4`, `Label: No`); "
+        "no baseline sample does.",
     ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),

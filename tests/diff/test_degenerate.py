@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from diff_helpers import finding
 
+from promptcompat.contract import Contract
 from promptcompat.detectors import Output
+from promptcompat.diff import Sample, compare_case
 
 PROSE = (
     "Determining whether someone is genuinely interested in a conversation can be hard, but "
@@ -42,3 +45,24 @@ def test_loops_are_degenerate(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(NO_LOOPS))
 def test_repetitive_but_sound_outputs_are_not(name: str) -> None:
     assert Output(NO_LOOPS[name]).degenerate is None
+
+
+def test_annotation_lines_of_another_task_at_the_end_are_degenerate() -> None:
+    answer = PROSE * 4
+    leaked = answer + "\n\nLabel: No\n\nThe first clause lets the Receiving Party copy it."
+    compared = compare_case(
+        baseline=[Sample(answer)],
+        candidate=[Sample(leaked)],
+        contract=Contract(),
+        instructions="How can I tell whether someone is interested in a conversation?",
+    )
+    assert compared.verdict == "BREAKING"
+    assert "annotation lines" in finding(compared, "drift.degenerate_output").message
+    # a label the instructions ask for is no residue
+    asked = compare_case(
+        baseline=[Sample(answer)],
+        candidate=[Sample(leaked)],
+        contract=Contract(),
+        instructions="Explain, then end with a line 'Label: Yes' or 'Label: No'.",
+    )
+    assert "drift.degenerate_output" not in {f.rule for f in asked.findings}
