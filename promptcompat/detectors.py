@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from promptcompat.format_requirements import Instructions, Requirements
-from promptcompat.refusals import is_refusal
+from promptcompat.refusals import is_refusal, opening_kind
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
@@ -217,6 +217,22 @@ class Output:
         return is_refusal(self.text)
 
     @cached_property
+    def opening(self) -> str | None:
+        """What the opening sentence does when it is refusal-like: ``decline``,
+        ``missing_input`` or ``limitation`` (``promptcompat.refusals``), else None."""
+        if self.json is not None and self.json[1] == "raw":
+            return None
+        return opening_kind(self.text)
+
+    def hedged_like(self, refusing: Output) -> bool:
+        """Whether this output, which does not refuse, opens with the same kind of hedge as
+        ``refusing`` does, or ``refusing`` only hedges (missing input, a limitation): then
+        the two are the same behaviour, more or less answered, and no flip."""
+        if self.opening is None:
+            return False
+        return refusing.opening != "decline" or self.opening == "decline"
+
+    @cached_property
     def markers(self) -> frozenset[Marker]:
         text = self.text.strip()
         found: set[Marker] = set()
@@ -397,12 +413,14 @@ def drift_events(
         if all(r.length for r in refs):
             events["drift.empty_output", None, ""] = "the output is empty"
         return events
-    if out.refusal and not any(r.refusal for r in refs):
+    # A flip needs a side that answers without a hedge: two hedged openings ("I do not
+    # have enough context...", then more or less of an answer) are the same behaviour.
+    if out.refusal and not any(r.refusal or r.hedged_like(out) for r in refs):
         events["drift.refusal_introduced", None, ""] = (
             f"the candidate refuses: {_short(out.text.strip(), 80)!r}"
         )
         return events
-    if not out.refusal and all(r.refusal for r in refs):
+    if not out.refusal and all(r.refusal and not out.hedged_like(r) for r in refs):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
     if out.refusal and all(r.refusal for r in refs):

@@ -97,6 +97,9 @@ _EN_MISSING = re.compile(
     r"information|details)\b[^.]{0,60}\b(?:can(?:no|')?t|cannot|unable|impossible|not\s+"
     r"possible|difficult)\b"
     r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
+    r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+have\s+access\s+to\s+(?:the|this|that|your|a|any)\s+"
+    r"(?:\w+\s+){0,2}?(?:listing|text|document|article|website|web\s*page|page|file|image|link|"
+    r"data|database|paper|book|email|video|conversation|chat|message|code|source)s?\b"
     r"|\b(?:is|are|was|were)\s+not\s+(?:specified|given|provided|mentioned|included|stated)\s+"
     r"in\s+(?:your|the)\s+(?:question|request|message|prompt|input)\b"
     r"|\b(?:the|this|your)\s+(?:\"[^\"]{1,40}\"\s+)?(?:text|section|passage|description|article|"
@@ -226,6 +229,7 @@ _QUALIFIED = re.compile(
 _SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)", re.M)
 _MAX_CHARS = 20000
 _ANSWER_AFTER_PIVOT = 60
+_SHORT = 300
 """Characters of substance after a limitation's pivot that count as the answer."""
 
 
@@ -268,19 +272,34 @@ def _verb_of(head: str) -> str:
     return m.group(1) if m else ""
 
 
-def is_refusal(text: str) -> bool:
-    """Whether ``text`` declines the task rather than doing it (module docstring)."""
+def _sentences(text: str) -> tuple[str, list[str]]:
     clean = text.replace("\u2019", "'").strip()[:_MAX_CHARS]
     sentences = [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(clean)) if s]
+    if len(sentences) > 1 and len(sentences[0]) < 25 and not _head(sentences[0])[1]:
+        sentences = [f"{sentences[0]} {sentences[1]}", *sentences[2:]]  # "Sorry!" then why
+    return clean, sentences
+
+
+def opening_kind(text: str) -> Kind | None:
+    """What the opening of ``text`` does, refusal or not: a hedge that is then followed by
+    the answer still opens with one (``is_refusal`` says whether the whole refuses)."""
+    _, sentences = _sentences(text)
+    return refusal_kind(sentences[0]) if sentences else None
+
+
+def is_refusal(text: str) -> bool:
+    """Whether ``text`` declines the task rather than doing it (module docstring)."""
+    clean, sentences = _sentences(text)
     if not sentences:
         return False
-    opening = sentences[0]
-    if len(sentences) > 1 and len(opening) < 25 and not _head(opening)[1]:
-        sentences = [f"{opening} {sentences[1]}", *sentences[2:]]  # "Sorry!" then the reason
     kind = refusal_kind(sentences[0])
     if kind == "decline":
         return True
-    if kind is not None and not _answers_after(sentences, kind):
+    if kind == "missing_input" and not _answers_after(sentences, kind):
+        return True
+    if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind):
+        # A disclaimer and nothing else. A longer text after a disclaimer is prose about the
+        # task, answered or not, which wording alone does not tell.
         return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)

@@ -81,3 +81,38 @@ def test_refusal_phrasings_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ANSWERS[:-1])
 def test_disclaimers_and_answers_are_no_refusals(text: str) -> None:
     assert not is_refusal(text)
+
+
+def _rules(baseline: str, candidate: str) -> set[str]:
+    from promptcompat.contract import Contract
+    from promptcompat.diff import Sample, compare_case
+
+    diff = compare_case(
+        baseline=[Sample(baseline)], candidate=[Sample(candidate)], contract=Contract()
+    )
+    return {f.rule for f in diff.findings}
+
+
+def test_two_hedged_openings_are_no_flip() -> None:
+    # Both open "not enough context"; one goes on to list candidates, one asks for more.
+    hedge_then_list = (
+        "I do not have enough context to definitively name a specific person, but here is some "
+        "relevant information: Robert C. Weaver was the first African American cabinet member."
+    )
+    hedge_then_ask = (
+        "Unfortunately I do not have enough context to definitively name the cabinet member you "
+        "mean. Please share more details about the person you have in mind."
+    )
+    assert not {"drift.refusal_introduced", "drift.refusal_removed"} & _rules(
+        hedge_then_list, hedge_then_ask
+    )
+
+
+def test_a_hard_decline_after_a_hedged_answer_is_a_flip() -> None:
+    hedged_answer = (
+        "As an AI language model, I don't have personal opinions. However, for a busy family a "
+        "cat is often more practical: cats need less time, no walks, and tolerate being alone."
+    )
+    assert "drift.refusal_introduced" in _rules(
+        hedged_answer, "I'm sorry, but I can't help with that."
+    )
