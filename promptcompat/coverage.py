@@ -198,7 +198,8 @@ def _coverage_line(
     counts: Mapping[Family, int], details: Mapping[Family, list[str]], total: int
 ) -> str:
     if not total:
-        return "no case was compared"
+        # Case results stored before coverage was recorded (or only A/A comparisons).
+        return "not recorded for this run"
     checked = [f for f in ("contract", "structure", "references", "user_checks") if counts[f]]
     if not checked:
         what = "free-text prompt without contract or references: only zero-config detectors"
