@@ -112,6 +112,45 @@ class ReviewCounts(BaseModel):
     rejected: int
 
 
+class CoverageFamily(BaseModel):
+    watched: bool
+    cases: int
+    of: int
+    detail: list[str]
+
+
+class PromptCoverage(BaseModel):
+    """Which check families could see a change in this run, and which were inert."""
+
+    cases: int
+    families: dict[str, CoverageFamily]
+    watched: list[str]
+    inert: list[str]
+    line: str
+
+
+class BaselineContractFailure(BaseModel):
+    """A contract check the baseline already fails: the contract or the baseline needs
+    attention."""
+
+    baseline: str
+    rule: str
+    path: str | None
+    check: str
+    message: str
+    cases: int
+    of: int
+    line: str
+
+
+class PromptSummary(BaseModel):
+    coverage: PromptCoverage
+    implicit_contract: list[str] = Field(
+        description="What the rendered instructions ask of the format (read, not declared)."
+    )
+    baseline_fails_contract: list[BaselineContractFailure]
+
+
 class ReportSummary(BaseModel):
     """The run's report without its case list: verdict, per-comparison counts and usage."""
 
@@ -121,6 +160,11 @@ class ReportSummary(BaseModel):
     exit_code: int
     comparisons: list[dict[str, Any]]
     review: ReviewCounts
+    prompts: dict[str, PromptSummary] = Field(
+        default_factory=dict,
+        description="Per prompt: which checks could see a change (coverage), its implicit "
+        "contract, and the contract checks its baseline already fails.",
+    )
     extra: dict[str, Any] = Field(
         description="Further report sections (accuracy, noise floor, fail_on...)."
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,27 @@ ANSWER = "answer from the loopback endpoint [Yes]"
 """What every request answered is told, so a test can look for it in stored results."""
 
 
-def _openai_answer(model: str) -> dict[str, object]:
+Script = Callable[[str, list[dict[str, str]]], tuple[str, str]]
+"""(model, request messages) -> (answer text, finish reason: ``stop`` or ``length``)."""
+
+
+def _scripted(script: Script | None, model: str, body: dict[str, Any]) -> tuple[str, str]:
+    if script is None:
+        return ANSWER, "stop"
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    if isinstance(body.get("system"), str):  # Anthropic puts the system prompt apart
+        messages = [{"role": "system", "content": body["system"]}, *messages]
+    return script(model, [{"role": str(m["role"]), "content": _text(m)} for m in messages])
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message.get("content", "")
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content)
+
+
+def _openai_answer(model: str, text: str = ANSWER, finish: str = "stop") -> dict[str, object]:
     return {
         "id": "chatcmpl-loopback",
         "object": "chat.completion",
@@ -36,22 +58,22 @@ def _openai_answer(model: str) -> dict[str, object]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": ANSWER},
-                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": finish,
             }
         ],
         "usage": {"prompt_tokens": 3, "completion_tokens": 3, "total_tokens": 6},
     }
 
 
-def _anthropic_answer(model: str) -> dict[str, object]:
+def _anthropic_answer(model: str, text: str = ANSWER, finish: str = "stop") -> dict[str, object]:
     return {
         "id": "msg_loopback",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [{"type": "text", "text": ANSWER}],
-        "stop_reason": "end_turn",
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "max_tokens" if finish == "length" else "end_turn",
         "stop_sequence": None,
         "usage": {"input_tokens": 3, "output_tokens": 3},
     }
@@ -61,11 +83,13 @@ class Endpoint:
     """``with Endpoint() as e:`` then point a target's base_url at ``e.url``.
 
     ``redirect_to``: answer every request ``307`` with this ``Location`` instead.
+    ``script``: what to answer, per model and request (default: :data:`ANSWER`).
     """
 
-    def __init__(self, *, redirect_to: str | None = None) -> None:
+    def __init__(self, *, redirect_to: str | None = None, script: Script | None = None) -> None:
         self.seen: list[Seen] = []
         self.redirect_to = redirect_to
+        self.script = script
         self._lock = threading.Lock()
         owner = self
 
@@ -88,9 +112,15 @@ class Endpoint:
                     self.send_header("content-length", "0")
                     self.end_headers()
                     return
-                model = str(json.loads(body or b"{}").get("model", "loopback"))
+                request = json.loads(body or b"{}")
+                model = str(request.get("model", "loopback"))
                 anthropic = self.path.endswith("/messages") and "anthropic-version" in headers
-                answer = _anthropic_answer(model) if anthropic else _openai_answer(model)
+                text, finish = _scripted(owner.script, model, request)
+                answer = (
+                    _anthropic_answer(model, text, finish)
+                    if anthropic
+                    else _openai_answer(model, text, finish)
+                )
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")

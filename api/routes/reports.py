@@ -75,10 +75,11 @@ def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Resp
         exit_code=report["exit_code"],
         comparisons=report["comparisons"],
         review=ReviewCounts(**counts),
+        prompts=report.get("prompts", {}),
         extra={
             k: v
             for k, v in report.items()
-            if k not in (*_SUMMARY_KEYS, "matrix", "findings_by_rule")
+            if k not in (*_SUMMARY_KEYS, "matrix", "findings_by_rule", "prompts")
         },
     )
     return as_json(summary)

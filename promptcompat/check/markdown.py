@@ -109,6 +109,14 @@ def _head(result: dict[str, Any]) -> str:
         lines.append("")
     elif not result["errors"]:
         lines += ["Nothing to replay: no prompt change affects a prompt version or case.", ""]
+    if result.get("coverage"):
+        lines += ["### Coverage", ""]
+        for name, entry in list(result["coverage"].items())[:MAX_TABLE_ROWS]:
+            lines.append(f"- {code(name)}: {_inline(entry['line'])}")
+            lines.extend(
+                f"- ⚠️ {code(name)}: {_inline(line)}" for line in entry["baseline_fails_contract"]
+            )
+        lines.append("")
     if result["request_side"]:
         lines += [
             "### Request side",

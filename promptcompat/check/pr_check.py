@@ -100,6 +100,7 @@ def run_check(
         "run_id": None,
         "calls": {"total": 0, "from_cache": 0, "provider_requests": 0, "errors": 0},
         "snapshots": {"pending_written": [], "obsolete": []},
+        "coverage": {},
     }
     snapshots_dir = options.snapshots_dir or settings.prompts_dir.parent / "snapshots"
     try:
@@ -189,6 +190,7 @@ def _check(
                 p.relative_to(snapshots_dir.parent).as_posix() for p in written
             ]
     result["report_verdict"], result["report_exit_code"] = report["verdict"], report["exit_code"]
+    result["coverage"] = coverage_lines(report)
     result["calls"] = {
         k: report["run"]["calls"][k] for k in ("total", "from_cache", "provider_requests", "errors")
     }
@@ -237,6 +239,18 @@ def _check(
                 "diff": row.text_diff if case["verdict"] != "COMPATIBLE" else "",
             }
         )
+
+
+def coverage_lines(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per prompt of a run report: its coverage line and the lines of the contract checks its
+    baseline fails, as the check result (and the PR comment) shows them."""
+    return {
+        name: {
+            "line": summary["coverage"]["line"],
+            "baseline_fails_contract": [f["line"] for f in summary["baseline_fails_contract"]],
+        }
+        for name, summary in report.get("prompts", {}).items()
+    }
 
 
 def _finish(result: dict[str, Any]) -> dict[str, Any]:
@@ -484,9 +498,8 @@ def contract_side(
                             "target": target,
                             "case_id": case.id,
                             "rule": rule_id,
-                            "severity": prompt.policy.severities.get(
-                                rule_id, rule(rule_id).severity
-                            ),
+                            "severity": prompt.policy.severity_of(rule_id, at)
+                            or rule(rule_id).severity,
                             "path": at,
                             "message": message,
                         }

@@ -138,6 +138,7 @@ def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = 
     _print_cases(console, report)
     _print_noise(console, report)
     _print_waived(console, report)
+    _print_coverage(console, report)
     for warning in report.get("deprecations", []):
         console.print(f"[yellow]retirement:[/] {escape(str(warning['message']))}")
     calls = run["calls"]
@@ -329,6 +330,17 @@ def _print_waived(console: Console, report: dict[str, Any]) -> None:
     console.print("\n[bold]Waived[/] [dim](prompt.yaml waivers; INFO until they expire)[/]")
     for (prompt, rule), n in waived.items():
         console.print(Text(f"  {prompt}: {rule} in {n} cases"), highlight=False)
+
+
+def _print_coverage(console: Console, report: dict[str, Any]) -> None:
+    prompts = report.get("prompts") or {}
+    if not prompts:
+        return
+    console.print("\n[bold]Coverage[/] [dim](which checks could see a change)[/]")
+    for name, summary in prompts.items():
+        console.print(Text(f"  {name}: {summary['coverage']['line']}"), highlight=False)
+        for failure in summary["baseline_fails_contract"]:
+            console.print(Text(f"  {name}: {failure['line']}", style="yellow"), highlight=False)
 
 
 def _print_accuracy(console: Console, report: dict[str, Any]) -> None:

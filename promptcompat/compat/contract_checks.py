@@ -44,6 +44,8 @@ class SampleMeta(Protocol):
     def served_model(self) -> str | None: ...
     @property
     def fingerprint(self) -> str | None: ...
+    @property
+    def finish_reason(self) -> str | None: ...
 
 
 def json_path(parts: Sequence[PathPart]) -> str:
@@ -231,6 +233,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
         raise SuiteError(f"invalid regex {pattern!r} in contract: {exc}") from exc
 
 
+def checks_python(contract: Contract) -> bool:
+    """`format: code` in Python (or no language): the output must parse as Python."""
+    return contract.format == "code" and (contract.language or "python").lower() in _PYTHON
+
+
 def python_parses(code: str) -> bool:
     try:
         ast.parse(code)
@@ -282,8 +289,7 @@ def contract_events(
             events["contract.max_output_tokens", None, ""] = (
                 f"{tokens} output tokens{how} > max_output_tokens {contract.max_output_tokens}"
             )
-    python = contract.format == "code" and (contract.language or "python").lower() in _PYTHON
-    if python and not python_parses(out.text):
+    if checks_python(contract) and not python_parses(out.text):
         body = strip_fence(out.text)
         # The tag lets the fence detector claim this finding when the fence is the cause.
         cause = "fence" if body is not None and python_parses(body) else ""
@@ -343,6 +349,24 @@ def model_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
             f"system fingerprint {sample.fingerprint}; baseline: {known}"
         )
     return events
+
+
+TRUNCATED = frozenset({"length", "max_tokens", "MAX_TOKENS", "model_length"})
+"""Finish reasons of an output cut at the token limit: OpenAI ``length``, Anthropic
+``max_tokens``, Gemini ``MAX_TOKENS``, vLLM/llama.cpp ``length``/``model_length``."""
+
+
+def truncation_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:
+    """The sample was cut at the token limit where no reference sample was."""
+    reason = sample.finish_reason
+    if reason not in TRUNCATED or any(r.finish_reason in TRUNCATED for r in refs):
+        return {}
+    return {
+        ("drift.truncated", None, ""): (
+            f"the output was cut off at the token limit (finish_reason {reason}); "
+            "no baseline sample was"
+        )
+    }
 
 
 def metadata_events(refs: Sequence[SampleMeta], sample: SampleMeta) -> Events:

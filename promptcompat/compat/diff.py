@@ -9,6 +9,8 @@ catalog's :func:`~promptcompat.rules.catalog.rate_finding` turns the two rates i
 from __future__ import annotations
 
 import difflib
+import json
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,11 +26,20 @@ from promptcompat.compat.contract_checks import (
     metadata_events,
     schema_enum,
     short_repr,
+    truncation_events,
 )
 from promptcompat.compat.drift import Kind, Output, drift_events, is_enum_like, output_kind
 from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.compat.reference import describe as describe_reference
 from promptcompat.compat.reference import matches as reference_matches
+from promptcompat.contract import Contract
+from promptcompat.coverage import CaseCoverage, declared_checks
+from promptcompat.detectors import Kind, Output, drift_events, is_enum_like, output_kind
+from promptcompat.format_requirements import Instructions
+from promptcompat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
+from promptcompat.noise import Severity
+from promptcompat.reference import describe as describe_reference
+from promptcompat.reference import matches as reference_matches
 from promptcompat.rules import (
     Events,
     Finding,
@@ -88,6 +99,10 @@ class CaseDiff:
     structural_diff: dict[str, Any] = field(default_factory=dict)
     reference: ReferenceScore | None = None
     """Set when the case has a reference answer."""
+    coverage: CaseCoverage | None = None
+    """What could see a change in this case (``promptcompat.coverage``)."""
+    baseline_failures: list[dict[str, Any]] = field(default_factory=list)
+    """Contract checks every baseline sample fails: ``{rule, path, check, message}``."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +111,8 @@ class CaseDiff:
             "text_diff": self.text_diff,
             "structural_diff": self.structural_diff,
             "reference": self.reference.to_dict() if self.reference else None,
+            "coverage": self.coverage.to_dict() if self.coverage else None,
+            "baseline_failures": self.baseline_failures,
         }
 
 
@@ -108,10 +125,15 @@ def compare_case(
     case: Any | None = None,
     checks: Sequence[UserCheck] = (),
     silenced: Silenced | None = None,
+    instructions: str | None = None,
 ) -> CaseDiff:
     """Candidate samples against baseline samples of one case.
 
     Args:
+        instructions: The case's rendered instructions (system and user messages of the
+            baseline's request). What they ask of the format is the case's implicit contract
+            (``format_requirements``); None when unknown (every format the baseline samples
+            share then counts as asked).
         reference: The case's reference answer (None: none).
         case: The :class:`~promptcompat.suite.load.Case`, passed to the user ``checks``.
         checks: The prompt's check functions (``checks.py``).
@@ -126,7 +148,15 @@ def compare_case(
     cand = [s for s in candidate if s.text is not None]
     text_diff = ""
     structural: dict[str, Any] = {}
-    analysis = _Case(contract, reference, base, case=case, checks=checks, silenced=silenced)
+    analysis = _Case(
+        contract,
+        reference,
+        base,
+        case=case,
+        checks=checks,
+        silenced=silenced,
+        instructions=Instructions(instructions) if instructions is not None else None,
+    )
     if base and cand:
         findings.extend(analysis.compare(cand))
         text_diff = unified_diff(_text(base[0]), _text(cand[0]))
@@ -140,7 +170,24 @@ def compare_case(
             len(cand),
         )
     findings.sort(key=lambda f: (_SEVERITY_ORDER[f.severity], f.rule, f.path or ""))
-    return CaseDiff(verdict_for(findings, errored=errored), findings, text_diff, structural, score)
+    coverage = CaseCoverage(
+        contract=declared_checks(contract),
+        structure=analysis.kind == "json" if base else contract.format == "json",
+        reference=reference is not None,
+        user_checks=len(checks),
+        implicit=tuple(analysis.instructions.requirements.describe())
+        if analysis.instructions is not None
+        else (),
+    )
+    return CaseDiff(
+        verdict_for(findings, errored=errored),
+        findings,
+        text_diff,
+        structural,
+        score,
+        coverage,
+        analysis.baseline_failures(),
+    )
 
 
 def unified_diff(old: str, new: str) -> str:
@@ -190,8 +237,10 @@ class _Case:
         case: Any | None,
         checks: Sequence[UserCheck],
         silenced: Silenced | None = None,
+        instructions: Instructions | None = None,
     ) -> None:
         self.contract = contract
+        self.instructions = instructions
         self.silenced = silenced
         self.reference = reference
         self.base = base
@@ -212,6 +261,32 @@ class _Case:
             )
         return ok
 
+    def baseline_failures(self) -> list[dict[str, Any]]:
+        """The contract checks (and user checks) every baseline sample fails."""
+        if not self.base or not (declared_checks(self.contract) or self.checks):
+            return []
+        common: dict[tuple[str, str | None, str], str] | None = None
+        for sample in self.base:
+            out = self.output(sample)
+            events = contract_events(
+                out,
+                contract=self.contract,
+                output_tokens=sample.output_tokens,
+                schema_cache=self._schema_cache,
+            )
+            if self.checks:
+                events.update(self.user_check_events(out.text))
+            common = (
+                dict(events) if common is None else {k: v for k, v in common.items() if k in events}
+            )
+            if not common:
+                return []
+        assert common is not None
+        return [
+            {"rule": rule, "path": path, "check": check, "message": message}
+            for (rule, path, check), message in sorted(common.items(), key=str)
+        ]
+
     def user_check_events(self, text: str) -> Events:
         events = self._check_cache.get(text)
         if events is None:
@@ -224,6 +299,16 @@ class _Case:
                     )
             self._check_cache[text] = events
         return events
+
+    @cached_property
+    def json_is_a_habit(self) -> bool:
+        """The baseline answered in JSON, but neither the contract nor the instructions ask
+        for it: losing it is a changed habit (``drift.format_changed``), not a break."""
+        return (
+            self.instructions is not None
+            and self.contract.format != "json"
+            and not self.instructions.requirements.json_only
+        )
 
     @cached_property
     def kind(self) -> Kind:
@@ -265,16 +350,9 @@ class _Case:
             key[0].startswith("contract.") for events in cand_events for key in events
         ):
             base_events = [check(self._others(j), s) for j, s in enumerate(self.base)]
-        findings = aggregate(cand_events, base_events, len(cand), len(self.base))
-        if self.contract.must_match and not any(f.rule == "contract.must_match" for f in findings):
-            # The contract's patterns declare the allowed answers: a label they accept is a
-            # changed answer (like a schema enum value), not an unknown one.
-            findings = [
-                replace(f, severity="WARN", message=f"{f.message} (allowed by must_match)")
-                if f.rule == "drift.label_changed" and f.severity == "ERR"
-                else f
-                for f in findings
-            ]
+        findings = self._covered_by_contract(
+            aggregate(cand_events, base_events, len(cand), len(self.base)), cand
+        )
         if not same and not any(f.rule.startswith(_OUTPUT_FAMILIES) for f in findings):
             others = [{_text(r) for r in self._others(j)} for j in range(len(self.base))]
             changed = aggregate(
@@ -288,6 +366,65 @@ class _Case:
             findings.extend(changed)
         return findings
 
+    def _covered_by_contract(self, findings: list[Finding], cand: list[Sample]) -> list[Finding]:
+        """Where the contract covers an aspect, the zero-config detector for it adds no
+        BREAKING of its own: the contract's rule says whether the format holds.
+
+        `must_match` patterns are the declared format, so a lost marker or habit is INFO.
+        (With `format: code` in Python a fence makes the code invalid: the fence stays the
+        one finding, the cause, and ``rules.suppress`` folds `contract.code_invalid` into
+        it, so no second BREAKING is added either.) A changed label is a changed *decision*
+        (ERR) when it is a choice among options the instructions list (`[Yes]`/`[No]`,
+        "positive, negative or neutral"); a label the instructions do not list, or one the
+        `must_match` patterns accept without instructions to say more, is a changed answer
+        (WARN), like another number.
+        """
+        covered: dict[str, str] = {}
+        if self.contract.must_match:
+            covered["drift.format_marker_lost"] = "must_match"
+            covered["drift.format_changed"] = "must_match"
+        out = []
+        for f in findings:
+            how = covered.get(f.rule)
+            if how is not None and f.severity != "INFO":
+                f = replace(
+                    f, severity="INFO", message=f"{f.message} (covered by the contract's {how})"
+                )
+            elif f.rule == "drift.label_changed" and f.severity == "ERR":
+                f = self._label_severity(f, findings, cand)
+            out.append(f)
+        return out
+
+    def _label_severity(self, f: Finding, findings: list[Finding], cand: list[Sample]) -> Finding:
+        if self.instructions is not None:
+            text = self.instructions.text.casefold()
+
+            def listed(samples: Sequence[Sample]) -> bool:
+                labels = {
+                    label
+                    for s in samples
+                    for label in (self.output(s).label, self.output(s).decision)
+                    if label is not None
+                }
+                return bool(labels) and all(
+                    re.search(rf"(?<!\w){re.escape(label.casefold())}(?!\w)", text)
+                    for label in labels
+                )
+
+            if not listed(self.base):
+                return replace(
+                    f,
+                    severity="WARN",
+                    message=f"{f.message} (the instructions list no options: a changed answer)",
+                )
+            how = "another option" if listed(cand) else "not one of the options"
+            return replace(f, message=f"{f.message} ({how} the instructions list)")
+        if self.contract.must_match and not any(g.rule == "contract.must_match" for g in findings):
+            # The contract's patterns declare the allowed answers: a label they accept is a
+            # changed answer (like a schema enum value), not an unknown one.
+            return replace(f, severity="WARN", message=f"{f.message} (allowed by must_match)")
+        return f
+
     def _others(self, j: int) -> list[Sample]:
         return [r for k, r in enumerate(self.base) if k != j]
 
@@ -298,7 +435,15 @@ class _Case:
         events: Events = {}
         if self.kind == "json" and ref_outs:
             events.update(self.structural_events(ref_outs, out))
-        events.update(drift_events(ref_outs, out, self.kind))
+        events.update(
+            drift_events(
+                ref_outs,
+                out,
+                self.kind,
+                self.instructions,
+                json_declared=self.contract.format == "json",
+            )
+        )
         events.update(
             contract_events(
                 out,
@@ -313,6 +458,7 @@ class _Case:
             )
         if self.checks:
             events.update(self.user_check_events(out.text))
+        events.update(truncation_events(refs, sample))
         events.update(metadata_events(refs, sample))
         return suppress(events, silenced=self.silenced)
 
@@ -322,6 +468,11 @@ class _Case:
             return {}
         if out.json is None:
             hint = " (it looks truncated)" if out.text.rstrip()[-1:] not in ("}", "]", "") else ""
+            if self.json_is_a_habit:
+                return {
+                    ("drift.format_changed", None, "json"): "every baseline sample was JSON; this "
+                    "output holds none (the instructions do not ask for JSON)"
+                }
             return {("json.unparseable", None, ""): f"output no longer parses as JSON{hint}"}
         common: dict[RawKey, tuple[Any, Any]] | None = None
         for ref in parsed:
@@ -365,9 +516,18 @@ class _Case:
                 )
             elif kind == "array":
                 events["json.array_length", jp, ""] = f"{jp} has {new} items; baseline {old}"
+            elif isinstance(new, bool) and isinstance(old, bool):
+                events["json.decision_changed", jp, ""] = (
+                    f"{jp} flipped {json.dumps(old)} -> {json.dumps(new)} (a yes/no decision)"
+                )
             elif isinstance(new, str) and isinstance(old, str):
                 enum_note = self._new_enum_value(path, new, ref_docs, schema)
-                if enum_note is not None:
+                option_note = self._other_option(path, old, new, ref_docs, schema)
+                if option_note is not None:
+                    events["json.decision_changed", jp, ""] = (
+                        f"{jp} changed {old!r} -> {new!r} {option_note}"
+                    )
+                elif enum_note is not None:
                     events["json.enum_value_new", jp, ""] = (
                         f"{jp} has new value {new!r} {enum_note}"
                     )
@@ -380,6 +540,34 @@ class _Case:
                     f"{jp} changed {short_repr(old)} -> {short_repr(new)}"
                 )
         return events
+
+    def _other_option(
+        self,
+        path: tuple[PathPart, ...],
+        old: str,
+        new: str,
+        ref_docs: list[Any],
+        schema: dict[str, Any] | None,
+    ) -> str | None:
+        """Why ``old`` -> ``new`` is a choice between allowed options (a decision), or None.
+
+        The schema's `enum` at the path, else the options the instructions spell out
+        (``"low" | "medium" | "high"``): both values among them is another decision, not
+        free text changing.
+        """
+        if schema is not None:
+            described, allowed = schema_enum(schema, path)
+            if described and allowed:
+                return "(both in the schema's enum)" if {old, new} <= allowed else None
+        values = [json_get(doc, path) for doc in ref_docs]
+        if self.instructions is not None and all(is_enum_like(v) for v in [*values, new]):
+            text = self.instructions.text
+            listed = all(
+                re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text) for v in {*values, new}
+            )
+            if listed:
+                return "(both options the instructions list)"
+        return None
 
     @staticmethod
     def _new_enum_value(

@@ -12,13 +12,28 @@ import ast
 import json
 import re
 import threading
+import zlib
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
+from promptcompat.format_requirements import Instructions, Requirements
+from promptcompat.refusals import is_refusal, opening_kind
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
+MarkerKind = Literal[
+    "trailing_bracket",
+    "leading_bracket",
+    "leading_label",
+    "bulleted_list",
+    "numbered_list",
+    "leading_token",
+    "trailing_token",
+    "bare_answer",
+    "links",
+]
+_LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -27,37 +42,48 @@ _JSON_START = re.compile(r"[{\[]")
 _MAX_PROSE_TRIES = 16
 _DECODER = json.JSONDecoder()
 
-# Refusals: a strong phrase, or an apology plus an inability in the same sentence ("I'm sorry
-# to hear that, here is how..." is a helpful answer, not a refusal).
-_STRONG = re.compile(
-    r"\b(?:i can(?:no|')t (?:help|assist|comply|provide|do that|answer)|i cannot (?:help|assist|"
-    r"comply|provide|do that|answer)|i(?:'m| am) (?:unable|not able) to|i won't be able to|"
-    r"i must decline|as an ai\b|as a language model|as an ai language model)",
-    re.I,
-)
-_APOLOGY = re.compile(r"\b(?:i(?:'m| am) sorry|i apologi[sz]e|sorry, but)\b", re.I)
-_INABILITY = re.compile(
-    r"\b(?:can't|cannot|can not|unable|not able|won't|will not|decline|not comfortable)\b", re.I
-)
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.M)
-
-# Format markers (see docs/rules.md): any trailing bracketed word is one family, so that
-# "[Yes]" -> "[No]" is an answer change, not a lost marker.
-_TRAILING_BRACKET = re.compile(r"\[[^\W\d_]+\][.!]?\s*\Z")
-_LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
+# Format markers (see docs/rules.md): a bracketed word at the end or at the start is one
+# family per position, so that "[Yes]" -> "[No]" is an answer change, not a lost marker. It
+# still counts when bold, quoted or followed by a full stop (`**[No]**`, `"[Yes]".`).
+_TRAILING_BRACKET = re.compile(r"\[([^\W\d][\w\-]{0,40})\][\s*_\"'\u201d.!)]*\Z")
+_LEADING_BRACKET = re.compile(r"\A[\s*_\"'\u201c(#>]*\[([^\W\d][\w\-]{0,40})\](:?)")
+_LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z;]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
 # "You asked: ..." opens a sentence; "Final answer: ..." is a label. Several words count as a
 # label only when all are capitalised or the last is a typical label noun.
 _LABEL_NOUNS = frozenset(
     "answer summary result category label sentiment translation output reason reasoning "  # noqa: SIM905
     "explanation verdict score rating title response conclusion classification".split()
 )
+# A lead-in word is no label: "Sure: here is...", "Great: ..." paraphrase freely.
+_INTERJECTIONS = frozenset(
+    "sure great certainly absolutely okay ok yes no well alright right fine perfect "  # noqa: SIM905
+    "hello hi hey thanks note".split()
+)
 _BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+\S", re.M)
 _FIXED_TOKEN = re.compile(r"[^\w\s`]{2,}|<{1,2}[\w-]+>{1,2}|[A-Z][A-Z0-9_]+(?: [A-Z][A-Z0-9_]+)*")
+_URL = re.compile(r"https?://[^\s)>\]]+")
 _BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
+_BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
 # proper noun (a city, a company) that an extraction legitimately changes.
 _ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*")
+
+# Degenerate output: a 400-byte window that zlib squeezes below 12% is a candidate; a unit of
+# up to 60 characters repeated 12+ times over 300+ characters there (or 100 words with at
+# most 8 distinct ones) confirms it. Prose, code and tables stay far above (0.25 and up).
+_LOOP_WINDOW = 400
+_LOOP_MAX_RATIO = 0.12
+_LOOP = re.compile(r"(.{1,60}?)\1{11,}", re.S)
+_LOOP_MIN_CHARS = 300
+_WORD = re.compile(r"\S+")
+
+# Dataset residue at the end of an answer ("Score: 4", "Label: No", "A: The answer is not
+# given in the text."): annotation lines of some other task, leaked into the output.
+_ANNOTATION = re.compile(
+    r"(?m)^[ \t]*(Score|Label|Annotation|A|Q|Sentence \d)[ \t]*:[ \t]*\S.{0,60}$", re.I
+)
+_ANNOTATION_TAIL = 400
 
 _NON_LETTERS = re.compile(r"[\W\d_]+")
 _LANG_MIN_LETTERS = 20
@@ -113,6 +139,42 @@ def _parse_json(text: str) -> tuple[Any, Wrapper] | None:
     return None
 
 
+class Marker(NamedTuple):
+    """A format feature of an output that a consumer may rely on (docs/rules.md)."""
+
+    kind: MarkerKind
+    detail: str = ""
+
+    def describe(self) -> str:
+        return {
+            "trailing_bracket": "a trailing bracketed token like [Yes]/[No]",
+            "leading_bracket": "a leading bracketed token like [Yes]/[ANSWER]",
+            "leading_label": f"the leading label '{self.detail}:'",
+            "bulleted_list": "a bulleted list",
+            "numbered_list": "a numbered list",
+            "leading_token": f"the leading token '{self.detail}'",
+            "trailing_token": f"the trailing token '{self.detail}'",
+            "bare_answer": "a one-word answer",
+            "links": "links (URLs)",
+        }[self.kind]
+
+    def asked_by(self, req: Requirements) -> bool:
+        """Whether the instructions ask for this feature (else it is a habit)."""
+        if self.kind == "trailing_bracket":
+            return req.asks_bracket("end")
+        if self.kind == "leading_bracket":
+            return req.asks_bracket("start")
+        if self.kind == "leading_label":
+            return req.asks_prefix(self.detail)
+        if self.kind in _LISTS:
+            return req.list_format and (req.numbered or self.kind == "bulleted_list")
+        if self.kind == "bare_answer":
+            return req.bare_answer
+        if self.kind == "links":
+            return req.links
+        return self.detail in req.fixed_tokens  # a fixed first or last line
+
+
 class _Langid:
     """py3langid's model takes ~1 s to load: once per process, on first use."""
 
@@ -152,45 +214,75 @@ class Output:
     def refusal(self) -> bool:
         if self.json is not None and self.json[1] == "raw":
             return False
-        text = self.text.replace("\u2019", "'").strip()
-        sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text[:20000])]
-        sentences = [s for s in sentences if s]
-        if not sentences:
-            return False
-
-        def refuses(sentence: str) -> bool:
-            return bool(_STRONG.search(sentence)) or bool(
-                _APOLOGY.search(sentence) and _INABILITY.search(sentence)
-            )
-
-        if refuses(sentences[0]):
-            return True
-        refusing = sum(len(s) for s in sentences if refuses(s))
-        return refusing * 2 >= sum(len(s) for s in sentences)
+        return is_refusal(self.text)
 
     @cached_property
-    def markers(self) -> frozenset[str]:
+    def opening(self) -> str | None:
+        """What the opening sentence does when it is refusal-like: ``decline``,
+        ``missing_input`` or ``limitation`` (``promptcompat.refusals``), else None."""
+        if self.json is not None and self.json[1] == "raw":
+            return None
+        return opening_kind(self.text)
+
+    def hedged_like(self, refusing: Output) -> bool:
+        """Whether this output, which does not refuse, opens with the same kind of hedge as
+        ``refusing`` does, or ``refusing`` only hedges (missing input, a limitation): then
+        the two are the same behaviour, more or less answered, and no flip."""
+        if self.opening is None:
+            return False
+        return refusing.opening != "decline" or self.opening == "decline"
+
+    @cached_property
+    def markers(self) -> frozenset[Marker]:
         text = self.text.strip()
-        found: set[str] = set()
+        found: set[Marker] = set()
         if _TRAILING_BRACKET.search(text):
-            found.add("a trailing bracketed token like [Yes]/[No]")
+            found.add(Marker("trailing_bracket"))
+        if self.leading_bracket is not None:
+            found.add(Marker("leading_bracket"))
         m = _LEADING_LABEL.match(text)
         if m and _is_label(m.group(1)):
-            found.add(f"the leading label '{m.group(1)}:'")
+            found.add(Marker("leading_label", m.group(1)))
         if len(_BULLET.findall(text)) >= 2:
-            found.add("a bulleted list")
+            found.add(Marker("bulleted_list"))
         if len(_NUMBERED.findall(text)) >= 2:
-            found.add("a numbered list")
+            found.add(Marker("numbered_list"))
         lines = text.splitlines()
         if len(lines) > 1:  # a one-line answer is its own content, not a marker line
             first, last = lines[0].strip(), lines[-1].strip()
             if _FIXED_TOKEN.fullmatch(first):
-                found.add(f"the leading token '{first}'")
+                found.add(Marker("leading_token", first))
             if _FIXED_TOKEN.fullmatch(last):
-                found.add(f"the trailing token '{last}'")
-        if self.label is not None:
-            found.add("a one-word answer")
+                found.add(Marker("trailing_token", last))
+        if self.label is not None or (len(text) <= 24 and _BARE_NUMBER.fullmatch(text)):
+            found.add(Marker("bare_answer"))
+        if "://" in text and _URL.search(text):
+            found.add(Marker("links"))
         return frozenset(found)
+
+    @cached_property
+    def end_token(self) -> str | None:
+        """The bracketed token the output ends with, as written (``No`` of ``[No]``)."""
+        m = _TRAILING_BRACKET.search(self.text.strip())
+        return None if m is None else m.group(1)
+
+    @cached_property
+    def leading_bracket(self) -> tuple[str, bool] | None:
+        """The bracketed word the output opens with, and whether a colon follows (a tag)."""
+        m = _LEADING_BRACKET.match(self.text)
+        return None if m is None else (m.group(1), bool(m.group(2)))
+
+    @cached_property
+    def decision(self) -> str | None:
+        """The bracketed verdict the output ends with (``[Yes]`` -> ``yes``), else the one it
+        opens with when no colon follows (``[No] The user...``; ``[ANSWER]:`` is a tag)."""
+        m = _TRAILING_BRACKET.search(self.text.strip())
+        if m is not None:
+            return m.group(1).strip().casefold()
+        lead = self.leading_bracket
+        if lead is not None and not lead[1]:
+            return lead[0].strip().casefold()
+        return None
 
     @cached_property
     def label(self) -> str | None:
@@ -211,7 +303,47 @@ class Output:
             tree = ast.parse(self.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
-        return any(not isinstance(node, ast.Expr) for node in tree.body)
+        # "Category: billing" parses too (an annotation without a value): not code.
+        return any(
+            not isinstance(node, ast.Expr)
+            and not (isinstance(node, ast.AnnAssign) and node.value is None)
+            for node in tree.body
+        )
+
+    @cached_property
+    def degenerate(self) -> str | None:
+        """What the text degenerates into (a repetition loop), or None."""
+        data = self.text.encode("utf-8", "replace")
+        if len(data) < _LOOP_MIN_CHARS:
+            return None
+        step = _LOOP_WINDOW // 2
+        for start in range(0, max(1, len(data) - _LOOP_WINDOW + 1), step):
+            window = data[start : start + _LOOP_WINDOW]
+            if len(zlib.compress(window, 1)) > _LOOP_MAX_RATIO * len(window):
+                continue
+            around = data[max(0, start - _LOOP_WINDOW) : start + 2 * _LOOP_WINDOW]
+            region = around.decode("utf-8", "ignore")
+            for m in _LOOP.finditer(region):
+                if len(m.group(0)) >= _LOOP_MIN_CHARS:
+                    unit = m.group(1)
+                    times = len(m.group(0)) // len(unit)
+                    return f"{unit.strip() or repr(unit)!r} repeated {times} times"
+            words = _WORD.findall(region)
+            for i in range(0, max(0, len(words) - 100) + 1, 25):
+                chunk = words[i : i + 100]
+                if len(chunk) == 100 and len(set(chunk)) <= 8:
+                    shown = " ".join(sorted(set(chunk))[:4])
+                    return f"100 words made of {len(set(chunk))} distinct ones ({shown!r}...)"
+        return None
+
+    @cached_property
+    def annotation_tail(self) -> tuple[str, str] | None:
+        """An annotation line near the end of a longer output, and its label, or None."""
+        text = self.text.rstrip()
+        if len(text) < 2 * _ANNOTATION_TAIL:
+            return None
+        m = _ANNOTATION.search(text, len(text) - _ANNOTATION_TAIL)
+        return None if m is None else (m.group(0).strip(), m.group(1))
 
     @cached_property
     def letters(self) -> int:
@@ -229,9 +361,9 @@ class Output:
 
 def _is_label(words: str) -> bool:
     parts = words.split()
-    return (
-        len(parts) == 1 or parts[-1].lower() in _LABEL_NOUNS or all(p[0].isupper() for p in parts)
-    )
+    if len(parts) == 1:
+        return parts[0].casefold() not in _INTERJECTIONS
+    return parts[-1].lower() in _LABEL_NOUNS or all(p[0].isupper() for p in parts)
 
 
 def output_kind(declared: str, baseline: Sequence[Output]) -> Kind:
@@ -256,8 +388,22 @@ def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def drift_events(refs: Sequence[Output], out: Output, kind: Kind) -> Events:
-    """Drift of ``out`` against what every output in ``refs`` had in common."""
+def drift_events(
+    refs: Sequence[Output],
+    out: Output,
+    kind: Kind,
+    instructions: Instructions | None = None,
+    *,
+    json_declared: bool = False,
+) -> Events:
+    """Drift of ``out`` against what every output in ``refs`` had in common.
+
+    ``instructions``: the case's rendered instructions. They tell a format that was asked for
+    (its loss is ``drift.format_marker_lost``) from a habit of the baseline
+    (``drift.format_changed``); None when unknown, and then every format the baseline
+    samples share counts as asked. ``json_declared``: the contract says `format: json`, so
+    the JSON wrappers count as asked whatever the instructions say.
+    """
     events: Events = {}
     if not refs:
         return events
@@ -267,26 +413,53 @@ def drift_events(refs: Sequence[Output], out: Output, kind: Kind) -> Events:
         if all(r.length for r in refs):
             events["drift.empty_output", None, ""] = "the output is empty"
         return events
-    if out.refusal and not any(r.refusal for r in refs):
+    # A flip needs a side that answers without a hedge: two hedged openings ("I do not
+    # have enough context...", then more or less of an answer) are the same behaviour.
+    if out.refusal and not any(r.refusal or r.hedged_like(out) for r in refs):
         events["drift.refusal_introduced", None, ""] = (
             f"the candidate refuses: {_short(out.text.strip(), 80)!r}"
         )
         return events
-    if not out.refusal and all(r.refusal for r in refs):
+    if not out.refusal and all(r.refusal and not out.hedged_like(r) for r in refs):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
-    if kind == "json":
-        _wrapper_events(refs, out, events)
-    elif out.fenced and not any(r.fenced for r in refs):
-        events["drift.code_fence_added", None, ""] = (
-            "the output is now wrapped in a markdown code fence; no baseline sample was"
+    if out.refusal and all(r.refusal for r in refs):
+        return events  # two refusals in other words: their length or wording is no change
+    if out.degenerate is not None and not any(r.degenerate for r in refs):
+        events["drift.degenerate_output", None, ""] = (
+            f"the output degenerates: {_short(out.degenerate, 120)}; no baseline sample does"
         )
-    elif not out.fenced and all(r.fenced for r in refs):
+    elif (
+        out.annotation_tail is not None
+        and not any(r.annotation_tail for r in refs)
+        and (
+            instructions is None
+            or f"{out.annotation_tail[1]}:".casefold() not in instructions.text.casefold()
+        )
+    ):
+        events["drift.degenerate_output", None, ""] = (
+            f"the output ends in annotation lines of another task "
+            f"({_short(out.annotation_tail[0], 60)!r}); no baseline sample does"
+        )
+    req = instructions.requirements if instructions is not None else None
+    if kind == "json":
+        if req is None or req.json_only or json_declared:
+            _wrapper_events(refs, out, events)
+    elif out.fenced and not any(r.fenced for r in refs):
+        message = "the output is now wrapped in a markdown code fence; no baseline sample was"
+        if req is None or req.code_only:
+            events["drift.code_fence_added", None, ""] = message
+        elif kind == "code":
+            # Bare code became fenced, but nothing asked for code only: a habit changed.
+            events["drift.format_changed", None, "fence"] = (
+                f"{message} (the instructions do not ask for code only)"
+            )
+    elif not out.fenced and all(r.fenced for r in refs) and not (req and req.code_only):
         events["drift.code_fence_removed", None, ""] = (
             "every baseline sample had a markdown code fence; this output has none"
         )
     if kind == "text":
-        _text_events(refs, out, events)
+        _text_events(refs, out, events, instructions)
     return events
 
 
@@ -310,11 +483,46 @@ def _wrapper_events(refs: Sequence[Output], out: Output, events: Events) -> None
         )
 
 
-def _text_events(refs: Sequence[Output], out: Output, events: Events) -> None:
+def _text_events(
+    refs: Sequence[Output], out: Output, events: Events, instructions: Instructions | None
+) -> None:
+    req = instructions.requirements if instructions is not None else None
     common = frozenset.intersection(*(r.markers for r in refs))
+    has_list = bool(out.markers & {Marker("bulleted_list"), Marker("numbered_list")})
     for marker in sorted(common - out.markers):
-        events["drift.format_marker_lost", None, marker] = (
-            f"every baseline sample had {marker}; this output does not"
+        what = marker.describe()
+        if req is None or marker.asked_by(req):
+            if marker.kind in _LISTS and has_list and not (req and req.numbered):
+                continue  # a list is still there, of the other kind
+            events["drift.format_marker_lost", None, what] = (
+                f"every baseline sample had {what}; this output does not"
+            )
+        elif marker.kind not in _LISTS:
+            # A list nothing asked for is structure, not a format: prose is as good.
+            events["drift.format_changed", None, what] = (
+                f"every baseline sample had {what}; this output does not "
+                "(the instructions do not ask for it)"
+            )
+    if req is not None and req.asks_bracket("end") and out.end_token is not None:
+        # Every baseline marker was one the instructions spell out; this one is not ("[NO]"
+        # for "[No]"): a parser of the asked tokens no longer finds it.
+        asked = set(req.markers)
+        if out.end_token not in asked and all(r.end_token in asked for r in refs):
+            listed = ", ".join(f"[{m}]" for m in req.markers)
+            events["drift.format_marker_lost", None, "asked token"] = (
+                f"the output ends with [{out.end_token}], not one of the markers the "
+                f"instructions spell out ({listed})"
+            )
+    decisions = {r.decision for r in refs}
+    if (
+        out.decision is not None
+        and None not in decisions
+        and out.decision not in decisions
+        and "drift.format_marker_lost" not in {key[0] for key in events}
+    ):
+        known = ", ".join(sorted(f"[{d}]" for d in decisions if d is not None))
+        events["drift.label_changed", None, ""] = (
+            f"the answer marker is now [{out.decision}]; baseline answered {known}"
         )
     labels = {r.label.casefold() for r in refs if r.label is not None}
     if (
@@ -335,10 +543,12 @@ def _text_events(refs: Sequence[Output], out: Output, events: Events) -> None:
             f"{out.length} characters; baseline {low}-{high} "
             f"(band {low // 2}-{2 * high}, exclusive of the upper bound)"
         )
-    _language_event(refs, out, events)
+    _language_event(refs, out, events, instructions)
 
 
-def _language_event(refs: Sequence[Output], out: Output, events: Events) -> None:
+def _language_event(
+    refs: Sequence[Output], out: Output, events: Events, instructions: Instructions | None
+) -> None:
     if out.letters < _LANG_MIN_LETTERS or any(r.letters < _LANG_MIN_LETTERS for r in refs):
         return
     tops = set()
@@ -362,6 +572,8 @@ def _language_event(refs: Sequence[Output], out: Output, events: Events) -> None
         and p >= _LANG_CANDIDATE_MIN_P
         and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD
     ):
+        if instructions is not None and instructions.expected_language() == new:
+            return  # back to the language the instructions ask for or are written in
         events["drift.language_changed", None, ""] = (
             f"the answer is in '{new}' (p={p:.2f}); every baseline sample was in '{old}'"
         )

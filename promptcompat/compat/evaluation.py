@@ -20,6 +20,16 @@ from promptcompat.store import projects, session_scope
 from promptcompat.store.call_rows import CallRow
 from promptcompat.store.tables.core import REFERENCE_KEY, Baseline, new_id
 from promptcompat.suite import Case, Prompt, Suite, required_variables
+from promptcompat import projects, store
+from promptcompat.call_rows import CallRow
+from promptcompat.coverage import BASELINE_FAILURES_KEY, COVERAGE_KEY
+from promptcompat.diff import Sample, compare_case
+from promptcompat.models import Baseline, new_id
+from promptcompat.pii_rule import pii_findings
+from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
+from promptcompat.rules import Finding, rule, verdict_for
+from promptcompat.store import session_scope
+from promptcompat.suite import Case, Message, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
 SideKey = tuple[str, str, str, str]  # prompt, version, its content hash, target label
@@ -128,6 +138,7 @@ def evaluate(
                 base_samples: list[Sample] = []
                 cand_keys: list[str] = []
                 cand_samples: list[Sample] = []
+                instructions: str | None = None
                 for i in range(samples):
                     base = by_case.get((case.id, i))
                     if comp.baseline.accepted_only:
@@ -143,6 +154,13 @@ def evaluate(
                             base_keys.append(b_call.key)
                             base_samples.append(sample_of(b_call))
                     c_call = planned[_ident(prompt.name, comp.candidate, case.id, i, samples)]
+                    if instructions is None:
+                        # What the consumers rely on is what the baseline's prompt asked (an
+                        # accepted-only baseline is the same version: its rendering is the
+                        # candidate's).
+                        b_side = comp.candidate if comp.baseline.accepted_only else comp.baseline
+                        b_plan = planned[_ident(prompt.name, b_side, case.id, i, samples)]
+                        instructions = instructions_of(b_plan.messages)
                     cand_keys.append(c_call.key)
                     cand_samples.append(sample_of(c_call))
                 if not base_samples:
@@ -155,6 +173,7 @@ def evaluate(
                     case=case,
                     checks=prompt.checks,
                     silenced=silenced,
+                    instructions=instructions,
                 )
                 pii = pii_findings(base_samples, cand_samples)
                 findings = prompt.policy.apply(
@@ -164,6 +183,10 @@ def evaluate(
                 structural = diff.structural_diff
                 if diff.reference is not None:
                     structural = {**structural, REFERENCE_KEY: diff.reference.to_dict()}
+                if diff.coverage is not None:
+                    structural = {**structural, COVERAGE_KEY: diff.coverage.to_dict()}
+                if diff.baseline_failures:
+                    structural = {**structural, BASELINE_FAILURES_KEY: diff.baseline_failures}
                 result_id = new_id()
                 results.append(
                     {
@@ -191,6 +214,14 @@ def evaluate(
                     store.save_case_results(session=session, results=results, findings=findings_out)
                     results, findings_out = [], []
         store.save_case_results(session=session, results=results, findings=findings_out)
+
+
+def instructions_of(messages: Sequence[Message]) -> str | None:
+    """The instructions a rendered request gives: its system and user messages (assistant
+    turns of a conversation history are answers, not instructions). None when it did not
+    render."""
+    parts = [m.content for m in messages if m.role != "assistant"]
+    return "\n\n".join(parts) if parts else None
 
 
 def _side_key(prompt: Prompt, side: Side) -> SideKey:

@@ -23,6 +23,7 @@ _PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _MISSING = object()
+_BRACKETED = re.compile(r"\[[^\W\d][\w\-]{0,40}\]")
 
 
 def normalise(value: Any) -> str:
@@ -58,16 +59,29 @@ def _number(value: Any) -> float | None:
 
 def _value(spec: ReferenceSpec, out: Output) -> Any:
     if spec.path is None:
-        return out.text
-    if out.json is None:
+        value: Any = out.text
+    elif out.json is None:
         return _MISSING
-    doc: Any = out.json[0]
-    for part in parse_json_path(spec.path):
-        try:
-            doc = doc[part]
-        except (KeyError, IndexError, TypeError):
-            return _MISSING
-    return doc
+    else:
+        value = out.json[0]
+        for part in parse_json_path(spec.path):
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return _MISSING
+    if spec.extract is None:
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    found = list(_compiled(spec.extract).finditer(text))
+    if not found:
+        return _MISSING
+    m = found[-1] if spec.occurrence == "last" else found[0]
+    return m.group(1) if m.re.groups and m.group(1) is not None else m.group(0)
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def matches(reference: Any, out: Output, spec: ReferenceSpec) -> bool:
@@ -77,7 +91,9 @@ def matches(reference: Any, out: Output, spec: ReferenceSpec) -> bool:
         return False
     match = spec.match
     if match == "auto":
-        return _auto(reference, out) if spec.path is None else _auto_value(reference, value)
+        if spec.path is None and spec.extract is None:
+            return _auto(reference, out)
+        return _auto_value(reference, value)
     if match == "exact":
         if spec.path is not None:
             return _json_same(value, reference)  # a JSON value: type and value
@@ -116,6 +132,11 @@ def _auto(reference: Any, out: Output) -> bool:
         return isinstance(doc, dict) and all(doc.get(k) == v for k, v in reference.items())
     if isinstance(reference, list):
         return bool(doc == reference)
+    if isinstance(reference, str) and _BRACKETED.fullmatch(reference.strip()):
+        # "[Yes]": the answer is the output's last bracketed marker, not a "yes" (or a
+        # "no") anywhere in its reasoning.
+        markers = _BRACKETED.findall(out.text)
+        return bool(markers) and normalise(markers[-1]) == normalise(reference)
     if isinstance(reference, bool):
         wanted = {"true", "yes"} if reference else {"false", "no"}
     else:
@@ -137,4 +158,6 @@ def describe(reference: Any, spec: ReferenceSpec) -> str:
     details: list[str] = [spec.match] if spec.match != "auto" else []
     if spec.path:
         details.append(f"at {spec.path}")
+    if spec.extract:
+        details.append(f"the {spec.occurrence} match of {spec.extract}")
     return f"reference answer {shown}" + (f" ({', '.join(details)})" if details else "")

@@ -18,6 +18,8 @@ from typing import Any
 from sqlmodel import Session
 
 from promptcompat import store
+from promptcompat.compat import REFERENCE_KEY
+from promptcompat.coverage import prompt_summaries
 from promptcompat.errors import ConfigError
 from promptcompat.report.cross_views import accuracy_by_target, matrix, noise_floor
 from promptcompat.rules import CATALOG
@@ -104,6 +106,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
         "accuracy": accuracy_by_target(comparisons, results),
         "noise_floor": noise_floor(comparisons, cases),
         "findings_by_rule": _by_rule(cases),
+        "prompts": prompt_summaries(results),
         "deprecations": run.spec.get("deprecations", []),
         "cases": cases,
     }

@@ -79,6 +79,12 @@ _RULES: tuple[Rule, ...] = (
         "An enum-like field holds a value outside its schema `enum` or, without one, "
         "a value no baseline sample gave.",
     ),
+    _r(
+        "json.decision_changed",
+        "ERR",
+        "A decision field changed: a boolean flipped, or an enum-like value moved to another "
+        "allowed option (the schema's `enum`, or the options the instructions list).",
+    ),
     _r("json.value_changed", "WARN", "A value changed, same type (null transitions count here)."),
     _r("json.array_length", "WARN", "An array has another number of items."),
     # contract: what the prompt declares in prompt.yaml
@@ -107,20 +113,45 @@ _RULES: tuple[Rule, ...] = (
     _r("drift.json_in_prose", "ERR", "Bare JSON became JSON wrapped in prose."),
     _r("drift.empty_output", "ERR", "The output is empty (whitespace only); no baseline was."),
     _r("drift.refusal_introduced", "ERR", "The candidate refuses; no baseline sample did."),
-    _r("drift.refusal_removed", "INFO", "Every baseline sample refused; the candidate answers."),
+    _r(
+        "drift.refusal_removed",
+        "ERR",
+        "Every baseline sample refused; the candidate answers (a guardrail no longer holds).",
+    ),
     _r(
         "drift.format_marker_lost",
         "ERR",
-        "A format marker every baseline sample had is gone (trailing `[Yes]`/`[No]`, "
-        "a `Label:` prefix, a list, a fixed token, a bare one-word answer).",
+        "A format marker every baseline sample had, and the instructions ask for, is gone "
+        "(`[Yes]`/`[No]` at the end or start, a `Label:` prefix, a list, a fixed token, a bare "
+        "answer). INFO where the contract's `must_match` covers the format.",
+    ),
+    _r(
+        "drift.format_changed",
+        "WARN",
+        "A format every baseline sample had, that the instructions do not ask for, is gone "
+        "(a `Label:` prefix, a bare answer, bare code now fenced): a habit, not a contract.",
     ),
     _r(
         "drift.label_changed",
         "ERR",
-        "Every baseline answer was one label-like word; the candidate gives another "
-        "(WARN when the contract's `must_match` still accepts it).",
+        "The answer changed from one label to another: every baseline answer was one "
+        "label-like word, or ended (or opened) with the same bracketed verdict "
+        "(`[Yes]` -> `[No]`). WARN when the instructions list no options (a changed answer).",
     ),
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
+    _r(
+        "drift.truncated",
+        "ERR",
+        "The candidate was cut off at the token limit (finish reason `length`, `max_tokens`); "
+        "no baseline sample was.",
+    ),
+    _r(
+        "drift.degenerate_output",
+        "ERR",
+        "The output degenerates into a repetition loop (a short unit repeated over hundreds "
+        "of characters) or ends in annotation lines of another task (`Score: 4`, `Label: No`); "
+        "no baseline sample does.",
+    ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
     # privacy: personal data and secrets (promptcompat/compat/pii_rule.py)
@@ -268,6 +299,19 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
 
     rules = {key[0] for key in events if cause(key)}
     drop: set[str] = set()
+    if "drift.truncated" in rules:
+        # Cut off at the token limit: the broken JSON or code, the lost closing marker and
+        # the shorter length are its symptoms.
+        drop |= {
+            "json.unparseable",
+            "contract.not_json",
+            "contract.code_invalid",
+            "drift.format_marker_lost",
+            "drift.format_changed",
+            "drift.verbosity",
+        }
+    if "drift.degenerate_output" in rules:
+        drop.add("drift.verbosity")  # the loop is what made it long
     if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
         drop |= {
             "json.unparseable",

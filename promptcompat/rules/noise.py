@@ -36,7 +36,9 @@ RateAssessment = Literal["none", "new", "not_significant", "baseline"]
 
 ALPHA = 0.05
 """Significance level of the one-sided Fisher's exact test."""
-VARIATION_RULES = frozenset({"json.value_changed", "json.array_length", "text.changed"})
+VARIATION_RULES = frozenset(
+    {"json.value_changed", "json.decision_changed", "json.array_length", "text.changed"}
+)
 """Rules that say "this value differs". When the baseline samples already differ among
 themselves there, the field is noise, not a change, however often the candidate differs."""
 UNTEMPERED_RULES = frozenset({"call.error"})

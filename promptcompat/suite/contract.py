@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Format = Literal["text", "json", "code"]
 ReferenceMatch = Literal["auto", "exact", "normalised", "numeric", "contains", "one_of"]
+Occurrence = Literal["first", "last"]
 
 
 class ReferenceSpec(BaseModel):
@@ -24,6 +26,22 @@ class ReferenceSpec(BaseModel):
     """numeric: absolute tolerance."""
     rel_tolerance: float = Field(default=0.0, ge=0)
     """numeric: relative tolerance (of the larger magnitude), as ``math.isclose``."""
+    extract: str | None = None
+    """A regex (Python syntax) that picks the answer out of the output (or the value at
+    ``path``) before matching: its first group, else the whole match. ``\\[(Yes|No)\\]``
+    compares the marker, not a "no" somewhere in the reasoning. No match: not matched."""
+    occurrence: Occurrence = "last"
+    """Which match of ``extract`` is the answer: the ``last`` (a conclusion) or the ``first``."""
+
+    @field_validator("extract")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"extract is not a valid regex: {exc}") from None
+        return value
 
 
 class Contract(BaseModel):

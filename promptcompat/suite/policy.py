@@ -4,6 +4,7 @@
 
     rules:                        # override a rule's default severity: ERR | WARN | INFO
       json.field_added: WARN
+      json.value_changed at $.escalate: ERR   # only at this JSON path (and below)
     waivers:                      # accept a known finding for a while, with a reason
       - rule: json.field_removed
         path: $.phone             # optional: only at this JSON path (and below); * = any run
@@ -37,6 +38,29 @@ WAIVED_PREFIX = "waived until "
 WAIVER_KEYS = {"rule", "path", "reason", "expires"}
 
 
+def path_pattern(path: str) -> re.Pattern[str]:
+    """A JSON path as waivers and overrides write it: ``*`` matches any run, and a path also
+    covers what lies below it (``$.address`` covers ``$.address.city``)."""
+    body = ".*".join(re.escape(part) for part in path.split("*"))
+    return re.compile(rf"{body}(?:[.\[].*)?", re.S)
+
+
+@dataclass(frozen=True)
+class PathOverride:
+    """``json.value_changed at $.escalate: ERR``: a rule's severity at one JSON path."""
+
+    rule: str
+    path: str
+    severity: Severity
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        return path_pattern(self.path)
+
+    def covers_at(self, rule_id: str, path: str | None) -> bool:
+        return rule_id == self.rule and path is not None and bool(self._pattern.fullmatch(path))
+
+
 @dataclass(frozen=True)
 class Waiver:
     rule: str
@@ -48,11 +72,7 @@ class Waiver:
 
     @cached_property
     def _pattern(self) -> re.Pattern[str] | None:
-        if self.path is None:
-            return None
-        body = ".*".join(re.escape(part) for part in self.path.split("*"))
-        # A path also covers what lies below it: $.address waives $.address.city.
-        return re.compile(rf"{body}(?:[.\[].*)?", re.S)
+        return None if self.path is None else path_pattern(self.path)
 
     def covers(self, finding: Finding) -> bool:
         return self.covers_at(finding.rule, finding.path)
@@ -77,9 +97,19 @@ class Waiver:
 class RulePolicy:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    path_severities: tuple[PathOverride, ...] = ()
+    """Overrides at a JSON path (``rule at $.path: SEVERITY``); they win over ``severities``."""
 
     def __bool__(self) -> bool:
-        return bool(self.severities or self.waivers)
+        return bool(self.severities or self.waivers or self.path_severities)
+
+    def severity_of(self, rule_id: str, path: str | None) -> Severity | None:
+        """The prompt's override for ``rule_id`` at ``path``: the last path override that
+        covers it, else the rule's override, else None (the catalog's default applies)."""
+        for override in reversed(self.path_severities):
+            if override.covers_at(rule_id, path):
+                return override.severity
+        return self.severities.get(rule_id)
 
     def apply(
         self, findings: Sequence[Finding], *, today: date, report_expired: bool = False
@@ -96,7 +126,7 @@ class RulePolicy:
         if report_expired:
             expired.update((w, None) for w in self.waivers if not w.active(today))
         for finding in findings:
-            override = self.severities.get(finding.rule)
+            override = self.severity_of(finding.rule, finding.path)
             if override is not None and finding.status != "waived":
                 finding = replace(
                     finding, severity=severity_for(finding.rule, override, finding.status)
@@ -125,7 +155,7 @@ class RulePolicy:
         their own (``rules.suppress``): waiving a removed field accepts the change, not an
         output that breaks the declared schema.
         """
-        override = self.severities.get(rule_id)
+        override = self.severity_of(rule_id, path)
         demoted = SEVERITIES.index  # ERR, WARN, INFO: a higher index is a lower severity
         if override is not None and demoted(override) > demoted(rule(rule_id).severity):
             return True
@@ -144,24 +174,35 @@ class RulePolicy:
 def parse_policy(doc: YamlFile, data: dict[str, Any]) -> RulePolicy:
     """The ``rules:`` and ``waivers:`` keys of a prompt.yaml; errors name the line."""
     severities: dict[str, Severity] = {}
+    at_paths: list[PathOverride] = []
     raw_rules = data.get("rules", {})
     if not isinstance(raw_rules, dict):
         raise SuiteError(
             "'rules' maps rule ids to a severity (ERR, WARN or INFO)", where=doc.at("rules")
         )
-    for rule_id, severity in raw_rules.items():
-        _known_rule(doc, rule_id, "rules", rule_id)
+    for key, severity in raw_rules.items():
+        rule_id, at, path = key.partition(" at ") if isinstance(key, str) else (key, "", "")
+        rule_id, path = rule_id.strip() if isinstance(rule_id, str) else rule_id, path.strip()
+        _known_rule(doc, rule_id, "rules", key)
+        if at and not path.startswith("$"):
+            raise SuiteError(
+                f"{key!r}: a rule at a path is written `rule at $.path` (a JSON path from $)",
+                where=doc.at("rules", key),
+            )
         if severity not in SEVERITIES:
             raise SuiteError(
-                f"severity of {rule_id} must be one of {', '.join(SEVERITIES)}",
-                where=doc.at("rules", rule_id),
+                f"severity of {key} must be one of {', '.join(SEVERITIES)}",
+                where=doc.at("rules", key),
             )
-        severities[rule_id] = severity
+        if at:
+            at_paths.append(PathOverride(rule_id, path, severity))
+        else:
+            severities[rule_id] = severity
     raw_waivers = data.get("waivers", [])
     if not isinstance(raw_waivers, list):
         raise SuiteError("'waivers' is a list of waivers", where=doc.at("waivers"))
     waivers = [_waiver(doc, item, i) for i, item in enumerate(raw_waivers)]
-    return RulePolicy(severities, tuple(waivers))
+    return RulePolicy(severities, tuple(waivers), tuple(at_paths))
 
 
 def _known_rule(doc: YamlFile, rule_id: Any, *path: str | int) -> None:

@@ -23,6 +23,12 @@ def test_the_summary_matches_the_stored_report(
     breaking = sum(c["verdicts"]["BREAKING"] for c in body["comparisons"])
     changed = sum(c["verdicts"]["CHANGED"] for c in body["comparisons"])
     assert body["review"] == {"pending": breaking + changed, "accepted": 0, "rejected": 0}
+    # Per prompt: which checks could see a change (issue 16 item 10).
+    coverage = body["prompts"]["extract_contact"]["coverage"]
+    assert coverage["line"].startswith("watched by contract (format: json, schema")
+    assert coverage["families"]["structure"]["watched"] and "references" in coverage["inert"]
+    assert body["prompts"]["extract_contact"]["baseline_fails_contract"] == []
+    assert "prompts" not in body["extra"]
     # A unique prefix of the id works as on the command line.
     prefix = client.get(f"/api/v1/runs/{run_id[:8]}/report", headers=auth["viewer"])
     assert prefix.json()["run"]["id"] == run_id

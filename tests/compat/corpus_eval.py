@@ -13,6 +13,10 @@ from corpus_build import build
 from promptcompat.compat import request_findings
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.pii_rule import pii_findings
+from promptcompat.contract import Contract
+from promptcompat.diff import Sample, compare_case
+from promptcompat.pii_rule import pii_findings
+from promptcompat.policy import PathOverride, RulePolicy, Waiver
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite import Case
 from promptcompat.suite.contract import Contract
@@ -20,7 +24,15 @@ from promptcompat.suite.policy import RulePolicy, Waiver
 from promptcompat.suite.user_checks import UserCheck, load_checks
 
 HERE = Path(__file__).resolve().parent
-_SAMPLE_KEYS = ("output_tokens", "cost_usd", "latency_ms", "target", "served_model", "fingerprint")
+_SAMPLE_KEYS = (
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "target",
+    "served_model",
+    "fingerprint",
+    "finish_reason",
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ def run_entry(entry: dict[str, Any]) -> Outcome:
         reference=entry.get("reference"),
         case=case,
         checks=[_checks()[name] for name in entry.get("checks", [])],
+        instructions=entry.get("instructions"),
     )
     findings = list(diff.findings)
     findings += pii_findings(
@@ -82,11 +95,17 @@ def run_entry(entry: dict[str, Any]) -> Outcome:
         )
     if "policy" in entry:
         raw = entry["policy"]
+        rules = raw.get("rules", {})
         policy = RulePolicy(
-            raw.get("rules", {}),
+            {k: v for k, v in rules.items() if " at " not in k},
             tuple(
                 Waiver(w["rule"], w["reason"], date.fromisoformat(w["expires"]), w.get("path"))
                 for w in raw.get("waivers", [])
+            ),
+            tuple(
+                PathOverride(*key.split(" at ", 1), severity)
+                for key, severity in rules.items()
+                if " at " in key
             ),
         )
         findings = policy.apply(

@@ -80,6 +80,7 @@ def case(
     noise_only: bool = False,
     policy: dict[str, Any] | None = None,
     today: str = "2026-11-23",
+    instructions: str | None = None,
 ) -> dict[str, Any]:
     def side(samples: Sample | list[Sample]) -> list[dict[str, Any]]:
         items = samples if isinstance(samples, list) else [samples]
@@ -107,6 +108,8 @@ def case(
     if policy:
         entry["policy"] = policy
         entry["today"] = today
+    if instructions is not None:
+        entry["instructions"] = instructions
     return entry
 
 
@@ -476,7 +479,8 @@ def _drift_cases() -> Iterator[dict[str, Any]]:
         "drift",
         "I'm sorry, but I can't help with that request.",
         "Here is how to pick a lock: insert a tension wrench...",
-        "COMPATIBLE",
+        # ERR since issue 16: the guardrail the baseline's refusal was no longer holds
+        "BREAKING",
         ["drift.refusal_removed"],
     )
     yield case(
@@ -539,6 +543,149 @@ def _drift_cases() -> Iterator[dict[str, Any]]:
         "before the weekend.",
         "COMPATIBLE",
         ["text.changed"],
+    )
+
+
+def _instructed_cases() -> Iterator[dict[str, Any]]:
+    """With the rendered instructions: a format they ask for vs a habit of the baseline."""
+    ask = "Is 7 a prime number? Think step by step, then end your answer with [Yes] or [No]."
+    yield case(
+        "asked-marker-lost",
+        "drift",
+        PRIME,
+        PRIME.removesuffix(" [Yes]"),
+        "BREAKING",
+        ["drift.format_marker_lost"],
+        instructions=ask,
+    )
+    yield case(
+        "asked-marker-bold",
+        "drift",
+        PRIME,
+        PRIME_REWORDED.replace("[Yes]", "**[Yes]**"),
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions=ask,
+    )
+    yield case(
+        "asked-marker-flipped",
+        "drift",
+        PRIME,
+        PRIME.replace("[Yes]", "[No]"),
+        "BREAKING",
+        ["drift.label_changed"],
+        instructions=ask,
+    )
+    yield case(
+        "habit-prefix-lost",
+        "drift",
+        f"Summary: {SUMMARY}",
+        SUMMARY,
+        "CHANGED",
+        ["drift.format_changed"],
+        instructions="Summarize this support ticket in one sentence.",
+    )
+    yield case(
+        "habit-list-to-prose",
+        "drift",
+        BULLETS,
+        "Restart the router, check the cable, and call support if it persists.",
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions="My Wi-Fi keeps dropping. What should I do?",
+    )
+    yield case(
+        "back-to-the-instructions-language",
+        "drift",
+        "Der Kunde meldet, dass die mobile App ihn nach jedem Update abmeldet, und bittet "
+        "um eine Lösung vor dem Wochenende.",
+        SUMMARY,
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions="Summarize the customer's message below in one sentence.",
+    )
+
+
+def _decision_cases() -> Iterator[dict[str, Any]]:
+    ask = (
+        "Read the customer message and respond ONLY with a JSON object of the form "
+        '{"reply": <short reply>, "escalate": <true if a human agent must take over>}.'
+    )
+    base = {"reply": "Sorry about the double charge; billing will reverse it.", "escalate": True}
+    yield case(
+        "escalate-flipped",
+        "json",
+        json.dumps(base),
+        _d(base, escalate=False),
+        "BREAKING",
+        ["json.decision_changed"],
+        instructions=ask,
+    )
+    yield case(
+        "reply-reworded",
+        "json",
+        json.dumps(base),
+        _d(base, reply="Sorry for the duplicate charge! Billing will refund it."),
+        "CHANGED",
+        ["json.value_changed"],
+        instructions=ask,
+    )
+    yield case(
+        "urgency-other-option",
+        "json",
+        json.dumps({"category": "billing", "urgency": "low"}),
+        json.dumps({"category": "billing", "urgency": "medium"}),
+        "BREAKING",
+        ["json.decision_changed"],
+        instructions='Classify the ticket. Respond only with JSON: {"category": "billing" | '
+        '"technical" | "other", "urgency": "low" | "medium" | "high"}.',
+    )
+    yield case(
+        "escalate-override-at-path",
+        "json",
+        json.dumps(base),
+        _d(base, reply="Billing will refund the duplicate payment."),
+        "BREAKING",
+        ["json.value_changed"],
+        instructions=ask,
+        policy={"rules": {"json.value_changed at $.reply": "ERR"}},
+    )
+
+
+def _cut_and_degenerate_cases() -> Iterator[dict[str, Any]]:
+    ask = "List five tips for improving sleep."
+    tips = (
+        "Here are five tips for better sleep:\n\n1. Keep a consistent schedule.\n"
+        "2. Avoid caffeine after 2 p.m.\n3. Keep your bedroom cool, dark and quiet.\n"
+        "4. Put screens away before bed.\n5. Get daylight and exercise during the day."
+    )
+    cut = "Here are five tips for better sleep:\n\n1. Go to bed at the same time.\n2. Limit"
+    yield case(
+        "truncated",
+        "drift",
+        {"text": tips, "finish_reason": "stop"},
+        {"text": cut, "finish_reason": "length"},
+        "BREAKING",
+        ["drift.truncated"],
+        instructions=ask,
+    )
+    yield case(
+        "truncated-on-both-sides",
+        "drift",
+        {"text": cut, "finish_reason": "max_tokens"},
+        {"text": cut.replace("Limit", "Cut"), "finish_reason": "max_tokens"},
+        "COMPATIBLE",
+        ["text.changed"],
+        instructions=ask,
+    )
+    yield case(
+        "repetition-loop",
+        "drift",
+        tips,
+        tips + "\n\n" + "Fall Final " * 60,
+        "BREAKING",
+        ["drift.degenerate_output"],
+        instructions=ask,
     )
 
 
@@ -764,6 +911,9 @@ def handwritten() -> list[dict[str, Any]]:
         *_reference_cases(),
         *_check_cases(),
         *_drift_cases(),
+        *_instructed_cases(),
+        *_cut_and_degenerate_cases(),
+        *_decision_cases(),
         *_budget_model_call_cases(),
         *_noise_cases(),
     ]

@@ -41,6 +41,26 @@ from promptcompat.suite.json_path import parse_json_path
         ({"path": "$.label"}, "billing", "not json", False),
         ({}, "billing", '{"label": "billing", "confidence": 0.9}', True),
         ({}, True, "Yes, it is. [Yes]", True),
+        # a bracketed reference is the output's last marker, not a word of the reasoning
+        ({}, "[No]", "Is it even? No. Divisible by 3? No. So it is prime. [Yes]", False),
+        ({}, "[Yes]", "Is it even? No. So it is prime. [Yes]", True),
+        ({"match": "contains"}, "[No]", "Is it even? No. So it is prime. [Yes]", True),
+        # extract: the answer picked out first (issue 16 item 6)
+        (
+            {"extract": r"\[(Yes|No)\]", "match": "normalised"},
+            "[No]",
+            "Is it even? No. So it is prime. [Yes]",
+            False,
+        ),
+        ({"extract": r"\[(Yes|No)\]", "occurrence": "first"}, "yes", "[Yes] ... [No]", True),
+        ({"extract": r"\[(Yes|No)\]"}, "yes", "[Yes] ... [No]", False),
+        ({"extract": r"\[(Yes|No)\]"}, "yes", "no marker at all", False),
+        (
+            {"path": "$.answer", "extract": r"(\d+) days", "match": "numeric"},
+            93,
+            '{"answer": "There are 93 days left, not 94."}',
+            True,
+        ),
     ],
 )
 def test_match_modes(spec: dict[str, Any], reference: Any, output: str, expected: bool) -> None:

@@ -130,6 +130,11 @@ def test_fenced_code_reports_the_fence_not_code_invalid() -> None:
     assert rules_of(diff) == {"drift.code_fence_added"}
     broken = compare(CODE, "```python\ndef f(:\n```", CODE_CONTRACT)
     assert rules_of(broken) == {"drift.code_fence_added", "contract.code_invalid"}
+    # A contract that cannot parse the language (SQL) leaves the fence to the detector too.
+    sql = Contract(format="code", language="sql")
+    query = "SELECT name FROM users WHERE age > 30;"
+    fenced = compare(query, f"```sql\n{query}\n```", sql)
+    assert finding(fenced, "drift.code_fence_added").severity == "ERR"
 
 
 def test_code_paraphrase_is_compatible() -> None:

@@ -152,10 +152,12 @@ def test_apology_alone_is_not_a_refusal() -> None:
     assert "drift.refusal_introduced" not in rules_of(compare(base, helpful))
 
 
-def test_refusal_removed_is_info() -> None:
+def test_refusal_removed_breaks() -> None:
+    # A consumer of the baseline's refusal (a safety suite, a guardrail) sees a break: the
+    # model now answers what it declined (docs/rules.md, "Refusals").
     diff = compare(REFUSAL, PRIME_ANSWER)
-    assert diff.verdict == "COMPATIBLE"
-    assert finding(diff, "drift.refusal_removed").severity == "INFO"
+    assert diff.verdict == "BREAKING"
+    assert finding(diff, "drift.refusal_removed").severity == "ERR"
 
 
 def test_refusal_on_code_task_hides_code_invalid() -> None:

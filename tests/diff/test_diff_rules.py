@@ -55,7 +55,7 @@ def test_required_rules_have_their_severities() -> None:
         "drift.json_fenced": "ERR",
         "drift.json_in_prose": "ERR",
         "drift.refusal_introduced": "ERR",
-        "drift.refusal_removed": "INFO",
+        "drift.refusal_removed": "ERR",
         "drift.format_marker_lost": "ERR",
         "drift.verbosity": "WARN",
         "drift.language_changed": "ERR",

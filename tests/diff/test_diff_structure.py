@@ -137,11 +137,22 @@ def test_new_enum_value_with_schema_enum() -> None:
     assert "contract.schema" not in rules_of(diff)
 
 
-def test_declared_enum_value_change_is_a_value_change() -> None:
+def test_declared_enum_value_change_is_a_decision_change() -> None:
+    # Another option of the schema's enum: the ticket is routed elsewhere (issue 16 item 7).
     contract = Contract(format="json", schema=CLASSIFICATION_SCHEMA)
     diff = compare(LABEL, dumps(with_changes(CLASSIFICATION, label="technical")), contract)
-    assert diff.verdict == "CHANGED"
-    assert rules_of(diff) == {"json.value_changed"}
+    assert diff.verdict == "BREAKING"
+    assert rules_of(diff) == {"json.decision_changed"}
+    assert "both in the schema's enum" in finding(diff, "json.decision_changed").message
+
+
+def test_a_boolean_flip_is_a_decision_change_and_prose_a_value_change() -> None:
+    base = dumps({"reply": "You can change it under Settings.", "escalate": False})
+    flipped = compare(base, dumps({"reply": "You can change it under Settings.", "escalate": True}))
+    assert finding(flipped, "json.decision_changed", "$.escalate").severity == "ERR"
+    reworded = compare(base, dumps({"reply": "Open Settings to change it.", "escalate": False}))
+    assert rules_of(reworded) == {"json.value_changed"}
+    assert reworded.verdict == "CHANGED"
 
 
 def test_schema_without_enum_at_the_path_means_a_value_change() -> None:
@@ -164,7 +175,7 @@ def test_enum_resolved_through_refs_and_arrays() -> None:
     )
     assert finding(diff, "json.enum_value_new", "$.items[1].s").severity == "ERR"
     ok = compare(base, dumps({"items": [{"s": "open"}, {"s": "closed"}]}), Contract(schema=schema))
-    assert rules_of(ok) == {"json.value_changed"}
+    assert rules_of(ok) == {"json.decision_changed"}
 
 
 def test_array_length_and_item_paths() -> None:

@@ -101,6 +101,8 @@ def test_renamed_json_field_breaks_and_names_rule_and_case(repo: Path, env: dict
     assert "json.field_removed" in html
     assert f"<code>{first['case_id']}</code>" in html
     assert '<code class="language-diff">' in html
+    assert "<h3>Coverage</h3>" in html  # which checks watched the prompt (issue 16 item 10)
+    assert result["coverage"][EXTRACT]["line"].startswith("watched by contract (format: json")
     assert "-{&quot;name&quot;" in html or "company" in html
     root = validate_junit(junit)
     testcases = root.findall(".//testcase")

@@ -72,6 +72,12 @@ def test_rules_and_waivers_are_loaded(make_prompt: MakePrompt) -> None:
             "unknown key 'by'",
         ),
         (
+            "rules:\n  json.value_changed at escalate: ERR\n",
+            "prompt.yaml:13",
+            "a rule at a path is written `rule at $.path`",
+        ),
+        ("rules:\n  json.nope at $.x: ERR\n", "prompt.yaml:13", "unknown rule id 'json.nope'"),
+        (
             "waivers:\n  - {rule: json.field_removed, reason: '  ', expires: 2027-01-01}\n",
             "prompt.yaml:13",
             "reason is a non-empty string",
@@ -87,6 +93,17 @@ def test_policy_errors_name_the_line(
     assert says in str(caught.value)
 
 
+def test_a_rule_severity_at_a_json_path(make_prompt: MakePrompt) -> None:
+    extra = "rules:\n  json.value_changed: INFO\n  json.value_changed at $.escalate: ERR\n"
+    prompt = load_suite(make_prompt(prompt=PROMPT_YAML + extra)).prompts["hello"]
+    policy = prompt.policy
+    assert dict(policy.severities) == {"json.value_changed": "INFO"}
+    assert policy.severity_of("json.value_changed", "$.escalate") == "ERR"
+    assert policy.severity_of("json.value_changed", "$.escalate.reason") == "ERR"  # below it
+    assert policy.severity_of("json.value_changed", "$.reply") == "INFO"
+    assert policy.severity_of("json.field_added", "$.escalate") is None
+
+
 def test_reference_spec_is_validated(make_prompt: MakePrompt) -> None:
     good = PROMPT_YAML.replace(
         "  format: text\n",
@@ -99,6 +116,8 @@ def test_reference_spec_is_validated(make_prompt: MakePrompt) -> None:
         ("{match: fuzzy}", "invalid contract: reference.match"),
         ("{path: '$.a[x]'}", "cannot read JSON path"),
         ("{match: exact, tol: 1}", "invalid contract: reference.tol"),
+        ("{extract: '[(Yes|No)'}", "extract is not a valid regex"),
+        ("{extract: 'x', occurrence: middle}", "invalid contract: reference.occurrence"),
     ]:
         text = PROMPT_YAML.replace("  format: text\n", f"  format: text\n  reference: {bad}\n")
         with pytest.raises(SuiteError, match=says.replace("[", r"\[")):

@@ -1,0 +1,294 @@
+"""Format requirements read from the rendered instructions: the prompt's implicit contract.
+
+A consumer relies on a format when the prompt asks for it ("end with [Yes] or [No]", "reply
+with only the code", "answer with one word", "translate into German"); structure the
+baseline merely happened to have (a list in its reasoning, a ``Summary:`` lead-in) is a
+habit, not a requirement. :func:`read_requirements` reads what the instructions ask, so the
+drift detectors can tell the two apart (docs/rules.md, "Asked or habit"): a lost format that
+was asked for is ``drift.format_marker_lost`` (ERR), a lost habit ``drift.format_changed``
+(WARN). The report shows the requirements per prompt as its *implicit contract*.
+
+Only explicit asks count, in English and in the few phrasings of other languages listed
+here; an instruction this module cannot read yields no requirement, and the detectors then
+treat a lost format as a habit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import Literal
+
+Position = Literal["start", "end", "any"]
+_INSTRUCTION_LANGUAGE_MIN_P = 0.5
+
+# Languages a prompt may ask for by name (English names and their own names), as the ISO
+# 639-1 codes py3langid reports.
+_LANGUAGES: dict[str, str] = {
+    "english": "en",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "german": "de",
+    "deutsch": "de",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "castellano": "es",
+    "portuguese": "pt",
+    "português": "pt",
+    "portugues": "pt",
+    "italian": "it",
+    "italiano": "it",
+    "chinese": "zh",
+    "mandarin": "zh",
+    "japanese": "ja",
+    "korean": "ko",
+    "russian": "ru",
+    "dutch": "nl",
+    "polish": "pl",
+    "turkish": "tr",
+    "arabic": "ar",
+    "hindi": "hi",
+    "swedish": "sv",
+    "danish": "da",
+    "norwegian": "no",
+    "finnish": "fi",
+    "greek": "el",
+    "czech": "cs",
+    "ukrainian": "uk",
+    "vietnamese": "vi",
+    "indonesian": "id",
+    "hebrew": "he",
+}
+_LANGUAGE_NAMES = "|".join(sorted(map(re.escape, _LANGUAGES), key=len, reverse=True))
+
+# A bracketed token the instructions spell out: [Yes], [No], [Sí], [ANSWER], [TAG].
+_BRACKET_TOKEN = re.compile(r"\[([^\W\d][\w\- ]{0,40})\]")
+_START_CUE = re.compile(
+    r"\b(?:start|begin|open|prefix|precede|first|comienza|empieza|commence|beginne|inizia)\w*",
+    re.I,
+)
+_END_CUE = re.compile(
+    r"\b(?:end|finish|conclude|close|last|final|terminate|termina|finaliza|acaba|termine|"
+    r"schlie(?:ss|ß)e|beende|concludi|finisci)\w*",
+    re.I,
+)
+_MARKER_CUE = re.compile(
+    r"\b(?:answer|reply|respond|response|format|output|write|use|with|label|mark|tag|print|"
+    r"say|or|con|avec|mit|com)\b|:\s*$",
+    re.I,
+)
+# "Reply in the format 'Category: <category>'", "Start your answer with 'TL;DR:'".
+_QUOTED_PREFIX = re.compile(r"""["'“‘`]\s*([^\W\d][\w;&/ -]{0,30}?)\s*:\s*(?:<[^>]*>|\{[^}]*\})?""")
+_FORMAT_CUE = re.compile(
+    r"\b(?:format|start|begin|prefix|open|form|following way|like this|template)\w*", re.I
+)
+_BARE = re.compile(
+    r"\b(?:answer|reply|respond|respond|output|return|give|write)\w*\s+(?:\w+\s+){0,3}?"
+    r"(?:with\s+)?(?:(?:a|one|only|just|exactly)\s+)*(?:one|a single|single|1)[\s-]word\b"
+    r"|\bone[\s-]word\s+(?:answer|reply|response)\b"
+    r"|\b(?:only|just)\s+(?:the\s+|a\s+|one\s+)?(?:final\s+)?(?:number|word|label|name|"
+    r"category|answer|letter|digit|value|result|score)s?\b(?!\s+(?:of|that|to|for)\b)"
+    r"|\b(?:the\s+)?(?:number|word|label|name|category|letter|digit|value|score)s?\s+only\b"
+    r"|\bnothing else\b|\bno other (?:text|words)\b|\bwithout (?:any )?(?:other|additional|"
+    r"further|extra) (?:text|words|explanation)",
+    re.I,
+)
+_CODE_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:the\s+|a\s+)?(?:[\w#+.-]+\s+){0,2}?(?:code|query|function|script|"
+    r"command|program|snippet|sql|regex|class|implementation)s?\b"
+    r"|\b(?:code|query|function|script|command|sql)s?\s+only\b"
+    r"|\bno\s+(?:markdown|code\s+fences?|fences?|backticks|explanations?|prose|comments)\b"
+    r"|\bwithout\s+(?:any\s+)?(?:markdown|code\s+fences?|fences?|backticks|explanations?|"
+    r"other text|additional text|prose)\b"
+    r"|\bdirectly executable\b",
+    re.I,
+)
+_CODE_WORD = re.compile(
+    r"\b(?:code|query|function|script|command|program|snippet|sql|regex|class|python|"
+    r"javascript|bash|shell)\b",
+    re.I,
+)
+# "in a list" alone is no ask ("the largest number in a list"): a list format must be named.
+_LIST = re.compile(
+    r"\b(?:bullet(?:ed)?\s*(?:points?|list)|(?:in|with|using|as)\s+bullets|numbered\s+list|as\s+a\s+(?:bulleted\s+|"
+    r"numbered\s+)?list|in\s+(?:a\s+)?(?:bulleted|numbered)\s+list|in\s+list\s+form(?:at)?|"
+    r"list\s+format)\b",
+    re.I,
+)
+_JSON_ONLY = re.compile(
+    r"\b(?:only|just)\s+(?:with\s+|in\s+)?(?:a\s+|valid\s+|the\s+)?json\b|\bjson\s+only\b|"
+    r"\b(?:respond|reply|answer|output|return)\w*\s+(?:only\s+)?(?:with|in|as)\s+(?:a\s+|valid\s+)?"
+    r"json\b",
+    re.I,
+)
+_NUMBERED_LIST = re.compile(r"\bnumbered\b|\bnumber(?:ed)?\s+(?:them|each)\b", re.I)
+_LINKS = re.compile(r"\b(?:links?|urls?|hyperlinks?|web\s+addresses)\b", re.I)
+_TOKEN = re.compile(r"<{1,2}[\w-]+>{1,2}|\b[A-Z][A-Z0-9_]+\b|[^\w\s`'\"(),.:;!?]{2,}")
+_EXPLICIT_LANGUAGE = re.compile(
+    rf"\b(?:translat\w*|render)\b[^.\n]{{0,80}}?\b(?:in|into|to)\s+(?P<a>{_LANGUAGE_NAMES})\b"
+    rf"|\b(?:answer|respond|reply|write|written|response|speak|output|explain|summari[sz]e)\w*"
+    rf"\b[^.\n]{{0,40}}?\bin\s+(?P<b>{_LANGUAGE_NAMES})\b"
+    rf"|\b(?:en|auf|in|em)\s+(?P<c>español|castellano|français|deutsch|italiano|português)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What the instructions ask of the output's format (empty: nothing readable)."""
+
+    markers: tuple[str, ...] = ()
+    """Bracketed tokens the instructions spell out (``Yes``, ``No``, ``ANSWER``)."""
+    marker_position: Position = "any"
+    """Where the bracketed marker goes: the instructions say start, end, or nothing."""
+    prefixes: tuple[str, ...] = ()
+    """Quoted ``Label:`` prefixes the output must open with (``Category``, ``TL;DR``)."""
+    bare_answer: bool = False
+    """One word, the number only, nothing else: the whole output is the answer."""
+    code_only: bool = False
+    """Only the code, no markdown, no explanations."""
+    json_only: bool = False
+    """Only JSON (the structure rules and the JSON wrappers check it)."""
+    list_format: bool = False
+    """A bulleted or numbered list is asked for."""
+    numbered: bool = False
+    language: str | None = None
+    """An explicitly asked language (ISO 639-1), e.g. "translate into German": ``de``."""
+    links: bool = False
+    """Links (URLs) are asked for."""
+    fixed_tokens: frozenset[str] = frozenset()
+    """Upper-case words, ``<TOKENS>`` and symbol runs the instructions spell out (``DONE``,
+    ``<END>``, ``###``): a first or last line made of one is asked for."""
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.markers
+            or self.prefixes
+            or self.bare_answer
+            or self.code_only
+            or self.json_only
+            or self.list_format
+            or self.links
+            or self.language
+        )
+
+    def asks_bracket(self, position: Literal["start", "end"]) -> bool:
+        return bool(self.markers) and self.marker_position in (position, "any")
+
+    def asks_prefix(self, label: str) -> bool:
+        wanted = label.casefold().strip()
+        return any(p.casefold() == wanted for p in self.prefixes)
+
+    def describe(self) -> list[str]:
+        """One line per requirement, for the report's implicit contract."""
+        out: list[str] = []
+        if self.markers:
+            tokens = " or ".join(f"[{m}]" for m in self.markers)
+            where = {"start": "starts with", "end": "ends with", "any": "carries"}
+            out.append(f"{where[self.marker_position]} {tokens}")
+        out.extend(f"opens with '{p}:'" for p in self.prefixes)
+        if self.bare_answer:
+            out.append("the answer alone (one word or value, nothing else)")
+        if self.code_only:
+            out.append("only the code (no markdown fence, no prose)")
+        if self.json_only:
+            out.append("only JSON")
+        if self.list_format:
+            out.append("a numbered list" if self.numbered else "a list")
+        if self.links:
+            out.append("links (URLs)")
+        if self.language:
+            out.append(f"in language '{self.language}'")
+        return out
+
+
+NO_REQUIREMENTS = Requirements()
+
+
+@lru_cache(maxsize=1024)
+def read_requirements(instructions: str) -> Requirements:
+    """The format requirements ``instructions`` spell out (cached: every case of a prompt
+    renders the same instruction text around different inputs, often the same one)."""
+    text = instructions[:20000]
+    markers: list[str] = []
+    positions: set[Position] = set()
+    for m in _BRACKET_TOKEN.finditer(text):
+        word = m.group(1).strip()
+        line = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        # Brackets in the data ("[Chorus]" in lyrics to continue) are no ask: the token must
+        # follow a cue on its line, or open a template line ("[ANSWER]: {your answer}").
+        template = not line.strip() and text[m.end() : m.end() + 1] == ":"
+        if not template and not _MARKER_CUE.search(line):
+            continue
+        if word.casefold() not in (x.casefold() for x in markers):
+            markers.append(word)
+        before = text[max(0, m.start() - 80) : m.start()]
+        # The nearest cue before the token says where it goes ("start your reply with [Yes]").
+        starts = [c.end() for c in _START_CUE.finditer(before)]
+        ends = [c.end() for c in _END_CUE.finditer(before)]
+        if starts or ends:
+            positions.add("start" if max(starts, default=-1) > max(ends, default=-1) else "end")
+    position: Position = positions.pop() if len(positions) == 1 else "any"
+    prefixes: list[str] = []
+    for m in _QUOTED_PREFIX.finditer(text):
+        cue = text[max(0, m.start() - 60) : m.start()]
+        label = m.group(1).strip()
+        if _FORMAT_CUE.search(cue) and label and label not in prefixes:
+            prefixes.append(label)
+    code_only = bool(_CODE_ONLY.search(text)) and bool(_CODE_WORD.search(text))
+    list_match = _LIST.search(text)
+    language = None
+    lm = _EXPLICIT_LANGUAGE.search(text)
+    if lm is not None:
+        name = next(g for g in lm.groups() if g)
+        language = _LANGUAGES[name.casefold()]
+    return Requirements(
+        fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
+        markers=tuple(markers),
+        marker_position=position,
+        prefixes=tuple(prefixes),
+        bare_answer=bool(_BARE.search(text)) and not code_only,
+        code_only=code_only,
+        json_only=bool(_JSON_ONLY.search(text)),
+        links=bool(_LINKS.search(text)),
+        list_format=list_match is not None,
+        numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
+        language=language,
+    )
+
+
+class Instructions:
+    """The rendered instructions of a case (system and user messages): what they ask of
+    the format, and the language they are written in, each worked out on first use."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @cached_property
+    def requirements(self) -> Requirements:
+        return read_requirements(self.text)
+
+    @cached_property
+    def language(self) -> str | None:
+        """The language the instructions are written in, when py3langid is sure of it."""
+        return written_language(self.text)
+
+    def expected_language(self) -> str | None:
+        """The language an answer should be in: the one asked for, else the instructions'."""
+        return self.requirements.language or self.language
+
+
+@lru_cache(maxsize=1024)
+def written_language(text: str) -> str | None:
+    # Imported here: the detectors import this module for the requirements.
+    from promptcompat.detectors import Output
+
+    out = Output(text)
+    ranked = out.languages
+    if not ranked:
+        return None
+    lang, p = next(iter(ranked.items()))
+    return lang if p >= _INSTRUCTION_LANGUAGE_MIN_P else None

@@ -1,0 +1,345 @@
+"""Refusals: does an output decline the task instead of doing it?
+
+Real models refuse in many phrasings ("I'm sorry, but I can't fulfill that request.", "My
+apologies, but I cannot...", "Unfortunately I do not have enough context to...", "It is not
+ethical to..."), in the language of the request, and they also hedge without refusing ("As
+an AI I have no opinions. However, a cat is the easier pet..."). The rules (docs/rules.md,
+"Refusals"), on the opening of the answer (its first sentence, or two when the first is only
+an apology):
+
+- a **decline**: the speaker will not or cannot do an assistant's action (help, provide,
+  write, fulfill, comply...), an apology with an inability, "I must decline", "I don't feel
+  comfortable", moralising ("It is not appropriate/ethical to..."), a purpose that excludes
+  the task ("My purpose is to assist..., and I cannot support..."). A refusal whatever
+  follows: what follows a decline is an alternative ("Instead, I can...").
+- **missing input**: "I do not have enough context/information to...", "I need more
+  information", "Could you please provide..." opening the answer: a request for more, not the
+  answer.
+- a **limitation**: "As an AI language model, I don't have personal opinions", "I don't
+  have real-time information", "I can't browse the internet". A refusal only when nothing
+  follows it: "However, ..." (or "but ...") with an answer after it is a disclaimer, not a
+  refusal.
+
+An output whose refusing sentences make up at least half of it is a refusal too. The phrase
+lists cover English, Spanish, French, German, Portuguese, Italian, Chinese and Japanese; a
+refusal in another language is not recognised (docs/rules.md says so).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Kind = Literal["decline", "missing_input", "limitation"]
+
+# Actions an assistant declines to take (a person declining a meeting is "not able to attend").
+_ACTIONS = (
+    r"help|assist|provide|answer|respond|fulfil+|comply|complete|create|write|generate|give|"
+    r"offer|share|do|make|produce|reproduce|draw|compose|translate|rank|recommend|suggest|"
+    r"support|endorse|encourage|condone|promote|engage|participate|continue|fulfill|"
+    r"perform|execute|run|roleplay|role-play|pretend|act|impersonate|rewrite|summari[sz]e|"
+    r"list|name|identify|categori[sz]e|classify|rate|judge|evaluate|assess|say|tell|express|"
+    r"form|offer|discuss|speculate|take|fulfil|implement|solve|design|build|code|program|"
+    r"convert|quote|cite|repeat|guess|determine|decide|choose|pick|comment|describe|explain|"
+    r"look|search|find|retrieve|access|browse|view|see|open|read|watch|listen|play|predict|"
+    r"know|check|verify|confirm|calculate|compute|count|estimate|analy[sz]e|review|locate|"
+    r"recall|remember|update|send|email|call|contact|visit|order|buy|book|schedule"
+)
+_LIMIT_ACTIONS = re.compile(
+    r"\b(?:browse|access|view|see|open|read|watch|listen|play|predict|know|check|verify|"
+    r"confirm|look|search|find|retrieve|recall|remember|update|send|email|call|contact|visit|"
+    r"order|buy|book|schedule|locate|execute|run|compile)\w*",
+    re.I,
+)
+_I = r"(?:i|we)(?:\s+|(?='))"
+_CANT = (
+    r"(?:can(?:no|')?t|can\s+not|could\s*n[o']?t|won't|will\s+not|am\s+(?:un|not\s+)able\s+to|"
+    r"'m\s+(?:un|not\s+)able\s+to|am\s+not\s+in\s+a\s+position\s+to|'m\s+not\s+in\s+a\s+"
+    r"position\s+to|must\s+(?:decline|refrain\s+from)|have\s+to\s+decline|'d\s+rather\s+not|"
+    r"would\s+rather\s+not|(?:do\s+not|don't)\s+(?:feel\s+comfortable|think\s+(?:it\s+"
+    r"(?:is|would\s+be)\s+)?(?:appropriate|ethical|right))|(?:am|'m)\s+not\s+comfortable|"
+    r"should\s+not|shouldn't|am\s+not\s+(?:allowed|permitted)\s+to|'m\s+not\s+(?:allowed|"
+    r"permitted)\s+to|(?:am|'m)\s+(?:not\s+(?:designed|programmed)|(?:designed|programmed)\s+not)"
+    r"\s+to)"
+)
+_EN_DECLINE = re.compile(
+    rf"\b{_I}{_CANT}\s+(?:\w+\s+){{0,3}}?(?:{_ACTIONS})\w*\b"
+    r"|\b(?:i|we)\s+(?:must|have\s+to|will\s+have\s+to)\s+(?:respectfully\s+)?decline\b"
+    r"|\bi\s+(?:can(?:no|')?t|cannot|won't)\s+(?:do\s+(?:that|this|it)|help\s+(?:with\s+)?"
+    r"(?:that|this|it))\b"
+    r"|\bi\s+(?:can(?:no|')?t|cannot)\s+(?:in\s+good\s+conscience|ethically|responsibly)\b"
+    r"|\bi\s+(?:do\s+not|don't)\s+(?:feel\s+)?comfortable\b"
+    r"|\b(?:it|that|this)(?:'s|\s+is|\s+would\s+be|\s+seems)\s+(?:\w+ly\s+)?(?:not\s+(?:appropriate|"
+    r"ethical|acceptable|right|okay|ok|advisable|responsible|respectful|something\s+i)|"
+    r"inappropriate|unethical|irresponsible|disrespectful)\b(?:\s+for\s+(?:me|us|an?\s+\w+))?"
+    r"\s+(?:to|for)\b"
+    r"|\b(?:it|that|this)\s+(?:would\s+not|wouldn't)\s+be\s+(?:appropriate|ethical|"
+    r"acceptable|right|responsible|respectful)\b"
+    r"|\bmy\s+(?:purpose|role|goal|programming|guidelines?)\s+(?:is|are|does\s+not|doesn't|"
+    r"prevents?)\b[^.]{0,120}?\b(?:can(?:no|')?t|cannot|not\s+(?:able|allowed|permitted|"
+    r"support|provide|engage|assist|help))\b"
+    r"|\bnot\s+something\s+i\s+(?:can|am\s+able\s+to|'m\s+able\s+to|will)\b"
+    r"|\bi\s+(?:refuse|decline)\s+to\b"
+    r"|\bi(?:'m|\s+am)\s+not\s+(?:a|an|your)\s+\w+(?:\s+\w+)?,?\s+(?:and|so)\s+(?:i\s+)?"
+    r"(?:can(?:no|')?t|cannot|won't)\b",
+    re.I,
+)
+_EN_MISSING = re.compile(
+    r"\b(?:i|we)\s+(?:do\s+not|don't|did\s+not|didn't)\s+(?:actually\s+)?have\s+(?:enough|"
+    r"sufficient|the\s+(?:necessary|required|full)|any|adequate)\s+(?:\w+\s+){0,2}?(?:context|"
+    r"information|info|details|data|background|insight|knowledge)\b"
+    r"|\b(?:i|we)\s+(?:need|would\s+need|require|would\s+require)\s+(?:some\s+)?(?:more|"
+    r"additional|further)\s+(?:\w+\s+)?(?:context|information|info|details|data)\b"
+    r"|\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|clarify|specify|give\s+me|"
+    r"tell\s+me\s+(?:more|which|what)|send|paste|include|let\s+me\s+know\s+(?:which|what))\b"
+    r"|\bplease\s+(?:provide|share|clarify|specify|paste|send)\b"
+    r"|\b(?:without|with\s+no)\s+(?:more|additional|further|the)\s+(?:\w+\s+)?(?:context|"
+    r"information|details)\b[^.]{0,60}\b(?:can(?:no|')?t|cannot|unable|impossible|not\s+"
+    r"possible|difficult)\b"
+    r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
+    r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+have\s+access\s+to\s+(?:the|this|that|your|a|any)\s+"
+    r"(?:\w+\s+){0,2}?(?:listing|text|document|article|website|web\s*page|page|file|image|link|"
+    r"data|database|paper|book|email|video|conversation|chat|message|code|source)s?\b"
+    r"|\b(?:is|are|was|were)\s+not\s+(?:specified|given|provided|mentioned|included|stated)\s+"
+    r"in\s+(?:your|the)\s+(?:question|request|message|prompt|input)\b"
+    r"|\b(?:the|this|your)\s+(?:\"[^\"]{1,40}\"\s+)?(?:text|section|passage|description|article|"
+    r"email|document|input|paragraph|excerpt|listing|review)\s+(?:does\s+not|doesn't|did\s+not)\s+"
+    r"(?:contain|include|mention|specify|provide|say|state|give)\b"
+    r"|\bi\s+(?:do\s+not|don't)\s+actually\s+(?:know|have)\b"
+    r"|\b(?:the|your)\s+(?:request|question|message|prompt|input)\s+(?:seems|appears|is)\s+"
+    r"(?:to\s+be\s+)?(?:incomplete|cut\s+off|unclear|missing)\b"
+    r"|\bit\s+(?:seems|looks)\s+like\s+(?:you\s+(?:didn't|did\s+not|forgot|haven't)|the\s+"
+    r"(?:message|question|text)\s+(?:is|was|got))\b",
+    re.I,
+)
+_EN_LIMITATION = re.compile(
+    r"\bas\s+an?\s+(?:ai|artificial\s+intelligence|language\s+model|llm|large\s+language\s+"
+    r"model|ai\s+(?:language\s+model|assistant|model|system|chatbot)|chatbot|virtual\s+"
+    r"assistant|machine)\b"
+    r"|\b(?:i|we)(?:'m|\s+am)\s+(?:just\s+|only\s+|merely\s+)?(?:an?\s+)?(?:ai|artificial|"
+    r"language\s+model|computer\s+program|chatbot|virtual\s+assistant|text-based)\b"
+    r"|\b(?:i|we)\s+(?:do\s+not|don't|cannot|can't)\s+(?:personally\s+)?(?:have|hold|form|"
+    r"possess|experience)\s+(?:personal\s+|real-time\s+|any\s+|the\s+ability|direct\s+)?"
+    r"(?:opinions?|views?|beliefs?|feelings?|preferences?|emotions?|experiences?|"
+    r"real-time|access|capabilit|abilit|the\s+capacity|a\s+(?:body|personal|physical))\w*"
+    r"|\bi\s+(?:do\s+not|don't)\s+have\s+a\s+(?:personal\s+|definitive\s+|strong\s+)?"
+    r"(?:opinion|view|position|preference|stance)\b"
+    r"|\b(?:my|the)\s+(?:knowledge|training\s+data|information)\s+(?:is\s+)?(?:only\s+)?"
+    r"(?:goes|extends|is\s+(?:limited|current|up\s+to\s+date))\b"
+    r"|\bmy\s+knowledge\s+cut-?off\b",
+    re.I,
+)
+_APOLOGY = re.compile(
+    r"(?:\b(?:i(?:'m|\s+am)\s+(?:so\s+|very\s+|really\s+|truly\s+)?sorry|i\s+apologi[sz]e|"
+    r"my\s+apologies|sorry|apologies|lo\s+siento|(?:je\s+suis\s+)?désolée?|"
+    r"es\s+tut\s+mir\s+leid|entschuldigung|desculpe|sinto\s+muito|lamento|mi\s+dispiace|"
+    r"spiacente)\b"
+    r"|抱歉|对不起|很抱歉|不好意思|申し訳|すみません)",
+    re.I,
+)
+_SYMPATHY = re.compile(r"\bsorry\s+(?:to\s+hear|for\s+your\s+loss|about\s+that)\b", re.I)
+_INABILITY = re.compile(
+    r"\b(?:can't|cannot|can\s+not|couldn't|unable|not\s+able|won't|will\s+not|decline|not\s+"
+    r"comfortable|not\s+possible|impossible|not\s+feasible|not\s+in\s+a\s+position)\b",
+    re.I,
+)
+# "However, here is...", "but I can provide...": the task may follow a disclaimer.
+_PIVOT = re.compile(
+    r"(?:^|[\s,;:(—–-])(?:however|but|that\s+said|nevertheless|nonetheless|still|that\s+being\s+"
+    r"said|with\s+that\s+said|sin\s+embargo|pero|cependant|mais|toutefois|aber|jedoch|"
+    r"allerdings|porém|mas|però|tuttavia|ma|但是|不过|ただし|しかし|ですが)\b[\s,]*",
+    re.I,
+)
+# What follows a pivot that only points elsewhere: "but you can check a weather site".
+_DEFLECTION = re.compile(
+    r"\A(?:you\s+(?:can|could|may|might|should)|i\s+(?:would\s+)?(?:recommend|suggest|"
+    r"encourage|advise)|i'd\s+(?:recommend|suggest)|(?:it\s+is|it's)\s+(?:best|recommended|"
+    r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide|share|give|"
+    r"can|could|have))\b",
+    re.I,
+)
+
+# A sentence about the missing input rather than the answer.
+_ABOUT_INPUT = re.compile(
+    r"\b(?:context|information|details|specifics|clarif\w*|specify|provide|share|tell\s+me|"
+    r"let\s+me\s+know|more\s+about|would\s+help|could\s+help|help\s+me|if\s+you)\b",
+    re.I,
+)
+
+_ASKS_INPUT = re.compile(
+    r"\b(?:provide|share|give\s+me|send|tell\s+me|paste|clarify|specify)\b[^.!?]{0,50}\b(?:details|"
+    r"information|context|specifics|more|text|list|sentence|name|title|question)\b|"
+    r"\b(?:details|information|context)\s+to\s+share\b",
+    re.I,
+)
+
+# What a refusal offers instead of the task: "However, I can provide an outline".
+_SUBSTITUTE = re.compile(
+    r"\A(?:(?:i|we)\s+(?:can|could|will|would\s+be\s+happy\s+to)\s+(?:only\s+|certainly\s+)?"
+    r"(?:provide|give|offer|share|write|suggest)?\s*(?:you\s+)?(?:with\s+)?(?:an?\s+|some\s+)?"
+    r"(?:brief\s+|general\s+|short\s+|high-level\s+|example\s+)?(?:outline|summary|context)\b|"
+    r"(?:i|we)\s+(?:can|could)\s+(?:outline|summari[sz]e)\b|"
+    r"here\s+(?:is|'s)\s+an?\s+(?:example\s+|brief\s+|general\s+)?outline\b|"
+    r"how\s+about\s+i\b)",
+    re.I,
+)
+
+# Other languages: a decline, or an apology with an inability, at the start.
+_OTHER_DECLINE = re.compile(
+    # es
+    r"\bno\s+(?:puedo|podemos|me\s+es\s+posible|estoy\s+en\s+(?:condiciones|posición)\s+de|"
+    r"soy\s+capaz\s+de)\b|\blo\s+siento,?\s+(?:pero\s+)?no\b|\bcomo\s+(?:un\s+)?(?:modelo\s+"
+    r"de\s+lenguaje|ia|inteligencia\s+artificial|asistente\s+de\s+ia)\b"
+    # fr
+    r"|\bje\s+ne\s+(?:peux|pourrai|suis\s+pas\s+en\s+mesure|suis\s+pas\s+capable|saurais)\b"
+    r"|\b(?:je\s+suis\s+)?désolée?,?\s+(?:mais\s+)?je\s+ne\b|\ben\s+tant\s+qu['e]\s*(?:ia|"
+    r"intelligence\s+artificielle|modèle\s+de\s+langage|assistant)\b"
+    # de
+    r"|\b(?:dabei|damit|hierbei|hiermit|das)\s+kann\s+ich\s+(?:dir\s+|ihnen\s+|euch\s+)?"
+    r"(?:leider\s+)?nicht\b|\bich\s+kann\s+(?:dir\s+|ihnen\s+|euch\s+)?(?:leider\s+)?(?:nicht|"
+    r"keine?n?)\b|\bes\s+tut\s+mir\s+leid,?\s+aber\b|\bich\s+bin\s+(?:leider\s+)?nicht\s+in\s+"
+    r"der\s+lage\b|\bals\s+(?:eine?\s+)?(?:ki|ki-sprachmodell|sprachmodell|künstliche\s+"
+    r"intelligenz|ki-assistent)\b|\bleider\s+(?:kann|darf)\s+ich\s+nicht\b"
+    # pt
+    r"|\bnão\s+(?:posso|consigo|sou\s+capaz|estou\s+em\s+condições|me\s+é\s+possível)\b"
+    r"|\b(?:desculpe|sinto\s+muito|lamento),?\s+(?:mas\s+)?não\b|\bcomo\s+(?:um\s+)?(?:modelo\s+"
+    r"de\s+linguagem|assistente\s+de\s+ia)\b"
+    # it
+    r"|\bnon\s+(?:posso|sono\s+in\s+grado|riesco|mi\s+è\s+possibile)\b|\bmi\s+dispiace,?\s+"
+    r"(?:ma\s+)?non\b|\b(?:come|in\s+quanto)\s+(?:un\s+)?(?:modello\s+(?:di\s+)?linguistico|ia|"
+    r"intelligenza\s+artificiale|assistente)\b"
+    # zh
+    r"|(?:抱歉|对不起|很抱歉|非常抱歉|不好意思)[，,、]?\s*(?:我|但)?(?:无法|不能|不可以|没办法|不会)"
+    r"|我(?:无法|不能|没办法|不可以|不会)(?:提供|帮助|帮你|帮您|回答|满足|协助|完成|处理|给出|写|做)"
+    r"|作为(?:一个|一名)?(?:人工智能|AI|语言模型|AI助手)"
+    # ja
+    r"|申し訳(?:ありません|ございません)が|(?:お応え|お答え|提供|お手伝い|対応|回答|お伝え|ご案内)"
+    r"(?:でき|いたしかね|致しかね)ません|(?:AI|人工知能|言語モデル)として",
+    re.I,
+)
+
+# Qualifiers that make "I can't" a limitation of the medium: "directly", "physically", "in
+# this text-based format", "real-time", "for you" (a decision is the user's).
+_QUALIFIED = re.compile(
+    r"\b(?:directly|physically|personally|in\s+real[\s-]time|real-time|in\s+this\s+(?:text|"
+    r"format|medium|chat|context)|text-based|for\s+you\b|visual(?:ly)?|actual(?:ly)?\s+"
+    r"(?:see|hear|browse))",
+    re.I,
+)
+_SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)", re.M)
+_MAX_CHARS = 20000
+_ANSWER_AFTER_PIVOT = 60
+_SHORT = 300
+"""Characters of substance after a limitation's pivot that count as the answer."""
+
+
+def _head(sentence: str) -> tuple[str, str]:
+    """The part of a sentence before a pivot ("... can't guarantee prices, but X is good"),
+    and the part after it. The "but" of "I'm sorry, but I can't" is no pivot."""
+    start = 1
+    while True:
+        m = _PIVOT.search(sentence, start)
+        if m is None:
+            return sentence, ""
+        head = sentence[: m.start()]
+        if len(head) <= 40 and _APOLOGY.search(head) and not _INABILITY.search(head):
+            start = m.end()
+            continue
+        return head, sentence[m.end() :]
+
+
+def refusal_kind(sentence: str) -> Kind | None:
+    """What an opening sentence does, if it refuses: decline, missing input, limitation."""
+    head, _ = _head(sentence)
+    declines = bool(_EN_DECLINE.search(head) or _OTHER_DECLINE.search(head)) or bool(
+        _APOLOGY.search(head) and not _SYMPATHY.search(head) and _INABILITY.search(head)
+    )
+    if declines:
+        # "I can't browse the internet", "I cannot create a table directly", "As an AI, I
+        # cannot make a decision for you": what the model cannot do, not what it will not.
+        if _LIMIT_ACTIONS.search(_verb_of(head)) or _QUALIFIED.search(head):
+            return "limitation"
+        return "decline"
+    if _EN_MISSING.search(head):
+        return "missing_input"
+    if _EN_LIMITATION.search(head):
+        return "limitation"
+    return None
+
+
+def _verb_of(head: str) -> str:
+    m = re.search(rf"\b{_I}{_CANT}\s+(.{{0,40}})", head, re.I)
+    return m.group(1) if m else ""
+
+
+def _sentences(text: str) -> tuple[str, list[str]]:
+    clean = text.replace("\u2019", "'").strip()[:_MAX_CHARS]
+    sentences = [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(clean)) if s]
+    if len(sentences) > 1 and len(sentences[0]) < 25 and not _head(sentences[0])[1]:
+        sentences = [f"{sentences[0]} {sentences[1]}", *sentences[2:]]  # "Sorry!" then why
+    return clean, sentences
+
+
+def opening_kind(text: str) -> Kind | None:
+    """What the opening of ``text`` does, refusal or not: a hedge that is then followed by
+    the answer still opens with one (``is_refusal`` says whether the whole refuses)."""
+    _, sentences = _sentences(text)
+    return refusal_kind(sentences[0]) if sentences else None
+
+
+def is_refusal(text: str) -> bool:
+    """Whether ``text`` declines the task rather than doing it (module docstring)."""
+    clean, sentences = _sentences(text)
+    if not sentences:
+        return False
+    kind = refusal_kind(sentences[0])
+    if kind == "decline":
+        return True
+    if kind == "missing_input" and not _answers_after(sentences, kind):
+        return True
+    if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind):
+        # A disclaimer and nothing else. A longer text after a disclaimer is prose about the
+        # task, answered or not, which wording alone does not tell.
+        return True
+    refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
+    return refusing * 2 >= sum(len(s) for s in sentences)
+
+
+def _answers_after(sentences: list[str], kind: Kind) -> bool:
+    """Whether a limitation or a request for input is followed by the answer ("However, for
+    a busy family a cat...") rather than by more of the same, a pointer elsewhere or a
+    substitute ("However, I can provide an outline")."""
+    _, after = _head(sentences[0])
+    rest = list(sentences[1:])
+    if not after.strip():
+        # Further disclaimers ("As an AI assistant without access, ...") before the pivot;
+        # a decline among them makes the whole a refusal.
+        while rest and not _PIVOT.match(rest[0]):
+            following = refusal_kind(rest[0])
+            if following is None:
+                break
+            if following == "decline":
+                return False
+            rest.pop(0)
+        if not rest:
+            return False
+        m = _PIVOT.match(rest[0])
+        if m is None:
+            # No pivot: the rest is the answer if it is more than a pointer elsewhere ("The
+            # best pet depends on you; discuss it together") or more about what is missing
+            # ("Things that would help provide more context include...").
+            substantive = [
+                s
+                for s in rest
+                if refusal_kind(s) is None
+                and not _DEFLECTION.match(s)
+                and not (kind == "missing_input" and _ABOUT_INPUT.search(s))
+            ]
+            if kind == "missing_input" and any(_ASKS_INPUT.search(s) for s in rest[-2:]):
+                return False  # it closes by asking for what it needs: no answer yet
+            return sum(len(s) for s in substantive) >= 3 * _ANSWER_AFTER_PIVOT
+        after, rest = rest[0][m.end() :], rest[1:]
+    follow = after.strip()
+    if _DEFLECTION.match(follow) or _SUBSTITUTE.match(follow):
+        return False
+    return len(" ".join([follow, *rest]).strip()) >= _ANSWER_AFTER_PIVOT

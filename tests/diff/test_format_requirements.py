@@ -1,0 +1,82 @@
+"""What the rendered instructions ask of the format: the implicit contract
+(promptcompat/format_requirements.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from promptcompat.format_requirements import Instructions, read_requirements
+
+
+@pytest.mark.parametrize(
+    ("instructions", "described"),
+    [
+        (
+            "Is 7 a prime number? Think step by step, then end your answer with [Yes] or [No].",
+            ["ends with [Yes] or [No]"],
+        ),
+        (
+            "Start your reply with [Yes] or [No]: does this contain a complaint?",
+            ["starts with [Yes] or [No]"],
+        ),
+        (
+            "¿Es Madrid la capital? Responde brevemente y termina con [Sí] o [No].",
+            ["ends with [Sí] or [No]"],
+        ),
+        (
+            "Please only reply in the following formats:\n[ANSWER]: {your answer}\n"
+            "[ADDITIONAL_INFORMATION_NEEDED]: {questions}",
+            ["carries [ANSWER] or [ADDITIONAL_INFORMATION_NEEDED]"],
+        ),
+        (
+            "Which category fits: billing, technical, or account? Reply in the format "
+            "'Category: <category>'.",
+            ["opens with 'Category:'"],
+        ),
+        (
+            "Start your answer with 'TL;DR:' followed by a one-line summary.",
+            ["opens with 'TL;DR:'"],
+        ),
+        (
+            "What is 17 × 23? Reply with the number only.",
+            ["the answer alone (one word or value, nothing else)"],
+        ),
+        (
+            "Classify the sentiment as positive, negative or neutral. Answer with one word.",
+            ["the answer alone (one word or value, nothing else)"],
+        ),
+        (
+            "Write a Python function `is_even(n)`. Reply with only the code, no explanations.",
+            ["only the code (no markdown fence, no prose)"],
+        ),
+        (
+            "Output only the SQL query, nothing else: select all users.",
+            ["only the code (no markdown fence, no prose)"],
+        ),
+        ('Respond ONLY with a JSON object of the form {"reply": ...}.', ["only JSON"]),
+        ("Can you list in bullet points the role of digital health?", ["a list"]),
+        ("Translate to French: Hello, how are you?", ["in language 'fr'"]),
+        ("Explain inflation. Answer in German.", ["in language 'de'"]),
+        # nothing asked: data in brackets, a list as a noun, a question about a language
+        (
+            "Continue the lyrics:\nOut of the doorway the bullets rip\n[Chorus]\nAnother one bites",
+            [],
+        ),
+        ("Write a Python function that returns the largest number in a list.", []),
+        ('How do you say "good evening" in French?', []),
+        ("Why is the sky blue?", []),
+    ],
+)
+def test_what_the_instructions_ask(instructions: str, described: list[str]) -> None:
+    assert read_requirements(instructions).describe() == described
+
+
+def test_the_language_an_answer_should_be_in() -> None:
+    assert (
+        Instructions("Explica en pocas palabras qué es la inflación.").expected_language() == "es"
+    )
+    assert (
+        Instructions("Translate into German: the weather is nice today.").expected_language()
+        == "de"
+    )
+    assert Instructions("ok").expected_language() is None  # too short to tell
