@@ -39,7 +39,7 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         },
         # Retention (worker/privacy_tasks.py): delete what no project keeps any more.
         "retention": {
-            "task": "promptcompat.store.retention",
+            "task": "promptcompat.retention",
             "schedule": settings.retention_interval,
             "options": {"expires": settings.retention_interval},
         },

@@ -11,7 +11,7 @@ from worker.app import app
 from worker.tasks import engine_for
 
 log = logging.getLogger("worker.privacy_tasks")
-RETENTION_TASK = "promptcompat.store.retention"
+RETENTION_TASK = "promptcompat.retention"
 
 
 @app.task(name=RETENTION_TASK)  # type: ignore[untyped-decorator]

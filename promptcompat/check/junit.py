@@ -85,7 +85,7 @@ def _general_suite(result: dict[str, Any]) -> ET.Element | None:
             suite,
             "testcase",
             name=_clean(error.get("where") or "check"),
-            classname="promptcompat.check.pr_check",
+            classname="promptcompat.check",
             time="0",
         )
         element = ET.SubElement(testcase, "error", type="ERROR", message=_clean(error["message"]))

@@ -38,7 +38,7 @@ from promptcompat.suite import Prompt, Suite, load_suite, required_variables
 from promptcompat.suite.lockfile import LOCK_FILE, read_lock
 from promptcompat.suite.targets import parse_target
 
-FORMAT = "promptcompat.check.pr_check/1"
+FORMAT = "promptcompat.check/1"
 EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
 
 
@@ -84,7 +84,7 @@ def run_check(
     engine: Engine | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the check; the result is JSON-able (``format``: ``promptcompat.check.pr_check/1``)."""
+    """Run the check; the result is JSON-able (``format``: ``promptcompat.check/1``)."""
     result: dict[str, Any] = {
         "format": FORMAT,
         "base": {"ref": options.ref, "merge_base": None},

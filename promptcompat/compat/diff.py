@@ -28,18 +28,12 @@ from promptcompat.compat.contract_checks import (
     short_repr,
     truncation_events,
 )
+from promptcompat.compat.coverage import declared_checks
 from promptcompat.compat.drift import Kind, Output, drift_events, is_enum_like, output_kind
+from promptcompat.compat.format_requirements import Instructions
 from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.compat.reference import describe as describe_reference
 from promptcompat.compat.reference import matches as reference_matches
-from promptcompat.contract import Contract
-from promptcompat.coverage import CaseCoverage, declared_checks
-from promptcompat.detectors import Kind, Output, drift_events, is_enum_like, output_kind
-from promptcompat.format_requirements import Instructions
-from promptcompat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
-from promptcompat.noise import Severity
-from promptcompat.reference import describe as describe_reference
-from promptcompat.reference import matches as reference_matches
 from promptcompat.rules import (
     Events,
     Finding,
@@ -49,6 +43,7 @@ from promptcompat.rules import (
     suppress,
     verdict_for,
 )
+from promptcompat.rules.coverage import CaseCoverage
 from promptcompat.rules.noise import Severity
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.json_path import PathPart
@@ -100,7 +95,7 @@ class CaseDiff:
     reference: ReferenceScore | None = None
     """Set when the case has a reference answer."""
     coverage: CaseCoverage | None = None
-    """What could see a change in this case (``promptcompat.coverage``)."""
+    """What could see a change in this case (``promptcompat.compat.coverage``)."""
     baseline_failures: list[dict[str, Any]] = field(default_factory=list)
     """Contract checks every baseline sample fails: ``{rule, path, check, message}``."""
 

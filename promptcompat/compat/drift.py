@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
-from promptcompat.format_requirements import Instructions, Requirements
-from promptcompat.refusals import is_refusal, opening_kind
+from promptcompat.compat.format_requirements import Instructions, Requirements
+from promptcompat.compat.refusals import is_refusal, opening_kind
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
@@ -219,7 +219,7 @@ class Output:
     @cached_property
     def opening(self) -> str | None:
         """What the opening sentence does when it is refusal-like: ``decline``,
-        ``missing_input`` or ``limitation`` (``promptcompat.refusals``), else None."""
+        ``missing_input`` or ``limitation`` (``promptcompat.compat.refusals``), else None."""
         if self.json is not None and self.json[1] == "raw":
             return None
         return opening_kind(self.text)

@@ -18,17 +18,13 @@ from promptcompat.replay.plan import AcceptedTargets, Comparison, PlannedCall, S
 from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import projects, session_scope
 from promptcompat.store.call_rows import CallRow
-from promptcompat.store.tables.core import REFERENCE_KEY, Baseline, new_id
-from promptcompat.suite import Case, Prompt, Suite, required_variables
-from promptcompat import projects, store
-from promptcompat.call_rows import CallRow
-from promptcompat.coverage import BASELINE_FAILURES_KEY, COVERAGE_KEY
-from promptcompat.diff import Sample, compare_case
-from promptcompat.models import Baseline, new_id
-from promptcompat.pii_rule import pii_findings
-from promptcompat.plan import AcceptedTargets, Comparison, PlannedCall, Side
-from promptcompat.rules import Finding, rule, verdict_for
-from promptcompat.store import session_scope
+from promptcompat.store.tables.core import (
+    BASELINE_FAILURES_KEY,
+    COVERAGE_KEY,
+    REFERENCE_KEY,
+    Baseline,
+    new_id,
+)
 from promptcompat.suite import Case, Message, Prompt, Suite, required_variables
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample

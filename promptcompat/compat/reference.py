@@ -13,6 +13,7 @@ import json
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from promptcompat.compat.drift import Output

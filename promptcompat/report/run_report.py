@@ -18,9 +18,8 @@ from typing import Any
 from sqlmodel import Session
 
 from promptcompat import store
-from promptcompat.compat import REFERENCE_KEY
-from promptcompat.coverage import prompt_summaries
 from promptcompat.errors import ConfigError
+from promptcompat.report.coverage import prompt_summaries
 from promptcompat.report.cross_views import accuracy_by_target, matrix, noise_floor
 from promptcompat.rules import CATALOG
 from promptcompat.rules.noise import Severity, fisher_greater, status_of, testable
@@ -32,7 +31,7 @@ from promptcompat.store.tables.core import (
 )
 from promptcompat.suite.policy import WAIVED_PREFIX
 
-FORMAT = "promptcompat.report.run_report/2"
+FORMAT = "promptcompat.report/2"
 VERDICTS = ("COMPATIBLE", "CHANGED", "BREAKING", "ERROR")
 EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
 _RANK: dict[str, int] = {"ERR": 0, "WARN": 1, "INFO": 2}

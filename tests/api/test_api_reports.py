@@ -14,7 +14,7 @@ def test_the_summary_matches_the_stored_report(
     summary = client.get(f"/api/v1/runs/{run_id}/report", headers=auth["viewer"])
     assert summary.status_code == 200
     body = summary.json()
-    assert body["format"].startswith("promptcompat.report.run_report/")
+    assert body["format"].startswith("promptcompat.report/")
     assert body["verdict"] == "BREAKING" and body["exit_code"] == 1
     assert body["run"]["id"] == run_id and body["run"]["status"] == "completed"
     directions = sorted(c["direction"] for c in body["comparisons"])

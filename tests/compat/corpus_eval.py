@@ -13,14 +13,10 @@ from corpus_build import build
 from promptcompat.compat import request_findings
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.pii_rule import pii_findings
-from promptcompat.contract import Contract
-from promptcompat.diff import Sample, compare_case
-from promptcompat.pii_rule import pii_findings
-from promptcompat.policy import PathOverride, RulePolicy, Waiver
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite import Case
 from promptcompat.suite.contract import Contract
-from promptcompat.suite.policy import RulePolicy, Waiver
+from promptcompat.suite.policy import PathOverride, RulePolicy, Waiver
 from promptcompat.suite.user_checks import UserCheck, load_checks
 
 HERE = Path(__file__).resolve().parent

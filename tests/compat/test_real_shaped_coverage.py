@@ -10,7 +10,7 @@ import pytest
 from scripted_suite import RunResult, ScriptedPrompt, run_suite
 
 from promptcompat.check import coverage_lines
-from promptcompat.pr_report import render_markdown
+from promptcompat.check.markdown import render_markdown
 
 WHY = "Why is the sky blue?"
 WHY_OLD = (

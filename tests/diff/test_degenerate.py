@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from diff_helpers import finding
 
-from promptcompat.contract import Contract
-from promptcompat.detectors import Output
-from promptcompat.diff import Sample, compare_case
+from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.compat.drift import Output
+from promptcompat.suite.contract import Contract
 
 PROSE = (
     "Determining whether someone is genuinely interested in a conversation can be hard, but "

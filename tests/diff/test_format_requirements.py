@@ -1,11 +1,11 @@
 """What the rendered instructions ask of the format: the implicit contract
-(promptcompat/format_requirements.py)."""
+(promptcompat/compat/format_requirements.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from promptcompat.format_requirements import Instructions, read_requirements
+from promptcompat.compat.format_requirements import Instructions, read_requirements
 
 
 @pytest.mark.parametrize(

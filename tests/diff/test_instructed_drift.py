@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from diff_helpers import finding, rules_of
 
-from promptcompat.contract import Contract
-from promptcompat.diff import CaseDiff, Sample, compare_case
+from promptcompat.compat.diff import CaseDiff, Sample, compare_case
+from promptcompat.suite.contract import Contract
 
 GRAMMAR = (
     'Is "Me and him went to the store." grammatically correct? Think it through step by step '

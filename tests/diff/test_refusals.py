@@ -1,11 +1,11 @@
 """Refusals in their real phrasings and languages, and the disclaimers that are not refusals
-(promptcompat/refusals.py; issue 16 item 4)."""
+(promptcompat/compat/refusals.py; issue 16 item 4)."""
 
 from __future__ import annotations
 
 import pytest
 
-from promptcompat.refusals import is_refusal
+from promptcompat.compat.refusals import is_refusal
 
 REFUSALS = [
     # English: declines
@@ -84,8 +84,8 @@ def test_disclaimers_and_answers_are_no_refusals(text: str) -> None:
 
 
 def _rules(baseline: str, candidate: str) -> set[str]:
-    from promptcompat.contract import Contract
-    from promptcompat.diff import Sample, compare_case
+    from promptcompat.compat.diff import Sample, compare_case
+    from promptcompat.suite.contract import Contract
 
     diff = compare_case(
         baseline=[Sample(baseline)], candidate=[Sample(candidate)], contract=Contract()

@@ -279,3 +279,11 @@ class CallClaim(SQLModel, table=True):
 REFERENCE_KEY = "reference_accuracy"
 """Where a case result keeps its reference score, inside ``structural_diff``:
 ``{"baseline": [matched, samples], "candidate": [matched, samples]}``."""
+
+
+COVERAGE_KEY = "coverage"
+"""Where a case result keeps what watched it, inside ``structural_diff``."""
+
+
+BASELINE_FAILURES_KEY = "baseline_contract_failures"
+"""Where a case result keeps the contract checks every baseline sample failed."""

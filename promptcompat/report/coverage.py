@@ -1,32 +1,18 @@
-"""Which checks could see a change: coverage per case and per prompt, and baselines that fail
-their own contract.
-
-A verdict of COMPATIBLE means "nothing that was watching saw a change". For a free-text
-prompt with no contract, no references and no user checks only the zero-config drift
-detectors were watching, and a changed fact passes. Each case result records what watched it
-(:class:`CaseCoverage`, in ``structural_diff[COVERAGE_KEY]``) and which contract checks every
-baseline sample already failed (``structural_diff[BASELINE_FAILURES_KEY]``); the report sums
-them per prompt (:func:`prompt_summaries`) into one coverage line and one line per contract
-check the baseline fails ("the baseline fails contract.must_match ... on 13 of 13 cases: the
-contract or the baseline needs attention").
-"""
+"""Coverage per prompt of a run: which check families watched it, which were inert, and the
+contract checks its baseline fails (summed from each case's :class:`CaseCoverage`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from promptcompat.checks import checks_python
-from promptcompat.contract import Contract
-
-COVERAGE_KEY = "coverage"
-"""Where a case result keeps what watched it, inside ``structural_diff``."""
-BASELINE_FAILURES_KEY = "baseline_contract_failures"
-"""Where a case result keeps the contract checks every baseline sample failed."""
+from promptcompat.rules.coverage import CaseCoverage
+from promptcompat.store.tables.core import BASELINE_FAILURES_KEY, COVERAGE_KEY
 
 Family = Literal["contract", "structure", "drift", "references", "user_checks", "implicit"]
+
+
 FAMILIES: tuple[Family, ...] = (
     "contract",
     "structure",
@@ -35,6 +21,8 @@ FAMILIES: tuple[Family, ...] = (
     "user_checks",
     "implicit",
 )
+
+
 _NAMES: dict[Family, str] = {
     "contract": "contract",
     "structure": "structure (parsed JSON)",
@@ -43,60 +31,6 @@ _NAMES: dict[Family, str] = {
     "user_checks": "user checks",
     "implicit": "implicit contract from the instructions",
 }
-
-
-@dataclass(frozen=True)
-class CaseCoverage:
-    """What could see a change in one case."""
-
-    contract: tuple[str, ...]
-    """The declared contract's checks (``format: json``, ``schema``, ``must_match``...)."""
-    structure: bool
-    """The outputs were compared as parsed JSON (field by field)."""
-    reference: bool
-    """The case has a reference answer."""
-    user_checks: int
-    """Check functions of the prompt's ``checks.py``."""
-    implicit: tuple[str, ...]
-    """What the rendered instructions ask of the format (the implicit contract)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "contract": list(self.contract),
-            "structure": self.structure,
-            "reference": self.reference,
-            "user_checks": self.user_checks,
-            "implicit_contract": list(self.implicit),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CaseCoverage:
-        return cls(
-            contract=tuple(data.get("contract", ())),
-            structure=bool(data.get("structure", False)),
-            reference=bool(data.get("reference", False)),
-            user_checks=int(data.get("user_checks", 0)),
-            implicit=tuple(data.get("implicit_contract", ())),
-        )
-
-
-def declared_checks(contract: Contract) -> tuple[str, ...]:
-    """The checks a declared contract makes, in words (empty: nothing declared)."""
-    parts: list[str] = []
-    if contract.format == "json":
-        parts.append("format: json")
-    elif contract.format == "code":
-        language = contract.language or "python"
-        parts.append(f"format: code ({language}{', parsed' if checks_python(contract) else ''})")
-    if contract.json_schema is not None:
-        parts.append("schema")
-    if contract.must_match:
-        parts.append(f"must_match ({len(contract.must_match)})")
-    if contract.must_not_match:
-        parts.append(f"must_not_match ({len(contract.must_not_match)})")
-    if contract.max_output_tokens is not None:
-        parts.append("max_output_tokens")
-    return tuple(parts)
 
 
 class _Row(Protocol):

@@ -284,7 +284,7 @@ class Instructions:
 @lru_cache(maxsize=1024)
 def written_language(text: str) -> str | None:
     # Imported here: the detectors import this module for the requirements.
-    from promptcompat.detectors import Output
+    from promptcompat.compat.drift import Output
 
     out = Output(text)
     ranked = out.languages
