@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from promptcompat.check.pr_check import CheckOptions, run_check
+from promptcompat.check.pr_check import CheckOptions, coverage_lines, run_check
 
 __all__ = [
     "CheckOptions",
+    "coverage_lines",
     "run_check",
 ]

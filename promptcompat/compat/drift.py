@@ -11,13 +11,13 @@ from __future__ import annotations
 import ast
 import json
 import re
-import threading
 import zlib
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
 from promptcompat.compat.format_requirements import Instructions, Requirements
+from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
 from promptcompat.compat.refusals import is_refusal, opening_kind
 from promptcompat.rules import Events
 
@@ -45,7 +45,6 @@ _DECODER = json.JSONDecoder()
 # Format markers (see docs/rules.md): a bracketed word at the end or at the start is one
 # family per position, so that "[Yes]" -> "[No]" is an answer change, not a lost marker. It
 # still counts when bold, quoted or followed by a full stop (`**[No]**`, `"[Yes]".`).
-_TRAILING_BRACKET = re.compile(r"\[([^\W\d][\w\-]{0,40})\][\s*_\"'\u201d.!)]*\Z")
 _LEADING_BRACKET = re.compile(r"\A[\s*_\"'\u201c(#>]*\[([^\W\d][\w\-]{0,40})\](:?)")
 _LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z;]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
 # "You asked: ..." opens a sentence; "Final answer: ..." is a label. Several words count as a
@@ -85,12 +84,9 @@ _ANNOTATION = re.compile(
 )
 _ANNOTATION_TAIL = 400
 
-_NON_LETTERS = re.compile(r"[\W\d_]+")
-_LANG_MIN_LETTERS = 20
 _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
 _LANG_CANDIDATE_MAX_P_OLD = 0.02
-_LANG_MAX_CHARS = 4000
 _VERBOSITY_MIN_DELTA = 20
 
 
@@ -175,26 +171,6 @@ class Marker(NamedTuple):
         return self.detail in req.fixed_tokens  # a fixed first or last line
 
 
-class _Langid:
-    """py3langid's model takes ~1 s to load: once per process, on first use."""
-
-    _lock = threading.Lock()
-    _identifier: Any = None
-
-    @classmethod
-    def rank(cls, text: str) -> list[tuple[str, float]]:
-        if cls._identifier is None:
-            with cls._lock:
-                if cls._identifier is None:
-                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-                    cls._identifier = LanguageIdentifier.from_model_file(
-                        MODEL_FILE, norm_probs=True
-                    )
-        ranked: list[tuple[str, float]] = cls._identifier.rank(text)
-        return ranked
-
-
 class Output:
     """One output text and everything the detectors may ask about it, computed on demand."""
 
@@ -236,7 +212,7 @@ class Output:
     def markers(self) -> frozenset[Marker]:
         text = self.text.strip()
         found: set[Marker] = set()
-        if _TRAILING_BRACKET.search(text):
+        if TRAILING_MARKER.search(text):
             found.add(Marker("trailing_bracket"))
         if self.leading_bracket is not None:
             found.add(Marker("leading_bracket"))
@@ -263,7 +239,7 @@ class Output:
     @cached_property
     def end_token(self) -> str | None:
         """The bracketed token the output ends with, as written (``No`` of ``[No]``)."""
-        m = _TRAILING_BRACKET.search(self.text.strip())
+        m = TRAILING_MARKER.search(self.text.strip())
         return None if m is None else m.group(1)
 
     @cached_property
@@ -276,7 +252,7 @@ class Output:
     def decision(self) -> str | None:
         """The bracketed verdict the output ends with (``[Yes]`` -> ``yes``), else the one it
         opens with when no colon follows (``[No] The user...``; ``[ANSWER]:`` is a tag)."""
-        m = _TRAILING_BRACKET.search(self.text.strip())
+        m = TRAILING_MARKER.search(self.text.strip())
         if m is not None:
             return m.group(1).strip().casefold()
         lead = self.leading_bracket
@@ -347,16 +323,12 @@ class Output:
 
     @cached_property
     def letters(self) -> int:
-        return len(_NON_LETTERS.sub("", self.text[:_LANG_MAX_CHARS]))
+        return letters(self.text)
 
     @cached_property
     def languages(self) -> dict[str, float]:
         """Top languages with probabilities; empty when the text is too short to tell."""
-        if self.letters < _LANG_MIN_LETTERS:
-            return {}
-        body = self.text[:_LANG_MAX_CHARS]
-        body = _TRAILING_BRACKET.sub("", body.strip())
-        return dict(_Langid.rank(body)[:8])
+        return languages(self.text)
 
 
 def _is_label(words: str) -> bool:
@@ -549,7 +521,7 @@ def _text_events(
 def _language_event(
     refs: Sequence[Output], out: Output, events: Events, instructions: Instructions | None
 ) -> None:
-    if out.letters < _LANG_MIN_LETTERS or any(r.letters < _LANG_MIN_LETTERS for r in refs):
+    if out.letters < MIN_LETTERS or any(r.letters < MIN_LETTERS for r in refs):
         return
     tops = set()
     for r in refs:

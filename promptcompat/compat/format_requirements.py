@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
+from promptcompat.compat.language import languages
+
 Position = Literal["start", "end", "any"]
 _INSTRUCTION_LANGUAGE_MIN_P = 0.5
 
@@ -283,11 +285,7 @@ class Instructions:
 
 @lru_cache(maxsize=1024)
 def written_language(text: str) -> str | None:
-    # Imported here: the detectors import this module for the requirements.
-    from promptcompat.compat.drift import Output
-
-    out = Output(text)
-    ranked = out.languages
+    ranked = languages(text)
     if not ranked:
         return None
     lang, p = next(iter(ranked.items()))

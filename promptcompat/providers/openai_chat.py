@@ -16,7 +16,7 @@ from promptcompat.errors import (
     RateLimitedError,
     TransientProviderError,
 )
-from promptcompat.providers import Completion
+from promptcompat.providers.completion import Completion
 from promptcompat.providers.retry_after import retry_after_seconds
 from promptcompat.providers.transport import (
     PLACEHOLDER_KEY,
