@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -24,7 +25,12 @@ from api.deps import SessionDep, StateDep
 from api.highlight import pairs
 from api.schemas import MAX_PAGE_SIZE
 from promptcompat import store
-from promptcompat.errors import ForbiddenError, PromptCompatError, UnauthenticatedError
+from promptcompat.errors import (
+    ForbiddenError,
+    PromptCompatError,
+    StoreUnavailableError,
+    UnauthenticatedError,
+)
 from promptcompat.report import results
 from promptcompat.snapshots import decisions as review
 from promptcompat.store.api_tokens import Principal, authenticate
@@ -32,6 +38,7 @@ from promptcompat.store.tables.core import TERMINAL_STATUSES
 
 from .problems import status_for
 
+log = logging.getLogger("api.pages")
 COOKIE = "promptcompat_token"
 _HERE = Path(__file__).parent
 templates = Jinja2Templates(
@@ -110,12 +117,20 @@ def _to_login(request: Request) -> RedirectResponse:
 
 
 def _error(request: Request, exc: PromptCompatError, principal: Principal | None) -> HTMLResponse:
-    return _render(
+    message = str(exc)
+    if isinstance(exc, StoreUnavailableError):
+        # As the API says it (api/problems.py): which server and why stay in the log.
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        message = "the store is temporarily unavailable; retry in a few seconds"
+    response = _render(
         request,
         "error.html",
-        {"principal": principal, "status": status_for(exc), "message": str(exc)},
+        {"principal": principal, "status": status_for(exc), "message": message},
         status=status_for(exc),
     )
+    if isinstance(exc, StoreUnavailableError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @router.get("/static/review.css")

@@ -36,7 +36,8 @@ def decode_cursor(kind: str, cursor: str, *, arity: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error):
+    # RecursionError: a hand-made cursor nested a thousand lists deep is no cursor either.
+    except (ValueError, UnicodeError, binascii.Error, RecursionError):
         raise ConfigError("not a cursor this API returned", where="cursor") from None
     if (
         not isinstance(data, list)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from pgcluster import PostgresCluster
 
 from api import create_app
+from api.pages import COOKIE
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.store import api_tokens as tokens
@@ -64,6 +65,12 @@ def test_a_database_restart_is_503_with_retry_after_then_served_again(
             assert "temporarily unavailable" in problem["detail"]
             assert str(own_cluster.port) not in answer.text  # no server address to clients
         assert client.get("/api/v1/health").status_code == 200  # alive, just not ready
+        # The review pages say it the same way: no server address, a time to retry.
+        page = client.get("/ui/runs", cookies={COOKIE: token})
+        assert page.status_code == 503, page.text
+        assert int(page.headers["retry-after"]) > 0
+        assert "temporarily unavailable" in page.text
+        assert str(own_cluster.port) not in page.text
 
         # The command line meets the same outage as one line and exit 2.
         env = {**os.environ, "PROMPTCOMPAT_DATABASE_URL": url, "PROMPTCOMPAT_HOME": str(tmp_path)}

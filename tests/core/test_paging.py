@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from promptcompat.errors import ConfigError
@@ -27,3 +29,9 @@ def test_a_page_knows_whether_more_rows_follow() -> None:
     assert page_of([1, 2], limit=2, kind="k", key=lambda n: [n]).next_cursor is None
     page = page_of([1, 2, 3], limit=2, kind="k", key=lambda n: [n])
     assert list(page.items) == [1, 2] and decode_cursor("k", page.next_cursor or "", arity=1) == [2]
+
+
+def test_a_deeply_nested_cursor_is_refused_like_any_other_bad_cursor() -> None:
+    deep = base64.urlsafe_b64encode(("[" * 100_000 + "]" * 100_000).encode()).decode()
+    with pytest.raises(ConfigError, match="not a cursor"):
+        decode_cursor("runs", deep, arity=2)
