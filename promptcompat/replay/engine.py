@@ -32,7 +32,7 @@ from promptcompat.errors import (
     TransientProviderError,
 )
 from promptcompat.providers import Provider, make_provider
-from promptcompat.replay.leases import Claimer
+from promptcompat.replay.leases import Claimer, Claims
 from promptcompat.replay.plan import PlannedCall
 from promptcompat.replay.pricing import PriceTable, cost_usd, load_prices
 from promptcompat.replay.ratelimit import Limiter, LimiterUnavailable, estimate_tokens
@@ -117,17 +117,19 @@ async def replay(
     runnable = [c for c in distinct if c.render_error is None]
     stats = ReplayStats(total=len(distinct))
     progress = Progress(total=len(distinct))
+    claims: Claims | None = None
+    # One transaction: what the cache answers is linked, and the rest claimed.
     with session_scope(engine) as session:
         answered = store.answered_keys(session=session, keys=[c.key for c in runnable])
         store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
         store.refresh_progress(session=session, run_id=run_id)
         redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
+        todo = [c for c in runnable if c.key not in answered]
+        if todo and claimer is not None:
+            claims = claimer.claim(session=session, keys=[c.key for c in todo])
     stats.cached = progress.cached = len(answered)
     progress.done = len(answered) + len(distinct) - len(runnable)
-    todo = [c for c in runnable if c.key not in answered]
-    if todo and claimer is not None:
-        with session_scope(engine) as session:
-            claims = claimer.claim(session=session, keys=[c.key for c in todo])
+    if claims is not None:
         todo = [c for c in todo if c.key in claims.mine]
         stats.busy = len(claims.busy)
         stats.retry_in = min(claims.busy.values(), default=0.0)
