@@ -57,8 +57,8 @@ def _once(settings: Settings, console: Console, *, queue: bool) -> None:
 
         starter = QueueStarter(engine, settings, CeleryPublisher(make_app(settings), settings))
     else:
-        # A release run is started whatever keys this process has: a call that needs a
-        # missing one fails in the run's report, as it always has here.
+        # Unlike ``run``, no key is required up front: as ``watch --once`` always did, the
+        # release run is stored and a call that needs a missing key is an error in its report.
         starter = InlineStarter(engine, settings, require_keys=False)
     report = poll(engine=engine, settings=settings, starter=starter, suite=suite)
     if not report.accounts:

@@ -191,7 +191,7 @@ class CaseResult(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     run_id: str = Field(foreign_key="run.id", index=True)
     comparison: int
-    """Index into the run's ``spec["comparisons"]``."""
+    """Index into the run's ``spec.comparisons``."""
     prompt: str = Field(index=True)
     direction: str
     baseline_version: str
