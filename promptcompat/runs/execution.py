@@ -311,10 +311,10 @@ def _evaluate(
     suite = suite if suite is not None else load_suite(settings.prompts_dir)
     _check_suite(suite, comparisons, calls, spec.version_hashes)
     if planned is None:
-        # Planning recorded these versions from the very suite a run planned here is evaluated
-        # with; a worker's suite is its own checkout. Raises VersionEditedError if a version
-        # released since was released with another content (a run planned before 0008 has no
-        # version hashes; this is its check).
+        # A run planned in this process recorded its versions, from this very suite, when it
+        # was written; another process's suite (a worker's checkout) is recorded now. Raises
+        # VersionEditedError if a version released since was released with another content
+        # (a run planned before 0008 has no version hashes; this is its check).
         versions = {
             (c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)
         }

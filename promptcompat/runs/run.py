@@ -143,7 +143,8 @@ def prepare_run(
         comparisons=tuple(c.to_spec() for c in comparisons),
         modes={c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
         redact=spec_entry({c.prompt: suite.prompts[c.prompt].redact for c in comparisons}),
-        # Recorded with the run, so its report warns of a pinned target retiring soon.
+        # Recorded with the run, so its report warns of a pinned target retiring soon (or
+        # retired).
         deprecations=tuple(
             RetirementWarning.model_validate(w)
             for w in deprecation_warnings(suite, settings)
