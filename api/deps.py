@@ -19,6 +19,7 @@ from api.metrics import Metrics
 from api.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor
 from promptcompat.config import Settings
 from promptcompat.errors import ForbiddenError, UnauthenticatedError
+from promptcompat.runs import BackgroundStarter, QueueStarter, RunStarter
 from promptcompat.runs.background import BackgroundRuns
 from promptcompat.store.api_tokens import Principal, authenticate
 from promptcompat.store.tables.review import Role
@@ -39,6 +40,14 @@ class AppState:
     def suite(self) -> Suite:
         """The prompt suite as it is on disk now."""
         return load_suite(self.settings.prompts_dir)
+
+    def starter(self, settings: Settings | None = None) -> RunStarter:
+        """How this app starts runs: on the Celery workers when ``api_executor`` is
+        ``queue``, else on background threads. ``settings``: a request's own (its project)."""
+        settings = settings or self.settings
+        if self.publisher is not None:
+            return QueueStarter(self.engine, settings, self.publisher)
+        return BackgroundStarter(self.engine, settings, self.background)
 
 
 def get_state(request: Request) -> AppState:

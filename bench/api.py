@@ -32,7 +32,7 @@ from replay import write_suite
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import InlineStarter, RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import api_tokens as tokens
 from promptcompat.suite import load_suite
@@ -60,11 +60,10 @@ def replay(root: Path, cases: int, env: dict[str, str]) -> tuple[str, str, float
         settings = settings.model_copy(update={"openai_base_url": sim.openai_base_url})
         engine = store.open_engine(settings.resolved_database_url())
         started = time.perf_counter()
-        run_id, _ = run_suite(
-            engine=engine,
-            suite=load_suite(settings.prompts_dir),
-            request=RunRequest(),
-            settings=settings,
+        run_id = (
+            InlineStarter(engine, settings)
+            .start(suite=load_suite(settings.prompts_dir), request=RunRequest())
+            .run_id
         )
         seconds = time.perf_counter() - started
     with store.session_scope(engine) as session:

@@ -12,9 +12,9 @@ from typing import Any
 
 from promptcompat.config import get_settings
 from promptcompat.errors import PromptCompatError
+from promptcompat.runs import QueueStarter
 from promptcompat.watch.deprecations import schedule_successors
 from promptcompat.watch.notify import notify_finished
-from promptcompat.watch.releases import QueueStarter
 from promptcompat.watch.watcher import poll
 from worker.app import app
 from worker.publisher import CeleryPublisher

@@ -28,7 +28,6 @@ from promptcompat.suite.targets import parse_target
 from promptcompat.watch import releases
 from promptcompat.watch.config import check_model_id, watched_prompts
 from promptcompat.watch.notify import links
-from promptcompat.watch.releases import BackgroundStarter, QueueStarter, RunStarter
 
 router = APIRouter(prefix="/releases", tags=["releases"])
 
@@ -85,12 +84,6 @@ class DeprecationWarning(BaseModel):
     message: str
 
 
-def _starter(state: Any) -> RunStarter:
-    if state.publisher is not None:
-        return QueueStarter(state.engine, state.settings, state.publisher)
-    return BackgroundStarter(state.engine, state.settings, state.background)
-
-
 def _public(state: Any, event: ReleaseEvent, rows: list[ReleaseRun]) -> ReleasePublic:
     assert event.id is not None
     return ReleasePublic(
@@ -138,7 +131,7 @@ def announce_release(
         engine=state.engine,
         suite=suite,
         settings=state.settings,
-        starter=_starter(state),
+        starter=state.starter(),
         account=body.account,
         model_id=model,
         source=f"api:{principal.name}",

@@ -121,7 +121,7 @@ def _check(
     on_progress: Callable[[Progress], None] | None,
 ) -> None:
     from promptcompat.report import build_report
-    from promptcompat.runs import RunRequest, run_suite
+    from promptcompat.runs import InlineStarter, RunRequest
     from promptcompat.snapshots import pending as snapshot_review
     from promptcompat.snapshots import sync as snapshot_sync
 
@@ -166,14 +166,8 @@ def _check(
         },
     )
     request = RunRequest(prompts=tuple(sub.prompts), labels={"check": options.ref})
-    run_id, _ = run_suite(
-        engine=engine,
-        suite=sub,
-        request=request,
-        settings=settings,
-        on_progress=on_progress,
-        comparisons=comparisons,
-    )
+    starter = InlineStarter(engine, settings, on_progress=on_progress)
+    run_id = starter.start(suite=sub, request=request, comparisons=comparisons).run_id
     result["run_id"] = run_id
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id, fail_on=options.fail_on)

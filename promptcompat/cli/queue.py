@@ -33,17 +33,16 @@ def replay_queued(
 ) -> dict[str, Any] | None:
     """Submit the run to the workers; with ``wait``, follow its progress and print its report."""
     from promptcompat import store
-    from promptcompat.runs.dispatch import BrokerUnavailableError, submit_run
+    from promptcompat.runs import QueueStarter
+    from promptcompat.runs.dispatch import BrokerUnavailableError
     from promptcompat.suite import load_suite
     from worker.app import make_app
     from worker.publisher import CeleryPublisher
 
     suite = load_suite(settings.prompts_dir)
     engine = store.open_engine(settings.resolved_database_url())
-    publisher = CeleryPublisher(make_app(settings), settings)
-    submission = submit_run(
-        engine=engine, suite=suite, request=request, settings=settings, publisher=publisher
-    )
+    starter = QueueStarter(engine, settings, CeleryPublisher(make_app(settings), settings))
+    submission = starter.start(suite=suite, request=request)
     if not submission.published:
         raise BrokerUnavailableError(
             f"run {submission.run_id} is saved as pending, but {submission.error}; once the "

@@ -93,15 +93,14 @@ def _replay(
     from promptcompat import store
     from promptcompat.cli.terminal import print_report, progress_bar
     from promptcompat.report import build_report, write_report
-    from promptcompat.runs import run_suite
+    from promptcompat.runs import InlineStarter
     from promptcompat.suite import load_suite
 
     suite = load_suite(settings.prompts_dir)
     engine = store.open_engine(settings.resolved_database_url())
     with progress_bar(console, "replaying") as on_progress:
-        run_id, _ = run_suite(
-            engine=engine, suite=suite, request=request, settings=settings, on_progress=on_progress
-        )
+        starter = InlineStarter(engine, settings, on_progress=on_progress)
+        run_id = starter.start(suite=suite, request=request).run_id
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id, fail_on=fail_on)
     print_report(console, report, exit_code=exit_code)

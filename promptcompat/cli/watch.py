@@ -41,11 +41,11 @@ def register(app: typer.Typer, console: Console) -> None:
 
 def _once(settings: Settings, console: Console, *, queue: bool) -> None:
     from promptcompat import store
+    from promptcompat.runs import InlineStarter, QueueStarter, RunStarter
     from promptcompat.suite import load_suite
     from promptcompat.suite.retirements import deprecation_warnings
     from promptcompat.watch.deprecations import schedule_successors
     from promptcompat.watch.notify import notify_finished
-    from promptcompat.watch.releases import InlineStarter, QueueStarter, RunStarter
     from promptcompat.watch.watcher import poll
 
     engine = store.open_engine(settings.resolved_database_url())
@@ -57,7 +57,9 @@ def _once(settings: Settings, console: Console, *, queue: bool) -> None:
 
         starter = QueueStarter(engine, settings, CeleryPublisher(make_app(settings), settings))
     else:
-        starter = InlineStarter(engine, settings)
+        # Unlike ``run``, no key is required up front: as ``watch --once`` always did, the
+        # release run is stored and a call that needs a missing key is an error in its report.
+        starter = InlineStarter(engine, settings, require_keys=False)
     report = poll(engine=engine, settings=settings, starter=starter, suite=suite)
     if not report.accounts:
         console.print(

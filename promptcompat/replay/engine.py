@@ -32,7 +32,7 @@ from promptcompat.errors import (
     TransientProviderError,
 )
 from promptcompat.providers import Provider, make_provider
-from promptcompat.replay.leases import Claimer
+from promptcompat.replay.leases import Claimer, Claims
 from promptcompat.replay.plan import PlannedCall
 from promptcompat.replay.pricing import PriceTable, cost_usd, load_prices
 from promptcompat.replay.ratelimit import Limiter, LimiterUnavailable, estimate_tokens
@@ -117,17 +117,19 @@ async def replay(
     runnable = [c for c in distinct if c.render_error is None]
     stats = ReplayStats(total=len(distinct))
     progress = Progress(total=len(distinct))
+    claims: Claims | None = None
+    # One transaction: what the cache answers is linked, and the rest claimed.
     with session_scope(engine) as session:
         answered = store.answered_keys(session=session, keys=[c.key for c in runnable])
         store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
         store.refresh_progress(session=session, run_id=run_id)
         redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
+        todo = [c for c in runnable if c.key not in answered]
+        if todo and claimer is not None:
+            claims = claimer.claim(session=session, keys=[c.key for c in todo])
     stats.cached = progress.cached = len(answered)
     progress.done = len(answered) + len(distinct) - len(runnable)
-    todo = [c for c in runnable if c.key not in answered]
-    if todo and claimer is not None:
-        with session_scope(engine) as session:
-            claims = claimer.claim(session=session, keys=[c.key for c in todo])
+    if claims is not None:
         todo = [c for c in todo if c.key in claims.mine]
         stats.busy = len(claims.busy)
         stats.retry_in = min(claims.busy.values(), default=0.0)
@@ -158,7 +160,6 @@ async def replay(
             if heartbeat is not None:
                 heartbeat.cancel()
                 await asyncio.gather(heartbeat, return_exceptions=True)
-        await flusher.flush()
         stats.executed -= stats.deferred
     if claimer is not None and stats.deferred:
         with session_scope(engine) as session:
@@ -228,11 +229,17 @@ class _Flusher:
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._interval)
+            if self._stopping.is_set():
+                break
             # A recount is also due when results were written without one and nothing else
             # has arrived since (the rest of the run hangs): else progress would stay stale.
             recount_due = self._uncounted and time.monotonic() - self._counted_at >= _PROGRESS_EVERY
             if self._buffer.calls or self._buffer.provider_calls or recount_due:
                 await self.flush()
+        # Stopped (the calls ended, or the run is being cancelled): the rest, and an exact
+        # recount of the progress, in one last transaction; none if nothing is left to say.
+        if self._buffer.calls or self._buffer.provider_calls or self._uncounted:
+            await self.flush(recount=True)
 
     async def stop(self, periodic: asyncio.Task[None]) -> None:
         self._stopping.set()
@@ -242,17 +249,19 @@ class _Flusher:
         if len(self._buffer.calls) >= _FLUSH_EVERY and not self._lock.locked():
             await self.flush()
 
-    async def flush(self) -> None:
+    async def flush(self, *, recount: bool = False) -> None:
         async with self._lock:
             b = self._buffer
             calls, texts, n_calls, n_errors = b.calls, b.texts, b.provider_calls, b.errors
             b.calls, b.texts, b.provider_calls, b.errors = [], {}, 0, 0
-            await asyncio.to_thread(self._write, calls, texts, n_calls)
+            await asyncio.to_thread(self._write, calls, texts, n_calls, recount)
             self._stats.provider_calls += n_calls
             self._stats.errors += n_errors
 
-    def _write(self, calls: list[CallRow], texts: dict[str, str], n_calls: int) -> None:
-        recount = time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
+    def _write(
+        self, calls: list[CallRow], texts: dict[str, str], n_calls: int, recount: bool
+    ) -> None:
+        recount = recount or time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
         # The one way results reach the store: personal data and secrets go no further.
         calls, texts = self._redaction.apply(calls, texts)
         with session_scope(self._engine) as session:

@@ -6,14 +6,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
 
 from promptcompat.errors import ConfigError, TemplateError
+from promptcompat.store.tables.run_spec import ComparisonSpec, Direction, SideSpec
 from promptcompat.suite import Message, Prompt, Suite
 from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import Target, parse_target
 
-Direction = Literal["FORWARD", "BACKWARD", "AA"]
 FORWARD_MODES = {"FORWARD", "FULL", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
 BACKWARD_MODES = {"BACKWARD", "FULL", "BACKWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
 FORWARD_TRANSITIVE_MODES = {"FORWARD_TRANSITIVE", "FULL_TRANSITIVE"}
@@ -33,21 +32,21 @@ class Side:
     """An earlier accepted model (FORWARD_TRANSITIVE): read from its accepted baselines,
     never called (it may be retired)."""
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"version": self.version, "target": self.target.label}
-        if self.resample:
-            out["resample"] = True
-        if self.accepted_only:
-            out["accepted_only"] = True
-        return out
+    def to_spec(self) -> SideSpec:
+        return SideSpec(
+            version=self.version,
+            target=self.target.label,
+            resample=self.resample,
+            accepted_only=self.accepted_only,
+        )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Side:
+    def from_spec(cls, spec: SideSpec) -> Side:
         return cls(
-            version=str(data["version"]),
-            target=target_from_label(str(data["target"])),
-            resample=bool(data.get("resample", False)),
-            accepted_only=bool(data.get("accepted_only", False)),
+            version=spec.version,
+            target=target_from_label(spec.target),
+            resample=spec.resample,
+            accepted_only=spec.accepted_only,
         )
 
     def sample_index(self, sample: int, samples: int) -> int:
@@ -64,25 +63,23 @@ class Comparison:
     baseline: Side
     candidate: Side
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "prompt": self.prompt,
-            "direction": self.direction,
-            "baseline": self.baseline.to_dict(),
-            "candidate": self.candidate.to_dict(),
-        }
+    def to_spec(self) -> ComparisonSpec:
+        """As a run's spec stores it (targets as labels)."""
+        return ComparisonSpec(
+            prompt=self.prompt,
+            direction=self.direction,
+            baseline=self.baseline.to_spec(),
+            candidate=self.candidate.to_spec(),
+        )
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Comparison:
-        """The inverse of :meth:`to_dict` (a run's spec stores its comparisons so)."""
-        direction = data["direction"]
-        if direction not in ("FORWARD", "BACKWARD", "AA"):
-            raise ValueError(f"unknown direction {direction!r}")
+    def from_spec(cls, spec: ComparisonSpec) -> Comparison:
+        """The inverse of :meth:`to_spec`."""
         return cls(
-            prompt=str(data["prompt"]),
-            direction=direction,
-            baseline=Side.from_dict(data["baseline"]),
-            candidate=Side.from_dict(data["candidate"]),
+            prompt=spec.prompt,
+            direction=spec.direction,
+            baseline=Side.from_spec(spec.baseline),
+            candidate=Side.from_spec(spec.candidate),
         )
 
 

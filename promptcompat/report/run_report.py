@@ -45,8 +45,8 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
     results = store.case_results(session=session, run_id=run.id)
     records = store.findings_for_run(session=session, run_id=run.id)
     usage = store.run_call_stats(session=session, run_id=run.id)
-    modes: dict[str, str] = run.spec.get("modes", {})
-    samples = int(run.spec.get("request", {}).get("samples", 1))
+    modes = run.spec.modes
+    samples = run.spec.request.samples
     completed = run.status in COMPLETED_STATUSES
     by_result: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
@@ -56,15 +56,15 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
     comparisons = [
         _comparison(
             index,
-            spec,
+            spec.to_json(),
             [r for r in results if r.comparison == index],
             by_result,
-            mode=modes.get(spec["prompt"]),
+            mode=modes.get(spec.prompt),
             usage=usage,
             samples=samples,
             completed=completed,
         )
-        for index, spec in enumerate(run.spec.get("comparisons", []))
+        for index, spec in enumerate(run.spec.comparisons)
     ]
     cases = [
         {
@@ -106,7 +106,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
         "noise_floor": noise_floor(comparisons, cases),
         "findings_by_rule": _by_rule(cases),
         "prompts": prompt_summaries(results),
-        "deprecations": run.spec.get("deprecations", []),
+        "deprecations": [d.model_dump(mode="json") for d in run.spec.deprecations],
         "cases": cases,
     }
 

@@ -1,4 +1,5 @@
-"""Runs executed in this process, off the caller's thread: the API's embedded default.
+"""Runs executed in this process, off the caller's thread: the API's embedded default
+(``starters.BackgroundStarter`` starts them).
 
 Each run gets a thread with its own event loop, so a request handler returns at once (202)
 while the run proceeds. A run whose status becomes ``cancelled`` in the store (by
@@ -69,13 +70,13 @@ class BackgroundRuns:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def start(self, prepared: PreparedRun, *, suite: Suite, samples: int) -> None:
+    def start(self, prepared: PreparedRun, *, suite: Suite) -> None:
         """Begin executing ``prepared`` (already written to the store) on its own thread."""
         if self._stopping.is_set():
             raise ConflictError("the server is shutting down; submit the run again later")
         thread = threading.Thread(
             target=self._execute,
-            args=(prepared, suite, samples),
+            args=(prepared, suite),
             name=f"run-{prepared.run_id[:12]}",
             daemon=True,
         )
@@ -103,9 +104,9 @@ class BackgroundRuns:
         self._stopping.set()
         self.wait(timeout)
 
-    def _execute(self, prepared: PreparedRun, suite: Suite, samples: int) -> None:
+    def _execute(self, prepared: PreparedRun, suite: Suite) -> None:
         try:
-            asyncio.run(self._supervise(prepared, suite, samples))
+            asyncio.run(self._supervise(prepared, suite))
         except asyncio.CancelledError:
             log.info("run %s stopped", prepared.run_id)
         except PromptCompatError as exc:  # the run is marked failed with the reason
@@ -116,15 +117,9 @@ class BackgroundRuns:
             with self._lock:
                 self._threads.pop(prepared.run_id, None)
 
-    async def _supervise(self, prepared: PreparedRun, suite: Suite, samples: int) -> None:
+    async def _supervise(self, prepared: PreparedRun, suite: Suite) -> None:
         task = asyncio.create_task(
-            execute_run(
-                prepared,
-                engine=self._engine,
-                suite=suite,
-                settings=self._settings,
-                samples=samples,
-            )
+            execute_run(prepared, engine=self._engine, suite=suite, settings=self._settings)
         )
         while True:
             done, _ = await asyncio.wait({task}, timeout=self._poll)

@@ -1,10 +1,10 @@
-"""Distributed runs without the queue library: publishing, idempotent submission, reconcile.
+"""Distributed runs without the queue library: publishing and reconcile.
 
 The core never imports Celery: it talks to a ``Publisher`` (``worker/publisher.py`` is the
 Celery one; tests can pass any object with these methods). A run is written to the store
-before anything is published (an outbox): if the broker is down the run stays ``pending``,
-and ``reconcile`` publishes it later. ``reconcile`` also re-publishes shards whose messages
-a broker crash lost, and evaluations nobody finished.
+before anything is published (an outbox, ``starters.QueueStarter``): if the broker is down
+the run stays ``pending``, and ``reconcile`` publishes it later. ``reconcile`` also
+re-publishes shards whose messages a broker crash lost, and evaluations nobody finished.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
 from promptcompat.replay import shards as shard_store
 from promptcompat.replay.leases import live_claims
-from promptcompat.runs.run import PreparedRun, RunRequest, prepare_run
 from promptcompat.store import session_scope
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import Run
-from promptcompat.suite import Suite
 
 log = logging.getLogger("promptcompat.runs.dispatch")
 QUEUE_GRACE = 10.0
@@ -47,54 +45,6 @@ class Publisher(Protocol):
 
     def queue_depth(self) -> int | None:
         """Messages waiting in the queue (not yet taken by a worker), None if unknown."""
-
-
-@dataclass
-class Submission:
-    run_id: str
-    created: bool
-    """False: the idempotency key matched an earlier submission, which is returned."""
-    published: bool
-    """False: the broker was unreachable; the run is ``pending`` until ``reconcile``."""
-    error: str | None = None
-
-
-def submit_run(
-    *,
-    engine: Engine,
-    suite: Suite,
-    request: RunRequest,
-    settings: Settings,
-    publisher: Publisher,
-    idempotency_key: str | None = None,
-) -> Submission:
-    """Write a run for the workers and publish it; the same key always yields the same run.
-
-    Never half-creates a run: planning errors raise before anything is written, and a broker
-    failure after the write leaves a complete ``pending`` run for ``reconcile``.
-
-    Raises:
-        ConflictError: ``idempotency_key`` was used before for a different request.
-    """
-    prepared: PreparedRun = prepare_run(
-        engine=engine,
-        suite=suite,
-        request=request,
-        settings=settings,
-        executor="queue",
-        idempotency_key=idempotency_key,
-        queue=settings.queue,
-    )
-    if not prepared.created:
-        with session_scope(engine) as session:
-            run = store.get_run(session=session, run_id=prepared.run_id)
-            return Submission(run.id, created=False, published=run.status != "pending")
-    try:
-        enqueue_run(engine=engine, run_id=prepared.run_id, publisher=publisher)
-    except BrokerUnavailableError as exc:
-        log.warning("run %s stays pending: %s", prepared.run_id, exc)
-        return Submission(prepared.run_id, created=True, published=False, error=str(exc))
-    return Submission(prepared.run_id, created=True, published=True)
 
 
 def enqueue_run(
@@ -164,7 +114,7 @@ def reconcile(
             )
         ).all()
     # Runs from before the queue was recorded count as the default queue's.
-    runs = [r for r in runs if r.spec.get("queue", settings.queue) == settings.queue]
+    runs = [r for r in runs if (r.spec.queue or settings.queue) == settings.queue]
     for run in runs:
         if run.status == "finalizing":
             if (run.lease_until or 0.0) < at:

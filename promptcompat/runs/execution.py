@@ -1,6 +1,6 @@
 """Executing a run's shards and finishing the run: the core both executors share.
 
-The embedded default calls ``execute_shards`` for every shard at once and then
+An embedded run (``run.execute_run``) replays every call at once and then calls
 ``finalize_if_complete``; a Celery worker calls ``run_shard`` (one shard per task, within the
 task's time limit), which ends with the same ``finalize_if_complete``. Completion is read from
 the store, never counted in memory, so it survives any worker dying: whichever process writes
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from promptcompat import store
 from promptcompat.compat import evaluate
@@ -31,13 +31,24 @@ from promptcompat.replay import shards as shard_store
 from promptcompat.replay.leases import Claimer, live_claims
 from promptcompat.replay.plan import Comparison, PlannedCall
 from promptcompat.replay.ratelimit import Limiter, make_limiter
-from promptcompat.store import VERSIONS_KEY, session_scope
+from promptcompat.store import session_scope
 from promptcompat.store.redaction import RunRedaction
 from promptcompat.store.tables.core import PlannedCallRecord, RunStatus
+from promptcompat.store.tables.run_spec import RunSpec
 from promptcompat.suite import Suite, load_suite
 
 log = logging.getLogger("promptcompat.runs.execution")
 EXECUTABLE = ("pending", "running")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A run as this process planned it from ``suite``: executing and evaluating it reads
+    neither its calls nor its spec back from the store."""
+
+    spec: RunSpec
+    calls: Sequence[PlannedCall]
+    suite: Suite
 
 
 @dataclass
@@ -67,15 +78,9 @@ async def execute_shards(
         NotFoundError: The run does not exist (it was deleted after the task was queued).
     """
     with session_scope(engine) as session:
-        run = store.find_run(session=session, run_id=run_id)
-        if run is None:
-            raise NotFoundError(f"no run {run_id!r} (deleted?)")
-        if run.status not in EXECUTABLE:
-            return ReplayStats()  # a late duplicate: the run is already evaluated or ending
-        calls = shard_store.load_calls(session=session, run_id=run_id, shards=shards)
-        keys = sorted({c.key for c in calls if c.render_error is None})
-        done = store.linked_keys(session=session, run_id=run_id, keys=keys)
-    todo = [c for c in calls if c.key not in done]
+        todo = unanswered_calls(session=session, run_id=run_id, shards=shards)
+    if todo is None:
+        return ReplayStats()  # a late duplicate: the run is already evaluated or ending
     return await replay(
         todo,
         engine=engine,
@@ -87,6 +92,33 @@ async def execute_shards(
         limiter=limiter,
         deadline=deadline,
     )
+
+
+def unanswered_calls(
+    *,
+    session: Session,
+    run_id: str,
+    calls: Sequence[PlannedCall] | None = None,
+    shards: Sequence[int] | None = None,
+) -> list[PlannedCall] | None:
+    """The run's planned calls (of ``shards``) that have no result for the run yet; None when
+    the run is no longer executable (evaluated, ending or cancelled).
+
+    ``calls``: the run's planned calls when this process planned them (not read again).
+
+    Raises:
+        NotFoundError: The run does not exist (it was deleted after the task was queued).
+    """
+    run = store.find_run(session=session, run_id=run_id)
+    if run is None:
+        raise NotFoundError(f"no run {run_id!r} (deleted?)")
+    if run.status not in EXECUTABLE:
+        return None
+    if calls is None:
+        calls = shard_store.load_calls(session=session, run_id=run_id, shards=shards)
+    keys = sorted({c.key for c in calls if c.render_error is None})
+    done = store.linked_keys(session=session, run_id=run_id, keys=keys) if keys else set()
+    return [c for c in calls if c.key not in done]
 
 
 def run_shard(
@@ -188,9 +220,12 @@ def finalize_if_complete(
     run_id: str,
     settings: Settings,
     suite: Suite | None = None,
+    planned: Planned | None = None,
     interrupts: tuple[type[BaseException], ...] = (),
 ) -> bool:
     """Evaluate and finish the run if every call has its result; True if this call did it.
+
+    ``planned``: the run as this process planned it (its suite is the one evaluated with).
 
     Exactly one caller wins the ``running`` → ``finalizing`` transition (or takes over a
     ``finalizing`` run whose owner's lease expired). A failure that retrying cannot fix (the
@@ -209,9 +244,12 @@ def finalize_if_complete(
             session=session, run_id=run_id, lease_seconds=settings.finalize_lease_seconds
         ):
             return False
+        # An evaluation taken over from a dead owner starts clean; this one owns it now.
+        store.clear_results(session=session, run_id=run_id)
+        spec = planned.spec if planned is not None else run.spec
     handed_back: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, *interrupts)
     try:
-        status = _evaluate(engine, run_id, settings, suite)
+        finished = _evaluate(engine, run_id, settings, spec, suite, planned)
     except handed_back:
         with session_scope(engine) as session:
             store.abort_finalize(session=session, run_id=run_id)
@@ -223,13 +261,6 @@ def finalize_if_complete(
         with session_scope(engine) as session:
             store.abort_finalize(session=session, run_id=run_id)
         raise
-    with session_scope(engine) as session:
-        finished = store.finish_run(
-            session=session, run_id=run_id, status=status, only_from=("finalizing",)
-        )
-    if finished:
-        # One line per evaluation, so tests and operators can count them.
-        log.info("run_finalized run=%s status=%s", run_id, status)
     return finished
 
 
@@ -261,52 +292,77 @@ def fail_run(
     return False
 
 
-def _evaluate(engine: Engine, run_id: str, settings: Settings, suite: Suite | None) -> RunStatus:
-    with session_scope(engine) as session:
-        run = store.get_run(session=session, run_id=run_id)
-        spec = run.spec
-        calls = shard_store.load_calls(session=session, run_id=run_id)
-    comparisons = [Comparison.from_dict(c) for c in spec.get("comparisons", [])]
+def _evaluate(
+    engine: Engine,
+    run_id: str,
+    settings: Settings,
+    spec: RunSpec,
+    suite: Suite | None,
+    planned: Planned | None,
+) -> bool:
+    """Evaluate the run (already ``finalizing``, its results cleared) and finish it; True if
+    this call finished it."""
+    if planned is not None:
+        calls, suite = planned.calls, planned.suite
+    else:
+        with session_scope(engine) as session:
+            calls = shard_store.load_calls(session=session, run_id=run_id)
+    comparisons = [Comparison.from_spec(c) for c in spec.comparisons]
     suite = suite if suite is not None else load_suite(settings.prompts_dir)
-    _check_suite(suite, comparisons, calls, spec.get(VERSIONS_KEY))
-    with session_scope(engine) as session:
+    _check_suite(suite, comparisons, calls, spec.version_hashes)
+    if planned is None:
+        # A run planned in this process recorded its versions, from this very suite, when it
+        # was written; another process's suite (a worker's checkout) is recorded now. Raises
+        # VersionEditedError if a version released since was released with another content
+        # (a run planned before 0008 has no version hashes; this is its check).
         versions = {
             (c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)
         }
-        # Raises VersionEditedError if a version released since was released with another
-        # content (a run planned before 0008 has no VERSIONS_KEY; this is its check).
-        store.record_prompt_versions(
-            session=session, versions=[suite.prompts[p].versions[v] for p, v in sorted(versions)]
-        )
-        store.clear_results(session=session, run_id=run_id)
+        with session_scope(engine) as session:
+            store.record_prompt_versions(
+                session=session,
+                versions=[suite.prompts[p].versions[v] for p, v in sorted(versions)],
+            )
     evaluate(
         engine=engine,
         run_id=run_id,
         suite=suite,
         comparisons=comparisons,
         calls=calls,
-        samples=int(spec.get("request", {}).get("samples", 1)),
+        samples=spec.request.samples,
     )
     with session_scope(engine) as session:
         store.refresh_progress(session=session, run_id=run_id)
         run = store.get_run(session=session, run_id=run_id)
-        unrenderable = session.execute(
-            sa_select(func.count()).where(
-                col(PlannedCallRecord.run_id) == run_id,
-                col(PlannedCallRecord.render_error).is_not(None),
-            )
-        ).scalar_one()
-    return "completed_with_errors" if run.error_calls or unrenderable else "completed"
+        if planned is not None:
+            unrenderable = sum(1 for c in planned.calls if c.render_error is not None)
+        else:
+            unrenderable = session.execute(
+                sa_select(func.count()).where(
+                    col(PlannedCallRecord.run_id) == run_id,
+                    col(PlannedCallRecord.render_error).is_not(None),
+                )
+            ).scalar_one()
+        status: RunStatus = (
+            "completed_with_errors" if run.error_calls or unrenderable else "completed"
+        )
+        finished = store.finish_run(
+            session=session, run_id=run_id, status=status, only_from=("finalizing",)
+        )
+    if finished:
+        # One line per evaluation, so tests and operators can count them.
+        log.info("run_finalized run=%s status=%s", run_id, status)
+    return finished
 
 
 def _check_suite(
     suite: Suite,
     comparisons: Sequence[Comparison],
     calls: Sequence[PlannedCall],
-    version_hashes: dict[str, dict[str, str]] | None,
+    version_hashes: dict[str, dict[str, str]],
 ) -> None:
     """The suite this process loaded must be the one the run was planned with."""
-    for prompt_name, hashes in sorted((version_hashes or {}).items()):
+    for prompt_name, hashes in sorted(version_hashes.items()):
         for version, digest in sorted(hashes.items()):
             found = suite.prompts.get(prompt_name)
             pv = found.versions.get(version) if found is not None else None

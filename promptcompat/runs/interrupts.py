@@ -61,7 +61,7 @@ class Interrupted(BaseException):
 
 class RunInterrupted(Interrupted):
     """A run executing in this process was stopped and is stored ``cancelled`` (raised by
-    ``runs.run_suite``)."""
+    ``runs.InlineStarter``)."""
 
     def __init__(self, *, run_id: str, status: str, done: int, total: int, errors: int) -> None:
         self.run_id, self.status = run_id, status

@@ -1,10 +1,14 @@
-"""One run, start to finish: the core call that the CLI, the API and the worker share.
+"""One run, start to finish: the core that every run starter shares.
 
 ``prepare_run`` plans the run and writes it to the store (the run, every planned call, its
-shards) in one transaction, before anything is called or published. The embedded default
-(``run_suite``) then executes every shard in this process; the distributed mode
-(``dispatch.submit_run``) publishes the shards to Celery workers instead. Both end in
+shards) in one transaction, before anything is called or published. It has one caller per
+execution mode, the starters of ``starters.py`` (the one way a run is started): the inline and
+the background starters then execute every shard in this process (``execute_run``), the
+queue starter publishes the shards to Celery workers instead (``dispatch``). All end in
 ``execution.finalize_if_complete``.
+
+A run executed in this process keeps its plan in memory: the planned calls are written once
+and never read back, and its evaluation reads neither them nor the spec again.
 
 An embedded run is owned by the process that executes it: the run records it and a heartbeat
 renews the run's lease, so a run whose process is gone is found (``store.recover_orphans``).
@@ -15,12 +19,10 @@ running the same request again takes every saved answer from the cache.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -30,19 +32,30 @@ from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError, ConflictError, PromptCompatError, StoreError
 from promptcompat.providers import missing_key, no_key_message
-from promptcompat.replay import Progress, ReplayStats
+from promptcompat.replay import Progress, ReplayStats, replay
 from promptcompat.replay import shards as shard_store
 from promptcompat.replay.leases import Claimer, held_elsewhere
 from promptcompat.replay.plan import Comparison, PlannedCall, expand_calls, plan_comparisons
 from promptcompat.replay.ratelimit import make_limiter
 from promptcompat.runs import interrupts
-from promptcompat.runs.execution import execute_shards, fail_run, finalize_if_complete
+from promptcompat.runs.execution import (
+    Planned,
+    fail_run,
+    finalize_if_complete,
+    unanswered_calls,
+)
 from promptcompat.runs.interrupts import RunInterrupted
-from promptcompat.store import VERSIONS_KEY, session_scope
+from promptcompat.store import session_scope
 from promptcompat.store.processes import ProcessRef
-from promptcompat.store.redaction import SPEC_KEY, spec_entry
+from promptcompat.store.redaction import spec_entry
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import LIVE_STATUSES, TERMINAL_STATUSES
+from promptcompat.store.tables.run_spec import (
+    ExecutionMode,
+    RetirementWarning,
+    RunRequest,
+    RunSpec,
+)
 from promptcompat.suite import Suite
 from promptcompat.suite.retirements import deprecation_warnings
 from promptcompat.suite.targets import Target
@@ -57,30 +70,12 @@ class IdempotencyConflictError(ConflictError):
     """An idempotency key was reused for a different request (HTTP 409 in the API)."""
 
 
-@dataclass(frozen=True)
-class RunRequest:
-    """What to replay; the fields mirror ``promptcompat run``'s options."""
-
-    prompts: tuple[str, ...] = ()
-    baseline: str | None = None
-    candidate: str | None = None
-    candidate_version: str | None = None
-    samples: int = 1
-    labels: dict[str, str] = field(default_factory=dict)
-    aa: bool = False
-    """A/A: each prompt's deployed version against fresh samples of itself (noise floor)."""
-
-    def digest(self) -> str:
-        """Hash of the request: what tells a retried submission from a different one."""
-        blob = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
-
-
 @dataclass
 class PreparedRun:
     run_id: str
     comparisons: list[Comparison]
     calls: list[PlannedCall]
+    spec: RunSpec
     shards: list[int] = field(default_factory=list)
     created: bool = True
     """False when an idempotency key matched a run submitted before (nothing was written)."""
@@ -92,19 +87,19 @@ def prepare_run(
     suite: Suite,
     request: RunRequest,
     settings: Settings,
-    executor: str = "embedded",
+    mode: ExecutionMode,
     idempotency_key: str | None = None,
-    comparisons: list[Comparison] | None = None,
+    comparisons: Sequence[Comparison] | None = None,
     project: str | None = None,
-    queue: str | None = None,
     require_keys: bool = False,
 ) -> PreparedRun:
     """Plan the run and write it to the store before anything is called.
 
-    ``comparisons``, when given, replace the planned ones (``check --base`` picks its own).
-    ``queue``: the Celery queue a queued run's tasks go to (``reconcile`` works per queue).
-    ``require_keys``: the calls run in this process, so a key its environment lacks is an
-    error now, before anything is stored (see :func:`require_provider_keys`).
+    ``mode``: how the run will execute (recorded in its spec); a ``queue`` run is written for
+    the workers of ``settings.queue`` (``reconcile`` works per queue), any other is owned by
+    this process. ``comparisons``, when given, replace the planned ones (``check --base``
+    picks its own). ``require_keys``: the calls run in this process, so a key its environment
+    lacks is an error now, before anything is stored (see :func:`require_provider_keys`).
 
     Raises:
         IdempotencyConflictError: ``idempotency_key`` belongs to a run of another request.
@@ -126,6 +121,7 @@ def prepare_run(
             aa=request.aa,
             accepted_targets=accepted_targets(engine, project),
         )
+    comparisons = list(comparisons)
     if not comparisons:
         raise PromptCompatError(
             "nothing to compare: no prompt declares a candidate target or a version newer than "
@@ -136,39 +132,44 @@ def prepare_run(
     )
     if require_keys:
         require_provider_keys(engine=engine, calls=calls, settings=settings)
-    spec = {
-        "request": asdict(request),
-        "comparisons": [c.to_dict() for c in comparisons],
-        "modes": {c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
-        SPEC_KEY: spec_entry({c.prompt: suite.prompts[c.prompt].redact for c in comparisons}),
-    }
     in_run = {c.prompt for c in comparisons}
-    # Recorded with the run, so its report warns of a pinned target retiring soon (or retired).
-    retiring = [w for w in deprecation_warnings(suite, settings) if w["prompt"] in in_run]
-    if retiring:
-        spec["deprecations"] = retiring
-    if queue is not None:
-        spec["queue"] = queue
     used = {(c.prompt, v) for c in comparisons for v in (c.baseline.version, c.candidate.version)}
     # The content each version was planned with: a draft may change before a worker evaluates.
     planned: dict[str, dict[str, str]] = {}
     for p, v in sorted(used):
         planned.setdefault(p, {})[v] = suite.prompts[p].versions[v].content_hash
-    spec[VERSIONS_KEY] = planned
+    spec = RunSpec(
+        request=request,
+        comparisons=tuple(c.to_spec() for c in comparisons),
+        modes={c.prompt: suite.prompts[c.prompt].mode for c in comparisons},
+        redact=spec_entry({c.prompt: suite.prompts[c.prompt].redact for c in comparisons}),
+        # Recorded with the run, so its report warns of a pinned target retiring soon (or
+        # retired).
+        deprecations=tuple(
+            RetirementWarning.model_validate(w)
+            for w in deprecation_warnings(suite, settings)
+            if w["prompt"] in in_run
+        ),
+        queue=settings.queue if mode == "queue" else None,
+        version_hashes=planned,
+        execution=mode,
+    )
     digest = request.digest()
     for attempt in range(_WRITE_ATTEMPTS):
-        with session_scope(engine) as session:
-            if idempotency_key is not None:
-                earlier = store.run_by_idempotency_key(session=session, key=idempotency_key)
-                if earlier is not None:
-                    if earlier.request_hash != digest:
-                        raise IdempotencyConflictError(
-                            "this idempotency key was used for a different request",
-                            where=f"run {earlier.id}",
-                        )
-                    return PreparedRun(earlier.id, comparisons, calls, created=False)
         try:
+            # One transaction: the key's earlier run is looked for where this one is written.
             with session_scope(engine) as session:
+                if idempotency_key is not None:
+                    earlier = store.run_by_idempotency_key(session=session, key=idempotency_key)
+                    if earlier is not None:
+                        if earlier.request_hash != digest:
+                            raise IdempotencyConflictError(
+                                "this idempotency key was used for a different request",
+                                where=f"run {earlier.id}",
+                            )
+                        return PreparedRun(
+                            earlier.id, comparisons, calls, earlier.spec, created=False
+                        )
                 store.record_prompt_versions(
                     session=session,
                     versions=[suite.prompts[p].versions[v] for p, v in sorted(used)],
@@ -177,18 +178,18 @@ def prepare_run(
                     session=session,
                     spec=spec,
                     total_calls=len({c.key for c in calls}),
-                    executor=executor,
+                    executor="queue" if mode == "queue" else "embedded",
                     idempotency_key=idempotency_key,
                     request_hash=digest,
                     project=project,
                     # The process that prepares an embedded run executes it.
-                    owner=ProcessRef.current() if executor == "embedded" else None,
+                    owner=None if mode == "queue" else ProcessRef.current(),
                     lease_until=now() + settings.lease_seconds,
                 )
                 shards = shard_store.save_plan(
                     session=session, run_id=run.id, calls=calls, shard_size=settings.shard_size
                 )
-            return PreparedRun(run.id, comparisons, calls, shards)
+            return PreparedRun(run.id, comparisons, calls, spec, shards)
         except IntegrityError as exc:
             # A concurrent submission with the same key, or the first record of a prompt
             # version written by another process at the same moment: read again and retry.
@@ -229,27 +230,29 @@ async def execute_run(
     engine: Engine,
     suite: Suite,
     settings: Settings,
-    samples: int,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> ReplayStats:
     """Replay every shard here, compare, and finish the run (or fail it, with the reason).
 
-    Cancelled (the task, or ``KeyboardInterrupt``), the run ends ``cancelled`` with every
-    answer it had saved. ``samples`` is kept for callers; the run's stored request says how
-    many there are.
+    A run this process just created is executed and evaluated from ``prepared`` (planned from
+    ``suite``): its calls and spec are not read back from the store. Cancelled (the task, or
+    ``KeyboardInterrupt``), the run ends ``cancelled`` with every answer it had saved.
     """
-    del samples
     run_id = prepared.run_id
+    planned = Planned(prepared.spec, prepared.calls, suite) if prepared.created else None
+    known = planned.calls if planned is not None else None
     with session_scope(engine) as session:
         store.set_status(session=session, run_id=run_id, status="running", only_from=("pending",))
         store.renew_lease(session=session, run_id=run_id, until=now() + settings.lease_seconds)
+        todo = unanswered_calls(session=session, run_id=run_id, calls=known)
     total = ReplayStats()
     claimer = Claimer(lease_seconds=settings.lease_seconds)
     limiter = make_limiter(settings, shared=False)
     heartbeat = asyncio.create_task(_hold(engine, run_id, settings.lease_seconds))
     try:
-        while True:
-            stats = await execute_shards(
+        while todo is not None:  # None: the run is no longer executable (cancelled, ended)
+            stats = await replay(
+                todo,
                 engine=engine,
                 run_id=run_id,
                 settings=settings,
@@ -264,7 +267,11 @@ async def execute_run(
             # the leases expire), looking often, not a whole lease later.
             wait = max(0.05, min(stats.retry_in, settings.lease_seconds))
             await _wait_for_release(engine, stats.waiting_on, claimer, time.monotonic() + wait)
-        finalize_if_complete(engine=engine, run_id=run_id, settings=settings, suite=suite)
+            with session_scope(engine) as session:
+                todo = unanswered_calls(session=session, run_id=run_id, calls=known)
+        finished = finalize_if_complete(
+            engine=engine, run_id=run_id, settings=settings, suite=suite, planned=planned
+        )
     except (asyncio.CancelledError, KeyboardInterrupt):
         _cancel(engine, run_id, "interrupted before it finished")
         raise
@@ -275,10 +282,11 @@ async def execute_run(
         heartbeat.cancel()  # reaped by the event loop's shutdown if not here
         if limiter is not None:
             await limiter.aclose()
-    with session_scope(engine) as session:
-        status = store.get_run(session=session, run_id=run_id).status
-    if status not in TERMINAL_STATUSES:
-        raise StoreError(f"run {run_id} did not finish (status {status})")
+    if not finished:  # cancelled, or evaluated elsewhere: whatever it is, it must have ended
+        with session_scope(engine) as session:
+            status = store.get_run(session=session, run_id=run_id).status
+        if status not in TERMINAL_STATUSES:
+            raise StoreError(f"run {run_id} did not finish (status {status})")
     return total
 
 
@@ -335,44 +343,7 @@ def _add(total: ReplayStats, stats: ReplayStats) -> None:
     total.seconds += stats.seconds
 
 
-def run_suite(
-    *,
-    engine: Engine,
-    suite: Suite,
-    request: RunRequest,
-    settings: Settings,
-    on_progress: Callable[[Progress], None] | None = None,
-    comparisons: list[Comparison] | None = None,
-) -> tuple[str, ReplayStats]:
-    """Prepare and execute a run in this process (the embedded default)."""
-    prepared = prepare_run(
-        engine=engine,
-        suite=suite,
-        request=request,
-        settings=settings,
-        comparisons=comparisons,
-        require_keys=True,
-    )
-    # The planned calls are in the store now, and the execution reads them from there: this
-    # copy would only stay alive beside it (tens of MB on a large run).
-    prepared.calls = []
-    try:
-        stats = asyncio.run(
-            execute_run(
-                prepared,
-                engine=engine,
-                suite=suite,
-                settings=settings,
-                samples=request.samples,
-                on_progress=on_progress,
-            )
-        )
-    except KeyboardInterrupt:
-        raise _interrupted(engine, prepared.run_id) from None
-    return prepared.run_id, stats
-
-
-def _interrupted(engine: Engine, run_id: str) -> RunInterrupted:
+def interrupted(engine: Engine, run_id: str) -> RunInterrupted:
     """Store the run ``cancelled`` (if the interrupt came before its execution could), naming
     the signal, and say what it saved."""
     with session_scope(engine) as session:

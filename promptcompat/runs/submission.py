@@ -1,4 +1,4 @@
-"""Submitting a run on behalf of a client: checked, written to the store, then started.
+"""Submitting a run on behalf of a client: checked, then started through a run starter.
 
 The API calls this; it decides nothing the CLI's ``run`` would decide differently, except
 that a client's targets are held to the egress allowlist and the run to a size cap.
@@ -8,28 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import Engine
 
+from promptcompat.compat import accepted_targets
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError, LimitError
 from promptcompat.replay.plan import plan_comparisons
-from promptcompat.runs.background import BackgroundRuns
-from promptcompat.runs.dispatch import Publisher, submit_run
 from promptcompat.runs.egress import check_client_target
-from promptcompat.runs.run import RunRequest, prepare_run
+from promptcompat.runs.starters import RunStarter, StartedRun
 from promptcompat.store import audit, session_scope
+from promptcompat.store.tables.run_spec import RunRequest
 from promptcompat.suite import Suite
 from promptcompat.suite.selection import select_suite
-
-
-@dataclass(frozen=True)
-class Submitted:
-    run_id: str
-    created: bool
-    """False: the idempotency key named a run submitted before, which is returned."""
-    executor: str
 
 
 def submit(
@@ -38,17 +29,15 @@ def submit(
     suite: Suite,
     request: RunRequest,
     settings: Settings,
+    starter: RunStarter,
     actor: str,
     cases: Sequence[str] = (),
     mode: str | None = None,
-    background: BackgroundRuns | None = None,
-    publisher: Publisher | None = None,
     idempotency_key: str | None = None,
     allowed_base_urls: Sequence[str] = (),
     server_key_base_urls: Sequence[str] = (),
-) -> Submitted:
-    """Check, write and start a run for a client (the queue's workers when ``publisher`` is
-    given, else ``background`` threads of this process).
+) -> StartedRun:
+    """Check a client's run, start it with ``starter`` and audit its creation.
 
     A client's target with a ``base_url`` is called without the server's key unless that
     base URL is on ``server_key_base_urls`` (see ``egress``).
@@ -69,10 +58,10 @@ def submit(
         # when the server's key is withheld (otherwise the client's spelling is kept).
         return target.spec if target.keyless and "api_key=" not in spec else spec
 
-    request = replace(
-        request, baseline=checked(request.baseline), candidate=checked(request.candidate)
+    request = request.model_copy(
+        update={"baseline": checked(request.baseline), "candidate": checked(request.candidate)}
     )
-    if (cases or mode) and publisher is not None:
+    if (cases or mode) and starter.mode == "queue":
         raise ConfigError(
             "case selection and a mode override need the embedded executor: the queue's "
             "workers evaluate with the whole suite",
@@ -85,7 +74,8 @@ def submit(
             labels["cases"] = json.dumps(list(cases))
         if mode:
             labels["mode"] = mode
-        request = RunRequest(**{**asdict(request), "labels": labels})
+        request = request.model_copy(update={"labels": labels})
+    # Planned once, here: the cap is checked on the comparisons the run is started with.
     comparisons = plan_comparisons(
         narrowed,
         prompts=request.prompts,
@@ -93,6 +83,7 @@ def submit(
         candidate=request.candidate,
         candidate_version=request.candidate_version,
         aa=request.aa,
+        accepted_targets=accepted_targets(engine, settings.project),
     )
     # Each comparison calls at most both of its sides for every case and sample.
     most = sum(2 * len(narrowed.prompts[c.prompt].cases) * request.samples for c in comparisons)
@@ -101,39 +92,21 @@ def submit(
             f"this run could make up to {most} calls; the limit is {settings.api_max_run_calls} "
             "(choose fewer prompts, cases or samples)"
         )
-    if publisher is not None:
-        queued = submit_run(
-            engine=engine,
-            suite=narrowed,
-            request=request,
-            settings=settings,
-            publisher=publisher,
-            idempotency_key=idempotency_key,
-        )
-        result = Submitted(queued.run_id, queued.created, "queue")
-    else:
-        if background is None:
-            raise ConfigError("no executor: give a publisher or a background executor")
-        prepared = prepare_run(
-            engine=engine,
-            suite=narrowed,
-            request=request,
-            settings=settings,
-            executor="embedded",
-            idempotency_key=idempotency_key,
-        )
-        if prepared.created:
-            background.start(prepared, suite=narrowed, samples=request.samples)
-        result = Submitted(prepared.run_id, prepared.created, "embedded")
-    if result.created:
+    started = starter.start(
+        suite=narrowed,
+        request=request,
+        idempotency_key=idempotency_key,
+        comparisons=comparisons,
+    )
+    if started.created:
         with session_scope(engine) as session:
             audit.record(
                 session=session,
                 actor=actor,
                 action="run.create",
-                run_id=result.run_id,
-                subject=result.run_id,
-                detail={"request": asdict(request), "executor": result.executor},
+                run_id=started.run_id,
+                subject=started.run_id,
+                detail={"request": request.model_dump(mode="json"), "executor": started.executor},
                 project=settings.project,
             )
-    return result
+    return started

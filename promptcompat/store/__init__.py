@@ -5,7 +5,6 @@ from __future__ import annotations
 from promptcompat.store.core import (
     MIGRATIONS,
     SCHEMA_REVISION,
-    VERSIONS_KEY,
     BaselineSlot,
     abort_finalize,
     accept_baseline,
@@ -50,7 +49,6 @@ from promptcompat.store.core import (
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_REVISION",
-    "VERSIONS_KEY",
     "BaselineSlot",
     "abort_finalize",
     "accept_baseline",

@@ -345,11 +345,6 @@ def record_prompt_versions(*, session: Session, versions: Iterable[PromptVersion
             )
 
 
-VERSIONS_KEY = "version_hashes"
-"""Where a run's spec keeps the content hash each prompt version was planned with:
-``{prompt: {version: hash}}`` (a draft may change while a run waits for its workers)."""
-
-
 def planned_version_hash(*, session: Session, run: Run, prompt: str, version: str) -> str:
     """The content of ``prompt`` ``version`` that ``run`` replayed, by its hash.
 
@@ -357,7 +352,7 @@ def planned_version_hash(*, session: Session, run: Run, prompt: str, version: st
         StoreError: a run planned before the store kept draft contents apart, of a version
             replayed with several contents since: which one it replayed is not known.
     """
-    planned = run.spec.get(VERSIONS_KEY, {}).get(prompt, {}).get(version)
+    planned = run.spec.version_hashes.get(prompt, {}).get(version)
     if planned:
         return str(planned)
     # Runs planned before migration 0008: the version had a single recorded content then.

@@ -33,9 +33,6 @@ from promptcompat.suite import Suite
 
 Row = TypeVar("Row", Call, CallRow)
 
-SPEC_KEY = "redact"
-"""Where a run's spec keeps each prompt's own ``redact:`` regexes (workers read them)."""
-
 
 def enabled_detectors(settings: Settings) -> list[str]:
     unknown = sorted(set(settings.redact_detectors) - set(KINDS))
@@ -48,7 +45,7 @@ def enabled_detectors(settings: Settings) -> list[str]:
 
 
 def spec_entry(custom_by_prompt: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
-    """The run spec's ``redact`` entry: each prompt's own regexes (none: left out)."""
+    """The run spec's ``redact`` field: each prompt's own regexes (none: left out)."""
     return {name: dict(patterns) for name, patterns in custom_by_prompt.items() if patterns}
 
 
@@ -65,7 +62,7 @@ class RunRedaction:
         run = session.get(Run, run_id)
         custom: Mapping[str, Mapping[str, str]] = {}
         if run is not None:
-            custom = run.spec.get(SPEC_KEY) or {}
+            custom = run.spec.redact
         return cls(enabled_detectors(settings), custom)
 
     @classmethod

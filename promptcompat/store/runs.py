@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, update
 from sqlalchemy import select as sa_select
@@ -40,6 +39,7 @@ from promptcompat.store.tables.core import (
     RunStatus,
     utcnow,
 )
+from promptcompat.store.tables.run_spec import RunSpec
 
 log = logging.getLogger("promptcompat.runs.run")
 ORPHAN_GRACE_SECONDS = 30.0
@@ -50,7 +50,7 @@ skew between hosts, a slow renewal)."""
 def create_run(
     *,
     session: Session,
-    spec: dict[str, Any],
+    spec: RunSpec,
     total_calls: int,
     executor: str = "embedded",
     idempotency_key: str | None = None,

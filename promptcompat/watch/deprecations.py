@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from promptcompat.config import Settings
+from promptcompat.runs import RunStarter
 from promptcompat.store import session_scope
 from promptcompat.suite import Suite, load_suite
 from promptcompat.suite.retirements import deprecation_for, load_deprecations
 from promptcompat.suite.targets import parse_target
-from promptcompat.watch.releases import RunStarter, plan_pending, record_event
+from promptcompat.watch.releases import plan_pending, record_event
 
 
 @dataclass

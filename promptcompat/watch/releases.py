@@ -4,25 +4,23 @@ the announce endpoint, alias drift and retirements.
 An event is recorded with ``INSERT ... ON CONFLICT DO NOTHING`` on ``(kind, account,
 model_id)``: whoever sees a release first, every later sighting or announcement finds it. Its
 runs are started with an idempotency key per (event, pinned target), so two processes
-planning the same event at once still make one run per affected prompt set.
+planning the same event at once still make one run per affected prompt set. The caller
+chooses how they execute by the run starter it passes (``promptcompat.runs.starters``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
-from promptcompat.runs import RunRequest, execute_run, prepare_run
-from promptcompat.runs.background import BackgroundRuns
-from promptcompat.runs.dispatch import Publisher, submit_run
+from promptcompat.runs import RunRequest, RunStarter
 from promptcompat.store import session_scope
 from promptcompat.store.paging import Page, decode_cursor, page_of
 from promptcompat.store.sql import upsert
@@ -33,79 +31,6 @@ from promptcompat.suite.retirements import deprecation_for, load_deprecations
 from promptcompat.watch.config import watched_prompts, with_model
 
 log = logging.getLogger("promptcompat.watch.releases")
-
-
-class RunStarter(Protocol):
-    def start(self, *, suite: Suite, request: RunRequest, idempotency_key: str) -> str:
-        """Write and start the run (once per key); return its id."""
-
-
-@dataclass
-class QueueStarter:
-    """Runs go to the Celery workers (the beat-scheduled watcher, an API on the queue)."""
-
-    engine: Engine
-    settings: Settings
-    publisher: Publisher
-
-    def start(self, *, suite: Suite, request: RunRequest, idempotency_key: str) -> str:
-        return submit_run(
-            engine=self.engine,
-            suite=suite,
-            request=request,
-            settings=self.settings,
-            publisher=self.publisher,
-            idempotency_key=idempotency_key,
-        ).run_id
-
-
-@dataclass
-class InlineStarter:
-    """Runs execute here before ``start`` returns (``promptcompat watch --once``)."""
-
-    engine: Engine
-    settings: Settings
-
-    def start(self, *, suite: Suite, request: RunRequest, idempotency_key: str) -> str:
-        prepared = prepare_run(
-            engine=self.engine,
-            suite=suite,
-            request=request,
-            settings=self.settings,
-            idempotency_key=idempotency_key,
-        )
-        if prepared.created:
-            asyncio.run(
-                execute_run(
-                    prepared,
-                    engine=self.engine,
-                    suite=suite,
-                    settings=self.settings,
-                    samples=request.samples,
-                )
-            )
-        return prepared.run_id
-
-
-@dataclass
-class BackgroundStarter:
-    """Runs execute on threads of this process (the API's embedded executor)."""
-
-    engine: Engine
-    settings: Settings
-    background: BackgroundRuns
-
-    def start(self, *, suite: Suite, request: RunRequest, idempotency_key: str) -> str:
-        prepared = prepare_run(
-            engine=self.engine,
-            suite=suite,
-            request=request,
-            settings=self.settings,
-            idempotency_key=idempotency_key,
-        )
-        if prepared.created:
-            self.background.start(prepared, suite=suite, samples=request.samples)
-        return prepared.run_id
 
 
 @dataclass(frozen=True)
@@ -223,7 +148,7 @@ def start_runs(
         try:
             run_id = starter.start(
                 suite=suite, request=request, idempotency_key=f"release-{event_id}-{digest}"
-            )
+            ).run_id
             run_ids.append(run_id)
         except PromptCompatError as exc:
             error = f"{exc.message} ({exc.where})" if exc.where else exc.message

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError, ProviderError
+from promptcompat.runs import RunStarter
 from promptcompat.store import session_scope
 from promptcompat.store.sql import chunks, upsert
 from promptcompat.store.tables.core import utcnow
@@ -37,7 +38,7 @@ from promptcompat.watch.config import (
     watched_prompts,
 )
 from promptcompat.watch.model_lists import list_models, probe_alias
-from promptcompat.watch.releases import RunStarter, plan_pending, record_event
+from promptcompat.watch.releases import plan_pending, record_event
 
 log = logging.getLogger("promptcompat.watch.watcher")
 Lister = Callable[[Account, Settings], list[str]]

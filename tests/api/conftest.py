@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from inline import run_inline
 from pgcluster import BACKENDS, Backend, PostgresCluster
 from sqlalchemy import text
 
 from api import create_app
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import api_tokens as tokens
 from promptcompat.suite import load_suite
@@ -75,7 +76,7 @@ def seed(settings: Settings) -> tuple[str, dict[str, str]]:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in KEYS.items():
             mp.setenv(name, value)
-        run_id, _ = run_suite(
+        run_id, _ = run_inline(
             engine=engine,
             suite=load_suite(settings.prompts_dir),
             request=RunRequest(prompts=("extract_contact",)),

@@ -18,6 +18,7 @@ from pgcluster import Backend
 from procs import CeleryWorker, RedisServer
 
 from api import create_app
+from promptcompat import store
 from promptcompat.config import Settings
 
 pytestmark = pytest.mark.redis
@@ -83,6 +84,11 @@ def test_a_run_submitted_with_a_broker_is_executed_by_a_celery_worker(
         assert answer.headers["location"] == f"/api/v1/runs/{run['id']}"
         done = wait_for_run(client, run["id"], admin, timeout=90)
         assert done["status"] == "completed", done
+        # Started by the queue run starter: written for this queue's workers, owned by none.
+        with store.session_scope(client.app.state.pc.engine) as session:  # type: ignore[attr-defined]
+            row = store.get_run(session=session, run_id=run["id"])
+        assert row.spec.execution == "queue" and row.spec.queue == QUEUE
+        assert row.owner_pid is None
         assert done["progress"]["done"] == done["progress"]["total"] > 0
         assert not client.app.state.pc.background.active()  # type: ignore[attr-defined]
         report = client.get(f"/api/v1/runs/{run['id']}/report", headers=admin).json()

@@ -64,6 +64,7 @@ def test_every_status_is_listed_and_only_a_completed_run_can_pass(
         suite=state.suite(),
         request=RunRequest(prompts=("prime_check",)),
         settings=api_settings,
+        mode="background",
     )
     with session_scope(state.engine) as session:
         session.execute(update(Run).where(col(Run.id) == prepared.run_id).values(status=status))

@@ -3,6 +3,7 @@ mass assignment, the SSRF allowlist, body and page size caps, idempotency."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -10,6 +11,7 @@ from api_helpers import wait_for_run
 from fastapi.testclient import TestClient
 
 from api import create_app
+from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.simulator.process import SimulatorProcess
 
@@ -182,6 +184,26 @@ def test_the_same_idempotency_key_returns_the_same_run(
     wait_for_run(client, first.json()["id"], auth["admin"])
     creations = client.get("/api/v1/audit", params={"action": "run.create"}, headers=admin)
     assert len(creations.json()["items"]) == 1
+
+
+def test_a_submitted_run_is_started_by_the_background_starter(
+    client: TestClient, auth: dict[str, dict[str, str]]
+) -> None:
+    """The API's embedded executor is the background run starter: the run is stored as one,
+    owned by the API's process, with the client's request as submitted."""
+    admin = auth["admin"]
+    body = {"prompts": ["prime_check"], "cases": ["*3*"], "samples": 2}
+    run = client.post("/api/v1/runs", json=body, headers=admin).json()
+    assert wait_for_run(client, run["id"], admin)["status"] == "completed"
+    engine = client.app.state.pc.engine  # type: ignore[attr-defined]
+    with store.session_scope(engine) as session:
+        row = store.get_run(session=session, run_id=run["id"])
+    assert row.spec.execution == "background" and row.executor == "embedded"
+    assert row.owner_pid == os.getpid() and row.spec.queue is None
+    assert row.spec.request.prompts == ("prime_check",) and row.spec.request.samples == 2
+    assert row.spec.request.labels == {"cases": '["*3*"]'}
+    assert run["request"] == row.spec.request.model_dump(mode="json")
+    assert {c.prompt for c in row.spec.comparisons} == {"prime_check"}
 
 
 def test_runs_are_listed_newest_first_with_filters_and_cursor(

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 from clirun import check_no_crash, cli
+from sqlmodel import select
+
+from promptcompat import store
+from promptcompat.store.tables.core import Run
 
 
 @pytest.fixture
@@ -49,6 +53,12 @@ def test_demo_reports_drifts_and_the_second_run_is_all_cache(
     assert len(reports) == 2
     data = json.loads(reports[-1].read_text())
     assert data["run"]["calls"]["from_cache"] == data["run"]["calls"]["total"] > 0
+    # Both runs were started by the inline run starter, as ``run`` starts its runs.
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'home' / 'promptcompat.db'}")
+    with store.session_scope(engine) as session:
+        executions = [r.spec.execution for r in session.exec(select(Run)).all()]
+    engine.dispose()
+    assert executions == ["inline", "inline"]
 
 
 def test_run_exit_code_and_report_reprint(env: dict[str, str], tmp_path: Path) -> None:

@@ -147,6 +147,6 @@ def test_comparisons_round_trip_through_the_run_spec(suite: Suite) -> None:
             Side("v1", parse_target("openai-compatible:llama?base_url=http://h:1/v1")),
         ),
     ]
-    again = [Comparison.from_dict(c.to_dict()) for c in comparisons]
-    assert [c.to_dict() for c in again] == [c.to_dict() for c in comparisons]
+    again = [Comparison.from_spec(c.to_spec()) for c in comparisons]
+    assert [c.to_spec() for c in again] == [c.to_spec() for c in comparisons]
     assert again[-1].candidate.target.provider == "openai-compatible"

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from inline import run_inline
 from sqlalchemy import Engine
 
 from promptcompat import store
@@ -15,7 +16,7 @@ from promptcompat.compat import evaluate
 from promptcompat.config import Settings
 from promptcompat.replay import replay
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, prepare_run, run_suite
+from promptcompat.runs import RunRequest, RunSpec, prepare_run
 from promptcompat.suite import Suite, load_suite
 
 CLAUDE_OLD = "anthropic:claude-sim-3-5-20241022?temperature=0"
@@ -26,7 +27,7 @@ PARAPHRASE = "anthropic:sim-paraphrase?temperature=0"
 def run(
     engine: Engine, suite: Suite, settings: Settings, fail_on: str = "ERR", **request: Any
 ) -> dict[str, Any]:
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine, suite=suite, request=RunRequest(**request), settings=settings
     )
     with store.session_scope(engine) as session:
@@ -164,6 +165,7 @@ def test_waivers_overrides_and_user_checks_in_a_run(
             suite=suite,
             request=RunRequest(prompts=("write_function",)),
             settings=settings,
+            mode="inline",
         )
         asyncio.run(
             replay(prepared.calls, engine=engine, run_id=prepared.run_id, settings=settings)
@@ -223,9 +225,8 @@ def test_waivers_overrides_and_user_checks_in_a_run(
 
 
 def test_a_failed_run_is_an_error(engine: Engine) -> None:
-    spec = {"comparisons": [], "modes": {}, "request": {"samples": 1}}
     with store.session_scope(engine) as session:
-        run_id = store.create_run(session=session, spec=spec, total_calls=0).id
+        run_id = store.create_run(session=session, spec=RunSpec(), total_calls=0).id
         store.finish_run(session=session, run_id=run_id, status="failed", error="worker lost")
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from inline import run_inline
 from sqlalchemy import Engine
 
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.suite import Suite
 
 OPENAI_OLD = "openai:gpt-sim-2024-05-13?temperature=0"
@@ -36,7 +37,7 @@ def forward(
     engine: Engine, suite: Suite, settings: Settings, prompt: str, provider: str, model: str
 ) -> dict:  # type: ignore[type-arg]
     baseline = OPENAI_OLD if provider == "openai" else ANTHROPIC_OLD
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(
@@ -88,7 +89,7 @@ def test_paraphrase_is_compatible(
 def test_backward_breaks_of_the_example_prompt_edits(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
-    run_id, _ = run_suite(engine=engine, suite=suite, request=RunRequest(), settings=settings)
+    run_id, _ = run_inline(engine=engine, suite=suite, request=RunRequest(), settings=settings)
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id)
     backward = {(c["prompt"]): c for c in report["comparisons"] if c["direction"] == "BACKWARD"}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from inline import run_inline
 from sqlalchemy import Engine
 
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.suite import load_suite
 
@@ -32,7 +33,7 @@ def test_hostile_version_errors_every_case_without_calls(
         f'variables: [n]\nmessages:\n  - role: user\n    content: "{HOSTILE[name]}"\n'
     )
     suite = load_suite(prompts_dir)
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate_version="v3"),

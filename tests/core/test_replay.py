@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from inline import run_inline
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -13,7 +14,7 @@ from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, execute_run, prepare_run, run_suite
+from promptcompat.runs import RunRequest, execute_run, prepare_run
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store.tables.core import Call, CaseResult
 from promptcompat.suite import Suite
@@ -35,7 +36,7 @@ def calls_of(engine: Engine) -> list[Call]:
 def test_example_suite_runs_and_a_rerun_makes_no_provider_call(
     engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
 ) -> None:
-    run_id, stats = run_suite(engine=engine, suite=suite, request=RunRequest(), settings=settings)
+    run_id, stats = run_inline(engine=engine, suite=suite, request=RunRequest(), settings=settings)
     first = report_of(engine, run_id)
     assert first["run"]["status"] == "completed"
     sent = sim.stats()["requests"]
@@ -45,7 +46,9 @@ def test_example_suite_runs_and_a_rerun_makes_no_provider_call(
     assert ("extract_contact", "BACKWARD") in directions
     assert all(c["cases"] >= 20 for c in first["comparisons"])
 
-    rerun_id, rerun = run_suite(engine=engine, suite=suite, request=RunRequest(), settings=settings)
+    rerun_id, rerun = run_inline(
+        engine=engine, suite=suite, request=RunRequest(), settings=settings
+    )
     second = report_of(engine, rerun_id)
     assert sim.stats()["requests"] == sent  # nothing reached the simulator
     assert rerun.executed == 0 and second["run"]["calls"]["provider_requests"] == 0
@@ -58,7 +61,7 @@ def test_example_suite_runs_and_a_rerun_makes_no_provider_call(
 
 
 def test_every_call_records_its_metadata(engine: Engine, suite: Suite, settings: Settings) -> None:
-    run_suite(
+    run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact",), candidate=OLD),
@@ -80,7 +83,7 @@ def test_429_with_retry_after_is_retried_and_honoured(
     engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
 ) -> None:
     sim.add_faults([{"status": 429, "retry_after": 0.3, "count": 2, "model": "gpt-sim-2025-06-01"}])
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact",), baseline=OLD, candidate=NEW),
@@ -99,7 +102,7 @@ def test_a_call_that_keeps_failing_becomes_an_error_with_its_reason(
     engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
 ) -> None:
     sim.add_faults([{"status": 500, "count": 4, "model": "gpt-sim-2025-06-01"}])
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact",), candidate=NEW),
@@ -126,7 +129,7 @@ def test_missing_key_refuses_the_run_before_anything_is_stored_or_called(
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     with pytest.raises(AuthError) as info:
-        run_suite(
+        run_inline(
             engine=engine,
             suite=suite,
             request=RunRequest(prompts=("prime_check",)),
@@ -148,10 +151,14 @@ def test_a_worker_without_the_key_fails_that_targets_calls_without_calling_it(
     # Workers (and the API's executor) check no keys up front: theirs may differ from the
     # submitter's environment. A call that meets a missing key is an error, not a call.
     prepared = prepare_run(
-        engine=engine, suite=suite, request=RunRequest(prompts=("prime_check",)), settings=settings
+        engine=engine,
+        suite=suite,
+        request=RunRequest(prompts=("prime_check",)),
+        settings=settings,
+        mode="background",
     )
     monkeypatch.delenv("ANTHROPIC_API_KEY")
-    asyncio.run(execute_run(prepared, engine=engine, suite=suite, settings=settings, samples=1))
+    asyncio.run(execute_run(prepared, engine=engine, suite=suite, settings=settings))
     report = report_of(engine, prepared.run_id)
     assert sim.stats()["requests"] == 0
     assert {c["verdict"] for c in report["cases"]} == {"ERROR"}
@@ -163,7 +170,7 @@ def test_unreachable_base_url_is_an_error_naming_the_connection(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
     dead = "openai:gpt-sim-2025-06-01?temperature=0&base_url=http://127.0.0.1:9/v1"
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact",), candidate=dead),
@@ -178,11 +185,11 @@ def test_unreachable_base_url_is_an_error_naming_the_connection(
 def test_oversized_output_is_an_error_and_earlier_results_survive(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
-    good_id, _ = run_suite(
+    good_id, _ = run_inline(
         engine=engine, suite=suite, request=RunRequest(prompts=("prime_check",)), settings=settings
     )
     before = report_of(engine, good_id)
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate="anthropic:sim-huge-output"),
@@ -203,7 +210,7 @@ def test_a_case_missing_a_variable_is_an_error_and_the_others_run(
     lines = cases.read_text().splitlines()
     cases.write_text("\n".join([lines[0].replace('"n"', '"number"'), *lines[1:]]) + "\n")
     suite = load_suite(prompts_dir)
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
@@ -220,7 +227,7 @@ def test_timeouts_are_retried(
     engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
 ) -> None:
     sim.add_faults([{"kind": "timeout", "seconds": 5, "count": 1}])
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate_version="v2"),
@@ -232,7 +239,7 @@ def test_timeouts_are_retried(
 
 
 def test_results_are_stored_per_case(engine: Engine, suite: Suite, settings: Settings) -> None:
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("triage_ticket",)),
@@ -253,7 +260,7 @@ def test_cases_rendering_to_the_same_request_share_one_call(
         'variables: [n]\nmessages:\n  - role: user\n    content: "Is 7 a prime number? {{ 1 }}"\n'
     )
     suite = load_suite(prompts_dir)
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("prime_check",), candidate_version="v3"),
@@ -277,7 +284,7 @@ def test_openai_compatible_endpoint_with_its_own_key_variable(
         f"openai-compatible:gpt-sim-2024-05-13?temperature=0&base_url={sim.openai_base_url}"
         "&api_key_env=LOCAL_LLM_KEY"
     )
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact",), candidate=target),
@@ -294,7 +301,7 @@ def test_samples_use_distinct_seeds_and_are_all_stored(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
     seeded = "anthropic:claude-sim-3-5-20241022?temperature=0.7&seed=11"
-    run_id, stats = run_suite(
+    run_id, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(

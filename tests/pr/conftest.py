@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from inline import run_inline
 from pr_helpers import cli_env, commit, git, sim_settings
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.snapshots import sync as snapshot_sync
 from promptcompat.suite import load_suite
@@ -37,7 +38,7 @@ def base_repo(tmp_path_factory: pytest.TempPathFactory, simulator: SimulatorProc
     suite = load_suite(repo / "prompts")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OPENAI_API_KEY", "sk-test")
-        run_suite(
+        run_inline(
             engine=engine,
             suite=suite,
             request=RunRequest(prompts=BASELINE_PROMPTS),

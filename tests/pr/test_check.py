@@ -17,6 +17,7 @@ import xmlschema
 from markdown_it import MarkdownIt
 from pr_helpers import HARMLESS_V3, RENAMING_V3, check, check_here, commit, git
 
+from promptcompat import store
 from promptcompat.check import CheckOptions, run_check
 from promptcompat.check.markdown import COMMENT_LIMIT, render_markdown
 from promptcompat.config import Settings
@@ -205,6 +206,15 @@ def test_changed_case_replays_only_that_case(
     assert result["prompts"][0]["cases"] == ["maria-gonzalez"]
     assert [c["case_id"] for c in result["cases"]] == ["maria-gonzalez"]
     assert sim.stats()["requests"] - before == 1
+    # The check's run is started by the inline run starter, with the comparisons it planned.
+    engine = store.open_engine(settings_here.resolved_database_url())
+    with store.session_scope(engine) as session:
+        run = store.get_run(session=session, run_id=result["run_id"])
+    engine.dispose()
+    assert run.spec.execution == "inline" and run.spec.request.labels == {"check": "main"}
+    assert [(c.prompt, c.direction) for c in run.spec.comparisons] == [
+        (c["prompt"], c["direction"]) for c in result["comparisons"]
+    ]
 
 
 def test_unchanged_prompts_cost_no_call(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from promptcompat import store
+from promptcompat.runs import RunSpec
 from promptcompat.store import projects
 from promptcompat.store.call_rows import CallRow
 
@@ -21,7 +22,7 @@ def db(tmp_path: Path) -> Engine:
     engine = store.open_engine(f"sqlite:///{tmp_path / 'store.db'}")
     with store.session_scope(engine) as session:
         for project, key in (("alpha", "A"), ("beta", "B")):
-            run = store.create_run(session=session, spec={}, total_calls=1, project=project)
+            run = store.create_run(session=session, spec=RunSpec(), total_calls=1, project=project)
             store.save_calls(
                 session=session, run_id=run.id, calls=[_call(key)], texts={f"h{key}": key}
             )

@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from inline import run_inline
 from sqlmodel import select
 
 from api import create_app
@@ -24,7 +25,7 @@ from api.pages import COOKIE, csrf_token
 from api.pages import router as pages_router
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import api_tokens as tokens
 from promptcompat.store.tables.core import Call, CaseResult, Run, RunCall
@@ -71,7 +72,7 @@ def world(
     suite = load_suite(prompts)
     world: dict[str, Project] = {}
     for name, prompt in PROJECTS.items():
-        run_id, _ = run_suite(
+        run_id, _ = run_inline(
             engine=engine,
             suite=suite,
             request=RunRequest(prompts=(prompt,)),
@@ -223,6 +224,7 @@ def test_idempotency_keys_are_per_project(tmp_path: Path) -> None:
             suite=suite,
             request=request,
             settings=settings,
+            mode="background",
             idempotency_key="client-key-0001",
             project=project,
         )
@@ -251,7 +253,7 @@ def test_each_project_compares_against_its_own_baselines(
     request = RunRequest(prompts=("extract_contact",), candidate_version="v2")
 
     def run(project: str) -> dict[str, str]:
-        run_id, _ = run_suite(
+        run_id, _ = run_inline(
             engine=engine,
             suite=suite,
             request=request,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from inline import run_inline
 from sqlalchemy import Engine
 from sqlmodel import select
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.store.tables.core import CaseResult, FindingRecord
 from promptcompat.suite import Suite
 
@@ -18,7 +19,7 @@ Outcome = set[tuple[str, str, str, str, tuple[tuple[str, str | None, str], ...]]
 
 
 def outcome(engine: Engine, suite: Suite, settings: Settings) -> tuple[Outcome, list[str]]:
-    run_id, _ = run_suite(engine=engine, suite=suite, request=RunRequest(), settings=settings)
+    run_id, _ = run_inline(engine=engine, suite=suite, request=RunRequest(), settings=settings)
     with store.session_scope(engine) as session:
         rows = session.exec(select(CaseResult).where(CaseResult.run_id == run_id)).all()
         found: dict[str, list[tuple[str, str | None, str]]] = {}

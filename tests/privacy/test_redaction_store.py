@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from corpus import sentinels
+from inline import run_inline
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -21,7 +22,7 @@ from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.privacy.redact import PLACEHOLDER
 from promptcompat.report import build_report, write_report
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.store.tables.core import Call, CaseResult, FindingRecord, PlannedCallRecord
 from promptcompat.store.tables.watch import ReleaseEvent, ReleaseRun
 from promptcompat.suite import load_suite
@@ -40,7 +41,7 @@ def test_nothing_seeded_is_found_in_the_store_files_logs_or_webhooks(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="promptcompat")
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=privacy_engine,
         suite=load_suite(privacy_prompts),
         request=RunRequest(),
@@ -94,7 +95,7 @@ def test_nothing_seeded_is_found_in_the_store_files_logs_or_webhooks(
 def test_a_candidate_newly_emitting_an_email_gets_the_pii_finding(
     privacy_engine: Engine, privacy_settings: Settings, privacy_prompts: Path
 ) -> None:
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=privacy_engine,
         suite=load_suite(privacy_prompts),
         request=RunRequest(prompts=("contacts",)),
@@ -117,7 +118,7 @@ def test_same_value_is_the_same_placeholder_in_baseline_and_candidate(
 ) -> None:
     """FORWARD on the echo prompt: a paraphrasing candidate quotes the same placeholder, so
     the email itself is no change and no PII finding."""
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=privacy_engine,
         suite=load_suite(privacy_prompts),
         request=RunRequest(prompts=("echo",), candidate="openai:sim-paraphrase?temperature=0"),

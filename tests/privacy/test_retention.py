@@ -10,6 +10,7 @@ from typing import get_args
 
 import clirun
 import pytest
+from inline import run_inline
 from sqlalchemy import Engine, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -18,7 +19,7 @@ from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.store import audit
 from promptcompat.store.retention import collect, purge
 from promptcompat.store.tables.core import (
@@ -45,7 +46,7 @@ def count(session: Session, table: type) -> int:
 def run_at(
     engine: Engine, settings: Settings, prompts: Path, at: datetime, **request: object
 ) -> str:
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=load_suite(prompts),
         request=RunRequest(prompts=("echo",), **request),  # type: ignore[arg-type]

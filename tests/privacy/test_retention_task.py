@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from inline import run_inline
 from sqlalchemy import Engine, update
 from sqlmodel import col
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.store.tables.core import Run
 from promptcompat.suite import load_suite
 from worker.app import app
@@ -24,7 +25,7 @@ def test_beat_schedules_retention_and_the_task_applies_it(
     entry = beat_schedule(privacy_settings)["retention"]
     assert entry["task"] == RETENTION_TASK in app.tasks
     assert entry["schedule"] == privacy_settings.retention_interval
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=privacy_engine,
         suite=load_suite(privacy_prompts),
         request=RunRequest(prompts=("echo",)),

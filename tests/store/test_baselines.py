@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
+from inline import run_inline
 from sqlalchemy import Engine, event, text
 from sqlmodel import col, select
 
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.errors import StoreError, SuiteError, VersionEditedError
-from promptcompat.runs import RunRequest, prepare_run, run_suite
+from promptcompat.runs import RunRequest, prepare_run
 from promptcompat.runs.execution import execute_shards, finalize_if_complete
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import BaselineSlot
@@ -121,7 +122,11 @@ def test_a_draft_edited_while_its_run_waits_for_evaluation_fails_the_run_with_th
     engine = store.open_engine(db_url)
     request = RunRequest(prompts=("prime_check",))
     prepared = prepare_run(
-        engine=engine, suite=load_suite(prompts_dir), request=request, settings=settings
+        engine=engine,
+        suite=load_suite(prompts_dir),
+        request=request,
+        settings=settings,
+        mode="queue",
     )
     asyncio.run(execute_shards(engine=engine, run_id=prepared.run_id, settings=settings))
     v2 = prompts_dir / "prime_check" / "versions" / "v2.yaml"
@@ -262,7 +267,7 @@ def test_two_runs_finalizing_at_once_accept_the_same_new_baselines(
     # The calls are answered first, by another project (with baselines of its own), so the
     # two runs meet in their evaluations, not in each other's leases on the calls.
     warm = settings.model_copy(update={"project": "warm-up"})
-    run_suite(engine=engines[0], suite=suite, request=request, settings=warm)
+    run_inline(engine=engines[0], suite=suite, request=request, settings=warm)
     barrier = threading.Barrier(2)
     met = threading.local()
 
@@ -276,7 +281,7 @@ def test_two_runs_finalizing_at_once_accept_the_same_new_baselines(
         event.listen(engine, "before_cursor_execute", meet)
 
     def run(engine: Engine) -> str:
-        return run_suite(engine=engine, suite=suite, request=request, settings=settings)[0]
+        return run_inline(engine=engine, suite=suite, request=request, settings=settings)[0]
 
     with ThreadPoolExecutor(2) as pool:
         run_ids = list(pool.map(run, engines))

@@ -10,6 +10,7 @@ from sqlmodel import select
 from promptcompat import store
 from promptcompat.errors import NotFoundError, StoreError, VersionEditedError
 from promptcompat.replay import snapshot_hash
+from promptcompat.runs import RunSpec
 from promptcompat.store.tables.core import Call, Snapshot
 from promptcompat.suite import Message, PromptVersion
 
@@ -86,7 +87,7 @@ def call(key: str, *, text_: str | None) -> Call:
 
 def test_snapshots_are_stored_once_and_failed_calls_are_replaced(db: Engine) -> None:
     with store.session_scope(db) as session:
-        run = store.create_run(session=session, spec={}, total_calls=3)
+        run = store.create_run(session=session, spec=RunSpec(), total_calls=3)
         store.save_calls(session=session, run_id=run.id, calls=[call("k2", text_=None)], texts={})
     same = "the same answer"
     with store.session_scope(db) as session:
@@ -106,7 +107,7 @@ def test_snapshots_are_stored_once_and_failed_calls_are_replaced(db: Engine) -> 
 
 def test_runs_are_found_by_unique_prefix(db: Engine) -> None:
     with store.session_scope(db) as session:
-        run = store.create_run(session=session, spec={}, total_calls=0)
+        run = store.create_run(session=session, spec=RunSpec(), total_calls=0)
     with store.session_scope(db) as session:
         assert store.get_run(session=session, run_id=run.id[:8]).id == run.id
         with pytest.raises(NotFoundError):

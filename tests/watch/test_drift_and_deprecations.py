@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from inline import run_inline
 from rich.console import Console
 from sqlalchemy import Engine
 from watch_helpers import CollectingPublisher, events, release_runs, runs
@@ -14,7 +15,7 @@ from promptcompat.config import Settings
 from promptcompat.errors import SuiteError
 from promptcompat.replay.plan import Comparison
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import QueueStarter, RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import session_scope
 from promptcompat.store.tables.watch import AliasState
@@ -23,7 +24,6 @@ from promptcompat.suite.retirements import deprecation_warnings, load_deprecatio
 from promptcompat.watch.alias_drift import check_aliases, looks_like_alias
 from promptcompat.watch.config import watched_prompts
 from promptcompat.watch.deprecations import schedule_successors
-from promptcompat.watch.releases import QueueStarter
 from promptcompat.watch.watcher import poll
 
 ALIAS = "openai:gpt-sim-latest?temperature=0"
@@ -61,9 +61,9 @@ def test_the_alias_serving_another_model_is_one_drift_event_and_a_replay(
     assert event.detail["served_model"] == "gpt-sim-2024-05-13"
     assert event.detail["fingerprint"] != event.detail["previous_fingerprint"]
     [run] = runs(engine)
-    [comparison] = {Comparison.from_dict(c).candidate.target.label for c in run.spec["comparisons"]}
+    [comparison] = {Comparison.from_spec(c).candidate.target.label for c in run.spec.comparisons}
     assert comparison == "openai:gpt-sim-2024-05-13?temperature=0"
-    assert {c["prompt"] for c in run.spec["comparisons"]} == {"alias_contact"}
+    assert {c.prompt for c in run.spec.comparisons} == {"alias_contact"}
 
     again = poll(engine=engine, settings=settings, starter=starter)
     assert again.drift_events == [] and len(runs(engine)) == 1
@@ -75,7 +75,7 @@ def test_drift_is_read_from_recorded_calls_without_a_probe(
     quiet = settings.model_copy(update={"watch_probe_aliases": False})
     suite = load_suite(settings.prompts_dir)
     watched = watched_prompts(suite, quiet)
-    run_suite(
+    run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("alias_contact",), candidate="openai:gpt-sim-2024-05-13"),
@@ -85,7 +85,7 @@ def test_drift_is_read_from_recorded_calls_without_a_probe(
     sim.set_alias("gpt-sim-latest", "gpt-sim-2024-05-13")
     # A newer prompt version makes new calls, which record the newly served model.
     hot = "openai:gpt-sim-latest?temperature=0"
-    run_suite(
+    run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("alias_contact",), baseline=hot, candidate_version="v2"),
@@ -150,7 +150,7 @@ def test_a_run_of_a_prompt_pinned_to_a_retiring_target_warns_in_its_report(
 ) -> None:
     write_targets(settings, dt.date.today() + dt.timedelta(days=5))
     suite = load_suite(settings.prompts_dir)
-    run_id, _ = run_suite(
+    run_id, _ = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact", "alias_contact")),

@@ -17,10 +17,10 @@ from watch_helpers import CASES, deliveries, release_runs, runs
 
 from promptcompat import store
 from promptcompat.config import Settings
+from promptcompat.runs import InlineStarter
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store.tables.watch import WebhookDelivery
 from promptcompat.watch.notify import SIGNATURE_HEADER, notify_finished, sign, slack_message, verify
-from promptcompat.watch.releases import InlineStarter
 from promptcompat.watch.watcher import poll
 
 SECRET = "whsec-test-0123456789"

@@ -54,6 +54,8 @@ def test_an_admin_announces_a_release_once(
     assert again.status_code == 200 and again.json()["created"] is False
     assert [r["run_id"] for r in again.json()["runs"]] == [run["run_id"]]
     assert len(events(engine)) == 1 and len(runs(engine)) == 1
+    # The API's embedded executor starts release runs as it starts submitted ones.
+    assert [r.spec.execution for r in runs(engine)] == ["background"]
 
     listed = client.get("/api/v1/releases", headers={"authorization": auth["viewer"]})
     assert listed.status_code == 200
@@ -100,4 +102,5 @@ def test_watch_once_polls_and_replays_a_new_model(
     [run] = runs(engine)
     assert f"runs {run.id}" in second.output and "1 release events" in second.output
     assert run.status in ("completed", "completed_with_errors")
+    assert run.spec.execution == "inline"  # watch --once executes its runs here, before it ends
     assert len(polls(engine, "openai")) == 2

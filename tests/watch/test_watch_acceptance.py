@@ -93,6 +93,7 @@ def test_release_and_alias_drift_end_to_end(
     sim.add_model(model, behaves_like="gpt-sim-2025-06-01")
     wait_until(lambda: runs(dist_engine), timeout=30, what="the release run")
     [run] = runs(dist_engine)
+    assert run.spec.execution == "queue"  # beat's poll task starts it for the workers
     wait_until(
         lambda: store_status(dist_engine, run.id) in TERMINAL_STATUSES,
         timeout=60,

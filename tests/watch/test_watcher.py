@@ -11,13 +11,14 @@ from watch_helpers import CollectingPublisher, events, polls, release_runs, runs
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.replay.plan import Comparison
+from promptcompat.runs import InlineStarter, QueueStarter
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store.tables.core import TERMINAL_STATUSES
 from promptcompat.suite import load_suite
 from promptcompat.suite.targets import parse_target
 from promptcompat.watch.config import Account, Watched, account_for
 from promptcompat.watch.model_lists import list_models
-from promptcompat.watch.releases import InlineStarter, QueueStarter, Recorded, announce
+from promptcompat.watch.releases import Recorded, announce
 from promptcompat.watch.watcher import poll, poll_account
 
 
@@ -43,7 +44,7 @@ def test_a_new_model_in_a_watched_family_triggers_one_forward_run(
     [run] = runs(engine)
     assert report.runs == {event.id: [run.id]}
     assert run.status in TERMINAL_STATUSES
-    comparisons = [Comparison.from_dict(c) for c in run.spec["comparisons"]]
+    comparisons = [Comparison.from_spec(c) for c in run.spec.comparisons]
     assert {c.prompt for c in comparisons} == {"extract_contact"}  # the prompt that watches
     assert {c.direction for c in comparisons} == {"FORWARD"}
     assert {c.baseline.target.label for c in comparisons} == {

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Sequence
 
 import pytest
+from inline import run_inline
 from sqlalchemy import Engine, func, update
 from sqlmodel import col, select
 from worker_helpers import check_invariants, report_of, run_row, verdicts
@@ -17,8 +18,8 @@ from promptcompat.config import Settings
 from promptcompat.errors import ConflictError, NotFoundError, SuiteError
 from promptcompat.replay.leases import Claimer
 from promptcompat.replay.shards import mark_started
-from promptcompat.runs import RunRequest, run_suite
-from promptcompat.runs.dispatch import BrokerUnavailableError, reconcile, submit_run
+from promptcompat.runs import QueueStarter, RunRequest
+from promptcompat.runs.dispatch import BrokerUnavailableError, reconcile
 from promptcompat.runs.execution import finalize_if_complete, run_shard
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store.sql import now
@@ -63,7 +64,7 @@ def small_shards(settings: Settings) -> Settings:
 
 
 def submit(engine: Engine, suite: Suite, settings: Settings, publisher: FakePublisher, **kw):  # type: ignore[no-untyped-def]
-    return submit_run(engine=engine, suite=suite, settings=settings, publisher=publisher, **kw)
+    return QueueStarter(engine, settings, publisher).start(suite=suite, **kw)
 
 
 def test_a_queued_run_gives_the_embedded_report(
@@ -80,7 +81,7 @@ def test_a_queued_run_gives_the_embedded_report(
     assert sim.stats()["requests"] == queued["keys"]
 
     sim.reset()
-    embedded_id, _ = run_suite(
+    embedded_id, _ = run_inline(
         engine=engine, suite=suite, request=ONE_PROMPT, settings=small_shards
     )
     assert sim.stats()["requests"] == 0  # everything from the cache the queued run filled
@@ -109,7 +110,7 @@ def test_the_same_idempotency_key_returns_the_same_run(
 def test_concurrent_submissions_with_one_key_create_one_run(
     engine: Engine, suite: Suite, settings: Settings
 ) -> None:
-    # RELIABILITY.md scenario 14 at the core level (the API will call submit_run).
+    # RELIABILITY.md scenario 14 at the core level (the API starts it through QueueStarter).
     publisher = FakePublisher()
     ids: list[str] = []
     errors: list[BaseException] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from clirun import cli
+from inline import run_inline
 from pgcluster import Backend, on_both_backends
 from procs import REPO, CeleryWorker
 from sqlalchemy import Engine
@@ -22,7 +23,7 @@ from worker_helpers import (
 
 from promptcompat import store
 from promptcompat.config import Settings
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.suite import load_suite
 
@@ -70,7 +71,7 @@ def test_two_workers_give_the_embedded_report_call_for_call(
         }
     )
     embedded = store.open_engine(embedded_settings.resolved_database_url())
-    embedded_id, _ = run_suite(
+    embedded_id, _ = run_inline(
         engine=embedded,
         suite=load_suite(dist_settings.prompts_dir),
         request=RunRequest(),

@@ -6,12 +6,13 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from inline import run_inline
 from procs import RedisServer
 from sqlalchemy import Engine
 
 from promptcompat.config import RateLimit, Settings
 from promptcompat.replay.ratelimit import Bucket, LocalLimiter, RedisLimiter, buckets_for, take
-from promptcompat.runs import RunRequest, run_suite
+from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.suite import Suite
 from promptcompat.suite.targets import parse_target
@@ -96,7 +97,7 @@ def test_an_embedded_run_keeps_to_its_limit(
     limited = settings.model_copy(update={"rate_limits": {"openai:*": RateLimit(rpm=3000)}})
     assert isinstance(LocalLimiter(limited), LocalLimiter)
     started = time.monotonic()
-    _, stats = run_suite(
+    _, stats = run_inline(
         engine=engine,
         suite=suite,
         request=RunRequest(prompts=("extract_contact",)),

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.report import build_report
-from promptcompat.runs import RunRequest
-from promptcompat.runs.dispatch import Publisher, submit_run
+from promptcompat.runs import QueueStarter, RunRequest
+from promptcompat.runs.dispatch import Publisher
 from promptcompat.store.tables.core import (
     TERMINAL_STATUSES,
     Call,
@@ -39,12 +39,8 @@ def wait_until(predicate: Callable[[], object], *, timeout: float, what: str) ->
 def submit(
     engine: Engine, settings: Settings, publisher: Publisher, request: RunRequest | None = None
 ) -> str:
-    submission = submit_run(
-        engine=engine,
-        suite=load_suite(settings.prompts_dir),
-        request=request or RunRequest(),
-        settings=settings,
-        publisher=publisher,
+    submission = QueueStarter(engine, settings, publisher).start(
+        suite=load_suite(settings.prompts_dir), request=request or RunRequest()
     )
     assert submission.created
     return submission.run_id

@@ -9,6 +9,8 @@ from uuid import uuid4
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
+from promptcompat.store.tables.run_spec import RunSpec, RunSpecJSON
+
 RunStatus = Literal[
     "pending",
     "running",
@@ -71,8 +73,9 @@ class Run(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
     status: RunStatus = Field(default="pending", index=True, sa_type=AutoString)
-    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    """What was asked: comparisons (prompt, direction, both sides), samples."""
+    spec: RunSpec = Field(default_factory=RunSpec, sa_column=Column(RunSpecJSON, nullable=False))
+    """What was asked: the request, its comparisons (prompt, direction, both sides) and what
+    executing them needs; JSON in the database, a typed model here (``run_spec.py``)."""
     total_calls: int = 0
     done_calls: int = 0
     cached_calls: int = 0
@@ -188,7 +191,7 @@ class CaseResult(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     run_id: str = Field(foreign_key="run.id", index=True)
     comparison: int
-    """Index into the run's ``spec["comparisons"]``."""
+    """Index into the run's ``spec.comparisons``."""
     prompt: str = Field(index=True)
     direction: str
     baseline_version: str
