@@ -363,4 +363,5 @@ def _record(finding: Finding, run_id: str, case_result_id: str) -> dict[str, Any
         "samples": finding.samples,
         "baseline_hits": finding.baseline_hits,
         "baseline_samples": finding.baseline_samples,
+        "waived": finding.status == "waived",
     }

@@ -29,7 +29,6 @@ from promptcompat.store.tables.core import (
     CaseResult,
     FindingRecord,
 )
-from promptcompat.suite.policy import WAIVED_PREFIX
 
 FORMAT = "promptcompat.report/2"
 VERDICTS = ("COMPATIBLE", "CHANGED", "BREAKING", "ERROR")
@@ -113,10 +112,9 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
 
 def finding_view(record: FindingRecord) -> dict[str, Any]:
     """A stored finding as the report shows it: rates, status (noise, waived...), p-value."""
-    waived = record.message.startswith(WAIVED_PREFIX)
     status = (
         "waived"
-        if waived
+        if record.waived
         else status_of(
             record.rule, record.hits, record.samples, record.baseline_hits, record.baseline_samples
         )
@@ -134,7 +132,7 @@ def finding_view(record: FindingRecord) -> dict[str, Any]:
         "severity": record.severity,
         "status": status,
         "noise": status == "noise",
-        "waived": waived,
+        "waived": record.waived,
         "path": record.path,
         "message": record.message,
         "rate": f"{record.hits}/{record.samples}",

@@ -34,7 +34,8 @@ from promptcompat.rules.noise import Severity, severity_for
 from promptcompat.suite.files import YamlFile
 
 WAIVED_PREFIX = "waived until "
-"""Messages of waived findings start with this (the report marks them from it)."""
+"""Messages of waived findings start with this, for people; the finding's ``status`` (and the
+stored finding's ``waived``) is what code reads."""
 WAIVER_KEYS = {"rule", "path", "reason", "expires"}
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from uuid import uuid4
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import AutoString, Field, SQLModel
 
 from promptcompat.store.tables.run_spec import RunSpec, RunSpecJSON
@@ -224,6 +225,9 @@ class FindingRecord(SQLModel, table=True):
     samples: int = 1
     baseline_hits: int = 0
     baseline_samples: int = 0
+    waived: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    """A waiver of the prompt's policy covered it (its severity is INFO, its message says
+    until when and why)."""
 
 
 class PlannedCallRecord(SQLModel, table=True):
