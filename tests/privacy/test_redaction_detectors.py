@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from clirun import cli
-from scripted_openai import ScriptedOpenAI
+from loopback import Endpoint
 
 from promptcompat.errors import SuiteError
 from promptcompat.privacy.redact import KINDS, Redactor, iban_ok, luhn_ok, parse_redact
@@ -161,19 +161,18 @@ def _divide_suite(root: Path) -> Path:
     return folder.parent
 
 
-def _script(model: str, messages: str) -> str | None:
-    if model not in ("calc-old", "calc-new"):
-        return None
+def _script(model: str, messages: list[dict[str, str]]) -> tuple[str, str]:
     new = model == "calc-new"
-    if "divided" in messages:
-        return QUOTIENT if new else "18705 ÷ 41 = 456.22"
-    return "The customer paid with card: 4111111111111111." if new else "The customer paid."
+    if any("divided" in m["content"] for m in messages):
+        return (QUOTIENT if new else "18705 ÷ 41 = 456.22"), "stop"
+    text = "The customer paid with card: 4111111111111111." if new else "The customer paid."
+    return text, "stop"
 
 
 def test_a_decimal_in_an_output_is_stored_as_is_and_a_card_is_not(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
     out = tmp_path / "report.json"
-    with ScriptedOpenAI(_script) as server:
+    with Endpoint(script=_script) as server:
         env |= {
             "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
             "PROMPTCOMPAT_PROMPTS_DIR": str(_divide_suite(tmp_path)),
