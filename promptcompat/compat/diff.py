@@ -47,6 +47,7 @@ from promptcompat.rules.coverage import CaseCoverage
 from promptcompat.rules.noise import Severity
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.json_path import PathPart
+from promptcompat.suite.types import ToolCall
 from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
@@ -68,6 +69,10 @@ class Sample:
     """The target label that was called (model rules compare samples of the same target)."""
     served_model: str | None = None
     fingerprint: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    """The tool calls of the answer, in the order the model made them."""
+    refusal: str | None = None
+    """The refusal field of a structured-output answer."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
+from promptcompat.suite.types import ToolCall
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class Completion:
     input_tokens: int | None
     output_tokens: int | None
     response_id: str | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    refusal: str | None = None
+    """The refusal field of structured outputs (OpenAI ``message.refusal``)."""
+    reasoning_tokens: int | None = None
 
 
 class Provider(Protocol):

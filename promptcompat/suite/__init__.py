@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from promptcompat.suite.load import load_suite, lock_versions, required_variables, validate_suite
-from promptcompat.suite.types import Case, Message, Prompt, PromptVersion, Suite, content_hash
+from promptcompat.suite.types import (
+    Case,
+    Message,
+    Prompt,
+    PromptVersion,
+    ResponseFormat,
+    Suite,
+    Tool,
+    ToolCall,
+    content_hash,
+)
 
 __all__ = [
     "Case",
     "Message",
     "Prompt",
     "PromptVersion",
+    "ResponseFormat",
     "Suite",
+    "Tool",
+    "ToolCall",
     "content_hash",
     "load_suite",
     "lock_versions",

@@ -30,16 +30,56 @@ Mode = Literal[
 MODES: tuple[str, ...] = get_args(Mode)
 
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+"""``tool`` only in a conversation history: the result of an earlier tool call."""
 
 
 ROLES: tuple[str, ...] = get_args(Role)
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One tool call of an assistant turn, as the model made it (provider-neutral)."""
+
+    id: str
+    name: str
+    arguments: Any | None
+    """The arguments parsed as JSON; None when ``raw_arguments`` is not JSON."""
+    raw_arguments: str
+    """The arguments exactly as the model wrote them (what an executor would receive)."""
+
+
+@dataclass(frozen=True)
 class Message:
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    """An assistant turn's tool calls (in a history)."""
+    tool_call_id: str | None = None
+    """A ``tool`` message: the id of the call it answers."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A tool a version declares once; each provider gets it in its own form."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    """JSON Schema of the arguments."""
+
+
+ResponseFormatKind = Literal["json_schema", "json_object"]
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """Structured output the version asks for: a JSON Schema (``strict`` or not) or JSON mode."""
+
+    kind: ResponseFormatKind
+    name: str = "output"
+    schema: dict[str, Any] | None = None
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +108,11 @@ class PromptVersion:
     """Per message, the line of the version file where its template starts (0: unknown)."""
     released: bool = False
     """Recorded in ``prompts.lock``: immutable. A draft (not yet locked) may still change."""
+    tools: tuple[Tool, ...] = ()
+    tool_choice: str | None = None
+    """``auto``, ``none``, ``required`` or the name of one declared tool; None: provider default."""
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
 
 
 @dataclass(frozen=True)
