@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from promptcompat.compat.contract_checks import (
@@ -243,13 +243,23 @@ def shown(sample: Sample) -> str:
     return "\n".join(parts)
 
 
-def answer_key(sample: Sample) -> str:
-    """What an answer says, for telling equal answers apart: the text, the calls without
-    their ids and with arguments parsed (key order and whitespace do not count), the
-    refusal."""
+def answer_key(sample: Sample, *, ordered: bool = True, structured: bool = False) -> str:
+    """What an answer says, for telling equal answers apart: the text (``structured``: as
+    parsed JSON when it parses, so key order and whitespace do not count), the calls
+    without their ids and with arguments parsed, in their order unless not ``ordered``,
+    the refusal."""
+    if structured and sample.text:
+        try:
+            doc = json.loads(sample.text)
+        except ValueError:
+            pass
+        else:
+            canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False)
+            sample = replace(sample, text=canonical)
     if not sample.tool_calls and sample.refusal is None:
         return _text(sample)
-    calls = "\x00".join(map(call_signature, sample.tool_calls))
+    signatures = list(map(call_signature, sample.tool_calls))
+    calls = "\x00".join(signatures if ordered else sorted(signatures))
     return f"{_text(sample)}\x00{calls}\x00{sample.refusal}"
 
 
@@ -428,10 +438,15 @@ class _Case:
         return items
 
     def compare(self, cand: list[Sample]) -> list[Finding]:
-        base_texts = {answer_key(s) for s in self.base}
+        key = partial(
+            answer_key,
+            ordered=self.tool_order == "strict",
+            structured=self.response_format is not None,
+        )
+        base_texts = {key(s) for s in self.base}
         # The same outputs in the same proportions: nothing about the output changed, only
         # metadata can differ. (Baseline texts in other proportions can shift a rate.)
-        base_count, cand_count = Counter(map(answer_key, self.base)), Counter(map(answer_key, cand))
+        base_count, cand_count = Counter(map(key, self.base)), Counter(map(key, cand))
         same = base_count.keys() == cand_count.keys() and all(
             n * len(self.base) == base_count[t] * len(cand) for t, n in cand_count.items()
         )
@@ -450,10 +465,10 @@ class _Case:
             aggregate(cand_events, base_events, len(cand), len(self.base)), cand
         )
         if not same and not any(f.rule.startswith(_OUTPUT_FAMILIES) for f in findings):
-            others = [{answer_key(r) for r in self._others(j)} for j in range(len(self.base))]
+            others = [{key(r) for r in self._others(j)} for j in range(len(self.base))]
             changed = aggregate(
-                [_text_changed(base_texts, s) for s in cand],
-                [_text_changed(o, s) for o, s in zip(others, self.base, strict=True)]
+                [_text_changed(base_texts, key(s)) for s in cand],
+                [_text_changed(o, key(s)) for o, s in zip(others, self.base, strict=True)]
                 if len(self.base) > 1
                 else [],
                 len(cand),
@@ -722,7 +737,7 @@ class _Case:
         return summary
 
 
-def _text_changed(base_texts: set[str], sample: Sample) -> Events:
-    if answer_key(sample) in base_texts:
+def _text_changed(base_texts: set[str], key: str) -> Events:
+    if key in base_texts:
         return {}
     return {("text.changed", None, ""): "the output text differs (no other rule fired)"}

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from promptcompat.compat.contract_checks import (
+    json_get,
     json_path,
     json_type,
     schema_enum,
@@ -112,7 +113,30 @@ def tool_events(
         common = found if common is None else {k: v for k, v in common.items() if k in found}
         if not common:
             return {}
-    return common or {}
+    return {k: v for k, v in (common or {}).items() if not _varies(refs, k)}
+
+
+_VALUE_RULES = frozenset({"tool.argument_changed", "tool.argument_decision_changed"})
+
+
+def _varies(refs: Sequence[Calls], key: tuple[str, str | None, str]) -> bool:
+    """A value change at an argument whose value already differs among the reference
+    answers: the argument is noise there, whatever value the sample gives."""
+    rule_id, at, _ = key
+    if rule_id not in _VALUE_RULES or at is None or len(refs) < 2:
+        return False
+    name, *parts = _parts(at)
+    seen = {
+        tuple(
+            sorted(
+                json.dumps(json_get(c.arguments, parts), sort_keys=True)
+                for c in ref
+                if c.name == name and c.arguments is not None
+            )
+        )
+        for ref in refs
+    }
+    return len(seen) > 1
 
 
 def _against(ref: Calls, calls: Calls, schemas: Mapping[str, Any], order: ToolOrder) -> Events:

@@ -467,18 +467,23 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
             "drift.json_in_prose",
             "drift.format_changed",
         }
-    structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR and cause(key)}
+    # The schema a request's response_format declares is the contract of the answer: its
+    # violation at a path is the finding, the structural change there its symptom.
+    requested = {key[1] for key in events if key[0] == "structured.schema_violation"}
+    structural_err = {
+        key[1]
+        for key in events
+        if key[0] in _STRUCTURAL_ERR and cause(key) and key[1] not in requested
+    }
     fence_added = "drift.code_fence_added" in rules
-    if not drop and not structural_err and not fence_added:
+    if not drop and not structural_err and not fence_added and not requested:
         return events
     return {
         key: message
         for key, message in events.items()
         if key[0] not in drop
-        and not (
-            key[0] in ("contract.schema", "structured.schema_violation")
-            and key[1] in structural_err
-        )
+        and not (key[0] == "contract.schema" and key[1] in structural_err)
+        and not (key[0] in _STRUCTURAL_ERR and key[1] in requested)
         and not (key[0] == "contract.code_invalid" and key[2] == "fence" and fence_added)
     }
 
