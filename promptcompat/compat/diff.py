@@ -35,7 +35,13 @@ from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_change
 from promptcompat.compat.reference import describe as describe_reference
 from promptcompat.compat.reference import matches as reference_matches
 from promptcompat.compat.structured import structured_events
-from promptcompat.compat.tool_calls import call_checks, call_signature, pretty_calls, tool_events
+from promptcompat.compat.tool_calls import (
+    call_checks,
+    call_signature,
+    canonical_json,
+    pretty_calls,
+    tool_events,
+)
 from promptcompat.rules import (
     Events,
     Finding,
@@ -254,8 +260,7 @@ def answer_key(sample: Sample, *, ordered: bool = True, structured: bool = False
         except ValueError:
             pass
         else:
-            canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False)
-            sample = replace(sample, text=canonical)
+            sample = replace(sample, text=canonical_json(doc))
     if not sample.tool_calls and sample.refusal is None:
         return _text(sample)
     signatures = list(map(call_signature, sample.tool_calls))

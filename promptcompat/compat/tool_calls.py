@@ -35,12 +35,28 @@ from promptcompat.suite.types import Tool, ToolCall, ToolOrder
 Calls = tuple[ToolCall, ...]
 
 
+def canonical_json(doc: Any) -> str:
+    """Parsed JSON as one canonical string: sorted keys, no whitespace, ``50.0`` as ``50``
+    (the same JSON number), so only what the document says counts."""
+    return json.dumps(_integral(doc), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _integral(doc: Any) -> Any:
+    if isinstance(doc, float) and doc.is_integer():
+        return int(doc)
+    if isinstance(doc, dict):
+        return {k: _integral(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_integral(v) for v in doc]
+    return doc
+
+
 def canonical_arguments(call: ToolCall) -> str:
-    """The arguments as one canonical string: parsed JSON with sorted keys, so key order and
-    whitespace do not count; the raw string when it does not parse."""
+    """The arguments as one canonical string (:func:`canonical_json`); the raw string when
+    they do not parse."""
     if call.arguments is None:
         return "raw:" + call.raw_arguments
-    return json.dumps(call.arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json(call.arguments)
 
 
 def call_signature(call: ToolCall) -> str:
@@ -243,6 +259,12 @@ def _argument_events(
             events["tool.argument_retyped", at, ""] = (
                 f"{name}: argument {arg} changed type {json_type(before)} -> {json_type(after)} "
                 f"({short_repr(before)} -> {short_repr(after)})"
+            )
+        elif kind == "array" and after < before:
+            # Items dropped from an array argument: an attendee, a recipient, a product the
+            # action no longer covers.
+            events["tool.argument_removed", at, ""] = (
+                f"{name}: argument {arg} lost {before - after} of its {before} items"
             )
         elif kind == "array":
             events["tool.argument_changed", at, ""] = (
