@@ -121,7 +121,7 @@ def _head(result: dict[str, Any]) -> str:
         lines += [
             "### Request side",
             "",
-            "| prompt | version | rule | severity | variable | |",
+            "| prompt | version | rule | severity | variable or tool | |",
             "|---|---|---|---|---|---|",
         ]
         for f in result["request_side"]:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from promptcompat import store
 from promptcompat.check.gitchanges import GitChanges, changes_since
-from promptcompat.compat import request_findings
+from promptcompat.compat import request_findings, tool_request_findings
 from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
 from promptcompat.replay import Progress
@@ -424,7 +424,9 @@ def plan(suite: Suite, changes: list[PromptChange], *, forward: bool) -> list[Co
 
 
 def request_side(suite: Suite, changes: list[PromptChange]) -> list[dict[str, Any]]:
-    """New versions that need a variable callers never passed, or drop one they pass."""
+    """New versions that need a variable callers never passed, or drop one they pass; that
+    remove or add a tool, require a new tool parameter or narrow the response schema
+    (``variable`` is then the tool or the schema path)."""
     found: list[dict[str, Any]] = []
     for change in changes:
         prompt = suite.prompts[change.prompt]
@@ -432,12 +434,20 @@ def request_side(suite: Suite, changes: list[PromptChange]) -> list[dict[str, An
             continue
         before = required_variables(prompt.versions[change.base_version])
         for version in change.new_versions:
-            for finding in request_findings(
-                before,
-                required_variables(prompt.versions[version]),
-                baseline_version=change.base_version,
-                candidate_version=version,
-            ):
+            for finding in [
+                *request_findings(
+                    before,
+                    required_variables(prompt.versions[version]),
+                    baseline_version=change.base_version,
+                    candidate_version=version,
+                ),
+                *tool_request_findings(
+                    prompt.versions[change.base_version],
+                    prompt.versions[version],
+                    baseline_version=change.base_version,
+                    candidate_version=version,
+                ),
+            ]:
                 found.append(
                     {
                         "prompt": prompt.name,
