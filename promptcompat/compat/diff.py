@@ -443,15 +443,15 @@ class _Case:
         return items
 
     def compare(self, cand: list[Sample]) -> list[Finding]:
-        key = partial(
+        keyed = partial(
             answer_key,
             ordered=self.tool_order == "strict",
             structured=self.response_format is not None,
         )
-        base_texts = {key(s) for s in self.base}
+        base_texts = {keyed(s) for s in self.base}
         # The same outputs in the same proportions: nothing about the output changed, only
         # metadata can differ. (Baseline texts in other proportions can shift a rate.)
-        base_count, cand_count = Counter(map(key, self.base)), Counter(map(key, cand))
+        base_count, cand_count = Counter(map(keyed, self.base)), Counter(map(keyed, cand))
         same = base_count.keys() == cand_count.keys() and all(
             n * len(self.base) == base_count[t] * len(cand) for t, n in cand_count.items()
         )
@@ -470,10 +470,10 @@ class _Case:
             aggregate(cand_events, base_events, len(cand), len(self.base)), cand
         )
         if not same and not any(f.rule.startswith(_OUTPUT_FAMILIES) for f in findings):
-            others = [{key(r) for r in self._others(j)} for j in range(len(self.base))]
+            others = [{keyed(r) for r in self._others(j)} for j in range(len(self.base))]
             changed = aggregate(
-                [_text_changed(base_texts, key(s)) for s in cand],
-                [_text_changed(o, key(s)) for o, s in zip(others, self.base, strict=True)]
+                [_text_changed(base_texts, keyed(s)) for s in cand],
+                [_text_changed(o, keyed(s)) for o, s in zip(others, self.base, strict=True)]
                 if len(self.base) > 1
                 else [],
                 len(cand),
