@@ -35,9 +35,11 @@ from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_change
 from promptcompat.compat.reference import describe as describe_reference
 from promptcompat.compat.reference import matches as reference_matches
 from promptcompat.compat.structured import structured_events
+from promptcompat.compat.tool_calls import STRUCTURAL_KEY as TOOL_CALLS_KEY
 from promptcompat.compat.tool_calls import (
     call_checks,
     call_signature,
+    calls_summary,
     canonical_json,
     pretty_calls,
     tool_events,
@@ -190,6 +192,11 @@ def compare_case(
         findings.extend(analysis.compare(cand))
         text_diff = unified_diff(shown(base[0]), shown(cand[0]))
         structural = analysis.structural_summary(_text(base[0]), _text(cand[0]))
+        if analysis.tooling and answer_key(base[0]) != answer_key(cand[0]):
+            structural = {
+                **structural,
+                TOOL_CALLS_KEY: calls_summary(base[0].tool_calls, cand[0].tool_calls),
+            }
     score = None
     if reference is not None:
         score = ReferenceScore(

@@ -89,6 +89,40 @@ def pretty_calls(calls: Calls) -> str:
     return "\n".join(lines)
 
 
+STRUCTURAL_KEY = "tool_calls"
+"""The case's structural diff holds the two answers' calls under this key."""
+
+
+def calls_summary(ref: Calls, calls: Calls) -> dict[str, Any]:
+    """Two answers' calls as structure for the report and the review page: each call's name
+    and parsed arguments, and per changed argument (``$.tool.argument``) the old and the new
+    value, calls of one tool paired as the rules pair them."""
+    changes: dict[str, dict[str, Any]] = {}
+    for name in dict.fromkeys(c.name for c in calls):
+        theirs = [c for c in ref if c.name == name]
+        mine = [c for c in calls if c.name == name]
+        for old, new in _pairs(theirs, mine):
+            if old.arguments is None or new.arguments is None:
+                continue
+            for report, parts, before, after in json_diff(old.arguments, new.arguments):
+                changes[tool_path(name, parts)] = {
+                    "change": report,
+                    "old_value": before,
+                    "new_value": after,
+                }
+    return {
+        "baseline": [_shown(c) for c in ref],
+        "candidate": [_shown(c) for c in calls],
+        "argument_changes": changes,
+    }
+
+
+def _shown(call: ToolCall) -> dict[str, Any]:
+    if call.arguments is None:
+        return {"name": call.name, "raw_arguments": call.raw_arguments}
+    return {"name": call.name, "arguments": call.arguments}
+
+
 def call_checks(calls: Calls, tools: Sequence[Tool]) -> Events:
     """Absolute checks of one answer's calls against the version's declared tools: a call to
     an undeclared tool, arguments that are not JSON or break the tool's schema. With no tools

@@ -208,11 +208,24 @@ def test_per_path_severities_apply_to_tool_arguments() -> None:
     assert policy.apply(diff.findings, today=date(2026, 1, 1))[0].severity == "WARN"
 
 
-def test_the_text_diff_shows_calls_as_structure() -> None:
+def test_the_text_and_structural_diffs_show_calls_as_structure() -> None:
     diff = compare([paris()], [paris('{"city": "Lyon", "units": "celsius"}')])
     assert "[tool call] get_weather" in diff.text_diff
     assert '-    "city": "Paris",' in diff.text_diff
     assert '+    "city": "Lyon",' in diff.text_diff
+    calls = diff.structural_diff["tool_calls"]
+    assert calls["baseline"] == [
+        {"name": "get_weather", "arguments": {"city": "Paris", "units": "celsius"}}
+    ]
+    assert calls["argument_changes"] == {
+        "$.get_weather.city": {
+            "change": "values_changed",
+            "old_value": "Paris",
+            "new_value": "Lyon",
+        }
+    }
+    same = compare([paris()], [paris('{"units": "celsius", "city": "Paris"}')])
+    assert same.structural_diff == {} and same.text_diff == ""
 
 
 REPORT = ResponseFormat(
