@@ -321,8 +321,10 @@ def _argument_events(
 
 
 def _enum_choice(schema: dict[str, Any], parts: Sequence[PathPart], old: Any, new: Any) -> bool:
+    if isinstance(old, dict | list) or isinstance(new, dict | list):
+        return False  # null <-> an object: not a choice among enum values
     described, allowed = schema_enum(schema, parts)
-    return described and bool(allowed) and {old, new} <= allowed
+    return described and bool(allowed) and old in allowed and new in allowed
 
 
 def _parts(path: str) -> tuple[PathPart, ...]:

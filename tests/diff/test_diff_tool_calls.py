@@ -371,3 +371,17 @@ def test_identical_calls_are_compatible_in_every_order_mode(order: ToolOrder) ->
         call("search_web", '{"query": "Paris"}', "b"),
     )
     assert compare([two] * 2, [two] * 2, order=order).verdict == "COMPATIBLE"
+
+
+def test_arguments_that_are_not_objects_or_turn_null_into_an_object() -> None:
+    nested = Tool(
+        "set_filter",
+        "Set a filter",
+        {"type": "object", "properties": {"range": {"type": ["object", "null"]}}},
+    )
+    base = [calls(call("set_filter", '{"range": null}'))] * 2
+    cand = [calls(call("set_filter", '{"range": {"from": 1, "to": 5}}'))] * 2
+    diff = compare(base, cand, tools=(nested,))
+    assert rules(diff) == {"tool.argument_changed": "WARN"}
+    listed = [calls(call("set_filter", "[1, 2]"))] * 2
+    assert rules(compare(base, listed, tools=(nested,)))["tool.arguments_invalid"] == "ERR"
