@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from promptcompat.compat.diff import CaseDiff, Sample, compare_case
+from promptcompat.compat.evaluation import request_side
 from promptcompat.compat.request_tools import narrowed, tool_request_findings
-from promptcompat.rules import Finding
-from promptcompat.suite import PromptVersion, ResponseFormat, Tool, ToolCall
+from promptcompat.replay.plan import Comparison, Side
+from promptcompat.rules import CATALOG, Finding
+from promptcompat.suite import Prompt, PromptVersion, ResponseFormat, Tool, ToolCall
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.policy import PathOverride, RulePolicy
+from promptcompat.suite.targets import parse_target
 from promptcompat.suite.types import ToolOrder
 
 WEATHER = Tool(
@@ -385,3 +388,55 @@ def test_arguments_that_are_not_objects_or_turn_null_into_an_object() -> None:
     assert rules(diff) == {"tool.argument_changed": "WARN"}
     listed = [calls(call("set_filter", "[1, 2]"))] * 2
     assert rules(compare(base, listed, tools=(nested,)))["tool.arguments_invalid"] == "ERR"
+
+
+def test_the_request_side_of_a_comparison_reports_tool_changes_with_variables() -> None:
+
+    target = parse_target("openai:gpt-4o")
+    prompt = Prompt(
+        name="weather",
+        description="",
+        mode="BACKWARD",
+        contract=Contract(),
+        deployed="v1",
+        pinned="openai:gpt-4o",
+        candidates=(),
+        versions={"v1": version("v1"), "v2": version("v2", tools=(WEATHER,))},
+        cases=(),
+        path=Path("prompts/weather"),
+    )
+    comp = Comparison("weather", "BACKWARD", Side("v1", target), Side("v2", target))
+    found = request_side(prompt, comp, samples=3)
+    assert [(f.rule, f.path, f.severity, f.hits) for f in found] == [
+        ("request.tool_removed", "search_web", "ERR", 3)
+    ]
+    same = Comparison("weather", "FORWARD", Side("v1", target), Side("v1", target))
+    assert request_side(prompt, same) == []
+
+
+def test_the_catalog_defaults_of_the_tool_rules() -> None:
+
+    expected = {
+        "tool.call_dropped": "ERR",
+        "tool.call_added": "WARN",
+        "tool.tool_changed": "ERR",
+        "tool.arguments_invalid": "ERR",
+        "tool.argument_removed": "ERR",
+        "tool.argument_retyped": "ERR",
+        "tool.argument_changed": "WARN",
+        "tool.argument_added": "INFO",
+        "tool.parallel_calls_changed": "ERR",
+        "tool.order_changed": "ERR",
+        "tool.text_instead_of_call": "ERR",
+        "tool.call_instead_of_text": "WARN",
+        "structured.schema_violation": "ERR",
+        "structured.refusal": "ERR",
+        "structured.prose_fallback": "ERR",
+        "request.param_rejected": "ERR",
+        "request.tool_removed": "ERR",
+        "request.tool_parameter_required": "ERR",
+        "request.response_schema_narrowed": "ERR",
+    }
+    assert {k: CATALOG[k].severity for k in expected} == expected
+    assert CATALOG["request.param_rejected"].direction == "FORWARD"
+    assert {CATALOG[k].direction for k in expected if k.startswith("request.tool")} == {"BACKWARD"}
