@@ -162,6 +162,14 @@ def test_text_instead_of_a_call_and_the_reverse() -> None:
     assert diff.verdict == "BREAKING"
     diff = compare([text] * 3, [paris()] * 3)
     assert rules(diff) == {"tool.call_instead_of_text": "WARN"}
+    # Baseline answers that call two tools in either order: text is still instead of both.
+    both = [
+        call("get_weather", '{"city": "Paris", "units": "celsius"}'),
+        call("search_web", '{"query": "Paris"}'),
+    ]
+    base = [calls(*both), calls(*reversed(both))] * 2
+    found = only(compare(base, [text] * 4), "tool.text_instead_of_call")
+    assert "get_weather, search_web" in found.message and found.severity == "ERR"
 
 
 def test_parallel_calls_cut_short_and_the_tool_order_setting() -> None:
