@@ -174,8 +174,10 @@ class Marker(NamedTuple):
 class Output:
     """One output text and everything the detectors may ask about it, computed on demand."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, task: str | None = None) -> None:
         self.text = text
+        self.task = task
+        """The rendered instructions, when known (a refusal may restate the task)."""
 
     @cached_property
     def json(self) -> tuple[Any, Wrapper] | None:
@@ -190,7 +192,7 @@ class Output:
     def refusal(self) -> bool:
         if self.json is not None and self.json[1] == "raw":
             return False
-        return is_refusal(self.text)
+        return is_refusal(self.text, self.task)
 
     @cached_property
     def opening(self) -> str | None:

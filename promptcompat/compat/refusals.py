@@ -99,7 +99,7 @@ _EN_MISSING = re.compile(
     r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
     r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+have\s+access\s+to\s+(?:the|this|that|your|a|any)\s+"
     r"(?:\w+\s+){0,2}?(?:listing|text|document|article|website|web\s*page|page|file|image|link|"
-    r"data|database|paper|book|email|video|conversation|chat|message|code|source)s?\b"
+    r"data|database|paper|book|email|video|conversation|chat|message|code|source|content)s?\b"
     r"|\b(?:is|are|was|were)\s+not\s+(?:specified|given|provided|mentioned|included|stated)\s+"
     r"in\s+(?:your|the)\s+(?:question|request|message|prompt|input)\b"
     r"|\b(?:the|this|your)\s+(?:\"[^\"]{1,40}\"\s+)?(?:text|section|passage|description|article|"
@@ -127,6 +127,33 @@ _EN_LIMITATION = re.compile(
     r"|\b(?:my|the)\s+(?:knowledge|training\s+data|information)\s+(?:is\s+)?(?:only\s+)?"
     r"(?:goes|extends|is\s+(?:limited|current|up\s+to\s+date))\b"
     r"|\bmy\s+knowledge\s+cut-?off\b",
+    re.I,
+)
+# An impersonal inability: "It is impossible to determine...", "...cannot be determined",
+# "... remains unknown". A limitation of what can be said, not yet a refusal: one only when it
+# is about the task itself and no answer follows (``is_refusal``). "Difficult to" is no
+# inability: it usually leads to an estimate.
+_IMPERSONAL = re.compile(
+    r"\b(?:impossible|not\s+possible|not\s+feasible|unanswerable|unknowable)\s+(?:for\s+"
+    r"(?:me|us|anyone)\s+)?to\b"
+    r"|\b(?:cannot|can't|can\s+not)\s+be\s+(?:accurately\s+|definitively\s+|precisely\s+)?"
+    r"(?:determined|known|answered|calculated|predicted|quantified|estimated)\b"
+    r"|\b(?:remains?|is|are)\s+(?:\w+\s+)?(?:unknown|unanswerable|unknowable)\b"
+    # the task does not fit the answer: "too much to cover in a single response"
+    r"|\btoo\s+(?:much|complex|long|extensive|large|lengthy)\s+(?:\w+\s+){0,3}?(?:to\s+"
+    r"(?:cover|include|fit|provide|write|explain)|for)\s+(?:\w+\s+){0,2}?(?:in\s+)?(?:a\s+"
+    r"single|one|this|a\s+simple)\s+(?:text\s+)?(?:response|answer|reply|format|message)\b"
+    r"|\bbeyond\s+the\s+scope\s+of\s+(?:a|this|an?)\s+(?:simple\s+|single\s+|short\s+)?"
+    r"(?:text\s+)?(?:response|answer|reply|conversation|format)\b",
+    re.I,
+)
+# An opening that only points to where the answer can be found ("You can find relevant
+# questions by searching the site for ..."): no refusal by itself, but a hedge of the same
+# behaviour as a refusal that says it cannot browse.
+_POINTER = re.compile(
+    r"\A(?:you\s+(?:can|could|may|might)\s+(?:easily\s+)?(?:find|look\s+up|search|check|"
+    r"browse|visit)\b[^.!?]{0,160}\b(?:website|site|search\s+(?:engine|bar|query|function)|"
+    r"online|google|database|official\s+sources?))",
     re.I,
 )
 _APOLOGY = re.compile(
@@ -173,6 +200,16 @@ _ASKS_INPUT = re.compile(
     re.I,
 )
 
+# A request to the user for what the task needs, anywhere in a sentence.
+_ASKS = re.compile(
+    rf"{_ASKS_INPUT.pattern}"
+    r"|\bif\s+you\s+(?:could\s+|can\s+|'d\s+like\s+to\s+|would\s+like\s+to\s+)?(?:describe|"
+    r"share|provide|paste|send|tell\s+me)\b"
+    r"|\bwhat\s+(?:can|may|shall)\s+i\s+(?:assist|help|do)\b"
+    r"|\bwhat\s+would\s+you\s+like\s+(?:me\s+)?to\b",
+    re.I,
+)
+
 # What a refusal offers instead of the task: "However, I can provide an outline".
 _SUBSTITUTE = re.compile(
     r"\A(?:(?:i|we)\s+(?:can|could|will|would\s+be\s+happy\s+to)\s+(?:only\s+|certainly\s+)?"
@@ -180,7 +217,14 @@ _SUBSTITUTE = re.compile(
     r"(?:brief\s+|general\s+|short\s+|high-level\s+|example\s+)?(?:outline|summary|context)\b|"
     r"(?:i|we)\s+(?:can|could)\s+(?:outline|summari[sz]e)\b|"
     r"here\s+(?:is|'s)\s+an?\s+(?:example\s+|brief\s+|general\s+)?outline\b|"
-    r"how\s+about\s+i\b)",
+    r"how\s+about\s+i\b|"
+    # something general in place of the specific thing asked: "a high-level explanation",
+    # "some general observations", "here is an attempt at a generic question" ("a general
+    # overview of the job" or "general suggestions to look for" may be the answer itself)
+    r"(?:(?:i|we)\s+(?:can|could)\s+(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
+    r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
+    r"observations|guidance|pointers|thoughts))\b|"
+    r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b)",
     re.I,
 )
 
@@ -262,7 +306,7 @@ def refusal_kind(sentence: str) -> Kind | None:
         return "decline"
     if _EN_MISSING.search(head):
         return "missing_input"
-    if _EN_LIMITATION.search(head):
+    if _EN_LIMITATION.search(head) or _IMPERSONAL.search(head):
         return "limitation"
     return None
 
@@ -284,25 +328,121 @@ def opening_kind(text: str) -> Kind | None:
     """What the opening of ``text`` does, refusal or not: a hedge that is then followed by
     the answer still opens with one (``is_refusal`` says whether the whole refuses)."""
     _, sentences = _sentences(text)
-    return refusal_kind(sentences[0]) if sentences else None
+    if not sentences:
+        return None
+    kind = refusal_kind(sentences[0])
+    if kind is None and _POINTER.match(sentences[0]):
+        return "limitation"
+    if kind is None and len(text) <= 2 * _SHORT and any(_ASKS.search(s) for s in sentences[-2:]):
+        # A short reply that asks for what the task needs ("If you describe the review, I
+        # might...", "What can I assist you with?"): a request for input like any other.
+        return "missing_input"
+    return kind
 
 
-def is_refusal(text: str) -> bool:
-    """Whether ``text`` declines the task rather than doing it (module docstring)."""
+def is_refusal(text: str, task: str | None = None) -> bool:
+    """Whether ``text`` declines the task rather than doing it (module docstring).
+
+    ``task``: the rendered instructions, when known. A hedge that names the task itself ("I
+    do not have enough information to rank these companies", "It is impossible to determine
+    the number of songs recorded") declines it unless an answer follows and the text does not
+    close by declining again."""
     clean, sentences = _sentences(text)
     if not sentences:
         return False
     kind = refusal_kind(sentences[0])
     if kind == "decline":
         return True
+    if _offers_substitute(sentences):
+        # "..., however, I can provide an outline / some general tips": whatever its length,
+        # what follows the hedge stands in for the task.
+        return True
     if kind == "missing_input" and not _answers_after(sentences, kind):
         return True
     if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind):
         # A disclaimer and nothing else. A longer text after a disclaimer is prose about the
-        # task, answered or not, which wording alone does not tell.
+        # task, answered or not, which wording alone does not tell, unless the disclaimer
+        # is about the task itself (below).
         return True
+    if kind is not None and task and _names_task(_head(sentences[0])[0], task):
+        if not _answers_after(sentences, "missing_input") or _closes_declining(sentences, task):
+            return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
+
+
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_SUFFIX = re.compile(r"(?:ations?|ings?|ies|ed|es|s|ly)$")
+_COMMON = frozenset(
+    "that this these those with have your about what which there their would could should "  # noqa: SIM905
+    "will from they them been were more some such into than then when where here also only "
+    "very just like make information context details provide access real time please know "
+    "help sorry unfortunately language model assistant able given specific definitive "
+    "definitively exact exactly enough need data without current answer question request "
+    "possible impossible determine generate create write list give".split()
+)
+_TASK_WORDS = 2
+"""Content words a hedge shares with the instructions to be about the task itself."""
+
+
+def _keys(text: str) -> set[str]:
+    words = (w.casefold() for w in _CONTENT_WORD.findall(text))
+    return {
+        _SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _COMMON
+    }
+
+
+def _names_task(sentence: str, task: str) -> bool:
+    """Whether a hedge restates the task: it shares content words with the instructions."""
+    return len(_keys(sentence) & _keys(task)) >= _TASK_WORDS
+
+
+# The close of a text that still does not do the task: an inability, a decline, or a
+# request for what would let it ("... details that could help me generate a tagline").
+_CLOSING_REQUEST = re.compile(
+    r"\b(?:information|details|context|specifics)\b[^.!?]{0,60}\b(?:help|allow|enable)\s+me\b"
+    r"|\bif\s+you\s+(?:could\s+|can\s+)?(?:provide|share|give\s+me|tell\s+me)\b",
+    re.I,
+)
+
+
+_CONCESSION = re.compile(r"(?:so\s+|but\s+|and\s+)?(?:while|although|though|even\s+if)\b", re.I)
+
+
+def _closes_declining(sentences: list[str], task: str) -> bool:
+    """Whether one of the last two sentences declines the task again, after whatever came
+    between ("Without clear criteria, I can't provide a definitive ranking.")."""
+    for sentence in sentences[-2:][::-1] if len(sentences) > 1 else []:
+        if _CONCESSION.match(sentence):
+            continue  # "While I can't say for certain, the scene points to The Matrix."
+        kind = refusal_kind(sentence)
+        asks = _CLOSING_REQUEST.search(sentence) is not None
+        if (kind is not None or asks) and _names_task(sentence, task) and not _head(sentence)[1]:
+            return True
+    return False
+
+
+def _offers_substitute(sentences: list[str]) -> bool:
+    """A hedge in the first two sentences, followed by a substitute for the task ("It would
+    be too much for one response, but I can provide a high-level overview")."""
+    for i in range(min(2, len(sentences))):
+        if refusal_kind(sentences[i]) is not None:
+            return _SUBSTITUTE.match(_pivot_follow(sentences[i:])) is not None
+    return False
+
+
+def _pivot_follow(sentences: list[str]) -> str:
+    """What follows the pivot after an opening hedge ("However, I can provide..."), or ""."""
+    _, after = _head(sentences[0])
+    if after.strip():
+        return after.strip()
+    for sentence in sentences[1:3]:
+        m = _PIVOT.match(sentence)
+        if m is not None:
+            return sentence[m.end() :].strip()
+        if refusal_kind(sentence) is None:
+            break
+    return ""
 
 
 def _answers_after(sentences: list[str], kind: Kind) -> bool:
