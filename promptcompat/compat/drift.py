@@ -83,6 +83,22 @@ _ANNOTATION = re.compile(
     r"(?m)^[ \t]*(Score|Label|Annotation|A|Q|Sentence \d)[ \t]*:[ \t]*\S.{0,60}$", re.I
 )
 _ANNOTATION_TAIL = 400
+_ANNOTATION_MIN_CHARS = 600  # a longer answer ending in one: "A: yes" alone is an answer
+
+# A broken ending, short of a loop (docs/rules.md, "degenerate output"):
+# - a final prose line of 8+ words that stops without a full stop in an output whose long
+#   lines otherwise end with one ("The MWI is often seen as a more "complete"");
+# - a token of 4+ characters repeated 5+ times without a break ("[Optional][Optional]...",
+#   "ThereThereThere");
+# - the same line of 8+ characters 3+ times in a row at the end ("Dear [Recipient],").
+_CODE_LINE = re.compile(r"[;{}=<>]|\(\)|^\s*(?:def|class|import|return|from|print)\b")
+_PROSE_LINE_WORDS = 8
+_PROSE_ENDED = 0.75
+_END_PUNCT = frozenset(".!?:;)]}>|`…。！？\"'\u201d\u2019")
+_TRAILING_WRAP = "*_ "  # bold or italics; a closing quote ends a quoted phrase
+_TOKEN_RUN = re.compile(r"((?=[^\n]*[^\W\d_][^\n]*[^\W\d_])[^\s]{4,24}?)\1{4,}")
+_LINE_RUN = 3
+_TAIL_LINES = 6
 
 _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
@@ -290,7 +306,40 @@ class Output:
 
     @cached_property
     def degenerate(self) -> str | None:
-        """What the text degenerates into (a repetition loop), or None."""
+        """What the text degenerates into (a repetition loop, a broken ending), or None."""
+        return self._loop() or self._broken_ending()
+
+    def _broken_ending(self) -> str | None:
+        text = self.text.rstrip()
+        if text.count("```") % 2:
+            return None  # inside an unclosed code block: truncation's business, if any
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines:
+            return None
+        tail = "\n".join(lines[-_TAIL_LINES:])
+        m = _TOKEN_RUN.search(tail)
+        if m is not None:
+            return f"{m.group(1)!r} repeated {len(m.group(0)) // len(m.group(1))} times"
+        last = lines[-1]
+        run = 1
+        while run < len(lines) and lines[-1 - run].rstrip(",") == last.rstrip(","):
+            run += 1
+        if run >= _LINE_RUN and len(last) >= 8:
+            return f"the line {_short(last, 60)!r} {run} times in a row at the end"
+        prose = [line for line in lines if len(line.split()) >= _PROSE_LINE_WORDS]
+        ended = sum(line.rstrip(_TRAILING_WRAP)[-1:] in _END_PUNCT for line in prose)
+        bare = last.rstrip(_TRAILING_WRAP)
+        if (
+            len(last.split()) >= _PROSE_LINE_WORDS
+            and bare[-1:].isalpha()
+            and not _CODE_LINE.search(last)
+            and ended >= _PROSE_ENDED * (len(prose) - 1)
+            and len(prose) >= 3
+        ):
+            return f"it stops mid-sentence ({_short(last[-60:], 60)!r})"
+        return None
+
+    def _loop(self) -> str | None:
         data = self.text.encode("utf-8", "replace")
         if len(data) < _LOOP_MIN_CHARS:
             return None
@@ -318,7 +367,7 @@ class Output:
     def annotation_tail(self) -> tuple[str, str] | None:
         """An annotation line near the end of a longer output, and its label, or None."""
         text = self.text.rstrip()
-        if len(text) < 2 * _ANNOTATION_TAIL:
+        if len(text) < _ANNOTATION_MIN_CHARS:
             return None
         m = _ANNOTATION.search(text, len(text) - _ANNOTATION_TAIL)
         return None if m is None else (m.group(0).strip(), m.group(1))

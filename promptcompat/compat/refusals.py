@@ -181,8 +181,8 @@ _PIVOT = re.compile(
 _DEFLECTION = re.compile(
     r"\A(?:you\s+(?:can|could|may|might|should)|i\s+(?:would\s+)?(?:recommend|suggest|"
     r"encourage|advise)|i'd\s+(?:recommend|suggest)|(?:it\s+is|it's)\s+(?:best|recommended|"
-    r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide|share|give|"
-    r"can|could|have))\b",
+    r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide[ds]?|"
+    r"share[ds]?|give|gave|can|could|have|were\s+to))\b",
     re.I,
 )
 
@@ -224,7 +224,9 @@ _SUBSTITUTE = re.compile(
     r"(?:(?:i|we)\s+(?:can|could)\s+(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
     r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
     r"observations|guidance|pointers|thoughts))\b|"
-    r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b)",
+    r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
+    # a demonstration of what it could do: "to give you an idea of how I can help, ..."
+    r"to\s+give\s+you\s+an\s+idea\s+of\s+(?:how|what)\s+i\s+(?:can|could|would)\b)",
     re.I,
 )
 
@@ -406,6 +408,11 @@ _CLOSING_REQUEST = re.compile(
 )
 
 
+_REFINEMENT = re.compile(
+    r"\bif\s+you\s+(?:need|want|'d\s+like|would\s+like|prefer)\b[^.!?]{0,40}\b(?:tailored|"
+    r"specific|more|further|other|different|additional)\b",
+    re.I,
+)
 _CONCESSION = re.compile(r"(?:so\s+|but\s+|and\s+)?(?:while|although|though|even\s+if)\b", re.I)
 
 
@@ -413,11 +420,14 @@ def _closes_declining(sentences: list[str], task: str) -> bool:
     """Whether one of the last two sentences declines the task again, after whatever came
     between ("Without clear criteria, I can't provide a definitive ranking.")."""
     for sentence in sentences[-2:][::-1] if len(sentences) > 1 else []:
-        if _CONCESSION.match(sentence):
-            continue  # "While I can't say for certain, the scene points to The Matrix."
+        if _CONCESSION.match(sentence) or _REFINEMENT.search(sentence):
+            # "While I can't say for certain, the scene points to The Matrix."; "Please
+            # provide more details if you need a description tailored to your role."
+            continue
         kind = refusal_kind(sentence)
         asks = _CLOSING_REQUEST.search(sentence) is not None
-        if (kind is not None or asks) and _names_task(sentence, task) and not _head(sentence)[1]:
+        # The opening already named the task: one word of it names it again here.
+        if (kind is not None or asks) and _keys(sentence) & _keys(task) and not _head(sentence)[1]:
             return True
     return False
 
@@ -436,12 +446,12 @@ def _pivot_follow(sentences: list[str]) -> str:
     _, after = _head(sentences[0])
     if after.strip():
         return after.strip()
-    for sentence in sentences[1:3]:
+    for sentence in sentences[1:4]:
         m = _PIVOT.match(sentence)
         if m is not None:
             return sentence[m.end() :].strip()
-        if refusal_kind(sentence) is None:
-            break
+        if refusal_kind(sentence) is None and not _ABOUT_INPUT.search(sentence):
+            break  # the answer, not more of the hedge ("Once you provide that, I can...")
     return ""
 
 
