@@ -567,6 +567,46 @@ def _text_events(
             f"(band {low // 2}-{2 * high}, exclusive of the upper bound)"
         )
     _language_event(refs, out, events, instructions)
+    if req is not None and req.count is not None:
+        _count_event(refs, out, events, req.count)
+
+
+# Items of an answer: numbered lines ("3.", "**3.**", "### 3)"), bullets, "Verse 2" headings.
+_ITEM_NUMBER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|\*\*|__)?(\d{1,3})[.):][ \t*_]", re.M)
+_ITEM_BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
+_VERSE = re.compile(r"^[\W_]*verse\b", re.I | re.M)
+
+
+def count_items(text: str, noun: str) -> int | None:
+    """How many items ``text`` gives, counted the way they are marked: verse headings for
+    verses; numbered lines or bullets; else its lines, without a lead-in ending in a colon.
+    None for verses without headings (a song's verses are not countable by line)."""
+    if noun == "verse":
+        return len(_VERSE.findall(text)) or None
+    numbered = len(set(_ITEM_NUMBER.findall(text)))
+    bullets = len(_ITEM_BULLET.findall(text))
+    if max(numbered, bullets) >= 2:
+        return max(numbered, bullets)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and lines[0].rstrip().endswith(":"):
+        lines = lines[1:]
+    return len(lines)
+
+
+def _count_event(
+    refs: Sequence[Output], out: Output, events: Events, count: tuple[int, str]
+) -> None:
+    wanted, noun = count
+    # The baseline meeting the ask exactly is what makes the count checkable: an answer
+    # that the counting reads differently (items over several lines) stays out.
+    if not all(count_items(r.text, noun) == wanted for r in refs):
+        return
+    got = count_items(out.text, noun)
+    if got is not None and got < wanted:
+        events["drift.count_unmet", None, ""] = (
+            f"the instructions ask for {wanted} {noun}; this output gives {got}, "
+            f"every baseline sample {wanted}"
+        )
 
 
 def _language_event(
