@@ -96,8 +96,11 @@ _PROSE_LINE_WORDS = 8
 _PROSE_ENDED = 0.75
 _END_PUNCT = frozenset(".!?:;)]}>|`…。！？\"'\u201d\u2019")
 _TRAILING_WRAP = "*_ "  # bold or italics; a closing quote ends a quoted phrase
-_TOKEN_RUN = re.compile(r"((?=[^\n]*[^\W\d_][^\n]*[^\W\d_])[^\s]{4,24}?)\1{4,}")
+_TOKEN_RUN = re.compile(r"(\S{4,24}?)\1{4,}")
+_TOKEN_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
+_TAIL_CHARS = 600
 _LINE_RUN = 3
+_WORDY_LINE = re.compile(r"[^\W\d_]{3,}.{5,}")
 _TAIL_LINES = 6
 
 _LANG_BASELINE_MIN_P = 0.4
@@ -316,15 +319,17 @@ class Output:
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if not lines:
             return None
-        tail = "\n".join(lines[-_TAIL_LINES:])
-        m = _TOKEN_RUN.search(tail)
-        if m is not None:
-            return f"{m.group(1)!r} repeated {len(m.group(0)) // len(m.group(1))} times"
+        tail = "\n".join(lines[-_TAIL_LINES:])[-_TAIL_CHARS:]
+        for m in _TOKEN_RUN.finditer(tail):
+            if _TOKEN_LETTERS.search(m.group(1)):  # words, not a rule of dashes or digits
+                return f"{m.group(1)!r} repeated {len(m.group(0)) // len(m.group(1))} times"
         last = lines[-1]
         run = 1
         while run < len(lines) and lines[-1 - run].rstrip(",") == last.rstrip(","):
             run += 1
-        if run >= _LINE_RUN and len(last) >= 8:
+        # A drawing (an empty board) or an output that is the line repeated (as asked,
+        # "print hello five times") is no broken ending: words, after something else.
+        if run >= _LINE_RUN and run < len(lines) and _WORDY_LINE.search(last):
             return f"the line {_short(last, 60)!r} {run} times in a row at the end"
         prose = [line for line in lines if len(line.split()) >= _PROSE_LINE_WORDS]
         ended = sum(line.rstrip(_TRAILING_WRAP)[-1:] in _END_PUNCT for line in prose)
