@@ -225,6 +225,9 @@ _SUBSTITUTE = re.compile(
     r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
     r"observations|guidance|pointers|thoughts))\b|"
     r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
+    # a method in place of the value: "I can tell you how to calculate the days until..."
+    r"(?:i|we)\s+can\s+(?:tell|show|explain(?:\s+to)?)\s+you\s+how\s+(?:to|you\s+(?:can|could))\s+"
+    r"(?:calculate|find|determine|check|work\s+out|compute|figure\s+out|look\s+up|estimate)\b|"
     # a demonstration of what it could do: "to give you an idea of how I can help, ..."
     r"to\s+give\s+you\s+an\s+idea\s+of\s+(?:how|what)\s+i\s+(?:can|could|would)\b)",
     re.I,
