@@ -358,7 +358,7 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     kind = refusal_kind(sentences[0])
     if kind == "decline":
         return True
-    if _offers_substitute(sentences):
+    if _offers_substitute(sentences, task):
         # "..., however, I can provide an outline / some general tips": whatever its length,
         # what follows the hedge stands in for the task.
         return True
@@ -416,6 +416,13 @@ _REFINEMENT = re.compile(
     r"specific|more|further|other|different|additional)\b",
     re.I,
 )
+# The task still to be done once the user answers: "details that could help me generate an
+# original tagline" (not "help me refine the list").
+_PENDING = re.compile(
+    r"\b(?:help|allow|enable)\s+me\s+(?:to\s+)?(?:generate|create|write|provide|give|make|"
+    r"recommend|suggest|answer|determine|identify|find|rank|categori[sz]e)\b",
+    re.I,
+)
 _CONCESSION = re.compile(r"(?:so\s+|but\s+|and\s+)?(?:while|although|though|even\s+if)\b", re.I)
 
 
@@ -423,7 +430,8 @@ def _closes_declining(sentences: list[str], task: str) -> bool:
     """Whether one of the last two sentences declines the task again, after whatever came
     between ("Without clear criteria, I can't provide a definitive ranking.")."""
     for sentence in sentences[-2:][::-1] if len(sentences) > 1 else []:
-        if _CONCESSION.match(sentence) or _REFINEMENT.search(sentence):
+        pending = _PENDING.search(sentence) is not None
+        if not pending and (_CONCESSION.match(sentence) or _REFINEMENT.search(sentence)):
             # "While I can't say for certain, the scene points to The Matrix."; "Please
             # provide more details if you need a description tailored to your role."
             continue
@@ -435,12 +443,32 @@ def _closes_declining(sentences: list[str], task: str) -> bool:
     return False
 
 
-def _offers_substitute(sentences: list[str]) -> bool:
+# Advice on doing it oneself: "here are a few suggestions to help create an embossed
+# picture". A substitute where the instructions ask for the thing, not for how to do it.
+_ADVICE = re.compile(
+    r"\A(?:here\s+(?:are|is)|(?:i|we)\s+can\s+(?:offer|give|provide|share|suggest))\s+(?:you\s+)?"
+    r"(?:a\s+few\s+|some\s+|several\s+)?(?:\w+\s+)?(?:suggestions|tips|steps|ideas|pointers|"
+    r"ways|resources)\s+(?:to\s+help|for\s+(?:how|finding|creating|making|getting)|on\s+how|"
+    r"that\s+(?:can|could|may|might)\s+help)\b",
+    re.I,
+)
+_HOW_TO = re.compile(
+    r"\bhow\s+(?:do|can|should|would|could|to|does|did|is|are)\b|\btips?\b|\badvice\b|"
+    r"\bsuggest\w*|\bsteps?\b|\bhelp\s+me\b|\bguid\w+|\bways?\s+to\b|\bideas?\b|\bwhere\b",
+    re.I,
+)
+
+
+def _offers_substitute(sentences: list[str], task: str | None = None) -> bool:
     """A hedge in the first two sentences, followed by a substitute for the task ("It would
-    be too much for one response, but I can provide a high-level overview")."""
+    be too much for one response, but I can provide a high-level overview"), or by advice on
+    doing it oneself where the instructions ask for the thing itself."""
     for i in range(min(2, len(sentences))):
         if refusal_kind(sentences[i]) is not None:
-            return _SUBSTITUTE.match(_pivot_follow(sentences[i:])) is not None
+            follow = _pivot_follow(sentences[i:])
+            if _SUBSTITUTE.match(follow):
+                return True
+            return bool(task) and bool(_ADVICE.match(follow)) and not _HOW_TO.search(task or "")
     return False
 
 

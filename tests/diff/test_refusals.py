@@ -169,6 +169,24 @@ TASK_REFUSALS = [
         "   - Importance of water safety engineering\n" * 5,
     ),
 ]
+TASK_REFUSALS += [
+    # advice on doing it oneself where the thing itself was asked for
+    (
+        "I want to make an embossed picture for my blind girlfriend on a Braille printer. "
+        "Can you give me a sequence of letters that would emboss a dog or a cat?",
+        "Unfortunately I do not have access to generate Braille images. However, here are a "
+        "few suggestions to help create an embossed picture for your girlfriend:\n\n- Look "
+        "online for Braille art generators.\n- Use a Braille character map.\n" * 3,
+    ),
+    # the close asks for what would let it do the task
+    (
+        "Write a movie tagline, the film's advertising slogan.\n\nMovie: Joker (2019)",
+        "Unfortunately I do not have enough context to generate an original tagline for the "
+        "movie Joker. However, the actual tagline used on posters for the 2019 film was: "
+        '"Put on a happy face." Let me know if you have additional details to share that '
+        "could help me generate an original tagline.",
+    ),
+]
 TASK_ANSWERS = [
     # a hedge that names the task, then the answer
     (
@@ -194,6 +212,13 @@ TASK_ANSWERS = [
         "include:\n\n- Monitoring premises to prevent theft or violence.\n- Controlling "
         "access by checking IDs.\n- Writing reports about daily activities.\n\nPlease "
         "provide more details if you need a description tailored to a particular security role.",
+    ),
+    # tips after a hedge answer a how-to question
+    (
+        "How can I make an embossed picture on a Braille printer?",
+        "Unfortunately I do not have access to a Braille printer myself. However, here are a "
+        "few suggestions to help create an embossed picture: look online for Braille art "
+        "generators, or use a Braille character map to draw the outline by hand.",
     ),
     # "a general overview" of a job summary is the answer asked for
     (
