@@ -429,7 +429,7 @@ _CONCESSION = re.compile(r"(?:so\s+|but\s+|and\s+)?(?:while|although|though|even
 def _closes_declining(sentences: list[str], task: str) -> bool:
     """Whether one of the last two sentences declines the task again, after whatever came
     between ("Without clear criteria, I can't provide a definitive ranking.")."""
-    for sentence in sentences[-2:][::-1] if len(sentences) > 1 else []:
+    for sentence in sentences[max(1, len(sentences) - 2) :][::-1]:  # not the opening itself
         pending = _PENDING.search(sentence) is not None
         if not pending and (_CONCESSION.match(sentence) or _REFINEMENT.search(sentence)):
             # "While I can't say for certain, the scene points to The Matrix."; "Please
