@@ -297,8 +297,18 @@ def _head(sentence: str) -> tuple[str, str]:
         return head, sentence[m.end() :]
 
 
+# "As of my knowledge cutoff in 2021, there has been no announcement": the answer, dated.
+_DATED = re.compile(
+    r"\A(?:as\s+of|since|according\s+to)\s+my\s+(?:last\s+)?(?:knowledge\s+cut-?off|update|"
+    r"training(?:\s+data)?|last\s+training\s+update)(?:\s+(?:in|date|of)\s+[\w ]{0,20}?\d{4})?"
+    r"\s*,\s*",
+    re.I,
+)
+
+
 def refusal_kind(sentence: str) -> Kind | None:
     """What an opening sentence does, if it refuses: decline, missing input, limitation."""
+    sentence = _DATED.sub("", sentence, count=1)
     head, _ = _head(sentence)
     declines = bool(_EN_DECLINE.search(head) or _OTHER_DECLINE.search(head)) or bool(
         _APOLOGY.search(head) and not _SYMPATHY.search(head) and _INABILITY.search(head)
@@ -362,15 +372,17 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         # "..., however, I can provide an outline / some general tips": whatever its length,
         # what follows the hedge stands in for the task.
         return True
-    if kind == "missing_input" and not _answers_after(sentences, kind):
+    if kind == "missing_input" and not _answers_after(sentences, kind, task):
         return True
-    if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind):
+    if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind, task):
         # A disclaimer and nothing else. A longer text after a disclaimer is prose about the
         # task, answered or not, which wording alone does not tell, unless the disclaimer
         # is about the task itself (below).
         return True
     if kind is not None and task and _names_task(_head(sentences[0])[0], task):
-        if not _answers_after(sentences, "missing_input") or _closes_declining(sentences, task):
+        if not _answers_after(sentences, "missing_input", task) or _closes_declining(
+            sentences, task
+        ):
             return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
@@ -466,10 +478,49 @@ def _offers_substitute(sentences: list[str], task: str | None = None) -> bool:
     for i in range(min(2, len(sentences))):
         if refusal_kind(sentences[i]) is not None:
             follow = _pivot_follow(sentences[i:])
-            if _SUBSTITUTE.match(follow):
+            if _substitute(follow, task):
                 return True
-            return bool(task) and bool(_ADVICE.match(follow)) and not _HOW_TO.search(task or "")
+            return (
+                bool(task)
+                and bool(_ADVICE.match(follow))
+                and not _HOW_TO.search(task or "")
+                and not _ADVICE_ASKED.search(task or "")
+            )
     return False
+
+
+_SUBSTITUTE_NOUN = re.compile(
+    r"\b(outline|summary|context|explanation|overview|description|tips|observations|guidance|"
+    r"pointers|thoughts|example|question)s?\b",
+    re.I,
+)
+_ADVICE_NOUNS = frozenset({"tips", "observations", "guidance", "pointers", "thoughts"})
+
+
+def _substitute(follow: str, task: str | None) -> bool:
+    """Whether what follows a hedge stands in for the task: not when the instructions ask
+    for that very thing (a summary where a summary is asked, tips for "what should I do")."""
+    m = _SUBSTITUTE.match(follow)
+    if m is None:
+        return False
+    if not task:
+        return True
+    noun = _SUBSTITUTE_NOUN.search(m.group(0))
+    if noun is None:
+        return True
+    word = noun.group(1).casefold()
+    if _keys(word) & _keys(task):
+        return False
+    return not (word in _ADVICE_NOUNS and _ADVICE_ASKED.search(task))
+
+
+# Instructions that ask for advice ("what should I do", "how can I", "any tips"); "suggest a
+# few papers" asks for the papers.
+_ADVICE_ASKED = re.compile(
+    r"\bwhat\s+(?:should|can|could|do)\s+(?:i|we)\b|\bhow\s+(?:do|can|should|would|could|to)\b|"
+    r"\btips?\b|\badvice\b|\bhelp\s+me\b|\bguid\w+|\bways?\s+to\b",
+    re.I,
+)
 
 
 def _pivot_follow(sentences: list[str]) -> str:
@@ -486,7 +537,7 @@ def _pivot_follow(sentences: list[str]) -> str:
     return ""
 
 
-def _answers_after(sentences: list[str], kind: Kind) -> bool:
+def _answers_after(sentences: list[str], kind: Kind, task: str | None = None) -> bool:
     """Whether a limitation or a request for input is followed by the answer ("However, for
     a busy family a cat...") rather than by more of the same, a pointer elsewhere or a
     substitute ("However, I can provide an outline")."""
@@ -521,6 +572,6 @@ def _answers_after(sentences: list[str], kind: Kind) -> bool:
             return sum(len(s) for s in substantive) >= 3 * _ANSWER_AFTER_PIVOT
         after, rest = rest[0][m.end() :], rest[1:]
     follow = after.strip()
-    if _DEFLECTION.match(follow) or _SUBSTITUTE.match(follow):
+    if _DEFLECTION.match(follow) or _substitute(follow, task):
         return False
     return len(" ".join([follow, *rest]).strip()) >= _ANSWER_AFTER_PIVOT

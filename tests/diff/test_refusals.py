@@ -220,6 +220,29 @@ TASK_ANSWERS = [
         "few suggestions to help create an embossed picture: look online for Braille art "
         "generators, or use a Braille character map to draw the outline by hand.",
     ),
+    # a substitute the instructions ask for is the answer: a summary where a summary is
+    # asked, tips where advice is
+    (
+        "Estimate the average summary for the given job.\n\nData entry clerk",
+        "As an AI language model, I don't have access to real-time job market data. However, "
+        "I can provide a general summary of what a data entry clerk position typically "
+        "entails:\n\n1. Entering data accurately.\n2. Maintaining records.\n" * 3,
+    ),
+    (
+        "I get nausea and headaches the day after a party. What should I do to alleviate "
+        "these symptoms?",
+        "I'm an AI language model and not a doctor, but I can suggest some general tips that "
+        "may help you alleviate the symptoms.\n\n1. Hydrate: drink water between drinks.\n"
+        "2. Eat before and while drinking.\n" * 3,
+    ),
+    # "as of my knowledge cutoff" dates the answer; it is no limitation
+    (
+        "Has there been any news regarding a potential release date for Starcraft 3?",
+        "As of my knowledge cutoff in October 2021, there has been no official announcement or "
+        "news regarding a potential release date for Starcraft 3. Blizzard has not provided "
+        "any information about the development. It's always a good idea to stay updated "
+        "with official sources for the most accurate information.",
+    ),
     # "a general overview" of a job summary is the answer asked for
     (
         "Estimate the average summary for the given job.\n\nData entry clerk",
