@@ -379,11 +379,16 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         # task, answered or not, which wording alone does not tell, unless the disclaimer
         # is about the task itself (below).
         return True
-    if kind is not None and task and _names_task(_head(sentences[0])[0], task):
-        if not _answers_after(sentences, "missing_input", task) or _closes_declining(
-            sentences, task
-        ):
-            return True
+    if (
+        kind is not None
+        and task
+        and _names_task(_head(sentences[0])[0], task)
+        and (
+            not _answers_after(sentences, "missing_input", task)
+            or _closes_declining(sentences, task)
+        )
+    ):
+        return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
 
@@ -404,9 +409,7 @@ _TASK_WORDS = 2
 
 def _keys(text: str) -> set[str]:
     words = (w.casefold() for w in _CONTENT_WORD.findall(text))
-    return {
-        _SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _COMMON
-    }
+    return {_SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _COMMON}
 
 
 def _names_task(sentence: str, task: str) -> bool:

@@ -27,9 +27,7 @@ from promptcompat.suite.contract import Contract
         ("Give 3 examples, then list 5 questions.", None),
     ],
 )
-def test_the_count_asked_for_is_read(
-    instructions: str, count: tuple[int, str] | None
-) -> None:
+def test_the_count_asked_for_is_read(instructions: str, count: tuple[int, str] | None) -> None:
     assert read_requirements(instructions).count == count
 
 

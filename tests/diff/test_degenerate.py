@@ -23,7 +23,8 @@ LOOPS = {
     "lines": PROSE + "\n    Sent;  Celda;" * 60,
     "word-salad": PROSE + " ".join(["There", "there", "then", "fall"] * 60),
     # broken endings short of a loop (real Llama 3.1 outputs)
-    "template-residue": PROSE + "\n\nDear [Recipient],\n\n"
+    "template-residue": PROSE
+    + "\n\nDear [Recipient],\n\n"
     + "Insert[Optional][Optional][Optional][Optional][Optional][Optional][ [Your Name] ]",
     "repeated-closing-line": PROSE + "\n\nDear [Recipient],\n\nDear [Recipient]\n\n"
     "Dear [Recipient]\n\nDear [Recipient]",
@@ -50,7 +51,7 @@ NO_LOOPS = {
     "From the Smiths to the Clash the scene is alive and loud\n"
     "In the city nights the energy runs through the crowd",
     # a quoted phrase ends the last line
-    "quoted-end": PROSE + "\n\n* Salut les amis (HA-loo leh ah-mee) - \"Good evening, friends\"",
+    "quoted-end": PROSE + '\n\n* Salut les amis (HA-loo leh ah-mee) - "Good evening, friends"',
     # the line repeated because it was asked for, and nothing else
     "asked-repetition": "\n".join("Hello, world, how are you?" for _ in range(5)),
     # a list of short items without full stops
