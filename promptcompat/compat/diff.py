@@ -434,7 +434,8 @@ class _Case:
         text = sample if isinstance(sample, str) else _text(sample)
         out = self._outputs.get(text)
         if out is None:
-            out = self._outputs[text] = Output(text)
+            task = self.instructions.text if self.instructions is not None else None
+            out = self._outputs[text] = Output(text, task)
         return out
 
     def diff_items(self, ref: Output, out: Output) -> list[DiffItem]:

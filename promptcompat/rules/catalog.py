@@ -149,8 +149,15 @@ _RULES: tuple[Rule, ...] = (
         "drift.degenerate_output",
         "ERR",
         "The output degenerates into a repetition loop (a short unit repeated over hundreds "
-        "of characters) or ends in annotation lines of another task (`Score: 4`, `Label: No`); "
-        "no baseline sample does.",
+        "of characters), breaks off (a token or line repeated at the end, a last sentence cut "
+        "off) or ends in annotation lines of another task (`Score: 4`, `Label: No`); no "
+        "baseline sample does.",
+    ),
+    _r(
+        "drift.count_unmet",
+        "ERR",
+        "The instructions ask for a number of items (`write a 5 verse song`, `list 10 ideas`); "
+        "every baseline sample gives that many, the candidate fewer.",
     ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
@@ -435,6 +442,7 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
             "drift.format_marker_lost",
             "drift.format_changed",
             "drift.verbosity",
+            "drift.count_unmet",
         }
     if "drift.degenerate_output" in rules:
         drop.add("drift.verbosity")  # the loop is what made it long
