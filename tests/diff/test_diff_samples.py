@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 
 from diff_helpers import (
     CLASSIFICATION,
-    EXTRACTION,
     PRIME_ANSWER,
     PRIME_PARAPHRASE,
     Sample,
@@ -15,7 +13,6 @@ from diff_helpers import (
     dumps,
     finding,
     rules_of,
-    with_changes,
 )
 
 from promptcompat.suite.contract import Contract
@@ -164,30 +161,6 @@ def test_identical_output_at_triple_cost_is_changed() -> None:
     diff = compare(Sample(LABEL, cost_usd=0.001), Sample(LABEL, cost_usd=0.003))
     assert rules_of(diff) == {"budget.cost"}
     assert diff.verdict == "CHANGED"
-
-
-def _document(i: int) -> dict[str, object]:
-    items = [
-        {"sku": f"S-{i}-{j}", "qty": j + 1, "price": 9.99 * (j + 1), "note": "standard"}
-        for j in range(24)
-    ]
-    return {**EXTRACTION, "id": i, "label": "billing", "items": items}
-
-
-def test_speed_of_equal_and_drifted_json_pairs() -> None:
-    # The benchmark bar is 10,000 ~2 KB pairs in < 3 s; this checks 1,000 with a wide margin
-    # for slow CI machines. bench/diff.py measures the real figure.
-    pairs = []
-    for i in range(1000):
-        base = dumps(_document(i))
-        drifted = dumps(with_changes(_document(i), age=str(i))) if i % 2 else base
-        pairs.append((base, drifted))
-    assert 1500 < sum(len(b) for b, _ in pairs) / len(pairs) < 2600
-    compare(*pairs[1])
-    start = time.perf_counter()
-    for base, cand in pairs:
-        compare(base, cand)
-    assert time.perf_counter() - start < 2.0
 
 
 def test_diff_of_huge_outputs_is_capped() -> None:
