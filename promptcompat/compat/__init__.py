@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from promptcompat.compat.evaluation import accepted_targets, evaluate, request_findings
+from promptcompat.compat.judge import QUESTION_VERSION, judge_run
 
 __all__ = [
+    "QUESTION_VERSION",
     "accepted_targets",
     "evaluate",
+    "judge_run",
     "request_findings",
 ]

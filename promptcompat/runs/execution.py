@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from promptcompat import store
-from promptcompat.compat import evaluate
+from promptcompat.compat import evaluate, judge_run
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError, StoreError, SuiteError, public_message
 from promptcompat.providers import make_provider
@@ -331,6 +331,9 @@ def _evaluate(
         calls=calls,
         samples=spec.request.samples,
     )
+    if settings.judge or any(suite.prompts[c.prompt].judge for c in comparisons):
+        # Only where no deterministic rule decided a case (compat/judge.py).
+        judge_run(engine=engine, run_id=run_id, suite=suite, settings=settings)
     with session_scope(engine) as session:
         store.refresh_progress(session=session, run_id=run_id)
         run = store.get_run(session=session, run_id=run_id)

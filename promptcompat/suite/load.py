@@ -63,6 +63,7 @@ PROMPT_KEYS = {
     "waivers",
     "watch",  # model-id globs for the release watcher (promptcompat/watch/config.py)
     "redact",  # the prompt's own redaction regexes (promptcompat/privacy/redact.py)
+    "judge",  # the judge model's target string (promptcompat/compat/judge.py)
 }
 
 
@@ -241,6 +242,9 @@ class _Loader:
         self.check_target(pinned, doc.at("targets", "pinned"))
         for i, candidate in enumerate(candidates):
             self.check_target(candidate, doc.at("targets", "candidates", i))
+        judge = typed(doc, data, "judge", str, "") or None
+        if judge is not None:
+            self.check_target(judge, doc.at("judge"))
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
         policy = parse_policy(doc, data)
         checks_path = self.inside(folder / CHECKS_FILE, folder)
@@ -290,6 +294,7 @@ class _Loader:
             policy=policy,
             checks=checks,
             redact=parse_redact(data.get("redact"), where=doc.at("redact")),
+            judge=judge,
         )
 
     def check_target(self, spec: str, where: str) -> None:

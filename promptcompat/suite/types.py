@@ -139,6 +139,9 @@ class Prompt:
     """The check functions of the prompt's ``checks.py``, if any."""
     redact: dict[str, str] = field(default_factory=dict)
     """Label to regex: values redacted before storage besides the built-in detectors."""
+    judge: str | None = None
+    """Target string of the judge model for this prompt (``judge:`` in prompt.yaml); None:
+    the ``judge`` setting decides (the suite-wide judge, if any)."""
 
 
 @dataclass(frozen=True)
