@@ -114,3 +114,8 @@ def as_pair(mark: VerdictMark, description: str = "") -> LabelledPair:
 
 def marks_of_run(*, session: Session, run_id: str) -> Sequence[VerdictMark]:
     return judging.verdict_marks(session=session, run_id=run_id)
+
+
+def mark_of(*, session: Session, case_result_id: str) -> VerdictMark | None:
+    """The current mark on a case result, if a reviewer made one."""
+    return judging.mark_of(session=session, case_result_id=case_result_id)
