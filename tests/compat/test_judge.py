@@ -84,6 +84,7 @@ def _run(tmp_path: Path, env: dict[str, str], name: str) -> tuple[int, dict[str,
     out = tmp_path / f"{name}.json"
     done = cli("run", "--json-out", str(out), env=env, cwd=tmp_path)
     assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "Judge " in done.stdout and "calls · $" in done.stdout  # the judge's cost line
     return done.returncode, json.loads(out.read_text())
 
 
