@@ -41,6 +41,7 @@ from promptcompat.rules import Finding, rule
 from promptcompat.store import judging, session_scope
 from promptcompat.store.tables.core import CaseResult, FindingRecord
 from promptcompat.suite import Message, Suite
+from promptcompat.suite.json_path import parse_json_path
 from promptcompat.suite.targets import Target, parse_target
 
 QUESTION_VERSION = "judge/1"
@@ -48,6 +49,8 @@ QUESTION_VERSION = "judge/1"
 answer to another question is ever reused, and calibrations are per version."""
 JUDGE_KEY = "judge"
 """Where a case result's ``structural_diff`` keeps the judge's verdict and figures."""
+JUDGE_FIELDS_KEY = "judge_fields"
+"""The same per JSON field marked ``semantic`` (by path)."""
 
 Order = Literal["baseline_first", "candidate_first"]
 ORDERS: tuple[Order, ...] = ("baseline_first", "candidate_first")
@@ -134,6 +137,8 @@ class Pair:
     description: str
     baseline: str
     candidate: str
+    path: str | None = None
+    """A JSON field marked ``semantic`` (its values are the texts), or None: the whole output."""
 
 
 def plan_pair(pair: Pair, target: Target, *, samples: int) -> dict[Order, list[PlannedCall]]:
@@ -291,7 +296,9 @@ def trust_of(session: Session, judge: str, settings: Settings, project: str | No
     )
 
 
-def judge_findings(judgement: Judgement, *, judge: str, trust: Trust) -> list[Finding]:
+def judge_findings(
+    judgement: Judgement, *, judge: str, trust: Trust, path: str | None = None
+) -> list[Finding]:
     """The findings a judgement makes (none when the judge finds the pair equivalent)."""
     rate = (
         f"{judgement.hits}/{judgement.total} answers said different "
@@ -306,6 +313,7 @@ def judge_findings(judgement: Judgement, *, judge: str, trust: Trust) -> list[Fi
                 r.id,
                 r.severity if trust.trusted else "INFO",
                 f"the judge ({judge}, {QUESTION_VERSION}) finds: {stated}; {rate}; {trust.note()}",
+                path=path,
                 hits=judgement.hits,
                 samples=judgement.total,
             )
@@ -322,6 +330,7 @@ def judge_findings(judgement: Judgement, *, judge: str, trust: Trust) -> list[Fi
                 r.id,
                 r.severity,
                 f"the judge ({judge}, {QUESTION_VERSION}) is undecided: {why}; {rate}",
+                path=path,
                 hits=judgement.hits,
                 samples=judgement.total,
             )
@@ -429,13 +438,17 @@ def judge_run(
             by_result.setdefault(record.case_result_id, []).append(record)
         todo: dict[str, list[tuple[CaseResult, Pair]]] = {}
         keys: set[str] = set()
-        chosen: list[tuple[CaseResult, str]] = []
+        chosen: list[tuple[CaseResult, str, bool, tuple[str, ...]]] = []
         for result in results:
             prompt = suite.prompts.get(result.prompt)
             spec = (prompt.judge if prompt is not None else None) or settings.judge
-            if spec is None or not undecided_by_rules(result.verdict, by_result.get(result.id, [])):
+            if spec is None or result.verdict == "ERROR":
                 continue
-            chosen.append((result, spec))
+            whole = undecided_by_rules(result.verdict, by_result.get(result.id, []))
+            fields = prompt.semantic if prompt is not None else ()
+            if not whole and not fields:
+                continue
+            chosen.append((result, spec, whole, fields))
             keys.update(result.baseline_keys)
             keys.update(result.candidate_keys)
         rows = store.result_rows(session=session, keys=sorted(keys))
@@ -443,10 +456,10 @@ def judge_run(
             session=session,
             hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
         )
-        for result, spec in chosen:
-            pair = _pair_of(result, suite, rows, texts)
-            if pair is not None:
-                todo.setdefault(spec, []).append((result, pair))
+        for result, spec, whole, fields in chosen:
+            found = _pairs_of(result, suite, rows, texts, whole=whole, fields=fields)
+            todo.setdefault(spec, []).extend((result, pair) for pair in found)
+        todo = {spec: items for spec, items in todo.items() if items}
         trusts = {
             spec: trust_of(session, parse_target(spec).label, settings, project) for spec in todo
         }
@@ -489,19 +502,23 @@ def judge_run(
                 )
                 prompt = suite.prompts[result.prompt]
                 findings = prompt.policy.apply(
-                    judge_findings(judgement, judge=label, trust=trust), today=today
+                    judge_findings(judgement, judge=label, trust=trust, path=pair.path),
+                    today=today,
                 )
                 row = session.get(CaseResult, result.id)
                 assert row is not None
-                row.structural_diff = {
-                    **row.structural_diff,
-                    JUDGE_KEY: {
-                        "judge": label,
-                        "question": QUESTION_VERSION,
-                        **judgement.to_dict(),
-                        "calibration": trust.to_dict(),
-                    },
+                view = {
+                    "judge": label,
+                    "question": QUESTION_VERSION,
+                    **judgement.to_dict(),
+                    "calibration": trust.to_dict(),
                 }
+                if pair.path is None:
+                    row.structural_diff = {**row.structural_diff, JUDGE_KEY: view}
+                else:
+                    fields_seen = dict(row.structural_diff.get(JUDGE_FIELDS_KEY, {}))
+                    fields_seen[pair.path] = view
+                    row.structural_diff = {**row.structural_diff, JUDGE_FIELDS_KEY: fields_seen}
                 if findings:
                     row.verdict = _verdict_with(row.verdict, findings)
                 session.add(row)
@@ -522,11 +539,18 @@ def _verdict_with(verdict: str, findings: Sequence[Finding]) -> str:
     return verdict
 
 
-def _pair_of(
-    result: CaseResult, suite: Suite, rows: dict[str, Any], texts: dict[str, str]
-) -> Pair | None:
-    """The first baseline sample against the first candidate sample that differs from every
-    baseline sample; None when none differs (nothing to judge)."""
+def _pairs_of(
+    result: CaseResult,
+    suite: Suite,
+    rows: dict[str, Any],
+    texts: dict[str, str],
+    *,
+    whole: bool,
+    fields: tuple[str, ...],
+) -> list[Pair]:
+    """What to judge in a case: the whole output (``whole``: the first baseline sample against
+    the first candidate sample that differs from every baseline sample), and each ``semantic``
+    field whose string value differs between the first baseline and candidate samples."""
 
     def text(key: str) -> str | None:
         row = rows.get(key)
@@ -535,23 +559,52 @@ def _pair_of(
         return texts.get(row.snapshot_hash)
 
     base = [t for t in (text(k) for k in result.baseline_keys) if t is not None]
-    if not base:
-        return None
-    candidate = next(
-        (t for t in (text(k) for k in result.candidate_keys) if t is not None and t not in base),
-        None,
-    )
-    if candidate is None:
-        return None
+    cand = [t for t in (text(k) for k in result.candidate_keys) if t is not None]
+    if not base or not cand:
+        return []
     prompt = suite.prompts.get(result.prompt)
-    return Pair(
-        ident=result.id,
-        prompt=result.prompt,
-        case_id=result.case_id,
-        description=prompt.description if prompt is not None else "",
-        baseline=base[0],
-        candidate=candidate,
-    )
+    description = prompt.description if prompt is not None else ""
+    found: list[Pair] = []
+    differing = next((t for t in cand if t not in base), None)
+    if whole and differing is not None:
+        found.append(
+            Pair(result.id, result.prompt, result.case_id, description, base[0], differing)
+        )
+    for path in fields:
+        before, after = _field(base[0], path), _field(cand[0], path)
+        if before is not None and after is not None and before != after:
+            found.append(
+                Pair(
+                    f"{result.id}|{path}",
+                    result.prompt,
+                    result.case_id,
+                    description,
+                    before,
+                    after,
+                    path=path,
+                )
+            )
+    return found
+
+
+def _field(text: str, path: str) -> str | None:
+    """The string at ``path`` of the JSON object ``text`` holds (fenced or bare); None when
+    there is none."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.strip("`").removeprefix("json").strip()
+    try:
+        value: Any = json.loads(stripped)
+    except ValueError:
+        return None
+    for part in parse_json_path(path):
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value if isinstance(value, str) else None
 
 
 def _record(finding: Finding, run_id: str, case_result_id: str) -> dict[str, Any]:

@@ -64,6 +64,7 @@ PROMPT_KEYS = {
     "watch",  # model-id globs for the release watcher (promptcompat/watch/config.py)
     "redact",  # the prompt's own redaction regexes (promptcompat/privacy/redact.py)
     "judge",  # the judge model's target string (promptcompat/compat/judge.py)
+    "semantic",  # JSON paths of free-text fields the judge checks
 }
 
 
@@ -245,6 +246,14 @@ class _Loader:
         judge = typed(doc, data, "judge", str, "") or None
         if judge is not None:
             self.check_target(judge, doc.at("judge"))
+        semantic = typed(doc, data, "semantic", list, [])
+        for i, path in enumerate(semantic):
+            try:
+                parse_json_path(path if isinstance(path, str) else "")
+            except ValueError:
+                raise SuiteError(
+                    "semantic lists JSON paths such as $.summary", where=doc.at("semantic", i)
+                ) from None
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
         policy = parse_policy(doc, data)
         checks_path = self.inside(folder / CHECKS_FILE, folder)
@@ -295,6 +304,7 @@ class _Loader:
             checks=checks,
             redact=parse_redact(data.get("redact"), where=doc.at("redact")),
             judge=judge,
+            semantic=tuple(semantic),
         )
 
     def check_target(self, spec: str, where: str) -> None:

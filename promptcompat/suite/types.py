@@ -142,6 +142,9 @@ class Prompt:
     judge: str | None = None
     """Target string of the judge model for this prompt (``judge:`` in prompt.yaml); None:
     the ``judge`` setting decides (the suite-wide judge, if any)."""
+    semantic: tuple[str, ...] = ()
+    """JSON paths of free-text fields of a JSON output whose meaning the judge checks
+    (``semantic:`` in prompt.yaml)."""
 
 
 @dataclass(frozen=True)

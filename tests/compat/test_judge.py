@@ -41,28 +41,41 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "flipped": (HELD, "The rollback also failed, so some customer data was lost."),
     "refused": (HELD, "I'm sorry, but I can't help with that request."),
 }
-PAIRS_JUDGED = 2  # reworded and flipped: "same" has no change, "refused" a rule decided
+FIELDS: dict[str, tuple[str, str]] = {
+    # a JSON output whose "summary" is marked semantic: the judge reads that field
+    "status": (
+        json.dumps({"status": "resolved", "summary": "The rollback succeeded."}),
+        json.dumps({"status": "resolved", "summary": "The rollback failed."}),
+    ),
+}
+# reworded and flipped ("same" has no change, "refused" a rule decided), and the field
+PAIRS_JUDGED = 3
 
 
 def _suite(root: Path, url: str, judge: str) -> None:
-    folder = root / "incident"
-    (folder / "versions").mkdir(parents=True)
     target = "openai-compatible:{}?temperature=0&base_url=" + url + "&api_key=none"
-    doc: dict[str, Any] = {
-        "description": "Incident summaries the on-call engineer acts on",
-        "mode": "FORWARD",
-        "deployed": "v1",
-        "targets": {"pinned": target.format(OLD), "candidates": [target.format(NEW)]},
-        "judge": judge,
-        "cases": [{"id": case, "vars": {"q": case}} for case in ANSWERS],
-    }
-    (folder / "prompt.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, width=10_000))
-    version = {"variables": ["q"], "messages": [{"role": "user", "content": "{{ q }}"}]}
-    (folder / "versions" / "v1.yaml").write_text(yaml.safe_dump(version, sort_keys=False))
+    for name, cases, extra in (
+        ("incident", ANSWERS, {}),
+        ("incident_json", FIELDS, {"semantic": ["$.summary"]}),
+    ):
+        folder = root / name
+        (folder / "versions").mkdir(parents=True)
+        doc: dict[str, Any] = {
+            "description": "Incident summaries the on-call engineer acts on",
+            "mode": "FORWARD",
+            "deployed": "v1",
+            "targets": {"pinned": target.format(OLD), "candidates": [target.format(NEW)]},
+            "judge": judge,
+            "cases": [{"id": case, "vars": {"q": case}} for case in cases],
+            **extra,
+        }
+        (folder / "prompt.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, width=10_000))
+        version = {"variables": ["q"], "messages": [{"role": "user", "content": "{{ q }}"}]}
+        (folder / "versions" / "v1.yaml").write_text(yaml.safe_dump(version, sort_keys=False))
 
 
 def _script(model: str, messages: list[dict[str, str]]) -> tuple[str, str]:
-    old, new = ANSWERS[messages[-1]["content"]]
+    old, new = {**ANSWERS, **FIELDS}[messages[-1]["content"]]
     return (old if model == OLD else new), "stop"
 
 
@@ -122,14 +135,15 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         assert finding["rate"] == "4/4"
         assert "'failed'" in finding["message"] and "not calibrated" in finding["message"]
         assert code == 1  # the refusal breaks; the judge's finding alone would not
+        # A semantic JSON field: its value changed (a rule fired), the judge reads its meaning.
+        field = next(
+            f for f in _case(report, "status")["findings"] if f["rule"].startswith("meaning.")
+        )
+        assert (field["rule"], field["path"]) == ("meaning.judge_differs", "$.summary")
+        assert "'failed'" in field["message"]
         judge = report["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert judge["calls"] == PAIRS_JUDGED * 4 and judge["question"] == "judge/1"
         assert report["judge"]["cost_usd"] > 0 and judge["calibration"] is None
-
-        # A rerun: every judge answer comes from the cache.
-        _, again = _run(tmp_path, env, "again")
-        assert _judge_requests(sim, "gpt-sim-judge") == PAIRS_JUDGED * 2 * 2
-        assert _case(again, "flipped")["verdict"] == "CHANGED"
 
         # Calibrated above the bar: the same finding now fails CI.
         labels = tmp_path / "labels.jsonl"
@@ -151,7 +165,10 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         assert done.returncode == 0, done.stdout + done.stderr
         assert "Cohen's kappa" in done.stdout and "1.000" in done.stdout
         assert "can fail CI" in done.stdout
+        calibrated = _judge_requests(sim, "gpt-sim-judge")
+        # A rerun: every judge answer of the run comes from the cache.
         code, gated = _run(tmp_path, env | {"PROMPTCOMPAT_JUDGE_MIN_KAPPA": "0.8"}, "gated")
+        assert _judge_requests(sim, "gpt-sim-judge") == calibrated
         assert _case(gated, "flipped")["verdict"] == "BREAKING"
         assert _rules(gated, "flipped")["meaning.judge_differs"] == "ERR"
         calibration = gated["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
