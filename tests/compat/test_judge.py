@@ -314,3 +314,21 @@ def test_the_scripted_judge_reads_both_orders_and_plays_order_bias() -> None:
 @pytest.fixture(autouse=True)
 def _no_judge_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PROMPTCOMPAT_JUDGE", raising=False)
+
+
+def test_a_bad_judge_target_or_semantic_path_is_refused_naming_its_line(tmp_path: Path) -> None:
+    from promptcompat.errors import SuiteError, SuiteProblems
+    from promptcompat.suite import load_suite
+
+    _suite(tmp_path / "suite", "http://127.0.0.1:9/v1", "nowhere:judge")
+    doc = tmp_path / "suite" / "incident_json" / "prompt.yaml"
+    doc.write_text(doc.read_text().replace("- $.summary", "- summary"))
+    with pytest.raises(SuiteProblems) as raised:
+        load_suite(tmp_path / "suite")
+    lines = [str(p) for p in raised.value.problems]
+    assert any("incident/prompt.yaml:" in line and "unknown provider" in line for line in lines)
+    assert any(
+        "incident_json/prompt.yaml:" in line and "semantic lists JSON paths" in line
+        for line in lines
+    ), lines
+    assert all(isinstance(p, SuiteError) for p in raised.value.problems)
