@@ -442,8 +442,8 @@ def judge_run(
         for result in results:
             prompt = suite.prompts.get(result.prompt)
             spec = (prompt.judge if prompt is not None else None) or settings.judge
-            if spec is None or result.verdict == "ERROR":
-                continue
+            if spec is None or result.verdict == "ERROR" or result.direction == "AA":
+                continue  # an A/A comparison measures sampling noise: nothing to judge
             whole = undecided_by_rules(result.verdict, by_result.get(result.id, []))
             fields = prompt.semantic if prompt is not None else ()
             if not whole and not fields:
@@ -571,7 +571,7 @@ def _pairs_of(
             Pair(result.id, result.prompt, result.case_id, description, base[0], differing)
         )
     for path in fields:
-        before, after = _field(base[0], path), _field(cand[0], path)
+        before, after = semantic_value(base[0], path), semantic_value(cand[0], path)
         if before is not None and after is not None and before != after:
             found.append(
                 Pair(
@@ -587,7 +587,7 @@ def _pairs_of(
     return found
 
 
-def _field(text: str, path: str) -> str | None:
+def semantic_value(text: str, path: str) -> str | None:
     """The string at ``path`` of the JSON object ``text`` holds (fenced or bare); None when
     there is none."""
     stripped = text.strip()

@@ -25,6 +25,7 @@ from promptcompat.compat.judge import (
     decide,
     judge_findings,
     question,
+    semantic_value,
     undecided_by_rules,
 )
 from promptcompat.rules import Finding
@@ -332,3 +333,12 @@ def test_a_bad_judge_target_or_semantic_path_is_refused_naming_its_line(tmp_path
         for line in lines
     ), lines
     assert all(isinstance(p, SuiteError) for p in raised.value.problems)
+
+
+def test_semantic_fields_are_read_from_bare_or_fenced_json() -> None:
+    doc = {"summary": "All clear.", "items": [{"note": "3 regions"}], "count": 3}
+    assert semantic_value(json.dumps(doc), "$.summary") == "All clear."
+    assert semantic_value("```json\n" + json.dumps(doc) + "\n```", "$.items[0].note") == "3 regions"
+    assert semantic_value(json.dumps(doc), "$.count") is None  # not free text
+    assert semantic_value(json.dumps(doc), "$.missing") is None
+    assert semantic_value("not json", "$.summary") is None
