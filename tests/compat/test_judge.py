@@ -145,6 +145,9 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         judge = report["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert judge["calls"] == PAIRS_JUDGED * 4 and judge["question"] == "judge/1"
         assert report["judge"]["cost_usd"] > 0 and judge["calibration"] is None
+        assert report["prompts"]["incident"]["coverage"]["line"].endswith(
+            "The judge read 2 changed cases"
+        )
 
         # Calibrated above the bar: the same finding now fails CI.
         labels = tmp_path / "labels.jsonl"
