@@ -357,13 +357,15 @@ async def judge_pairs(
     engine: Engine,
     settings: Settings,
     run_id: str | None,
+    shared_limits: bool = False,
 ) -> dict[str, Judgement]:
-    """Judge every pair (cache first): by pair ident."""
+    """Judge every pair (cache first): by pair ident. ``shared_limits``: wait in the rate
+    limits every worker shares (Redis) rather than this process's own."""
     planned = {p.ident: plan_pair(p, target, samples=settings.judge_samples) for p in pairs}
     calls = [c for by_order in planned.values() for group in by_order.values() for c in group]
     if not calls:
         return {}
-    limiter = make_limiter(settings, shared=False)
+    limiter = make_limiter(settings, shared=shared_limits)
     try:
         await replay(
             calls,
@@ -422,7 +424,13 @@ class JudgeSummary:
 
 
 def judge_run(
-    *, engine: Engine, run_id: str, suite: Suite, settings: Settings, today: date | None = None
+    *,
+    engine: Engine,
+    run_id: str,
+    suite: Suite,
+    settings: Settings,
+    today: date | None = None,
+    shared_limits: bool = False,
 ) -> JudgeSummary:
     """After the deterministic evaluation: judge the run's cases no rule decided, for prompts
     with a judge (``judge:`` in prompt.yaml, else the ``judge`` setting); store the findings
@@ -487,6 +495,7 @@ def judge_run(
                     engine=engine,
                     settings=settings,
                     run_id=run_id,
+                    shared_limits=shared_limits,
                 )
             )
         )
