@@ -476,17 +476,20 @@ def judge_run(
     judged: dict[str, Judgement] = {}
     for spec, items in todo.items():
         target = parse_target(spec)
-        n_calls = len(
-            {
-                c.key
-                for _, p in items
-                for group in plan_pair(p, target, samples=settings.judge_samples).values()
-                for c in group
-            }
-        )
-        summary.calls += n_calls
+        keys_needed = {
+            c.key
+            for _, p in items
+            for group in plan_pair(p, target, samples=settings.judge_samples).values()
+            for c in group
+        }
+        summary.calls += len(keys_needed)
         with session_scope(engine) as session:
-            judging.add_planned_calls(session=session, run_id=run_id, calls=n_calls)
+            # An evaluation taken over after a crash finds its predecessor's judge calls
+            # linked already: they are in the total once.
+            linked = store.linked_keys(session=session, run_id=run_id, keys=sorted(keys_needed))
+            judging.add_planned_calls(
+                session=session, run_id=run_id, calls=len(keys_needed - linked)
+            )
         judged.update(
             run_blocking(
                 judge_pairs(

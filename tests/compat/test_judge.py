@@ -174,6 +174,8 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         code, gated = _run(tmp_path, env | {"PROMPTCOMPAT_JUDGE_MIN_KAPPA": "0.8"}, "gated")
         assert _judge_requests(sim, "gpt-sim-judge") == calibrated
         assert _case(gated, "flipped")["verdict"] == "BREAKING"
+        calls = gated["run"]["calls"]  # judge calls are among the run's, all from the cache
+        assert calls["total"] == calls["done"] == calls["from_cache"]
         assert _rules(gated, "flipped")["meaning.judge_differs"] == "ERR"
         calibration = gated["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert calibration["calibration"]["kappa"] == 1.0
