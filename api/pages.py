@@ -33,8 +33,10 @@ from promptcompat.errors import (
 )
 from promptcompat.report import results
 from promptcompat.snapshots import decisions as review
+from promptcompat.snapshots import marks
 from promptcompat.store.api_tokens import Principal, authenticate
 from promptcompat.store.tables.core import TERMINAL_STATUSES
+from promptcompat.store.tables.judging import VerdictMark
 
 from .problems import status_for
 
@@ -269,9 +271,10 @@ def case_page(
         return _to_login(request)
     try:
         detail = results.case_detail(session=session, run_id=run_id, case_result_id=case_result_id)
+        mark = marks.mark_of(session=session, case_result_id=detail["id"])
     except PromptCompatError as exc:
         return _error(request, exc, principal)
-    return _case(request, principal, detail, _pepper(state), message=message)
+    return _case(request, principal, detail, _pepper(state), message=message, mark=mark)
 
 
 def _case(
@@ -282,6 +285,7 @@ def _case(
     *,
     message: str | None = None,
     status: int = 200,
+    mark: VerdictMark | None = None,
 ) -> HTMLResponse:
     can_decide = principal.may("reviewer") and (
         detail["pending"] or (detail["review"] or {}).get("decision") == "rejected"
@@ -296,6 +300,11 @@ def _case(
             "can_decide": can_decide,
             "csrf": csrf_token(principal, pepper),
             "message": message,
+            "mark": mark,
+            "label": marks.label_of(mark.right_verdict) if mark is not None else None,
+            "right_verdicts": [v for v in marks.RIGHT_VERDICTS if v != detail["verdict"]],
+            "can_mark": principal.may("reviewer") and detail["verdict"] != "ERROR",
+            "judge": detail["structural_diff"].get("judge"),
         },
         status=status,
     )
@@ -337,4 +346,41 @@ def decide(
     done = "accepted" if action == "accept" else "rejected"
     return RedirectResponse(
         f"/ui/runs/{run.id}/cases/{case_result_id}?message={done}", status_code=303
+    )
+
+
+@router.post("/runs/{run_id}/cases/{case_result_id}/verdict", response_model=None)
+def mark_verdict(
+    request: Request,
+    run_id: str,
+    case_result_id: str,
+    state: StateDep,
+    session: SessionDep,
+    right_verdict: Annotated[str, Form(pattern=r"^(COMPATIBLE|CHANGED|BREAKING)$")],
+    csrf: Annotated[str, Form(max_length=100)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    principal = _viewer(request, state, session)
+    if principal is None:
+        return _error(request, UnauthenticatedError("sign in again"), None)
+    try:
+        if not hmac.compare_digest(csrf, csrf_token(principal, _pepper(state))):
+            raise ForbiddenError("the form is stale or not ours; reload the page")
+        if not principal.may("reviewer"):
+            raise ForbiddenError(f"the {principal.role} role may not mark verdicts")
+        run = store.get_run(session=session, run_id=run_id)
+        marks.mark_wrong(
+            session=session,
+            case_result_id=case_result_id,
+            right_verdict=right_verdict,  # type: ignore[arg-type]  # the Form pattern
+            reviewer=principal.name,
+            reason=reason.strip(),
+            run_id=run.id,
+        )
+        session.commit()
+    except PromptCompatError as exc:
+        session.rollback()
+        return _error(request, exc, principal)
+    return RedirectResponse(
+        f"/ui/runs/{run.id}/cases/{case_result_id}?message=verdict+marked", status_code=303
     )

@@ -292,6 +292,27 @@ class CaseDecisionPublic(DecisionPublic):
     run_id: str
 
 
+class VerdictMarkCreate(_Input):
+    """The case's verdict is wrong: this is the right one."""
+
+    right_verdict: Literal["COMPATIBLE", "CHANGED", "BREAKING"]
+    reason: Reason = ""
+    """Why; recorded with the mark and in the audit log."""
+
+
+class VerdictMarkPublic(BaseModel):
+    case_result_id: str
+    run_id: str
+    prompt: str
+    case_id: str
+    verdict: str
+    right_verdict: str
+    label: Literal["equivalent", "different"]
+    reviewer: str
+    reason: str
+    marked_at: datetime
+
+
 class AuditEntryPublic(BaseModel):
     id: int
     at: datetime

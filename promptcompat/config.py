@@ -254,6 +254,17 @@ class Settings(BaseSettings):
     retention_interval: float = Field(default=86400.0, gt=0)
     """Beat applies retention (``promptcompat gc``) this often."""
 
+    judge: str | None = None
+    """Target string of the judge model for every prompt without a ``judge:`` of its own
+    (e.g. ``openai:gpt-4o-mini?temperature=0``); unset: no judge, no judge calls."""
+
+    judge_samples: int = Field(default=3, ge=1, le=20)
+    """K: how many times the judge answers each order of a pair (2 x K calls per case)."""
+
+    judge_min_kappa: float = Field(default=0.6, ge=-1.0, le=1.0)
+    """Cohen's kappa the judge's last calibration (``promptcompat judge calibrate``) must
+    reach for its findings to fail CI; below it, or never calibrated, they stay CHANGED."""
+
     @field_validator("redact_detectors")
     @classmethod
     def _known_detectors(cls, value: list[str]) -> list[str]:

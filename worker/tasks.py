@@ -118,6 +118,7 @@ def finalize_run(self: Task, run_id: object) -> bool | None:
             run_id=run_id,
             settings=settings,
             interrupts=(SoftTimeLimitExceeded,),
+            shared_limits=True,
         )
     except SoftTimeLimitExceeded:
         raise self.retry(countdown=1.0) from None  # handed back; retried with a fresh limit

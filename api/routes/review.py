@@ -25,10 +25,14 @@ from api.schemas import (
     CaseDecisionPublic,
     DecisionCreate,
     HexId,
+    VerdictMarkCreate,
+    VerdictMarkPublic,
 )
 from promptcompat import store
 from promptcompat.snapshots import decisions as review
+from promptcompat.snapshots import marks
 from promptcompat.store import audit
+from promptcompat.store.tables.judging import VerdictMark
 from promptcompat.store.tables.review import ReviewDecision
 
 router = APIRouter(tags=["review"])
@@ -82,6 +86,34 @@ def reject_case(
     session.commit()
     state.metrics.decisions.labels("rejected").inc()
     return decision_public(row)
+
+
+@router.post("/runs/{run_id}/cases/{case}/verdict", response_model=VerdictMarkPublic)
+def mark_verdict(
+    run_id: RunIdPath,
+    case_result_id: CaseResultDep,
+    body: VerdictMarkCreate,
+    principal: ReviewerDep,
+    session: SessionDep,
+) -> VerdictMarkPublic:
+    """Mark a case's verdict as wrong, with the right one: it becomes a labelled pair."""
+    run = store.get_run(session=session, run_id=run_id)
+    mark = marks.mark_wrong(
+        session=session,
+        case_result_id=case_result_id,
+        right_verdict=body.right_verdict,
+        reviewer=principal.name,
+        reason=body.reason,
+        run_id=run.id,
+    )
+    session.commit()
+    return mark_public(mark)
+
+
+def mark_public(mark: VerdictMark) -> VerdictMarkPublic:
+    return VerdictMarkPublic.model_validate(
+        {**mark.model_dump(), "label": marks.label_of(mark.right_verdict)}
+    )
 
 
 @router.post("/runs/{run_id}/review", response_model=BulkDecisionPublic)

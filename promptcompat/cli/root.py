@@ -20,6 +20,7 @@ from promptcompat.cli.common import (
     err_console,
     simulated,
 )
+from promptcompat.cli.judging import register as _register_judging_commands
 from promptcompat.cli.privacy import register as _register_privacy_commands
 from promptcompat.cli.queue import register as _register_queue_commands
 from promptcompat.cli.snapshots import register as _register_snapshot_commands
@@ -333,3 +334,4 @@ _register_api_commands(app, console)
 _register_watch_commands(app, console)
 _register_snapshot_commands(app, console)
 _register_privacy_commands(app, console)
+_register_judging_commands(app, console)

@@ -151,6 +151,7 @@ def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = 
         f"({calls['provider_requests']} HTTP requests incl. retries) · from cache: "
         f"{calls['from_cache']} · errors: {calls['errors']}"
     )
+    _print_judge(console, report)
     if run["status"] not in ("completed", "completed_with_errors"):
         why = f": {run['error']}" if run.get("error") else ""
         console.print(
@@ -161,6 +162,27 @@ def print_report(console: Console, report: dict[str, Any], *, exit_code: bool = 
     style = VERDICT_STYLE.get(report["verdict"], "")
     code = f" (exit code {report['exit_code']})" if exit_code else ""
     console.print(f"Verdict: [{style}]{report['verdict']}[/]{code}", highlight=False)
+
+
+def _print_judge(console: Console, report: dict[str, Any]) -> None:
+    """The judge's calls and cost (counted among the calls above), and its calibration."""
+    judge = report.get("judge")
+    if not judge:
+        return
+    for label, entry in judge["targets"].items():
+        cal = entry.get("calibration")
+        kappa = cal.get("kappa") if cal else None
+        measured = (
+            "not calibrated: its findings cannot fail CI"
+            if cal is None
+            else f"calibrated on {cal['pairs']} pairs, kappa "
+            + ("n/a" if kappa is None else f"{kappa:.2f}")
+        )
+        console.print(
+            f"Judge {escape(label)} ({entry['question']}): {entry['calls']} calls · "
+            f"${entry['cost_usd']:.4f} · {measured}",
+            highlight=False,
+        )
 
 
 def _print_comparisons(console: Console, report: dict[str, Any]) -> None:

@@ -100,7 +100,7 @@ async def replay(
     calls: Sequence[PlannedCall],
     *,
     engine: Engine,
-    run_id: str,
+    run_id: str | None,
     settings: Settings,
     on_progress: Callable[[Progress], None] | None = None,
     provider_factory: ProviderFactory = make_provider,
@@ -110,7 +110,8 @@ async def replay(
 ) -> ReplayStats:
     """Execute ``calls`` for run ``run_id``, writing every result to the store.
 
-    ``deadline`` is a ``time.monotonic()`` value.
+    ``deadline`` is a ``time.monotonic()`` value. ``run_id`` None: calls of no run (a judge
+    calibration): cached like every call, linked to and counted in no run.
     """
     started = time.perf_counter()
     distinct = list({c.key: c for c in calls}.values())
@@ -121,9 +122,10 @@ async def replay(
     # One transaction: what the cache answers is linked, and the rest claimed.
     with session_scope(engine) as session:
         answered = store.answered_keys(session=session, keys=[c.key for c in runnable])
-        store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
-        store.refresh_progress(session=session, run_id=run_id)
-        redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
+        if run_id is not None:
+            store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
+            store.refresh_progress(session=session, run_id=run_id)
+        redaction = RunRedaction.for_run(session=session, run_id=run_id or "", settings=settings)
         todo = [c for c in runnable if c.key not in answered]
         if todo and claimer is not None:
             claims = claimer.claim(session=session, keys=[c.key for c in todo])
@@ -203,7 +205,7 @@ class _Flusher:
     def __init__(
         self,
         engine: Engine,
-        run_id: str,
+        run_id: str | None,
         buffer: _Buffer,
         stats: ReplayStats,
         claimer: Claimer | None,
@@ -265,6 +267,9 @@ class _Flusher:
         # The one way results reach the store: personal data and secrets go no further.
         calls, texts = self._redaction.apply(calls, texts)
         with session_scope(self._engine) as session:
+            if self._run_id is None:
+                store.save_results(session=session, calls=calls, texts=texts)
+                return
             store.save_calls(session=session, run_id=self._run_id, calls=calls, texts=texts)
             store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
             if self._claimer is not None:

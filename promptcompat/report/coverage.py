@@ -33,6 +33,10 @@ _NAMES: dict[Family, str] = {
 }
 
 
+_JUDGED_KEYS = frozenset({"judge", "judge_fields"})
+"""``compat.judge.JUDGE_KEY`` and ``JUDGE_FIELDS_KEY``: the case was read by the judge."""
+
+
 class _Row(Protocol):
     @property
     def prompt(self) -> str: ...
@@ -54,9 +58,12 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, dict[str, Any]]:
     cases: dict[str, dict[str, CaseCoverage]] = defaultdict(dict)
     failures: dict[str, dict[tuple[str, str, str | None, str], dict[str, Any]]] = defaultdict(dict)
     baselines: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    judged: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         if row.direction == "AA":
             continue
+        if _JUDGED_KEYS & row.structural_diff.keys():
+            judged[row.prompt].add(row.case_id)
         raw = row.structural_diff.get(COVERAGE_KEY)
         if isinstance(raw, dict):
             cases[row.prompt].setdefault(row.case_id, CaseCoverage.from_dict(raw))
@@ -87,6 +94,11 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, dict[str, Any]]:
             fails.append(entry)
         fails.sort(key=lambda e: (-e["cases"], e["rule"], e["path"] or "", e["check"]))
         implicit = list(dict.fromkeys(part for c in cases[prompt].values() for part in c.implicit))
+        if judged[prompt]:
+            # The judge (compat/judge.py) read what no deterministic rule decided.
+            n = len(judged[prompt])
+            coverage["judged"] = n
+            coverage["line"] += f". The judge read {n} changed case{'s' if n != 1 else ''}"
         out[prompt] = {
             "coverage": coverage,
             "implicit_contract": implicit,

@@ -23,6 +23,7 @@ from promptcompat.report.coverage import prompt_summaries
 from promptcompat.report.cross_views import accuracy_by_target, matrix, noise_floor
 from promptcompat.rules import CATALOG
 from promptcompat.rules.noise import Severity, fisher_greater, status_of, testable
+from promptcompat.store import judging
 from promptcompat.store.tables.core import (
     COMPLETED_STATUSES,
     REFERENCE_KEY,
@@ -106,6 +107,7 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
         "findings_by_rule": _by_rule(cases),
         "prompts": prompt_summaries(results),
         "deprecations": [d.model_dump(mode="json") for d in run.spec.deprecations],
+        "judge": _judge(session, usage, run.project),
         "cases": cases,
     }
 
@@ -250,6 +252,50 @@ def _verdict(
         return "ERROR", EXIT_ERROR
     verdicts = {case["verdict"] for case in cases if case["comparison"] in enforced}
     return ("CHANGED" if "CHANGED" in verdicts else "COMPATIBLE"), EXIT_COMPATIBLE
+
+
+def _judge(session: Session, usage: dict[str, Any], project: str) -> dict[str, Any] | None:
+    """The judge's calls, tokens and cost in this run (its calls carry the question version,
+    ``judge/<n>``, as their version), and each judge's latest calibration figures."""
+    targets: dict[str, dict[str, Any]] = {}
+    for key, entry in usage.items():
+        _, version, target = key.split("|", 2)
+        if not version.startswith("judge/"):
+            continue
+        found = targets.setdefault(
+            target,
+            {
+                "question": version,
+                "calls": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cost_usd": 0.0,
+            },
+        )
+        for name in ("calls", "input_tokens", "output_tokens", "cost_usd"):
+            found[name] += entry[name]
+    if not targets:
+        return None
+    for target, found in targets.items():
+        calibration = judging.latest_calibration(
+            session=session, judge=target, question=found["question"], project=project
+        )
+        found["calibration"] = (
+            None
+            if calibration is None
+            else {
+                "kappa": calibration.kappa,
+                "pairs": calibration.pairs,
+                "labels": calibration.labels,
+                "at": calibration.calibrated_at.isoformat(),
+                **calibration.figures,
+            }
+        )
+    return {
+        "calls": sum(t["calls"] for t in targets.values()),
+        "cost_usd": round(sum(t["cost_usd"] for t in targets.values()), 6),
+        "targets": targets,
+    }
 
 
 def _usage_key(prompt: str, side: dict[str, str]) -> str:

@@ -249,6 +249,22 @@ _RULES: tuple[Rule, ...] = (
         "ERR",
         "The version requests JSON (`response_format`) and the output is prose, not JSON.",
     ),
+    # meaning: the optional judge model (promptcompat/compat/judge.py), only where no
+    # deterministic rule decided the case
+    _r(
+        "meaning.judge_differs",
+        "ERR",
+        "The judge model finds that the candidate drops or contradicts something the baseline "
+        "conveys, in both orders of the pair (the rate is k of 2K answers). Counts as ERR only "
+        "when the judge's last calibration reached `judge_min_kappa`; else INFO and the case "
+        "is CHANGED (it cannot fail CI).",
+    ),
+    _r(
+        "meaning.judge_undecided",
+        "INFO",
+        "The judge's majority verdict depends on which answer it read first (order bias): "
+        "undecided, the case is CHANGED for a human to look at.",
+    ),
     # privacy: personal data and secrets (promptcompat/compat/pii_rule.py)
     _r(
         "privacy.pii_introduced",

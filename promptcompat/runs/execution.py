@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from promptcompat import store
-from promptcompat.compat import evaluate
+from promptcompat.compat import evaluate, judge_run
 from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError, StoreError, SuiteError, public_message
 from promptcompat.providers import make_provider
@@ -161,7 +161,7 @@ def run_shard(
         elif result.stats.deferred:
             result.retry_in = 0.2
     result.finalized = finalize_if_complete(
-        engine=engine, run_id=run_id, settings=settings, interrupts=interrupts
+        engine=engine, run_id=run_id, settings=settings, interrupts=interrupts, shared_limits=True
     )
     return result
 
@@ -222,10 +222,13 @@ def finalize_if_complete(
     suite: Suite | None = None,
     planned: Planned | None = None,
     interrupts: tuple[type[BaseException], ...] = (),
+    shared_limits: bool = False,
 ) -> bool:
     """Evaluate and finish the run if every call has its result; True if this call did it.
 
     ``planned``: the run as this process planned it (its suite is the one evaluated with).
+    ``shared_limits``: the judge's calls wait in the rate limits all workers share (Redis),
+    not in this process's own (a worker evaluates).
 
     Exactly one caller wins the ``running`` → ``finalizing`` transition (or takes over a
     ``finalizing`` run whose owner's lease expired). A failure that retrying cannot fix (the
@@ -249,7 +252,7 @@ def finalize_if_complete(
         spec = planned.spec if planned is not None else run.spec
     handed_back: tuple[type[BaseException], ...] = (StoreError, SQLAlchemyError, *interrupts)
     try:
-        finished = _evaluate(engine, run_id, settings, spec, suite, planned)
+        finished = _evaluate(engine, run_id, settings, spec, suite, planned, shared_limits)
     except handed_back:
         with session_scope(engine) as session:
             store.abort_finalize(session=session, run_id=run_id)
@@ -299,6 +302,7 @@ def _evaluate(
     spec: RunSpec,
     suite: Suite | None,
     planned: Planned | None,
+    shared_limits: bool = False,
 ) -> bool:
     """Evaluate the run (already ``finalizing``, its results cleared) and finish it; True if
     this call finished it."""
@@ -331,6 +335,15 @@ def _evaluate(
         calls=calls,
         samples=spec.request.samples,
     )
+    if settings.judge or any(suite.prompts[c.prompt].judge for c in comparisons):
+        # Only where no deterministic rule decided a case (compat/judge.py).
+        judge_run(
+            engine=engine,
+            run_id=run_id,
+            suite=suite,
+            settings=settings,
+            shared_limits=shared_limits,
+        )
     with session_scope(engine) as session:
         store.refresh_progress(session=session, run_id=run_id)
         run = store.get_run(session=session, run_id=run_id)

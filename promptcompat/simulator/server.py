@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 
 from promptcompat.errors import SimulatorError
-from promptcompat.simulator import engine, wire
+from promptcompat.simulator import engine, judge, wire
 from promptcompat.simulator.address import LISTENING_PREFIX, base_url, bind_socket, loopback_host
 from promptcompat.simulator.control import Reply, control
 from promptcompat.simulator.faults import (
@@ -152,6 +152,16 @@ class SimulatorApp:
             except RequestError as exc:
                 raise wire.ApiError(exc.status, exc.message, code=exc.code) from None
             model = request.model
+            if judge.is_judge(model):
+                # The scripted judge (simulator/judge.py): structured answers only.
+                fault = self.faults.take(model, model) or self.random_faults.draw()
+                if fault is not None and not fault.timeout:
+                    raise wire.fault_error(
+                        fault.status, fault.body_type, fault.message, fault.headers()
+                    )
+                reply = judge.body(protocol, model, payload, request)
+                self.stats.record(model, 200)
+                return 200, reply, []
             spec = self.catalogue.resolve(model)
             if spec is None:
                 raise wire.ApiError(

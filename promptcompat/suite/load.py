@@ -65,6 +65,8 @@ PROMPT_KEYS = {
     "watch",  # model-id globs for the release watcher (promptcompat/watch/config.py)
     "redact",  # the prompt's own redaction regexes (promptcompat/privacy/redact.py)
     "tool_order",  # how tool calls are compared: strict | unordered | subset | superset
+    "judge",  # the judge model's target string (promptcompat/compat/judge.py)
+    "semantic",  # JSON paths of free-text fields the judge checks
 }
 
 
@@ -243,6 +245,17 @@ class _Loader:
         self.check_target(pinned, doc.at("targets", "pinned"))
         for i, candidate in enumerate(candidates):
             self.check_target(candidate, doc.at("targets", "candidates", i))
+        judge = typed(doc, data, "judge", str, "") or None
+        if judge is not None:
+            self.check_target(judge, doc.at("judge"))
+        semantic = typed(doc, data, "semantic", list, [])
+        for i, path in enumerate(semantic):
+            try:
+                parse_json_path(path if isinstance(path, str) else "")
+            except ValueError:
+                raise SuiteError(
+                    "semantic lists JSON paths such as $.summary", where=doc.at("semantic", i)
+                ) from None
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
         policy = parse_policy(doc, data)
         tool_order = typed(doc, data, "tool_order", str, "unordered")
@@ -298,6 +311,8 @@ class _Loader:
             checks=checks,
             redact=parse_redact(data.get("redact"), where=doc.at("redact")),
             tool_order=tool_order,
+            judge=judge,
+            semantic=tuple(semantic),
         )
 
     def check_target(self, spec: str, where: str) -> None:

@@ -150,6 +150,12 @@ class Prompt:
     """Label to regex: values redacted before storage besides the built-in detectors."""
     tool_order: ToolOrder = "unordered"
     """How the candidate's tool calls must line up with the baseline's (``ToolOrder``)."""
+    judge: str | None = None
+    """Target string of the judge model for this prompt (``judge:`` in prompt.yaml); None:
+    the ``judge`` setting decides (the suite-wide judge, if any)."""
+    semantic: tuple[str, ...] = ()
+    """JSON paths of free-text fields of a JSON output whose meaning the judge checks
+    (``semantic:`` in prompt.yaml)."""
 
 
 @dataclass(frozen=True)

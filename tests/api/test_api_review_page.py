@@ -168,3 +168,39 @@ def test_a_login_form_on_another_site_does_not_sign_the_browser_in(
         evil.shutdown()
         evil.server_close()
     shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+
+
+def test_a_reviewer_marks_a_verdict_wrong_in_the_browser(
+    live_server: str, seeded: object, run_id: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    token = seeded.tokens["reviewer"]  # type: ignore[attr-defined]
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server}/ui/runs/{run_id}?verdict=BREAKING")
+            page.fill("input[name=token]", token)
+            page.click("button[type=submit]")
+            page.locator("tr.row-BREAKING a.case-link").first.click()
+            case_result_id = page.url.rsplit("/", 1)[-1]
+            page.select_option("select[name=right_verdict]", "COMPATIBLE")
+            page.fill("form.mark-verdict input[name=reason]", "a harmless rename")
+            page.click("button.mark-wrong")
+            expect(page.locator(".notice")).to_contain_text("Verdict marked")
+            expect(page.locator(".marked")).to_contain_text("reviewer-1")
+            expect(page.locator(".marked .right-verdict")).to_have_text("COMPATIBLE")
+            expect(page.locator(".marked")).to_contain_text("equivalent")
+        finally:
+            browser.close()
+    audit = api_get(f"{live_server}/api/v1/audit?subject={case_result_id}&action=case.mark", token)
+    (entry,) = audit["items"]
+    assert entry["actor"] == "reviewer-1" and entry["reason"] == "a harmless rename"
+    assert entry["detail"]["right_verdict"] == "COMPATIBLE"
+    shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)

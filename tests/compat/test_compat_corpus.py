@@ -23,8 +23,11 @@ def test_corpus_covers_every_rule_family_with_paraphrases_and_noise() -> None:
     # Tool calls and structured outputs have their own labelled corpus (tests/compat/tools).
     expected_rules |= {rule for p in load_tool_corpus() for rule in p.expected.rules}
     families = {rule.split(".")[0] for rule in expected_rules}
-    assert families >= {r.family for r in CATALOG.values()}, families
-    assert set(CATALOG) - expected_rules == set(), "every rule is expected somewhere"
+    # The judge's findings need a judge model's answers, not a pair of outputs: their end-to-end
+    # tests are in tests/compat/test_judge.py.
+    judged = {rule for rule, r in CATALOG.items() if r.family == "meaning"}
+    assert families >= {r.family for r in CATALOG.values()} - {"meaning"}, families
+    assert set(CATALOG) - judged - expected_rules == set(), "every rule is expected somewhere"
     kinds = Counter(e["id"].split("/")[-2] for e in corpus if e["source"] == "simulator")
     assert kinds["paraphrase"] >= 20
     noise = [e for e in corpus if e["noise_only"]]

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from promptcompat.store.tables import core as models  # noqa: F401
+from promptcompat.store.tables import judging as models_judging  # noqa: F401
 from promptcompat.store.tables import review as models_review  # noqa: F401
 from promptcompat.store.tables import watch as models_watch  # noqa: F401
 
