@@ -66,8 +66,9 @@ _SUMMARY_KEYS = ("format", "run", "verdict", "exit_code", "comparisons")
 @router.get("/report", response_model=ReportSummary)
 def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Response:
     """Get a run's report summary: verdict, counts per comparison, usage, review state."""
-    report = results.run_report(session=session, run_id=run_id)
-    counts = results.review_counts(session=session, run_id=report["run"]["id"], report=report)
+    model = results.run_report(session=session, run_id=run_id)
+    counts = results.review_counts(session=session, run_id=model.run.id, report=model)
+    report = model.to_json(cases=False)
     summary = ReportSummary(
         format=report["format"],
         run=report["run"],
@@ -89,14 +90,16 @@ def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Resp
 def matrix(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Response:
     """Get a run's compatibility matrix: per prompt, versions x targets, directions that hold."""
     report = results.run_report(session=session, run_id=run_id)
-    return as_json(MatrixPublic(run_id=report["run"]["id"], matrix=report["matrix"]))
+    matrix = {prompt: grid.model_dump(mode="json") for prompt, grid in report.matrix.items()}
+    return as_json(MatrixPublic(run_id=report.run.id, matrix=matrix))
 
 
 @router.get("/findings", response_model=FindingsByRule)
 def findings_by_rule(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> FindingsByRule:
     """Get a run's findings grouped by rule, with the cases each rule fired in."""
     report = results.run_report(session=session, run_id=run_id)
-    return FindingsByRule(run_id=report["run"]["id"], rules=report["findings_by_rule"])
+    rules = {rule: info.model_dump(mode="json") for rule, info in report.findings_by_rule.items()}
+    return FindingsByRule(run_id=report.run.id, rules=rules)
 
 
 @router.get("/cases", response_model=CaseResultsPublic)
