@@ -283,9 +283,7 @@ def test_forward_checks_the_new_version_on_candidate_targets(
 
 
 def test_unknown_ref_is_an_error(repo: Path, settings_here: Settings) -> None:
-    result = run_check(
-        settings=settings_here, options=CheckOptions(ref="no-such-branch")
-    ).to_json()
+    result = run_check(settings=settings_here, options=CheckOptions(ref="no-such-branch")).to_json()
     assert result["exit_code"] == 2
     assert "no-such-branch" in result["errors"][0]["message"]
 
