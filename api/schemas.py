@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from promptcompat.report.model import PromptSummary
 from promptcompat.store.tables.review import Role
 
 MAX_PAGE_SIZE = 500
@@ -104,51 +105,13 @@ class RunsPublic(BaseModel):
 
 
 # --- reports -----------------------------------------------------------------------------
+# A prompt's coverage is the report's own model (``promptcompat.report.model``).
 
 
 class ReviewCounts(BaseModel):
     pending: int
     accepted: int
     rejected: int
-
-
-class CoverageFamily(BaseModel):
-    watched: bool
-    cases: int
-    of: int
-    detail: list[str]
-
-
-class PromptCoverage(BaseModel):
-    """Which check families could see a change in this run, and which were inert."""
-
-    cases: int
-    families: dict[str, CoverageFamily]
-    watched: list[str]
-    inert: list[str]
-    line: str
-
-
-class BaselineContractFailure(BaseModel):
-    """A contract check the baseline already fails: the contract or the baseline needs
-    attention."""
-
-    baseline: str
-    rule: str
-    path: str | None
-    check: str
-    message: str
-    cases: int
-    of: int
-    line: str
-
-
-class PromptSummary(BaseModel):
-    coverage: PromptCoverage
-    implicit_contract: list[str] = Field(
-        description="What the rendered instructions ask of the format (read, not declared)."
-    )
-    baseline_fails_contract: list[BaselineContractFailure]
 
 
 class ReportSummary(BaseModel):

@@ -187,58 +187,26 @@ def _check(
             ]
     result.set_run_verdict(report.verdict, report.exit_code)
     result.coverage = coverage_lines(report)
-    calls = report.run.calls
-    result.calls = CheckCalls(
-        total=calls.total,
-        from_cache=calls.from_cache,
-        provider_requests=calls.provider_requests,
-        errors=calls.errors,
-    )
+    result.calls = CheckCalls.part_of(report.run.calls)
     if report.run.error:
         result.errors.append(CheckError(where=f"run {run_id}", message=report.run.error))
     enforced = {c.index for c in report.comparisons if c.enforced}
+    shown = set(CheckComparison.model_fields)
     result.comparisons = [
-        CheckComparison(
-            index=c.index,
-            prompt=c.prompt,
-            direction=c.direction,
-            baseline=c.baseline,
-            candidate=c.candidate,
-            mode=c.mode,
-            enforced=c.enforced,
-            cases=c.cases,
-            verdicts=c.verdicts,
-            holds=c.holds,
-            top_findings=c.top_findings,
-        )
-        for c in report.comparisons
+        CheckComparison.model_validate(c.model_dump(include=shown)) for c in report.comparisons
     ]
     # The report's cases and the stored rows are in the same (comparison, case) order.
     for case, row in zip(report.cases, rows, strict=True):
+        failing = case.comparison in enforced and any(
+            result.failing(f.severity) and f.rule != "call.error" for f in case.findings
+        )
         result.cases.append(
-            CheckCase(
-                comparison=case.comparison,
-                prompt=case.prompt,
-                direction=case.direction,
+            CheckCase.part_of(
+                case,
                 baseline=SideLabel(version=row.baseline_version, target=row.baseline_target),
                 candidate=SideLabel(version=row.candidate_version, target=row.candidate_target),
-                case_id=case.case_id,
-                verdict=case.verdict,
-                failing=case.comparison in enforced
-                and any(
-                    result.failing(f.severity) and f.rule != "call.error" for f in case.findings
-                ),
-                findings=[
-                    CaseFinding(
-                        rule=f.rule,
-                        severity=f.severity,
-                        status=f.status,
-                        path=f.path,
-                        message=f.message,
-                        rate=f.rate,
-                    )
-                    for f in case.findings
-                ],
+                failing=failing,
+                findings=[CaseFinding.part_of(f) for f in case.findings],
                 diff=row.text_diff if case.verdict != "COMPATIBLE" else "",
             )
         )

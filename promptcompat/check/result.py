@@ -7,14 +7,14 @@ the order they have always had.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from promptcompat.report import TopFinding
+from promptcompat.report.model import ComparisonTally
 from promptcompat.rules.catalog import Verdict
 from promptcompat.rules.noise import Severity, Status
-from promptcompat.store.tables.run_spec import Direction, SideSpec
+from promptcompat.store.tables.run_spec import Direction
 
 FORMAT: Literal["promptcompat.check/1"] = "promptcompat.check/1"
 ExitCode = Literal[0, 1, 2]
@@ -23,6 +23,13 @@ ExitCode = Literal[0, 1, 2]
 class _Part(BaseModel):
     # Built field by field while the check runs, never parsed from a client.
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def part_of(cls, source: BaseModel, **more: Any) -> Self:
+        """This part from the fields it shares with ``source`` (a part of the run report),
+        and ``more``."""
+        shared = set(cls.model_fields) & set(type(source).model_fields) - set(more)
+        return cls.model_validate({**source.model_dump(include=shared), **more})
 
 
 class CheckError(_Part):
@@ -72,25 +79,8 @@ class ContractSideFinding(_Part):
     message: str
 
 
-class CheckComparison(_Part):
-    """A comparison of the check's run, as its report counts it."""
-
-    index: int
-    prompt: str
-    direction: Direction
-    baseline: SideSpec
-    candidate: SideSpec
-    mode: str | None
-    enforced: bool
-    cases: int
-    verdicts: dict[Verdict, int]
-    holds: bool
-    top_findings: list[TopFinding]
-
-    @field_serializer("baseline", "candidate")
-    def _side(self, side: SideSpec) -> dict[str, Any]:
-        # As the run report writes a side: its flags only when set.
-        return side.model_dump(mode="json", exclude_defaults=True)
+CheckComparison = ComparisonTally
+"""A comparison of the check's run, as its report counts it."""
 
 
 class CaseFinding(_Part):

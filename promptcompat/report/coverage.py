@@ -8,10 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from promptcompat.report.model import (
-    BaselineFailure,
-    Coverage,
+    BaselineContractFailure,
+    CoverageFamily,
     Family,
-    FamilyCoverage,
+    PromptCoverage,
     PromptSummary,
 )
 from promptcompat.rules.coverage import CaseCoverage
@@ -88,7 +88,7 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, PromptSummary]:
             of = len(baselines[prompt][entry["baseline"]])
             n = len(entry.pop("case_ids"))
             line = _failure_line(entry, n, of)
-            fails.append(BaselineFailure(**entry, cases=n, of=of, line=line))
+            fails.append(BaselineContractFailure(**entry, cases=n, of=of, line=line))
         fails.sort(key=lambda e: (-e.cases, e.rule, e.path or "", e.check))
         implicit = list(dict.fromkeys(part for c in cases[prompt].values() for part in c.implicit))
         out[prompt] = PromptSummary(
@@ -97,7 +97,7 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, PromptSummary]:
     return out
 
 
-def _coverage(cases: Sequence[CaseCoverage]) -> Coverage:
+def _coverage(cases: Sequence[CaseCoverage]) -> PromptCoverage:
     total = len(cases)
     counts: dict[Family, int] = {
         "contract": sum(bool(c.contract) for c in cases),
@@ -118,10 +118,10 @@ def _coverage(cases: Sequence[CaseCoverage]) -> Coverage:
     watched = [f for f in FAMILIES if counts[f]]
     inert = [f for f in FAMILIES if not counts[f]]
     families = {
-        f: FamilyCoverage(watched=counts[f] > 0, cases=counts[f], of=total, detail=details[f])
+        f: CoverageFamily(watched=counts[f] > 0, cases=counts[f], of=total, detail=details[f])
         for f in FAMILIES
     }
-    return Coverage(
+    return PromptCoverage(
         cases=total,
         families=families,
         watched=watched,

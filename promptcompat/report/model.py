@@ -10,9 +10,9 @@ earlier versions wrote (``tests/core/test_report_model.py`` holds its shape).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from promptcompat.rules.catalog import Verdict
 from promptcompat.rules.noise import Severity, Status
@@ -23,6 +23,14 @@ FORMAT: Literal["promptcompat.report/2"] = "promptcompat.report/2"
 Family = Literal["contract", "structure", "drift", "references", "user_checks", "implicit"]
 Number = int | float
 """A count stays an int in the JSON, a total of costs or latencies a float."""
+
+
+def _reported_side(side: SideSpec) -> dict[str, Any]:
+    return side.model_dump(mode="json", exclude_defaults=True)
+
+
+ReportedSide = Annotated[SideSpec, PlainSerializer(_reported_side)]
+"""A comparison's side as it is stored and always reported: its flags only when set."""
 
 
 class _View(BaseModel):
@@ -98,14 +106,14 @@ class ComparisonUsage(_View):
 VerdictCounts = dict[Verdict, int]
 
 
-class ComparisonView(_View):
-    """One comparison of the run and its tally."""
+class ComparisonTally(_View):
+    """One comparison of the run and its verdict counts (what the check result shows)."""
 
     index: int
     prompt: str
     direction: Direction
-    baseline: SideSpec
-    candidate: SideSpec
+    baseline: ReportedSide
+    candidate: ReportedSide
     mode: str | None
     enforced: bool
     """Its findings can fail the run: mode not NONE and not an A/A measurement."""
@@ -114,15 +122,15 @@ class ComparisonView(_View):
     holds: bool
     """No BREAKING or ERROR case, in a run that completed."""
     top_findings: list[TopFinding]
+
+
+class ComparisonView(ComparisonTally):
+    """One comparison of the run: its tally, then its noise, accuracy and usage."""
+
     noise_cases: int
     waived_cases: int
     accuracy: ComparisonAccuracy | None
     usage: ComparisonUsage
-
-    @field_serializer("baseline", "candidate")
-    def _side(self, side: SideSpec) -> dict[str, Any]:
-        # As stored and always reported: a side's flags only when set.
-        return side.model_dump(mode="json", exclude_defaults=True)
 
 
 class CallCounts(_View):
@@ -216,25 +224,26 @@ class RuleSummary(_View):
     statuses: dict[Status, int]
 
 
-class FamilyCoverage(_View):
+class CoverageFamily(_View):
     watched: bool
     cases: int
     of: int
     detail: list[str]
 
 
-class Coverage(_View):
-    """Which check families watched a prompt's cases, and the line that says so."""
+class PromptCoverage(_View):
+    """Which check families could see a change in this run, and which were inert."""
 
     cases: int
-    families: dict[Family, FamilyCoverage]
+    families: dict[Family, CoverageFamily]
     watched: list[Family]
     inert: list[Family]
     line: str
 
 
-class BaselineFailure(_View):
-    """A contract check the baseline itself fails, on how many of its cases."""
+class BaselineContractFailure(_View):
+    """A contract check the baseline already fails: the contract or the baseline needs
+    attention."""
 
     baseline: str
     rule: str
@@ -247,9 +256,11 @@ class BaselineFailure(_View):
 
 
 class PromptSummary(_View):
-    coverage: Coverage
-    implicit_contract: list[str]
-    baseline_fails_contract: list[BaselineFailure]
+    coverage: PromptCoverage
+    implicit_contract: list[str] = Field(
+        description="What the rendered instructions ask of the format (read, not declared)."
+    )
+    baseline_fails_contract: list[BaselineContractFailure]
 
 
 class RunReport(_View):

@@ -86,18 +86,12 @@ def test_a_baseline_that_fails_its_contract_is_said_once_per_prompt(run: RunResu
     )
     assert run.stdout.count("on 2 of 2 cases: the contract or the baseline needs attention") == 1
     report = RunReport.model_validate(run.report)
-    calls = report.run.calls
     markdown = render_markdown(
         CheckResult(
             base=BaseRef(ref="main"),
             verdict=report.verdict,
             exit_code=report.exit_code,
-            calls=CheckCalls(
-                total=calls.total,
-                from_cache=calls.from_cache,
-                provider_requests=calls.provider_requests,
-                errors=calls.errors,
-            ),
+            calls=CheckCalls.part_of(report.run.calls),
             coverage=coverage_lines(report),
         )
     )
