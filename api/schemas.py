@@ -10,7 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from promptcompat.report.model import PromptSummary
+from promptcompat.report.model import (
+    ComparisonView,
+    PromptMatrix,
+    PromptSummary,
+    RuleSummary,
+    RunView,
+)
 from promptcompat.store.tables.review import Role
 
 MAX_PAGE_SIZE = 500
@@ -105,7 +111,7 @@ class RunsPublic(BaseModel):
 
 
 # --- reports -----------------------------------------------------------------------------
-# A prompt's coverage is the report's own model (``promptcompat.report.model``).
+# The report's parts are the report's own models (``promptcompat.report.model``).
 
 
 class ReviewCounts(BaseModel):
@@ -118,10 +124,10 @@ class ReportSummary(BaseModel):
     """The run's report without its case list: verdict, per-comparison counts and usage."""
 
     format: str
-    run: dict[str, Any]
+    run: RunView
     verdict: str
     exit_code: int
-    comparisons: list[dict[str, Any]]
+    comparisons: list[ComparisonView]
     review: ReviewCounts
     prompts: dict[str, PromptSummary] = Field(
         default_factory=dict,
@@ -137,12 +143,12 @@ class MatrixPublic(BaseModel):
     """Per prompt: versions (rows) x targets (columns), and per cell which directions hold."""
 
     run_id: str
-    matrix: dict[str, Any]
+    matrix: dict[str, PromptMatrix]
 
 
 class FindingsByRule(BaseModel):
     run_id: str
-    rules: dict[str, dict[str, Any]]
+    rules: dict[str, RuleSummary]
 
 
 class SidePublic(BaseModel):
