@@ -102,6 +102,19 @@ def mid_flight(env: dict[str, str], proc: CliProcess) -> dict[str, Any]:
     return row
 
 
+def killed_mid_flight(
+    env: dict[str, str], cwd: Path, spawn_cli: Spawner
+) -> tuple[CliProcess, dict[str, Any]]:
+    """A run killed (SIGKILL) while its calls are mid-flight, and its row afterwards."""
+    proc = spawn_cli(*RUN, env=env, cwd=cwd)
+    mid_flight(env, proc)
+    proc.kill()
+    proc.communicate(timeout=30)
+    row = run_row(env)
+    assert row is not None
+    return proc, row
+
+
 def rendered_prompts(env: dict[str, str], run_id: str) -> int:
     sql = "SELECT count(*) FROM planned_call WHERE run_id = ? AND messages != '[]'"
     return int(query(env, sql, run_id)[0][0])
@@ -168,12 +181,8 @@ def test_a_killed_run_is_found_by_the_next_command_and_never_reports_a_pass(
     tmp_path: Path,
     spawn_cli: Spawner,
 ) -> None:
-    proc = spawn_cli(*RUN, env=env, cwd=tmp_path)
-    mid_flight(env, proc)
-    proc.kill()
-    proc.communicate(timeout=30)
-    row = run_row(env)
-    assert row is not None and row["status"] == "running"  # nothing could write on SIGKILL
+    proc, row = killed_mid_flight(env, tmp_path, spawn_cli)
+    assert row["status"] == "running"  # nothing could write on SIGKILL
     run_id = row["id"]
     assert rendered_prompts(env, run_id) > 0
 
@@ -206,12 +215,7 @@ def test_gc_recovers_a_killed_run_and_erases_rendered_prompts_of_runs_no_longer_
     tmp_path: Path,
     spawn_cli: Spawner,
 ) -> None:
-    proc = spawn_cli(*RUN, env=env, cwd=tmp_path)
-    mid_flight(env, proc)
-    proc.kill()
-    proc.communicate(timeout=30)
-    killed = run_row(env)
-    assert killed is not None
+    _, killed = killed_mid_flight(env, tmp_path, spawn_cli)
     # A finished run whose rendered prompts a version before this one left behind.
     finished = cli("run", "--prompt", "prime_check", env=env, cwd=tmp_path)
     assert finished.returncode in (0, 1), finished.stderr
