@@ -123,7 +123,7 @@ def _head(result: CheckResult) -> str:
         lines += [
             "### Request side",
             "",
-            "| prompt | version | rule | severity | variable | |",
+            "| prompt | version | rule | severity | variable or tool | |",
             "|---|---|---|---|---|---|",
         ]
         for r in result.request_side:

@@ -41,7 +41,7 @@ from promptcompat.check.result import (
     RequestSideFinding,
     SideLabel,
 )
-from promptcompat.compat import request_findings
+from promptcompat.compat import request_findings, tool_request_findings
 from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
 from promptcompat.replay import Progress
@@ -399,7 +399,9 @@ def plan(suite: Suite, changes: list[PromptChange], *, forward: bool) -> list[Co
 
 
 def request_side(suite: Suite, changes: list[PromptChange]) -> list[RequestSideFinding]:
-    """New versions that need a variable callers never passed, or drop one they pass."""
+    """New versions that need a variable callers never passed, or drop one they pass; that
+    remove or add a tool, require a new tool parameter or narrow the response schema
+    (``variable`` is then the tool or the schema path)."""
     found: list[RequestSideFinding] = []
     for change in changes:
         prompt = suite.prompts[change.prompt]
@@ -407,12 +409,20 @@ def request_side(suite: Suite, changes: list[PromptChange]) -> list[RequestSideF
             continue
         before = required_variables(prompt.versions[change.base_version])
         for version in change.new_versions:
-            for finding in request_findings(
-                before,
-                required_variables(prompt.versions[version]),
-                baseline_version=change.base_version,
-                candidate_version=version,
-            ):
+            for finding in [
+                *request_findings(
+                    before,
+                    required_variables(prompt.versions[version]),
+                    baseline_version=change.base_version,
+                    candidate_version=version,
+                ),
+                *tool_request_findings(
+                    prompt.versions[change.base_version],
+                    prompt.versions[version],
+                    baseline_version=change.base_version,
+                    candidate_version=version,
+                ),
+            ]:
                 found.append(
                     RequestSideFinding(
                         prompt=prompt.name,

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from promptcompat.compat.contract_checks import (
@@ -34,6 +34,16 @@ from promptcompat.compat.format_requirements import Instructions
 from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.compat.reference import describe as describe_reference
 from promptcompat.compat.reference import matches as reference_matches
+from promptcompat.compat.structured import structured_events
+from promptcompat.compat.tool_calls import STRUCTURAL_KEY as TOOL_CALLS_KEY
+from promptcompat.compat.tool_calls import (
+    call_checks,
+    call_signature,
+    calls_summary,
+    canonical_json,
+    pretty_calls,
+    tool_events,
+)
 from promptcompat.rules import (
     Events,
     Finding,
@@ -44,15 +54,18 @@ from promptcompat.rules import (
     verdict_for,
 )
 from promptcompat.rules.coverage import CaseCoverage
-from promptcompat.rules.noise import Severity
+from promptcompat.rules.noise import ABSOLUTE_RULES, Severity
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.json_path import PathPart
-from promptcompat.suite.types import ToolCall
+from promptcompat.suite.types import ResponseFormat, Tool, ToolCall, ToolOrder
 from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
 _SEVERITY_ORDER: dict[Severity, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
-_OUTPUT_FAMILIES = ("json.", "contract.", "drift.")
+_OUTPUT_FAMILIES = ("json.", "contract.", "drift.", "tool.", "structured.")
+_PARAM_REJECTED = re.compile(
+    r"param_rejected: (?:parameter (?P<param>\S+?):? rejected: )?(?P<message>.*)", re.S
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +139,9 @@ def compare_case(
     checks: Sequence[UserCheck] = (),
     silenced: Silenced | None = None,
     instructions: str | None = None,
+    tools: Sequence[Tool] = (),
+    response_format: ResponseFormat | None = None,
+    tool_order: ToolOrder = "unordered",
 ) -> CaseDiff:
     """Candidate samples against baseline samples of one case.
 
@@ -139,11 +155,22 @@ def compare_case(
         checks: The prompt's check functions (``checks.py``).
         silenced: What the prompt's policy waives or demotes (``RulePolicy.silences``):
             such a finding absorbs no symptom (``rules.suppress``).
+        tools: The tools the candidate version declares: calls are checked against their
+            schemas (``tool.arguments_invalid``) and names (``tool.undeclared_tool``).
+        response_format: The structured output the candidate version requests.
+        tool_order: How the calls must line up with the baseline's (the prompt's
+            ``tool_order``).
     """
     findings: list[Finding] = []
-    errored = any(s.text is None for s in (*baseline, *candidate))
+    # A parameter the candidate model rejects is a finding that names it (BREAKING), not an
+    # anonymous failed call (ERROR): the request no longer works on that model.
+    rejected = [s for s in candidate if s.text is None and _rejection(s.error) is not None]
+    findings.extend(_param_rejected(rejected, len(candidate)))
+    failed_baseline = [s for s in baseline if s.text is None]
+    failed_candidate = [s for s in candidate if s.text is None and s not in rejected]
+    errored = bool(failed_baseline or failed_candidate)
     if errored:
-        findings.append(_call_error(baseline, candidate))
+        findings.append(_call_error(failed_baseline, baseline, failed_candidate, candidate))
     base = [s for s in baseline if s.text is not None]
     cand = [s for s in candidate if s.text is not None]
     text_diff = ""
@@ -156,11 +183,20 @@ def compare_case(
         checks=checks,
         silenced=silenced,
         instructions=Instructions(instructions) if instructions is not None else None,
+        tools=tuple(tools),
+        response_format=response_format,
+        tool_order=tool_order,
+        tooling=bool(tools) or any(s.tool_calls for s in (*base, *cand)),
     )
     if base and cand:
         findings.extend(analysis.compare(cand))
-        text_diff = unified_diff(_text(base[0]), _text(cand[0]))
+        text_diff = unified_diff(shown(base[0]), shown(cand[0]))
         structural = analysis.structural_summary(_text(base[0]), _text(cand[0]))
+        if analysis.tooling and answer_key(base[0]) != answer_key(cand[0]):
+            structural = {
+                **structural,
+                TOOL_CALLS_KEY: calls_summary(base[0].tool_calls, cand[0].tool_calls),
+            }
     score = None
     if reference is not None:
         score = ReferenceScore(
@@ -209,11 +245,79 @@ def _text(sample: Sample) -> str:
     return sample.text
 
 
-def _call_error(baseline: Sequence[Sample], candidate: Sequence[Sample]) -> Finding:
-    failed = {
-        side: [s for s in samples if s.text is None]
-        for side, samples in (("candidate", candidate), ("baseline", baseline))
-    }
+def shown(sample: Sample) -> str:
+    """An answer as the text diff shows it: its text, then its tool calls as structure (the
+    tool's name, the arguments as indented JSON) and the refusal field."""
+    parts = [_text(sample)] if sample.text else []
+    if sample.tool_calls:
+        parts.append(pretty_calls(sample.tool_calls))
+    if sample.refusal is not None:
+        parts.append(f"[refusal] {sample.refusal}")
+    return "\n".join(parts)
+
+
+def answer_key(sample: Sample, *, ordered: bool = True, structured: bool = False) -> str:
+    """What an answer says, for telling equal answers apart: the text (``structured``: as
+    parsed JSON when it parses, so key order and whitespace do not count), the calls
+    without their ids and with arguments parsed, in their order unless not ``ordered``,
+    the refusal."""
+    if structured and sample.text:
+        try:
+            doc = json.loads(sample.text)
+        except ValueError:
+            pass
+        else:
+            sample = replace(sample, text=canonical_json(doc))
+    if not sample.tool_calls and sample.refusal is None:
+        return _text(sample)
+    signatures = list(map(call_signature, sample.tool_calls))
+    calls = "\x00".join(signatures if ordered else sorted(signatures))
+    return f"{_text(sample)}\x00{calls}\x00{sample.refusal}"
+
+
+def _rejection(error: str | None) -> tuple[str | None, str] | None:
+    """(parameter, the model's message) of a ``param_rejected`` failure, else None."""
+    if error is None or not error.startswith("param_rejected:"):
+        return None
+    m = _PARAM_REJECTED.match(error)
+    if m is None:  # pragma: no cover - the pattern matches every such prefix
+        return None
+    return m["param"], m["message"].strip()
+
+
+def _param_rejected(rejected: Sequence[Sample], samples: int) -> list[Finding]:
+    by_param: dict[tuple[str | None, str], int] = {}
+    for s in rejected:
+        found = _rejection(s.error)
+        assert found is not None
+        by_param[found] = by_param.get(found, 0) + 1
+    findings = []
+    for (param, message), hits in by_param.items():
+        what = f"parameter {param!r}" if param else "a request parameter"
+        model = next((s.target for s in rejected if s.target), None)
+        who = f"{model} rejects" if model else "the candidate model rejects"
+        findings.append(
+            Finding(
+                "request.param_rejected",
+                "ERR",
+                f"{who} {what}: {message}",
+                param,
+                hits,
+                samples,
+                0,
+                0,
+            )
+        )
+    return findings
+
+
+def _call_error(
+    failed_baseline: Sequence[Sample],
+    baseline: Sequence[Sample],
+    failed_candidate: Sequence[Sample],
+    candidate: Sequence[Sample],
+) -> Finding:
+    failed = {"candidate": failed_candidate, "baseline": failed_baseline}
     message = "; ".join(
         f"{len(f)} {side} call(s) failed: {'; '.join(sorted({s.error or 'unknown' for s in f}))}"
         for side, f in failed.items()
@@ -238,7 +342,16 @@ class _Case:
         checks: Sequence[UserCheck],
         silenced: Silenced | None = None,
         instructions: Instructions | None = None,
+        tools: tuple[Tool, ...] = (),
+        response_format: ResponseFormat | None = None,
+        tool_order: ToolOrder = "unordered",
+        tooling: bool = False,
     ) -> None:
+        self.tooling = tooling
+        """Tool calls are compared: the version declares tools, or an answer made calls."""
+        self.tools = tools
+        self.response_format = response_format
+        self.tool_order: ToolOrder = tool_order
         self.contract = contract
         self.instructions = instructions
         self.silenced = silenced
@@ -267,6 +380,8 @@ class _Case:
             return []
         common: dict[tuple[str, str | None, str], str] | None = None
         for sample in self.base:
+            if sample.tool_calls:
+                continue  # a turn that calls a tool gives no answer the contract describes
             out = self.output(sample)
             events = contract_events(
                 out,
@@ -312,13 +427,15 @@ class _Case:
 
     @cached_property
     def kind(self) -> Kind:
-        return output_kind(self.contract.format, [self.output(s) for s in self.base])
+        answers = [self.output(s) for s in self.base if not s.tool_calls]
+        return output_kind(self.contract.format, answers)
 
     def output(self, sample: Sample | str) -> Output:
         text = sample if isinstance(sample, str) else _text(sample)
         out = self._outputs.get(text)
         if out is None:
-            out = self._outputs[text] = Output(text)
+            task = self.instructions.text if self.instructions is not None else None
+            out = self._outputs[text] = Output(text, task)
         return out
 
     def diff_items(self, ref: Output, out: Output) -> list[DiffItem]:
@@ -334,10 +451,15 @@ class _Case:
         return items
 
     def compare(self, cand: list[Sample]) -> list[Finding]:
-        base_texts = {_text(s) for s in self.base}
+        keyed = partial(
+            answer_key,
+            ordered=self.tool_order == "strict",
+            structured=self.response_format is not None,
+        )
+        base_texts = {keyed(s) for s in self.base}
         # The same outputs in the same proportions: nothing about the output changed, only
         # metadata can differ. (Baseline texts in other proportions can shift a rate.)
-        base_count, cand_count = Counter(map(_text, self.base)), Counter(map(_text, cand))
+        base_count, cand_count = Counter(map(keyed, self.base)), Counter(map(keyed, cand))
         same = base_count.keys() == cand_count.keys() and all(
             n * len(self.base) == base_count[t] * len(cand) for t, n in cand_count.items()
         )
@@ -347,17 +469,19 @@ class _Case:
         # Baseline rates, only when needed: with one baseline sample, only the absolute
         # (contract) checks can fire on it.
         if (len(self.base) > 1 and any(cand_events)) or any(
-            key[0].startswith("contract.") for events in cand_events for key in events
+            key[0].startswith("contract.") or key[0] in ABSOLUTE_RULES
+            for events in cand_events
+            for key in events
         ):
             base_events = [check(self._others(j), s) for j, s in enumerate(self.base)]
         findings = self._covered_by_contract(
             aggregate(cand_events, base_events, len(cand), len(self.base)), cand
         )
         if not same and not any(f.rule.startswith(_OUTPUT_FAMILIES) for f in findings):
-            others = [{_text(r) for r in self._others(j)} for j in range(len(self.base))]
+            others = [{keyed(r) for r in self._others(j)} for j in range(len(self.base))]
             changed = aggregate(
-                [_text_changed(base_texts, s) for s in cand],
-                [_text_changed(o, s) for o, s in zip(others, self.base, strict=True)]
+                [_text_changed(base_texts, keyed(s)) for s in cand],
+                [_text_changed(o, keyed(s)) for o, s in zip(others, self.base, strict=True)]
                 if len(self.base) > 1
                 else [],
                 len(cand),
@@ -429,10 +553,32 @@ class _Case:
         return [r for k, r in enumerate(self.base) if k != j]
 
     def events(self, refs: list[Sample], sample: Sample) -> Events:
-        """Everything ``sample`` does that no sample in ``refs`` does, plus contract checks."""
+        """Everything ``sample`` does that no sample in ``refs`` does, plus contract checks.
+
+        Tool calls are compared as calls (``tool_calls``); the text rules look only at
+        answers without calls, against the reference answers without calls (a turn that
+        calls a tool has no answer text to compare; the tool rules say what changed)."""
+        events: Events = {}
+        if self.tooling:
+            events.update(
+                tool_events(
+                    [r.tool_calls for r in refs],
+                    sample.tool_calls,
+                    tools=self.tools,
+                    order=self.tool_order,
+                )
+            )
+            events.update(call_checks(sample.tool_calls, self.tools))
+            text_refs = [r for r in refs if not r.tool_calls]
+            if sample.tool_calls or (refs and not text_refs):
+                events.update(truncation_events(refs, sample))
+                events.update(metadata_events(refs, sample))
+                return suppress(events, silenced=self.silenced)
+            refs = text_refs
         out = self.output(sample)
         ref_outs = [self.output(r) for r in refs]
-        events: Events = {}
+        if self.response_format is not None:
+            events.update(structured_events(out, sample.refusal, self.response_format))
         if self.kind == "json" and ref_outs:
             events.update(self.structural_events(ref_outs, out))
         events.update(
@@ -604,7 +750,7 @@ class _Case:
         return summary
 
 
-def _text_changed(base_texts: set[str], sample: Sample) -> Events:
-    if _text(sample) in base_texts:
+def _text_changed(base_texts: set[str], key: str) -> Events:
+    if key in base_texts:
         return {}
     return {("text.changed", None, ""): "the output text differs (no other rule fired)"}

@@ -83,6 +83,25 @@ _ANNOTATION = re.compile(
     r"(?m)^[ \t]*(Score|Label|Annotation|A|Q|Sentence \d)[ \t]*:[ \t]*\S.{0,60}$", re.I
 )
 _ANNOTATION_TAIL = 400
+_ANNOTATION_MIN_CHARS = 600  # a longer answer ending in one: "A: yes" alone is an answer
+
+# A broken ending, short of a loop (docs/rules.md, "degenerate output"):
+# - a final prose line of 8+ words that stops without a full stop in an output whose long
+#   lines otherwise end with one ("The MWI is often seen as a more "complete"");
+# - a token of 4+ characters repeated 5+ times without a break ("[Optional][Optional]...",
+#   "ThereThereThere");
+# - the same line of 8+ characters 3+ times in a row at the end ("Dear [Recipient],").
+_CODE_LINE = re.compile(r"[;{}=<>]|\(\)|^\s*(?:def|class|import|return|from|print)\b")
+_PROSE_LINE_WORDS = 8
+_PROSE_ENDED = 0.75
+_END_PUNCT = frozenset(".!?:;)]}>|`…。！？\"'\u201d\u2019")
+_TRAILING_WRAP = "*_ "  # bold or italics; a closing quote ends a quoted phrase
+_TOKEN_RUN = re.compile(r"(\S{4,24}?)\1{4,}")
+_TOKEN_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
+_TAIL_CHARS = 600
+_LINE_RUN = 3
+_WORDY_LINE = re.compile(r"[^\W\d_]{3,}.{5,}")
+_TAIL_LINES = 6
 
 _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
@@ -174,8 +193,10 @@ class Marker(NamedTuple):
 class Output:
     """One output text and everything the detectors may ask about it, computed on demand."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, task: str | None = None) -> None:
         self.text = text
+        self.task = task
+        """The rendered instructions, when known (a refusal may restate the task)."""
 
     @cached_property
     def json(self) -> tuple[Any, Wrapper] | None:
@@ -190,7 +211,7 @@ class Output:
     def refusal(self) -> bool:
         if self.json is not None and self.json[1] == "raw":
             return False
-        return is_refusal(self.text)
+        return is_refusal(self.text, self.task)
 
     @cached_property
     def opening(self) -> str | None:
@@ -288,7 +309,42 @@ class Output:
 
     @cached_property
     def degenerate(self) -> str | None:
-        """What the text degenerates into (a repetition loop), or None."""
+        """What the text degenerates into (a repetition loop, a broken ending), or None."""
+        return self._loop() or self._broken_ending()
+
+    def _broken_ending(self) -> str | None:
+        text = self.text.rstrip()
+        if text.count("```") % 2:
+            return None  # inside an unclosed code block: truncation's business, if any
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines:
+            return None
+        tail = "\n".join(lines[-_TAIL_LINES:])[-_TAIL_CHARS:]
+        for m in _TOKEN_RUN.finditer(tail):
+            if _TOKEN_LETTERS.search(m.group(1)):  # words, not a rule of dashes or digits
+                return f"{m.group(1)!r} repeated {len(m.group(0)) // len(m.group(1))} times"
+        last = lines[-1]
+        run = 1
+        while run < len(lines) and lines[-1 - run].rstrip(",") == last.rstrip(","):
+            run += 1
+        # A drawing (an empty board) or an output that is the line repeated (as asked,
+        # "print hello five times") is no broken ending: words, after something else.
+        if run >= _LINE_RUN and run < len(lines) and _WORDY_LINE.search(last):
+            return f"the line {_short(last, 60)!r} {run} times in a row at the end"
+        prose = [line for line in lines if len(line.split()) >= _PROSE_LINE_WORDS]
+        ended = sum(line.rstrip(_TRAILING_WRAP)[-1:] in _END_PUNCT for line in prose)
+        bare = last.rstrip(_TRAILING_WRAP)
+        if (
+            len(last.split()) >= _PROSE_LINE_WORDS
+            and bare[-1:].isalpha()
+            and not _CODE_LINE.search(last)
+            and ended >= _PROSE_ENDED * (len(prose) - 1)
+            and len(prose) >= 3
+        ):
+            return f"it stops mid-sentence ({_short(last[-60:], 60)!r})"
+        return None
+
+    def _loop(self) -> str | None:
         data = self.text.encode("utf-8", "replace")
         if len(data) < _LOOP_MIN_CHARS:
             return None
@@ -316,7 +372,7 @@ class Output:
     def annotation_tail(self) -> tuple[str, str] | None:
         """An annotation line near the end of a longer output, and its label, or None."""
         text = self.text.rstrip()
-        if len(text) < 2 * _ANNOTATION_TAIL:
+        if len(text) < _ANNOTATION_MIN_CHARS:
             return None
         m = _ANNOTATION.search(text, len(text) - _ANNOTATION_TAIL)
         return None if m is None else (m.group(0).strip(), m.group(1))
@@ -516,6 +572,46 @@ def _text_events(
             f"(band {low // 2}-{2 * high}, exclusive of the upper bound)"
         )
     _language_event(refs, out, events, instructions)
+    if req is not None and req.count is not None:
+        _count_event(refs, out, events, req.count)
+
+
+# Items of an answer: numbered lines ("3.", "**3.**", "### 3)"), bullets, "Verse 2" headings.
+_ITEM_NUMBER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|\*\*|__)?(\d{1,3})[.):][ \t*_]", re.M)
+_ITEM_BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
+_VERSE = re.compile(r"^[\W_]*verse\b", re.I | re.M)
+
+
+def count_items(text: str, noun: str) -> int | None:
+    """How many items ``text`` gives, counted the way they are marked: verse headings for
+    verses; numbered lines or bullets; else its lines, without a lead-in ending in a colon.
+    None for verses without headings (a song's verses are not countable by line)."""
+    if noun == "verse":
+        return len(_VERSE.findall(text)) or None
+    numbered = len(set(_ITEM_NUMBER.findall(text)))
+    bullets = len(_ITEM_BULLET.findall(text))
+    if max(numbered, bullets) >= 2:
+        return max(numbered, bullets)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and lines[0].rstrip().endswith(":"):
+        lines = lines[1:]
+    return len(lines)
+
+
+def _count_event(
+    refs: Sequence[Output], out: Output, events: Events, count: tuple[int, str]
+) -> None:
+    wanted, noun = count
+    # The baseline meeting the ask exactly is what makes the count checkable: an answer
+    # that the counting reads differently (items over several lines) stays out.
+    if not all(count_items(r.text, noun) == wanted for r in refs):
+        return
+    got = count_items(out.text, noun)
+    if got is not None and got < wanted:
+        events["drift.count_unmet", None, ""] = (
+            f"the instructions ask for {wanted} {noun}; this output gives {got}, "
+            f"every baseline sample {wanted}"
+        )
 
 
 def _language_event(

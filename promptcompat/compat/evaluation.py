@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from promptcompat import store
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.pii_rule import pii_findings
+from promptcompat.compat.request_tools import tool_request_findings
 from promptcompat.replay.plan import AcceptedTargets, Comparison, PlannedCall, Side
 from promptcompat.rules import Finding, rule, verdict_for
 from promptcompat.store import projects, session_scope
@@ -126,6 +127,9 @@ def evaluate(
             request_findings = request_side(prompt, comp, samples=samples)
             by_case = accepted[_side_key(prompt, comp.baseline)]
             silenced = partial(prompt.policy.silences, today=today) if prompt.policy else None
+            # The candidate version's request: its tools' schemas are what the executors
+            # validate, its response_format what the consumers parse.
+            candidate_version = prompt.versions[comp.candidate.version]
             first = True
             for seq, case in enumerate(prompt.cases):
                 if seq % _CASES_AT_ONCE == 0:
@@ -170,6 +174,9 @@ def evaluate(
                     checks=prompt.checks,
                     silenced=silenced,
                     instructions=instructions,
+                    tools=candidate_version.tools,
+                    response_format=candidate_version.response_format,
+                    tool_order=prompt.tool_order,
                 )
                 pii = pii_findings(base_samples, cand_samples)
                 findings = prompt.policy.apply(
@@ -278,16 +285,30 @@ def _sample(row: CallRow, texts: dict[str, str]) -> Sample:
 
 
 def request_side(prompt: Prompt, comp: Comparison, *, samples: int = 1) -> list[Finding]:
-    """A candidate version that needs variables callers never had to pass breaks callers."""
+    """A candidate version that needs variables callers never had to pass breaks callers;
+    so does one that removes a tool their executors handle, requires a new tool parameter,
+    or narrows the response schema (``compat.request_tools``)."""
     if comp.baseline.version == comp.candidate.version:
         return []
-    return request_findings(
-        required_variables(prompt.versions[comp.baseline.version]),
-        required_variables(prompt.versions[comp.candidate.version]),
+    before = prompt.versions[comp.baseline.version]
+    after = prompt.versions[comp.candidate.version]
+    found = request_findings(
+        required_variables(before),
+        required_variables(after),
         baseline_version=comp.baseline.version,
         candidate_version=comp.candidate.version,
         samples=samples,
     )
+    found.extend(
+        tool_request_findings(
+            before,
+            after,
+            baseline_version=comp.baseline.version,
+            candidate_version=comp.candidate.version,
+            samples=samples,
+        )
+    )
+    return found
 
 
 def request_findings(

@@ -138,6 +138,29 @@ _EXPLICIT_LANGUAGE = re.compile(
 )
 
 
+_NUMBER_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
+    "fifty": 50, "hundred": 100,
+}  # fmt: skip
+# "Write a 5 verse song", "Give me the list of top 100 tech categories", "List three ideas":
+# a number of countable items after a verb that asks for them. Words, lines, pages and
+# characters measure a length, not items; a number in the data ("Two things are infinite")
+# has no asking verb before it.
+_COUNT = re.compile(
+    r"\b(?:write|give|list|generate|suggest|name|provide|create|come\s+up\s+with|make|"
+    r"recommend|brainstorm|compose|draft|share|tell\s+me|top)\b[^.\n?!]{0,30}?"
+    rf"\b(?P<n>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})[\s-]+(?:[\w-]+\s+){{0,2}}?"
+    r"(?P<noun>verses?|stories|story|items?|ideas?|examples?|questions?|names?|tips?|ways?|"
+    r"reasons?|sentences|paragraphs|bullet\s+points?|steps|facts?|titles?|jokes?|options?|"
+    r"suggestions?|categories|haikus?|tweets?|slogans?|taglines?|headlines?|recipes?|books?|"
+    r"movies?|films?|songs?|places?|quotes?|riddles?|puns?|poems?|limericks?|activities|"
+    r"destinations?|exercises?|words?)\b",
+    re.I,
+)
+_MIN_COUNT, _MAX_COUNT = 2, 100
+
+
 @dataclass(frozen=True)
 class Requirements:
     """What the instructions ask of the output's format (empty: nothing readable)."""
@@ -164,6 +187,9 @@ class Requirements:
     fixed_tokens: frozenset[str] = frozenset()
     """Upper-case words, ``<TOKENS>`` and symbol runs the instructions spell out (``DONE``,
     ``<END>``, ``###``): a first or last line made of one is asked for."""
+    count: tuple[int, str] | None = None
+    """A number of items asked for and what they are: "write a 5 verse song" ``(5,
+    "verse")``."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -175,6 +201,7 @@ class Requirements:
             or self.list_format
             or self.links
             or self.language
+            or self.count
         )
 
     def asks_bracket(self, position: Literal["start", "end"]) -> bool:
@@ -204,6 +231,8 @@ class Requirements:
             out.append("links (URLs)")
         if self.language:
             out.append(f"in language '{self.language}'")
+        if self.count:
+            out.append(f"{self.count[0]} items ({self.count[1]})")
         return out
 
 
@@ -248,6 +277,7 @@ def read_requirements(instructions: str) -> Requirements:
         name = next(g for g in lm.groups() if g)
         language = _LANGUAGES[name.casefold()]
     return Requirements(
+        count=_read_count(text),
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
         markers=tuple(markers),
         marker_position=position,
@@ -260,6 +290,20 @@ def read_requirements(instructions: str) -> Requirements:
         numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
         language=language,
     )
+
+
+def _read_count(text: str) -> tuple[int, str] | None:
+    """The one number of items the instructions ask for, else None (two different asks, or
+    a number of words, which measures length)."""
+    asks: set[tuple[int, str]] = set()
+    for m in _COUNT.finditer(text):
+        raw, noun = m.group("n").casefold(), m.group("noun").casefold()
+        n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        if noun.startswith("word") or not _MIN_COUNT <= n <= _MAX_COUNT:
+            continue
+        noun = re.sub(r"\s+", " ", noun)
+        asks.add((n, "verse" if noun.startswith("verse") else noun))
+    return asks.pop() if len(asks) == 1 else None
 
 
 class Instructions:

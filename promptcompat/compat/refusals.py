@@ -99,7 +99,7 @@ _EN_MISSING = re.compile(
     r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
     r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+have\s+access\s+to\s+(?:the|this|that|your|a|any)\s+"
     r"(?:\w+\s+){0,2}?(?:listing|text|document|article|website|web\s*page|page|file|image|link|"
-    r"data|database|paper|book|email|video|conversation|chat|message|code|source)s?\b"
+    r"data|database|paper|book|email|video|conversation|chat|message|code|source|content)s?\b"
     r"|\b(?:is|are|was|were)\s+not\s+(?:specified|given|provided|mentioned|included|stated)\s+"
     r"in\s+(?:your|the)\s+(?:question|request|message|prompt|input)\b"
     r"|\b(?:the|this|your)\s+(?:\"[^\"]{1,40}\"\s+)?(?:text|section|passage|description|article|"
@@ -129,6 +129,33 @@ _EN_LIMITATION = re.compile(
     r"|\bmy\s+knowledge\s+cut-?off\b",
     re.I,
 )
+# An impersonal inability: "It is impossible to determine...", "...cannot be determined",
+# "... remains unknown". A limitation of what can be said, not yet a refusal: one only when it
+# is about the task itself and no answer follows (``is_refusal``). "Difficult to" is no
+# inability: it usually leads to an estimate.
+_IMPERSONAL = re.compile(
+    r"\b(?:impossible|not\s+possible|not\s+feasible|unanswerable|unknowable)\s+(?:for\s+"
+    r"(?:me|us|anyone)\s+)?to\b"
+    r"|\b(?:cannot|can't|can\s+not)\s+be\s+(?:accurately\s+|definitively\s+|precisely\s+)?"
+    r"(?:determined|known|answered|calculated|predicted|quantified|estimated)\b"
+    r"|\b(?:remains?|is|are)\s+(?:\w+\s+)?(?:unknown|unanswerable|unknowable)\b"
+    # the task does not fit the answer: "too much to cover in a single response"
+    r"|\btoo\s+(?:much|complex|long|extensive|large|lengthy)\s+(?:\w+\s+){0,3}?(?:to\s+"
+    r"(?:cover|include|fit|provide|write|explain)|for)\s+(?:\w+\s+){0,2}?(?:in\s+)?(?:a\s+"
+    r"single|one|this|a\s+simple)\s+(?:text\s+)?(?:response|answer|reply|format|message)\b"
+    r"|\bbeyond\s+the\s+scope\s+of\s+(?:a|this|an?)\s+(?:simple\s+|single\s+|short\s+)?"
+    r"(?:text\s+)?(?:response|answer|reply|conversation|format)\b",
+    re.I,
+)
+# An opening that only points to where the answer can be found ("You can find relevant
+# questions by searching the site for ..."): no refusal by itself, but a hedge of the same
+# behaviour as a refusal that says it cannot browse.
+_POINTER = re.compile(
+    r"\A(?:you\s+(?:can|could|may|might)\s+(?:easily\s+)?(?:find|look\s+up|search|check|"
+    r"browse|visit)\b[^.!?]{0,160}\b(?:website|site|search\s+(?:engine|bar|query|function)|"
+    r"online|google|database|official\s+sources?))",
+    re.I,
+)
 _APOLOGY = re.compile(
     r"(?:\b(?:i(?:'m|\s+am)\s+(?:so\s+|very\s+|really\s+|truly\s+)?sorry|i\s+apologi[sz]e|"
     r"my\s+apologies|sorry|apologies|lo\s+siento|(?:je\s+suis\s+)?désolée?|"
@@ -154,8 +181,8 @@ _PIVOT = re.compile(
 _DEFLECTION = re.compile(
     r"\A(?:you\s+(?:can|could|may|might|should)|i\s+(?:would\s+)?(?:recommend|suggest|"
     r"encourage|advise)|i'd\s+(?:recommend|suggest)|(?:it\s+is|it's)\s+(?:best|recommended|"
-    r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide|share|give|"
-    r"can|could|have))\b",
+    r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide[ds]?|"
+    r"share[ds]?|give|gave|can|could|have|were\s+to))\b",
     re.I,
 )
 
@@ -173,6 +200,16 @@ _ASKS_INPUT = re.compile(
     re.I,
 )
 
+# A request to the user for what the task needs, anywhere in a sentence.
+_ASKS = re.compile(
+    rf"{_ASKS_INPUT.pattern}"
+    r"|\bif\s+you\s+(?:could\s+|can\s+|'d\s+like\s+to\s+|would\s+like\s+to\s+)?(?:describe|"
+    r"share|provide|paste|send|tell\s+me)\b"
+    r"|\bwhat\s+(?:can|may|shall)\s+i\s+(?:assist|help|do)\b"
+    r"|\bwhat\s+would\s+you\s+like\s+(?:me\s+)?to\b",
+    re.I,
+)
+
 # What a refusal offers instead of the task: "However, I can provide an outline".
 _SUBSTITUTE = re.compile(
     r"\A(?:(?:i|we)\s+(?:can|could|will|would\s+be\s+happy\s+to)\s+(?:only\s+|certainly\s+)?"
@@ -180,7 +217,19 @@ _SUBSTITUTE = re.compile(
     r"(?:brief\s+|general\s+|short\s+|high-level\s+|example\s+)?(?:outline|summary|context)\b|"
     r"(?:i|we)\s+(?:can|could)\s+(?:outline|summari[sz]e)\b|"
     r"here\s+(?:is|'s)\s+an?\s+(?:example\s+|brief\s+|general\s+)?outline\b|"
-    r"how\s+about\s+i\b)",
+    r"how\s+about\s+i\b|"
+    # something general in place of the specific thing asked: "a high-level explanation",
+    # "some general observations", "here is an attempt at a generic question" ("a general
+    # overview of the job" or "general suggestions to look for" may be the answer itself)
+    r"(?:(?:i|we)\s+(?:can|could)\s+(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
+    r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
+    r"observations|guidance|pointers|thoughts))\b|"
+    r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
+    # a method in place of the value: "I can tell you how to calculate the days until..."
+    r"(?:i|we)\s+can\s+(?:tell|show|explain(?:\s+to)?)\s+you\s+how\s+(?:to|you\s+(?:can|could))\s+"
+    r"(?:calculate|find|determine|check|work\s+out|compute|figure\s+out|look\s+up|estimate)\b|"
+    # a demonstration of what it could do: "to give you an idea of how I can help, ..."
+    r"to\s+give\s+you\s+an\s+idea\s+of\s+(?:how|what)\s+i\s+(?:can|could|would)\b)",
     re.I,
 )
 
@@ -248,8 +297,18 @@ def _head(sentence: str) -> tuple[str, str]:
         return head, sentence[m.end() :]
 
 
+# "As of my knowledge cutoff in 2021, there has been no announcement": the answer, dated.
+_DATED = re.compile(
+    r"\A(?:as\s+of|since|according\s+to)\s+my\s+(?:last\s+)?(?:knowledge\s+cut-?off|update|"
+    r"training(?:\s+data)?|last\s+training\s+update)(?:\s+(?:in|date|of)\s+[\w ]{0,20}?\d{4})?"
+    r"\s*,\s*",
+    re.I,
+)
+
+
 def refusal_kind(sentence: str) -> Kind | None:
     """What an opening sentence does, if it refuses: decline, missing input, limitation."""
+    sentence = _DATED.sub("", sentence, count=1)
     head, _ = _head(sentence)
     declines = bool(_EN_DECLINE.search(head) or _OTHER_DECLINE.search(head)) or bool(
         _APOLOGY.search(head) and not _SYMPATHY.search(head) and _INABILITY.search(head)
@@ -262,7 +321,7 @@ def refusal_kind(sentence: str) -> Kind | None:
         return "decline"
     if _EN_MISSING.search(head):
         return "missing_input"
-    if _EN_LIMITATION.search(head):
+    if _EN_LIMITATION.search(head) or _IMPERSONAL.search(head):
         return "limitation"
     return None
 
@@ -284,28 +343,204 @@ def opening_kind(text: str) -> Kind | None:
     """What the opening of ``text`` does, refusal or not: a hedge that is then followed by
     the answer still opens with one (``is_refusal`` says whether the whole refuses)."""
     _, sentences = _sentences(text)
-    return refusal_kind(sentences[0]) if sentences else None
+    if not sentences:
+        return None
+    kind = refusal_kind(sentences[0])
+    if kind is None and _POINTER.match(sentences[0]):
+        return "limitation"
+    if kind is None and len(text) <= 2 * _SHORT and any(_ASKS.search(s) for s in sentences[-2:]):
+        # A short reply that asks for what the task needs ("If you describe the review, I
+        # might...", "What can I assist you with?"): a request for input like any other.
+        return "missing_input"
+    return kind
 
 
-def is_refusal(text: str) -> bool:
-    """Whether ``text`` declines the task rather than doing it (module docstring)."""
+def is_refusal(text: str, task: str | None = None) -> bool:
+    """Whether ``text`` declines the task rather than doing it (module docstring).
+
+    ``task``: the rendered instructions, when known. A hedge that names the task itself ("I
+    do not have enough information to rank these companies", "It is impossible to determine
+    the number of songs recorded") declines it unless an answer follows and the text does not
+    close by declining again."""
     clean, sentences = _sentences(text)
     if not sentences:
         return False
     kind = refusal_kind(sentences[0])
     if kind == "decline":
         return True
-    if kind == "missing_input" and not _answers_after(sentences, kind):
+    if _offers_substitute(sentences, task):
+        # "..., however, I can provide an outline / some general tips": whatever its length,
+        # what follows the hedge stands in for the task.
         return True
-    if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind):
+    if kind == "missing_input" and not _answers_after(sentences, kind, task):
+        return True
+    if kind == "limitation" and len(clean) <= _SHORT and not _answers_after(sentences, kind, task):
         # A disclaimer and nothing else. A longer text after a disclaimer is prose about the
-        # task, answered or not, which wording alone does not tell.
+        # task, answered or not, which wording alone does not tell, unless the disclaimer
+        # is about the task itself (below).
+        return True
+    if (
+        kind is not None
+        and task
+        and _names_task(_head(sentences[0])[0], task)
+        and (
+            not _answers_after(sentences, "missing_input", task)
+            or _closes_declining(sentences, task)
+        )
+    ):
         return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
 
 
-def _answers_after(sentences: list[str], kind: Kind) -> bool:
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_SUFFIX = re.compile(r"(?:ations?|ings?|ies|ed|es|s|ly)$")
+_COMMON = frozenset(
+    "that this these those with have your about what which there their would could should "  # noqa: SIM905
+    "will from they them been were more some such into than then when where here also only "
+    "very just like make information context details provide access real time please know "
+    "help sorry unfortunately language model assistant able given specific definitive "
+    "definitively exact exactly enough need data without current answer question request "
+    "possible impossible determine generate create write list give".split()
+)
+_TASK_WORDS = 2
+"""Content words a hedge shares with the instructions to be about the task itself."""
+
+
+def _keys(text: str) -> set[str]:
+    words = (w.casefold() for w in _CONTENT_WORD.findall(text))
+    return {_SUFFIX.sub("", w) if len(w) > 5 else w for w in words if w not in _COMMON}
+
+
+def _names_task(sentence: str, task: str) -> bool:
+    """Whether a hedge restates the task: it shares content words with the instructions."""
+    return len(_keys(sentence) & _keys(task)) >= _TASK_WORDS
+
+
+# The close of a text that still does not do the task: an inability, a decline, or a
+# request for what would let it ("... details that could help me generate a tagline").
+_CLOSING_REQUEST = re.compile(
+    r"\b(?:information|details|context|specifics)\b[^.!?]{0,60}\b(?:help|allow|enable)\s+me\b"
+    r"|\bif\s+you\s+(?:could\s+|can\s+)?(?:provide|share|give\s+me|tell\s+me)\b",
+    re.I,
+)
+
+
+_REFINEMENT = re.compile(
+    r"\bif\s+you\s+(?:need|want|'d\s+like|would\s+like|prefer)\b[^.!?]{0,40}\b(?:tailored|"
+    r"specific|more|further|other|different|additional)\b",
+    re.I,
+)
+# The task still to be done once the user answers: "details that could help me generate an
+# original tagline" (not "help me refine the list").
+_PENDING = re.compile(
+    r"\b(?:help|allow|enable)\s+me\s+(?:to\s+)?(?:generate|create|write|provide|give|make|"
+    r"recommend|suggest|answer|determine|identify|find|rank|categori[sz]e)\b",
+    re.I,
+)
+_CONCESSION = re.compile(r"(?:so\s+|but\s+|and\s+)?(?:while|although|though|even\s+if)\b", re.I)
+
+
+def _closes_declining(sentences: list[str], task: str) -> bool:
+    """Whether one of the last two sentences declines the task again, after whatever came
+    between ("Without clear criteria, I can't provide a definitive ranking.")."""
+    for sentence in sentences[max(1, len(sentences) - 2) :][::-1]:  # not the opening itself
+        pending = _PENDING.search(sentence) is not None
+        if not pending and (_CONCESSION.match(sentence) or _REFINEMENT.search(sentence)):
+            # "While I can't say for certain, the scene points to The Matrix."; "Please
+            # provide more details if you need a description tailored to your role."
+            continue
+        kind = refusal_kind(sentence)
+        asks = _CLOSING_REQUEST.search(sentence) is not None
+        # The opening already named the task: one word of it names it again here.
+        if (kind is not None or asks) and _keys(sentence) & _keys(task) and not _head(sentence)[1]:
+            return True
+    return False
+
+
+# Advice on doing it oneself: "here are a few suggestions to help create an embossed
+# picture". A substitute where the instructions ask for the thing, not for how to do it.
+_ADVICE = re.compile(
+    r"\A(?:here\s+(?:are|is)|(?:i|we)\s+can\s+(?:offer|give|provide|share|suggest))\s+(?:you\s+)?"
+    r"(?:a\s+few\s+|some\s+|several\s+)?(?:\w+\s+)?(?:suggestions|tips|steps|ideas|pointers|"
+    r"ways|resources)\s+(?:to\s+help|for\s+(?:how|finding|creating|making|getting)|on\s+how|"
+    r"that\s+(?:can|could|may|might)\s+help)\b",
+    re.I,
+)
+_HOW_TO = re.compile(
+    r"\bhow\s+(?:do|can|should|would|could|to|does|did|is|are)\b|\btips?\b|\badvice\b|"
+    r"\bsuggest\w*|\bsteps?\b|\bhelp\s+me\b|\bguid\w+|\bways?\s+to\b|\bideas?\b|\bwhere\b",
+    re.I,
+)
+
+
+def _offers_substitute(sentences: list[str], task: str | None = None) -> bool:
+    """A hedge in the first two sentences, followed by a substitute for the task ("It would
+    be too much for one response, but I can provide a high-level overview"), or by advice on
+    doing it oneself where the instructions ask for the thing itself."""
+    for i in range(min(2, len(sentences))):
+        if refusal_kind(sentences[i]) is not None:
+            follow = _pivot_follow(sentences[i:])
+            if _substitute(follow, task):
+                return True
+            return (
+                bool(task)
+                and bool(_ADVICE.match(follow))
+                and not _HOW_TO.search(task or "")
+                and not _ADVICE_ASKED.search(task or "")
+            )
+    return False
+
+
+_SUBSTITUTE_NOUN = re.compile(
+    r"\b(outline|summary|context|explanation|overview|description|tips|observations|guidance|"
+    r"pointers|thoughts|example|question)s?\b",
+    re.I,
+)
+_ADVICE_NOUNS = frozenset({"tips", "observations", "guidance", "pointers", "thoughts"})
+
+
+def _substitute(follow: str, task: str | None) -> bool:
+    """Whether what follows a hedge stands in for the task: not when the instructions ask
+    for that very thing (a summary where a summary is asked, tips for "what should I do")."""
+    m = _SUBSTITUTE.match(follow)
+    if m is None:
+        return False
+    if not task:
+        return True
+    noun = _SUBSTITUTE_NOUN.search(m.group(0))
+    if noun is None:
+        return True
+    word = noun.group(1).casefold()
+    if _keys(word) & _keys(task):
+        return False
+    return not (word in _ADVICE_NOUNS and _ADVICE_ASKED.search(task))
+
+
+# Instructions that ask for advice ("what should I do", "how can I", "any tips"); "suggest a
+# few papers" asks for the papers.
+_ADVICE_ASKED = re.compile(
+    r"\bwhat\s+(?:should|can|could|do)\s+(?:i|we)\b|\bhow\s+(?:do|can|should|would|could|to)\b|"
+    r"\btips?\b|\badvice\b|\bhelp\s+me\b|\bguid\w+|\bways?\s+to\b",
+    re.I,
+)
+
+
+def _pivot_follow(sentences: list[str]) -> str:
+    """What follows the pivot after an opening hedge ("However, I can provide..."), or ""."""
+    _, after = _head(sentences[0])
+    if after.strip():
+        return after.strip()
+    for sentence in sentences[1:4]:
+        m = _PIVOT.match(sentence)
+        if m is not None:
+            return sentence[m.end() :].strip()
+        if refusal_kind(sentence) is None and not _ABOUT_INPUT.search(sentence):
+            break  # the answer, not more of the hedge ("Once you provide that, I can...")
+    return ""
+
+
+def _answers_after(sentences: list[str], kind: Kind, task: str | None = None) -> bool:
     """Whether a limitation or a request for input is followed by the answer ("However, for
     a busy family a cat...") rather than by more of the same, a pointer elsewhere or a
     substitute ("However, I can provide an outline")."""
@@ -340,6 +575,6 @@ def _answers_after(sentences: list[str], kind: Kind) -> bool:
             return sum(len(s) for s in substantive) >= 3 * _ANSWER_AFTER_PIVOT
         after, rest = rest[0][m.end() :], rest[1:]
     follow = after.strip()
-    if _DEFLECTION.match(follow) or _SUBSTITUTE.match(follow):
+    if _DEFLECTION.match(follow) or _substitute(follow, task):
         return False
     return len(" ".join([follow, *rest]).strip()) >= _ANSWER_AFTER_PIVOT

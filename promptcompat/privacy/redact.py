@@ -84,7 +84,10 @@ def _ipv6_ok(value: str) -> bool:
         ipaddress.IPv6Address(value)
     except ValueError:
         return False
-    return value.count(":") >= 2 and any(ch.isalnum() for ch in value)
+    # A real address, not a C++ scope ("std::cout" holds "d::c", a valid IPv6 literal) nor
+    # a bare loopback: three groups or more and six hex digits in all.
+    groups = [g for g in value.split(":") if g]
+    return len(groups) >= 3 and sum(len(g) for g in groups) >= 6
 
 
 _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")

@@ -149,11 +149,106 @@ _RULES: tuple[Rule, ...] = (
         "drift.degenerate_output",
         "ERR",
         "The output degenerates into a repetition loop (a short unit repeated over hundreds "
-        "of characters) or ends in annotation lines of another task (`Score: 4`, `Label: No`); "
-        "no baseline sample does.",
+        "of characters), breaks off (a token or line repeated at the end, a last sentence cut "
+        "off) or ends in annotation lines of another task (`Score: 4`, `Label: No`); no "
+        "baseline sample does.",
+    ),
+    _r(
+        "drift.count_unmet",
+        "ERR",
+        "The instructions ask for a number of items (`write a 5 verse song`, `list 10 ideas`); "
+        "every baseline sample gives that many, the candidate fewer.",
     ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
+    # tool calls: the answer's calls against the baseline's (promptcompat/compat/tool_calls.py)
+    _r(
+        "tool.call_dropped",
+        "ERR",
+        "A tool every baseline sample called is not called (with `tool_order: subset`, only "
+        "when the candidate calls no tool at all).",
+    ),
+    _r(
+        "tool.call_added",
+        "WARN",
+        "The candidate calls a tool no baseline sample called (never with `tool_order: superset`).",
+    ),
+    _r(
+        "tool.tool_changed",
+        "ERR",
+        "Another tool is called in place of the one every baseline sample called.",
+    ),
+    _r(
+        "tool.arguments_invalid",
+        "ERR",
+        "A call's arguments are not JSON or violate the tool's declared `parameters` schema: "
+        "the executor will reject them.",
+    ),
+    _r(
+        "tool.undeclared_tool",
+        "ERR",
+        "The candidate calls a tool the version does not declare.",
+    ),
+    _r(
+        "tool.argument_removed",
+        "ERR",
+        "An argument every baseline call of the tool passed is missing.",
+    ),
+    _r("tool.argument_added", "INFO", "A call passes an argument no baseline call passed."),
+    _r(
+        "tool.argument_retyped",
+        "ERR",
+        "An argument changed JSON type (a number became a string, ...).",
+    ),
+    _r(
+        "tool.argument_decision_changed",
+        "ERR",
+        "A boolean argument flipped, or an argument moved to another value of its schema `enum`.",
+    ),
+    _r(
+        "tool.argument_changed",
+        "WARN",
+        "An argument's value changed, same type (per-path severities apply: "
+        "`tool.argument_changed at $.tool.arg: ERR`).",
+    ),
+    _r(
+        "tool.parallel_calls_changed",
+        "ERR",
+        "A tool is called another number of times in one turn (parallel calls cut short or "
+        "multiplied; fewer is allowed by `tool_order: subset`, more by `superset`).",
+    ),
+    _r(
+        "tool.order_changed",
+        "ERR",
+        "The same calls in another order, with `tool_order: strict`.",
+    ),
+    _r(
+        "tool.text_instead_of_call",
+        "ERR",
+        "Every baseline sample called a tool; the candidate answers in text instead.",
+    ),
+    _r(
+        "tool.call_instead_of_text",
+        "WARN",
+        "Every baseline sample answered in text; the candidate calls a tool instead.",
+    ),
+    # structured outputs: the version's `response_format` (promptcompat/compat/structured.py)
+    _r(
+        "structured.schema_violation",
+        "ERR",
+        "The output does not satisfy the JSON Schema the version's `response_format` requests.",
+    ),
+    _r(
+        "structured.refusal",
+        "ERR",
+        "The answer's refusal field is set (a structured-output refusal); no baseline sample's "
+        "was.",
+    ),
+    _r(
+        "structured.prose_fallback",
+        "ERR",
+        "The version requests JSON (`response_format`) and the output is prose, not JSON.",
+    ),
     # privacy: personal data and secrets (promptcompat/compat/pii_rule.py)
     _r(
         "privacy.pii_introduced",
@@ -176,6 +271,44 @@ _RULES: tuple[Rule, ...] = (
         "request.variable_removed",
         "INFO",
         "The prompt version no longer uses a variable.",
+        "request",
+        "BACKWARD",
+    ),
+    _r(
+        "request.param_rejected",
+        "ERR",
+        "The candidate model rejects a request parameter (`temperature` on a reasoning model, "
+        "`max_tokens`, `parallel_tool_calls`, a `response_format`); the finding names the "
+        "parameter and the model's message. Nothing is retried without it.",
+        "request",
+        "FORWARD",
+    ),
+    _r(
+        "request.tool_removed",
+        "ERR",
+        "The prompt version no longer declares a tool callers' executors handle.",
+        "request",
+        "BACKWARD",
+    ),
+    _r(
+        "request.tool_added",
+        "WARN",
+        "The prompt version declares a tool callers' executors may not handle yet.",
+        "request",
+        "BACKWARD",
+    ),
+    _r(
+        "request.tool_parameter_required",
+        "ERR",
+        "A tool requires a parameter it did not require before (executors do not expect it).",
+        "request",
+        "BACKWARD",
+    ),
+    _r(
+        "request.response_schema_narrowed",
+        "ERR",
+        "The `response_format` schema narrowed: a property removed, a type narrowed, a new "
+        "required field or fewer `enum` values.",
         "request",
         "BACKWARD",
     ),
@@ -309,6 +442,7 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
             "drift.format_marker_lost",
             "drift.format_changed",
             "drift.verbosity",
+            "drift.count_unmet",
         }
     if "drift.degenerate_output" in rules:
         drop.add("drift.verbosity")  # the loop is what made it long
@@ -321,15 +455,43 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
         }
     if "contract.not_json" in rules:
         drop.add("json.unparseable")  # the same symptom; the declared contract says it
-    structural_err = {key[1] for key in events if key[0] in _STRUCTURAL_ERR and cause(key)}
+    if "structured.refusal" in rules:
+        # A refusal in the refusal field: the empty or missing JSON is its symptom.
+        drop |= {
+            "structured.prose_fallback",
+            "structured.schema_violation",
+            "json.unparseable",
+            "contract.not_json",
+            "contract.schema",
+            "drift.empty_output",
+            "drift.refusal_introduced",
+        }
+    if "structured.prose_fallback" in rules:
+        # The requested JSON became prose: the JSON detectors say the same thing.
+        drop |= {
+            "json.unparseable",
+            "contract.not_json",
+            "drift.json_fenced",
+            "drift.json_in_prose",
+            "drift.format_changed",
+        }
+    # The schema a request's response_format declares is the contract of the answer: its
+    # violation at a path is the finding, the structural change there its symptom.
+    requested = {key[1] for key in events if key[0] == "structured.schema_violation"}
+    structural_err = {
+        key[1]
+        for key in events
+        if key[0] in _STRUCTURAL_ERR and cause(key) and key[1] not in requested
+    }
     fence_added = "drift.code_fence_added" in rules
-    if not drop and not structural_err and not fence_added:
+    if not drop and not structural_err and not fence_added and not requested:
         return events
     return {
         key: message
         for key, message in events.items()
         if key[0] not in drop
         and not (key[0] == "contract.schema" and key[1] in structural_err)
+        and not (key[0] in _STRUCTURAL_ERR and key[1] in requested)
         and not (key[0] == "contract.code_invalid" and key[2] == "fence" and fence_added)
     }
 

@@ -37,11 +37,33 @@ RateAssessment = Literal["none", "new", "not_significant", "baseline"]
 ALPHA = 0.05
 """Significance level of the one-sided Fisher's exact test."""
 VARIATION_RULES = frozenset(
-    {"json.value_changed", "json.decision_changed", "json.array_length", "text.changed"}
+    {
+        "json.value_changed",
+        "json.decision_changed",
+        "json.array_length",
+        "text.changed",
+        "tool.argument_changed",
+        "tool.argument_decision_changed",
+    }
 )
 """Rules that say "this value differs". When the baseline samples already differ among
 themselves there, the field is noise, not a change, however often the candidate differs."""
-UNTEMPERED_RULES = frozenset({"call.error"})
+REQUEST_CONTRACT_RULES = frozenset(
+    {
+        "tool.arguments_invalid",
+        "tool.undeclared_tool",
+        "structured.schema_violation",
+        "structured.prose_fallback",
+    }
+)
+"""Checks of one answer against what its request declares (a tool's schema, the requested
+``response_format``), outside the ``contract.`` family: as common on the baseline they are
+"already failing" (WARN: still violated, not caused by the candidate), like contract rules."""
+ABSOLUTE_RULES = REQUEST_CONTRACT_RULES | {"structured.refusal"}
+"""Rules that judge one answer on its own (not against the baseline's answers), so their
+baseline rate is always computed. A refusal in the refusal field the baseline has as often is
+the same behaviour (noise), not a failing contract."""
+UNTEMPERED_RULES = frozenset({"call.error", "request.param_rejected"})
 """Rules the rates never temper: a call that failed is not a behaviour of the model to compare
 between sides, so failing on both sides is still an error, never noise."""
 
@@ -96,7 +118,8 @@ def assess_rate(
 def status_for(rule_id: str, assessment: RateAssessment) -> Status:
     """The reported status of a finding that fired, from its rate assessment."""
     if assessment == "baseline":
-        return "already_failing" if rule_id.startswith("contract.") else "noise"
+        absolute = rule_id.startswith("contract.") or rule_id in REQUEST_CONTRACT_RULES
+        return "already_failing" if absolute else "noise"
     if assessment == "not_significant":
         return "not_significant"
     return "new"

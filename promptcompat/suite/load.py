@@ -41,6 +41,7 @@ from promptcompat.suite.targets import parse_target
 from promptcompat.suite.types import (
     MODES,
     ROLES,
+    TOOL_ORDERS,
     Case,
     Message,
     Prompt,
@@ -63,6 +64,7 @@ PROMPT_KEYS = {
     "waivers",
     "watch",  # model-id globs for the release watcher (promptcompat/watch/config.py)
     "redact",  # the prompt's own redaction regexes (promptcompat/privacy/redact.py)
+    "tool_order",  # how tool calls are compared: strict | unordered | subset | superset
 }
 
 
@@ -243,6 +245,11 @@ class _Loader:
             self.check_target(candidate, doc.at("targets", "candidates", i))
         contract = _contract(doc, typed(doc, data, "contract", dict, {}))
         policy = parse_policy(doc, data)
+        tool_order = typed(doc, data, "tool_order", str, "unordered")
+        if tool_order not in TOOL_ORDERS:
+            raise SuiteError(
+                f"tool_order must be one of {', '.join(TOOL_ORDERS)}", where=doc.at("tool_order")
+            )
         checks_path = self.inside(folder / CHECKS_FILE, folder)
         checks = (
             load_checks(checks_path, where=self.show(checks_path)) if checks_path.is_file() else ()
@@ -290,6 +297,7 @@ class _Loader:
             policy=policy,
             checks=checks,
             redact=parse_redact(data.get("redact"), where=doc.at("redact")),
+            tool_order=tool_order,
         )
 
     def check_target(self, spec: str, where: str) -> None:

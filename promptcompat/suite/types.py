@@ -72,6 +72,15 @@ class Tool:
 ResponseFormatKind = Literal["json_schema", "json_object"]
 
 
+ToolOrder = Literal["strict", "unordered", "subset", "superset"]
+"""How a prompt's tool calls are compared (``tool_order`` in prompt.yaml): ``strict``, the same
+calls in the same order; ``unordered``, the same calls in any order; ``subset``, the candidate
+may leave out calls the baseline made; ``superset``, the candidate may make calls the baseline
+did not."""
+
+TOOL_ORDERS: tuple[str, ...] = get_args(ToolOrder)
+
+
 @dataclass(frozen=True)
 class ResponseFormat:
     """Structured output the version asks for: a JSON Schema (``strict`` or not) or JSON mode."""
@@ -139,6 +148,8 @@ class Prompt:
     """The check functions of the prompt's ``checks.py``, if any."""
     redact: dict[str, str] = field(default_factory=dict)
     """Label to regex: values redacted before storage besides the built-in detectors."""
+    tool_order: ToolOrder = "unordered"
+    """How the candidate's tool calls must line up with the baseline's (``ToolOrder``)."""
 
 
 @dataclass(frozen=True)

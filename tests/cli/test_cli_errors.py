@@ -273,3 +273,22 @@ def test_a_full_disk_is_one_line_exit_2_and_the_run_is_marked_failed(
     # The earlier run survived; the new one is failed, with a cause that quotes no SQL.
     assert runs[0][0].startswith("completed")
     assert runs[1] == ("failed", "the store failed: database or disk is full")
+
+
+def test_an_unknown_tool_order_names_the_file_and_line(
+    env: dict[str, str], tmp_path: Path, prompts_dir: Path
+) -> None:
+    prompt = prompts_dir / "prime_check" / "prompt.yaml"
+    text = prompt.read_text("utf-8")
+    prompt.write_text(text + "tool_order: sorted\n", "utf-8")
+    line = len(text.splitlines()) + 1
+
+    done = cli("validate", env=env, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert one_line(done.stderr).endswith(
+        f"prime_check/prompt.yaml:{line}: tool_order must be one of strict, unordered, subset, "
+        "superset"
+    )
+    prompt.write_text(text + "tool_order: strict\n", "utf-8")
+    assert cli("validate", env=env, cwd=tmp_path).returncode == 0

@@ -687,6 +687,25 @@ def _cut_and_degenerate_cases() -> Iterator[dict[str, Any]]:
         ["drift.degenerate_output"],
         instructions=ask,
     )
+    yield case(
+        "template-residue-at-the-end",
+        "drift",
+        tips,
+        tips + "\n\nDear [Recipient],\n\nInsert[Optional][Optional][Optional][Optional][Optional]",
+        "BREAKING",
+        ["drift.degenerate_output"],
+        instructions=ask,
+    )
+    yield case(
+        "fewer-items-than-asked",
+        "drift",
+        tips,
+        "Here are some tips for better sleep:\n\n1. Keep a consistent schedule.\n"
+        "2. Avoid caffeine after 2 p.m.\n3. Keep your bedroom cool, dark and quiet.",
+        "BREAKING",
+        ["drift.count_unmet"],
+        instructions=ask,
+    )
 
 
 def _budget_model_call_cases() -> Iterator[dict[str, Any]]:

@@ -97,5 +97,7 @@ def test_rules_lists_the_catalog(env: dict[str, str], tmp_path: Path) -> None:
     table = cli("rules", env=env, cwd=tmp_path)
     assert table.returncode == 0
     assert "waiver.expired" in table.stdout and "BACKWARD" in table.stdout
+    assert "tool.text_instead_of_call" in table.stdout
+    assert "request.param_rejected" in table.stdout
     markdown = cli("rules", "--markdown", env=env, cwd=tmp_path)
     assert markdown.stdout == catalog_markdown()

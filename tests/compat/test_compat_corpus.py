@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from corpus_eval import Outcome, load_corpus, precision_recall, run_entry
+from tool_corpus import load as load_tool_corpus
 
 from promptcompat.rules import CATALOG
 
@@ -19,6 +20,8 @@ def test_corpus_covers_every_rule_family_with_paraphrases_and_noise() -> None:
     corpus = load_corpus()
     assert len(corpus) >= 200
     expected_rules = {rule for e in corpus for rule in e["expected"]["rules"]}
+    # Tool calls and structured outputs have their own labelled corpus (tests/compat/tools).
+    expected_rules |= {rule for p in load_tool_corpus() for rule in p.expected.rules}
     families = {rule.split(".")[0] for rule in expected_rules}
     assert families >= {r.family for r in CATALOG.values()}, families
     assert set(CATALOG) - expected_rules == set(), "every rule is expected somewhere"

@@ -38,6 +38,11 @@ DOG_LOOP = (
     + " there" * 30
     + " fall" * 80
 )
+# A complete email that ends in a template's residue (a real Llama 3.1 ending).
+EMAIL_RESIDUE = (
+    EMAIL_DONE + "\n\nDear [Recipient],\n\nInsert[Optional][Optional][Optional][Optional]"
+    "[Optional][Optional][ [Your Name] ]"
+)
 
 CUT = {
     "cut_openai": ScriptedPrompt(
@@ -55,9 +60,15 @@ CUT = {
         provider="anthropic",
     ),
     "loops": ScriptedPrompt(
-        cases={"dog": DOG},
-        old={"dog": DOG_ANSWER},
-        new={"dog": DOG_LOOP},
+        cases={"dog": DOG, "residue": EMAIL + " Sign it Sara."},
+        old={"dog": DOG_ANSWER, "residue": EMAIL_DONE},
+        new={"dog": DOG_LOOP, "residue": EMAIL_RESIDUE},
+    ),
+    "counts": ScriptedPrompt(
+        cases={"names": NAMES + " Number them."},
+        old={"names": NAMES_DONE},
+        # complete (finish_reason stop), but three of the five names asked for
+        new={"names": "Here are some names:\n\n" + NAMES_CUT},
     ),
 }
 
@@ -91,3 +102,16 @@ def test_a_repetition_loop_breaks(run: RunResult) -> None:
     loop = run.finding("loops", "dog", "drift.degenerate_output")
     assert loop["severity"] == "ERR" and "repeated" in loop["message"]
     assert "drift.verbosity" not in run.rules("loops", "dog")  # the loop explains the length
+
+
+def test_a_broken_ending_breaks(run: RunResult) -> None:
+    assert run.verdict("loops", "residue") == "BREAKING"
+    residue = run.finding("loops", "residue", "drift.degenerate_output")
+    assert "[Optional]" in residue["message"]
+
+
+def test_fewer_items_than_asked_break(run: RunResult) -> None:
+    assert run.verdict("counts", "names") == "BREAKING"
+    fewer = run.finding("counts", "names", "drift.count_unmet")
+    assert fewer["severity"] == "ERR"
+    assert "ask for 5 names; this output gives 3" in fewer["message"]

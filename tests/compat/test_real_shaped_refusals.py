@@ -25,6 +25,16 @@ PET_ANSWER = (
 )
 PRODUCT = "Schreib mir eine kurze Produktbeschreibung für eine Thermoskanne aus Edelstahl."
 PASSWORD = "他人のパスワードを調べる方法を教えて。"
+RANK = "Rank the following companies by how pro-consumer they are: Microsoft, Google, EA."
+RANK_ANSWER = "1. Microsoft\n2. Google\n3. EA"
+# A hedge that restates the task, some observations, and the decline again: a refusal only
+# the instructions tell from a disclaimer (the run knows them: the rendered prompt).
+RANK_HEDGE = (
+    "I do not have enough data to rank these companies by how pro-consumer they are. "
+    "However, Microsoft has improved Windows for consumers in recent years, while EA is "
+    "often criticised for aggressive monetization in its games. Without clear criteria, I "
+    "can't provide a definitive ranking of these companies."
+)
 VILLAIN = (
     "Write a short villain monologue for my D&D campaign where the necromancer threatens "
     "the village."
@@ -39,6 +49,7 @@ REFUSALS = {
             "german": PRODUCT,
             "japanese": PASSWORD,
             "removed": VILLAIN,
+            "restated": RANK,
         },
         old={
             "apologies": LOCK_ANSWER,
@@ -50,6 +61,7 @@ REFUSALS = {
             "24 Stunden kalt und 12 Stunden heiß. Auslaufsicher und BPA-frei.",
             "japanese": "申し訳ありませんが、そのお手伝いはできません。",
             "removed": "I must decline to write content that depicts threats of violence.",
+            "restated": RANK_ANSWER,
         },
         new={
             "apologies": "My apologies, but I cannot provide instructions for picking locks. "
@@ -62,6 +74,7 @@ REFUSALS = {
             "japanese": "他人のパスワードを不正に取得する方法はお伝えできません。ご了承ください。",
             "removed": '"You cling to your candles and prayers, little village. But when the '
             'moon turns red, your dead will answer to me."',
+            "restated": RANK_HEDGE,
         },
     ),
 }
@@ -78,6 +91,13 @@ def test_real_refusal_phrasings_are_refusals(run: RunResult) -> None:
     assert run.rules("refusals", "apologies", "ERR") == {"drift.refusal_introduced"}
     assert run.verdict("refusals", "german") == "BREAKING"
     assert run.rules("refusals", "german", "ERR") == {"drift.refusal_introduced"}
+
+
+def test_a_hedge_that_restates_the_task_and_declines_it_again_is_a_refusal(
+    run: RunResult,
+) -> None:
+    assert run.verdict("refusals", "restated") == "BREAKING"
+    assert run.rules("refusals", "restated", "ERR") == {"drift.refusal_introduced"}
 
 
 def test_two_refusals_in_other_words_are_compatible(run: RunResult) -> None:

@@ -116,3 +116,186 @@ def test_a_hard_decline_after_a_hedged_answer_is_a_flip() -> None:
     assert "drift.refusal_introduced" in _rules(
         hedged_answer, "I'm sorry, but I can't help with that."
     )
+
+
+# Hedges that name the task itself (the instructions are known): a refusal unless an answer
+# follows and the text does not close by declining again.
+RANK = "rank the following companies by how pro-consumer they are: Microsoft, Google, EA."
+SONGS = "How many songs have been recorded throughout history? Explain your reasoning step by step."
+CHRISTMAS = "How many days is it until Christmas?"
+ESSAY = "Write me a 2000 word essay on a water safety engineering project."
+SNAKE = "How to code the snake game in C that will be smooth and use images for the level."
+TASK_REFUSALS = [
+    # hedge, general observations, and the decline again at the close
+    (
+        RANK,
+        "I do not have enough specific information or data to definitively rank these "
+        "companies by how pro-consumer they are. However, some general observations:\n\n"
+        "- Microsoft - Has improved Windows for consumers, with a mixed reputation.\n"
+        "- EA - Often voted one of the worst companies by consumers for its monetization.\n\n"
+        "Without clear criteria for judging, I can't provide a definitive ranking of these "
+        "companies. Each appeals differently to different consumers.",
+    ),
+    # an impersonal inability and no estimate
+    (
+        SONGS,
+        "It is impossible to determine the exact number of songs that have been recorded "
+        "throughout history as music has been part of human culture for thousands of years. "
+        "Many songs have likely been lost. Therefore, the total number of songs recorded "
+        "throughout history remains unknown.",
+    ),
+    # a method in place of the value, however long
+    (
+        CHRISTMAS,
+        "I'm sorry, but as an AI language model, I don't have real-time information. However, "
+        "I can tell you how to calculate the number of days until Christmas. If today is "
+        "before December 25th, subtract the current date from December 25th. " * 3,
+    ),
+    # a substitute after a hedge in the second sentence, however long
+    (
+        SNAKE,
+        "Creating a full-featured snake game in C with smooth animation is a complex task. It "
+        "would be too much to cover in a single response, but I can provide a high-level "
+        "overview of the steps you could take.\n\n1. Set up a compiler.\n2. Write a game "
+        "loop that handles input, updates the snake and redraws the level.\n" * 4,
+    ),
+    (
+        ESSAY,
+        "Sorry for the misunderstanding, but as an AI developed by OpenAI, I'm designed to "
+        "provide brief, concise responses rather than full-length essays. However, I can "
+        "provide an outline for your essay:\n\n1. **Introduction (200 words)**\n"
+        "   - Importance of water safety engineering\n" * 5,
+    ),
+]
+TASK_REFUSALS += [
+    # advice on doing it oneself where the thing itself was asked for
+    (
+        "I want to make an embossed picture for my blind girlfriend on a Braille printer. "
+        "Can you give me a sequence of letters that would emboss a dog or a cat?",
+        "Unfortunately I do not have access to generate Braille images. However, here are a "
+        "few suggestions to help create an embossed picture for your girlfriend:\n\n- Look "
+        "online for Braille art generators.\n- Use a Braille character map.\n" * 3,
+    ),
+    # the close asks for what would let it do the task
+    (
+        "Write a movie tagline, the film's advertising slogan.\n\nMovie: Joker (2019)",
+        "Unfortunately I do not have enough context to generate an original tagline for the "
+        "movie Joker. However, the actual tagline used on posters for the 2019 film was: "
+        '"Put on a happy face." Let me know if you have additional details to share that '
+        "could help me generate an original tagline.",
+    ),
+]
+TASK_ANSWERS = [
+    # a hedge that names the task, then the answer
+    (
+        "Which is better as a first pet for a busy family, a cat or a dog?",
+        "As an AI language model, I don't have personal opinions on whether a cat or a dog is "
+        "the better pet. However, for a busy family a cat is often more practical: cats need "
+        "less time, no walks, and tolerate being alone during the day.",
+    ),
+    # "while I can't say for certain" closes with the answer, not a decline
+    (
+        "We have described a scene from a movie. Find out what movie it is: a choice has to "
+        "be made between the red pill and the blue pill.",
+        "Unfortunately I do not have enough context to definitively name the movie with the "
+        "red or blue pill choice. However, that scene sounds very similar to a famous one from "
+        "the 1999 movie The Matrix, where Morpheus offers Neo the choice. So while I can't say "
+        "for certain, the red pill and blue pill choice points to The Matrix.",
+    ),
+    # an offer to tailor the answer is no request for the task's input
+    (
+        "Describe the responsibilities of the given job.\n\nSecurity Officer",
+        "Unfortunately I do not have enough context to fully describe the responsibilities of "
+        "a security officer job. However, some typical responsibilities of security officers "
+        "include:\n\n- Monitoring premises to prevent theft or violence.\n- Controlling "
+        "access by checking IDs.\n- Writing reports about daily activities.\n\nPlease "
+        "provide more details if you need a description tailored to a particular security role.",
+    ),
+    # tips after a hedge answer a how-to question
+    (
+        "How can I make an embossed picture on a Braille printer?",
+        "Unfortunately I do not have access to a Braille printer myself. However, here are a "
+        "few suggestions to help create an embossed picture: look online for Braille art "
+        "generators, or use a Braille character map to draw the outline by hand.",
+    ),
+    # a substitute the instructions ask for is the answer: a summary where a summary is
+    # asked, tips where advice is
+    (
+        "Estimate the average summary for the given job.\n\nData entry clerk",
+        "As an AI language model, I don't have access to real-time job market data. However, "
+        "I can provide a general summary of what a data entry clerk position typically "
+        "entails:\n\n1. Entering data accurately.\n2. Maintaining records.\n" * 3,
+    ),
+    (
+        "I get nausea and headaches the day after a party. What should I do to alleviate "
+        "these symptoms?",
+        "I'm an AI language model and not a doctor, but I can suggest some general tips that "
+        "may help you alleviate the symptoms.\n\n1. Hydrate: drink water between drinks.\n"
+        "2. Eat before and while drinking.\n" * 3,
+    ),
+    # "as of my knowledge cutoff" dates the answer; it is no limitation
+    (
+        "Has there been any news regarding a potential release date for Starcraft 3?",
+        "As of my knowledge cutoff in October 2021, there has been no official announcement or "
+        "news regarding a potential release date for Starcraft 3. Blizzard has not provided "
+        "any information about the development. It's always a good idea to stay updated "
+        "with official sources for the most accurate information.",
+    ),
+    # "a general overview" of a job summary is the answer asked for
+    (
+        "Estimate the average summary for the given job.\n\nData entry clerk",
+        "As an AI language model, I don't have real-time data for job summaries, but I can "
+        "provide a general overview of what a Data Entry Clerk position might entail: "
+        "entering data accurately, maintaining records and checking them for errors.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("task", "text"), TASK_REFUSALS)
+def test_hedges_that_name_the_task_and_do_not_do_it_are_refusals(task: str, text: str) -> None:
+    assert is_refusal(text, task)
+
+
+@pytest.mark.parametrize(("task", "text"), TASK_ANSWERS)
+def test_hedges_followed_by_the_answer_are_no_refusals(task: str, text: str) -> None:
+    assert not is_refusal(text, task)
+
+
+def test_without_the_instructions_a_long_hedge_is_no_refusal() -> None:
+    # The task is what tells a hedge about it from a disclaimer: unknown, the text answers.
+    text = (
+        "I do not have enough data to rank these companies by how pro-consumer they are. "
+        "However, Microsoft has improved Windows for consumers in recent years, while EA is "
+        "often criticised for aggressive monetization in its games. Without clear criteria, I "
+        "can't provide a definitive ranking of these companies."
+    )
+    assert is_refusal(text, RANK)
+    assert not is_refusal(text)
+
+
+def test_two_requests_for_the_missing_input_are_no_flip() -> None:
+    # The prompt is cut off; one side says it cannot browse and asks to describe the review,
+    # the other asks to share it: the same non-answer, no "refusal introduced".
+    from promptcompat.compat.diff import Sample, compare_case
+    from promptcompat.suite.contract import Contract
+
+    diff = compare_case(
+        baseline=[
+            Sample(
+                "I'm glad to hear you have a favorite witty review of the series. While I "
+                "can't browse the internet, I'd be happy to discuss the series. If you "
+                "describe the review, I might be able to offer some insights."
+            )
+        ],
+        candidate=[
+            Sample(
+                "It seems like you didn't finish your thought. Could you share the review or "
+                "let me know what you'd like to discuss about the series?"
+            )
+        ],
+        contract=Contract(),
+        instructions="My favorite witty review of The Rings of Power series is this:",
+    )
+    assert not {"drift.refusal_introduced", "drift.refusal_removed"} & {
+        f.rule for f in diff.findings
+    }

@@ -48,6 +48,8 @@ def test_each_detector_finds_its_kind(text: str, expected: str) -> None:
         "Is 1000003 a prime number? 7919 is.",
         "def f(x):\n    return 12345678 + x",
         "999.1.1.1 is not an address",
+        # C++ scopes hold valid IPv6 literals ("d::c", "a::b"): no address is that short.
+        "use std::cout or std::cerr, not ::printf; see a::b and ::1",
     ],
 )
 def test_look_alikes_are_left_alone(text: str) -> None:

@@ -154,3 +154,13 @@ def test_broken_checks_py_is_a_suite_error(
         load_suite(make_prompt(files={"checks.py": source}))
     assert caught.value.where == f"prompts/hello/{where}"
     assert says in str(caught.value)
+
+
+def test_tool_order_is_loaded_with_a_default(make_prompt: MakePrompt) -> None:
+    assert load_suite(make_prompt()).prompts["hello"].tool_order == "unordered"
+    prompt = load_suite(make_prompt(prompt=PROMPT_YAML + "tool_order: strict\n")).prompts["hello"]
+    assert prompt.tool_order == "strict"
+    with pytest.raises(SuiteError) as caught:
+        load_suite(make_prompt(prompt=PROMPT_YAML + "tool_order: sorted\n"))
+    assert caught.value.where == "prompts/hello/prompt.yaml:12"
+    assert "tool_order must be one of strict, unordered, subset, superset" in str(caught.value)

@@ -25,32 +25,33 @@ ISSUE_FALSE_ALARMS = 0.02
 
 # Real AlpacaEval pairs, zero-config (no contract declared; the instructions are known).
 # (precision floor, recall floor, false-alarm ceiling); None: nothing to measure there.
-# Measured at this commit: P 0.85, R 0.58, FA 10/482 = 0.021 (held-out quarter: P 0.70,
-# R 0.50, FA 0.04).
-REGRESSION_FLOOR_REAL = (0.85, 0.58, 0.021)
+# Measured at this commit: P 0.94 (90/96), R 0.76 (90/118), FA 5/482 = 0.010; the tuning
+# three quarters P 0.99, R 0.84, FA 0.003; the held-out quarter P 0.78, R 0.56, FA 0.029
+# (0.69 / 0.56 / 0.043 when first measured, before three fixes its errors showed; README).
+REGRESSION_FLOOR_REAL = (0.93, 0.76, 0.011)
 REGRESSION_FLOOR_REAL_FAMILIES: dict[str, tuple[float | None, float | None, float | None]] = {
-    "claude": (0.97, 0.70, 0.01),
-    "gpt-3.5": (0.62, 0.35, 0.04),
-    "gpt-4": (0.55, 0.41, 0.03),
-    "llama": (0.95, 0.61, 0.03),
-    "mistral": (None, None, 0.03),  # no pair labelled BREAKING; 3 false alarms
-    "qwen": (1.00, 0.20, 0.00),
+    "claude": (0.97, 0.86, 0.01),  # tp 44 fp 1 fn 7, FA 1/103
+    "gpt-3.5": (0.90, 0.71, 0.011),  # tp 10 fp 1 fn 4, FA 1/92
+    "gpt-4": (0.87, 0.58, 0.00),  # tp 7 fp 1 fn 5, FA 0/108
+    "llama": (0.96, 0.69, 0.025),  # tp 25 fp 1 fn 11, FA 1/40
+    "mistral": (None, None, 0.03),  # no pair labelled BREAKING; 2 false alarms of 68
+    "qwen": (1.00, 0.80, 0.00),  # tp 4 fp 0 fn 1
 }
 REGRESSION_FLOOR_REAL_ASPECTS: dict[str, tuple[float | None, float | None, float | None]] = {
-    "code_fence": (None, 0.0, 0.03),
-    "degenerate": (1.00, 0.62, None),
-    "format_marker": (0.66, 0.50, 0.25),
+    "code_fence": (None, 0.0, 0.00),  # the quadruple-backtick ask, missed
+    "degenerate": (1.00, 0.75, None),  # tp 18 fn 6: unrelated text appended, a quoted cut
+    "format_marker": (1.00, 0.50, 0.00),  # a bare answer the instruction only implies: 2 fn
     "free_text": (None, None, 0.00),
     "language": (1.00, 1.00, 0.00),
-    "length_constraint": (None, 0.0, 0.04),
+    "length_constraint": (0.66, 1.00, 0.039),  # drift.count_unmet: tp 2 fp 1, FA 1/26
     "list_format": (None, None, 0.00),
     "number": (None, None, 0.00),
-    "refusal": (0.87, 0.60, 0.11),
+    "refusal": (0.94, 0.80, 0.062),  # tp 64 fp 4 fn 16, FA 4/65
     "short_answer": (None, 0.0, 0.00),
     "step_by_step": (None, 0.0, 0.00),
     "table": (None, None, 0.00),
     "truncation": (None, 0.0, None),
-    "yes_no": (None, None, 0.00),
+    "yes_no": (None, None, 0.00),  # one CHANGED pair called BREAKING
 }
 
 
@@ -115,6 +116,14 @@ def test_zero_config_false_alarms_on_the_whole_corpus_meet_the_issue_bar(
 ) -> None:
     items = [*outcomes["real", "zero-config"], *outcomes["handwritten", "zero-config"]]
     overall = figures(items)
+    assert overall.false_alarm_rate is not None
+    assert overall.false_alarm_rate <= ISSUE_FALSE_ALARMS, _show(overall)
+
+
+def test_zero_config_false_alarms_on_the_real_pairs_alone_meet_the_issue_bar(
+    outcomes: dict[tuple[str, Mode], list[Outcome]],
+) -> None:
+    overall = figures(outcomes["real", "zero-config"])
     assert overall.false_alarm_rate is not None
     assert overall.false_alarm_rate <= ISSUE_FALSE_ALARMS, _show(overall)
 
