@@ -10,6 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from promptcompat.report.model import (
+    ComparisonView,
+    PromptMatrix,
+    PromptSummary,
+    RuleSummary,
+    RunView,
+)
 from promptcompat.store.tables.review import Role
 
 MAX_PAGE_SIZE = 500
@@ -104,6 +111,7 @@ class RunsPublic(BaseModel):
 
 
 # --- reports -----------------------------------------------------------------------------
+# The report's parts are the report's own models (``promptcompat.report.model``).
 
 
 class ReviewCounts(BaseModel):
@@ -112,53 +120,14 @@ class ReviewCounts(BaseModel):
     rejected: int
 
 
-class CoverageFamily(BaseModel):
-    watched: bool
-    cases: int
-    of: int
-    detail: list[str]
-
-
-class PromptCoverage(BaseModel):
-    """Which check families could see a change in this run, and which were inert."""
-
-    cases: int
-    families: dict[str, CoverageFamily]
-    watched: list[str]
-    inert: list[str]
-    line: str
-
-
-class BaselineContractFailure(BaseModel):
-    """A contract check the baseline already fails: the contract or the baseline needs
-    attention."""
-
-    baseline: str
-    rule: str
-    path: str | None
-    check: str
-    message: str
-    cases: int
-    of: int
-    line: str
-
-
-class PromptSummary(BaseModel):
-    coverage: PromptCoverage
-    implicit_contract: list[str] = Field(
-        description="What the rendered instructions ask of the format (read, not declared)."
-    )
-    baseline_fails_contract: list[BaselineContractFailure]
-
-
 class ReportSummary(BaseModel):
     """The run's report without its case list: verdict, per-comparison counts and usage."""
 
     format: str
-    run: dict[str, Any]
+    run: RunView
     verdict: str
     exit_code: int
-    comparisons: list[dict[str, Any]]
+    comparisons: list[ComparisonView]
     review: ReviewCounts
     prompts: dict[str, PromptSummary] = Field(
         default_factory=dict,
@@ -174,12 +143,12 @@ class MatrixPublic(BaseModel):
     """Per prompt: versions (rows) x targets (columns), and per cell which directions hold."""
 
     run_id: str
-    matrix: dict[str, Any]
+    matrix: dict[str, PromptMatrix]
 
 
 class FindingsByRule(BaseModel):
     run_id: str
-    rules: dict[str, dict[str, Any]]
+    rules: dict[str, RuleSummary]
 
 
 class SidePublic(BaseModel):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from clirun import Spawner
 from pgcluster import Backend, PostgresCluster
 from sqlalchemy import Engine
 
@@ -188,3 +189,13 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
     yield mount
     for point in mounted:
         subprocess.run(["umount", "-l", str(point)], check=False, timeout=30)
+
+
+@pytest.fixture
+def spawn_cli() -> Iterator[Spawner]:
+    """``spawn_cli(*args, env=..., cwd=...)``: ``promptcompat`` started in a subprocess
+    (``clirun.spawn``), checked for a crash when it ends, killed at teardown if a failed test
+    left it running."""
+    spawner = Spawner()
+    yield spawner
+    spawner.end_all()

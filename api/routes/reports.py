@@ -67,18 +67,18 @@ _SUMMARY_KEYS = ("format", "run", "verdict", "exit_code", "comparisons")
 def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Response:
     """Get a run's report summary: verdict, counts per comparison, usage, review state."""
     report = results.run_report(session=session, run_id=run_id)
-    counts = results.review_counts(session=session, run_id=report["run"]["id"], report=report)
+    counts = results.review_counts(session=session, run_id=report.run.id, report=report)
     summary = ReportSummary(
-        format=report["format"],
-        run=report["run"],
-        verdict=report["verdict"],
-        exit_code=report["exit_code"],
-        comparisons=report["comparisons"],
+        format=report.format,
+        run=report.run,
+        verdict=report.verdict,
+        exit_code=report.exit_code,
+        comparisons=report.comparisons,
         review=ReviewCounts(**counts),
-        prompts=report.get("prompts", {}),
+        prompts=report.prompts,
         extra={
             k: v
-            for k, v in report.items()
+            for k, v in report.to_json(cases=False).items()
             if k not in (*_SUMMARY_KEYS, "matrix", "findings_by_rule", "prompts")
         },
     )
@@ -89,14 +89,14 @@ def report_summary(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Resp
 def matrix(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> Response:
     """Get a run's compatibility matrix: per prompt, versions x targets, directions that hold."""
     report = results.run_report(session=session, run_id=run_id)
-    return as_json(MatrixPublic(run_id=report["run"]["id"], matrix=report["matrix"]))
+    return as_json(MatrixPublic(run_id=report.run.id, matrix=report.matrix))
 
 
 @router.get("/findings", response_model=FindingsByRule)
 def findings_by_rule(run_id: RunIdPath, _: ViewerDep, session: SessionDep) -> FindingsByRule:
     """Get a run's findings grouped by rule, with the cases each rule fired in."""
     report = results.run_report(session=session, run_id=run_id)
-    return FindingsByRule(run_id=report["run"]["id"], rules=report["findings_by_rule"])
+    return FindingsByRule(run_id=report.run.id, rules=report.findings_by_rule)
 
 
 @router.get("/cases", response_model=CaseResultsPublic)

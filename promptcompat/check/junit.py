@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from typing import Any
+
+from promptcompat.check.result import CheckCase, CheckResult
 
 # XML 1.0 forbids most control characters, which a model's output may contain.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def render_junit(result: dict[str, Any]) -> str:
+def render_junit(result: CheckResult) -> str:
     """The JUnit XML document of a check result (``check.run_check``)."""
     root = ET.Element("testsuites", name="promptcompat check")
     totals = {"tests": 0, "failures": 0, "errors": 0}
@@ -25,42 +26,42 @@ def render_junit(result: dict[str, Any]) -> str:
     if general is not None:
         root.append(general)
         _add(totals, general)
-    by_comparison: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for case in result["cases"]:
-        by_comparison[case["comparison"]].append(case)
-    for comp in result["comparisons"]:
-        cases = by_comparison.get(comp["index"], [])
+    by_comparison: dict[int, list[CheckCase]] = defaultdict(list)
+    for case in result.cases:
+        by_comparison[case.comparison].append(case)
+    for comp in result.comparisons:
+        cases = by_comparison.get(comp.index, [])
         name = (
-            f"{comp['prompt']} {comp['direction']} {comp['baseline']['version']}@"
-            f"{comp['baseline']['target']} -> {comp['candidate']['version']}@"
-            f"{comp['candidate']['target']}"
+            f"{comp.prompt} {comp.direction} {comp.baseline.version}@"
+            f"{comp.baseline.target} -> {comp.candidate.version}@"
+            f"{comp.candidate.target}"
         )
         suite = ET.SubElement(root, "testsuite", name=_clean(name))
-        classname = f"promptcompat.{comp['prompt']}.{comp['direction'].lower()}"
+        classname = f"promptcompat.{comp.prompt}.{comp.direction.lower()}"
         failures = errors = skipped = 0
         for case in cases:
             testcase = ET.SubElement(
-                suite, "testcase", name=_clean(case["case_id"]), classname=classname, time="0"
+                suite, "testcase", name=_clean(case.case_id), classname=classname, time="0"
             )
-            if case["verdict"] == "ERROR":
+            if case.verdict == "ERROR":
                 errors += 1
-                reasons = "; ".join(f["message"] for f in case["findings"]) or "the call failed"
+                reasons = "; ".join(f.message for f in case.findings) or "the call failed"
                 element = ET.SubElement(testcase, "error", type="ERROR", message=_clean(reasons))
                 element.text = _clean(_body(case))
-            elif case["failing"]:
+            elif case.failing:
                 failures += 1
-                rules = sorted({f["rule"] for f in case["findings"] if f["severity"] != "INFO"})
+                rules = sorted({f.rule for f in case.findings if f.severity != "INFO"})
                 element = ET.SubElement(
                     testcase,
                     "failure",
-                    type=case["verdict"],
-                    message=_clean(f"{case['verdict']}: {', '.join(rules)}"),
+                    type=case.verdict,
+                    message=_clean(f"{case.verdict}: {', '.join(rules)}"),
                 )
                 element.text = _clean(_body(case))
-            elif not comp["enforced"]:
+            elif not comp.enforced:
                 skipped += 1
                 ET.SubElement(testcase, "skipped", message="mode NONE: recorded, not enforced")
-            elif case["verdict"] == "CHANGED":
+            elif case.verdict == "CHANGED":
                 out = ET.SubElement(testcase, "system-out")
                 out.text = _clean(_body(case))
         suite.set("tests", str(len(cases)))
@@ -75,71 +76,58 @@ def render_junit(result: dict[str, Any]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _general_suite(result: dict[str, Any]) -> ET.Element | None:
-    if not (result["errors"] or result["request_side"] or result.get("contract_side")):
+def _general_suite(result: CheckResult) -> ET.Element | None:
+    if not (result.errors or result.request_side or result.contract_side):
         return None
     suite = ET.Element("testsuite", name="promptcompat")
     errors = failures = 0
-    for error in result["errors"]:
+    for error in result.errors:
         testcase = ET.SubElement(
             suite,
             "testcase",
-            name=_clean(error.get("where") or "check"),
+            name=_clean(error.where or "check"),
             classname="promptcompat.check",
             time="0",
         )
-        element = ET.SubElement(testcase, "error", type="ERROR", message=_clean(error["message"]))
-        element.text = _clean(error["message"])
+        element = ET.SubElement(testcase, "error", type="ERROR", message=_clean(error.message))
+        element.text = _clean(error.message)
         errors += 1
-    for finding in result["request_side"]:
-        testcase = ET.SubElement(
-            suite,
-            "testcase",
-            name=_clean(f"{finding['version']} variable {finding['variable']}"),
-            classname=f"promptcompat.{finding['prompt']}.request",
-            time="0",
+    # Findings on the request side, then on the accepted outputs against a changed contract.
+    found = [
+        (f"{f.version} variable {f.variable}", f"{f.prompt}.request", f.severity, f.rule, f.message)
+        for f in result.request_side
+    ] + [
+        (
+            f"{f.case_id} {f.rule} {f.path or ''}".strip(),
+            f"{f.prompt}.contract",
+            f.severity,
+            f.rule,
+            f.message,
         )
-        if finding["severity"] == "ERR" or (
-            finding["severity"] == "WARN" and result["fail_on"] == "WARN"
-        ):
-            failures += 1
-            element = ET.SubElement(
-                testcase, "failure", type=finding["rule"], message=_clean(finding["message"])
-            )
-            element.text = _clean(finding["message"])
-    for finding in result.get("contract_side", []):
+        for f in result.contract_side
+    ]
+    for name, classname, severity, rule, message in found:
         testcase = ET.SubElement(
-            suite,
-            "testcase",
-            name=_clean(f"{finding['case_id']} {finding['rule']} {finding['path'] or ''}".strip()),
-            classname=f"promptcompat.{finding['prompt']}.contract",
-            time="0",
+            suite, "testcase", name=_clean(name), classname=f"promptcompat.{classname}", time="0"
         )
-        if finding["severity"] == "ERR" or (
-            finding["severity"] == "WARN" and result["fail_on"] == "WARN"
-        ):
+        if result.failing(severity):
             failures += 1
-            element = ET.SubElement(
-                testcase, "failure", type=finding["rule"], message=_clean(finding["message"])
-            )
-            element.text = _clean(finding["message"])
-    tests = len(result["errors"]) + len(result["request_side"])
-    suite.set("tests", str(tests + len(result.get("contract_side", []))))
+            element = ET.SubElement(testcase, "failure", type=rule, message=_clean(message))
+            element.text = _clean(message)
+    suite.set("tests", str(len(result.errors) + len(found)))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     suite.set("time", "0")
     return suite
 
 
-def _body(case: dict[str, Any]) -> str:
+def _body(case: CheckCase) -> str:
     lines = [
-        f"{f['severity']} {f['rule']}"
-        + (f" at {f['path']}" if f.get("path") else "")
-        + f": {f['message']} ({f['rate']})"
-        for f in case["findings"]
+        f"{f.severity} {f.rule}" + (f" at {f.path}" if f.path else "") + f": {f.message} ({f.rate})"
+        for f in case.findings
     ]
-    if case.get("diff"):
-        lines += ["", case["diff"]]
+    if case.diff:
+        lines += ["", case.diff]
     return "\n".join(lines)
 
 

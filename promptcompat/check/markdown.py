@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+
+from promptcompat.check.result import CheckCase, CheckResult
+from promptcompat.store.tables.run_spec import SideSpec
 
 COMMENT_LIMIT = 65_536
 BUDGET = 60_000
@@ -23,11 +25,11 @@ MARKER = "<!-- promptcompat-check -->"
 """First line of the comment, so a workflow can find and update its earlier comment."""
 
 
-def render_markdown(result: dict[str, Any]) -> str:
+def render_markdown(result: CheckResult) -> str:
     """The markdown summary of a check result (``check.run_check``)."""
     head = _head(result)
     tail = _tail(result)
-    failing = [c for c in result["cases"] if c["failing"]]
+    failing = [c for c in result.cases if c.failing]
     details: list[str] = []
     used = len(head) + len(tail) + 600  # the section heading and the closing note
     shown = 0
@@ -56,83 +58,83 @@ def render_markdown(result: dict[str, Any]) -> str:
     return text
 
 
-def _head(result: dict[str, Any]) -> str:
-    verdict = result["verdict"]
-    base = result["base"]
-    merge_base = (base.get("merge_base") or "")[:12]
+def _head(result: CheckResult) -> str:
+    verdict = result.verdict
+    base = result.base
+    merge_base = (base.merge_base or "")[:12]
     lines = [
         MARKER,
         f"## {ICONS.get(verdict, '')} promptcompat check: {verdict}",
         "",
-        f"Changes since {code(base['ref'])}"
+        f"Changes since {code(base.ref)}"
         + (f" (merge base {code(merge_base)})" if merge_base else "")
-        + f": {len(result['prompts'])} prompt(s) changed, "
-        f"{len(result['unchanged_prompts'])} unchanged and not replayed. "
-        f"Fails on {result['fail_on']}; exit code {result['exit_code']}.",
+        + f": {len(result.prompts)} prompt(s) changed, "
+        f"{len(result.unchanged_prompts)} unchanged and not replayed. "
+        f"Fails on {result.fail_on}; exit code {result.exit_code}.",
         "",
     ]
-    calls = result["calls"]
-    if result.get("run_id"):
+    calls = result.calls
+    if result.run_id:
         lines += [
-            f"Calls: {calls['total']} ({calls['from_cache']} from cache, "
-            f"{calls['provider_requests']} provider requests, {calls['errors']} failed). "
-            f"Run {code(result['run_id'][:12])}.",
+            f"Calls: {calls.total} ({calls.from_cache} from cache, "
+            f"{calls.provider_requests} provider requests, {calls.errors} failed). "
+            f"Run {code(result.run_id[:12])}.",
             "",
         ]
-    if result["errors"]:
+    if result.errors:
         lines += ["### Errors", ""]
-        for error in result["errors"][:50]:
-            where = f"{code(error['where'])}: " if error.get("where") else ""
-            lines.append(f"- 💥 {where}{_inline(error['message'])}")
-        if len(result["errors"]) > 50:
-            lines.append(f"- … and {len(result['errors']) - 50} more")
+        for error in result.errors[:50]:
+            where = f"{code(error.where)}: " if error.where else ""
+            lines.append(f"- 💥 {where}{_inline(error.message)}")
+        if len(result.errors) > 50:
+            lines.append(f"- … and {len(result.errors) - 50} more")
         lines.append("")
-    if result["comparisons"]:
+    if result.comparisons:
         lines += [
             "| | prompt | direction | baseline | candidate | cases | compatible | changed "
             "| breaking | error |",
             "|---|---|---|---|---|---:|---:|---:|---:|---:|",
         ]
-        for comp in result["comparisons"][:MAX_TABLE_ROWS]:
-            v = comp["verdicts"]
+        for comp in result.comparisons[:MAX_TABLE_ROWS]:
+            v = comp.verdicts
             worst = next((k for k in ("ERROR", "BREAKING", "CHANGED") if v.get(k)), "COMPATIBLE")
-            enforced = "" if comp["enforced"] else " (not enforced)"
+            enforced = "" if comp.enforced else " (not enforced)"
             lines.append(
-                f"| {ICONS[worst]} | {code(comp['prompt'])} | {comp['direction']}{enforced} | "
-                f"{_side(comp['baseline'])} | {_side(comp['candidate'])} | {comp['cases']} | "
+                f"| {ICONS[worst]} | {code(comp.prompt)} | {comp.direction}{enforced} | "
+                f"{_side(comp.baseline)} | {_side(comp.candidate)} | {comp.cases} | "
                 f"{v['COMPATIBLE']} | {v['CHANGED']} | {v['BREAKING']} | {v['ERROR']} |"
             )
-        if len(result["comparisons"]) > MAX_TABLE_ROWS:
+        if len(result.comparisons) > MAX_TABLE_ROWS:
             lines.append(
-                f"\n_{len(result['comparisons']) - MAX_TABLE_ROWS} more comparisons not shown._"
+                f"\n_{len(result.comparisons) - MAX_TABLE_ROWS} more comparisons not shown._"
             )
         lines.append("")
-    elif not result["errors"]:
+    elif not result.errors:
         lines += ["Nothing to replay: no prompt change affects a prompt version or case.", ""]
-    if result.get("coverage"):
+    if result.coverage:
         lines += ["### Coverage", ""]
-        for name, entry in list(result["coverage"].items())[:MAX_TABLE_ROWS]:
-            lines.append(f"- {code(name)}: {_inline(entry['line'])}")
+        for name, entry in list(result.coverage.items())[:MAX_TABLE_ROWS]:
+            lines.append(f"- {code(name)}: {_inline(entry.line)}")
             lines.extend(
-                f"- ⚠️ {code(name)}: {_inline(line)}" for line in entry["baseline_fails_contract"]
+                f"- ⚠️ {code(name)}: {_inline(line)}" for line in entry.baseline_fails_contract
             )
         lines.append("")
-    if result["request_side"]:
+    if result.request_side:
         lines += [
             "### Request side",
             "",
             "| prompt | version | rule | severity | variable or tool | |",
             "|---|---|---|---|---|---|",
         ]
-        for f in result["request_side"]:
+        for r in result.request_side:
             lines.append(
-                f"| {code(f['prompt'])} | {f['base_version']} → {f['version']} | "
-                f"{code(f['rule'])} | {f['severity']} | {code(f['variable'] or '')} | "
-                f"{_cell(f['message'])} |"
+                f"| {code(r.prompt)} | {r.base_version} → {r.version} | "
+                f"{code(r.rule)} | {r.severity} | {code(r.variable or '')} | "
+                f"{_cell(r.message)} |"
             )
         lines.append("")
-    if result.get("contract_side"):
-        found = result["contract_side"]
+    if result.contract_side:
+        found = result.contract_side
         lines += [
             "### Accepted outputs against the changed contract",
             "",
@@ -141,8 +143,8 @@ def _head(result: dict[str, Any]) -> str:
         ]
         for f in found[:MAX_TABLE_ROWS]:
             lines.append(
-                f"| {code(f['prompt'] + '/' + f['case_id'])} | {code(f['rule'])} | "
-                f"{f['severity']} | {code(f['path'] or '')} | {_cell(f['message'])} |"
+                f"| {code(f.prompt + '/' + f.case_id)} | {code(f.rule)} | "
+                f"{f.severity} | {code(f.path or '')} | {_cell(f.message)} |"
             )
         if len(found) > MAX_TABLE_ROWS:
             lines.append(f"\n_{len(found) - MAX_TABLE_ROWS} more not shown._")
@@ -150,63 +152,63 @@ def _head(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _tail(result: dict[str, Any]) -> str:
+def _tail(result: CheckResult) -> str:
     lines = ["<details><summary>What changed</summary>", ""]
-    for change in result["prompts"][:100]:
-        lines.append(f"- {code(change['prompt'])}: {_inline('; '.join(change['reasons']))}")
-    if len(result["prompts"]) > 100:
-        lines.append(f"- … and {len(result['prompts']) - 100} more prompts")
-    if not result["prompts"]:
-        files = result.get("changed_files") or []
+    for change in result.prompts[:100]:
+        lines.append(f"- {code(change.prompt)}: {_inline('; '.join(change.reasons))}")
+    if len(result.prompts) > 100:
+        lines.append(f"- … and {len(result.prompts) - 100} more prompts")
+    if not result.prompts:
+        files = result.changed_files
         shown = ", ".join(code(f) for f in files[:30])
         more = f" and {len(files) - 30} more" if len(files) > 30 else ""
         lines.append(f"- changed files: {shown}{more}" if files else "- no prompt changed")
     lines += ["", "</details>", ""]
-    snaps = result["snapshots"]
-    if snaps["pending_written"]:
+    snaps = result.snapshots
+    if snaps.pending_written:
         lines.append(
-            f"Pending snapshots written: {len(snaps['pending_written'])} file(s); review them "
+            f"Pending snapshots written: {len(snaps.pending_written)} file(s); review them "
             "with `promptcompat review` and commit the accepted files."
         )
-    if snaps["obsolete"]:
+    if snaps.obsolete:
         lines.append(
-            f"Obsolete snapshots: {len(snaps['obsolete'])} (remove them with "
+            f"Obsolete snapshots: {len(snaps.obsolete)} (remove them with "
             "`promptcompat snapshots clean --remove`)."
         )
     return "\n".join(lines) + "\n"
 
 
-def _details(case: dict[str, Any]) -> str:
-    rules = list(dict.fromkeys(f["rule"] for f in case["findings"] if f["severity"] != "INFO"))
+def _details(case: CheckCase) -> str:
+    rules = list(dict.fromkeys(f.rule for f in case.findings if f.severity != "INFO"))
     summary = (
-        f"{ICONS.get(case['verdict'], '')} <code>{html.escape(case['prompt'])}</code> / "
-        f"<code>{html.escape(case['case_id'])}</code>: {case['direction']} "
-        f"{html.escape(case['baseline']['version'])} → "
-        f"{html.escape(case['candidate']['version'])} on "
-        f"<code>{html.escape(case['candidate']['target'])}</code>"
+        f"{ICONS.get(case.verdict, '')} <code>{html.escape(case.prompt)}</code> / "
+        f"<code>{html.escape(case.case_id)}</code>: {case.direction} "
+        f"{html.escape(case.baseline.version)} → "
+        f"{html.escape(case.candidate.version)} on "
+        f"<code>{html.escape(case.candidate.target)}</code>"
         + (": " + ", ".join(f"<code>{html.escape(r)}</code>" for r in rules) if rules else "")
     )
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
-    for f in case["findings"][:MAX_FINDINGS]:
-        at = f" at {code(f['path'])}" if f.get("path") else ""
+    for f in case.findings[:MAX_FINDINGS]:
+        at = f" at {code(f.path)}" if f.path else ""
         lines.append(
-            f"- **{f['severity']}** {code(f['rule'])}{at}: {_inline(f['message'])} "
-            f"({f['rate']}{', ' + f['status'] if f['status'] not in ('', 'finding') else ''})"
+            f"- **{f.severity}** {code(f.rule)}{at}: {_inline(f.message)} "
+            f"({f.rate}{', ' + f.status if f.status not in ('', 'finding') else ''})"
         )
-    if len(case["findings"]) > MAX_FINDINGS:
-        lines.append(f"- … and {len(case['findings']) - MAX_FINDINGS} more findings")
-    diff = case.get("diff") or ""
+    if len(case.findings) > MAX_FINDINGS:
+        lines.append(f"- … and {len(case.findings) - MAX_FINDINGS} more findings")
+    diff = case.diff
     if diff:
         if len(diff) > DIFF_CHARS:
-            diff = diff[:DIFF_CHARS] + f"\n… diff cut ({len(case['diff']):,} characters in all)"
+            diff = diff[:DIFF_CHARS] + f"\n… diff cut ({len(case.diff):,} characters in all)"
         fence = _fence(diff)
         lines += ["", f"{fence}diff", diff, fence]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
 
 
-def _side(side: dict[str, str]) -> str:
-    return f"{side['version']} @ {code(side['target'])}"
+def _side(side: SideSpec) -> str:
+    return f"{side.version} @ {code(side.target)}"
 
 
 def code(text: str) -> str:

@@ -11,7 +11,8 @@
    on the candidate targets, and changed cases of the deployed version against their accepted
    snapshots. An unchanged prompt is not replayed at all.
 4. Write changed results as pending snapshot files (not in CI unless asked) and return one
-   JSON-able result that ``pr_report.py`` (markdown) and ``junit.py`` render.
+   :class:`~promptcompat.check.result.CheckResult` that ``markdown.py`` and ``junit.py``
+   render and whose ``to_json`` is the JSON result.
 """
 
 from __future__ import annotations
@@ -20,17 +21,32 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine
 
 from promptcompat import store
 from promptcompat.check.gitchanges import GitChanges, changes_since
+from promptcompat.check.result import (
+    BaseRef,
+    CaseFinding,
+    CheckCalls,
+    CheckCase,
+    CheckComparison,
+    CheckError,
+    CheckResult,
+    ContractSideFinding,
+    CoverageLines,
+    ExitCode,
+    PromptChangeView,
+    RequestSideFinding,
+    SideLabel,
+)
 from promptcompat.compat import request_findings, tool_request_findings
 from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
 from promptcompat.replay import Progress
 from promptcompat.replay.plan import BACKWARD_MODES, FORWARD_MODES, Comparison, Side
+from promptcompat.report import RunReport
 from promptcompat.rules.noise import Severity
 from promptcompat.store import projects
 from promptcompat.store.redaction import RunRedaction
@@ -38,8 +54,9 @@ from promptcompat.suite import Prompt, Suite, load_suite, required_variables
 from promptcompat.suite.lockfile import LOCK_FILE, read_lock
 from promptcompat.suite.targets import parse_target
 
-FORMAT = "promptcompat.check/1"
-EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
+EXIT_COMPATIBLE: ExitCode = 0
+EXIT_BREAKING: ExitCode = 1
+EXIT_ERROR: ExitCode = 2
 
 
 @dataclass
@@ -58,14 +75,15 @@ class PromptChange:
     old_pinned: str | None = None
     new_candidates: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "prompt": self.prompt,
-            "reasons": self.reasons,
-            "base_version": self.base_version,
-            "new_versions": self.new_versions,
-            "cases": "all" if self.cases is None else self.cases,
-        }
+    def view(self) -> PromptChangeView:
+        """As the check result shows it."""
+        return PromptChangeView(
+            prompt=self.prompt,
+            reasons=self.reasons,
+            base_version=self.base_version,
+            new_versions=self.new_versions,
+            cases="all" if self.cases is None else self.cases,
+        )
 
 
 @dataclass
@@ -83,31 +101,15 @@ def run_check(
     options: CheckOptions,
     engine: Engine | None = None,
     on_progress: Callable[[Progress], None] | None = None,
-) -> dict[str, Any]:
-    """Run the check; the result is JSON-able (``format``: ``promptcompat.check/1``)."""
-    result: dict[str, Any] = {
-        "format": FORMAT,
-        "base": {"ref": options.ref, "merge_base": None},
-        "fail_on": options.fail_on,
-        "changed_files": [],
-        "prompts": [],
-        "unchanged_prompts": [],
-        "request_side": [],
-        "contract_side": [],
-        "errors": [],
-        "comparisons": [],
-        "cases": [],
-        "run_id": None,
-        "calls": {"total": 0, "from_cache": 0, "provider_requests": 0, "errors": 0},
-        "snapshots": {"pending_written": [], "obsolete": []},
-        "coverage": {},
-    }
+) -> CheckResult:
+    """Run the check; ``to_json`` of the result is its JSON (``promptcompat.check/1``)."""
+    result = CheckResult(base=BaseRef(ref=options.ref), fail_on=options.fail_on)
     snapshots_dir = options.snapshots_dir or settings.prompts_dir.parent / "snapshots"
     try:
         with tempfile.TemporaryDirectory(prefix="promptcompat-base-") as workdir:
             _check(settings, options, snapshots_dir, Path(workdir), result, engine, on_progress)
     except PromptCompatError as exc:
-        result["errors"].append({"where": exc.where, "message": exc.message})
+        result.errors.append(CheckError(where=exc.where, message=exc.message))
     return _finish(result)
 
 
@@ -116,7 +118,7 @@ def _check(
     options: CheckOptions,
     snapshots_dir: Path,
     workdir: Path,
-    result: dict[str, Any],
+    result: CheckResult,
     engine: Engine | None,
     on_progress: Callable[[Progress], None] | None,
 ) -> None:
@@ -126,15 +128,15 @@ def _check(
     from promptcompat.snapshots import sync as snapshot_sync
 
     git_changes = changes_since(settings.prompts_dir, options.ref, workdir=workdir)
-    result["base"]["merge_base"] = git_changes.merge_base
-    result["changed_files"] = git_changes.files
+    result.base.merge_base = git_changes.merge_base
+    result.changed_files = git_changes.files
     suite = load_suite(settings.prompts_dir)
     errors = edited_in_place(git_changes, suite)
-    result["errors"].extend(errors)
+    result.errors.extend(errors)
     changes = diff_suites(git_changes, suite)
-    result["prompts"] = [c.to_dict() for c in changes]
-    result["unchanged_prompts"] = sorted(set(suite.prompts) - {c.prompt for c in changes})
-    result["request_side"] = request_side(suite, changes)
+    result.prompts = [c.view() for c in changes]
+    result.unchanged_prompts = sorted(set(suite.prompts) - {c.prompt for c in changes})
+    result.request_side = request_side(suite, changes)
     if errors:
         return  # an edited release makes every comparison of it meaningless: fix it first
     engine = engine or store.open_engine(settings.resolved_database_url())
@@ -148,10 +150,10 @@ def _check(
             max_output_bytes=settings.max_output_bytes,
         )
     # Files of a prompt or version not in the suite were not imported; they are obsolete.
-    result["snapshots"]["obsolete"] = snapshot_sync.obsolete(
+    result.snapshots.obsolete = snapshot_sync.obsolete(
         root=snapshots_dir, suite=suite, max_output_bytes=settings.max_output_bytes
     )
-    result["contract_side"] = contract_side(
+    result.contract_side = contract_side(
         suite, changes, snapshots_dir, max_output_bytes=settings.max_output_bytes
     )
     comparisons = plan(suite, changes, forward=options.forward)
@@ -168,7 +170,7 @@ def _check(
     request = RunRequest(prompts=tuple(sub.prompts), labels={"check": options.ref})
     starter = InlineStarter(engine, settings, on_progress=on_progress)
     run_id = starter.start(suite=sub, request=request, comparisons=comparisons).run_id
-    result["run_id"] = run_id
+    result.run_id = run_id
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id, fail_on=options.fail_on)
         rows = store.case_results(session=session, run_id=run_id)
@@ -180,89 +182,62 @@ def _check(
                 suite=suite,
                 max_output_bytes=settings.max_output_bytes,
             )
-            result["snapshots"]["pending_written"] = [
+            result.snapshots.pending_written = [
                 p.relative_to(snapshots_dir.parent).as_posix() for p in written
             ]
-    result["report_verdict"], result["report_exit_code"] = report["verdict"], report["exit_code"]
-    result["coverage"] = coverage_lines(report)
-    result["calls"] = {
-        k: report["run"]["calls"][k] for k in ("total", "from_cache", "provider_requests", "errors")
-    }
-    if report["run"]["error"]:
-        result["errors"].append({"where": f"run {run_id}", "message": report["run"]["error"]})
-    enforced = {c["index"] for c in report["comparisons"] if c["enforced"]}
-    failing = {"ERR"} if options.fail_on == "ERR" else {"ERR", "WARN"}
-    result["comparisons"] = [
-        {
-            key: c[key]
-            for key in (
-                "index",
-                "prompt",
-                "direction",
-                "baseline",
-                "candidate",
-                "mode",
-                "enforced",
-                "cases",
-                "verdicts",
-                "holds",
-                "top_findings",
-            )
-        }
-        for c in report["comparisons"]
+    result.set_run_verdict(report.verdict, report.exit_code)
+    result.coverage = coverage_lines(report)
+    result.calls = CheckCalls.part_of(report.run.calls)
+    if report.run.error:
+        result.errors.append(CheckError(where=f"run {run_id}", message=report.run.error))
+    enforced = {c.index for c in report.comparisons if c.enforced}
+    shown = set(CheckComparison.model_fields)
+    result.comparisons = [
+        CheckComparison.model_validate(c.model_dump(include=shown)) for c in report.comparisons
     ]
     # The report's cases and the stored rows are in the same (comparison, case) order.
-    for case, row in zip(report["cases"], rows, strict=True):
-        result["cases"].append(
-            {
-                "comparison": case["comparison"],
-                "prompt": case["prompt"],
-                "direction": case["direction"],
-                "baseline": {"version": row.baseline_version, "target": row.baseline_target},
-                "candidate": {"version": row.candidate_version, "target": row.candidate_target},
-                "case_id": case["case_id"],
-                "verdict": case["verdict"],
-                "failing": case["comparison"] in enforced
-                and any(
-                    f["severity"] in failing and f["rule"] != "call.error" for f in case["findings"]
-                ),
-                "findings": [
-                    {k: f[k] for k in ("rule", "severity", "status", "path", "message", "rate")}
-                    for f in case["findings"]
-                ],
-                "diff": row.text_diff if case["verdict"] != "COMPATIBLE" else "",
-            }
+    for case, row in zip(report.cases, rows, strict=True):
+        failing = case.comparison in enforced and any(
+            result.failing(f.severity) and f.rule != "call.error" for f in case.findings
+        )
+        result.cases.append(
+            CheckCase.part_of(
+                case,
+                baseline=SideLabel(version=row.baseline_version, target=row.baseline_target),
+                candidate=SideLabel(version=row.candidate_version, target=row.candidate_target),
+                failing=failing,
+                findings=[CaseFinding.part_of(f) for f in case.findings],
+                diff=row.text_diff if case.verdict != "COMPATIBLE" else "",
+            )
         )
 
 
-def coverage_lines(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def coverage_lines(report: RunReport) -> dict[str, CoverageLines]:
     """Per prompt of a run report: its coverage line and the lines of the contract checks its
     baseline fails, as the check result (and the PR comment) shows them."""
     return {
-        name: {
-            "line": summary["coverage"]["line"],
-            "baseline_fails_contract": [f["line"] for f in summary["baseline_fails_contract"]],
-        }
-        for name, summary in report.get("prompts", {}).items()
+        name: CoverageLines(
+            line=summary.coverage.line,
+            baseline_fails_contract=[f.line for f in summary.baseline_fails_contract],
+        )
+        for name, summary in report.prompts.items()
     }
 
 
-def _finish(result: dict[str, Any]) -> dict[str, Any]:
+def _finish(result: CheckResult) -> CheckResult:
     """The verdict and exit code: errors first, then breaks (of the run, or of the accepted
     outputs against a changed contract), then the run report's own decision."""
-    verdict = result.pop("report_verdict", "COMPATIBLE")
-    code = result.pop("report_exit_code", EXIT_COMPATIBLE)
-    failing = {"ERR"} if result["fail_on"] == "ERR" else {"ERR", "WARN"}
-    contract = {f["severity"] for f in result["contract_side"]} & failing
-    if result["errors"]:
+    verdict, code = result.run_verdict
+    contract = {f.severity for f in result.contract_side if result.failing(f.severity)}
+    if result.errors:
         verdict, code = "ERROR", EXIT_ERROR
     elif contract and code != EXIT_BREAKING:
         verdict, code = ("BREAKING" if "ERR" in contract else "CHANGED"), EXIT_BREAKING
-    result["verdict"], result["exit_code"] = verdict, code
+    result.verdict, result.exit_code = verdict, code
     return result
 
 
-def edited_in_place(changes: GitChanges, suite: Suite) -> list[dict[str, Any]]:
+def edited_in_place(changes: GitChanges, suite: Suite) -> list[CheckError]:
     """Versions released at the base (in its lock file) whose content differs now.
 
     The lock file at HEAD catches an edit on its own (``load_suite`` refuses it); this also
@@ -272,27 +247,27 @@ def edited_in_place(changes: GitChanges, suite: Suite) -> list[dict[str, Any]]:
         return []
     root = changes.base_suite.root
     released = read_lock(root / LOCK_FILE, where=f"{changes.merge_base[:12]}:{LOCK_FILE}")
-    errors: list[dict[str, Any]] = []
+    errors: list[CheckError] = []
     for name, versions in sorted(released.items()):
         prompt = suite.prompts.get(name)
         for version, digest in sorted(versions.items()):
             current = prompt.versions.get(version) if prompt else None
             if current is None:
                 errors.append(
-                    {
-                        "where": f"{name}/versions/{version}.yaml",
-                        "message": f"released version {name} {version} was deleted; released "
+                    CheckError(
+                        where=f"{name}/versions/{version}.yaml",
+                        message=f"released version {name} {version} was deleted; released "
                         "versions are immutable",
-                    }
+                    )
                 )
             elif current.content_hash != digest:
                 errors.append(
-                    {
-                        "where": current.source,
-                        "message": f"released version {name} {version} was edited in place "
+                    CheckError(
+                        where=current.source,
+                        message=f"released version {name} {version} was edited in place "
                         f"(content {digest[:12]} at {changes.merge_base[:12]}, "
                         f"{current.content_hash[:12]} now); add a new version instead",
-                    }
+                    )
                 )
     return errors
 
@@ -423,11 +398,11 @@ def plan(suite: Suite, changes: list[PromptChange], *, forward: bool) -> list[Co
     return comparisons
 
 
-def request_side(suite: Suite, changes: list[PromptChange]) -> list[dict[str, Any]]:
+def request_side(suite: Suite, changes: list[PromptChange]) -> list[RequestSideFinding]:
     """New versions that need a variable callers never passed, or drop one they pass; that
     remove or add a tool, require a new tool parameter or narrow the response schema
     (``variable`` is then the tool or the schema path)."""
-    found: list[dict[str, Any]] = []
+    found: list[RequestSideFinding] = []
     for change in changes:
         prompt = suite.prompts[change.prompt]
         if change.base_version not in prompt.versions:
@@ -449,22 +424,22 @@ def request_side(suite: Suite, changes: list[PromptChange]) -> list[dict[str, An
                 ),
             ]:
                 found.append(
-                    {
-                        "prompt": prompt.name,
-                        "base_version": change.base_version,
-                        "version": version,
-                        "rule": finding.rule,
-                        "severity": finding.severity,
-                        "variable": finding.path,
-                        "message": finding.message,
-                    }
+                    RequestSideFinding(
+                        prompt=prompt.name,
+                        base_version=change.base_version,
+                        version=version,
+                        rule=finding.rule,
+                        severity=finding.severity,
+                        variable=finding.path,
+                        message=finding.message,
+                    )
                 )
     return found
 
 
 def contract_side(
     suite: Suite, changes: list[PromptChange], snapshots_dir: Path, *, max_output_bytes: int
-) -> list[dict[str, Any]]:
+) -> list[ContractSideFinding]:
     """The deployed version's accepted outputs checked against a changed contract.
 
     Re-running them would return the same outputs, and the same output on both sides of a
@@ -475,7 +450,7 @@ def contract_side(
     from promptcompat.rules import rule
     from promptcompat.snapshots import files as snapshot_files
 
-    found: list[dict[str, Any]] = []
+    found: list[ContractSideFinding] = []
     for change in changes:
         if "contract changed" not in change.reasons:
             continue
@@ -496,17 +471,17 @@ def contract_side(
                 )
                 for (rule_id, at, _), message in sorted(events.items(), key=str):
                     found.append(
-                        {
-                            "prompt": prompt.name,
-                            "version": prompt.deployed,
-                            "target": target,
-                            "case_id": case.id,
-                            "rule": rule_id,
-                            "severity": prompt.policy.severity_of(rule_id, at)
+                        ContractSideFinding(
+                            prompt=prompt.name,
+                            version=prompt.deployed,
+                            target=target,
+                            case_id=case.id,
+                            rule=rule_id,
+                            severity=prompt.policy.severity_of(rule_id, at)
                             or rule(rule_id).severity,
-                            "path": at,
-                            "message": message,
-                        }
+                            path=at,
+                            message=message,
+                        )
                     )
     return found
 

@@ -6,18 +6,20 @@ Only these commands touch Celery, and only inside the command: the core never im
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import ConfigError
+
+if TYPE_CHECKING:
+    from promptcompat.report import RunReport
 
 POLL_SECONDS = 0.5
 
@@ -30,7 +32,7 @@ def replay_queued(
     json_out: Path | None,
     fail_on: Any,
     wait: bool,
-) -> dict[str, Any] | None:
+) -> RunReport | None:
     """Submit the run to the workers; with ``wait``, follow its progress and print its report."""
     from promptcompat import store
     from promptcompat.runs import QueueStarter
@@ -97,17 +99,17 @@ def show_report(
     console: Console,
     json_out: Path | None,
     fail_on: Any,
-) -> dict[str, Any]:
+) -> RunReport:
     from promptcompat import store
     from promptcompat.cli.terminal import print_report
-    from promptcompat.report import build_report, write_report
+    from promptcompat.report import build_report, report_text, write_report
 
     with store.session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id, fail_on=fail_on)
     print_report(console, report)
     path = write_report(report, settings.home / "reports")
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", "utf-8")
+        json_out.write_text(report_text(report), "utf-8")
         path = json_out
     console.print(f"JSON report: {path}")
     return report

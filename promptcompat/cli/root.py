@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -28,6 +27,9 @@ from promptcompat.cli.terminal import configure_help
 from promptcompat.cli.watch import register as _register_watch_commands
 from promptcompat.config import Settings, get_settings
 from promptcompat.errors import PromptCompatError, public_message
+
+if TYPE_CHECKING:
+    from promptcompat.report import RunReport
 
 app = typer.Typer(
     help="Replay versioned prompts against model versions and report compatibility breaks.",
@@ -90,10 +92,10 @@ def _replay(
     json_out: Path | None,
     exit_code: bool = True,
     fail_on: FailOn = "ERR",
-) -> dict[str, Any]:
+) -> RunReport:
     from promptcompat import store
     from promptcompat.cli.terminal import print_report, progress_bar
-    from promptcompat.report import build_report, write_report
+    from promptcompat.report import build_report, report_text, write_report
     from promptcompat.runs import InlineStarter
     from promptcompat.suite import load_suite
 
@@ -107,7 +109,7 @@ def _replay(
     print_report(console, report, exit_code=exit_code)
     path = write_report(report, settings.home / "reports")
     if json_out is not None:
-        json_out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", "utf-8")
+        json_out.write_text(report_text(report), "utf-8")
         path = json_out
     console.print(f"JSON report: {path}")
     return report
@@ -193,13 +195,13 @@ def run(
         queued = replay_queued(
             settings, request, console=console, json_out=json_out, fail_on=fail_on, wait=wait
         )
-        raise typer.Exit(queued["exit_code"] if queued else 0)
+        raise typer.Exit(queued.exit_code if queued else 0)
     if simulator:
         with simulated(settings, latency_ms=0.0) as sim_settings:
             report = _replay(sim_settings, request, json_out=json_out, fail_on=fail_on)
     else:
         report = _replay(settings, request, json_out=json_out, fail_on=fail_on)
-    raise typer.Exit(report["exit_code"])
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -211,16 +213,16 @@ def report(
     """Print the report of a stored run. Exit code as for ``run``."""
     from promptcompat import store
     from promptcompat.cli.terminal import print_report
-    from promptcompat.report import build_report
+    from promptcompat.report import build_report, report_text
 
     engine = store.open_engine(get_settings().resolved_database_url())
     with store.session_scope(engine) as session:
         data = build_report(session=session, run_id=run_id, fail_on=fail_on)
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(report_text(data))
     else:
         print_report(console, data)
-    raise typer.Exit(data["exit_code"])
+    raise typer.Exit(data.exit_code)
 
 
 @app.command()

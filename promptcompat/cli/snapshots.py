@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -23,6 +23,8 @@ from promptcompat.errors import ConfigError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
+
+    from promptcompat.check.result import CheckResult
 
 SnapshotsDir = Annotated[
     Path | None,
@@ -360,51 +362,49 @@ def register(app: typer.Typer, console: Console) -> None:
         for path, text in (
             (markdown_out, markdown),
             (junit_out, render_junit(result) if junit_out else ""),
-            (json_out, json.dumps(result, indent=2, sort_keys=True) + "\n"),
+            (json_out, json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n"),
         ):
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
         _print_summary(console, result)
-        raise typer.Exit(result["exit_code"])
+        raise typer.Exit(result.exit_code)
 
 
-def _print_summary(console: Console, result: dict[str, Any]) -> None:
+def _print_summary(console: Console, result: CheckResult) -> None:
     from rich.table import Table
 
-    for error in result["errors"]:
-        where = f"{error['where']}: " if error.get("where") else ""
-        console.print(f"[bold red]error:[/] {escape(where + error['message'])}")
-    for finding in result["request_side"]:
+    for error in result.errors:
+        where = f"{error.where}: " if error.where else ""
+        console.print(f"[bold red]error:[/] {escape(where + error.message)}")
+    for finding in result.request_side:
         console.print(
-            f"request side: {escape(finding['prompt'])} {finding['version']}: "
-            f"{finding['rule']} ({finding['severity']}): {escape(finding['message'])}"
+            f"request side: {escape(finding.prompt)} {finding.version}: "
+            f"{finding.rule} ({finding.severity}): {escape(finding.message)}"
         )
-    if result["comparisons"]:
+    if result.comparisons:
         table = Table("prompt", "direction", "baseline", "candidate", "C", "~", "B", "E")
-        for comp in result["comparisons"]:
-            v = comp["verdicts"]
+        for comp in result.comparisons:
+            v = comp.verdicts
             table.add_row(
-                comp["prompt"],
-                comp["direction"],
-                f"{comp['baseline']['version']} @ {comp['baseline']['target']}",
-                f"{comp['candidate']['version']} @ {comp['candidate']['target']}",
+                comp.prompt,
+                comp.direction,
+                f"{comp.baseline.version} @ {comp.baseline.target}",
+                f"{comp.candidate.version} @ {comp.candidate.target}",
                 str(v["COMPATIBLE"]),
                 str(v["CHANGED"]),
                 str(v["BREAKING"]),
                 str(v["ERROR"]),
             )
         console.print(table)
-    for case in result["cases"]:
-        if case["failing"]:
-            rules = ", ".join(
-                sorted({f["rule"] for f in case["findings"] if f["severity"] != "INFO"})
-            )
-            console.print(f"[red]BREAKING[/] {case['prompt']}/{case['case_id']}: {rules}")
-    calls = result["calls"]
+    for case in result.cases:
+        if case.failing:
+            rules = ", ".join(sorted({f.rule for f in case.findings if f.severity != "INFO"}))
+            console.print(f"[red]BREAKING[/] {case.prompt}/{case.case_id}: {rules}")
+    calls = result.calls
     console.print(
-        f"verdict: {result['verdict']} · calls {calls['total']} "
-        f"(from cache {calls['from_cache']}, sent to providers {calls['provider_requests']})"
+        f"verdict: {result.verdict} · calls {calls.total} "
+        f"(from cache {calls.from_cache}, sent to providers {calls.provider_requests})"
     )
 
 

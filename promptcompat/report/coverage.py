@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
+from promptcompat.report.model import (
+    BaselineContractFailure,
+    CoverageFamily,
+    Family,
+    PromptCoverage,
+    PromptSummary,
+)
 from promptcompat.rules.coverage import CaseCoverage
 from promptcompat.store.tables.core import BASELINE_FAILURES_KEY, COVERAGE_KEY
-
-Family = Literal["contract", "structure", "drift", "references", "user_checks", "implicit"]
-
 
 FAMILIES: tuple[Family, ...] = (
     "contract",
@@ -52,7 +56,7 @@ class _Row(Protocol):
     def structural_diff(self) -> dict[str, Any]: ...
 
 
-def prompt_summaries(rows: Iterable[_Row]) -> dict[str, dict[str, Any]]:
+def prompt_summaries(rows: Iterable[_Row]) -> dict[str, PromptSummary]:
     """Per prompt of a run: its coverage (line and families), its implicit contract, and the
     contract checks its baseline fails. A/A comparisons are measurements and not counted."""
     cases: dict[str, dict[str, CaseCoverage]] = defaultdict(dict)
@@ -83,31 +87,29 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, dict[str, Any]]:
                 },
             )
             entry["case_ids"].add(row.case_id)
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, PromptSummary] = {}
     for prompt in sorted(set(cases) | set(baselines)):
         coverage = _coverage(list(cases[prompt].values()))
         fails = []
         for entry in failures[prompt].values():
             of = len(baselines[prompt][entry["baseline"]])
             n = len(entry.pop("case_ids"))
-            entry |= {"cases": n, "of": of, "line": _failure_line(entry, n, of)}
-            fails.append(entry)
-        fails.sort(key=lambda e: (-e["cases"], e["rule"], e["path"] or "", e["check"]))
+            line = _failure_line(entry, n, of)
+            fails.append(BaselineContractFailure(**entry, cases=n, of=of, line=line))
+        fails.sort(key=lambda e: (-e.cases, e.rule, e.path or "", e.check))
         implicit = list(dict.fromkeys(part for c in cases[prompt].values() for part in c.implicit))
         if judged[prompt]:
             # The judge (compat/judge.py) read what no deterministic rule decided.
             n = len(judged[prompt])
-            coverage["judged"] = n
-            coverage["line"] += f". The judge read {n} changed case{'s' if n != 1 else ''}"
-        out[prompt] = {
-            "coverage": coverage,
-            "implicit_contract": implicit,
-            "baseline_fails_contract": fails,
-        }
+            line = f"{coverage.line}. The judge read {n} changed case{'s' if n != 1 else ''}"
+            coverage = coverage.model_copy(update={"judged": n, "line": line})
+        out[prompt] = PromptSummary(
+            coverage=coverage, implicit_contract=implicit, baseline_fails_contract=fails
+        )
     return out
 
 
-def _coverage(cases: Sequence[CaseCoverage]) -> dict[str, Any]:
+def _coverage(cases: Sequence[CaseCoverage]) -> PromptCoverage:
     total = len(cases)
     counts: dict[Family, int] = {
         "contract": sum(bool(c.contract) for c in cases),
@@ -128,16 +130,16 @@ def _coverage(cases: Sequence[CaseCoverage]) -> dict[str, Any]:
     watched = [f for f in FAMILIES if counts[f]]
     inert = [f for f in FAMILIES if not counts[f]]
     families = {
-        f: {"watched": counts[f] > 0, "cases": counts[f], "of": total, "detail": details[f]}
+        f: CoverageFamily(watched=counts[f] > 0, cases=counts[f], of=total, detail=details[f])
         for f in FAMILIES
     }
-    return {
-        "cases": total,
-        "families": families,
-        "watched": list(watched),
-        "inert": list(inert),
-        "line": _coverage_line(counts, details, total),
-    }
+    return PromptCoverage(
+        cases=total,
+        families=families,
+        watched=watched,
+        inert=inert,
+        line=_coverage_line(counts, details, total),
+    )
 
 
 def _coverage_line(

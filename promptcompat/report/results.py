@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from promptcompat import store
 from promptcompat.errors import ConflictError, NotFoundError
+from promptcompat.report.model import FindingView, RunReport
 from promptcompat.report.run_report import build_report, finding_view
 from promptcompat.rules.catalog import REVIEWABLE
 from promptcompat.store.paging import Page, decode_cursor, page_of
@@ -84,7 +85,7 @@ class _Memo(Generic[T]):
         return value
 
 
-_reports: _Memo[dict[str, Any]] = _Memo(8)
+_reports: _Memo[RunReport] = _Memo(8)
 _pages: _Memo[Page[dict[str, Any]]] = _Memo(512)
 
 
@@ -95,31 +96,29 @@ def _finished_key(session: Session, run: Run) -> tuple[str, str, str] | None:
     return (str(session.get_bind().engine.url), run.id, run.status)
 
 
-def run_report(*, session: Session, run_id: str) -> dict[str, Any]:
-    """The run's report without ``cases`` (pages of those come from :func:`case_page`)."""
+def run_report(*, session: Session, run_id: str) -> RunReport:
+    """The run's report without its case list (``cases`` empty: pages of those come from
+    :func:`case_page`); the API answers ``to_json(cases=False)``."""
     run = store.get_run(session=session, run_id=run_id)
 
-    def build() -> dict[str, Any]:
-        return _without_cases(build_report(session=session, run_id=run.id))
+    def build() -> RunReport:
+        # Kept without its cases: a large run's would fill the memo.
+        return build_report(session=session, run_id=run.id).model_copy(update={"cases": []})
 
     key = _finished_key(session, run)
     return build() if key is None else _reports.get(key, build)
 
 
-def _without_cases(report: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in report.items() if k != "cases"}
-
-
 def review_counts(
-    *, session: Session, run_id: str, report: dict[str, Any] | None = None
+    *, session: Session, run_id: str, report: RunReport | None = None
 ) -> dict[str, int]:
     """How many of the run's CHANGED/BREAKING results are pending, accepted and rejected
     (``report``, the run's, saves counting the reviewable results again)."""
     if report is not None:
         reviewable = sum(
-            c["verdicts"].get("CHANGED", 0) + c["verdicts"].get("BREAKING", 0)
-            for c in report["comparisons"]
-            if c["direction"] != "AA"
+            c.verdicts.get("CHANGED", 0) + c.verdicts.get("BREAKING", 0)
+            for c in report.comparisons
+            if c.direction != "AA"
         )
     else:
         reviewable = session.exec(
@@ -248,9 +247,9 @@ def _stored_page(
 
 def findings_by_result(
     *, session: Session, run_id: str, ids: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, list[FindingView]]:
     """The findings of these case results, as the report shows them."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[FindingView]] = {}
     if not ids:
         return out
     for start in range(0, len(ids), 500):
@@ -268,7 +267,7 @@ def findings_by_result(
 
 
 def _case_row(
-    row: Any, findings: list[dict[str, Any]], decision: ReviewDecision | None
+    row: Any, findings: list[FindingView], decision: ReviewDecision | None
 ) -> dict[str, Any]:
     """``row``: a CaseResult, or a row of its ``_LISTED`` columns."""
     return {
@@ -283,7 +282,7 @@ def _case_row(
         "verdict": row.verdict,
         "pending": decision is None and row.verdict in REVIEWABLE and row.direction != "AA",
         "review": decision_view(decision),
-        "findings": findings,
+        "findings": [f.model_dump() for f in findings],
     }
 
 

@@ -13,15 +13,33 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlmodel import Session
 
 from promptcompat import store
 from promptcompat.errors import ConfigError
 from promptcompat.report.coverage import prompt_summaries
-from promptcompat.report.cross_views import accuracy_by_target, matrix, noise_floor
+from promptcompat.report.cross_views import VERDICTS, accuracy_by_target, matrix, noise_floor
+from promptcompat.report.model import (
+    FORMAT,
+    CallCounts,
+    CaseView,
+    ComparisonAccuracy,
+    ComparisonUsage,
+    ComparisonView,
+    FindingView,
+    JudgeCalibrationView,
+    JudgeTargetUsage,
+    JudgeUsage,
+    RuleSummary,
+    RunReport,
+    RunView,
+    SideAccuracy,
+    TopFinding,
+)
 from promptcompat.rules import CATALOG
+from promptcompat.rules.catalog import Verdict
 from promptcompat.rules.noise import Severity, fisher_greater, status_of, testable
 from promptcompat.store import judging
 from promptcompat.store.tables.core import (
@@ -30,15 +48,17 @@ from promptcompat.store.tables.core import (
     CaseResult,
     FindingRecord,
 )
+from promptcompat.store.tables.run_spec import ComparisonSpec, Direction
 
-FORMAT = "promptcompat.report/2"
-VERDICTS = ("COMPATIBLE", "CHANGED", "BREAKING", "ERROR")
-EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_ERROR = 0, 1, 2
+ExitCode = Literal[0, 1, 2]
+EXIT_COMPATIBLE: ExitCode = 0
+EXIT_BREAKING: ExitCode = 1
+EXIT_ERROR: ExitCode = 2
 _RANK: dict[str, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
 
 
-def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") -> dict[str, Any]:
-    """The JSON report of a run; ``fail_on`` (ERR or WARN) sets which findings exit 1."""
+def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") -> RunReport:
+    """The report of a run; ``fail_on`` (ERR or WARN) sets which findings exit 1."""
     if fail_on not in ("ERR", "WARN"):
         raise ValueError(f"fail_on must be ERR or WARN, not {fail_on!r}")
     run = store.get_run(session=session, run_id=run_id)
@@ -48,15 +68,15 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
     modes = run.spec.modes
     samples = run.spec.request.samples
     completed = run.status in COMPLETED_STATUSES
-    by_result: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_result: dict[str, list[FindingView]] = defaultdict(list)
     for record in records:
         by_result[record.case_result_id].append(finding_view(record))
     for views in by_result.values():
-        views.sort(key=lambda f: (_RANK.get(f["severity"], 3), f["rule"], f["path"] or ""))
+        views.sort(key=lambda f: (_RANK.get(f.severity, 3), f.rule, f.path or ""))
     comparisons = [
         _comparison(
             index,
-            spec.to_json(),
+            spec,
             [r for r in results if r.comparison == index],
             by_result,
             mode=modes.get(spec.prompt),
@@ -67,52 +87,52 @@ def build_report(*, session: Session, run_id: str, fail_on: Severity = "ERR") ->
         for index, spec in enumerate(run.spec.comparisons)
     ]
     cases = [
-        {
-            "comparison": r.comparison,
-            "prompt": r.prompt,
-            "direction": r.direction,
-            "case_id": r.case_id,
-            "verdict": r.verdict,
-            "reference": r.structural_diff.get(REFERENCE_KEY),
-            "findings": by_result[r.id],
-        }
+        CaseView(
+            comparison=r.comparison,
+            prompt=r.prompt,
+            direction=cast("Direction", r.direction),
+            case_id=r.case_id,
+            verdict=cast("Verdict", r.verdict),
+            reference=r.structural_diff.get(REFERENCE_KEY),
+            findings=by_result[r.id],
+        )
         for r in results
     ]
     verdict, code = _verdict(completed, comparisons, cases, fail_on)
-    return {
-        "format": FORMAT,
-        "run": {
-            "id": run.id,
-            "status": run.status,
-            "created_at": run.created_at.isoformat(),
-            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-            "samples": samples,
-            "calls": {
-                "total": run.total_calls,
-                "done": run.done_calls,
-                "from_cache": run.cached_calls,
-                "sent": store.sent_calls(session=session, run_id=run.id),
-                "provider_requests": run.provider_calls,
-                "errors": run.error_calls,
-            },
-            "error": run.error,
-        },
-        "fail_on": fail_on,
-        "verdict": verdict,
-        "exit_code": code,
-        "comparisons": comparisons,
-        "matrix": matrix(comparisons),
-        "accuracy": accuracy_by_target(comparisons, results),
-        "noise_floor": noise_floor(comparisons, cases),
-        "findings_by_rule": _by_rule(cases),
-        "prompts": prompt_summaries(results),
-        "deprecations": [d.model_dump(mode="json") for d in run.spec.deprecations],
-        "judge": _judge(session, usage, run.project),
-        "cases": cases,
-    }
+    return RunReport(
+        format=FORMAT,
+        run=RunView(
+            id=run.id,
+            status=run.status,
+            created_at=run.created_at.isoformat(),
+            finished_at=run.finished_at.isoformat() if run.finished_at else None,
+            samples=samples,
+            calls=CallCounts(
+                total=run.total_calls,
+                done=run.done_calls,
+                from_cache=run.cached_calls,
+                sent=store.sent_calls(session=session, run_id=run.id),
+                provider_requests=run.provider_calls,
+                errors=run.error_calls,
+            ),
+            error=run.error,
+        ),
+        fail_on=fail_on,
+        verdict=verdict,
+        exit_code=code,
+        comparisons=comparisons,
+        matrix=matrix(comparisons),
+        accuracy=accuracy_by_target(comparisons, results),
+        noise_floor=noise_floor(comparisons, cases),
+        findings_by_rule=_by_rule(cases),
+        prompts=prompt_summaries(results),
+        deprecations=list(run.spec.deprecations),
+        judge=_judge(session, usage, run.project),
+        cases=cases,
+    )
 
 
-def finding_view(record: FindingRecord) -> dict[str, Any]:
+def finding_view(record: FindingRecord) -> FindingView:
     """A stored finding as the report shows it: rates, status (noise, waived...), p-value."""
     status = (
         "waived"
@@ -129,44 +149,44 @@ def finding_view(record: FindingRecord) -> dict[str, Any]:
             ),
             4,
         )
-    return {
-        "rule": record.rule,
-        "severity": record.severity,
-        "status": status,
-        "noise": status == "noise",
-        "waived": record.waived,
-        "path": record.path,
-        "message": record.message,
-        "rate": f"{record.hits}/{record.samples}",
-        "baseline_rate": f"{record.baseline_hits}/{record.baseline_samples}",
-        "hits": record.hits,
-        "samples": record.samples,
-        "baseline_hits": record.baseline_hits,
-        "baseline_samples": record.baseline_samples,
-        "p_value": p_value,
-    }
+    return FindingView(
+        rule=record.rule,
+        severity=cast("Severity", record.severity),
+        status=status,
+        noise=status == "noise",
+        waived=record.waived,
+        path=record.path,
+        message=record.message,
+        rate=f"{record.hits}/{record.samples}",
+        baseline_rate=f"{record.baseline_hits}/{record.baseline_samples}",
+        hits=record.hits,
+        samples=record.samples,
+        baseline_hits=record.baseline_hits,
+        baseline_samples=record.baseline_samples,
+        p_value=p_value,
+    )
 
 
 def _comparison(
     index: int,
-    spec: dict[str, Any],
+    spec: ComparisonSpec,
     rows: Sequence[CaseResult],
-    by_result: dict[str, list[dict[str, Any]]],
+    by_result: dict[str, list[FindingView]],
     *,
     mode: str | None,
     usage: dict[str, Any],
     samples: int,
     completed: bool,
-) -> dict[str, Any]:
+) -> ComparisonView:
     counts = Counter(r.verdict for r in rows)
     per_rule: dict[str, dict[str, Any]] = {}
     noise_cases = waived_cases = 0
     for r in rows:
         views = by_result[r.id]
-        noise_cases += any(f["noise"] for f in views)
-        waived_cases += any(f["waived"] for f in views)
-        for rule_id in dict.fromkeys(f["rule"] for f in views):
-            fired = [f for f in views if f["rule"] == rule_id]
+        noise_cases += any(f.noise for f in views)
+        waived_cases += any(f.waived for f in views)
+        for rule_id in dict.fromkeys(f.rule for f in views):
+            fired = [f for f in views if f.rule == rule_id]
             entry = per_rule.setdefault(
                 rule_id,
                 {
@@ -175,155 +195,160 @@ def _comparison(
                     "cases": 0,
                     "noise_cases": 0,
                     "waived_cases": 0,
+                    "hits": 0,
                 },
             )
             entry["cases"] += 1
-            entry["noise_cases"] += all(f["noise"] for f in fired)
-            entry["waived_cases"] += all(f["waived"] for f in fired)
-            worst = min((f["severity"] for f in fired), key=lambda s: _RANK.get(s, 3))
+            entry["noise_cases"] += all(f.noise for f in fired)
+            entry["waived_cases"] += all(f.waived for f in fired)
+            worst = min((f.severity for f in fired), key=lambda s: _RANK.get(s, 3))
             if _RANK[worst] < _RANK[entry["severity"]]:
                 entry["severity"] = worst
             # Per case, the occurrence that fired on most samples (a rule may fire at paths).
-            entry["hits"] = entry.get("hits", 0) + max(f["hits"] for f in fired)
-    top_findings = sorted(
-        per_rule.values(), key=lambda e: (_RANK[e["severity"]], -e["cases"], e["rule"])
-    )
-    for entry in top_findings:
-        # Of all candidate samples of the comparison, how many showed it.
-        entry["rate"] = f"{entry.pop('hits')}/{len(rows) * samples}"
-    base = usage.get(_usage_key(spec["prompt"], spec["baseline"]), {})
-    cand = usage.get(_usage_key(spec["prompt"], spec["candidate"]), {})
-    enforced = mode != "NONE" and spec["direction"] != "AA"
-    return {
-        "index": index,
-        **spec,
-        "mode": mode,
-        "enforced": enforced,
-        "cases": len(rows),
-        "verdicts": {v: counts.get(v, 0) for v in VERDICTS},
+            entry["hits"] += max(f.hits for f in fired)
+    ranked = sorted(per_rule.values(), key=lambda e: (_RANK[e["severity"]], -e["cases"], e["rule"]))
+    # The rate: of all candidate samples of the comparison, how many showed it.
+    top_findings = [
+        TopFinding(
+            rule=e["rule"],
+            severity=e["severity"],
+            cases=e["cases"],
+            noise_cases=e["noise_cases"],
+            waived_cases=e["waived_cases"],
+            rate=f"{e['hits']}/{len(rows) * samples}",
+        )
+        for e in ranked[:5]
+    ]
+    base = usage.get(_usage_key(spec.prompt, spec.baseline.version, spec.baseline.target), {})
+    cand = usage.get(_usage_key(spec.prompt, spec.candidate.version, spec.candidate.target), {})
+    return ComparisonView(
+        index=index,
+        prompt=spec.prompt,
+        direction=spec.direction,
+        baseline=spec.baseline,
+        candidate=spec.candidate,
+        mode=mode,
+        enforced=mode != "NONE" and spec.direction != "AA",
+        cases=len(rows),
+        verdicts={v: counts.get(v, 0) for v in VERDICTS},
         # Nothing holds in a run that did not complete: its cases were never (all) evaluated.
-        "holds": completed and counts.get("BREAKING", 0) == 0 and counts.get("ERROR", 0) == 0,
-        "top_findings": top_findings[:5],
-        "noise_cases": noise_cases,
-        "waived_cases": waived_cases,
-        "accuracy": _accuracy(rows),
-        "usage": {"baseline": base, "candidate": cand},
-    }
+        holds=completed and counts.get("BREAKING", 0) == 0 and counts.get("ERROR", 0) == 0,
+        top_findings=top_findings,
+        noise_cases=noise_cases,
+        waived_cases=waived_cases,
+        accuracy=_accuracy(rows),
+        usage=ComparisonUsage(baseline=base, candidate=cand),
+    )
 
 
-def _accuracy(rows: Sequence[CaseResult]) -> dict[str, Any] | None:
+def _accuracy(rows: Sequence[CaseResult]) -> ComparisonAccuracy | None:
     scored = [r.structural_diff[REFERENCE_KEY] for r in rows if REFERENCE_KEY in r.structural_diff]
     if not scored:
         return None
-    out: dict[str, Any] = {"cases": len(scored)}
+    sides: dict[str, SideAccuracy] = {}
     for side in ("baseline", "candidate"):
         matched = sum(s[side][0] for s in scored)
         samples = sum(s[side][1] for s in scored)
-        out[side] = {
-            "matched": matched,
-            "samples": samples,
-            "rate": round(matched / samples, 4) if samples else None,
-        }
-    return out
+        sides[side] = SideAccuracy(
+            matched=matched,
+            samples=samples,
+            rate=round(matched / samples, 4) if samples else None,
+        )
+    return ComparisonAccuracy(cases=len(scored), **sides)
 
 
 def _verdict(
     completed: bool,
-    comparisons: list[dict[str, Any]],
-    cases: list[dict[str, Any]],
+    comparisons: Sequence[ComparisonView],
+    cases: Sequence[CaseView],
     fail_on: Severity,
-) -> tuple[str, int]:
+) -> tuple[Verdict, ExitCode]:
     if not completed:
         return "ERROR", EXIT_ERROR
-    enforced = {c["index"] for c in comparisons if c["enforced"]}
+    enforced = {c.index for c in comparisons if c.enforced}
     failing = {"ERR"} if fail_on == "ERR" else {"ERR", "WARN"}
     severities = {
-        f["severity"]
+        f.severity
         for case in cases
-        if case["comparison"] in enforced
-        for f in case["findings"]
-        if f["rule"] != "call.error" and f["severity"] in failing
+        if case.comparison in enforced
+        for f in case.findings
+        if f.rule != "call.error" and f.severity in failing
     }
     if severities:
         return ("BREAKING" if "ERR" in severities else "CHANGED"), EXIT_BREAKING
     # A/A measures; a measurement whose calls failed is an error all the same.
-    measured = enforced | {c["index"] for c in comparisons if c["direction"] == "AA"}
-    if any(case["verdict"] == "ERROR" for case in cases if case["comparison"] in measured):
+    measured = enforced | {c.index for c in comparisons if c.direction == "AA"}
+    if any(case.verdict == "ERROR" for case in cases if case.comparison in measured):
         return "ERROR", EXIT_ERROR
-    verdicts = {case["verdict"] for case in cases if case["comparison"] in enforced}
+    verdicts = {case.verdict for case in cases if case.comparison in enforced}
     return ("CHANGED" if "CHANGED" in verdicts else "COMPATIBLE"), EXIT_COMPATIBLE
 
 
-def _judge(session: Session, usage: dict[str, Any], project: str) -> dict[str, Any] | None:
+def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage | None:
     """The judge's calls, tokens and cost in this run (its calls carry the question version,
     ``judge/<n>``, as their version), and each judge's latest calibration figures."""
-    targets: dict[str, dict[str, Any]] = {}
+    totals: dict[str, dict[str, Any]] = {}
     for key, entry in usage.items():
         _, version, target = key.split("|", 2)
         if not version.startswith("judge/"):
             continue
-        found = targets.setdefault(
-            target,
-            {
-                "question": version,
-                "calls": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "cost_usd": 0.0,
-            },
-        )
+        found = totals.setdefault(target, {"question": version})
         for name in ("calls", "input_tokens", "output_tokens", "cost_usd"):
-            found[name] += entry[name]
-    if not targets:
+            found[name] = found.get(name, 0) + entry[name]
+    if not totals:
         return None
-    for target, found in targets.items():
+    targets: dict[str, JudgeTargetUsage] = {}
+    for target, found in totals.items():
         calibration = judging.latest_calibration(
             session=session, judge=target, question=found["question"], project=project
         )
-        found["calibration"] = (
-            None
+        targets[target] = JudgeTargetUsage(
+            **found,
+            calibration=None
             if calibration is None
-            else {
-                "kappa": calibration.kappa,
-                "pairs": calibration.pairs,
-                "labels": calibration.labels,
-                "at": calibration.calibrated_at.isoformat(),
-                **calibration.figures,
-            }
+            else JudgeCalibrationView(
+                **{
+                    name: value
+                    for name, value in calibration.figures.items()
+                    if name in JudgeCalibrationView.model_fields
+                },
+                labels=calibration.labels,
+                at=calibration.calibrated_at.isoformat(),
+            ),
         )
-    return {
-        "calls": sum(t["calls"] for t in targets.values()),
-        "cost_usd": round(sum(t["cost_usd"] for t in targets.values()), 6),
-        "targets": targets,
-    }
+    return JudgeUsage(
+        calls=sum(t.calls for t in targets.values()),
+        cost_usd=round(sum(t.cost_usd for t in targets.values()), 6),
+        targets=targets,
+    )
 
 
-def _usage_key(prompt: str, side: dict[str, str]) -> str:
-    return f"{prompt}|{side['version']}|{side['target']}"
+def _usage_key(prompt: str, version: str, target: str) -> str:
+    return f"{prompt}|{version}|{target}"
 
 
-def _by_rule(cases: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _by_rule(cases: Sequence[CaseView]) -> dict[str, RuleSummary]:
     """Per rule: its worst effective severity, the cases it fired in, and its statuses."""
     grouped: dict[str, dict[str, Any]] = {}
     for case in cases:
-        label = f"{case['prompt']}/{case['case_id']} ({case['direction']})"
-        for f in case["findings"]:
+        label = f"{case.prompt}/{case.case_id} ({case.direction})"
+        for f in case.findings:
             entry = grouped.setdefault(
-                f["rule"],
+                f.rule,
                 {
                     "severity": "INFO",
-                    "default_severity": CATALOG[f["rule"]].severity,
-                    "description": CATALOG[f["rule"]].description,
+                    "default_severity": CATALOG[f.rule].severity,
+                    "description": CATALOG[f.rule].description,
                     "cases": [],
                     "statuses": {},
                 },
             )
-            if _RANK[f["severity"]] < _RANK[entry["severity"]]:
-                entry["severity"] = f["severity"]
+            if _RANK[f.severity] < _RANK[entry["severity"]]:
+                entry["severity"] = f.severity
             if not entry["cases"] or entry["cases"][-1] != label:
                 entry["cases"].append(label)
-            entry["statuses"][f["status"]] = entry["statuses"].get(f["status"], 0) + 1
-    return dict(sorted(grouped.items()))
+            entry["statuses"][f.status] = entry["statuses"].get(f.status, 0) + 1
+    return {rule: RuleSummary(**entry) for rule, entry in sorted(grouped.items())}
 
 
 def prepare_output(path: Path, *, option: str) -> None:
@@ -344,8 +369,14 @@ def prepare_output(path: Path, *, option: str) -> None:
         raise ConfigError("cannot be written (permission denied)", where=where)
 
 
-def write_report(report: dict[str, Any], directory: Path) -> Path:
+def report_text(report: RunReport) -> str:
+    """The JSON report as written to a file or printed by ``report --json``."""
+    return json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+def write_report(report: RunReport, directory: Path) -> Path:
+    """Write the JSON report into ``directory`` as ``<run id>.json``."""
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{report['run']['id']}.json"
-    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    path = directory / f"{report.run.id}.json"
+    path.write_text(report_text(report), encoding="utf-8")
     return path

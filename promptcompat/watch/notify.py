@@ -30,7 +30,9 @@ from sqlmodel import col, select
 
 from promptcompat.config import Settings
 from promptcompat.errors import PromptCompatError
+from promptcompat.report import RunReport
 from promptcompat.report.results import run_report
+from promptcompat.rules.catalog import Verdict
 from promptcompat.store import session_scope
 from promptcompat.store.sql import now, upsert
 from promptcompat.store.tables.core import TERMINAL_STATUSES, Run, utcnow
@@ -67,25 +69,25 @@ def links(settings: Settings, run_id: str) -> dict[str, str]:
 
 
 def build_payload(
-    *, report: dict[str, Any], event: ReleaseEvent, release_run: ReleaseRun, settings: Settings
+    *, report: RunReport, event: ReleaseEvent, release_run: ReleaseRun, settings: Settings
 ) -> dict[str, Any]:
     """The JSON notification: the release, the run's verdict and counts, the links."""
-    run = report["run"]
+    run = report.run
     totals: dict[str, int] = {}
     comparisons = []
-    for comp in report["comparisons"]:
-        for verdict, count in comp.get("verdicts", {}).items():
+    for comp in report.comparisons:
+        for verdict, count in comp.verdicts.items():
             if count:
-                totals[verdict] = totals.get(verdict, 0) + int(count)
+                totals[verdict] = totals.get(verdict, 0) + count
         comparisons.append(
             {
-                "prompt": comp.get("prompt"),
-                "direction": comp.get("direction"),
-                "baseline": comp.get("baseline", {}).get("target"),
-                "candidate": comp.get("candidate", {}).get("target"),
-                "verdict": _worst(comp.get("verdicts", {})),
-                "verdicts": {k: v for k, v in comp.get("verdicts", {}).items() if v},
-                "top_rules": [f["rule"] for f in comp.get("top_findings", [])],
+                "prompt": comp.prompt,
+                "direction": comp.direction,
+                "baseline": comp.baseline.target,
+                "candidate": comp.candidate.target,
+                "verdict": _worst(comp.verdicts),
+                "verdicts": {k: v for k, v in comp.verdicts.items() if v},
+                "top_rules": [f.rule for f in comp.top_findings],
             }
         )
     return {
@@ -100,17 +102,17 @@ def build_payload(
             "detail": event.detail,
         },
         "run": {
-            "id": run["id"],
-            "status": run["status"],
-            "verdict": report["verdict"],
-            "exit_code": report["exit_code"],
+            "id": run.id,
+            "status": run.status,
+            "verdict": report.verdict,
+            "exit_code": report.exit_code,
             "baseline": parse_target(release_run.baseline).label,
             "candidate": parse_target(release_run.candidate).label,
             "prompts": release_run.prompts,
         },
         "verdicts": totals,
         "comparisons": comparisons,
-        "links": links(settings, run["id"]),
+        "links": links(settings, run.id),
         "deprecations": [w for w in _warnings(settings) if w["prompt"] in release_run.prompts],
     }
 
@@ -124,7 +126,7 @@ def _warnings(settings: Settings) -> list[dict[str, Any]]:
         return []
 
 
-def _worst(verdicts: dict[str, int]) -> str:
+def _worst(verdicts: dict[Verdict, int]) -> str:
     for verdict in ("ERROR", "BREAKING", "CHANGED"):
         if verdicts.get(verdict):
             return verdict

@@ -14,8 +14,6 @@ import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -23,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import cli
+from clirun import CliProcess, Spawner, cli, spawn
 
 from promptcompat.simulator.process import SimulatorProcess
 
@@ -52,34 +50,6 @@ def env(tmp_path: Path, prompts_dir: Path, slow_sim: SimulatorProcess) -> dict[s
         "ANTHROPIC_API_KEY": "sk-ant-test",
         "COLUMNS": "200",
     }
-
-
-Start = Callable[..., subprocess.Popen[str]]
-
-
-@pytest.fixture
-def start() -> Iterator[Start]:
-    """``start(env, cwd, *args)``: ``promptcompat`` in a subprocess, killed at teardown if a
-    failed test left it running."""
-    procs: list[subprocess.Popen[str]] = []
-
-    def spawn(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "promptcompat", *args],
-            env=env,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        procs.append(proc)
-        return proc
-
-    yield spawn
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -118,7 +88,7 @@ def run_row(env: dict[str, str], run_id: str | None = None) -> dict[str, Any] | 
     return dict(zip([c.strip() for c in columns.split(",")], rows[0], strict=True))
 
 
-def mid_flight(env: dict[str, str], proc: subprocess.Popen[str]) -> dict[str, Any]:
+def mid_flight(env: dict[str, str], proc: CliProcess) -> dict[str, Any]:
     """Wait until the run is running with some of its calls answered, not all."""
 
     def partly_done() -> dict[str, Any] | None:
@@ -130,6 +100,19 @@ def mid_flight(env: dict[str, str], proc: subprocess.Popen[str]) -> dict[str, An
 
     row: dict[str, Any] = wait_until(partly_done, "the run to be mid-flight")
     return row
+
+
+def killed_mid_flight(
+    env: dict[str, str], cwd: Path, spawn_cli: Spawner
+) -> tuple[CliProcess, dict[str, Any]]:
+    """A run killed (SIGKILL) while its calls are mid-flight, and its row afterwards."""
+    proc = spawn_cli(*RUN, env=env, cwd=cwd)
+    mid_flight(env, proc)
+    proc.kill()
+    proc.communicate(timeout=30)
+    row = run_row(env)
+    assert row is not None
+    return proc, row
 
 
 def rendered_prompts(env: dict[str, str], run_id: str) -> int:
@@ -154,14 +137,13 @@ def test_an_interrupted_run_is_cancelled_says_what_it_saved_and_a_rerun_resumes_
     sig: signal.Signals,
     code: int,
     named: str,
-    start: Start,
+    spawn_cli: Spawner,
 ) -> None:
-    proc = start(env, tmp_path, *RUN)
+    proc = spawn_cli(*RUN, env=env, cwd=tmp_path)
     mid_flight(env, proc)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=60)  # checked for a crash (clirun)
     assert proc.returncode == code, (out, err)
-    assert "Traceback" not in err, err
     row = run_row(env)
     assert row is not None
     run_id, done, total = row["id"], row["done_calls"], row["total_calls"]
@@ -197,14 +179,10 @@ def test_an_interrupted_run_is_cancelled_says_what_it_saved_and_a_rerun_resumes_
 def test_a_killed_run_is_found_by_the_next_command_and_never_reports_a_pass(
     env: dict[str, str],
     tmp_path: Path,
-    start: Start,
+    spawn_cli: Spawner,
 ) -> None:
-    proc = start(env, tmp_path, *RUN)
-    mid_flight(env, proc)
-    proc.kill()
-    proc.communicate(timeout=30)
-    row = run_row(env)
-    assert row is not None and row["status"] == "running"  # nothing could write on SIGKILL
+    proc, row = killed_mid_flight(env, tmp_path, spawn_cli)
+    assert row["status"] == "running"  # nothing could write on SIGKILL
     run_id = row["id"]
     assert rendered_prompts(env, run_id) > 0
 
@@ -235,14 +213,9 @@ def test_a_killed_run_is_found_by_the_next_command_and_never_reports_a_pass(
 def test_gc_recovers_a_killed_run_and_erases_rendered_prompts_of_runs_no_longer_live(
     env: dict[str, str],
     tmp_path: Path,
-    start: Start,
+    spawn_cli: Spawner,
 ) -> None:
-    proc = start(env, tmp_path, *RUN)
-    mid_flight(env, proc)
-    proc.kill()
-    proc.communicate(timeout=30)
-    killed = run_row(env)
-    assert killed is not None
+    _, killed = killed_mid_flight(env, tmp_path, spawn_cli)
     # A finished run whose rendered prompts a version before this one left behind.
     finished = cli("run", "--prompt", "prime_check", env=env, cwd=tmp_path)
     assert finished.returncode in (0, 1), finished.stderr
@@ -270,7 +243,7 @@ def test_a_run_sharing_calls_with_a_live_run_waits_for_it_not_for_its_lease(
     env: dict[str, str],
     tmp_path: Path,
     slow_sim: SimulatorProcess,
-    start: Start,
+    spawn_cli: Spawner,
 ) -> None:
     """Two identical runs at once: one calls, the other takes its answers as they come."""
     fast = {**env, "PROMPTCOMPAT_CONCURRENCY": "16"}  # lease_seconds stays the default 60
@@ -279,7 +252,7 @@ def test_a_run_sharing_calls_with_a_live_run_waits_for_it_not_for_its_lease(
     assert warm.returncode in (0, 1), warm.stderr
     slow_sim.reset()
     started = time.monotonic()
-    first, second = start(fast, tmp_path, *RUN), start(fast, tmp_path, *RUN)
+    first, second = (spawn_cli(*RUN, env=fast, cwd=tmp_path) for _ in range(2))
     for proc in (first, second):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode in (0, 1), err
@@ -343,13 +316,8 @@ class Server:
 
     def __init__(self, env: dict[str, str], cwd: Path, token: str) -> None:
         self.port, self.token = free_port(), token
-        self.log = (cwd / f"serve-{self.port}.log").open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "promptcompat", "serve", "--port", str(self.port)],
-            env=env,
-            cwd=cwd,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.proc = spawn(
+            "serve", "--port", str(self.port), env=env, cwd=cwd, log=cwd / f"serve-{self.port}.log"
         )
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
 
@@ -384,9 +352,7 @@ class Server:
 
     def stop(self, sig: signal.Signals) -> int:
         self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=30)
-        self.log.close()
-        return code
+        return self.proc.wait(timeout=30)  # checked for a crash (clirun)
 
 
 def test_serve_stopped_cancels_its_runs_and_killed_leaves_them_to_its_next_start(

@@ -31,7 +31,7 @@ def run(
         engine=engine, suite=suite, request=RunRequest(**request), settings=settings
     )
     with store.session_scope(engine) as session:
-        return build_report(session=session, run_id=run_id, fail_on=fail_on)  # type: ignore[arg-type]
+        return build_report(session=session, run_id=run_id, fail_on=fail_on).to_json()  # type: ignore[arg-type]
 
 
 def comparison(report: dict[str, Any], direction: str, prompt: str) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def test_fail_on_warn_fails_a_changed_run(engine: Engine, suite: Suite, settings
     assert report["comparisons"][0]["verdicts"]["CHANGED"] > 0
     assert (report["verdict"], report["exit_code"]) == ("CHANGED", 0)
     with store.session_scope(engine) as session:
-        strict = build_report(session=session, run_id=report["run"]["id"], fail_on="WARN")
+        strict = build_report(session=session, run_id=report["run"]["id"], fail_on="WARN").to_json()
     assert (strict["verdict"], strict["exit_code"]) == ("CHANGED", 1)
 
 
@@ -180,7 +180,7 @@ def test_waivers_overrides_and_user_checks_in_a_run(
             today=today,
         )
         with store.session_scope(engine) as session:
-            return build_report(session=session, run_id=prepared.run_id)
+            return build_report(session=session, run_id=prepared.run_id).to_json()
 
     before = report_on(date(2026, 11, 23))
     forward = comparison(before, "FORWARD", "write_function")
@@ -229,5 +229,5 @@ def test_a_failed_run_is_an_error(engine: Engine) -> None:
         run_id = store.create_run(session=session, spec=RunSpec(), total_calls=0).id
         store.finish_run(session=session, run_id=run_id, status="failed", error="worker lost")
     with store.session_scope(engine) as session:
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id).to_json()
     assert (report["verdict"], report["exit_code"]) == ("ERROR", 2)

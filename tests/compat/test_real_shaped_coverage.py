@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from scripted_suite import RunResult, ScriptedPrompt, run_suite
 
-from promptcompat.check import coverage_lines
+from promptcompat.check import CheckResult, coverage_lines
 from promptcompat.check.markdown import render_markdown
+from promptcompat.check.result import BaseRef, CheckCalls
+from promptcompat.report import RunReport
 
 WHY = "Why is the sky blue?"
 WHY_OLD = (
@@ -83,22 +85,15 @@ def test_a_baseline_that_fails_its_contract_is_said_once_per_prompt(run: RunResu
         "the baseline needs attention"
     )
     assert run.stdout.count("on 2 of 2 cases: the contract or the baseline needs attention") == 1
+    report = RunReport.model_validate(run.report)
     markdown = render_markdown(
-        {
-            "verdict": run.report["verdict"],
-            "base": {"ref": "main"},
-            "prompts": [],
-            "unchanged_prompts": [],
-            "fail_on": "ERR",
-            "exit_code": run.returncode,
-            "calls": run.report["run"]["calls"],
-            "errors": [],
-            "comparisons": [],
-            "request_side": [],
-            "cases": [],
-            "snapshots": {"pending_written": [], "obsolete": []},
-            "coverage": coverage_lines(run.report),
-        }
+        CheckResult(
+            base=BaseRef(ref="main"),
+            verdict=report.verdict,
+            exit_code=report.exit_code,
+            calls=CheckCalls.part_of(report.run.calls),
+            coverage=coverage_lines(report),
+        )
     )
     assert "### Coverage" in markdown
     assert markdown.count("the contract or the baseline needs attention") == 1

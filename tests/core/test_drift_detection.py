@@ -46,7 +46,7 @@ def forward(
         settings=settings,
     )
     with store.session_scope(engine) as session:
-        return build_report(session=session, run_id=run_id)
+        return build_report(session=session, run_id=run_id).to_json()
 
 
 @pytest.mark.parametrize(("kind", "prompt", "provider", "verdict", "rule"), EXPECTED)
@@ -91,7 +91,7 @@ def test_backward_breaks_of_the_example_prompt_edits(
 ) -> None:
     run_id, _ = run_inline(engine=engine, suite=suite, request=RunRequest(), settings=settings)
     with store.session_scope(engine) as session:
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id).to_json()
     backward = {(c["prompt"]): c for c in report["comparisons"] if c["direction"] == "BACKWARD"}
     rules = lambda name: {f["rule"] for f in backward[name]["top_findings"]}  # noqa: E731
     assert backward["extract_contact"]["verdicts"]["BREAKING"] > 0

@@ -40,7 +40,7 @@ def test_hostile_version_errors_every_case_without_calls(
         settings=settings,
     )
     with store.session_scope(engine) as session:
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id).to_json()
     cases = report["cases"]
     assert cases and {c["verdict"] for c in cases} == {"ERROR"}
     errors = [f for f in cases[0]["findings"] if f["rule"] == "call.error"]

@@ -25,7 +25,7 @@ NEW = "openai:gpt-sim-2025-06-01?temperature=0"
 
 def report_of(engine: Engine, run_id: str) -> dict:  # type: ignore[type-arg]
     with store.session_scope(engine) as session:
-        return build_report(session=session, run_id=run_id)
+        return build_report(session=session, run_id=run_id).to_json()
 
 
 def calls_of(engine: Engine) -> list[Call]:

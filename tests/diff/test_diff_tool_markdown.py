@@ -6,6 +6,14 @@ from __future__ import annotations
 import json
 
 from promptcompat.check.markdown import render_markdown
+from promptcompat.check.result import (
+    BaseRef,
+    CaseFinding,
+    CheckCalls,
+    CheckCase,
+    CheckResult,
+    SideLabel,
+)
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.suite import Tool, ToolCall
 from promptcompat.suite.contract import Contract
@@ -35,35 +43,36 @@ def test_the_pr_comment_names_the_tool_and_the_argument_and_diffs_the_arguments(
         contract=Contract(),
         tools=(WEATHER,),
     )
-    case = {
-        "verdict": diff.verdict,
-        "failing": True,
-        "prompt": "weather",
-        "case_id": "paris",
-        "direction": "FORWARD",
-        "baseline": {"version": "v1", "target": "openai:gpt-4o"},
-        "candidate": {"version": "v1", "target": "openai:gpt-5"},
-        "findings": [
-            {**f.to_dict(), "rate": f"{f.hits}/{f.samples}", "status": f.status}
+    case = CheckCase(
+        comparison=0,
+        verdict=diff.verdict,
+        failing=True,
+        prompt="weather",
+        case_id="paris",
+        direction="FORWARD",
+        baseline=SideLabel(version="v1", target="openai:gpt-4o"),
+        candidate=SideLabel(version="v1", target="openai:gpt-5"),
+        findings=[
+            CaseFinding(
+                rule=f.rule,
+                severity=f.severity,
+                status=f.status,
+                path=f.path,
+                message=f.message,
+                rate=f"{f.hits}/{f.samples}",
+            )
             for f in diff.findings
         ],
-        "diff": diff.text_diff,
-    }
+        diff=diff.text_diff,
+    )
     markdown = render_markdown(
-        {
-            "verdict": "BREAKING",
-            "base": {"ref": "main"},
-            "prompts": [],
-            "unchanged_prompts": [],
-            "fail_on": "ERR",
-            "exit_code": 1,
-            "calls": {"total": 4, "from_cache": 0, "provider_requests": 4, "errors": 0},
-            "errors": [],
-            "comparisons": [],
-            "request_side": [],
-            "cases": [case],
-            "snapshots": {"pending_written": [], "obsolete": []},
-        }
+        CheckResult(
+            base=BaseRef(ref="main"),
+            verdict="BREAKING",
+            exit_code=1,
+            calls=CheckCalls(total=4, provider_requests=4),
+            cases=[case],
+        )
     )
     assert (
         "**ERR** `tool.argument_decision_changed` at `$.get_weather.units`: get_weather: "

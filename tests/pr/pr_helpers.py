@@ -121,4 +121,4 @@ def check_here(
     the JSON result, the markdown and the JUnit XML."""
     options = CheckOptions(ref="main", fail_on=fail_on, write_pending=write)  # type: ignore[arg-type]
     result = run_check(settings=settings, options=options)
-    return result, render_markdown(result), render_junit(result)
+    return result.to_json(), render_markdown(result), render_junit(result)

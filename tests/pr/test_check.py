@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from pr_helpers import HARMLESS_V3, RENAMING_V3, check, check_here, commit, git
 
 from promptcompat import store
-from promptcompat.check import CheckOptions, run_check
+from promptcompat.check import CheckOptions, CheckResult, run_check
 from promptcompat.check.markdown import COMMENT_LIMIT, render_markdown
 from promptcompat.config import Settings
 from promptcompat.replay.plan import cache_key
@@ -270,7 +270,7 @@ def test_forward_checks_the_new_version_on_candidate_targets(
 
     result = run_check(
         settings=settings_here, options=CheckOptions(ref="main", forward=True, write_pending=False)
-    )
+    ).to_json()
 
     sides = {
         (c["direction"], c["baseline"]["version"], c["candidate"]["target"])
@@ -283,7 +283,7 @@ def test_forward_checks_the_new_version_on_candidate_targets(
 
 
 def test_unknown_ref_is_an_error(repo: Path, settings_here: Settings) -> None:
-    result = run_check(settings=settings_here, options=CheckOptions(ref="no-such-branch"))
+    result = run_check(settings=settings_here, options=CheckOptions(ref="no-such-branch")).to_json()
     assert result["exit_code"] == 2
     assert "no-such-branch" in result["errors"][0]["message"]
 
@@ -388,7 +388,15 @@ def test_markdown_survives_hostile_outputs(hostile: str) -> None:
         "verdict": "BREAKING",
         "exit_code": 1,
         "fail_on": "ERR",
-        "prompts": [{"prompt": EXTRACT, "reasons": [hostile]}],
+        "prompts": [
+            {
+                "prompt": EXTRACT,
+                "reasons": [hostile],
+                "base_version": "v1",
+                "new_versions": ["v3"],
+                "cases": "all",
+            }
+        ],
         "unchanged_prompts": [],
         "errors": [],
         "request_side": [],
@@ -401,7 +409,7 @@ def test_markdown_survives_hostile_outputs(hostile: str) -> None:
     case["diff"] = f"-{hostile}\n+{hostile}{hostile}\n"
     case["case_id"] = f"odd{hostile}"
     result["cases"] = [case]
-    html = render_html(render_markdown(result))
+    html = render_html(render_markdown(CheckResult.model_validate(result)))
     assert "<script>" not in html
     assert html.count("<details>") == 2 and html.count("</details>") == 2
 

@@ -55,7 +55,7 @@ def test_nothing_seeded_is_found_in_the_store_files_logs_or_webhooks(
         )
         planned = list(session.exec(select(PlannedCallRecord)))
         findings = list(session.exec(select(FindingRecord)))
-    assert report["run"]["status"] == "completed"
+    assert report.run.status == "completed"
     written = write_report(report, privacy_settings.home / "reports")
     # The simulator did echo the data (so outputs were redacted, not merely clean) ...
     echoed = {m.group(1) for t in texts.values() for m in PLACEHOLDER.finditer(t)}
@@ -102,7 +102,7 @@ def test_a_candidate_newly_emitting_an_email_gets_the_pii_finding(
         settings=privacy_settings,
     )
     with store.session_scope(privacy_engine) as session:
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id).to_json()
         rows = list(session.exec(select(CaseResult).where(CaseResult.run_id == run_id)))
         findings = list(session.exec(select(FindingRecord).where(FindingRecord.run_id == run_id)))
     (case,) = [c for c in report["cases"] if c["direction"] == "BACKWARD"]

@@ -89,7 +89,7 @@ def test_gc_deletes_old_runs_and_unused_outputs_but_keeps_baselines_and_audit(
             assert store.load_calls(session=session, keys=[b.cache_key])
             assert store.load_texts(session=session, hashes=[b.snapshot_hash])
         assert not session.exec(select(CaseResult).where(CaseResult.run_id == old)).all()
-        assert build_report(session=session, run_id=fresh)["run"]["status"] == "completed"
+        assert build_report(session=session, run_id=fresh).run.status == "completed"
         # Nothing else is old enough: a second pass deletes nothing.
         again = collect(session=session, now=NOW, default_days=30)
     assert (again.runs, again.calls, again.snapshots) == ([], 0, 0)

@@ -56,8 +56,8 @@ def test_the_report_reads_the_field_and_the_migration_fills_it_from_old_messages
         )
     with store.session_scope(engine) as session:
         rows = session.exec(select(FindingRecord).order_by(FindingRecord.id)).all()  # type: ignore[arg-type]
-        assert [finding_view(r)["waived"] for r in rows] == [True, False, False]
-        assert [finding_view(r)["status"] == "waived" for r in rows] == [True, False, False]
+        assert [finding_view(r).waived for r in rows] == [True, False, False]
+        assert [finding_view(r).status == "waived" for r in rows] == [True, False, False]
 
     # Down to the revision before the field and up again: rows get it from their message (the
     # first row's message never said it, so only what was stored before the field is restored).

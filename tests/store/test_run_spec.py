@@ -90,7 +90,7 @@ def test_a_spec_of_todays_shape_parses_into_the_typed_model(db: Engine) -> None:
     run_id = stored_as(db, TODAYS_SPEC)
     with store.session_scope(db) as session:
         spec = store.get_run(session=session, run_id=run_id).spec
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id).to_json()
     assert spec.request == RunRequest(
         prompts=("prime_check",),
         candidate=NEW,
@@ -133,7 +133,7 @@ def test_older_or_newer_specs_take_defaults_for_missing_keys(
     run_id = stored_as(db, stored)
     with store.session_scope(db) as session:
         spec = store.get_run(session=session, run_id=run_id).spec
-        report = build_report(session=session, run_id=run_id)
+        report = build_report(session=session, run_id=run_id).to_json()
     request = stored.get("request", {})
     assert spec.request.samples == request.get("samples", 1) == report["run"]["samples"]
     assert spec.request.prompts == tuple(request.get("prompts", ()))

@@ -158,8 +158,8 @@ def test_a_run_of_a_prompt_pinned_to_a_retiring_target_warns_in_its_report(
     )
     with session_scope(engine) as session:
         report = build_report(session=session, run_id=run_id)
-    [warning] = report["deprecations"]
-    assert warning["prompt"] == "extract_contact" and warning["days_left"] == 5
+    [warning] = report.deprecations
+    assert warning.prompt == "extract_contact" and warning.days_left == 5
     console = Console(record=True, width=200)
     print_report(console, report)
     assert "retirement: extract_contact is pinned to gpt-sim-2024-05-13" in console.export_text()

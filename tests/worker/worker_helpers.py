@@ -71,7 +71,7 @@ def wait_progress(engine: Engine, run_id: str, *, at_least: int, timeout: float 
 
 def report_of(engine: Engine, run_id: str) -> dict[str, Any]:
     with store.session_scope(engine) as session:
-        return build_report(session=session, run_id=run_id)
+        return build_report(session=session, run_id=run_id).to_json()
 
 
 MEASURED = {"budget.latency"}
