@@ -36,9 +36,9 @@ _NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "half": 0.5, "once": 1,
-    "twice": 2, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
 }  # fmt: skip
+"""Cardinals only: ordinals ("first", "second") mostly order a text, they rarely count."""
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9,
                 "trillion": 10**12, "k": 1000, "m": 10**6, "bn": 10**9}  # fmt: skip
 _UNITS = {
@@ -69,14 +69,19 @@ _UNITS = {
 }  # fmt: skip
 _CURRENCY = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy"}
 
+_NOT_NEGATION = re.compile(
+    r"\b(?:not\s+only|not\s+just|no\s+matter|no\s+doubt|not\s+until|nothing\s+but|"
+    r"not\s+to\s+mention|no\s+less\s+than|without\s+(?:a\s+)?doubt)\b",
+    re.I,
+)
+"""Phrases with a negation word that negate nothing ("not only ... but also")."""
 NEGATIVE_CUES = frozenset(
     {
         "not", "no", "never", "none", "nothing", "nobody", "nowhere", "neither", "nor",
         "without", "cannot", "unable", "fail", "fails", "failed", "failing", "failure",
         "failures", "unsuccessful", "unsuccessfully", "impossible", "false", "incorrect",
-        "untrue", "invalid", "lack", "lacks", "lacked", "absent", "disallowed", "forbidden",
+        "untrue", "invalid", "absent", "disallowed", "forbidden",
         "prohibited", "unsafe", "illegal", "decrease", "decreased", "decreases", "decreasing",
-        "decline", "declined", "declines", "lower", "fewer", "loses", "lost", "lose", "worse",
     }
 )  # fmt: skip
 """Words that make a clause negative: an odd number of them in a clause is a negative
@@ -87,8 +92,9 @@ POSITIVE_CUES = frozenset(
         "succeed", "succeeded", "succeeds", "success", "successful", "successfully", "some",
         "all", "always", "possible", "true", "correct", "valid", "able", "can", "allowed",
         "permitted", "safe", "legal", "increase", "increased", "increases", "increasing",
-        "rise", "rose", "risen", "higher", "more", "gain", "gained", "better", "yes",
+        "yes",
         "present", "has", "have", "had", "is", "was", "were", "are", "will", "did", "does",
+        "do", "should", "could", "would", "must", "need", "needs",
     }
 )  # fmt: skip
 """The positive side of the pairs above: a clause holding one is a statement with a polarity
@@ -155,10 +161,12 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year", re.compile(rf"(?<![\d$€£.,]){_YEAR}(?!\s*(?:%|[.,]\d|\d))\b(?!\s+{_COUNTED})")),
 )  # fmt: skip
 _NUMBER = re.compile(
-    r"(?P<cur>[$€£¥])?\s?(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<cur>[$€£¥])?\s?(?<![\w.])(?P<num>\d+\s?[/⁄]\s?\d+(?![/\d])|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+    r"|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<mult>\s?(?:hundred|thousand|million|billion|trillion|k|bn|m)\b)?"
     r"(?P<unit>\s?(?:%|°\s?[CF]\b|per\s?cent\b|[A-Za-z/]+(?:\s+(?:points|sterling))?))?"
 )
+_RANGE_END = re.compile(r"\s?(?:-|–|to)\s?[\d.,]+\s?(%|[A-Za-z°]+)")
 _NUMBER_WORD = re.compile(
     r"\b(?P<word>" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b"
     r"(?P<mult>\s(?:hundred|thousand|million|billion)\b)?(?P<unit>\s[A-Za-z]+)?",
@@ -172,9 +180,12 @@ _CODE = re.compile(
     r"(?![\w-])"
 )
 _NAME = re.compile(
-    r"(?<![\w'’])(?:[A-Z][a-z’']+|[A-Z]\.)(?:\s+(?:of|de|da|van|von|der|la|le|du|del|the|and|&)"
-    r"?\s*[A-Z][a-z’']+|\s+[A-Z]\.|-[A-Z][a-z]+)*"
+    r"(?<![\w'’])(?:[A-Z][^\W_]+(?:['’]s)?|[A-Z]\.)(?:\s+(?:(?:of|de|da|van|von|der|la|le|du|del)"
+    r"\s+)?[A-Z][^\W_]+|\s+[A-Z]\.|-[A-Z][^\W_]+)*"
 )
+_LABEL = re.compile(r"^\s*(?:[^\s.!?:]+\s+){0,3}[^\s.!?:]+:(?=\s|$)")
+"""A label opening a line or list item ("Space Travel & Colonization: ..."): its capitals
+are a heading's, not names."""
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?;:])\s+|\n+|,\s+(?=(?:and|but|so|while|whereas|although|though|because|which|"
     r"yet|or)\b)|\s+(?=(?:but|whereas|although|though|however)\b)|"
@@ -239,7 +250,9 @@ class Clause:
 
     text: str
     words: frozenset[str]
-    """Content words, stemmed (no stop words, numbers or polarity cues): for alignment."""
+    """Content words, stemmed (no stop words, numbers, units or polarity cues): for alignment."""
+    tokens: frozenset[str]
+    """Every word and number, casefolded: breaks ties between equally aligned clauses."""
     polarity: int
     """+1 or -1: the parity of the negative cues."""
     polar: bool
@@ -315,6 +328,10 @@ def extract(text: str) -> Facts:
         if m and body.strip():
             items.append(body.strip())
         heading = _is_heading(line)
+        label = _LABEL.match(body)
+        if label and not heading:
+            clauses.append(_clause(label.group(0).strip(), heading=True, label=True))
+            body = body[label.end() :]
         for part in _CLAUSE_SPLIT.split(_ABBREVIATIONS.sub(lambda x: x.group(0)[:-1], body)):
             if part and part.strip():
                 clauses.append(_clause(part.strip(), heading=heading))
@@ -337,7 +354,7 @@ def _is_heading(line: str) -> bool:
     return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
 
 
-def _clause(text: str, *, heading: bool) -> Clause:
+def _clause(text: str, *, heading: bool, label: bool = False) -> Clause:
     masked = text
     codes = _identifiers(masked)
     for e in codes:
@@ -351,8 +368,11 @@ def _clause(text: str, *, heading: bool) -> Clause:
                 dates.extend(found)
                 masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     entities = list(dict.fromkeys([*codes, *_names(masked, heading=heading)]))
-    quantities = _quantities(masked)
-    words_masked = re.sub(r"\d", " ", masked)
+    quantities = [] if label else _quantities(masked)  # "Step 3:" orders, it does not count
+    words_masked = _NOT_NEGATION.sub(" ", re.sub(r"\d", " ", masked))
+    # A leading "No," or "Yes," answers a question; the statement after it carries its own
+    # polarity ("No, it is not possible" says what "It is not possible" says).
+    words_masked = re.sub(r"^\s*(?:no|yes)\s*[,.!:;-]", " ", words_masked, flags=re.I)
     tokens = [w.casefold().strip("'-") for w in _WORD.findall(words_masked)]
     negatives = sum(t in NEGATIVE_CUES for t in tokens)
     polar = negatives > 0 or any(t in POSITIVE_CUES for t in tokens)
@@ -364,10 +384,12 @@ def _clause(text: str, *, heading: bool) -> Clause:
         and t not in NEGATIVE_CUES
         and t not in POSITIVE_CUES
         and t not in _NUMBER_WORDS
+        and t not in _UNITS
     )
     return Clause(
         text=text,
         words=words,
+        tokens=frozenset(re.findall(r"[^\W_]+", text.casefold())),
         polarity=-1 if negatives % 2 else 1,
         polar=polar,
         quantities=tuple(quantities),
@@ -438,8 +460,15 @@ def _quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     taken: list[tuple[int, int]] = []
     for m in _NUMBER.finditer(text):
+        num = m.group("num").replace(",", "")
         try:
-            value = Decimal(m.group("num").replace(",", ""))
+            if "/" in num or "⁄" in num:  # a fraction: "1/4 teaspoon"
+                top, bottom = re.split(r"\s?[/⁄]\s?", num)
+                if int(bottom) == 0:
+                    continue
+                value = Decimal(int(top)) / Decimal(int(bottom))
+            else:
+                value = Decimal(num)
         except InvalidOperation:  # pragma: no cover - the pattern only matches digits
             continue
         mult = (m.group("mult") or "").strip().casefold()
@@ -453,6 +482,11 @@ def _quantities(text: str) -> list[Quantity]:
             unit = "m"
             value /= _MULTIPLIERS["m"]
         bare = not (unit_raw and unit_raw.strip()) and not m.group("cur")
+        if bare:
+            # The first end of a range takes the unit of the second ("12-15 minutes").
+            upper = _RANGE_END.match(text, m.end())
+            if upper:
+                unit = _unit(upper.group(1))
         out.append(Quantity(value.normalize(), unit, m.group(0).strip(), bare=bare))
         taken.append(m.span())
     for m in _NUMBER_WORD.finditer(text):
@@ -507,8 +541,8 @@ def _names(text: str, *, heading: bool) -> list[str]:
             name.casefold() in _WEEKDAYS
         ):
             continue
-        if len(name) < 2:
-            continue
+        if len(name) < 2 or re.fullmatch(r"(?:[A-Z]\.\s*)+", name):
+            continue  # initials alone ("J.") say nothing the full name does not
         found.append(name)
     return found
 

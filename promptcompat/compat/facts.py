@@ -31,9 +31,14 @@ from promptcompat.compat.fact_extract import Clause, Date, Facts, Quantity, extr
 from promptcompat.compat.language import languages
 from promptcompat.rules import Events, Finding, aggregate
 
-ALIGN_MIN = 0.5
+ALIGN_MIN = 0.6
 """Dice similarity of content words from which two clauses state the same thing."""
-RESTATE_MIN = 0.6
+CHANGE_MIN = 0.7
+"""From this similarity an aligned pair's other number, date or name is a changed one."""
+FLIP_MIN = 0.8
+"""From this similarity an aligned pair's other polarity is a flipped statement: a negation
+read off two loosely similar sentences is mostly another sentence, not a contradiction."""
+RESTATE_MIN = 0.8
 """Share of the baseline's factual clauses the candidate must restate before a dropped or an
 added fact counts (below it the two texts are different answers, not one answer reworded)."""
 _KEY_FACT_RULE = "facts.key_fact_missing"
@@ -100,22 +105,38 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
 def _align(ref: Facts, out: Facts) -> list[_Pair]:
-    """Each baseline clause with the candidate clause that shares most of its content words."""
+    """Each baseline clause with the candidate clause that states the same thing: the same
+    text, else the one sharing most content words (ties: most words and numbers in common),
+    else, for a clause of figures only ("8 hours + 2 hours = 10 hours"), most tokens."""
     pairs = []
+    same = {o.text: o for o in out.clauses}
     for r in ref.clauses:
-        if len(r.words) < 1:
+        twin = same.get(r.text)
+        if twin is not None:
+            pairs.append(_Pair(r, twin, 1.0))
             continue
-        best: _Pair | None = None
+        best: tuple[float, float] | None = None
+        chosen: Clause | None = None
         for o in out.clauses:
-            score = _dice(r.words, o.words)
-            shared = len(r.words & o.words)
-            if score >= ALIGN_MIN and (shared >= 2 or r.words == o.words) and (
-                best is None or score > best.score
-            ):
-                best = _Pair(r, o, score)
-        if best is not None:
-            pairs.append(best)
+            if r.words:
+                score = _dice(r.words, o.words)
+                shared = len(r.words & o.words)
+                if score < ALIGN_MIN or (shared < 2 and r.words != o.words):
+                    continue
+            else:
+                score = _jaccard(r.tokens, o.tokens)
+                if o.words or score < ALIGN_MIN or len(r.tokens) < 3:
+                    continue
+            key = (score, _jaccard(r.tokens, o.tokens))
+            if best is None or key > best:
+                best, chosen = key, o
+        if chosen is not None and best is not None:
+            pairs.append(_Pair(r, chosen, best[0]))
     return pairs
 
 
@@ -138,13 +159,18 @@ def _against(
     pairs = _align(ref, out)
     where = f" at {path}" if path else ""
     for p in pairs:
-        _changed_quantities(p, ref, refs, out, events, path, where)
-        _changed_dates(p, ref, out, events, path, where)
-        _changed_entities(p, refs, out, request, events, path, where)
+        if p.score >= CHANGE_MIN and not _code_or_question(p.out.text):
+            _changed_quantities(p, ref, refs, out, events, path, where)
+            _changed_dates(p, ref, out, events, path, where)
+            _changed_entities(p, refs, out, request, events, path, where)
         if (
-            (p.ref.polar or p.out.polar)
+            p.ref.polar
+            and p.out.polar
             and p.ref.polarity != p.out.polarity
-            and p.score >= 0.6
+            and p.score >= FLIP_MIN
+            and not _code_or_question(p.ref.text)
+            and not _code_or_question(p.out.text)
+            and p.ref.text.rstrip().endswith(":") == p.out.text.rstrip().endswith(":")
             and not _polarity_moved(p, out)
         ):
             events.setdefault(
@@ -195,6 +221,13 @@ def _against(
     return events
 
 
+def _code_or_question(text: str) -> bool:
+    """A question or a line of code states nothing to flip. (A line that introduces the next
+    one, ending in ":", is compared only with another such line: "classified as:" states its
+    polarity on the next line.)"""
+    return text.rstrip().endswith("?") or bool(re.search(r"[=;{}]|\(\)|//", text))
+
+
 def _reported(fact: str, events: Events) -> bool:
     """Already named by a changed-fact event (one cause, one finding)."""
     return any(repr(fact) in message for message in events.values())
@@ -218,8 +251,11 @@ def _changed_quantities(
     path: str | None,
     where: str,
 ) -> None:
-    gone = [q for q in p.ref.quantities if not out.has_quantity(q)]
-    new = [q for q in p.out.quantities if not ref.has_quantity(q)]
+    # Within the aligned pair: a figure the baseline clause states that its restatement does
+    # not, and one the restatement states instead (a number that only moved to another
+    # clause leaves one side empty).
+    gone = [q for q in p.ref.quantities if not any(q.matches(o) for o in p.out.quantities)]
+    new = [q for q in p.out.quantities if not any(q.matches(o) for o in p.ref.quantities)]
     for old, q in zip(gone, new, strict=False):
         if old.weak and q.weak and old.value == q.value:
             continue
@@ -231,8 +267,8 @@ def _changed_quantities(
 def _changed_dates(
     p: _Pair, ref: Facts, out: Facts, events: Events, path: str | None, where: str
 ) -> None:
-    gone = [d for d in p.ref.dates if not out.has_date(d)]
-    new = [d for d in p.out.dates if not ref.has_date(d)]
+    gone = [d for d in p.ref.dates if not any(d.matches(o) for o in p.out.dates)]
+    new = [d for d in p.out.dates if not any(d.matches(o) for o in p.ref.dates)]
     if gone and new:
         old_text = " / ".join(dict.fromkeys(map(_d, gone)))
         new_text = " / ".join(dict.fromkeys(map(_d, new)))
@@ -250,12 +286,20 @@ def _changed_entities(
     path: str | None,
     where: str,
 ) -> None:
-    gone = [e for e in p.ref.entities if not out.mentions(e)]
+    # The baseline clause's name is not in its restatement, and the restatement names one no
+    # baseline sample names anywhere (the old name may still appear elsewhere).
+    folded = p.out.text.casefold()
+    gone = [e for e in p.ref.entities if e.casefold() not in folded]
     new = [e for e in p.out.entities if not any(r.mentions(e) for r in refs)]
-    if gone and new:
+    if gone and new and not (_name_words(gone[0]) & _name_words(new[0])):
         events["facts.entity_changed", path, ""] = (
             f"{gone[0]!r} -> {new[0]!r}{where} in {_short(p.out.text)!r}"
         )
+
+
+def _name_words(name: str) -> frozenset[str]:
+    """"Document Cameras" and "Document Camera" share a word: the same name reworded."""
+    return frozenset(stem(w) for w in re.findall(r"[^\W_]+", name) if len(w) > 2)
 
 
 def _short(text: str, limit: int = 80) -> str:

@@ -169,7 +169,7 @@ _RULES: tuple[Rule, ...] = (
     ),
     _r(
         "facts.polarity_flipped",
-        "ERR",
+        "WARN",
         "A statement the candidate restates says the opposite: succeeded/failed, can/cannot, "
         "no/some, was/was not.",
     ),
