@@ -42,6 +42,7 @@ RESTATE_MIN = 0.8
 """Share of the baseline's factual clauses the candidate must restate before a dropped or an
 added fact counts (below it the two texts are different answers, not one answer reworded)."""
 _KEY_FACT_RULE = "facts.key_fact_missing"
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "no", "not", "it", "this", "that", "all", "some"})
 
 
 def extract_facts(text: str) -> Facts:
@@ -177,12 +178,12 @@ def _against(
                 ("facts.polarity_flipped", path, ""),
                 f"a statement flipped{where}: {_short(p.ref.text)!r} -> {_short(p.out.text)!r}",
             )
-    factual = [c for c in ref.clauses if _factual(c) or len(c.words) >= 3]
-    aligned = {id(p.ref) for p in pairs}
-    restated = bool(factual) and sum(id(c) in aligned for c in factual) >= RESTATE_MIN * len(
-        factual
-    )
-    if not restated:
+    # Restated: most of the baseline's statements are in the candidate (then what the
+    # candidate adds is new), or most of the candidate's are in the baseline (then what it
+    # leaves out is dropped). Two different answers are neither.
+    kept = _share_aligned(ref, {id(p.ref) for p in pairs})
+    contained = _share_aligned(out, {id(p.ref) for p in _align(out, ref)})
+    if kept < RESTATE_MIN and contained < RESTATE_MIN:
         return events
     dropped = [
         e for e in ref.entities if all(r.mentions(e) for r in refs) and not out.mentions(e)
@@ -192,7 +193,7 @@ def _against(
         if not q.weak and all(r.has_quantity(q) for r in refs) and not out.has_quantity(q)
     ] + [d.text for d in ref.dates if all(r.has_date(d) for r in refs) and not out.has_date(d)]
     dropped = [x for x in dict.fromkeys(dropped) if not _reported(x, events)]
-    if dropped:
+    if dropped and contained >= RESTATE_MIN:
         events["facts.fact_dropped", path, ""] = (
             f"stated by every baseline sample, missing from the candidate{where}: "
             + ", ".join(map(repr, dropped[:5]))
@@ -213,12 +214,20 @@ def _against(
         if not any(r.has_date(d) for r in refs) and not (request and request.has_date(d))
     ]
     added = [x for x in dict.fromkeys(added) if not _reported(x, events)]
-    if added:
+    if added and kept >= RESTATE_MIN:
         events["facts.fact_added", path, ""] = (
             f"in the candidate, in no baseline sample nor the request{where}: "
             + ", ".join(map(repr, added[:5]))
         )
     return events
+
+
+def _share_aligned(facts: Facts, aligned: set[int]) -> float:
+    """The share of a text's statements (a fact or three content words) that are aligned."""
+    statements = [c for c in facts.clauses if _factual(c) or len(c.words) >= 3]
+    if not statements:
+        return 0.0
+    return sum(id(c) in aligned for c in statements) / len(statements)
 
 
 def _code_or_question(text: str) -> bool:
@@ -317,14 +326,22 @@ def key_fact_status(statement: str, out: Facts) -> tuple[KeyFactStatus, str]:
     why. "undecided" when no number, date or name decides and no clause of ``out`` speaks of
     the statement's words (a paraphrase the judge has to read)."""
     fact = extract(statement)
+    # A key fact is written by the suite's author: its capitalised words are names even at
+    # its start ("Lisbon", "Acme renewed").
+    names = list(
+        dict.fromkeys(
+            [*fact.entities, *(w for w in re.findall(r"\b[A-Z][\w-]+", statement)
+                               if w.casefold() not in _FUNCTION_WORDS)]
+        )
+    )  # fmt: skip
     missing = (
         [q.text for q in fact.quantities if not out.has_quantity(q)]
         + [d.text for d in fact.dates if not out.has_date(d)]
-        + [e for e in fact.entities if not out.mentions(e)]
+        + [e for e in names if not any(e in d.text for d in fact.dates) and not out.mentions(e)]
     )
     if missing:
         return "missing", "not in the answer: " + ", ".join(map(repr, missing))
-    hard = bool(fact.quantities or fact.dates or fact.entities)
+    hard = bool(fact.quantities or fact.dates or names)
     words = frozenset(w for c in fact.clauses for w in c.words)
     polar = any(c.polar for c in fact.clauses)
     if not words:
