@@ -62,9 +62,9 @@ def _replace_once(text: str, pattern: str, repl: Callable[[re.Match[str]], str],
 _SYNONYMS = (
     ("important", "crucial"), ("help", "assist"), ("many", "numerous"), ("big", "large"),
     ("start", "begin"), ("show", "demonstrate"), ("buy", "purchase"), ("often", "frequently"),
-    ("quickly", "rapidly"), ("easy", "simple"), ("also", "additionally"), ("choose", "select"),
-    ("need", "require"), ("try", "attempt"), ("enough", "sufficient"), ("main", "primary"),
-    ("whole", "entire"), ("get", "obtain"), ("make sure", "ensure"), ("about", "regarding"),
+    ("quickly", "rapidly"), ("easy", "simple"), ("choose", "select"),
+    ("try", "attempt"), ("enough", "sufficient"), ("main", "primary"),
+    ("get", "obtain"), ("make sure", "ensure"),
     ("useful", "helpful"), ("idea", "notion"), ("common", "frequent"), ("different", "distinct"),
 )  # fmt: skip
 
@@ -310,7 +310,7 @@ _ANTONYMS = (
     ("always", "never"), ("never", "always"), ("possible", "impossible"), ("true", "false"),
     ("correct", "incorrect"), ("safe", "unsafe"), ("successful", "unsuccessful"),
     ("succeeded", "failed"), ("increase", "decrease"), ("increases", "decreases"),
-    ("can", "cannot"), ("valid", "invalid"), ("allowed", "forbidden"), ("all", "none of the"),
+    ("can", "cannot"), ("valid", "invalid"), ("allowed", "forbidden"), ("all", "not all"),
 )  # fmt: skip
 
 
