@@ -682,7 +682,9 @@ class _Case:
         return summary
 
 
-def _free_text_fields(doc: Any, path: tuple[PathPart, ...] = ()) -> list[tuple[tuple[PathPart, ...], str]]:
+def _free_text_fields(
+    doc: Any, path: tuple[PathPart, ...] = ()
+) -> list[tuple[tuple[PathPart, ...], str]]:
     """The string values of a JSON document long enough to be free text, with their paths."""
     if isinstance(doc, str):
         return [(path, doc)] if len(doc.split()) >= _FREE_TEXT_MIN_WORDS else []

@@ -112,7 +112,7 @@ _STOPWORDS = frozenset(
         "although", "though", "however", "therefore", "thus", "hence", "well", "like", "get",
         "got", "make", "made", "out", "up", "down", "off", "again", "further", "once", "own",
         "same", "other", "another", "one", "ones", "many", "much", "most", "several", "few",
-        "around", "approximately", "about", "roughly", "nearly", "almost", "overall",
+        "around", "approximately", "roughly", "nearly", "almost", "overall",
         "indeed", "actually", "basically", "generally", "typically", "usually", "often",
         "sure", "certainly", "definitely", "please", "let", "let's", "note", "after", "before",
     }
@@ -147,7 +147,9 @@ _COUNTED = (
 """Words after a four-digit number that make it a count, not a year ("2000 calories")."""
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("iso", re.compile(rf"\b{_YEAR}-(\d\d)-(\d\d)\b")),
-    ("dmy_range", re.compile(rf"\b{_DAY}{_DASH}{_DAY}\s+(?:of\s+)?({_MONTH_RE})(?:,?\s+{_YEAR})?\b")),
+    ("dmy_range", re.compile(
+        rf"\b{_DAY}{_DASH}{_DAY}\s+(?:of\s+)?({_MONTH_RE})(?:,?\s+{_YEAR})?\b"
+    )),
     ("mdy_range", re.compile(rf"\b({_MONTH_RE})\s+{_DAY}{_DASH}{_DAY}(?:,?\s+{_YEAR})?\b")),
     ("dmy", re.compile(rf"\b{_DAY}\s+(?:of\s+)?({_MONTH_RE})(?:,?\s+{_YEAR})?\b")),
     ("mdy", re.compile(rf"\b({_MONTH_RE})\s+{_DAY}(?!\d|:|\s*(?:%|percent))(?:,?\s+{_YEAR})?\b")),
@@ -537,8 +539,11 @@ def _names(text: str, *, heading: bool) -> list[str]:
             continue  # the first word of a sentence is capitalised anyway
         if not words:
             continue
-        if name in _NOT_NAMES or name.casefold() in _STOPWORDS or _month(name) or (
-            name.casefold() in _WEEKDAYS
+        if (
+            name in _NOT_NAMES
+            or name.casefold() in _STOPWORDS
+            or _month(name)
+            or (name.casefold() in _WEEKDAYS)
         ):
             continue
         if len(name) < 2 or re.fullmatch(r"(?:[A-Z]\.\s*)+", name):

@@ -185,34 +185,40 @@ def _against(
     contained = _share_aligned(out, {id(p.ref) for p in _align(out, ref)})
     if kept < RESTATE_MIN and contained < RESTATE_MIN:
         return events
-    dropped = [
-        e for e in ref.entities if all(r.mentions(e) for r in refs) and not out.mentions(e)
-    ] + [
-        q.text
-        for q in ref.quantities
-        if not q.weak and all(r.has_quantity(q) for r in refs) and not out.has_quantity(q)
-    ] + [d.text for d in ref.dates if all(r.has_date(d) for r in refs) and not out.has_date(d)]
+    dropped = (
+        [e for e in ref.entities if all(r.mentions(e) for r in refs) and not out.mentions(e)]
+        + [
+            q.text
+            for q in ref.quantities
+            if not q.weak and all(r.has_quantity(q) for r in refs) and not out.has_quantity(q)
+        ]
+        + [d.text for d in ref.dates if all(r.has_date(d) for r in refs) and not out.has_date(d)]
+    )
     dropped = [x for x in dict.fromkeys(dropped) if not _reported(x, events)]
     if dropped and contained >= RESTATE_MIN:
         events["facts.fact_dropped", path, ""] = (
             f"stated by every baseline sample, missing from the candidate{where}: "
             + ", ".join(map(repr, dropped[:5]))
         )
-    added = [
-        e
-        for e in out.entities
-        if not any(r.mentions(e) for r in refs) and not (request and request.mentions(e))
-    ] + [
-        q.text
-        for q in out.quantities
-        if not q.weak
-        and not any(r.has_quantity(q) for r in refs)
-        and not (request and request.has_quantity(q))
-    ] + [
-        d.text
-        for d in out.dates
-        if not any(r.has_date(d) for r in refs) and not (request and request.has_date(d))
-    ]
+    added = (
+        [
+            e
+            for e in out.entities
+            if not any(r.mentions(e) for r in refs) and not (request and request.mentions(e))
+        ]
+        + [
+            q.text
+            for q in out.quantities
+            if not q.weak
+            and not any(r.has_quantity(q) for r in refs)
+            and not (request and request.has_quantity(q))
+        ]
+        + [
+            d.text
+            for d in out.dates
+            if not any(r.has_date(d) for r in refs) and not (request and request.has_date(d))
+        ]
+    )
     added = [x for x in dict.fromkeys(added) if not _reported(x, events)]
     if added and kept >= RESTATE_MIN:
         events["facts.fact_added", path, ""] = (
@@ -307,7 +313,7 @@ def _changed_entities(
 
 
 def _name_words(name: str) -> frozenset[str]:
-    """"Document Cameras" and "Document Camera" share a word: the same name reworded."""
+    """ "Document Cameras" and "Document Camera" share a word: the same name reworded."""
     return frozenset(stem(w) for w in re.findall(r"[^\W_]+", name) if len(w) > 2)
 
 
@@ -370,9 +376,7 @@ def key_fact_events(facts: Sequence[str], out: Facts) -> tuple[Events, list[str]
     for statement in facts:
         status, why = key_fact_status(statement, out)
         if status in ("missing", "contradicted"):
-            events[_KEY_FACT_RULE, None, statement] = (
-                f"key fact {statement!r} is {status} ({why})"
-            )
+            events[_KEY_FACT_RULE, None, statement] = f"key fact {statement!r} is {status} ({why})"
         elif status == "undecided":
             undecided.append(statement)
     return events, undecided

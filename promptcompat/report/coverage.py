@@ -179,7 +179,9 @@ def _coverage_line(
             what += " and the implicit contract (" + "; ".join(details["implicit"]) + ")"
         facts_line = _facts_line(facts, total) if facts else ""
         if facts and facts["checked"]:
-            return f"{what} watched it; {facts_line} (a change of meaning without one passes unseen)"
+            return (
+                f"{what} watched it; {facts_line} (a change of meaning without one passes unseen)"
+            )
         return f"{what} watched it; a changed fact or number passes unseen" + (
             f"; {facts_line}" if facts_line else ""
         )

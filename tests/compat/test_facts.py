@@ -91,7 +91,7 @@ def test_the_issue_incident_summary_is_no_longer_compatible() -> None:
 
 
 def test_a_dropped_root_cause_and_an_invented_fact_are_reported() -> None:
-    dropped = "The rollback succeeded and no customer data was lost. Traffic was moved to 3 regions between 13–15 May."
+    dropped = INCIDENT.split(" The root cause")[0]
     diff = _compare([INCIDENT], [dropped])
     assert "facts.fact_dropped" in _rules(diff)
     assert "EU" in next(f.message for f in diff.findings if f.rule == "facts.fact_dropped")
@@ -157,16 +157,26 @@ def test_open_ended_answers_are_not_compared_fact_by_fact() -> None:
 
 
 def test_free_text_fields_of_a_json_output_are_compared_at_their_path() -> None:
-    base = '{"status": "resolved", "summary": "The rollback succeeded and no customer data was lost."}'
-    cand = '{"status": "resolved", "summary": "The rollback failed and some customer data was lost."}'
+    base = (
+        '{"status": "resolved", "summary": "The rollback succeeded and no customer data was lost."}'
+    )
+    cand = (
+        '{"status": "resolved", "summary": "The rollback failed and some customer data was lost."}'
+    )
     diff = _compare([base], [cand], contract=Contract(format="json"))
     flipped = next(f for f in diff.findings if f.rule == "facts.polarity_flipped")
     assert flipped.path == "$.summary"
 
 
 def test_other_languages_are_not_checked_and_never_alarm() -> None:
-    base = "Le rollback a réussi et aucune donnée client n'a été perdue. Le trafic a été déplacé vers 3 régions."
-    cand = "Le rollback a échoué et des données client ont été perdues. Le trafic a été déplacé vers 2 régions."
+    base = (
+        "Le rollback a réussi et aucune donnée client n'a été perdue. "
+        "Le trafic a été déplacé vers 3 régions."
+    )
+    cand = (
+        "Le rollback a échoué et des données client ont été perdues. "
+        "Le trafic a été déplacé vers 2 régions."
+    )
     diff = _compare([base], [cand], facts=("rollback failed",))
     assert not {f.rule for f in diff.findings if f.rule.startswith("facts.")}
     assert diff.coverage is not None
@@ -193,16 +203,16 @@ def test_fact_findings_is_the_face_for_a_judge() -> None:
         ("customers were informed", "We told every affected client.", "undecided"),
     ],
 )
-def test_key_facts_are_decided_where_a_fact_decides(statement: str, answer: str, status: str) -> None:
+def test_key_facts_are_decided_where_a_fact_decides(
+    statement: str, answer: str, status: str
+) -> None:
     assert key_fact_status(statement, extract_facts(answer))[0] == status
 
 
 def test_key_facts_of_a_case_fail_it_and_leave_the_undecided_to_a_judge() -> None:
     base = "The rollback failed on 25 May; customers were informed."
     cand = "The rollback succeeded on 25 May; we told every client."
-    diff = _compare(
-        [base], [cand], facts=("rollback failed", "25 May", "customers were informed")
-    )
+    diff = _compare([base], [cand], facts=("rollback failed", "25 May", "customers were informed"))
     missing = [f for f in diff.findings if f.rule == "facts.key_fact_missing"]
     assert [(f.severity, f.path) for f in missing] == [("ERR", None)]
     assert "'rollback failed' is contradicted" in missing[0].message

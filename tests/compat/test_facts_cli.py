@@ -3,8 +3,6 @@ scripted endpoint through the OpenAI SDK, read back from the JSON report."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from scripted_suite import RunResult, ScriptedPrompt, run_suite
 

@@ -185,8 +185,10 @@ def harmless_addition(text: str) -> Edit | None:
     h = int(hashlib.sha256(text.encode()).hexdigest(), 16)
     if h % 2:
         closer = _CLOSERS[h % len(_CLOSERS)]
-        return text.rstrip() + "\n\n" + closer.strip(), f"closing line added: {closer.strip()!r}", (
-            "a pleasantry, no fact"
+        return (
+            text.rstrip() + "\n\n" + closer.strip(),
+            f"closing line added: {closer.strip()!r}",
+            ("a pleasantry, no fact"),
         )
     opener = _OPENERS[h % len(_OPENERS)]
     return opener + text, f"opening added: {opener.strip()!r}", "a lead-in, no fact"
@@ -257,15 +259,19 @@ def date_changed(text: str) -> Edit | None:
     m = re.search(rf"\b(\d{{1,2}}) ({months})\b", text)
     if m:
         new = f"{int(m.group(1)) % 28 + 1} {m.group(2)}"
-        return text[: m.start()] + new + text[m.end() :], f"date {m.group(0)!r}->{new!r}", (
-            "another day"
+        return (
+            text[: m.start()] + new + text[m.end() :],
+            f"date {m.group(0)!r}->{new!r}",
+            ("another day"),
         )
     m = re.search(r"(?<![\d$.,#-])(1[6-9]\d\d|20[0-2]\d)(?![\d,.]\d)(?!\s?(?:%|[a-z]))", text)
     if m:
         year = int(m.group(1))
         new = str(year - 6)
-        return text[: m.start()] + new + text[m.end() :], f"year {m.group(0)!r}->{new!r}", (
-            "another year"
+        return (
+            text[: m.start()] + new + text[m.end() :],
+            f"year {m.group(0)!r}->{new!r}",
+            ("another year"),
         )
     return None
 
@@ -298,12 +304,16 @@ def negation_removed(text: str) -> Edit | None:
         plain = {"isn't": "is", "aren't": "are", "wasn't": "was", "weren't": "were",
                  "can't": "can", "won't": "will", "doesn't": "does", "don't": "do",
                  "didn't": "did"}[m2.group(1)]  # fmt: skip
-        return text[: m2.start()] + plain + text[m2.end() :], (
-            f"negation removed: {m2.group(0)!r}->{plain!r}"
-        ), "the statement says the opposite"
-    return text[: m.start()] + m.group(1) + text[m.end() :], (
-        f"negation removed: {m.group(0)!r}->{m.group(1)!r}"
-    ), "the statement says the opposite"
+        return (
+            text[: m2.start()] + plain + text[m2.end() :],
+            (f"negation removed: {m2.group(0)!r}->{plain!r}"),
+            "the statement says the opposite",
+        )
+    return (
+        text[: m.start()] + m.group(1) + text[m.end() :],
+        (f"negation removed: {m.group(0)!r}->{m.group(1)!r}"),
+        "the statement says the opposite",
+    )
 
 
 _ANTONYMS = (
@@ -319,8 +329,10 @@ def antonym(text: str) -> Edit | None:
         m = re.search(rf"(?<![\w'-]){old}(?![\w'-])", text)
         if m is None:
             continue
-        return text[: m.start()] + new + text[m.end() :], f"antonym {old!r}->{new!r}", (
-            "the statement says the opposite"
+        return (
+            text[: m.start()] + new + text[m.end() :],
+            f"antonym {old!r}->{new!r}",
+            ("the statement says the opposite"),
         )
     return None
 
@@ -349,8 +361,10 @@ def entity_swapped(text: str) -> Edit | None:
         new = _SWAPS[h % len(_SWAPS)]
         if new in text:
             continue
-        return text[: m.start()] + new + text[m.end() :], f"name {name!r}->{new!r}", (
-            "another entity in the same place"
+        return (
+            text[: m.start()] + new + text[m.end() :],
+            f"name {name!r}->{new!r}",
+            ("another entity in the same place"),
         )
     return None
 
@@ -371,8 +385,10 @@ def fact_dropped(text: str) -> Edit | None:
         rest = " ".join(sents[:i] + sents[i + 1 :])
         if any(re.search(rf"(?<![\w.]){re.escape(f)}(?![\w])", rest) for f in facts):
             continue  # stated elsewhere too: nothing would be lost
-        return " ".join(sents[:i] + sents[i + 1 :]), f"sentence {i + 1} removed: {s[:70]!r}", (
-            f"the facts {facts[:3]} are gone"
+        return (
+            " ".join(sents[:i] + sents[i + 1 :]),
+            f"sentence {i + 1} removed: {s[:70]!r}",
+            (f"the facts {facts[:3]} are gone"),
         )
     return None
 

@@ -58,7 +58,9 @@ def test_the_corpus_is_large_labelled_and_explained(pairs: list[dict[str, Any]])
 def test_every_baseline_is_a_real_alpaca_eval_output(pairs: list[dict[str, Any]]) -> None:
     for p in pairs:
         assert p["source"]["dataset"] == "alpaca_eval"
-        assert p["id"].endswith(f"{p['source']['file'].removesuffix('.json')}-{p['source']['index']:03d}")
+        assert p["id"].endswith(
+            f"{p['source']['file'].removesuffix('.json')}-{p['source']['index']:03d}"
+        )
     if not ALPACA_EVAL.is_dir():
         pytest.skip("../shared/corpora/alpaca_eval is not beside this checkout")
     sources: dict[str, list[dict[str, str]]] = {}
