@@ -119,6 +119,19 @@ class CoverageFamily(BaseModel):
     detail: list[str]
 
 
+class FactsCoverage(BaseModel):
+    """What the fact diff read (``promptcompat.compat.facts``)."""
+
+    checked: int = Field(default=0, description="Cases whose outputs the fact diff compared.")
+    not_checked: dict[str, int] = Field(
+        default_factory=dict, description="Cases not checked, per language (not English)."
+    )
+    not_checked_cases: int = 0
+    undecided_facts: int = Field(
+        default=0, description="Key facts (`facts:` of a case) the fact diff left to a judge."
+    )
+
+
 class PromptCoverage(BaseModel):
     """Which check families could see a change in this run, and which were inert."""
 
@@ -126,6 +139,7 @@ class PromptCoverage(BaseModel):
     families: dict[str, CoverageFamily]
     watched: list[str]
     inert: list[str]
+    facts: FactsCoverage = Field(default_factory=lambda: FactsCoverage())
     line: str
 
 
