@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 MAX_CHARS = 20_000
 """Only the first part of a very long output is read (a 10 MB answer must not stall a run)."""
@@ -140,6 +140,10 @@ _MONTH_RE = (
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"((?:1[5-9]|20)\d\d)"
 _DASH = r"\s*(?:-|–|—|to|until|through|and)\s*"
+_DATE_HINT = re.compile(
+    r"\d|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+)
+"""A clause with no digit and no month or weekday holds no date: the patterns are skipped."""
 _COUNTED = (
     r"(?:calories|words|people|users|items|dollars|feet|miles|meters|kg|km|pounds|square|"
     r"characters|units|copies|times|steps|lines)"
@@ -194,6 +198,10 @@ _CLAUSE_SPLIT = re.compile(
     r"\s+(?=and\s+(?:no|not|some|the|a|an|it|they|we|he|she|all|none|this|that|there)\b)"
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_TOKEN = re.compile(r"[^\W_]+")
+_DIGITS = re.compile(r"\d")
+_ANSWER_WORD = re.compile(r"^\s*(?:no|yes)\s*[,.!:;-]", re.I)
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 _CONTRACTIONS = (
     (re.compile(r"\b(can)['’]?t\b", re.I), r"\1 not"),
     (re.compile(r"\bcannot\b", re.I), "can not"),
@@ -304,12 +312,13 @@ class Facts:
 def normalise(text: str) -> str:
     """Curly quotes straight, contractions spelled out, markdown emphasis dropped."""
     text = text.replace("’", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    text = _EMPHASIS.sub("", text)
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
     return text
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """A crude English stem, enough to align "regions" with "region" and "rolled" with "roll"."""
     w = word.casefold().strip("'-")
@@ -363,7 +372,7 @@ def _clause(text: str, *, heading: bool, label: bool = False) -> Clause:
         if any(ch.isdigit() or ch in "@/" for ch in e):
             masked = masked.replace(e, " " * len(e))  # a code's digits are not a date or number
     dates: list[Date] = []
-    for kind, pattern in _DATE_PATTERNS:
+    for kind, pattern in _DATE_PATTERNS if _DATE_HINT.search(masked) else ():
         for m in pattern.finditer(masked):
             found = _date(kind, m)
             if found:
@@ -371,10 +380,10 @@ def _clause(text: str, *, heading: bool, label: bool = False) -> Clause:
                 masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     entities = list(dict.fromkeys([*codes, *_names(masked, heading=heading)]))
     quantities = [] if label else _quantities(masked)  # "Step 3:" orders, it does not count
-    words_masked = _NOT_NEGATION.sub(" ", re.sub(r"\d", " ", masked))
+    words_masked = _NOT_NEGATION.sub(" ", _DIGITS.sub(" ", masked))
     # A leading "No," or "Yes," answers a question; the statement after it carries its own
     # polarity ("No, it is not possible" says what "It is not possible" says).
-    words_masked = re.sub(r"^\s*(?:no|yes)\s*[,.!:;-]", " ", words_masked, flags=re.I)
+    words_masked = _ANSWER_WORD.sub(" ", words_masked)
     tokens = [w.casefold().strip("'-") for w in _WORD.findall(words_masked)]
     negatives = sum(t in NEGATIVE_CUES for t in tokens)
     polar = negatives > 0 or any(t in POSITIVE_CUES for t in tokens)
@@ -391,7 +400,7 @@ def _clause(text: str, *, heading: bool, label: bool = False) -> Clause:
     return Clause(
         text=text,
         words=words,
-        tokens=frozenset(re.findall(r"[^\W_]+", text.casefold())),
+        tokens=frozenset(_TOKEN.findall(text.casefold())),
         polarity=-1 if negatives % 2 else 1,
         polar=polar,
         quantities=tuple(quantities),
