@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from promptcompat.compat.fact_extract import Clause, Date, Facts, Quantity, extract, stem
+from promptcompat.compat.fact_extract import Clause, Date, Facts, extract, stem
 from promptcompat.compat.language import languages
 from promptcompat.rules import Events, Finding, aggregate
 
@@ -65,11 +65,11 @@ def fact_findings(
 ) -> list[Finding]:
     """One candidate text against the baseline texts, rated like every rule: the candidate's
     events against the events of each baseline text compared with the others."""
+    if checked_language(candidate_text) or any(checked_language(t) for t in baseline_texts):
+        return []  # not English: not checked, never a finding
     base = [extract(t) for t in baseline_texts]
     cand = extract(candidate_text)
     request = extract(request_text) if request_text else None
-    if checked_language(candidate_text) or any(checked_language(t) for t in baseline_texts):
-        return []
     cand_events = [fact_events(base, cand, request)]
     base_events = (
         [fact_events([b for k, b in enumerate(base) if k != j], base[j], request) for j in
@@ -145,10 +145,6 @@ def _factual(clause: Clause) -> bool:
     return bool(clause.quantities or clause.dates or clause.entities) and len(clause.words) >= 1
 
 
-def _q(q: Quantity) -> str:
-    return q.text
-
-
 def _d(d: Date) -> str:
     return d.text
 
@@ -161,9 +157,9 @@ def _against(
     where = f" at {path}" if path else ""
     for p in pairs:
         if p.score >= CHANGE_MIN and not _code_or_question(p.out.text):
-            _changed_quantities(p, ref, refs, out, events, path, where)
-            _changed_dates(p, ref, out, events, path, where)
-            _changed_entities(p, refs, out, request, events, path, where)
+            _changed_quantities(p, events, path, where)
+            _changed_dates(p, events, path, where)
+            _changed_entities(p, refs, events, path, where)
         if (
             p.ref.polar
             and p.out.polar
@@ -257,15 +253,7 @@ def _polarity_moved(p: _Pair, out: Facts) -> bool:
     )
 
 
-def _changed_quantities(
-    p: _Pair,
-    ref: Facts,
-    refs: Sequence[Facts],
-    out: Facts,
-    events: Events,
-    path: str | None,
-    where: str,
-) -> None:
+def _changed_quantities(p: _Pair, events: Events, path: str | None, where: str) -> None:
     # Within the aligned pair: a figure the baseline clause states that its restatement does
     # not, and one the restatement states instead (a number that only moved to another
     # clause leaves one side empty).
@@ -274,32 +262,26 @@ def _changed_quantities(
     for old, q in zip(gone, new, strict=False):
         if old.weak and q.weak and old.value == q.value:
             continue
-        events["facts.number_changed", path, ""] = (
-            f"{old.text!r} -> {q.text!r}{where} in {_short(p.out.text)!r}"
+        events.setdefault(
+            ("facts.number_changed", path, ""),
+            f"{old.text!r} -> {q.text!r}{where} in {_short(p.out.text)!r}",
         )
 
 
-def _changed_dates(
-    p: _Pair, ref: Facts, out: Facts, events: Events, path: str | None, where: str
-) -> None:
+def _changed_dates(p: _Pair, events: Events, path: str | None, where: str) -> None:
     gone = [d for d in p.ref.dates if not any(d.matches(o) for o in p.out.dates)]
     new = [d for d in p.out.dates if not any(d.matches(o) for o in p.ref.dates)]
     if gone and new:
         old_text = " / ".join(dict.fromkeys(map(_d, gone)))
         new_text = " / ".join(dict.fromkeys(map(_d, new)))
-        events["facts.date_changed", path, ""] = (
-            f"{old_text!r} -> {new_text!r}{where} in {_short(p.out.text)!r}"
+        events.setdefault(
+            ("facts.date_changed", path, ""),
+            f"{old_text!r} -> {new_text!r}{where} in {_short(p.out.text)!r}",
         )
 
 
 def _changed_entities(
-    p: _Pair,
-    refs: Sequence[Facts],
-    out: Facts,
-    request: Facts | None,
-    events: Events,
-    path: str | None,
-    where: str,
+    p: _Pair, refs: Sequence[Facts], events: Events, path: str | None, where: str
 ) -> None:
     # The baseline clause's name is not in its restatement, and the restatement names one no
     # baseline sample names anywhere (the old name may still appear elsewhere).
@@ -307,8 +289,9 @@ def _changed_entities(
     gone = [e for e in p.ref.entities if e.casefold() not in folded]
     new = [e for e in p.out.entities if not any(r.mentions(e) for r in refs)]
     if gone and new and not (_name_words(gone[0]) & _name_words(new[0])):
-        events["facts.entity_changed", path, ""] = (
-            f"{gone[0]!r} -> {new[0]!r}{where} in {_short(p.out.text)!r}"
+        events.setdefault(
+            ("facts.entity_changed", path, ""),
+            f"{gone[0]!r} -> {new[0]!r}{where} in {_short(p.out.text)!r}",
         )
 
 
