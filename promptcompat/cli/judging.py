@@ -131,7 +131,7 @@ def register(app: typer.Typer, console: Console) -> None:
 
 def _calibrate(console: Console, settings: Settings, target: str, labels_file: Path | None) -> None:
     from promptcompat import store
-    from promptcompat.compat.calibration import calibrate, read_labels
+    from promptcompat.compat.calibration import calibrate, fact_diff_predictions, read_labels
     from promptcompat.snapshots import marks
     from promptcompat.store import projects
 
@@ -148,9 +148,15 @@ def _calibrate(console: Console, settings: Settings, target: str, labels_file: P
                 "no labelled pairs: pass --labels FILE, or mark verdicts first "
                 "(`promptcompat labels mark`, the review page or the API)"
             )
-    # The deterministic fact diff (issue 18, item 1) is measured beside the judge once
-    # compat.facts exists: pass its per-pair predictions as ``fact_diff``.
-    result = calibrate(engine=engine, settings=settings, judge=target, pairs=pairs, source=source)
+    # The deterministic fact diff is measured beside the judge, on the same pairs.
+    result = calibrate(
+        engine=engine,
+        settings=settings,
+        judge=target,
+        pairs=pairs,
+        source=source,
+        fact_diff=fact_diff_predictions,
+    )
     table = Table(title=f"judge {result.judge} ({result.question}) on {len(pairs)} pairs")
     table.add_column("measure")
     table.add_column("judge", justify="right")

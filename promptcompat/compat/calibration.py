@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from promptcompat.compat.facts import fact_findings
 from promptcompat.compat.judge import QUESTION_VERSION, Pair, judge_pairs, run_blocking
 from promptcompat.config import Settings
 from promptcompat.errors import ConfigError
@@ -33,6 +34,18 @@ Prediction = str
 FactDiff = Callable[[Sequence[LabelledPair]], list[Prediction]]
 """The deterministic fact diff's verdict per pair (``different`` when it finds a changed fact,
 else ``equivalent``): the hook ``compat.facts.fact_findings`` plugs into (issue 18, item 1)."""
+
+
+def fact_diff_predictions(pairs: Sequence[LabelledPair]) -> list[Prediction]:
+    """The fact diff alone on each pair: ``different`` where it finds a changed, dropped or
+    added fact that is not noise (any severity above INFO), else ``equivalent``. Outputs it does
+    not read (not English) count as ``equivalent``: it never decides what it cannot see."""
+    return [
+        "different"
+        if any(f.severity != "INFO" for f in fact_findings([p.baseline], p.candidate))
+        else "equivalent"
+        for p in pairs
+    ]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from promptcompat.compat.contract_checks import (
 )
 from promptcompat.compat.coverage import declared_checks
 from promptcompat.compat.drift import Kind, Output, drift_events, is_enum_like, output_kind
+from promptcompat.compat.fact_extract import Facts
+from promptcompat.compat.facts import extract_facts, fact_events, key_fact_events
 from promptcompat.compat.format_requirements import Instructions
 from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.compat.reference import describe as describe_reference
@@ -62,10 +64,17 @@ from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
 _SEVERITY_ORDER: dict[Severity, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
-_OUTPUT_FAMILIES = ("json.", "contract.", "drift.", "tool.", "structured.")
+_OUTPUT_FAMILIES = ("json.", "contract.", "drift.", "tool.", "structured.", "facts.")
 _PARAM_REJECTED = re.compile(
     r"param_rejected: (?:parameter (?P<param>\S+?):? rejected: )?(?P<message>.*)", re.S
 )
+_FREE_TEXT_MIN_WORDS = 5
+"""A JSON string with fewer space-separated words is a value (a name, a label), compared by
+the structural diff; from this many on it is free text the fact diff reads."""
+_SPACED_STRING = re.compile(r' [^" ]* [^" ]* [^" ]* ')
+"""Four spaces with no quote between them: what a JSON string of five words holds (or a gap
+between two literals that looks like one). Where none is found, no field is free text and
+the document is not walked (a search costs ~10 µs on a 2 KB document, a walk ~90 µs)."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +223,8 @@ def compare_case(
         implicit=tuple(analysis.instructions.requirements.describe())
         if analysis.instructions is not None
         else (),
+        facts=analysis.facts_coverage(cand) if base and cand else "",
+        undecided_facts=tuple(analysis.undecided_facts),
     )
     return CaseDiff(
         verdict_for(findings, errored=errored),
@@ -364,6 +375,11 @@ class _Case:
         self._schema_cache: dict[str, list[tuple[str, str, str]]] = {}
         self._reference_cache: dict[str, bool] = {}
         self._check_cache: dict[str, Events] = {}
+        self._facts: dict[str, Facts] = {}
+        self._free_text: dict[str, list[tuple[tuple[PathPart, ...], str]]] = {}
+        self.key_facts: tuple[str, ...] = tuple(getattr(case, "facts", ()) or ())
+        self.undecided_facts: list[str] = []
+        """Key facts the fact diff could not decide on some candidate sample (for the judge)."""
 
     def reference_ok(self, text: str) -> bool:
         ok = self._reference_cache.get(text)
@@ -469,7 +485,9 @@ class _Case:
         # Baseline rates, only when needed: with one baseline sample, only the absolute
         # (contract) checks can fire on it.
         if (len(self.base) > 1 and any(cand_events)) or any(
-            key[0].startswith("contract.") or key[0] in ABSOLUTE_RULES
+            key[0].startswith("contract.")
+            or key[0] in ABSOLUTE_RULES
+            or key[0] == "facts.key_fact_missing"
             for events in cand_events
             for key in events
         ):
@@ -604,9 +622,88 @@ class _Case:
             )
         if self.checks:
             events.update(self.user_check_events(out.text))
+        events.update(self.fact_diff_events(ref_outs, out))
         events.update(truncation_events(refs, sample))
         events.update(metadata_events(refs, sample))
         return suppress(events, silenced=self.silenced)
+
+    def free_text(self, out: Output) -> list[tuple[tuple[PathPart, ...], str]]:
+        """The free-text fields of a JSON output (none when it is not JSON), once per text."""
+        fields = self._free_text.get(out.text)
+        if fields is None:
+            fields = self._free_text[out.text] = (
+                _free_text_fields(out.json[0])
+                if out.json is not None and _SPACED_STRING.search(out.text)
+                else []
+            )
+        return fields
+
+    def facts_of(self, text: str) -> Facts:
+        facts = self._facts.get(text)
+        if facts is None:
+            facts = self._facts[text] = extract_facts(text)
+        return facts
+
+    @cached_property
+    def request_facts(self) -> Facts | None:
+        return self.facts_of(self.instructions.text) if self.instructions is not None else None
+
+    def _foreign(self, out: Output) -> str | None:
+        """The language of ``out`` when it is not English (the fact diff reads English only)."""
+        ranked = out.languages
+        if not ranked:
+            return None
+        top = max(ranked, key=lambda k: ranked[k])
+        return None if top == "en" else top
+
+    def fact_diff_events(self, refs: list[Output], out: Output) -> Events:
+        """The fact diff (``compat.facts``) on free text: the whole output, or each free-text
+        field of a JSON output; and the case's key facts. English only (else no events)."""
+        events: Events = {}
+        free_text = self.kind == "text" or (self.kind == "json" and bool(self.free_text(out)))
+        if not free_text and not self.key_facts:
+            return events  # nothing to read: no language model, no extraction (bench/diff.py)
+        if self._foreign(out) is not None or any(self._foreign(r) for r in refs):
+            # Not read: the key facts are left to the judge, never reported missing.
+            self.undecided_facts.extend(f for f in self.key_facts if f not in self.undecided_facts)
+            return events
+        if refs and self.kind == "text":
+            events.update(
+                fact_events(
+                    [self.facts_of(r.text) for r in refs],
+                    self.facts_of(out.text),
+                    self.request_facts,
+                )
+            )
+        elif refs and self.kind == "json" and out.json is not None:
+            for path, text in self.free_text(out):
+                ref_texts = [_string_at(r, path) for r in refs]
+                if any(t is None for t in ref_texts):
+                    continue
+                events.update(
+                    fact_events(
+                        [self.facts_of(t) for t in ref_texts if t is not None],
+                        self.facts_of(text),
+                        self.request_facts,
+                        path=json_path(path),
+                    )
+                )
+        if self.key_facts:
+            found, undecided = key_fact_events(self.key_facts, self.facts_of(out.text))
+            events.update(found)
+            self.undecided_facts.extend(f for f in undecided if f not in self.undecided_facts)
+        return events
+
+    def facts_coverage(self, cand: list[Sample]) -> str:
+        """The fact diff's part of the coverage line: "checked", "not checked (<language>)",
+        or "" when no output is free text."""
+        outs = [self.output(s) for s in (*self.base, *cand)]
+        if self.kind == "code" or (
+            self.kind == "json" and not any(self.free_text(o) for o in outs)
+        ):
+            return ""
+        foreign = sorted({lang for o in outs if (lang := self._foreign(o)) is not None})
+        return f"not checked ({', '.join(foreign)})" if foreign else "checked"
 
     def structural_events(self, refs: list[Output], out: Output) -> Events:
         parsed = [r for r in refs if r.json is not None]
@@ -748,6 +845,30 @@ class _Case:
                 detail = new if report.endswith("_added") else old
             summary.setdefault(report, {})[jp] = detail
         return summary
+
+
+def _free_text_fields(doc: Any) -> list[tuple[tuple[PathPart, ...], str]]:
+    """The string values of a JSON document long enough to be free text, with their paths."""
+    found: list[tuple[tuple[PathPart, ...], str]] = []
+    stack: list[tuple[tuple[PathPart, ...], Any]] = [((), doc)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if len([w for w in value.split(" ") if w]) >= _FREE_TEXT_MIN_WORDS:
+                found.append((path, value))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+    found.sort(key=lambda f: str(f[0]))
+    return found
+
+
+def _string_at(out: Output, path: tuple[PathPart, ...]) -> str | None:
+    if out.json is None:
+        return None
+    value = json_get(out.json[0], path)
+    return value if isinstance(value, str) else None
 
 
 def _text_changed(base_texts: set[str], key: str) -> Events:

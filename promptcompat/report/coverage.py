@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from promptcompat.report.model import (
     BaselineContractFailure,
     CoverageFamily,
+    FactsCoverage,
     Family,
     PromptCoverage,
     PromptSummary,
@@ -133,17 +134,54 @@ def _coverage(cases: Sequence[CaseCoverage]) -> PromptCoverage:
         f: CoverageFamily(watched=counts[f] > 0, cases=counts[f], of=total, detail=details[f])
         for f in FAMILIES
     }
+    facts = _facts_summary(cases)
     return PromptCoverage(
         cases=total,
         families=families,
         watched=watched,
         inert=inert,
-        line=_coverage_line(counts, details, total),
+        facts=facts,
+        line=_coverage_line(counts, details, total, facts),
     )
 
 
+def _facts_summary(cases: Sequence[CaseCoverage]) -> FactsCoverage:
+    """What the fact diff (``compat.facts``) read: cases checked, cases not checked because an
+    output is not English (per language), and the key facts it left undecided (for a judge)."""
+    not_checked: dict[str, int] = defaultdict(int)
+    for c in cases:
+        if c.facts.startswith("not checked"):
+            for lang in c.facts.removeprefix("not checked (").rstrip(")").split(", "):
+                not_checked[lang] += 1
+    return FactsCoverage(
+        checked=sum(c.facts == "checked" for c in cases),
+        not_checked=dict(sorted(not_checked.items())),
+        not_checked_cases=sum(c.facts.startswith("not checked") for c in cases),
+        undecided_facts=sum(len(c.undecided_facts) for c in cases),
+    )
+
+
+def _facts_line(facts: FactsCoverage, total: int) -> str:
+    parts = []
+    if facts.checked:
+        on = "" if facts.checked == total else f" on {facts.checked} of {total} cases"
+        parts.append(f"the fact diff compared numbers, dates, names and negations{on}")
+    if facts.not_checked_cases:
+        langs = ", ".join(facts.not_checked)
+        parts.append(
+            f"facts not checked on {facts.not_checked_cases} of {total} cases "
+            f"(not English: {langs})"
+        )
+    if facts.undecided_facts:
+        parts.append(f"{facts.undecided_facts} key fact(s) undecided (for a judge)")
+    return "; ".join(parts)
+
+
 def _coverage_line(
-    counts: Mapping[Family, int], details: Mapping[Family, list[str]], total: int
+    counts: Mapping[Family, int],
+    details: Mapping[Family, list[str]],
+    total: int,
+    facts: FactsCoverage | None = None,
 ) -> str:
     if not total:
         # Case results stored before coverage was recorded (or only A/A comparisons).
@@ -153,7 +191,14 @@ def _coverage_line(
         what = "free-text prompt without contract or references: only zero-config detectors"
         if counts["implicit"]:
             what += " and the implicit contract (" + "; ".join(details["implicit"]) + ")"
-        return f"{what} watched it; a changed fact or number passes unseen"
+        facts_line = _facts_line(facts, total) if facts else ""
+        if facts and facts.checked:
+            return (
+                f"{what} watched it; {facts_line} (a change of meaning without one passes unseen)"
+            )
+        return f"{what} watched it; a changed fact or number passes unseen" + (
+            f"; {facts_line}" if facts_line else ""
+        )
     parts = []
     for family in FAMILIES:
         n = counts[family]
@@ -167,6 +212,9 @@ def _coverage_line(
         parts.append(text)
     inert = [_NAMES[f] for f in FAMILIES if not counts[f]]
     line = "watched by " + "; ".join(parts)
+    facts_line = _facts_line(facts, total) if facts else ""
+    if facts_line:
+        line += f"; {facts_line}"
     return line + (f". Inert: {', '.join(inert)}" if inert else "")
 
 

@@ -231,6 +231,19 @@ class CoverageFamily(_View):
     detail: list[str]
 
 
+class FactsCoverage(_View):
+    """What the fact diff read (``promptcompat.compat.facts``)."""
+
+    checked: int = Field(default=0, description="Cases whose outputs the fact diff compared.")
+    not_checked: dict[str, int] = Field(
+        default_factory=dict, description="Cases not checked, per language (not English)."
+    )
+    not_checked_cases: int = 0
+    undecided_facts: int = Field(
+        default=0, description="Key facts (`facts:` of a case) the fact diff left to a judge."
+    )
+
+
 class PromptCoverage(_View):
     """Which check families could see a change in this run, and which were inert."""
 
@@ -238,6 +251,7 @@ class PromptCoverage(_View):
     families: dict[Family, CoverageFamily]
     watched: list[Family]
     inert: list[Family]
+    facts: FactsCoverage = Field(default_factory=FactsCoverage)
     line: str
     judged: int = 0
     """Changed cases the judge read (``compat/judge.py``): what no deterministic rule decided."""

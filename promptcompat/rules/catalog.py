@@ -265,6 +265,49 @@ _RULES: tuple[Rule, ...] = (
         "The judge's majority verdict depends on which answer it read first (order bias): "
         "undecided, the case is CHANGED for a human to look at.",
     ),
+    # the fact diff: what free text states (promptcompat/compat/facts.py), English only
+    _r(
+        "facts.number_changed",
+        "WARN",
+        "A number (with its unit, amount or percentage) in a statement the candidate restates "
+        "is another number: `3 regions` -> `2 regions`, `5 km` -> `5 miles`.",
+    ),
+    _r(
+        "facts.date_changed",
+        "WARN",
+        "A date or time in a statement the candidate restates is another one "
+        "(`13-15 May` -> `3-5 May`).",
+    ),
+    _r(
+        "facts.polarity_flipped",
+        "WARN",
+        "A statement the candidate restates says the opposite: succeeded/failed, can/cannot, "
+        "no/some, was/was not.",
+    ),
+    _r(
+        "facts.entity_changed",
+        "WARN",
+        "A name or identifier in a statement the candidate restates is another one "
+        "(`Lisbon` -> `Porto`, `INC-2043` -> `INC-2034`).",
+    ),
+    _r(
+        "facts.fact_dropped",
+        "WARN",
+        "A name, number or date every baseline sample states is missing from a candidate that "
+        "otherwise restates the baseline.",
+    ),
+    _r(
+        "facts.fact_added",
+        "WARN",
+        "A name, number or date the candidate states that no baseline sample and no part of "
+        "the request contains (an invented fact), in a candidate that restates the baseline.",
+    ),
+    _r(
+        "facts.key_fact_missing",
+        "ERR",
+        "A key fact of the case (`facts:`) is missing from the output or contradicted by it "
+        "(its number, date or name is absent, or the statement's polarity is reversed).",
+    ),
     # privacy: personal data and secrets (promptcompat/compat/pii_rule.py)
     _r(
         "privacy.pii_introduced",

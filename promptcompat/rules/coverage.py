@@ -21,6 +21,11 @@ class CaseCoverage:
     """Check functions of the prompt's ``checks.py``."""
     implicit: tuple[str, ...]
     """What the rendered instructions ask of the format (the implicit contract)."""
+    facts: str = ""
+    """The fact diff (``compat.facts``): "checked", "not checked (<language>)" when an output
+    is not in English, "" when no output is free text."""
+    undecided_facts: tuple[str, ...] = ()
+    """Key facts (``facts:`` of the case) the fact diff could not decide: for the judge."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -29,6 +34,8 @@ class CaseCoverage:
             "reference": self.reference,
             "user_checks": self.user_checks,
             "implicit_contract": list(self.implicit),
+            "facts": self.facts,
+            "undecided_facts": list(self.undecided_facts),
         }
 
     @classmethod
@@ -39,4 +46,6 @@ class CaseCoverage:
             reference=bool(data.get("reference", False)),
             user_checks=int(data.get("user_checks", 0)),
             implicit=tuple(data.get("implicit_contract", ())),
+            facts=str(data.get("facts", "")),
+            undecided_facts=tuple(data.get("undecided_facts", ())),
         )

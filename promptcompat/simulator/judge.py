@@ -40,6 +40,12 @@ _BLOCK = re.compile(r"<(baseline|candidate)>\n?(.*?)\n?</\1>", re.DOTALL)
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[A-Za-z][A-Za-z'’-]*")
 _NEGATIONS = frozenset(
     [
+        # Words that reverse a statement without a negation cue, which the fact diff does not
+        # read ("permanent" -> "temporary"): the stand-in reads a few, so tests can put the
+        # judge to work where only meaning tells.
+        "temporary",
+        "partial",
+        "partially",
         "not",
         "no",
         "never",

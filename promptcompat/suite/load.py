@@ -482,10 +482,11 @@ def _case(row: Any, where: str) -> Case:
         raise SuiteError(
             'a case is an object {"id": ..., "vars": {...}, "reference": ...}', where=where
         )
-    unknown = sorted(set(row) - {"id", "vars", "reference"})
+    unknown = sorted(set(row) - {"id", "vars", "reference", "facts"})
     if unknown:
         raise SuiteError(
-            f"unknown key(s) {', '.join(map(repr, unknown))} in case; allowed: id, vars, reference",
+            f"unknown key(s) {', '.join(map(repr, unknown))} in case; "
+            "allowed: id, vars, reference, facts",
             where=where,
         )
     case_id = row.get("id")
@@ -499,4 +500,16 @@ def _case(row: Any, where: str) -> Case:
     for name in variables:
         if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise SuiteError(f"case {case_id}: {name!r} is not a variable name", where=where)
-    return Case(id=case_id, vars=variables, reference=row.get("reference"), source=where)
+    facts = row.get("facts", [])
+    if not isinstance(facts, list) or not all(isinstance(f, str) and f.strip() for f in facts):
+        raise SuiteError(
+            f'case {case_id}: facts must be a list of short statements, e.g. ["rollback failed"]',
+            where=where,
+        )
+    return Case(
+        id=case_id,
+        vars=variables,
+        reference=row.get("reference"),
+        source=where,
+        facts=tuple(f.strip() for f in facts),
+    )

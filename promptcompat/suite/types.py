@@ -98,6 +98,8 @@ class Case:
     reference: Any | None = None
     source: str = ""
     """Where the case was defined, e.g. ``prompts/extract/cases.jsonl:7``."""
+    facts: tuple[str, ...] = ()
+    """Key facts the answer must convey (``facts:``), checked by the fact diff where it can."""
 
 
 @dataclass(frozen=True)

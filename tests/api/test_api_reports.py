@@ -27,6 +27,13 @@ def test_the_summary_matches_the_stored_report(
     coverage = body["prompts"]["extract_contact"]["coverage"]
     assert coverage["line"].startswith("watched by contract (format: json, schema")
     assert coverage["families"]["structure"]["watched"] and "references" in coverage["inert"]
+    # the fact diff's part (JSON outputs of extract_contact hold no free text to compare)
+    assert set(coverage["facts"]) == {
+        "checked",
+        "not_checked",
+        "not_checked_cases",
+        "undecided_facts",
+    }
     assert body["prompts"]["extract_contact"]["baseline_fails_contract"] == []
     assert "prompts" not in body["extra"]
     # A unique prefix of the id works as on the command line.

@@ -68,6 +68,7 @@ def run_entry(entry: dict[str, Any]) -> Outcome:
         id=entry["id"].replace("/", "_"),
         vars=entry.get("vars", {}),
         reference=entry.get("reference"),
+        facts=tuple(entry.get("facts", ())),
     )
     diff = compare_case(
         baseline=[_sample(s) for s in entry["baseline"]],

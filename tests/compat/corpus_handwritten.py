@@ -81,6 +81,7 @@ def case(
     policy: dict[str, Any] | None = None,
     today: str = "2026-11-23",
     instructions: str | None = None,
+    facts: list[str] | None = None,
 ) -> dict[str, Any]:
     def side(samples: Sample | list[Sample]) -> list[dict[str, Any]]:
         items = samples if isinstance(samples, list) else [samples]
@@ -110,6 +111,8 @@ def case(
         entry["today"] = today
     if instructions is not None:
         entry["instructions"] = instructions
+    if facts:
+        entry["facts"] = facts
     return entry
 
 
@@ -921,8 +924,88 @@ def _privacy_cases() -> Iterator[dict[str, Any]]:
     )
 
 
+_INCIDENT = (
+    "The rollback succeeded and no customer data was lost. Traffic was moved to 3 regions "
+    "between 13-15 May. The root cause was an expired TLS certificate on the EU gateway."
+)
+
+
+def _fact_cases() -> Iterator[dict[str, Any]]:
+    """The fact diff on free text (promptcompat/compat/facts.py): a reworded summary keeps
+    its facts; a flipped, renumbered, redated, renamed, shortened or embellished one does not."""
+    yield case(
+        "reworded",
+        "facts",
+        _INCIDENT,
+        "No customer data was lost, and the rollback succeeded. Between May 13 and 15, traffic "
+        "was moved to three regions. The root cause was an expired TLS certificate on the EU "
+        "gateway.",
+        "COMPATIBLE",
+        ["text.changed"],
+    )
+    yield case(
+        "rollback-failed",
+        "facts",
+        _INCIDENT,
+        _INCIDENT.replace("succeeded and no", "failed and some"),
+        "CHANGED",
+        ["facts.polarity_flipped"],
+    )
+    yield case(
+        "regions-changed",
+        "facts",
+        _INCIDENT,
+        _INCIDENT.replace("3 regions", "2 regions"),
+        "CHANGED",
+        ["facts.number_changed"],
+    )
+    yield case(
+        "dates-changed",
+        "facts",
+        _INCIDENT,
+        _INCIDENT.replace("13-15 May", "3-5 May"),
+        "CHANGED",
+        ["facts.date_changed"],
+    )
+    yield case(
+        "gateway-renamed",
+        "facts",
+        _INCIDENT,
+        _INCIDENT.replace("EU gateway", "APAC gateway"),
+        "CHANGED",
+        ["facts.entity_changed"],
+    )
+    yield case(
+        "root-cause-dropped",
+        "facts",
+        _INCIDENT,
+        _INCIDENT.split(" The root cause")[0],
+        "CHANGED",
+        ["facts.fact_dropped"],
+    )
+    yield case(
+        "fact-invented",
+        "facts",
+        _INCIDENT,
+        _INCIDENT + " The on-call engineer, Marco Rossi, was paged 4 times.",
+        "CHANGED",
+        ["facts.fact_added"],
+    )
+    yield case(
+        "key-fact-contradicted",
+        "facts",
+        _INCIDENT,
+        "The rollback failed. Traffic was moved to 3 regions between 13-15 May. The root cause "
+        "was an expired TLS certificate on the EU gateway.",
+        "BREAKING",
+        ["facts.key_fact_missing", "facts.polarity_flipped"],
+        facts=["rollback succeeded", "13 May"],
+    )
+
+
 def handwritten() -> list[dict[str, Any]]:
     return [
+        *_fact_cases(),
         *_privacy_cases(),
         *_policy_cases(),
         *_json_cases(),

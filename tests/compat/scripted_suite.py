@@ -32,6 +32,8 @@ class ScriptedPrompt:
     new: dict[str, Answer]
     contract: dict[str, Any] | None = None
     references: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, list[str]] = field(default_factory=dict)
+    """case id -> the case's key facts (``facts:``)."""
     rules: dict[str, str] | None = None
     system: str | None = None
     provider: str = "openai-compatible"
@@ -89,6 +91,7 @@ def write_suite(root: Path, prompts: Mapping[str, ScriptedPrompt], url: str) -> 
             "cases": [
                 {"id": cid, "vars": {"q": q}}
                 | ({"reference": spec.references[cid]} if cid in spec.references else {})
+                | ({"facts": spec.facts[cid]} if cid in spec.facts else {})
                 for cid, q in spec.cases.items()
             ],
         }

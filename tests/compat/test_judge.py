@@ -39,7 +39,11 @@ ANSWERS: dict[str, tuple[str, str]] = {
     # case: (old model, new model)
     "same": ("All 3 regions are back.", "All 3 regions are back."),
     "reworded": (HELD, "Rollback succeeded; no customer data was lost."),
-    "flipped": (HELD, "The rollback also failed, so some customer data was lost."),
+    # what the fact diff cannot see (no number, date, name or negation changed): the judge reads it
+    "flipped": (
+        "The fix is permanent and the incident is closed.",
+        "The fix is temporary and the incident is closed.",
+    ),
     "refused": (HELD, "I'm sorry, but I can't help with that request."),
 }
 FIELDS: dict[str, tuple[str, str]] = {
@@ -134,7 +138,7 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         finding = next(f for f in flipped["findings"] if f["rule"] == "meaning.judge_differs")
         assert finding["severity"] == "INFO"
         assert finding["rate"] == "4/4"
-        assert "'failed'" in finding["message"] and "not calibrated" in finding["message"]
+        assert "'temporary'" in finding["message"] and "not calibrated" in finding["message"]
         assert code == 1  # the refusal breaks; the judge's finding alone would not
         # A semantic JSON field: its value changed (a rule fired), the judge reads its meaning.
         field = next(
@@ -169,6 +173,8 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         assert done.returncode == 0, done.stdout + done.stderr
         assert "Cohen's kappa" in done.stdout and "1.000" in done.stdout
         assert "can fail CI" in done.stdout
+        # The fact diff is measured beside the judge on the same pairs.
+        assert "fact diff" in done.stdout
         calibrated = _judge_requests(sim, "gpt-sim-judge")
         # A rerun: every judge answer of the run comes from the cache.
         code, gated = _run(tmp_path, env | {"PROMPTCOMPAT_JUDGE_MIN_KAPPA": "0.8"}, "gated")

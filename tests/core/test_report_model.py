@@ -49,6 +49,7 @@ REPORT_NAMED = {
     "findings_by_rule",
     "findings_by_rule.*.statuses",
     "prompts",
+    "prompts.*.coverage.facts.not_checked",
     "noise_floor[].rules",
 }
 CHECK_NAMED = {"coverage"}

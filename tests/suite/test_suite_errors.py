@@ -182,6 +182,19 @@ BAD = {
         prompt=NO_CASES,
         files={"cases.jsonl": '{"id": "a", "vars": {}, "expected": 1}\n'},
     ),
+    "key facts not a list": Bad(
+        SuiteError,
+        "hello/prompt.yaml:11",
+        "case c1: facts must be a list of short statements",
+        prompt=PROMPT_YAML.replace("{name: Ada}}", "{name: Ada}, facts: 25 May}"),
+    ),
+    "key fact empty": Bad(
+        SuiteError,
+        "hello/cases.jsonl:1",
+        "case a: facts must be a list of short statements",
+        prompt=NO_CASES,
+        files={"cases.jsonl": '{"id": "a", "vars": {}, "facts": ["25 May", ""]}\n'},
+    ),
     "bad case id": Bad(
         SuiteError,
         "hello/cases.jsonl:1",
