@@ -139,7 +139,13 @@ def _request(client: TestClient, method: str, path: str, body: str | None, who: 
     kwargs: dict[str, Any] = {"headers": headers}
     if path.startswith("/ui/") and method == "POST":
         csrf = csrf_token(who.principal, PEPPER)
-        kwargs["data"] = {"action": "accept", "csrf": csrf, "reason": "matrix"}
+        # A whole form for every page's POST (each reads the fields it knows).
+        kwargs["data"] = {
+            "action": "accept",
+            "csrf": csrf,
+            "reason": "matrix",
+            "right_verdict": "BREAKING",
+        }
     elif body is not None:
         kwargs["json"] = BODIES.get(body, {})
     return client.request(method, path, follow_redirects=False, **kwargs)
