@@ -284,6 +284,10 @@ def _verdict(
     return ("CHANGED" if "CHANGED" in verdicts else "COMPATIBLE"), EXIT_COMPATIBLE
 
 
+_FACT_QUESTION = "judge/fact-"
+"""``compat.judge.FACT_QUESTION_VERSION`` without its number (report does not import compat)."""
+
+
 def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage | None:
     """The judge's calls, tokens and cost in this run (its calls carry the question version,
     ``judge/<n>``, as their version), and each judge's latest calibration figures."""
@@ -293,6 +297,10 @@ def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage 
         if not version.startswith("judge/"):
             continue
         found = totals.setdefault(target, {"question": version})
+        if found["question"].startswith(_FACT_QUESTION) and not version.startswith(_FACT_QUESTION):
+            # The answers' question (``judge/<n>``) names the judge's calibration; the
+            # key-fact question (``judge/fact-<n>``) is counted with it.
+            found["question"] = version
         for name in ("calls", "input_tokens", "output_tokens", "cost_usd"):
             found[name] = found.get(name, 0) + entry[name]
     if not totals:

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from promptcompat.store import audit, projects
-from promptcompat.store.tables.core import CaseResult, Run, utcnow
+from promptcompat.store.tables.core import CaseResult, FindingRecord, Run, utcnow
 from promptcompat.store.tables.judging import JudgeCalibration, VerdictMark
 
 
@@ -143,3 +143,10 @@ class LabelledPair(BaseModel):
     """What the answers are for (the prompt's description), when known."""
     source: str = ""
     """Where the pair comes from, e.g. ``run <id> extract/c1`` for a reviewer's mark."""
+
+
+def case_findings(*, session: Session, case_result_id: str) -> Sequence[FindingRecord]:
+    """The stored findings of one case result (the judge demotes or adds to them)."""
+    return session.exec(
+        select(FindingRecord).where(FindingRecord.case_result_id == case_result_id)
+    ).all()

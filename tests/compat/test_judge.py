@@ -45,16 +45,25 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "The fix is temporary and the incident is closed.",
     ),
     "refused": (HELD, "I'm sorry, but I can't help with that request."),
+    # reworded, with key facts no number, date or name decides: the judge reads them too
+    "keyed": ("Service is restored in all regions.", "Service is restored in every region."),
 }
+KEY_FACTS = {"keyed": ["service is back", "the outage was partial"]}
 FIELDS: dict[str, tuple[str, str]] = {
     # a JSON output whose "summary" is marked semantic: the judge reads that field
     "status": (
         json.dumps({"status": "resolved", "summary": "The rollback succeeded."}),
         json.dumps({"status": "resolved", "summary": "The rollback failed."}),
     ),
+    # the same field reworded: the judge finds it equivalent, its value change is INFO
+    "summary_reworded": (
+        json.dumps({"status": "resolved", "summary": "The rollback succeeded."}),
+        json.dumps({"status": "resolved", "summary": "Rollback succeeded."}),
+    ),
 }
-# reworded and flipped ("same" has no change, "refused" a rule decided), and the field
-PAIRS_JUDGED = 3
+# reworded, flipped and keyed ("same" has no change, "refused" a rule decided), the two
+# fields, and the two key facts of "keyed"
+PAIRS_JUDGED = 5 + 2
 
 
 def _suite(root: Path, url: str, judge: str) -> None:
@@ -71,7 +80,11 @@ def _suite(root: Path, url: str, judge: str) -> None:
             "deployed": "v1",
             "targets": {"pinned": target.format(OLD), "candidates": [target.format(NEW)]},
             "judge": judge,
-            "cases": [{"id": case, "vars": {"q": case}} for case in cases],
+            "cases": [
+                {"id": case, "vars": {"q": case}}
+                | ({"facts": KEY_FACTS[case]} if case in KEY_FACTS else {})
+                for case in cases
+            ],
             **extra,
         }
         (folder / "prompt.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, width=10_000))
@@ -146,11 +159,25 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         )
         assert (field["rule"], field["path"]) == ("meaning.judge_differs", "$.summary")
         assert "'failed'" in field["message"]
+        # A semantic field reworded: judged equivalent, its value change no longer CHANGED.
+        reworded = _case(report, "summary_reworded")
+        assert reworded["verdict"] == "COMPATIBLE", reworded["findings"]
+        [value] = [f for f in reworded["findings"] if f["rule"] == "json.value_changed"]
+        assert value["severity"] == "INFO" and "judged equivalent" in value["message"]
+        assert _rules(report, "status")["json.value_changed"] == "WARN"
+        # Key facts the fact diff left undecided: the judge's key-fact question decides them.
+        keyed = _case(report, "keyed")
+        assert report["prompts"]["incident"]["coverage"]["facts"]["undecided_facts"] == 2
+        [missing] = [f for f in keyed["findings"] if f["rule"] == "meaning.key_fact_missing"]
+        assert missing["severity"] == "INFO" and missing["rate"] == "4/4"
+        assert "'the outage was partial'" in missing["message"]
+        assert "'service is back'" not in missing["message"]
+        assert keyed["verdict"] == "CHANGED"
         judge = report["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert judge["calls"] == PAIRS_JUDGED * 4 and judge["question"] == "judge/1"
         assert report["judge"]["cost_usd"] > 0 and judge["calibration"] is None
         assert report["prompts"]["incident"]["coverage"]["line"].endswith(
-            "The judge read 2 changed cases"
+            "The judge read 3 changed cases and 2 undecided key facts"
         )
 
         # Calibrated above the bar: the same finding now fails CI.
@@ -183,6 +210,8 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         calls = gated["run"]["calls"]  # judge calls are among the run's, all from the cache
         assert calls["total"] == calls["done"] == calls["from_cache"]
         assert _rules(gated, "flipped")["meaning.judge_differs"] == "ERR"
+        assert _rules(gated, "keyed")["meaning.key_fact_missing"] == "ERR"
+        assert _case(gated, "keyed")["verdict"] == "BREAKING"
         calibration = gated["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert calibration["calibration"]["kappa"] == 1.0
         assert calibration["calibration"]["pairs"] == len(rows)
@@ -205,6 +234,11 @@ def test_an_order_biased_judge_through_anthropic_is_undecided(
     assert "depends on which answer it reads first" in undecided["message"]
     assert undecided["rate"] == "1/2"  # different baseline first, equivalent candidate first
     assert _case(report, "reworded")["verdict"] == "COMPATIBLE"
+    # The key fact the rule finds missing is undecided too (missing key fact first only).
+    [fact] = [
+        f for f in _case(report, "keyed")["findings"] if f["rule"] == "meaning.judge_undecided"
+    ]
+    assert "'the outage was partial'" in fact["message"] and fact["rate"] == "1/2"
     assert report["judge"]["cost_usd"] > 0
 
 
