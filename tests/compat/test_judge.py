@@ -17,6 +17,8 @@ import yaml
 from clirun import cli
 from loopback import Endpoint
 
+from promptcompat.check.markdown import render_markdown
+from promptcompat.check.result import BaseRef, CheckJudge, CheckResult
 from promptcompat.compat.calibration import cohen_kappa, figures
 from promptcompat.compat.judge import (
     Answer,
@@ -28,6 +30,7 @@ from promptcompat.compat.judge import (
     semantic_value,
     undecided_by_rules,
 )
+from promptcompat.report.model import JudgeUsage
 from promptcompat.rules import Finding
 from promptcompat.simulator import judge as sim_judge
 from promptcompat.simulator.process import SimulatorProcess
@@ -127,6 +130,16 @@ def _rules(report: dict[str, Any], case_id: str) -> dict[str, str]:
     return {f["rule"]: f["severity"] for f in _case(report, case_id)["findings"]}
 
 
+def _pr_judge_line(report: dict[str, Any], min_kappa: float = 0.6) -> str:
+    """The judge's line of the pull-request markdown, from the run report's ``judge``."""
+    usage = JudgeUsage.model_validate(report["judge"])
+    judge = CheckJudge.part_of(usage, min_kappa=min_kappa)
+    markdown = render_markdown(CheckResult(base=BaseRef(ref="main"), run_id="r1", judge=judge))
+    [line] = [x for x in markdown.splitlines() if x.startswith("Judge: ")]
+    assert "`openai:gpt-sim-judge?temperature=0` (judge/1)" in line
+    return line
+
+
 def _judge_requests(sim: SimulatorProcess, model: str) -> int:
     return int(sim.stats()["by_model"].get(model, 0))
 
@@ -179,6 +192,7 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         assert report["prompts"]["incident"]["coverage"]["line"].endswith(
             "The judge read 3 changed cases and 2 undecided key facts"
         )
+        assert "not calibrated, its findings cannot fail the check" in _pr_judge_line(report)
 
         # Calibrated above the bar: the same finding now fails CI.
         labels = tmp_path / "labels.jsonl"
@@ -215,6 +229,9 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         calibration = gated["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert calibration["calibration"]["kappa"] == 1.0
         assert calibration["calibration"]["pairs"] == len(rows)
+        line = _pr_judge_line(gated, min_kappa=0.8)
+        assert f"Judge: {PAIRS_JUDGED * 4} calls · $" in line
+        assert "kappa 1.00 on 4 pairs ≥ 0.80, can fail it" in line
 
 
 def test_an_order_biased_judge_through_anthropic_is_undecided(
