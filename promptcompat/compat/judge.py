@@ -669,12 +669,7 @@ def judge_run(
                 findings = prompt.policy.apply(made, today=today)
                 row = session.get(CaseResult, result.id)
                 assert row is not None
-                view = {
-                    "judge": label,
-                    "question": pair.version,
-                    **judgement.to_dict(),
-                    "calibration": trust.to_dict(),
-                }
+                view = judgement_view(judgement, judge=label, question=pair.version, trust=trust)
                 if pair.kind == "key_fact":
                     row.structural_diff = _with_entry(
                         row.structural_diff, JUDGE_FACTS_KEY, pair.baseline, view
@@ -706,6 +701,18 @@ def judge_run(
         store.save_case_results(session=session, results=[], findings=new_findings)
         store.refresh_progress(session=session, run_id=run_id)
     return summary
+
+
+def judgement_view(
+    judgement: Judgement, *, judge: str, question: str, trust: Trust
+) -> dict[str, Any]:
+    """What a case result keeps of a judgement (``structural_diff``: the case page reads it)."""
+    return {
+        "judge": judge,
+        "question": question,
+        **judgement.to_dict(),
+        "calibration": trust.to_dict(),
+    }
 
 
 def _stored_verdict(severities: set[str]) -> str:
