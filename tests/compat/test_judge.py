@@ -21,11 +21,17 @@ from promptcompat.check.markdown import render_markdown
 from promptcompat.check.result import BaseRef, CheckJudge, CheckResult
 from promptcompat.compat.calibration import cohen_kappa, figures
 from promptcompat.compat.judge import (
+    FACT_QUESTION_VERSION,
     Answer,
     Judgement,
+    Pair,
     Trust,
     decide,
+    fact_question,
     judge_findings,
+    key_fact_findings,
+    parse_answer,
+    plan_pair,
     question,
     semantic_value,
     undecided_by_rules,
@@ -371,6 +377,64 @@ def test_the_scripted_judge_reads_both_orders_and_plays_order_bias() -> None:
     ]
     assert sim_judge.verdict(HELD, "Rollback succeeded; no customer data was lost.")["verdict"] == (
         "equivalent"
+    )
+
+
+def test_key_fact_answers_read_as_pairs_and_fail_ci_only_when_calibrated() -> None:
+    assert parse_answer('{"verdict": "missing", "reason": "no word of it"}', "key_fact") == (
+        Answer("different", ("no word of it",))
+    )
+    assert parse_answer('{"verdict": "conveyed", "reason": "yes"}', "key_fact") == Answer(
+        "equivalent", ()
+    )
+    assert parse_answer('{"verdict": "equivalent", "differences": []}', "key_fact") is None
+    missing = decide(
+        {"baseline_first": _answers("d", "d", "e"), "candidate_first": _answers("d", "d", "d")},
+        samples=3,
+    )
+    high = Trust(calibrated=True, kappa=0.9, min_kappa=0.6, pairs=40)
+    never = Trust(calibrated=False, kappa=None, min_kappa=0.6)
+    [trusted] = key_fact_findings(missing, "rollback failed", judge="j", trust=high)
+    assert (trusted.rule, trusted.severity, trusted.hits) == ("meaning.key_fact_missing", "ERR", 5)
+    assert "'rollback failed'" in trusted.message and "judge/fact-1" in trusted.message
+    [gated] = key_fact_findings(missing, "rollback failed", judge="j", trust=never)
+    assert gated.severity == "INFO" and "not calibrated" in gated.message
+    split = decide({"baseline_first": _answers("d"), "candidate_first": _answers("e")}, samples=1)
+    [undecided] = key_fact_findings(split, "rollback failed", judge="j", trust=high)
+    assert undecided.rule == "meaning.judge_undecided" and "'rollback failed'" in undecided.message
+    conveyed = decide(
+        {"baseline_first": _answers("e"), "candidate_first": _answers("e")}, samples=1
+    )
+    assert key_fact_findings(conveyed, "rollback failed", judge="j", trust=high) == []
+
+
+def test_the_key_fact_question_has_its_own_version_in_the_cache_key() -> None:
+    from promptcompat.suite.targets import parse_target
+
+    target = parse_target("openai:gpt-sim-judge?temperature=0")
+    asked = dict(ident="r", prompt="p", case_id="c", description="d", baseline="a", candidate="b")
+    as_fact = plan_pair(Pair(**asked, kind="key_fact"), target, samples=1)  # type: ignore[arg-type]
+    as_pair = plan_pair(Pair(**asked), target, samples=1)  # type: ignore[arg-type]
+    assert {c.version for g in as_fact.values() for c in g} == {FACT_QUESTION_VERSION}
+    keys = {c.key for g in as_fact.values() for c in g}
+    assert len(keys) == 2 and not keys & {c.key for g in as_pair.values() for c in g}
+    first = as_fact["baseline_first"][0].messages[-1].content
+    assert first.index("<key_fact>") < first.index("<answer>")
+    last = as_fact["candidate_first"][0].messages[-1].content
+    assert last.index("<answer>") < last.index("<key_fact>")
+
+
+def test_the_scripted_judge_answers_the_key_fact_question_in_both_orders() -> None:
+    def ask(model: str, order: str) -> dict[str, Any]:
+        messages = fact_question("summaries", "the outage was partial", "All is back.", order)  # type: ignore[arg-type]
+        request = ChatRequest(model=model, turns=tuple((m.role, m.content) for m in messages))
+        return sim_judge.answer(model, request)
+
+    assert ask("gpt-sim-judge", "baseline_first")["verdict"] == "missing"
+    assert ask("gpt-sim-judge", "candidate_first")["verdict"] == "missing"
+    assert ask("gpt-sim-judge-order-biased", "candidate_first")["verdict"] == "conveyed"
+    assert sim_judge.conveys("rollback failed", "The rollback failed at 3 pm.")["verdict"] == (
+        "conveyed"
     )
 
 
