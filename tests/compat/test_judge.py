@@ -412,9 +412,8 @@ def test_the_key_fact_question_has_its_own_version_in_the_cache_key() -> None:
     from promptcompat.suite.targets import parse_target
 
     target = parse_target("openai:gpt-sim-judge?temperature=0")
-    asked = dict(ident="r", prompt="p", case_id="c", description="d", baseline="a", candidate="b")
-    as_fact = plan_pair(Pair(**asked, kind="key_fact"), target, samples=1)  # type: ignore[arg-type]
-    as_pair = plan_pair(Pair(**asked), target, samples=1)  # type: ignore[arg-type]
+    as_pair = plan_pair(Pair("r", "p", "c", "d", "a", "b"), target, samples=1)
+    as_fact = plan_pair(Pair("r", "p", "c", "d", "a", "b", kind="key_fact"), target, samples=1)
     assert {c.version for g in as_fact.values() for c in g} == {FACT_QUESTION_VERSION}
     keys = {c.key for g in as_fact.values() for c in g}
     assert len(keys) == 2 and not keys & {c.key for g in as_pair.values() for c in g}
