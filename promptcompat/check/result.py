@@ -165,7 +165,7 @@ class CheckResult(_Part):
     verdict: Verdict = "COMPATIBLE"
     exit_code: ExitCode = 0
     judge: CheckJudge | None = None
-    """Only when a judge ran (a new key: the older keys keep their order)."""
+    """Only when a judge ran (a new key, last; absent from the JSON without a judge)."""
     _run_verdict: tuple[Verdict, ExitCode] = PrivateAttr(default=("COMPATIBLE", 0))
     """The verdict and exit code of the check's run report, before the check's own errors
     and contract-side findings have their say."""
@@ -182,5 +182,5 @@ class CheckResult(_Part):
         return severity == "ERR" or (severity == "WARN" and self.fail_on == "WARN")
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON result (``promptcompat.check/1``)."""
-        return self.model_dump(mode="json")
+        """The JSON result (``promptcompat.check/1``); ``judge`` only when a judge ran."""
+        return self.model_dump(mode="json", exclude={"judge"} if self.judge is None else None)

@@ -140,7 +140,10 @@ def _pr_judge_line(report: dict[str, Any], min_kappa: float = 0.6) -> str:
     """The judge's line of the pull-request markdown, from the run report's ``judge``."""
     usage = JudgeUsage.model_validate(report["judge"])
     judge = CheckJudge.part_of(usage, min_kappa=min_kappa)
-    markdown = render_markdown(CheckResult(base=BaseRef(ref="main"), run_id="r1", judge=judge))
+    result = CheckResult(base=BaseRef(ref="main"), run_id="r1", judge=judge)
+    assert result.to_json()["judge"]["calls"] == usage.calls  # absent when no judge ran
+    assert "judge" not in CheckResult(base=BaseRef(ref="main")).to_json()
+    markdown = render_markdown(result)
     [line] = [x for x in markdown.splitlines() if x.startswith("Judge: ")]
     assert "`openai:gpt-sim-judge?temperature=0` (judge/1)" in line
     return line
