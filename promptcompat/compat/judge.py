@@ -47,21 +47,18 @@ from promptcompat.replay.plan import PlannedCall, cache_key
 from promptcompat.replay.ratelimit import make_limiter
 from promptcompat.rules import Finding, rule
 from promptcompat.store import judging, session_scope
+# The question versions live beside the calibrations (the report reads them); re-exported.
+from promptcompat.store.judging import FACT_QUESTION_VERSION as FACT_QUESTION_VERSION
+from promptcompat.store.judging import QUESTION_VERSION as QUESTION_VERSION
 from promptcompat.store.tables.core import COVERAGE_KEY, CaseResult, FindingRecord
 from promptcompat.suite import Message, Suite
 from promptcompat.suite.json_path import parse_json_path
 from promptcompat.suite.targets import Target, parse_target
 
-QUESTION_VERSION = "judge/1"
-"""The version of the question and schema below: a new wording is a new version, so no cached
-answer to another question is ever reused, and calibrations are per version."""
 JUDGE_KEY = "judge"
 """Where a case result's ``structural_diff`` keeps the judge's verdict and figures."""
 JUDGE_FIELDS_KEY = "judge_fields"
 """The same per JSON field marked ``semantic`` (by path)."""
-FACT_QUESTION_VERSION = "judge/fact-1"
-"""The version of the key-fact question and its schema (:data:`FACT_SCHEMA`), in the cache key
-of its calls like :data:`QUESTION_VERSION`."""
 JUDGE_FACTS_KEY = "judge_facts"
 """The judge's answer per undecided key fact (by statement), in ``structural_diff``."""
 

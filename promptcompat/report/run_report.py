@@ -284,10 +284,6 @@ def _verdict(
     return ("CHANGED" if "CHANGED" in verdicts else "COMPATIBLE"), EXIT_COMPATIBLE
 
 
-_FACT_QUESTION = "judge/fact-"
-"""``compat.judge.FACT_QUESTION_VERSION`` without its number (report does not import compat)."""
-
-
 def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage | None:
     """The judge's calls, tokens and cost in this run (its calls carry the question version,
     ``judge/<n>``, as their version), and each judge's latest calibration figures."""
@@ -297,9 +293,9 @@ def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage 
         if not version.startswith("judge/"):
             continue
         found = totals.setdefault(target, {"question": version})
-        if found["question"].startswith(_FACT_QUESTION) and not version.startswith(_FACT_QUESTION):
+        if found["question"] == judging.FACT_QUESTION_VERSION:
             # The answers' question (``judge/<n>``) names the judge's calibration; the
-            # key-fact question (``judge/fact-<n>``) is counted with it.
+            # key-fact question's calls are counted with it.
             found["question"] = version
         for name in ("calls", "input_tokens", "output_tokens", "cost_usd"):
             found[name] = found.get(name, 0) + entry[name]
@@ -307,8 +303,14 @@ def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage 
         return None
     targets: dict[str, JudgeTargetUsage] = {}
     for target, found in totals.items():
+        # Key-fact findings are gated by the calibration of the answers' question.
+        calibrated = (
+            judging.QUESTION_VERSION
+            if found["question"] == judging.FACT_QUESTION_VERSION
+            else found["question"]
+        )
         calibration = judging.latest_calibration(
-            session=session, judge=target, question=found["question"], project=project
+            session=session, judge=target, question=calibrated, project=project
         )
         targets[target] = JudgeTargetUsage(
             **found,

@@ -13,6 +13,14 @@ from promptcompat.store import audit, projects
 from promptcompat.store.tables.core import CaseResult, FindingRecord, Run, utcnow
 from promptcompat.store.tables.judging import JudgeCalibration, VerdictMark
 
+QUESTION_VERSION = "judge/1"
+"""The version of the judge's question and schema (``compat.judge``): a new wording is a new
+version, so no cached answer to another question is ever reused, and calibrations are per
+version."""
+FACT_QUESTION_VERSION = "judge/fact-1"
+"""The version of the judge's key-fact question (``compat.judge``); its findings are gated by
+the calibration of :data:`QUESTION_VERSION` (``judge calibrate`` measures pairs)."""
+
 
 def mark_verdict(
     *,
