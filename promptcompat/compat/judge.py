@@ -47,6 +47,7 @@ from promptcompat.replay.plan import PlannedCall, cache_key
 from promptcompat.replay.ratelimit import make_limiter
 from promptcompat.rules import Finding, rule
 from promptcompat.store import judging, session_scope
+
 # The question versions live beside the calibrations (the report reads them); re-exported.
 from promptcompat.store.judging import FACT_QUESTION_VERSION as FACT_QUESTION_VERSION
 from promptcompat.store.judging import QUESTION_VERSION as QUESTION_VERSION
