@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,16 @@ def _pr_judge_line(report: dict[str, Any], min_kappa: float = 0.6) -> str:
     return line
 
 
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"},
+    )
+
+
 def _judge_requests(sim: SimulatorProcess, model: str) -> int:
     return int(sim.stats()["by_model"].get(model, 0))
 
@@ -266,6 +277,24 @@ def test_an_order_biased_judge_through_anthropic_is_undecided(
     ]
     assert "'the outage was partial'" in fact["message"] and fact["rate"] == "1/2"
     assert report["judge"]["cost_usd"] > 0
+
+    # A pull request that pins the new model: `promptcompat check`'s markdown has the judge's
+    # line (its answers come from the cache of the run above).
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "add", "-A", "suite")
+    _git(tmp_path, "commit", "-q", "-m", "suite")
+    _git(tmp_path, "checkout", "-q", "-b", "pr")
+    doc = tmp_path / "suite" / "incident" / "prompt.yaml"
+    doc.write_text(doc.read_text().replace(f"{OLD}?", f"{NEW}?", 1))  # the pinned target
+    _git(tmp_path, "commit", "-q", "-am", "pin the new model")
+    done = cli(
+        "check", "--base", "main", "--markdown-out", str(tmp_path / "check.md"),
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    [line] = [x for x in (tmp_path / "check.md").read_text().splitlines() if x.startswith("Judge:")]
+    assert "`anthropic:claude-sim-judge-order-biased` (judge/1)" in line
+    assert "not calibrated, its findings cannot fail the check" in line, line
 
 
 def test_calibrate_refuses_a_bad_labels_line_naming_it(
