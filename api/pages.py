@@ -305,9 +305,34 @@ def _case(
             "right_verdicts": [v for v in marks.RIGHT_VERDICTS if v != detail["verdict"]],
             "can_mark": principal.may("reviewer") and detail["verdict"] != "ERROR",
             "judge": detail["structural_diff"].get("judge"),
+            "key_facts": _key_facts(detail["structural_diff"]),
         },
         status=status,
     )
+
+
+_KEY_FACT_ANSWER = {"equivalent": "conveyed", "different": "missing", "undecided": "undecided"}
+"""The judge's verdict on a key fact (``compat.judge``: a key fact is the pair's baseline)."""
+
+
+def _key_facts(structural_diff: dict[str, Any]) -> list[dict[str, Any]]:
+    """The key facts the fact diff left undecided, each with the judge's answer (None: no
+    judge asked), from the case's coverage and ``judge_facts``."""
+    coverage = structural_diff.get("coverage") or {}
+    answers = structural_diff.get("judge_facts") or {}
+    out: list[dict[str, Any]] = []
+    for statement in coverage.get("undecided_facts") or ():
+        found = answers.get(statement)
+        out.append(
+            {
+                "statement": statement,
+                "judge": found,
+                "answer": _KEY_FACT_ANSWER.get(found.get("verdict", ""), "undecided")
+                if found
+                else None,
+            }
+        )
+    return out
 
 
 @router.post("/runs/{run_id}/cases/{case_result_id}/decision", response_model=None)

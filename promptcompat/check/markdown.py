@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from promptcompat.check.result import CheckCase, CheckResult
+from promptcompat.check.result import CheckCase, CheckJudge, CheckResult
 from promptcompat.store.tables.run_spec import SideSpec
 
 COMMENT_LIMIT = 65_536
@@ -58,6 +58,30 @@ def render_markdown(result: CheckResult) -> str:
     return text
 
 
+def judge_line(judge: CheckJudge) -> str:
+    """One line: the judge's calls and cost, and per judge whether its findings can fail the
+    check (its latest calibration's kappa against ``judge_min_kappa``)."""
+    status = []
+    for label, usage in judge.targets.items():
+        cal = usage.calibration
+        if cal is None:
+            said = "not calibrated, its findings cannot fail the check"
+        elif cal.kappa is not None and cal.kappa >= judge.min_kappa:
+            said = (
+                f"kappa {cal.kappa:.2f} on {cal.pairs} pairs ≥ {judge.min_kappa:.2f}, can fail it"
+            )
+        else:
+            kappa = "n/a" if cal.kappa is None else f"{cal.kappa:.2f}"
+            said = (
+                f"kappa {kappa} on {cal.pairs} pairs < {judge.min_kappa:.2f}, cannot fail the check"
+            )
+        status.append(f"{code(label)} ({usage.question}): {said}")
+    return (
+        f"Judge: {judge.calls} calls · ${judge.cost_usd:.4f} (among the calls above) · "
+        + "; ".join(status)
+    )
+
+
 def _head(result: CheckResult) -> str:
     verdict = result.verdict
     base = result.base
@@ -81,6 +105,8 @@ def _head(result: CheckResult) -> str:
             f"Run {code(result.run_id[:12])}.",
             "",
         ]
+    if result.judge is not None:
+        lines += [judge_line(result.judge), ""]
     if result.errors:
         lines += ["### Errors", ""]
         for error in result.errors[:50]:

@@ -33,6 +33,7 @@ from promptcompat.check.result import (
     CheckCase,
     CheckComparison,
     CheckError,
+    CheckJudge,
     CheckResult,
     ContractSideFinding,
     CoverageLines,
@@ -188,6 +189,8 @@ def _check(
     result.set_run_verdict(report.verdict, report.exit_code)
     result.coverage = coverage_lines(report)
     result.calls = CheckCalls.part_of(report.run.calls)
+    if report.judge is not None:
+        result.judge = CheckJudge.part_of(report.judge, min_kappa=settings.judge_min_kappa)
     if report.run.error:
         result.errors.append(CheckError(where=f"run {run_id}", message=report.run.error))
     enforced = {c.index for c in report.comparisons if c.enforced}

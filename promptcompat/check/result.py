@@ -11,7 +11,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from promptcompat.report.model import ComparisonTally
+from promptcompat.report.model import ComparisonTally, JudgeTargetUsage
 from promptcompat.rules.catalog import Verdict
 from promptcompat.rules.noise import Severity, Status
 from promptcompat.store.tables.run_spec import Direction
@@ -126,6 +126,16 @@ class SnapshotFiles(_Part):
     obsolete: list[str] = Field(default_factory=list)
 
 
+class CheckJudge(_Part):
+    """What the judge cost in the check's run (the report's ``judge``), and the kappa its
+    calibration must reach for its findings to fail the check."""
+
+    calls: int
+    cost_usd: float
+    targets: dict[str, JudgeTargetUsage]
+    min_kappa: float
+
+
 class CoverageLines(_Part):
     """A prompt's coverage line and the contract checks its baseline fails."""
 
@@ -154,6 +164,8 @@ class CheckResult(_Part):
     coverage: dict[str, CoverageLines] = Field(default_factory=dict)
     verdict: Verdict = "COMPATIBLE"
     exit_code: ExitCode = 0
+    judge: CheckJudge | None = None
+    """Only when a judge ran (a new key, last; absent from the JSON without a judge)."""
     _run_verdict: tuple[Verdict, ExitCode] = PrivateAttr(default=("COMPATIBLE", 0))
     """The verdict and exit code of the check's run report, before the check's own errors
     and contract-side findings have their say."""
@@ -170,5 +182,5 @@ class CheckResult(_Part):
         return severity == "ERR" or (severity == "WARN" and self.fail_on == "WARN")
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON result (``promptcompat.check/1``)."""
-        return self.model_dump(mode="json")
+        """The JSON result (``promptcompat.check/1``); ``judge`` only when a judge ran."""
+        return self.model_dump(mode="json", exclude={"judge"} if self.judge is None else None)

@@ -14,6 +14,13 @@ limits, prices), linked to the run, so a rerun makes none and the report counts 
 Findings: ``meaning.judge_differs`` (the judge's stated differences, with the rate k of 2K),
 ERR only when the judge's latest calibration reached ``judge_min_kappa``; else, like
 ``meaning.judge_undecided``, INFO on a case that is CHANGED: it cannot fail CI.
+
+A second question (:data:`FACT_QUESTION_VERSION`, its own schema) asks whether an answer
+conveys one key fact of the case (``facts:``) that the fact diff could not decide; the key
+fact plays the baseline's part (shown first or second), the candidate answer the other. A key
+fact the judge finds missing is ``meaning.key_fact_missing``, gated by the same calibration.
+A ``semantic`` JSON field the judge finds equivalent has its ``json.value_changed`` WARN
+demoted to INFO ("judged equivalent"): a reworded summary is not CHANGED for its wording.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from promptcompat import store
+from promptcompat.compat.contract_checks import json_path
 from promptcompat.config import Settings
 from promptcompat.providers import Provider
 from promptcompat.providers.structured import Schema, StructuredProvider
@@ -39,18 +47,23 @@ from promptcompat.replay.plan import PlannedCall, cache_key
 from promptcompat.replay.ratelimit import make_limiter
 from promptcompat.rules import Finding, rule
 from promptcompat.store import judging, session_scope
-from promptcompat.store.tables.core import CaseResult, FindingRecord
+
+# The question versions live beside the calibrations (the report reads them); re-exported.
+from promptcompat.store.judging import FACT_QUESTION_VERSION as FACT_QUESTION_VERSION
+from promptcompat.store.judging import QUESTION_VERSION as QUESTION_VERSION
+from promptcompat.store.tables.core import COVERAGE_KEY, CaseResult, FindingRecord
 from promptcompat.suite import Message, Suite
 from promptcompat.suite.json_path import parse_json_path
 from promptcompat.suite.targets import Target, parse_target
 
-QUESTION_VERSION = "judge/1"
-"""The version of the question and schema below: a new wording is a new version, so no cached
-answer to another question is ever reused, and calibrations are per version."""
 JUDGE_KEY = "judge"
 """Where a case result's ``structural_diff`` keeps the judge's verdict and figures."""
 JUDGE_FIELDS_KEY = "judge_fields"
 """The same per JSON field marked ``semantic`` (by path)."""
+JUDGE_FACTS_KEY = "judge_facts"
+"""The judge's answer per undecided key fact (by statement), in ``structural_diff``."""
+
+PairKind = Literal["answer", "key_fact"]
 
 Order = Literal["baseline_first", "candidate_first"]
 ORDERS: tuple[Order, ...] = ("baseline_first", "candidate_first")
@@ -102,6 +115,30 @@ FORM_ONLY = frozenset(
 """Rules whose findings say nothing about meaning: a case with only these (at any severity)
 and findings at INFO is one no deterministic rule decided."""
 
+FACT_SCHEMA = Schema(
+    name="key_fact_verdict",
+    description="Whether the answer conveys the key fact.",
+    schema={
+        "type": "object",
+        "properties": {
+            "verdict": {"type": "string", "enum": ["conveyed", "missing"]},
+            "reason": {
+                "type": "string",
+                "description": "One line: where the answer says it, or what it says instead.",
+            },
+        },
+        "required": ["verdict", "reason"],
+        "additionalProperties": False,
+    },
+)
+
+FACT_SYSTEM = (
+    "You check whether an ANSWER a model gave conveys a KEY FACT its consumer relies on. "
+    "'conveyed': the answer states the key fact or plainly implies it, in any wording. "
+    "'missing': the answer does not say it, or says something that contradicts it. Answer with "
+    "verdict 'conveyed' or 'missing' and a one-line reason."
+)
+
 T = TypeVar("T")
 
 
@@ -120,10 +157,34 @@ def question(description: str, baseline: str, candidate: str, order: Order) -> t
     return Message("system", SYSTEM), Message("user", user)
 
 
-def judge_key(target: Target, messages: Sequence[Message], *, sample: int, seed: int | None) -> str:
+def fact_question(
+    description: str, statement: str, answer: str, order: Order
+) -> tuple[Message, ...]:
+    """The judge's messages for one order of a key fact: ``baseline_first`` shows the key fact
+    first, ``candidate_first`` the answer first."""
+    consumer = description.strip() or "(the prompt has no description)"
+    blocks = [f"<key_fact>\n{statement}\n</key_fact>", f"<answer>\n{answer}\n</answer>"]
+    if order == "candidate_first":
+        blocks.reverse()
+    user = (
+        f"What the answer is for (the prompt's description): {consumer}\n\n"
+        + "\n\n".join(blocks)
+        + "\n\nDoes the answer convey the key fact?"
+    )
+    return Message("system", FACT_SYSTEM), Message("user", user)
+
+
+def judge_key(
+    target: Target,
+    messages: Sequence[Message],
+    *,
+    sample: int,
+    seed: int | None,
+    version: str = QUESTION_VERSION,
+) -> str:
     """The cache key of a judge call: the call's own key, with the question version in it."""
     inner = cache_key(target, messages, sample=sample, seed=seed)
-    return hashlib.sha256(f"{QUESTION_VERSION}|{inner}".encode()).hexdigest()
+    return hashlib.sha256(f"{version}|{inner}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -139,23 +200,30 @@ class Pair:
     candidate: str
     path: str | None = None
     """A JSON field marked ``semantic`` (its values are the texts), or None: the whole output."""
+    kind: PairKind = "answer"
+    """``key_fact``: ``baseline`` is a key fact of the case, asked with the key-fact question."""
+
+    @property
+    def version(self) -> str:
+        return FACT_QUESTION_VERSION if self.kind == "key_fact" else QUESTION_VERSION
 
 
 def plan_pair(pair: Pair, target: Target, *, samples: int) -> dict[Order, list[PlannedCall]]:
     """The 2 x ``samples`` calls of a pair, per order (sample indexes 0..2K-1)."""
     planned: dict[Order, list[PlannedCall]] = {}
     base_seed = target.sampling.get("seed")
+    ask = fact_question if pair.kind == "key_fact" else question
     for o, order in enumerate(ORDERS):
-        messages = question(pair.description, pair.baseline, pair.candidate, order)
+        messages = ask(pair.description, pair.baseline, pair.candidate, order)
         calls = []
         for k in range(samples):
             sample = o * samples + k
             seed = None if base_seed is None else int(base_seed) + sample
             calls.append(
                 PlannedCall(
-                    key=judge_key(target, messages, sample=sample, seed=seed),
+                    key=judge_key(target, messages, sample=sample, seed=seed, version=pair.version),
                     prompt=pair.prompt,
-                    version=QUESTION_VERSION,
+                    version=pair.version,
                     case_id=pair.case_id,
                     target=target,
                     sample=sample,
@@ -173,12 +241,20 @@ class Answer:
     differences: tuple[str, ...]
 
 
-def parse_answer(text: str) -> Answer | None:
-    """A stored judge answer; None when it does not hold the schema's object."""
+def parse_answer(text: str, kind: PairKind = "answer") -> Answer | None:
+    """A stored judge answer; None when it does not hold the schema's object. A key-fact
+    answer reads as the pair's: "missing" is "different", its reason the difference."""
     try:
         obj = json.loads(text)
     except ValueError:
         return None
+    if kind == "key_fact":
+        if not isinstance(obj, dict) or obj.get("verdict") not in ("conveyed", "missing"):
+            return None
+        reason = str(obj.get("reason") or "").strip()
+        if obj["verdict"] == "conveyed":
+            return Answer("equivalent", ())
+        return Answer("different", (reason,) if reason else ())
     if not isinstance(obj, dict) or obj.get("verdict") not in ("equivalent", "different"):
         return None
     raw = obj.get("differences") or []
@@ -338,6 +414,48 @@ def judge_findings(
     return []
 
 
+def key_fact_findings(
+    judgement: Judgement, statement: str, *, judge: str, trust: Trust
+) -> list[Finding]:
+    """The findings the judge's answer about one undecided key fact makes (none when it finds
+    the fact conveyed): missing is ERR only from a judge calibrated above the bar."""
+    rate = (
+        f"{judgement.hits}/{judgement.total} answers said missing "
+        f"({judgement.different.get('baseline_first', 0)}/{judgement.samples} key fact first, "
+        f"{judgement.different.get('candidate_first', 0)}/{judgement.samples} answer first)"
+    )
+    asked = f"the judge ({judge}, {FACT_QUESTION_VERSION})"
+    if judgement.verdict == "different":
+        r = rule("meaning.key_fact_missing")
+        why = "; ".join(judgement.differences[:3]) or "no reason given"
+        return [
+            Finding(
+                r.id,
+                r.severity if trust.trusted else "INFO",
+                f"{asked} finds key fact {statement!r} missing: {why}; {rate}; {trust.note()}",
+                hits=judgement.hits,
+                samples=judgement.total,
+            )
+        ]
+    if judgement.verdict == "undecided":
+        r = rule("meaning.judge_undecided")
+        why = (
+            "; ".join(judgement.errors[:2])
+            if judgement.errors and not any(judgement.answered.values())
+            else "its answer depends on which text it reads first"
+        )
+        return [
+            Finding(
+                r.id,
+                r.severity,
+                f"{asked} is undecided on key fact {statement!r}: {why}; {rate}",
+                hits=judgement.hits,
+                samples=judgement.total,
+            )
+        ]
+    return []
+
+
 def undecided_by_rules(verdict: str, findings: Sequence[FindingRecord | Finding]) -> bool:
     """True when no deterministic rule decided the case: only form-only rules and INFO."""
     if verdict not in ("COMPATIBLE", "CHANGED"):
@@ -348,6 +466,11 @@ def undecided_by_rules(verdict: str, findings: Sequence[FindingRecord | Finding]
 def judge_factory(target: Target, settings: Settings) -> Provider:
     """The replay engine's provider for judge targets: structured answers of :data:`SCHEMA`."""
     return StructuredProvider(target, settings, schema=SCHEMA)
+
+
+def fact_judge_factory(target: Target, settings: Settings) -> Provider:
+    """The same for the key-fact question: structured answers of :data:`FACT_SCHEMA`."""
+    return StructuredProvider(target, settings, schema=FACT_SCHEMA)
 
 
 async def judge_pairs(
@@ -362,19 +485,30 @@ async def judge_pairs(
     """Judge every pair (cache first): by pair ident. ``shared_limits``: wait in the rate
     limits every worker shares (Redis) rather than this process's own."""
     planned = {p.ident: plan_pair(p, target, samples=settings.judge_samples) for p in pairs}
+    kinds = {p.ident: p.kind for p in pairs}
     calls = [c for by_order in planned.values() for group in by_order.values() for c in group]
     if not calls:
         return {}
     limiter = make_limiter(settings, shared=shared_limits)
     try:
-        await replay(
-            calls,
-            engine=engine,
-            run_id=run_id,
-            settings=settings,
-            provider_factory=judge_factory,
-            limiter=limiter,
-        )
+        # One replay per question: the provider is built per target with one schema.
+        for kind, factory in (("answer", judge_factory), ("key_fact", fact_judge_factory)):
+            batch = [
+                c
+                for ident, by_order in planned.items()
+                if kinds[ident] == kind
+                for group in by_order.values()
+                for c in group
+            ]
+            if batch:
+                await replay(
+                    batch,
+                    engine=engine,
+                    run_id=run_id,
+                    settings=settings,
+                    provider_factory=factory,
+                    limiter=limiter,
+                )
     finally:
         if limiter is not None:
             await limiter.aclose()
@@ -398,7 +532,8 @@ async def judge_pairs(
                     )
                     answers[order].append(None)
                 else:
-                    answers[order].append(parse_answer(texts.get(row.snapshot_hash, "")))
+                    text = texts.get(row.snapshot_hash, "")
+                    answers[order].append(parse_answer(text, kinds[ident]))
         judgement = decide(answers, samples=settings.judge_samples)
         judgement.errors = list(dict.fromkeys(errors))
         out[ident] = judgement
@@ -446,7 +581,7 @@ def judge_run(
             by_result.setdefault(record.case_result_id, []).append(record)
         todo: dict[str, list[tuple[CaseResult, Pair]]] = {}
         keys: set[str] = set()
-        chosen: list[tuple[CaseResult, str, bool, tuple[str, ...]]] = []
+        chosen: list[tuple[CaseResult, str, bool, tuple[str, ...], tuple[str, ...]]] = []
         for result in results:
             prompt = suite.prompts.get(result.prompt)
             spec = (prompt.judge if prompt is not None else None) or settings.judge
@@ -454,9 +589,15 @@ def judge_run(
                 continue  # an A/A comparison measures sampling noise: nothing to judge
             whole = undecided_by_rules(result.verdict, by_result.get(result.id, []))
             fields = prompt.semantic if prompt is not None else ()
-            if not whole and not fields:
+            # Key facts the fact diff left undecided, unless a rule already broke the case.
+            key_facts = (
+                undecided_key_facts(result.structural_diff)
+                if result.verdict in ("COMPATIBLE", "CHANGED")
+                else ()
+            )
+            if not whole and not fields and not key_facts:
                 continue
-            chosen.append((result, spec, whole, fields))
+            chosen.append((result, spec, whole, fields, key_facts))
             keys.update(result.baseline_keys)
             keys.update(result.candidate_keys)
         rows = store.result_rows(session=session, keys=sorted(keys))
@@ -464,8 +605,10 @@ def judge_run(
             session=session,
             hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
         )
-        for result, spec, whole, fields in chosen:
-            found = _pairs_of(result, suite, rows, texts, whole=whole, fields=fields)
+        for result, spec, whole, fields, key_facts in chosen:
+            found = _pairs_of(
+                result, suite, rows, texts, whole=whole, fields=fields, key_facts=key_facts
+            )
             todo.setdefault(spec, []).extend((result, pair) for pair in found)
         todo = {spec: items for spec, items in todo.items() if items}
         trusts = {
@@ -504,6 +647,9 @@ def judge_run(
         )
     with session_scope(engine) as session:
         new_findings: list[dict[str, Any]] = []
+        added: dict[str, list[Finding]] = {}
+        demoted: set[str] = set()
+        """Case results with a semantic field's value change demoted (judged equivalent)."""
         for spec, items in todo.items():
             label, trust = parse_target(spec).label, trusts[spec]
             for result, pair in items:
@@ -513,31 +659,98 @@ def judge_run(
                     summary.by_verdict.get(judgement.verdict, 0) + 1
                 )
                 prompt = suite.prompts[result.prompt]
-                findings = prompt.policy.apply(
-                    judge_findings(judgement, judge=label, trust=trust, path=pair.path),
-                    today=today,
+                made = (
+                    key_fact_findings(judgement, pair.baseline, judge=label, trust=trust)
+                    if pair.kind == "key_fact"
+                    else judge_findings(judgement, judge=label, trust=trust, path=pair.path)
                 )
+                findings = prompt.policy.apply(made, today=today)
                 row = session.get(CaseResult, result.id)
                 assert row is not None
-                view = {
-                    "judge": label,
-                    "question": QUESTION_VERSION,
-                    **judgement.to_dict(),
-                    "calibration": trust.to_dict(),
-                }
-                if pair.path is None:
+                view = judgement_view(judgement, judge=label, question=pair.version, trust=trust)
+                if pair.kind == "key_fact":
+                    row.structural_diff = _with_entry(
+                        row.structural_diff, JUDGE_FACTS_KEY, pair.baseline, view
+                    )
+                elif pair.path is None:
                     row.structural_diff = {**row.structural_diff, JUDGE_KEY: view}
                 else:
-                    fields_seen = dict(row.structural_diff.get(JUDGE_FIELDS_KEY, {}))
-                    fields_seen[pair.path] = view
-                    row.structural_diff = {**row.structural_diff, JUDGE_FIELDS_KEY: fields_seen}
-                if findings:
-                    row.verdict = _verdict_with(row.verdict, findings)
+                    row.structural_diff = _with_entry(
+                        row.structural_diff, JUDGE_FIELDS_KEY, pair.path, view
+                    )
+                    if judgement.verdict == "equivalent" and _demote_value_changed(
+                        session, result.id, pair.path, label
+                    ):
+                        demoted.add(result.id)
+                added.setdefault(result.id, []).extend(findings)
                 session.add(row)
                 new_findings.extend(_record(f, run_id, result.id) for f in findings)
+        for result_id, findings in added.items():
+            row = session.get(CaseResult, result_id)
+            assert row is not None
+            verdict = row.verdict
+            if result_id in demoted:
+                # A demoted value change can make the case COMPATIBLE again: its verdict anew
+                # from every stored finding's severity (as the evaluation makes it).
+                stored = judging.case_findings(session=session, case_result_id=result_id)
+                verdict = _stored_verdict({r.severity for r in stored})
+            row.verdict = _verdict_with(verdict, findings)
+            session.add(row)
         store.save_case_results(session=session, results=[], findings=new_findings)
         store.refresh_progress(session=session, run_id=run_id)
     return summary
+
+
+def judgement_view(
+    judgement: Judgement, *, judge: str, question: str, trust: Trust
+) -> dict[str, Any]:
+    """What a case result keeps of a judgement (``structural_diff``: the case page reads it)."""
+    return {
+        "judge": judge,
+        "question": question,
+        **judgement.to_dict(),
+        "calibration": trust.to_dict(),
+    }
+
+
+def _stored_verdict(severities: set[str]) -> str:
+    """``rules.verdict_for`` over stored findings' severities (a waived one is INFO)."""
+    if "ERR" in severities:
+        return "BREAKING"
+    return "CHANGED" if "WARN" in severities else "COMPATIBLE"
+
+
+def undecided_key_facts(structural_diff: dict[str, Any]) -> tuple[str, ...]:
+    """The key facts the fact diff left undecided in a case (its stored coverage)."""
+    coverage = structural_diff.get(COVERAGE_KEY) or {}
+    return tuple(str(f) for f in coverage.get("undecided_facts", ()) or ())
+
+
+def _with_entry(
+    structural_diff: dict[str, Any], key: str, name: str, view: dict[str, Any]
+) -> dict[str, Any]:
+    seen = dict(structural_diff.get(key, {}))
+    seen[name] = view
+    return {**structural_diff, key: seen}
+
+
+def _demote_value_changed(session: Session, case_result_id: str, path: str, judge: str) -> bool:
+    """The ``json.value_changed`` WARN on a ``semantic`` field the judge found equivalent
+    becomes INFO: its wording changed, not its meaning. True when one was demoted."""
+    where = json_path(parse_json_path(path))
+    demoted = False
+    for record in judging.case_findings(session=session, case_result_id=case_result_id):
+        if (
+            record.rule == "json.value_changed"
+            and record.severity == "WARN"
+            and not record.waived
+            and record.path in (path, where)
+        ):
+            record.severity = "INFO"
+            record.message = f"{record.message} (judged equivalent by {judge}, {QUESTION_VERSION})"
+            session.add(record)
+            demoted = True
+    return demoted
 
 
 def _verdict_with(verdict: str, findings: Sequence[Finding]) -> str:
@@ -559,10 +772,12 @@ def _pairs_of(
     *,
     whole: bool,
     fields: tuple[str, ...],
+    key_facts: tuple[str, ...] = (),
 ) -> list[Pair]:
     """What to judge in a case: the whole output (``whole``: the first baseline sample against
-    the first candidate sample that differs from every baseline sample), and each ``semantic``
-    field whose string value differs between the first baseline and candidate samples."""
+    the first candidate sample that differs from every baseline sample), each ``semantic``
+    field whose string value differs between the first baseline and candidate samples, and
+    each undecided key fact against the first candidate sample."""
 
     def text(key: str) -> str | None:
         row = rows.get(key)
@@ -596,6 +811,18 @@ def _pairs_of(
                     path=path,
                 )
             )
+    for statement in key_facts:
+        found.append(
+            Pair(
+                f"{result.id}|fact|{statement}",
+                result.prompt,
+                result.case_id,
+                description,
+                statement,
+                cand[0],
+                kind="key_fact",
+            )
+        )
     return found
 
 

@@ -40,6 +40,8 @@ _NAMES: dict[Family, str] = {
 
 _JUDGED_KEYS = frozenset({"judge", "judge_fields"})
 """``compat.judge.JUDGE_KEY`` and ``JUDGE_FIELDS_KEY``: the case was read by the judge."""
+_JUDGED_FACTS_KEY = "judge_facts"
+"""``compat.judge.JUDGE_FACTS_KEY``: the judge's answers on a case's undecided key facts."""
 
 
 class _Row(Protocol):
@@ -64,11 +66,13 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, PromptSummary]:
     failures: dict[str, dict[tuple[str, str, str | None, str], dict[str, Any]]] = defaultdict(dict)
     baselines: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     judged: dict[str, set[str]] = defaultdict(set)
+    judged_facts: dict[str, int] = defaultdict(int)
     for row in rows:
         if row.direction == "AA":
             continue
         if _JUDGED_KEYS & row.structural_diff.keys():
             judged[row.prompt].add(row.case_id)
+        judged_facts[row.prompt] += len(row.structural_diff.get(_JUDGED_FACTS_KEY) or {})
         raw = row.structural_diff.get(COVERAGE_KEY)
         if isinstance(raw, dict):
             cases[row.prompt].setdefault(row.case_id, CaseCoverage.from_dict(raw))
@@ -99,11 +103,13 @@ def prompt_summaries(rows: Iterable[_Row]) -> dict[str, PromptSummary]:
             fails.append(BaselineContractFailure(**entry, cases=n, of=of, line=line))
         fails.sort(key=lambda e: (-e.cases, e.rule, e.path or "", e.check))
         implicit = list(dict.fromkeys(part for c in cases[prompt].values() for part in c.implicit))
-        if judged[prompt]:
+        if judged[prompt] or judged_facts[prompt]:
             # The judge (compat/judge.py) read what no deterministic rule decided.
-            n = len(judged[prompt])
-            line = f"{coverage.line}. The judge read {n} changed case{'s' if n != 1 else ''}"
-            coverage = coverage.model_copy(update={"judged": n, "line": line})
+            n, k = len(judged[prompt]), judged_facts[prompt]
+            read = [f"{n} changed case{'s' if n != 1 else ''}"] if n else []
+            read += [f"{k} undecided key fact{'s' if k != 1 else ''}"] if k else []
+            line = f"{coverage.line}. The judge read {' and '.join(read)}"
+            coverage = coverage.model_copy(update={"judged": n, "judged_facts": k, "line": line})
         out[prompt] = PromptSummary(
             coverage=coverage, implicit_contract=implicit, baseline_fails_contract=fails
         )

@@ -255,6 +255,8 @@ class PromptCoverage(_View):
     line: str
     judged: int = 0
     """Changed cases the judge read (``compat/judge.py``): what no deterministic rule decided."""
+    judged_facts: int = 0
+    """Key facts the fact diff left undecided that the judge read (its key-fact question)."""
 
 
 class BaselineContractFailure(_View):

@@ -293,14 +293,24 @@ def _judge(session: Session, usage: dict[str, Any], project: str) -> JudgeUsage 
         if not version.startswith("judge/"):
             continue
         found = totals.setdefault(target, {"question": version})
+        if found["question"] == judging.FACT_QUESTION_VERSION:
+            # The answers' question (``judge/<n>``) names the judge's calibration; the
+            # key-fact question's calls are counted with it.
+            found["question"] = version
         for name in ("calls", "input_tokens", "output_tokens", "cost_usd"):
             found[name] = found.get(name, 0) + entry[name]
     if not totals:
         return None
     targets: dict[str, JudgeTargetUsage] = {}
     for target, found in totals.items():
+        # Key-fact findings are gated by the calibration of the answers' question.
+        calibrated = (
+            judging.QUESTION_VERSION
+            if found["question"] == judging.FACT_QUESTION_VERSION
+            else found["question"]
+        )
         calibration = judging.latest_calibration(
-            session=session, judge=target, question=found["question"], project=project
+            session=session, judge=target, question=calibrated, project=project
         )
         targets[target] = JudgeTargetUsage(
             **found,

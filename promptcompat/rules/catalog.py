@@ -260,6 +260,14 @@ _RULES: tuple[Rule, ...] = (
         "is CHANGED (it cannot fail CI).",
     ),
     _r(
+        "meaning.key_fact_missing",
+        "ERR",
+        "A key fact of the case (`facts:`) that the fact diff could not decide, which the judge "
+        "finds the candidate does not convey (its key-fact question, in both orders, K times). "
+        "ERR only when the judge's last calibration reached `judge_min_kappa`; else INFO and "
+        "the case is CHANGED.",
+    ),
+    _r(
         "meaning.judge_undecided",
         "INFO",
         "The judge's majority verdict depends on which answer it read first (order bias): "

@@ -12,6 +12,10 @@ The request carries the two answers between ``<baseline>``/``</baseline>`` and
 output (``response_format`` of type ``json_schema``: the message content) or as the input of
 the forced Anthropic tool (``tool_choice`` naming it: a ``tool_use`` block).
 
+The key-fact question holds ``<key_fact>`` and ``<answer>`` blocks instead, in either order;
+its answer is ``{"verdict": "conveyed" | "missing", "reason": ...}``: missing when a fact the
+rule sees in the key fact is not in the answer.
+
 Models: ``gpt-sim-judge`` / ``claude-sim-judge`` apply the rule whichever answer comes first;
 ``*-order-biased`` play a judge with position bias: whenever the candidate is shown first they
 call the pair equivalent, so a pair the rule finds different is undecided across the orders.
@@ -37,6 +41,7 @@ MODELS = frozenset(
     }
 )
 _BLOCK = re.compile(r"<(baseline|candidate)>\n?(.*?)\n?</\1>", re.DOTALL)
+_FACT_BLOCK = re.compile(r"<(key_fact|answer)>\n?(.*?)\n?</\1>", re.DOTALL)
 _TOKEN = re.compile(r"\d+(?:[.,:]\d+)*|[A-Za-z][A-Za-z'’-]*")
 _NEGATIONS = frozenset(
     [
@@ -106,12 +111,31 @@ def verdict(baseline: str, candidate: str) -> dict[str, Any]:
     return {"verdict": "different" if differences else "equivalent", "differences": differences}
 
 
+def conveys(statement: str, text: str) -> dict[str, Any]:
+    """The scripted rule of the key-fact question: missing when a fact of ``statement`` is
+    not among the answer's."""
+    absent = sorted(facts(statement) - facts(text))
+    if absent:
+        return {"verdict": "missing", "reason": f"the answer does not say {absent[0]!r}"}
+    return {"verdict": "conveyed", "reason": "the answer says it"}
+
+
 def answer(model: str, request: ChatRequest) -> dict[str, Any]:
     """The judge's structured answer to ``request``.
 
     Raises:
         wire.ApiError: the request does not hold the two tagged answers (400).
     """
+    fact_blocks = _FACT_BLOCK.findall(request.user_text)
+    if fact_blocks:
+        found = dict(fact_blocks)
+        if set(found) != {"key_fact", "answer"}:
+            raise wire.ApiError(
+                400, "a key-fact request holds one <key_fact> and one <answer> block (simulator)"
+            )
+        if model.endswith("-order-biased") and fact_blocks[0][0] == "answer":
+            return {"verdict": "conveyed", "reason": "the answer says it"}
+        return conveys(found["key_fact"], found["answer"])
     blocks = _BLOCK.findall(request.user_text)
     texts = dict(blocks)
     if set(texts) != {"baseline", "candidate"}:

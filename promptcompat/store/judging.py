@@ -10,8 +10,16 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from promptcompat.store import audit, projects
-from promptcompat.store.tables.core import CaseResult, Run, utcnow
+from promptcompat.store.tables.core import CaseResult, FindingRecord, Run, utcnow
 from promptcompat.store.tables.judging import JudgeCalibration, VerdictMark
+
+QUESTION_VERSION = "judge/1"
+"""The version of the judge's question and schema (``compat.judge``): a new wording is a new
+version, so no cached answer to another question is ever reused, and calibrations are per
+version."""
+FACT_QUESTION_VERSION = "judge/fact-1"
+"""The version of the judge's key-fact question (``compat.judge``); its findings are gated by
+the calibration of :data:`QUESTION_VERSION` (``judge calibrate`` measures pairs)."""
 
 
 def mark_verdict(
@@ -143,3 +151,10 @@ class LabelledPair(BaseModel):
     """What the answers are for (the prompt's description), when known."""
     source: str = ""
     """Where the pair comes from, e.g. ``run <id> extract/c1`` for a reviewer's mark."""
+
+
+def case_findings(*, session: Session, case_result_id: str) -> Sequence[FindingRecord]:
+    """The stored findings of one case result (the judge demotes or adds to them)."""
+    return session.exec(
+        select(FindingRecord).where(FindingRecord.case_result_id == case_result_id)
+    ).all()

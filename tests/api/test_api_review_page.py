@@ -204,3 +204,74 @@ def test_a_reviewer_marks_a_verdict_wrong_in_the_browser(
     assert entry["actor"] == "reviewer-1" and entry["reason"] == "a harmless rename"
     assert entry["detail"]["right_verdict"] == "COMPATIBLE"
     shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+
+
+def test_undecided_key_facts_and_the_judges_answers_on_the_case_page(
+    live_server: str, seeded: object, run_id: str, api_settings: object, tmp_path: Path
+) -> None:
+    """A case whose key facts the fact diff left undecided: each is listed with what the judge
+    answered (kept as ``compat.judge`` keeps it), or as not asked."""
+    from playwright.sync_api import expect, sync_playwright
+    from sqlmodel import select
+
+    from promptcompat import store
+    from promptcompat.compat.judge import (
+        FACT_QUESTION_VERSION,
+        Answer,
+        Trust,
+        decide,
+        judgement_view,
+    )
+    from promptcompat.store.tables.core import CaseResult
+
+    def judged(verdict: str, reason: str) -> dict[str, object]:
+        answer = Answer("different", (reason,)) if verdict == "d" else Answer("equivalent", ())
+        judgement = decide({"baseline_first": [answer], "candidate_first": [answer]}, samples=1)
+        trust = Trust(calibrated=False, kappa=None, min_kappa=0.6)
+        return judgement_view(
+            judgement, judge="openai:gpt-sim-judge", question=FACT_QUESTION_VERSION, trust=trust
+        )
+
+    engine = store.open_engine(api_settings.resolved_database_url())  # type: ignore[attr-defined]
+    with store.session_scope(engine) as session:
+        row = session.exec(select(CaseResult).where(CaseResult.run_id == run_id)).first()
+        assert row is not None
+        case_result_id = row.id
+        coverage = dict(row.structural_diff.get("coverage") or {})
+        coverage["undecided_facts"] = ["the outage was partial", "service is back", "we apologised"]
+        row.structural_diff = {
+            **row.structural_diff,
+            "coverage": coverage,
+            "judge_facts": {
+                "the outage was partial": judged("d", "the answer does not say 'partial'"),
+                "service is back": judged("e", ""),
+            },
+        }
+        session.add(row)
+    engine.dispose()
+    token = seeded.tokens["viewer"]  # type: ignore[attr-defined]
+    with sync_playwright() as p:
+        browser = p.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path / "chromium-profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server}/ui/runs/{run_id}/cases/{case_result_id}")
+            page.fill("input[name=token]", token)
+            page.click("button[type=submit]")
+            page.goto(f"{live_server}/ui/runs/{run_id}/cases/{case_result_id}")
+            facts = page.locator("section.key-facts li.key-fact")
+            expect(facts).to_have_count(3)
+            expect(facts.nth(0).locator(".statement")).to_have_text("the outage was partial")
+            expect(facts.nth(0).locator(".answer")).to_have_text("missing")
+            expect(facts.nth(0)).to_contain_text("judge/fact-1")
+            expect(facts.nth(0)).to_contain_text("2/2 answers said missing")
+            expect(facts.nth(0)).to_contain_text("the answer does not say 'partial'")
+            expect(facts.nth(1).locator(".answer")).to_have_text("conveyed")
+            expect(facts.nth(2).locator(".answer")).to_contain_text("no judge asked")
+        finally:
+            browser.close()
+    shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)

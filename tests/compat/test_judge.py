@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,26 @@ import yaml
 from clirun import cli
 from loopback import Endpoint
 
+from promptcompat.check.markdown import render_markdown
+from promptcompat.check.result import BaseRef, CheckJudge, CheckResult
 from promptcompat.compat.calibration import cohen_kappa, figures
 from promptcompat.compat.judge import (
+    FACT_QUESTION_VERSION,
     Answer,
     Judgement,
+    Pair,
     Trust,
     decide,
+    fact_question,
     judge_findings,
+    key_fact_findings,
+    parse_answer,
+    plan_pair,
     question,
     semantic_value,
     undecided_by_rules,
 )
+from promptcompat.report.model import JudgeUsage
 from promptcompat.rules import Finding
 from promptcompat.simulator import judge as sim_judge
 from promptcompat.simulator.process import SimulatorProcess
@@ -45,16 +55,25 @@ ANSWERS: dict[str, tuple[str, str]] = {
         "The fix is temporary and the incident is closed.",
     ),
     "refused": (HELD, "I'm sorry, but I can't help with that request."),
+    # reworded, with key facts no number, date or name decides: the judge reads them too
+    "keyed": ("Service is restored in all regions.", "Service is restored in every region."),
 }
+KEY_FACTS = {"keyed": ["service is back", "the outage was partial"]}
 FIELDS: dict[str, tuple[str, str]] = {
     # a JSON output whose "summary" is marked semantic: the judge reads that field
     "status": (
         json.dumps({"status": "resolved", "summary": "The rollback succeeded."}),
         json.dumps({"status": "resolved", "summary": "The rollback failed."}),
     ),
+    # the same field reworded: the judge finds it equivalent, its value change is INFO
+    "summary_reworded": (
+        json.dumps({"status": "resolved", "summary": "The rollback succeeded."}),
+        json.dumps({"status": "resolved", "summary": "Rollback succeeded."}),
+    ),
 }
-# reworded and flipped ("same" has no change, "refused" a rule decided), and the field
-PAIRS_JUDGED = 3
+# reworded, flipped and keyed ("same" has no change, "refused" a rule decided), the two
+# fields, and the two key facts of "keyed"
+PAIRS_JUDGED = 5 + 2
 
 
 def _suite(root: Path, url: str, judge: str) -> None:
@@ -71,7 +90,11 @@ def _suite(root: Path, url: str, judge: str) -> None:
             "deployed": "v1",
             "targets": {"pinned": target.format(OLD), "candidates": [target.format(NEW)]},
             "judge": judge,
-            "cases": [{"id": case, "vars": {"q": case}} for case in cases],
+            "cases": [
+                {"id": case, "vars": {"q": case}}
+                | ({"facts": KEY_FACTS[case]} if case in KEY_FACTS else {})
+                for case in cases
+            ],
             **extra,
         }
         (folder / "prompt.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, width=10_000))
@@ -114,6 +137,29 @@ def _rules(report: dict[str, Any], case_id: str) -> dict[str, str]:
     return {f["rule"]: f["severity"] for f in _case(report, case_id)["findings"]}
 
 
+def _pr_judge_line(report: dict[str, Any], min_kappa: float = 0.6) -> str:
+    """The judge's line of the pull-request markdown, from the run report's ``judge``."""
+    usage = JudgeUsage.model_validate(report["judge"])
+    judge = CheckJudge.part_of(usage, min_kappa=min_kappa)
+    result = CheckResult(base=BaseRef(ref="main"), run_id="r1", judge=judge)
+    assert result.to_json()["judge"]["calls"] == usage.calls  # absent when no judge ran
+    assert "judge" not in CheckResult(base=BaseRef(ref="main")).to_json()
+    markdown = render_markdown(result)
+    [line] = [x for x in markdown.splitlines() if x.startswith("Judge: ")]
+    assert "`openai:gpt-sim-judge?temperature=0` (judge/1)" in line
+    return line
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"},
+    )
+
+
 def _judge_requests(sim: SimulatorProcess, model: str) -> int:
     return int(sim.stats()["by_model"].get(model, 0))
 
@@ -146,12 +192,27 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         )
         assert (field["rule"], field["path"]) == ("meaning.judge_differs", "$.summary")
         assert "'failed'" in field["message"]
+        # A semantic field reworded: judged equivalent, its value change no longer CHANGED.
+        reworded = _case(report, "summary_reworded")
+        assert reworded["verdict"] == "COMPATIBLE", reworded["findings"]
+        [value] = [f for f in reworded["findings"] if f["rule"] == "json.value_changed"]
+        assert value["severity"] == "INFO" and "judged equivalent" in value["message"]
+        assert _rules(report, "status")["json.value_changed"] == "WARN"
+        # Key facts the fact diff left undecided: the judge's key-fact question decides them.
+        keyed = _case(report, "keyed")
+        assert report["prompts"]["incident"]["coverage"]["facts"]["undecided_facts"] == 2
+        [missing] = [f for f in keyed["findings"] if f["rule"] == "meaning.key_fact_missing"]
+        assert missing["severity"] == "INFO" and missing["rate"] == "4/4"
+        assert "'the outage was partial'" in missing["message"]
+        assert "'service is back'" not in missing["message"]
+        assert keyed["verdict"] == "CHANGED"
         judge = report["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert judge["calls"] == PAIRS_JUDGED * 4 and judge["question"] == "judge/1"
         assert report["judge"]["cost_usd"] > 0 and judge["calibration"] is None
         assert report["prompts"]["incident"]["coverage"]["line"].endswith(
-            "The judge read 2 changed cases"
+            "The judge read 3 changed cases and 2 undecided key facts"
         )
+        assert "not calibrated, its findings cannot fail the check" in _pr_judge_line(report)
 
         # Calibrated above the bar: the same finding now fails CI.
         labels = tmp_path / "labels.jsonl"
@@ -183,9 +244,14 @@ def test_judge_decides_undecided_cases_both_orders_cached_and_priced_then_gated_
         calls = gated["run"]["calls"]  # judge calls are among the run's, all from the cache
         assert calls["total"] == calls["done"] == calls["from_cache"]
         assert _rules(gated, "flipped")["meaning.judge_differs"] == "ERR"
+        assert _rules(gated, "keyed")["meaning.key_fact_missing"] == "ERR"
+        assert _case(gated, "keyed")["verdict"] == "BREAKING"
         calibration = gated["judge"]["targets"]["openai:gpt-sim-judge?temperature=0"]
         assert calibration["calibration"]["kappa"] == 1.0
         assert calibration["calibration"]["pairs"] == len(rows)
+        line = _pr_judge_line(gated, min_kappa=0.8)
+        assert f"Judge: {PAIRS_JUDGED * 4} calls · $" in line
+        assert "kappa 1.00 on 4 pairs ≥ 0.80, can fail it" in line
 
 
 def test_an_order_biased_judge_through_anthropic_is_undecided(
@@ -205,7 +271,30 @@ def test_an_order_biased_judge_through_anthropic_is_undecided(
     assert "depends on which answer it reads first" in undecided["message"]
     assert undecided["rate"] == "1/2"  # different baseline first, equivalent candidate first
     assert _case(report, "reworded")["verdict"] == "COMPATIBLE"
+    # The key fact the rule finds missing is undecided too (missing key fact first only).
+    [fact] = [
+        f for f in _case(report, "keyed")["findings"] if f["rule"] == "meaning.judge_undecided"
+    ]
+    assert "'the outage was partial'" in fact["message"] and fact["rate"] == "1/2"
     assert report["judge"]["cost_usd"] > 0
+
+    # A pull request that pins the new model: `promptcompat check`'s markdown has the judge's
+    # line (its answers come from the cache of the run above).
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "add", "-A", "suite")
+    _git(tmp_path, "commit", "-q", "-m", "suite")
+    _git(tmp_path, "checkout", "-q", "-b", "pr")
+    doc = tmp_path / "suite" / "incident" / "prompt.yaml"
+    doc.write_text(doc.read_text().replace(f"{OLD}?", f"{NEW}?", 1))  # the pinned target
+    _git(tmp_path, "commit", "-q", "-am", "pin the new model")
+    done = cli(
+        "check", "--base", "main", "--markdown-out", str(tmp_path / "check.md"),
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    [line] = [x for x in (tmp_path / "check.md").read_text().splitlines() if x.startswith("Judge:")]
+    assert "`anthropic:claude-sim-judge-order-biased` (judge/1)" in line
+    assert "not calibrated, its findings cannot fail the check" in line, line
 
 
 def test_calibrate_refuses_a_bad_labels_line_naming_it(
@@ -320,6 +409,63 @@ def test_the_scripted_judge_reads_both_orders_and_plays_order_bias() -> None:
     ]
     assert sim_judge.verdict(HELD, "Rollback succeeded; no customer data was lost.")["verdict"] == (
         "equivalent"
+    )
+
+
+def test_key_fact_answers_read_as_pairs_and_fail_ci_only_when_calibrated() -> None:
+    assert parse_answer('{"verdict": "missing", "reason": "no word of it"}', "key_fact") == (
+        Answer("different", ("no word of it",))
+    )
+    assert parse_answer('{"verdict": "conveyed", "reason": "yes"}', "key_fact") == Answer(
+        "equivalent", ()
+    )
+    assert parse_answer('{"verdict": "equivalent", "differences": []}', "key_fact") is None
+    missing = decide(
+        {"baseline_first": _answers("d", "d", "e"), "candidate_first": _answers("d", "d", "d")},
+        samples=3,
+    )
+    high = Trust(calibrated=True, kappa=0.9, min_kappa=0.6, pairs=40)
+    never = Trust(calibrated=False, kappa=None, min_kappa=0.6)
+    [trusted] = key_fact_findings(missing, "rollback failed", judge="j", trust=high)
+    assert (trusted.rule, trusted.severity, trusted.hits) == ("meaning.key_fact_missing", "ERR", 5)
+    assert "'rollback failed'" in trusted.message and "judge/fact-1" in trusted.message
+    [gated] = key_fact_findings(missing, "rollback failed", judge="j", trust=never)
+    assert gated.severity == "INFO" and "not calibrated" in gated.message
+    split = decide({"baseline_first": _answers("d"), "candidate_first": _answers("e")}, samples=1)
+    [undecided] = key_fact_findings(split, "rollback failed", judge="j", trust=high)
+    assert undecided.rule == "meaning.judge_undecided" and "'rollback failed'" in undecided.message
+    conveyed = decide(
+        {"baseline_first": _answers("e"), "candidate_first": _answers("e")}, samples=1
+    )
+    assert key_fact_findings(conveyed, "rollback failed", judge="j", trust=high) == []
+
+
+def test_the_key_fact_question_has_its_own_version_in_the_cache_key() -> None:
+    from promptcompat.suite.targets import parse_target
+
+    target = parse_target("openai:gpt-sim-judge?temperature=0")
+    as_pair = plan_pair(Pair("r", "p", "c", "d", "a", "b"), target, samples=1)
+    as_fact = plan_pair(Pair("r", "p", "c", "d", "a", "b", kind="key_fact"), target, samples=1)
+    assert {c.version for g in as_fact.values() for c in g} == {FACT_QUESTION_VERSION}
+    keys = {c.key for g in as_fact.values() for c in g}
+    assert len(keys) == 2 and not keys & {c.key for g in as_pair.values() for c in g}
+    first = as_fact["baseline_first"][0].messages[-1].content
+    assert first.index("<key_fact>") < first.index("<answer>")
+    last = as_fact["candidate_first"][0].messages[-1].content
+    assert last.index("<answer>") < last.index("<key_fact>")
+
+
+def test_the_scripted_judge_answers_the_key_fact_question_in_both_orders() -> None:
+    def ask(model: str, order: str) -> dict[str, Any]:
+        messages = fact_question("summaries", "the outage was partial", "All is back.", order)  # type: ignore[arg-type]
+        request = ChatRequest(model=model, turns=tuple((m.role, m.content) for m in messages))
+        return sim_judge.answer(model, request)
+
+    assert ask("gpt-sim-judge", "baseline_first")["verdict"] == "missing"
+    assert ask("gpt-sim-judge", "candidate_first")["verdict"] == "missing"
+    assert ask("gpt-sim-judge-order-biased", "candidate_first")["verdict"] == "conveyed"
+    assert sim_judge.conveys("rollback failed", "The rollback failed at 3 pm.")["verdict"] == (
+        "conveyed"
     )
 
 
