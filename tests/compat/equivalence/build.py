@@ -8,10 +8,14 @@ date, a negation, a swapped name, a dropped or an invented fact carries the rule
 should report. The operators use their own patterns, not promptcompat's extractor, so the
 corpus does not simply mirror the code it measures.
 
-    .venv/bin/python tests/compat/equivalence/build.py          # needs ../shared/corpora
+    .venv/bin/python tests/compat/equivalence/build.py --out /tmp/pairs.jsonl  # needs ../shared/corpora
     .venv/bin/python tests/compat/equivalence/build.py --stats
 
-Deterministic: the same source gives the same file.
+Deterministic: the same source gives the same file. ``pairs.jsonl`` itself is no longer written
+here: every pair in it was read by hand and some were corrected or dropped (``checked`` and
+``review`` in each record), so the reviewed file is the source of truth and this script refuses
+to overwrite it; a rebuild goes to another file, to be reviewed the same way before it replaces
+any pair.
 """
 
 from __future__ import annotations
@@ -492,15 +496,19 @@ def build() -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--stats", action="store_true")
+    parser.add_argument("--out", type=Path, help="where to write the unreviewed pairs")
     args = parser.parse_args()
+    if not args.stats and (args.out is None or args.out.resolve() == OUT):
+        # the reviewed corpus would lose its hand corrections and review notes
+        parser.exit(2, f"build.py: {OUT.name} is hand-reviewed; write elsewhere with --out FILE\n")
     records = build()
     if args.stats:
         print(Counter((r["category"], r["label"]) for r in records))
         return
-    with OUT.open("w", encoding="utf-8") as fh:
+    with args.out.open("w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"{len(records)} pairs -> {OUT}")
+    print(f"{len(records)} unreviewed pairs -> {args.out}")
 
 
 if __name__ == "__main__":

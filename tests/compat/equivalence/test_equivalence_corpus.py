@@ -4,6 +4,8 @@ figures on it — on the tuning part and on the held-out part it was not tuned o
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,9 @@ def test_the_corpus_is_large_labelled_and_explained(pairs: list[dict[str, Any]])
         assert p["label"] == "COMPATIBLE" or p["label"] in CATALOG
         assert p["how"].strip() and p["reason"].strip(), p["id"]
         assert p["baseline"] != p["candidate"], p["id"]
+        # every pair was read by hand; a corrected pair says what was wrong and what was done
+        assert p["checked"] == "by hand", p["id"]
+        assert "review" not in p or p["review"].strip(), p["id"]
     per_label = Counter(p["label"] for p in pairs)
     assert per_label["COMPATIBLE"] >= 200
     assert all(per_label[CATEGORIES[c]] >= 30 for c in CHANGES)
@@ -83,3 +88,12 @@ def test_the_fact_diff_alone_meets_the_bar(figures: dict[str, Figures], part: st
     for category in CHANGES:
         hit, total = fig.recall_by_category[category]
         assert hit / total >= 0.8, (category, hit, total)
+
+
+def test_build_refuses_to_overwrite_the_reviewed_pairs() -> None:
+    build = Path(__file__).with_name("build.py")
+    before = build.with_name("pairs.jsonl").read_bytes()
+    run = subprocess.run([sys.executable, str(build)], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "hand-reviewed" in run.stderr
+    assert build.with_name("pairs.jsonl").read_bytes() == before
