@@ -8,7 +8,7 @@ date, a negation, a swapped name, a dropped or an invented fact carries the rule
 should report. The operators use their own patterns, not promptcompat's extractor, so the
 corpus does not simply mirror the code it measures.
 
-    .venv/bin/python tests/compat/equivalence/build.py --out /tmp/pairs.jsonl  # needs ../shared/corpora
+    .venv/bin/python tests/compat/equivalence/build.py --out /tmp/pairs.jsonl  # ../shared/corpora
     .venv/bin/python tests/compat/equivalence/build.py --stats
 
 Deterministic: the same source gives the same file. ``pairs.jsonl`` itself is no longer written
