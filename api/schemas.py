@@ -228,18 +228,35 @@ class CaseResultsPublic(BaseModel):
     next_cursor: str | None
 
 
+class ToolCallPublic(BaseModel):
+    """One tool call of an answer: its arguments as JSON (the raw string only when they are
+    not JSON, then ``arguments`` is null)."""
+
+    id: str
+    name: str
+    arguments: Any = None
+    raw_arguments: str | None = None
+
+
 class SamplePublic(BaseModel):
     index: int
     cache_key: str
     status: str
     text: str | None
+    """The answer's text (without its tool calls)."""
     error: str | None
+    tool_calls: list[ToolCallPublic] = Field(default_factory=list)
+    refusal: str | None = None
+    """The refusal field of a structured-output answer."""
+    shown: str | None = None
+    """The answer as a reviewer reads it: text, each tool call with pretty arguments."""
     snapshot_hash: str | None = None
     served_model: str | None = None
     fingerprint: str | None = None
     finish_reason: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
     latency_ms: float | None = None
     cost_usd: float | None = None
 

@@ -26,6 +26,7 @@ from promptcompat.store.tables.core import (
     new_id,
 )
 from promptcompat.suite import Case, Message, Prompt, Suite, required_variables
+from promptcompat.suite.turns import read_turn
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
 SideKey = tuple[str, str, str, str]  # prompt, version, its content hash, target label
@@ -73,7 +74,7 @@ def evaluate(
         # Results and outputs are loaded a slice of cases at a time (``_CASES_AT_ONCE``):
         # loading every one of a large run at once made this the run's peak of memory.
         rows: dict[str, CallRow] = {}
-        texts: dict[str, str] = {}
+        texts: dict[str, store.StoredOutput] = {}
 
         def load(
             name: str, comp: Comparison, cases: Sequence[Case], by_case: BaselinesByCase
@@ -106,7 +107,7 @@ def evaluate(
                 # A concurrent run may have accepted first, from a call of its own.
                 missing = sorted({b.cache_key for b in stored.values()} - rows.keys())
                 rows.update(store.result_rows(session=session, keys=missing))
-            texts = store.load_texts(
+            texts = store.load_outputs(
                 session=session,
                 hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
             )
@@ -262,11 +263,15 @@ def _ident(prompt: str, side: Side, case_id: str, sample: int, samples: int) -> 
     return prompt, side.version, side.target.label, case_id, side.sample_index(sample, samples)
 
 
-def _sample(row: CallRow, texts: dict[str, str]) -> Sample:
+def _sample(row: CallRow, texts: dict[str, store.StoredOutput]) -> Sample:
     if row.status != "ok" or row.snapshot_hash is None:
         return Sample(text=None, error=f"{row.error_reason}: {row.error_message}")
+    stored = texts[row.snapshot_hash]
+    turn = read_turn(stored.text, stored.kind)
     return Sample(
-        text=texts[row.snapshot_hash],
+        text=turn.text,
+        tool_calls=turn.tool_calls,
+        refusal=turn.refusal,
         output_tokens=row.output_tokens,
         finish_reason=row.finish_reason,
         latency_ms=row.latency_ms,

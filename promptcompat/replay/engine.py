@@ -32,6 +32,7 @@ from promptcompat.errors import (
     TransientProviderError,
 )
 from promptcompat.providers import Provider, make_provider
+from promptcompat.providers.completion import Completion
 from promptcompat.replay.leases import Claimer, Claims
 from promptcompat.replay.plan import PlannedCall
 from promptcompat.replay.pricing import PriceTable, cost_usd, load_prices
@@ -39,7 +40,9 @@ from promptcompat.replay.ratelimit import Limiter, LimiterUnavailable, estimate_
 from promptcompat.store import session_scope
 from promptcompat.store.call_rows import CallRow
 from promptcompat.store.redaction import RunRedaction
+from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
+from promptcompat.suite.turns import TEXT, TURN, OutputKind, Turn, call_json, turn_document
 
 ProviderFactory = Callable[..., Provider]
 _FLUSH_EVERY = 256
@@ -84,6 +87,8 @@ class Progress:
 class _Buffer:
     calls: list[CallRow] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
+    turns: set[str] = field(default_factory=set)
+    """Hashes among ``texts`` that are turn documents (answers with tool calls or a refusal)."""
     provider_calls: int = 0
     errors: int = 0
 
@@ -94,6 +99,13 @@ class _Deferred(Exception):
 
 def snapshot_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored_output(completion: Completion) -> tuple[str, OutputKind]:
+    """What a snapshot stores of an answer: its text, or, when it has tool calls or a refusal,
+    the canonical JSON document of the whole turn (``promptcompat/suite/turns.py``)."""
+    turn = Turn(text=completion.text, tool_calls=completion.tool_calls, refusal=completion.refusal)
+    return (completion.text, TEXT) if turn.plain else (turn_document(turn), TURN)
 
 
 async def replay(
@@ -253,19 +265,27 @@ class _Flusher:
         async with self._lock:
             b = self._buffer
             calls, texts, n_calls, n_errors = b.calls, b.texts, b.provider_calls, b.errors
-            b.calls, b.texts, b.provider_calls, b.errors = [], {}, 0, 0
-            await asyncio.to_thread(self._write, calls, texts, n_calls, recount)
+            turns = b.turns
+            b.calls, b.texts, b.provider_calls, b.errors, b.turns = [], {}, 0, 0, set()
+            await asyncio.to_thread(self._write, calls, texts, turns, n_calls, recount)
             self._stats.provider_calls += n_calls
             self._stats.errors += n_errors
 
     def _write(
-        self, calls: list[CallRow], texts: dict[str, str], n_calls: int, recount: bool
+        self,
+        calls: list[CallRow],
+        texts: dict[str, str],
+        turns: set[str],
+        n_calls: int,
+        recount: bool,
     ) -> None:
         recount = recount or time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
         # The one way results reach the store: personal data and secrets go no further.
-        calls, texts = self._redaction.apply(calls, texts)
+        calls, texts, turns = self._redaction.apply(calls, texts, turns)
         with session_scope(self._engine) as session:
-            store.save_calls(session=session, run_id=self._run_id, calls=calls, texts=texts)
+            store.save_calls(
+                session=session, run_id=self._run_id, calls=calls, texts=texts, turns=turns
+            )
             store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
             if self._claimer is not None:
                 # Same transaction as the result: a crash leaves either both or neither.
@@ -300,10 +320,10 @@ async def _run_target(
         for call in queue:
             if fatal is not None or provider is None:
                 assert fatal is not None
-                row, text = _error_row(call, fatal, attempts=0), None
+                row, text, kind = _error_row(call, fatal, attempts=0), None, TEXT
             else:
                 try:
-                    row, text = await _call_with_retries(provider, call, context, buffer)
+                    row, text, kind = await _call_with_retries(provider, call, context, buffer)
                 except _Deferred:
                     flusher.stats.deferred += 1
                     continue
@@ -315,6 +335,8 @@ async def _run_target(
             buffer.calls.append(row)
             if text is not None and row.snapshot_hash:
                 buffer.texts[row.snapshot_hash] = text
+                if kind == TURN:
+                    buffer.turns.add(row.snapshot_hash)
             if row.status == "error":
                 buffer.errors += 1
                 progress.errors += 1
@@ -334,7 +356,7 @@ async def _run_target(
 
 async def _call_with_retries(
     provider: Provider, call: PlannedCall, context: _Context, buffer: _Buffer
-) -> tuple[CallRow, str | None]:
+) -> tuple[CallRow, str | None, OutputKind]:
     settings, limiter = context.settings, context.limiter
     attempt = 0
     while True:
@@ -356,22 +378,24 @@ async def _call_with_retries(
         buffer.provider_calls += 1
         started = time.perf_counter()
         try:
-            completion = await provider.complete(call.target, call.messages, seed=call.seed)
+            completion = await provider.complete(
+                call.target, call.messages, seed=call.seed, options=call.options
+            )
         except TransientProviderError as exc:
             if attempt >= settings.max_attempts:
-                return _error_row(call, exc, attempts=attempt), None
+                return _error_row(call, exc, attempts=attempt), None, TEXT
             delay = _backoff(attempt, exc, settings)
             if context.too_late(delay):
                 raise _Deferred from None
             await asyncio.sleep(delay)
             continue
         except ProviderError as exc:
-            return _error_row(call, exc, attempts=attempt), None
+            return _error_row(call, exc, attempts=attempt), None, TEXT
         latency_ms = (time.perf_counter() - started) * 1000.0
         if limiter is not None and completion.input_tokens is not None:
             used = completion.input_tokens + (completion.output_tokens or 0)
             await _settle(limiter, call.target, reserved, used)
-        text = completion.text
+        text, kind = stored_output(completion)
         row = _base_row(call)
         row.status = "ok"
         row.snapshot_hash = snapshot_hash(text)
@@ -380,6 +404,7 @@ async def _call_with_retries(
         row.finish_reason = completion.finish_reason
         row.input_tokens = completion.input_tokens
         row.output_tokens = completion.output_tokens
+        row.reasoning_tokens = completion.reasoning_tokens
         row.latency_ms = round(latency_ms, 3)
         row.attempts = attempt
         if completion.input_tokens is not None and completion.output_tokens is not None:
@@ -390,7 +415,7 @@ async def _call_with_retries(
                 completion.input_tokens,
                 completion.output_tokens,
             )
-        return row, text
+        return row, text, kind
 
 
 async def _settle(limiter: Limiter, target: Target, reserved: int, used: int) -> None:
@@ -406,6 +431,15 @@ def _backoff(attempt: int, exc: TransientProviderError, settings: Settings) -> f
 
 
 def _base_row(call: PlannedCall) -> CallRow:
+    request: dict[str, object] = {
+        "provider": call.target.provider,
+        "model": call.target.model,
+        "params": dict(call.target.params),
+        "seed": call.seed,
+        "messages": [_request_message(m) for m in call.messages],
+    }
+    if not call.options.empty:
+        request.update(call.options.canonical())
     return CallRow(
         cache_key=call.key,
         prompt=call.prompt,
@@ -413,14 +447,17 @@ def _base_row(call: PlannedCall) -> CallRow:
         case_id=call.case_id,
         target=call.target.label,
         sample=call.sample,
-        request={
-            "provider": call.target.provider,
-            "model": call.target.model,
-            "params": dict(call.target.params),
-            "seed": call.seed,
-            "messages": [{"role": m.role, "content": m.content} for m in call.messages],
-        },
+        request=request,
     )
+
+
+def _request_message(message: Message) -> dict[str, object]:
+    out: dict[str, object] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [call_json(c) for c in message.tool_calls]
+    if message.tool_call_id is not None:
+        out["tool_call_id"] = message.tool_call_id
+    return out
 
 
 def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> CallRow:

@@ -6,12 +6,17 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from promptcompat.errors import ConfigError, TemplateError
 from promptcompat.store.tables.run_spec import ComparisonSpec, Direction, SideSpec
 from promptcompat.suite import Message, Prompt, Suite
 from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import Target, parse_target
+from promptcompat.suite.turns import message_json
+from promptcompat.suite.types import RequestOptions
+
+NO_OPTIONS = RequestOptions()
 
 FORWARD_MODES = {"FORWARD", "FULL", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
 BACKWARD_MODES = {"BACKWARD", "FULL", "BACKWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
@@ -94,6 +99,8 @@ class PlannedCall:
     seed: int | None
     messages: tuple[Message, ...]
     render_error: TemplateError | None = None
+    options: RequestOptions = NO_OPTIONS
+    """Tools and structured output the version asks for (empty for plain prompts)."""
 
 
 def target_from_label(label: str) -> Target:
@@ -196,16 +203,29 @@ def _newer_versions(prompt: Prompt, only: str | None) -> list[str]:
     return names[names.index(prompt.deployed) + 1 :]
 
 
-def cache_key(target: Target, messages: Sequence[Message], *, sample: int, seed: int | None) -> str:
-    """Hash of exactly what changes the output (never the host, timeouts or retries)."""
-    material = {
+def cache_key(
+    target: Target,
+    messages: Sequence[Message],
+    *,
+    sample: int,
+    seed: int | None,
+    options: RequestOptions | None = None,
+) -> str:
+    """Hash of exactly what changes the output (never the host, timeouts or retries).
+
+    Tools, structured output and tool calls in a history are part of it only when present, so
+    a plain text request keeps the key it always had.
+    """
+    material: dict[str, Any] = {
         "provider": "openai" if target.provider == "openai-compatible" else target.provider,
         "model": target.model,
         "params": dict(target.params),
         "seed": seed,
         "sample": sample,
-        "messages": [[m.role, m.content] for m in messages],
+        "messages": [message_json(m) for m in messages],
     }
+    if options is not None and not options.empty:
+        material["options"] = options.canonical()
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -240,7 +260,13 @@ def expand_calls(
                     # With several samples a fixed seed would make them identical copies.
                     seed = None if base_seed is None else int(base_seed) + sample
                     key = (
-                        cache_key(side.target, messages, sample=sample, seed=seed)
+                        cache_key(
+                            side.target,
+                            messages,
+                            sample=sample,
+                            seed=seed,
+                            options=version.options,
+                        )
                         if error is None
                         else "render-error:" + ":".join(map(str, ident))
                     )
@@ -254,5 +280,6 @@ def expand_calls(
                         seed=seed,
                         messages=messages,
                         render_error=error,
+                        options=version.options,
                     )
     return list(seen.values())

@@ -27,6 +27,7 @@ from promptcompat.store.paging import Page, decode_cursor, page_of
 from promptcompat.store.reviews import decisions_for
 from promptcompat.store.tables.core import TERMINAL_STATUSES, Call, CaseResult, FindingRecord, Run
 from promptcompat.store.tables.review import ReviewDecision
+from promptcompat.suite.turns import call_json, display, read_turn
 
 T = TypeVar("T")
 
@@ -396,7 +397,7 @@ def case_detail(*, session: Session, run_id: str, case_result_id: str) -> dict[s
     if row is None or row.run_id != run.id:
         raise NotFoundError(f"no case result {case_result_id!r} in run {run.id}")
     calls = store.load_calls(session=session, keys=[*row.baseline_keys, *row.candidate_keys])
-    texts = store.load_texts(
+    texts = store.load_outputs(
         session=session, hashes=sorted({c.snapshot_hash for c in calls.values() if c.snapshot_hash})
     )
     findings = findings_by_result(session=session, run_id=run.id, ids=[row.id])
@@ -425,7 +426,9 @@ def _request(keys: Sequence[str], calls: dict[str, Call]) -> dict[str, Any] | No
     return None
 
 
-def _sample(index: int, key: str, calls: dict[str, Call], texts: dict[str, str]) -> dict[str, Any]:
+def _sample(
+    index: int, key: str, calls: dict[str, Call], texts: dict[str, store.StoredOutput]
+) -> dict[str, Any]:
     call = calls.get(key)
     if call is None:
         return {
@@ -437,11 +440,16 @@ def _sample(index: int, key: str, calls: dict[str, Call], texts: dict[str, str])
             if key.startswith("render-error:")
             else "no result was recorded for this call",
         }
+    stored = texts.get(call.snapshot_hash) if call.snapshot_hash else None
+    turn = read_turn(stored.text, stored.kind) if stored else None
     return {
         "index": index,
         "cache_key": key,
         "status": call.status,
-        "text": texts.get(call.snapshot_hash) if call.snapshot_hash else None,
+        "text": turn.text if turn else None,
+        "tool_calls": [call_json(c) for c in turn.tool_calls] if turn else [],
+        "refusal": turn.refusal if turn else None,
+        "shown": display(stored.text, stored.kind) if stored else None,
         "error": f"{call.error_reason}: {call.error_message}" if call.status != "ok" else None,
         "snapshot_hash": call.snapshot_hash,
         "served_model": call.served_model,
@@ -449,6 +457,7 @@ def _sample(index: int, key: str, calls: dict[str, Call], texts: dict[str, str])
         "finish_reason": call.finish_reason,
         "input_tokens": call.input_tokens,
         "output_tokens": call.output_tokens,
+        "reasoning_tokens": call.reasoning_tokens,
         "latency_ms": call.latency_ms,
         "cost_usd": call.cost_usd,
     }

@@ -38,19 +38,35 @@ from promptcompat.suite.policy import parse_policy
 from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.retirements import load_deprecations
 from promptcompat.suite.targets import parse_target
+from promptcompat.suite.turns import HistoryError, parse_history
 from promptcompat.suite.types import (
     MODES,
     ROLES,
     Case,
+    HistorySlot,
     Message,
     Prompt,
     PromptVersion,
+    RequestOptions,
+    ResponseFormat,
     Suite,
+    Tool,
     content_hash,
 )
 from promptcompat.suite.user_checks import CHECKS_FILE, load_checks
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
+TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What both providers accept as a tool (function) name."""
+VERSION_KEYS = {
+    "variables",
+    "messages",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+}
+TOOL_CHOICES = ("auto", "none", "required")
 PROMPT_KEYS = {
     "description",
     "mode",
@@ -255,6 +271,9 @@ class _Loader:
                 where=doc.at("deployed"),
             )
         cases = self.cases(folder, doc, data)
+        for case in cases:
+            for pv in versions.values():
+                _check_histories(pv, case)
         for version, digest in sorted(locked.items()):
             where = self.show(folder / "versions") + f"/{version}.yaml"
             if version in self.broken:
@@ -327,7 +346,7 @@ class _Loader:
     def version(self, path: Path, prompt: str) -> PromptVersion:
         where = self.show(path)
         doc = YamlFile(path, where)
-        doc.check_keys(doc.data, {"variables", "messages"})
+        doc.check_keys(doc.data, VERSION_KEYS)
         declared = typed(doc, doc.data, "variables", list, [])
         for i, var in enumerate(declared):
             if not isinstance(var, str) or not IDENTIFIER.fullmatch(var) or var in declared[:i]:
@@ -337,17 +356,25 @@ class _Loader:
         raw = typed(doc, doc.data, "messages", list, None)
         if not raw:
             raise SuiteError("messages must be a non-empty list", where=doc.at("messages"))
-        messages, lines = [], []
+        messages: list[Message] = []
+        lines: list[int] = []
+        history: list[HistorySlot] = []
         for i, item in enumerate(raw):
             if not isinstance(item, dict):
                 raise SuiteError(
-                    "a message is {role: ..., content: ...}", where=doc.at("messages", i)
+                    "a message is {role: ..., content: ...} or {history: <variable>}",
+                    where=doc.at("messages", i),
                 )
+            if "history" in item:
+                history.append(_history_slot(doc, item, i, len(messages), declared))
+                continue
             doc.check_keys(item, {"role", "content"}, "messages", i)
             role, content = item.get("role"), item.get("content")
-            if role not in ROLES:
+            if role not in ROLES or role == "tool":
                 raise SuiteError(
-                    f"role must be one of {', '.join(ROLES)}", where=doc.at("messages", i)
+                    f"role must be one of {', '.join(r for r in ROLES if r != 'tool')} "
+                    "(tool results come in a case's history)",
+                    where=doc.at("messages", i),
                 )
             if not isinstance(content, str):
                 raise SuiteError(
@@ -364,16 +391,29 @@ class _Loader:
                 )
             messages.append(Message(role=role, content=content))
             lines.append(line)
+        if not messages:
+            raise SuiteError(
+                "messages need at least one template besides the history",
+                where=doc.at("messages"),
+            )
         variables = tuple(declared)
+        options = _request_options(doc)
         return PromptVersion(
             prompt=prompt,
             version=path.stem,
             messages=tuple(messages),
             variables=variables,
-            content_hash=content_hash(tuple(messages), variables),
+            content_hash=content_hash(
+                tuple(messages), variables, options=options, history=tuple(history)
+            ),
             path=path,
             source=where,
             lines=tuple(lines),
+            tools=options.tools,
+            tool_choice=options.tool_choice,
+            parallel_tool_calls=options.parallel_tool_calls,
+            response_format=options.response_format,
+            history=tuple(history),
         )
 
     def cases(self, folder: Path, doc: YamlFile, data: dict[str, Any]) -> tuple[Case, ...]:
@@ -412,6 +452,139 @@ class _Loader:
                 )
             seen[case.id] = case.source
         return tuple(cases)
+
+
+def _history_slot(
+    doc: YamlFile, item: dict[str, Any], index: int, position: int, declared: list[Any]
+) -> HistorySlot:
+    doc.check_keys(item, {"history"}, "messages", index)
+    variable = item["history"]
+    where = doc.at("messages", index)
+    if not isinstance(variable, str) or variable not in declared:
+        raise SuiteError(
+            f"history: {variable!r} must name a declared variable (the case's list of messages)",
+            where=where,
+        )
+    return HistorySlot(
+        position=position, variable=variable, line=doc.content_line("messages", index, "history")
+    )
+
+
+def _check_histories(version: PromptVersion, case: Case) -> None:
+    """A case's histories are lists of messages: found when the suite loads, at the case."""
+    for slot in version.history:
+        if slot.variable not in case.vars:
+            continue  # a missing variable is a render error of this case, as for templates
+        try:
+            parse_history(case.vars[slot.variable])
+        except HistoryError as exc:
+            raise SuiteError(
+                f"case {case.id}: {slot.variable}: {exc} (placed by {version.source})",
+                where=case.source,
+            ) from None
+
+
+def _check_schema(schema: Any, what: str, where: str) -> dict[str, Any]:
+    """``schema`` checked against its JSON Schema metaschema."""
+    import jsonschema  # only suites with schemas pay its import
+
+    if not isinstance(schema, dict):
+        raise SuiteError(f"{what} must be a JSON Schema object", where=where)
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise SuiteError(f"{what} is not a valid JSON Schema: {exc.message}", where=where) from None
+    return schema
+
+
+def _request_options(doc: YamlFile) -> RequestOptions:
+    """``tools``, ``tool_choice``, ``parallel_tool_calls`` and ``response_format``."""
+    data = doc.data
+    tools: list[Tool] = []
+    for i, item in enumerate(typed(doc, data, "tools", list, [])):
+        where = doc.at("tools", i)
+        if not isinstance(item, dict):
+            raise SuiteError("a tool is {name, description, parameters}", where=where)
+        doc.check_keys(item, {"name", "description", "parameters"}, "tools", i)
+        name, description = item.get("name"), item.get("description", "")
+        if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+            raise SuiteError(
+                f"tool name {name!r} must be 1-64 letters, digits, _ or -", where=where
+            )
+        if name in {t.name for t in tools}:
+            raise SuiteError(f"tool {name!r} is declared twice", where=where)
+        if not isinstance(description, str):
+            raise SuiteError("a tool's description is a string", where=where)
+        parameters = _check_schema(
+            item.get("parameters", {"type": "object", "properties": {}}),
+            f"tool {name}: parameters",
+            doc.at("tools", i, "parameters") if "parameters" in item else where,
+        )
+        if parameters.get("type") != "object":
+            raise SuiteError(
+                f"tool {name}: parameters must be an object schema (type: object)",
+                where=doc.at("tools", i, "parameters"),
+            )
+        tools.append(Tool(name=name, description=description, parameters=parameters))
+    choice = data.get("tool_choice")
+    if choice is not None:
+        names = [t.name for t in tools]
+        if not isinstance(choice, str) or (choice not in TOOL_CHOICES and choice not in names):
+            raise SuiteError(
+                f"tool_choice must be one of {', '.join(TOOL_CHOICES)} or a declared tool's name"
+                + (f" ({', '.join(names)})" if names else ""),
+                where=doc.at("tool_choice"),
+            )
+        if not tools and choice != "none":
+            raise SuiteError("tool_choice needs `tools:`", where=doc.at("tool_choice"))
+    parallel = data.get("parallel_tool_calls")
+    if parallel is not None:
+        if not isinstance(parallel, bool):
+            raise SuiteError(
+                "parallel_tool_calls is true or false", where=doc.at("parallel_tool_calls")
+            )
+        if not tools:
+            raise SuiteError(
+                "parallel_tool_calls needs `tools:`", where=doc.at("parallel_tool_calls")
+            )
+    return RequestOptions(
+        tools=tuple(tools),
+        tool_choice=choice,
+        parallel_tool_calls=parallel,
+        response_format=_response_format(doc),
+    )
+
+
+def _response_format(doc: YamlFile) -> ResponseFormat | None:
+    data = doc.data.get("response_format")
+    if data is None:
+        return None
+    where = doc.at("response_format")
+    if not isinstance(data, dict):
+        raise SuiteError(
+            "response_format is {type: json_schema, schema: ..., strict: true} or "
+            "{type: json_object}",
+            where=where,
+        )
+    kind = data.get("type")
+    if kind == "json_object":
+        doc.check_keys(data, {"type"}, "response_format")
+        return ResponseFormat(kind="json_object")
+    if kind != "json_schema":
+        raise SuiteError("response_format type must be json_schema or json_object", where=where)
+    doc.check_keys(data, {"type", "name", "schema", "strict"}, "response_format")
+    name = data.get("name", "output")
+    if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+        raise SuiteError("response_format name must be 1-64 letters, digits, _ or -", where=where)
+    strict = data.get("strict", False)
+    if not isinstance(strict, bool):
+        raise SuiteError("response_format strict is true or false", where=where)
+    if "schema" not in data:
+        raise SuiteError("response_format type json_schema needs a schema", where=where)
+    schema = _check_schema(
+        data["schema"], "response_format schema", doc.at("response_format", "schema")
+    )
+    return ResponseFormat(kind="json_schema", name=name, schema=schema, strict=strict)
 
 
 def _contract(doc: YamlFile, data: dict[str, Any]) -> Contract:

@@ -113,6 +113,72 @@ class PromptVersion:
     """``auto``, ``none``, ``required`` or the name of one declared tool; None: provider default."""
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
+    history: tuple[HistorySlot, ...] = ()
+    """Where the case's conversation histories go among ``messages`` (``- history: turns``)."""
+
+    @property
+    def options(self) -> RequestOptions:
+        """What the version asks of the model besides its messages."""
+        return RequestOptions(
+            tools=self.tools,
+            tool_choice=self.tool_choice,
+            parallel_tool_calls=self.parallel_tool_calls,
+            response_format=self.response_format,
+        )
+
+
+@dataclass(frozen=True)
+class HistorySlot:
+    """``- history: <variable>`` in a version's messages: the case's turns go here."""
+
+    position: int
+    """How many of the version's message templates come before the history."""
+    variable: str
+    line: int = 0
+    """The line of the version file that places it."""
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """The request beyond its messages: tools and structured output (provider-neutral).
+
+    Each provider translates it to its own form (``promptcompat/providers``); all of it enters
+    the cache key and the version's content hash, only when set, so requests without it keep
+    the keys and hashes they always had.
+    """
+
+    tools: tuple[Tool, ...] = ()
+    tool_choice: str | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == _NO_OPTIONS
+
+    def canonical(self) -> dict[str, Any]:
+        """The set fields as plain JSON values (for hashes and the stored request)."""
+        out: dict[str, Any] = {}
+        if self.tools:
+            out["tools"] = [
+                {"name": t.name, "description": t.description, "parameters": t.parameters}
+                for t in self.tools
+            ]
+        if self.tool_choice is not None:
+            out["tool_choice"] = self.tool_choice
+        if self.parallel_tool_calls is not None:
+            out["parallel_tool_calls"] = self.parallel_tool_calls
+        if self.response_format is not None:
+            rf = self.response_format
+            out["response_format"] = (
+                {"type": rf.kind}
+                if rf.kind == "json_object"
+                else {"type": rf.kind, "name": rf.name, "schema": rf.schema, "strict": rf.strict}
+            )
+        return out
+
+
+_NO_OPTIONS = RequestOptions()
 
 
 @dataclass(frozen=True)
@@ -147,11 +213,24 @@ class Suite:
     prompts: dict[str, Prompt]
 
 
-def content_hash(messages: tuple[Message, ...], variables: tuple[str, ...]) -> str:
-    """sha256 of the canonical JSON of a version: YAML layout does not count, content does."""
-    canonical = {
+def content_hash(
+    messages: tuple[Message, ...],
+    variables: tuple[str, ...],
+    *,
+    options: RequestOptions = _NO_OPTIONS,
+    history: tuple[HistorySlot, ...] = (),
+) -> str:
+    """sha256 of the canonical JSON of a version: YAML layout does not count, content does.
+
+    Tools, structured output and history slots are added only when the version has them: a
+    version without them hashes as it always did (locks and baselines stay valid).
+    """
+    canonical: dict[str, Any] = {
         "messages": [{"role": m.role, "content": m.content} for m in messages],
         "variables": sorted(variables),
     }
+    canonical.update(options.canonical())
+    if history:
+        canonical["history"] = [[slot.position, slot.variable] for slot in history]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -32,7 +32,7 @@ def test_file_format_header_order_and_lf(repo: Path) -> None:
     assert b"\r" not in raw and raw.endswith(b"}\n")
     data = json.loads(raw)
     assert list(data)[:5] == ["format", "prompt", "version", "version_hash", "target"]
-    assert data["format"] == "promptcompat.snapshots/1"
+    assert data["format"] == "promptcompat.snapshots/2"
     assert list(data["cases"]) == sorted(data["cases"])
     suite = load_suite(repo / "prompts")
     assert data["version_hash"] == suite.prompts[EXTRACT].versions["v1"].content_hash
