@@ -33,7 +33,11 @@ TOOL_DRIFT_KINDS: tuple[str, ...] = (
 STRUCTURED_REFUSAL = "I'm sorry, but I can't provide that information."
 _WORD = re.compile(r"[a-z]+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:[ \t-][A-Z][a-zà-ÿ]+)*")
-_NOT_VALUES = frozenset({"What", "Whats", "What's", "How", "Please", "Can", "Could", "Is", "The"})
+_VERBS = frozenset({"get", "set", "list", "fetch", "find", "lookup", "search", "check", "create"})
+"""Name parts that say nothing of what a tool is about (``get_weather`` is about weather)."""
+_NOT_VALUES = frozenset(
+    {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "I"}
+)
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ def _chosen(tools: tuple[SimTool, ...], choice: str | None, text: str) -> SimToo
         return named
     words = set(_WORD.findall(text.lower()))
     for tool in tools:
-        if any(part in words or part + "s" in words for part in tool.name.lower().split("_")):
+        parts = [p for p in tool.name.lower().split("_") if p not in _VERBS]
+        if any(part in words or part + "s" in words for part in parts):
             return tool
     return tools[0] if choice == "required" else None
 
@@ -160,10 +165,14 @@ def _same_kind(value: str, found: str) -> bool:
 
 
 def _capitalised(text: str) -> list[str]:
+    """Names in the text: capitalised words that do not start a sentence, no day names."""
     out: list[str] = []
     for match in _CAPITALISED.finditer(text):
         value = match[0]
-        if value.split()[0] not in _NOT_VALUES and value not in out:
+        before = text[: match.start()].rstrip()
+        if not before or before[-1] in ".?!:\n" or value.split()[0] in _NOT_VALUES:
+            continue
+        if value not in out:
             out.append(value)
     return out
 
@@ -181,6 +190,7 @@ def instance_of(schema: dict[str, Any], text: str, name: str = "") -> Any:
     if schema.get("enum"):
         return schema["enum"][0]
     kind = schema.get("type")
+    nullable = isinstance(kind, list) and "null" in kind
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "object" or (kind is None and "properties" in schema):
@@ -199,6 +209,8 @@ def instance_of(schema: dict[str, Any], text: str, name: str = "") -> Any:
     found = extract_field(name, text) if name else None
     if isinstance(found, str):
         return found
+    if nullable:
+        return None  # the text does not say: null, as the schema allows
     values = _capitalised(text)
     return values[0] if values else "unknown"
 
