@@ -18,7 +18,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
@@ -41,8 +41,17 @@ from promptcompat.store import session_scope
 from promptcompat.store.call_rows import CallRow
 from promptcompat.store.redaction import RunRedaction
 from promptcompat.suite import Message
+from promptcompat.suite.agent_loops import AgentLoop, fixture_for
 from promptcompat.suite.targets import Target
-from promptcompat.suite.turns import TEXT, TURN, OutputKind, Turn, call_json, turn_document
+from promptcompat.suite.turns import (
+    TEXT,
+    TURN,
+    OutputKind,
+    Turn,
+    call_json,
+    read_turn,
+    turn_document,
+)
 
 ProviderFactory = Callable[..., Provider]
 _FLUSH_EVERY = 256
@@ -89,6 +98,9 @@ class _Buffer:
     texts: dict[str, str] = field(default_factory=dict)
     turns: set[str] = field(default_factory=set)
     """Hashes among ``texts`` that are turn documents (answers with tool calls or a refusal)."""
+    steps: list[CallRow] = field(default_factory=list)
+    """The steps of agent loops: stored and cached like calls, not linked to the run (its
+    planned call is the loop, whose row holds the last turn)."""
     provider_calls: int = 0
     errors: int = 0
 
@@ -150,7 +162,9 @@ async def replay(
         on_progress(progress)
     stats.executed = len(todo)
     if todo:
-        context = _Context(settings, load_prices(settings.price_table), limiter, deadline)
+        context = _Context(
+            settings, load_prices(settings.price_table), limiter, deadline, engine=engine
+        )
         flusher = _Flusher(
             engine, run_id, _Buffer(), stats, claimer, settings.flush_interval, redaction
         )
@@ -198,6 +212,8 @@ class _Context:
     prices: PriceTable
     limiter: Limiter | None
     deadline: float | None
+    engine: Engine | None = None
+    """The store an agent loop looks its steps up in."""
 
     def too_late(self, wait: float = 0.0) -> bool:
         if self.deadline is None:
@@ -265,9 +281,10 @@ class _Flusher:
         async with self._lock:
             b = self._buffer
             calls, texts, n_calls, n_errors = b.calls, b.texts, b.provider_calls, b.errors
-            turns = b.turns
+            turns, steps = b.turns, b.steps
             b.calls, b.texts, b.provider_calls, b.errors, b.turns = [], {}, 0, 0, set()
-            await asyncio.to_thread(self._write, calls, texts, turns, n_calls, recount)
+            b.steps = []
+            await asyncio.to_thread(self._write, calls, texts, turns, n_calls, recount, steps)
             self._stats.provider_calls += n_calls
             self._stats.errors += n_errors
 
@@ -278,11 +295,15 @@ class _Flusher:
         turns: set[str],
         n_calls: int,
         recount: bool,
+        steps: list[CallRow],
     ) -> None:
         recount = recount or time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
         # The one way results reach the store: personal data and secrets go no further.
-        calls, texts, turns = self._redaction.apply(calls, texts, turns)
+        rows, texts, turns = self._redaction.apply([*steps, *calls], texts, turns)
+        steps, calls = rows[: len(steps)], rows[len(steps) :]
         with session_scope(self._engine) as session:
+            if steps:
+                store.save_results(session=session, calls=steps, texts={}, turns=frozenset())
             store.save_calls(
                 session=session, run_id=self._run_id, calls=calls, texts=texts, turns=turns
             )
@@ -357,6 +378,8 @@ async def _run_target(
 async def _call_with_retries(
     provider: Provider, call: PlannedCall, context: _Context, buffer: _Buffer
 ) -> tuple[CallRow, str | None, OutputKind]:
+    if call.loop is not None:
+        return await _run_loop(provider, call, call.loop, context, buffer)
     settings, limiter = context.settings, context.limiter
     attempt = 0
     while True:
@@ -416,6 +439,113 @@ async def _call_with_retries(
                 completion.output_tokens,
             )
         return row, text, kind
+
+
+async def _run_loop(
+    provider: Provider,
+    call: PlannedCall,
+    loop: AgentLoop,
+    context: _Context,
+    buffer: _Buffer,
+) -> tuple[CallRow, str | None, OutputKind]:
+    """An agent loop (``promptcompat/suite/agent_loops.py``): step after step, each a cached
+    call of its own, until an answer without tool calls or ``max_steps``.
+
+    The row returned is the loop's: the last turn, with the keys of its steps in its request.
+    A tool call no fixture answers, or a model still calling tools at the limit, ends the loop
+    as an error of the case (never a retry, never a crash).
+    """
+    messages = call.messages
+    keys: list[str] = []
+    steps: list[CallRow] = []
+    where = f"{call.source or call.prompt}: case {call.case_id}"
+    for number in range(1, loop.max_steps + 1):
+        key = call.step_key(messages)
+        keys.append(key)
+        found = await _cached_step(context, buffer, key)
+        if found is None:
+            step = replace(call, key=key, messages=messages, loop=None)
+            row, text, kind = await _call_with_retries(provider, step, context, buffer)
+            buffer.steps.append(row)
+            if text is not None and row.snapshot_hash:
+                buffer.texts[row.snapshot_hash] = text
+                if kind == TURN:
+                    buffer.turns.add(row.snapshot_hash)
+            if row.status != "ok" or text is None:
+                return _loop_row(call, loop, keys, steps, row), None, TEXT
+            found = row, text, kind
+        row, text, kind = found
+        steps.append(row)
+        turn = read_turn(text, kind)
+        if not turn.tool_calls:
+            return _loop_row(call, loop, keys, steps, row), text, kind
+        results: list[Message] = []
+        for tool_call in turn.tool_calls:
+            fixture = fixture_for(loop, tool_call)
+            if fixture is None:
+                failed = _loop_row(call, loop, keys, steps, row)
+                failed.status, failed.snapshot_hash = "error", None
+                failed.error_reason = "fixture_missing"
+                failed.error_message = (
+                    f"{where}: step {number}: no fixture answers {tool_call.name}"
+                    f"({tool_call.raw_arguments}); add one under fixtures.{tool_call.name}"
+                )
+                return failed, None, TEXT
+            results.append(Message("tool", fixture.result, tool_call_id=tool_call.id))
+        assistant = Message("assistant", turn.text, tool_calls=turn.tool_calls)
+        messages = (*messages, assistant, *results)
+    failed = _loop_row(call, loop, keys, steps, steps[-1])
+    failed.status, failed.snapshot_hash = "error", None
+    failed.error_reason = "max_steps_exceeded"
+    failed.error_message = (
+        f"{where}: the model still calls tools after max_steps={loop.max_steps} steps"
+    )
+    return failed, None, TEXT
+
+
+async def _cached_step(
+    context: _Context, buffer: _Buffer, key: str
+) -> tuple[CallRow, str, OutputKind] | None:
+    """An answered step: made earlier in this run (not yet stored), or in the store."""
+    for row in buffer.steps:
+        if row.cache_key == key and row.status == "ok" and row.snapshot_hash in buffer.texts:
+            kind = TURN if row.snapshot_hash in buffer.turns else TEXT
+            return row, buffer.texts[row.snapshot_hash], kind
+    engine = context.engine
+    if engine is None:
+        return None
+
+    def load() -> tuple[CallRow, str, OutputKind] | None:
+        with session_scope(engine) as session:
+            row = store.result_rows(session=session, keys=[key]).get(key)
+            if row is None or row.status != "ok" or row.snapshot_hash is None:
+                return None
+            stored = store.load_outputs(session=session, hashes=[row.snapshot_hash])
+            output = stored.get(row.snapshot_hash)
+            return None if output is None else (row, output.text, output.kind)
+
+    return await asyncio.to_thread(load)
+
+
+def _loop_row(
+    call: PlannedCall, loop: AgentLoop, keys: list[str], steps: list[CallRow], last: CallRow
+) -> CallRow:
+    """The loop's own row: the last step's answer and metadata, the steps' costs summed."""
+    row = _base_row(call)
+    row.request["loop"] = loop.canonical()
+    row.request["steps"] = keys
+    row.status, row.snapshot_hash = last.status, last.snapshot_hash
+    row.error_reason, row.error_message = last.error_reason, last.error_message
+    row.served_model, row.fingerprint = last.served_model, last.fingerprint
+    row.finish_reason = last.finish_reason
+    done = [s for s in steps if s.status == "ok"]
+    row.input_tokens = sum(s.input_tokens or 0 for s in done) if done else None
+    row.output_tokens = sum(s.output_tokens or 0 for s in done) if done else None
+    row.latency_ms = round(sum(s.latency_ms or 0.0 for s in done), 3) if done else None
+    costs = [s.cost_usd for s in done if s.cost_usd is not None]
+    row.cost_usd = sum(costs) if costs else None
+    row.attempts = sum(s.attempts for s in steps) or last.attempts
+    return row
 
 
 async def _settle(limiter: Limiter, target: Target, reserved: int, used: int) -> None:

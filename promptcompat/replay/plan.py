@@ -11,6 +11,7 @@ from typing import Any
 from promptcompat.errors import ConfigError, TemplateError
 from promptcompat.store.tables.run_spec import ComparisonSpec, Direction, SideSpec
 from promptcompat.suite import Message, Prompt, Suite
+from promptcompat.suite.agent_loops import AgentLoop
 from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import Target, parse_target
 from promptcompat.suite.turns import message_json
@@ -101,6 +102,17 @@ class PlannedCall:
     render_error: TemplateError | None = None
     options: RequestOptions = NO_OPTIONS
     """Tools and structured output the version asks for (empty for plain prompts)."""
+    loop: AgentLoop | None = None
+    """Set: the call is an agent loop whose first step is ``messages`` (``key`` is the
+    loop's, each step has its own: ``step_key``)."""
+    source: str = ""
+    """Where the case was defined (what a loop's problems name)."""
+
+    def step_key(self, messages: Sequence[Message]) -> str:
+        """The cache key of one step of this call's loop: an ordinary call's key."""
+        return cache_key(
+            self.target, messages, sample=self.sample, seed=self.seed, options=self.options
+        )
 
 
 def target_from_label(label: str) -> Target:
@@ -230,6 +242,17 @@ def cache_key(
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def loop_key(step_key: str, loop: AgentLoop) -> str:
+    """The key of a whole loop: its first step's and what answers its tool calls."""
+    blob = json.dumps(
+        {"first_step": step_key, "loop": loop.canonical()},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
 def expand_calls(
     suite: Suite,
     comparisons: Iterable[Comparison],
@@ -256,6 +279,11 @@ def expand_calls(
                     ident = (prompt.name, side.version, side.target.label, case.id, sample)
                     if ident in seen:
                         continue
+                    loop = (
+                        None
+                        if prompt.max_steps is None
+                        else AgentLoop(case.fixtures, prompt.max_steps)
+                    )
                     base_seed = side.target.sampling.get("seed")
                     # With several samples a fixed seed would make them identical copies.
                     seed = None if base_seed is None else int(base_seed) + sample
@@ -270,6 +298,8 @@ def expand_calls(
                         if error is None
                         else "render-error:" + ":".join(map(str, ident))
                     )
+                    if loop is not None and error is None:
+                        key = loop_key(key, loop)
                     seen[ident] = PlannedCall(
                         key=key,
                         prompt=prompt.name,
@@ -281,5 +311,7 @@ def expand_calls(
                         messages=messages,
                         render_error=error,
                         options=version.options,
+                        loop=loop,
+                        source=case.source,
                     )
     return list(seen.values())

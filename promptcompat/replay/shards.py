@@ -20,6 +20,7 @@ from promptcompat.errors import TemplateError
 from promptcompat.replay.plan import PlannedCall
 from promptcompat.store.sql import chunks, now
 from promptcompat.store.tables.core import PlannedCallRecord, RunCall, RunShard
+from promptcompat.suite.agent_loops import loop_from_json
 from promptcompat.suite.targets import Target, parse_target
 from promptcompat.suite.turns import message_from_json, message_json, options_from_json
 
@@ -60,6 +61,7 @@ def save_plan(
             "messages": [message_json(m) for m in c.messages],
             "render_error": None if c.render_error is None else str(c.render_error),
             "options": None if c.options.empty else c.options.canonical(),
+            "loop": None if c.loop is None else {**c.loop.canonical(), "source": c.source},
         }
         for c in calls
     ]
@@ -104,6 +106,8 @@ def load_calls(
                 messages=tuple(message_from_json(m) for m in row["messages"]),
                 render_error=None if error is None else TemplateError(error),
                 options=options_from_json(row["options"]),
+                loop=loop_from_json(row["loop"]),
+                source=(row["loop"] or {}).get("source", ""),
             )
         )
     return calls

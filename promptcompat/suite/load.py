@@ -6,6 +6,7 @@ template error) whose ``where`` names the file and line, e.g. ``prompts/x/cases.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +44,7 @@ from promptcompat.suite.types import (
     MODES,
     ROLES,
     Case,
+    Fixture,
     HistorySlot,
     Message,
     Prompt,
@@ -79,7 +81,9 @@ PROMPT_KEYS = {
     "waivers",
     "watch",  # model-id globs for the release watcher (promptcompat/watch/config.py)
     "redact",  # the prompt's own redaction regexes (promptcompat/privacy/redact.py)
+    "max_steps",  # agent loops: model <-> tool steps per case (issue 17)
 }
+MAX_STEPS_LIMIT = 50
 
 
 def required_variables(version: PromptVersion) -> set[str]:
@@ -271,9 +275,31 @@ class _Loader:
                 where=doc.at("deployed"),
             )
         cases = self.cases(folder, doc, data)
+        declared_tools = {t.name for pv in versions.values() for t in pv.tools}
         for case in cases:
             for pv in versions.values():
                 _check_histories(pv, case)
+            for tool in case.fixtures:
+                if tool not in declared_tools:
+                    raise SuiteError(
+                        f"case {case.id}: fixtures for {tool!r}, a tool no version declares"
+                        + (f" ({', '.join(sorted(declared_tools))})" if declared_tools else ""),
+                        where=case.source,
+                    )
+        max_steps = data.get("max_steps")
+        if max_steps is not None and (
+            isinstance(max_steps, bool)
+            or not isinstance(max_steps, int)
+            or not 1 <= max_steps <= MAX_STEPS_LIMIT
+        ):
+            raise SuiteError(
+                f"max_steps is a whole number from 1 to {MAX_STEPS_LIMIT}",
+                where=doc.at("max_steps"),
+            )
+        if max_steps is not None and not declared_tools:
+            raise SuiteError(
+                "max_steps needs a version that declares `tools:`", where=doc.at("max_steps")
+            )
         for version, digest in sorted(locked.items()):
             where = self.show(folder / "versions") + f"/{version}.yaml"
             if version in self.broken:
@@ -309,6 +335,7 @@ class _Loader:
             policy=policy,
             checks=checks,
             redact=parse_redact(data.get("redact"), where=doc.at("redact")),
+            max_steps=max_steps,
         )
 
     def check_target(self, spec: str, where: str) -> None:
@@ -632,10 +659,11 @@ def _case(row: Any, where: str) -> Case:
         raise SuiteError(
             'a case is an object {"id": ..., "vars": {...}, "reference": ...}', where=where
         )
-    unknown = sorted(set(row) - {"id", "vars", "reference"})
+    unknown = sorted(set(row) - {"id", "vars", "reference", "fixtures"})
     if unknown:
         raise SuiteError(
-            f"unknown key(s) {', '.join(map(repr, unknown))} in case; allowed: id, vars, reference",
+            f"unknown key(s) {', '.join(map(repr, unknown))} in case; "
+            "allowed: id, vars, reference, fixtures",
             where=where,
         )
     case_id = row.get("id")
@@ -649,4 +677,45 @@ def _case(row: Any, where: str) -> Case:
     for name in variables:
         if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise SuiteError(f"case {case_id}: {name!r} is not a variable name", where=where)
-    return Case(id=case_id, vars=variables, reference=row.get("reference"), source=where)
+    return Case(
+        id=case_id,
+        vars=variables,
+        reference=row.get("reference"),
+        source=where,
+        fixtures=_fixtures(row.get("fixtures"), case_id, where),
+    )
+
+
+def _fixtures(raw: Any, case_id: str, where: str) -> dict[str, tuple[Fixture, ...]]:
+    """``{"tool": [{"arguments": {...}, "result": ...}, {"result": ...}], ...}``: per tool,
+    results for calls whose arguments include ``arguments``; one without is the default."""
+    if raw is None:
+        return {}
+    shape = 'an object {"tool": [{"arguments": {...}, "result": ...}, ...]}'
+    if not isinstance(raw, dict):
+        raise SuiteError(f"case {case_id}: fixtures must be {shape}", where=where)
+    out: dict[str, tuple[Fixture, ...]] = {}
+    for tool, entries in raw.items():
+        if not isinstance(entries, list) or not entries:
+            raise SuiteError(
+                f"case {case_id}: fixtures.{tool} must be a non-empty list", where=where
+            )
+        found: list[Fixture] = []
+        for i, entry in enumerate(entries):
+            at = f"case {case_id}: fixtures.{tool}[{i}]"
+            if not isinstance(entry, dict) or "result" not in entry:
+                raise SuiteError(f"{at} needs a result", where=where)
+            extra = sorted(set(entry) - {"arguments", "result"})
+            if extra:
+                raise SuiteError(
+                    f"{at}: unknown key(s) {', '.join(extra)}; allowed: arguments, result",
+                    where=where,
+                )
+            arguments = entry.get("arguments")
+            if arguments is not None and not isinstance(arguments, dict):
+                raise SuiteError(f"{at}: arguments must be an object", where=where)
+            result = entry["result"]
+            text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+            found.append(Fixture(result=text, arguments=arguments))
+        out[str(tool)] = tuple(found)
+    return out

@@ -83,12 +83,23 @@ class ResponseFormat:
 
 
 @dataclass(frozen=True)
+class Fixture:
+    """What a tool returns in an agent loop, for calls whose arguments include ``arguments``
+    (None: for any call, the tool's default)."""
+
+    result: str
+    arguments: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     vars: dict[str, Any]
     reference: Any | None = None
     source: str = ""
     """Where the case was defined, e.g. ``prompts/extract/cases.jsonl:7``."""
+    fixtures: dict[str, tuple[Fixture, ...]] = field(default_factory=dict)
+    """Per tool, its results in an agent loop (``max_steps``), first match wins."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +216,9 @@ class Prompt:
     """The check functions of the prompt's ``checks.py``, if any."""
     redact: dict[str, str] = field(default_factory=dict)
     """Label to regex: values redacted before storage besides the built-in detectors."""
+    max_steps: int | None = None
+    """Set: each case runs as an agent loop of at most this many model calls, its tool calls
+    answered from the case's ``fixtures``."""
 
 
 @dataclass(frozen=True)

@@ -265,6 +265,8 @@ class PlannedCallRecord(SQLModel, table=True):
     options: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """Tools and structured output of the request (``RequestOptions.canonical()``; migration
     0011); None for a plain request."""
+    loop: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """An agent loop's fixtures, step limit and case source (``AgentLoop.canonical()``)."""
 
 
 class RunShard(SQLModel, table=True):

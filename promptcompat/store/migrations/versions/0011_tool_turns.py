@@ -1,5 +1,6 @@
 """tool turns: a snapshot's kind (text, or the JSON document of a turn with tool calls), the
-request options (tools, structured output) of a planned call, a call's reasoning tokens
+request options (tools, structured output) and agent loop of a planned call, a call's
+reasoning tokens
 
 Revision ID: 0011
 Revises: 0010
@@ -31,6 +32,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("planned_call", schema=None) as batch_op:
         batch_op.add_column(sa.Column("options", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("loop", sa.JSON(), nullable=True))
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reasoning_tokens", sa.Integer(), nullable=True))
 
@@ -39,6 +41,7 @@ def downgrade() -> None:
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.drop_column("reasoning_tokens")
     with op.batch_alter_table("planned_call", schema=None) as batch_op:
+        batch_op.drop_column("loop")
         batch_op.drop_column("options")
     with op.batch_alter_table("snapshot", schema=None) as batch_op:
         batch_op.drop_column("kind")
