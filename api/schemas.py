@@ -238,6 +238,17 @@ class ToolCallPublic(BaseModel):
     raw_arguments: str | None = None
 
 
+class StepPublic(BaseModel):
+    """One step of an agent loop: the turn the model answered at that step."""
+
+    cache_key: str
+    status: str
+    text: str | None = None
+    tool_calls: list[ToolCallPublic] = Field(default_factory=list)
+    refusal: str | None = None
+    shown: str | None = None
+
+
 class SamplePublic(BaseModel):
     index: int
     cache_key: str
@@ -250,6 +261,8 @@ class SamplePublic(BaseModel):
     """The refusal field of a structured-output answer."""
     shown: str | None = None
     """The answer as a reviewer reads it: text, each tool call with pretty arguments."""
+    steps: list[StepPublic] | None = None
+    """An agent loop's trajectory, step by step (the answer above is its last turn)."""
     snapshot_hash: str | None = None
     served_model: str | None = None
     fingerprint: str | None = None
@@ -278,6 +291,8 @@ class CaseDiffPublic(CaseResultPublic):
     samples: SidesSamples
     text_diff: str
     structural_diff: dict[str, Any]
+    trajectory: dict[str, int | None] | None = None
+    """Agent loops: ``first_divergence``, the first step where the two trajectories differ."""
 
 
 # --- review ------------------------------------------------------------------------------

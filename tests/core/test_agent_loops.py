@@ -15,9 +15,10 @@ from sqlmodel import select
 from promptcompat import store
 from promptcompat.config import Settings
 from promptcompat.errors import SuiteError
+from promptcompat.report.results import case_detail
 from promptcompat.runs import RunRequest
 from promptcompat.simulator.process import SimulatorProcess
-from promptcompat.store.tables.core import Call, RunCall
+from promptcompat.store.tables.core import Call, CaseResult, RunCall
 from promptcompat.suite import load_suite
 from promptcompat.suite.turns import read_turn
 
@@ -149,3 +150,30 @@ def test_fixtures_for_an_undeclared_tool_name_the_case_line(prompts_dir: Path) -
         load_suite(prompts_dir)
     assert info.value.where == "prompts/bad_loop/cases.jsonl:2"
     assert "case paris: fixtures for 'get_wether', a tool no version declares" in str(info.value)
+
+
+def test_the_case_detail_gives_both_trajectories_and_the_first_diverging_step(
+    engine: Engine, settings: Settings, prompts_dir: Path, sim: SimulatorProcess
+) -> None:
+    _write(prompts_dir, "trip_loop", 4, CASES[:2])
+    suite = load_suite(prompts_dir)
+    renamed = "openai:sim-drift-tool_arg_renamed?temperature=0"
+    request = RunRequest(prompts=("trip_loop",), candidate=renamed)
+    run_id, _ = run_inline(engine=engine, suite=suite, request=request, settings=settings)
+    with store.session_scope(engine) as session:
+        result = session.exec(
+            select(CaseResult).where(
+                CaseResult.run_id == run_id, CaseResult.case_id == "two-cities"
+            )
+        ).one()
+        detail = case_detail(session=session, run_id=run_id, case_result_id=result.id)
+    base = detail["samples"]["baseline"][0]["steps"]
+    cand = detail["samples"]["candidate"][0]["steps"]
+    assert [c["arguments"] for c in base[0]["tool_calls"]] == [{"city": "Rome"}, {"city": "Oslo"}]
+    assert [c["arguments"] for c in cand[0]["tool_calls"]] == [
+        {"city_name": "Rome"},
+        {"city_name": "Oslo"},
+    ]
+    assert base[1]["text"] == 'Based on the tool results: mild; {"temp": -4, "sky": "snow"}'
+    assert cand[1]["text"] == "Based on the tool results: mild; mild"  # the default fixture
+    assert detail["trajectory"] == {"first_divergence": 0}
