@@ -302,11 +302,10 @@ class _Flusher:
         rows, texts, turns = self._redaction.apply([*steps, *calls], texts, turns)
         steps, calls = rows[: len(steps)], rows[len(steps) :]
         with session_scope(self._engine) as session:
-            if steps:
-                store.save_results(session=session, calls=steps, texts={}, turns=frozenset())
-            store.save_calls(
-                session=session, run_id=self._run_id, calls=calls, texts=texts, turns=turns
-            )
+            # The outputs first (calls point at them), with the steps of agent loops, which
+            # are stored and cached but not the run's own calls.
+            store.save_results(session=session, calls=steps, texts=texts, turns=turns)
+            store.save_calls(session=session, run_id=self._run_id, calls=calls, texts={})
             store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
             if self._claimer is not None:
                 # Same transaction as the result: a crash leaves either both or neither.
