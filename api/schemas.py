@@ -373,7 +373,10 @@ class SnapshotDetail(SnapshotPublic):
     request: dict[str, Any]
     """The request as sent: messages, model, sampling parameters, seed."""
     text: str | None
+    """The answer's text (without its tool calls)."""
     error_message: str | None
+    tool_calls: list[ToolCallPublic] = Field(default_factory=list)
+    refusal: str | None = None
 
 
 class BaselinePublic(BaseModel):

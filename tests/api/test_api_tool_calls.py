@@ -42,6 +42,11 @@ def test_a_renamed_argument_is_structure_in_the_api_and_a_highlighted_word_on_th
     assert cand["text"] == "" and cand["refusal"] is None
     assert cand["shown"].startswith('tool call get_weather {\n  "city_name": "Vienna",')
 
+    snapshot = client.get(f"/api/v1/snapshots/{cand['cache_key']}", headers=auth["viewer"])
+    assert snapshot.status_code == 200
+    assert snapshot.json()["tool_calls"] == cand["tool_calls"]
+    assert snapshot.json()["text"] == "" and snapshot.json()["request"]["tools"]
+
     token = auth["viewer"]["Authorization"].removeprefix("Bearer ")
     client.post("/ui/login", data={"token": token, "next": "/ui/runs"}, follow_redirects=False)
     page = client.get(f"/ui/runs/{run_id}/cases/{case_id}")
