@@ -10,8 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
+from clirun import cli
+from pr_helpers import cli_env
 
 from promptcompat.errors import SuiteError
+from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.snapshots import files as snapshot_files
 from promptcompat.snapshots.files import SnapshotFile, SnapshotSample
 from promptcompat.suite.turns import Turn, tool_call, turn_document
@@ -121,3 +124,20 @@ def test_a_sample_with_two_outputs_names_the_file_and_case(tmp_path: Path) -> No
         [f"{tmp_path.name}/", ""]
     )
     assert "case c: a sample holds its output in exactly one of" in info.value.message
+
+
+def test_run_and_export_write_tool_calls_as_structure_through_the_cli(
+    prompts_dir: Path, tmp_path: Path, sim: SimulatorProcess
+) -> None:
+    env = cli_env(home=tmp_path / "home", prompts=prompts_dir, sim=sim)
+    done = cli("run", "--prompt", "plan_trip", "--prompt", "contact_card", env=env, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    out = tmp_path / "snapshots"
+    done = cli("snapshots", "export", "--snapshots", str(out), env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    trip = next((out / "plan_trip" / "v1").glob("*.json")).read_text("utf-8")
+    case = json.loads(trip)["cases"]["berlin-madrid"][0]
+    assert [c["arguments"]["city"] for c in case["turn"]["tool_calls"]] == ["Berlin", "Madrid"]
+    assert '"promptcompat.snapshots/2"' in trip and '\\"city\\"' not in trip
+    card = json.loads(next((out / "contact_card" / "v1").glob("*.json")).read_text("utf-8"))
+    assert card["cases"]["tom-becker"][0]["output_json"]["name"] == "Tom Becker"
