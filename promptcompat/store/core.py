@@ -515,6 +515,20 @@ def load_texts(*, session: Session, hashes: Sequence[str]) -> dict[str, str]:
     return found
 
 
+def loop_steps(*, session: Session, keys: Sequence[str]) -> dict[str, list[str]]:
+    """Of ``keys``, the agent loops' calls and the keys of their steps, in order."""
+    found: dict[str, list[str]] = {}
+    for part in chunks(keys):
+        query = sa_select(col(Call.cache_key), col(Call.request)).where(
+            col(Call.cache_key).in_(part)
+        )
+        for key, request in session.execute(query):
+            steps = request.get("steps") if isinstance(request, dict) else None
+            if isinstance(steps, list):
+                found[key] = [str(s) for s in steps]
+    return found
+
+
 class StoredOutput(NamedTuple):
     text: str
     kind: OutputKind

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from promptcompat import store
+from promptcompat.compat.evaluation import _loop_steps, _sample
 from promptcompat.config import Settings
 from promptcompat.errors import SuiteError
 from promptcompat.report.results import case_detail
@@ -177,3 +178,28 @@ def test_the_case_detail_gives_both_trajectories_and_the_first_diverging_step(
     assert base[1]["text"] == 'Based on the tool results: mild; {"temp": -4, "sky": "snow"}'
     assert cand[1]["text"] == "Based on the tool results: mild; mild"  # the default fixture
     assert detail["trajectory"] == {"first_divergence": 0}
+
+
+def test_the_comparison_reads_each_loop_with_its_steps(
+    engine: Engine, settings: Settings, prompts_dir: Path, sim: SimulatorProcess
+) -> None:
+    _write(prompts_dir, "trip_loop", 4, CASES)
+    suite = load_suite(prompts_dir)
+    run_inline(
+        engine=engine, suite=suite, request=RunRequest(prompts=("trip_loop",)), settings=settings
+    )
+    loops = _loop_rows(engine, "trip_loop")
+    keys = [loops[("openai", "paris")].cache_key, loops[("openai", "no-fixture")].cache_key]
+    with store.session_scope(engine) as session:
+        rows = store.result_rows(session=session, keys=keys)
+        outputs = store.load_outputs(
+            session=session, hashes=[r.snapshot_hash for r in rows.values() if r.snapshot_hash]
+        )
+        steps = _loop_steps(session, rows)
+    paris = _sample(rows[keys[0]], outputs, steps[keys[0]])
+    assert [len(s.tool_calls) for s in paris.steps] == [1, 0]
+    assert paris.steps[0].tool_calls[0].arguments == {"city": "Paris"}
+    assert paris.text == paris.steps[-1].text == "Based on the tool results: 21C sunny"
+    failed = _sample(rows[keys[1]], outputs, steps[keys[1]])
+    assert failed.error is not None and failed.error.startswith("fixture_missing: ")
+    assert failed.steps[0].tool_calls[0].name == "get_local_time"
