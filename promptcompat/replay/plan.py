@@ -279,10 +279,11 @@ def expand_calls(
                     ident = (prompt.name, side.version, side.target.label, case.id, sample)
                     if ident in seen:
                         continue
+                    # A case with fixtures in a prompt with max_steps is an agent loop.
                     loop = (
-                        None
-                        if prompt.max_steps is None
-                        else AgentLoop(case.fixtures, prompt.max_steps)
+                        AgentLoop(case.fixtures, prompt.max_steps)
+                        if prompt.max_steps is not None and case.fixtures
+                        else None
                     )
                     base_seed = side.target.sampling.get("seed")
                     # With several samples a fixed seed would make them identical copies.

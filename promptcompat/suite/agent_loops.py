@@ -1,6 +1,7 @@
 """Agent loops: a case replayed as model <-> tool steps, its tool calls answered from fixtures.
 
-A prompt with ``max_steps`` runs every case as a loop: the model is called, each tool call it
+A prompt with ``max_steps`` runs every case that has ``fixtures`` as a loop (the others as
+single calls): the model is called, each tool call it
 makes is answered from the case's ``fixtures`` (the first entry whose ``arguments`` the
 call's arguments include; an entry without ``arguments`` is the default), the answers go
 back as tool results, and so on until the model answers without a tool call or the step

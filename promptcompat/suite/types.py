@@ -217,8 +217,8 @@ class Prompt:
     redact: dict[str, str] = field(default_factory=dict)
     """Label to regex: values redacted before storage besides the built-in detectors."""
     max_steps: int | None = None
-    """Set: each case runs as an agent loop of at most this many model calls, its tool calls
-    answered from the case's ``fixtures``."""
+    """Set: each case with ``fixtures`` runs as an agent loop of at most this many model
+    calls, its tool calls answered from them."""
 
 
 @dataclass(frozen=True)

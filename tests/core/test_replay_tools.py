@@ -74,6 +74,15 @@ def test_tool_turns_are_stored_as_structure_shown_with_pretty_arguments_and_cach
     assert [c.name for c in sample.tool_calls] == ["get_weather"]
     assert json.loads(sample.tool_calls[0].raw_arguments) == sample.tool_calls[0].arguments
 
+    # The cases with fixtures run as agent loops (max_steps), step by step.
+    loop = _case(engine, run_id, "plan_trip", "rome-oslo-loop", "FORWARD")
+    steps = loop["samples"]["baseline"][0]["steps"]
+    assert [len(s["tool_calls"]) for s in steps] == [2, 0]
+    assert steps[1]["text"] == (
+        'Based on the tool results: {"temp_c": 24, "sky": "clear"}; {"temp_c": -4, "sky": "snow"}'
+    )
+    assert "trajectory" in loop and "trajectory" not in detail
+
     sent = sim.stats()["requests"]
     _, again = run_inline(engine=engine, suite=suite, request=request, settings=settings)
     assert again.executed == 0 and sim.stats()["requests"] == sent
