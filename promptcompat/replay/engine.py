@@ -149,6 +149,12 @@ async def replay(
         store.refresh_progress(session=session, run_id=run_id)
         redaction = RunRedaction.for_run(session=session, run_id=run_id, settings=settings)
         todo = [c for c in runnable if c.key not in answered]
+        # Agent loops to run: which first steps the store already answers (one query here,
+        # instead of one per loop later).
+        first_steps = [c.step_key(c.messages) for c in todo if c.loop is not None]
+        stored_steps = (
+            store.answered_keys(session=session, keys=first_steps) if first_steps else set()
+        )
         if todo and claimer is not None:
             claims = claimer.claim(session=session, keys=[c.key for c in todo])
     stats.cached = progress.cached = len(answered)
@@ -163,7 +169,12 @@ async def replay(
     stats.executed = len(todo)
     if todo:
         context = _Context(
-            settings, load_prices(settings.price_table), limiter, deadline, engine=engine
+            settings,
+            load_prices(settings.price_table),
+            limiter,
+            deadline,
+            engine=engine,
+            stored_steps=stored_steps,
         )
         flusher = _Flusher(
             engine, run_id, _Buffer(), stats, claimer, settings.flush_interval, redaction
@@ -214,6 +225,8 @@ class _Context:
     deadline: float | None
     engine: Engine | None = None
     """The store an agent loop looks its steps up in."""
+    stored_steps: set[str] = field(default_factory=set)
+    """The first steps of the run's agent loops that the store answered when it started."""
 
     def too_late(self, wait: float = 0.0) -> bool:
         if self.deadline is None:
@@ -458,10 +471,14 @@ async def _run_loop(
     keys: list[str] = []
     steps: list[CallRow] = []
     where = f"{call.source or call.prompt}: case {call.case_id}"
+    # A step's request holds every earlier answer: once a step is not in the store, no later
+    # one can be, so the store is asked only while the loop replays stored steps.
+    in_store = call.step_key(messages) in context.stored_steps
     for number in range(1, loop.max_steps + 1):
         key = call.step_key(messages)
         keys.append(key)
-        found = await _cached_step(context, buffer, key)
+        found = await _cached_step(context, buffer, key, in_store=in_store)
+        in_store = in_store and found is not None
         if found is None:
             step = replace(call, key=key, messages=messages, loop=None)
             row, text, kind = await _call_with_retries(provider, step, context, buffer)
@@ -503,15 +520,16 @@ async def _run_loop(
 
 
 async def _cached_step(
-    context: _Context, buffer: _Buffer, key: str
+    context: _Context, buffer: _Buffer, key: str, *, in_store: bool
 ) -> tuple[CallRow, str, OutputKind] | None:
-    """An answered step: made earlier in this run (not yet stored), or in the store."""
+    """An answered step: made earlier in this run (not yet stored), or (``in_store``: it may
+    be) in the store."""
     for row in buffer.steps:
         if row.cache_key == key and row.status == "ok" and row.snapshot_hash in buffer.texts:
             kind = TURN if row.snapshot_hash in buffer.turns else TEXT
             return row, buffer.texts[row.snapshot_hash], kind
     engine = context.engine
-    if engine is None:
+    if engine is None or not in_store:
         return None
 
     def load() -> tuple[CallRow, str, OutputKind] | None:
