@@ -64,8 +64,10 @@ def pairs(samples: dict[str, list[dict[str, object]]]) -> list[Pair]:
     for index in range(max(len(base), len(cand))):
         b = base[index] if index < len(base) else None
         c = cand[index] if index < len(cand) else None
-        b_text = b.get("text") if b else None
-        c_text = c.get("text") if c else None
+        # The readable form: an answer's tool calls as name and pretty arguments, so a
+        # renamed argument lights up as a word, not as a changed escaped string.
+        b_text = (b.get("shown") or b.get("text")) if b else None
+        c_text = (c.get("shown") or c.get("text")) if c else None
         left: list[Span] | None = None
         right: list[Span] | None = None
         if isinstance(b_text, str) and isinstance(c_text, str):

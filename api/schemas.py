@@ -197,18 +197,48 @@ class CaseResultsPublic(BaseModel):
     next_cursor: str | None
 
 
+class ToolCallPublic(BaseModel):
+    """One tool call of an answer: its arguments as JSON (the raw string only when they are
+    not JSON, then ``arguments`` is null)."""
+
+    id: str
+    name: str
+    arguments: Any = None
+    raw_arguments: str | None = None
+
+
+class StepPublic(BaseModel):
+    """One step of an agent loop: the turn the model answered at that step."""
+
+    cache_key: str
+    status: str
+    text: str | None = None
+    tool_calls: list[ToolCallPublic] = Field(default_factory=list)
+    refusal: str | None = None
+    shown: str | None = None
+
+
 class SamplePublic(BaseModel):
     index: int
     cache_key: str
     status: str
     text: str | None
+    """The answer's text (without its tool calls)."""
     error: str | None
+    tool_calls: list[ToolCallPublic] = Field(default_factory=list)
+    refusal: str | None = None
+    """The refusal field of a structured-output answer."""
+    shown: str | None = None
+    """The answer as a reviewer reads it: text, each tool call with pretty arguments."""
+    steps: list[StepPublic] | None = None
+    """An agent loop's trajectory, step by step (the answer above is its last turn)."""
     snapshot_hash: str | None = None
     served_model: str | None = None
     fingerprint: str | None = None
     finish_reason: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
     latency_ms: float | None = None
     cost_usd: float | None = None
 
@@ -230,6 +260,8 @@ class CaseDiffPublic(CaseResultPublic):
     samples: SidesSamples
     text_diff: str
     structural_diff: dict[str, Any]
+    trajectory: dict[str, int | None] | None = None
+    """Agent loops: ``first_divergence``, the first step where the two trajectories differ."""
 
 
 # --- review ------------------------------------------------------------------------------
@@ -331,7 +363,10 @@ class SnapshotDetail(SnapshotPublic):
     request: dict[str, Any]
     """The request as sent: messages, model, sampling parameters, seed."""
     text: str | None
+    """The answer's text (without its tool calls)."""
     error_message: str | None
+    tool_calls: list[ToolCallPublic] = Field(default_factory=list)
+    refusal: str | None = None
 
 
 class BaselinePublic(BaseModel):

@@ -8,6 +8,10 @@ then reruns it warm (every call from the cache). Peak RSS is the CLI process's m
 
     .venv/bin/python bench/replay.py            # both workloads
     .venv/bin/python bench/replay.py --quick    # the 400-call workload only
+    .venv/bin/python bench/replay.py --quick --tools   # the same with a tool-calling prompt
+
+``--tools`` replays a prompt that declares two tools and asks about two cities per case, so
+every answer is a turn with parallel tool calls (stored as a turn document).
 """
 
 from __future__ import annotations
@@ -29,9 +33,30 @@ NEW = "openai:gpt-sim-2025-06-01?temperature=0"
 FIRST = ["Maria", "John", "Aiko", "Pierre", "Lena", "Omar", "Sofia", "Raj"]
 LAST = ["Lopez", "Smith", "Tanaka", "Dubois", "Muller", "Haddad", "Rossi", "Patel"]
 COMPANIES = ["Acme Corp", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay"]
+CITIES = ["Paris", "Tokyo", "Lisbon", "Oslo", "Cairo", "Lima", "Seoul", "Dublin", "Vienna"]
+TOOLS_YAML = """\
+variables: [message]
+tools:
+  - name: get_weather
+    description: The weather forecast for a city
+    parameters:
+      type: object
+      properties:
+        city: {type: string}
+        unit: {type: string, enum: [celsius, fahrenheit]}
+      required: [city, unit]
+  - name: get_local_time
+    description: The local time in a city
+    parameters: {type: object, properties: {city: {type: string}}, required: [city]}
+messages:
+  - role: system
+    content: You are a travel assistant. Use the tools.
+  - role: user
+    content: '{{ message }}'
+"""
 
 
-def write_suite(root: Path, cases: int) -> None:
+def write_suite(root: Path, cases: int, *, tools: bool = False) -> None:
     prompt = root / "bench_extract"
     (prompt / "versions").mkdir(parents=True)
     (prompt / "prompt.yaml").write_text(
@@ -39,10 +64,18 @@ def write_suite(root: Path, cases: int) -> None:
         "mode: FORWARD\n"
         "deployed: v1\n"
         f"targets:\n  pinned: {OLD}\n  candidates: ['{NEW}']\n"
-        "contract: {format: json}\n"
+        f"contract: {{format: {'text' if tools else 'json'}}}\n"
         "dataset: cases.jsonl\n",
         encoding="utf-8",
     )
+    if tools:
+        (prompt / "versions" / "v1.yaml").write_text(TOOLS_YAML, encoding="utf-8")
+        with (prompt / "cases.jsonl").open("w", encoding="utf-8") as out:
+            for i in range(cases):
+                one, two = CITIES[i % len(CITIES)], CITIES[(i // len(CITIES) + i + 1) % len(CITIES)]
+                message = f"Trip {i}: what is the weather in {one} and {two}?"
+                out.write(json.dumps({"id": f"c{i:05d}", "vars": {"message": message}}) + "\n")
+        return
     (prompt / "versions" / "v1.yaml").write_text(
         "variables: [message]\n"
         "messages:\n"
@@ -121,12 +154,14 @@ def sdk_floor(base_url: str, calls: int, concurrency: int) -> float:
     return time.perf_counter() - started
 
 
-def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float]:
+def workload(
+    cases: int, concurrency: int, latency_ms: float, *, tools: bool = False
+) -> dict[str, float]:
     calls = cases * 2
     limit = calls * latency_ms / 1000.0 / concurrency
     with tempfile.TemporaryDirectory() as tmp, SimulatorProcess(latency_ms=latency_ms) as sim:
         root = Path(tmp)
-        write_suite(root / "prompts", cases)
+        write_suite(root / "prompts", cases, tools=tools)
         env = {
             **os.environ,
             "PROMPTCOMPAT_HOME": str(root / "home"),
@@ -142,7 +177,8 @@ def workload(cases: int, concurrency: int, latency_ms: float) -> dict[str, float
         stats = sim.stats()
         floor = sdk_floor(sim.openai_base_url, calls, concurrency)
     print(
-        f"\n== {cases} cases x 2 targets = {calls} calls, latency {latency_ms:.0f} ms, "
+        f"\n== {cases} cases x 2 targets = {calls} calls{' with tools' if tools else ''}, "
+        f"latency {latency_ms:.0f} ms, "
         f"concurrency {concurrency} (total in flight)"
     )
     print(f"physical limit      {limit:8.2f} s  (calls x latency / concurrency)")
@@ -174,6 +210,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 400-call workload")
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--tools", action="store_true", help="a tool-calling prompt instead")
     parser.add_argument(
         "--bare-sdk", nargs=3, metavar=("URL", "CALLS", "CONCURRENCY"), help=argparse.SUPPRESS
     )
@@ -182,13 +219,13 @@ def main() -> None:
         url, calls, concurrency = args.bare_sdk
         asyncio.run(_bare_sdk(url, int(calls), int(concurrency)))
         return
-    small = workload(200, 16, args.latency_ms)
+    small = workload(200, 16, args.latency_ms, tools=args.tools)
     print(
         f"target: cold <= 1.5x limit ({'ok' if small['ratio'] <= 1.5 else 'MISSED'}), "
         f"warm < 1 s ({'ok' if small['warm'] < 1.0 else 'MISSED'})"
     )
     if not args.quick:
-        big = workload(10_000, 32, args.latency_ms)
+        big = workload(10_000, 32, args.latency_ms, tools=args.tools)
         print(
             f"target: cold <= 1.25x limit ({'ok' if big['ratio'] <= 1.25 else 'MISSED'}), "
             f"peak RSS < 250 MB ({'ok' if big['rss_mb'] < 250 else 'MISSED'})"

@@ -18,7 +18,8 @@ them to exit codes and HTTP statuses in one place each, so no stack trace reache
     │   ├── AuthError                 missing or rejected API key: not retried
     │   ├── QuotaError                out of credit / spend limit: not retried
     │   ├── BadRequestError           4xx the provider will answer the same way again, or a
-    │   │                             3xx redirect (never followed)
+    │   │   │                         3xx redirect (never followed)
+    │   │   └── ParamRejectedError    400 naming a request parameter the model does not take
     │   └── OutputTooLargeError       the answer exceeds the configured size cap
     ├── StoreError                    the database refused an operation
     │   ├── StoreUnavailableError     the database server cannot be reached (restarting,
@@ -145,6 +146,22 @@ class BadRequestError(ProviderError):
     """The provider rejected the request itself (unknown model, invalid parameter)."""
 
     reason = "bad_request"
+
+
+class ParamRejectedError(BadRequestError):
+    """The model refused a parameter of the request (``temperature`` on a reasoning model,
+    ``max_tokens`` where ``max_completion_tokens`` is wanted, ``parallel_tool_calls``...).
+
+    Never retried, and never retried without the parameter: the comparison reports it as
+    ``request.param_rejected``. Its message is ``parameter X rejected: <model's message>``
+    (no ``where``: the comparison reads the parameter from it; the sample names the target).
+    """
+
+    reason = "param_rejected"
+
+    def __init__(self, parameter: str, model_message: str) -> None:
+        super().__init__(f"parameter {parameter} rejected: {model_message}")
+        self.parameter = parameter
 
 
 class OutputTooLargeError(ProviderError):

@@ -14,8 +14,10 @@ from api.schemas import (
     SnapshotDetail,
     SnapshotPublic,
     SnapshotsPublic,
+    ToolCallPublic,
 )
 from promptcompat.report import browse as catalog
+from promptcompat.suite.turns import call_json, read_turn
 
 router = APIRouter(tags=["snapshots"])
 TargetQuery = Annotated[str | None, Query(max_length=1000, description="A target label.")]
@@ -60,11 +62,16 @@ def get_snapshot(
     """Get one snapshot: the request as sent, the output and its metadata."""
     call, snapshot = catalog.get_snapshot(session=session, key=cache_key)
     public = SnapshotPublic.model_validate(call, from_attributes=True)
+    turn = read_turn(snapshot.text, snapshot.kind) if snapshot is not None else None
     return SnapshotDetail(
         **public.model_dump(),
         request=call.request,
-        text=snapshot.text if snapshot is not None else None,
+        text=turn.text if turn is not None else None,
         error_message=call.error_message,
+        tool_calls=[
+            ToolCallPublic.model_validate(call_json(c)) for c in (turn.tool_calls if turn else ())
+        ],
+        refusal=turn.refusal if turn is not None else None,
     )
 
 

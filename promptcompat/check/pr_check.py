@@ -54,6 +54,7 @@ from promptcompat.store.redaction import RunRedaction
 from promptcompat.suite import Prompt, Suite, load_suite, required_variables
 from promptcompat.suite.lockfile import LOCK_FILE, read_lock
 from promptcompat.suite.targets import parse_target
+from promptcompat.suite.turns import read_turn
 
 EXIT_COMPATIBLE: ExitCode = 0
 EXIT_BREAKING: ExitCode = 1
@@ -467,7 +468,8 @@ def contract_side(
         for case in prompt.cases:
             for sample in snap.cases.get(case.id, []):
                 events = contract_events(
-                    Output(sample.output),
+                    # The answer's text: a turn's JSON document is the store's, not the answer.
+                    Output(read_turn(sample.output, sample.kind).text),
                     contract=prompt.contract,
                     output_tokens=sample.output_tokens,
                     schema_cache=cache,

@@ -59,6 +59,7 @@ from promptcompat.rules.coverage import CaseCoverage
 from promptcompat.rules.noise import ABSOLUTE_RULES, Severity
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.json_path import PathPart
+from promptcompat.suite.turns import Turn
 from promptcompat.suite.types import ResponseFormat, Tool, ToolCall, ToolOrder
 from promptcompat.suite.user_checks import UserCheck
 
@@ -95,6 +96,8 @@ class Sample:
     """The tool calls of the answer, in the order the model made them."""
     refusal: str | None = None
     """The refusal field of a structured-output answer."""
+    steps: tuple[Turn, ...] = ()
+    """An agent loop's turns, step by step (the sample's own answer is the last one's)."""
 
 
 @dataclass(frozen=True)

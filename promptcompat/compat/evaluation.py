@@ -27,6 +27,7 @@ from promptcompat.store.tables.core import (
     new_id,
 )
 from promptcompat.suite import Case, Message, Prompt, Suite, required_variables
+from promptcompat.suite.turns import Turn, read_turn
 
 Ident = tuple[str, str, str, str, int]  # prompt, version, target, case id, sample
 SideKey = tuple[str, str, str, str]  # prompt, version, its content hash, target label
@@ -74,12 +75,13 @@ def evaluate(
         # Results and outputs are loaded a slice of cases at a time (``_CASES_AT_ONCE``):
         # loading every one of a large run at once made this the run's peak of memory.
         rows: dict[str, CallRow] = {}
-        texts: dict[str, str] = {}
+        texts: dict[str, store.StoredOutput] = {}
+        steps: dict[str, tuple[Turn, ...]] = {}
 
         def load(
             name: str, comp: Comparison, cases: Sequence[Case], by_case: BaselinesByCase
         ) -> None:
-            nonlocal rows, texts
+            nonlocal rows, texts, steps
             keys: set[str] = set()
             for case in cases:
                 for i in range(samples):
@@ -107,10 +109,11 @@ def evaluate(
                 # A concurrent run may have accepted first, from a call of its own.
                 missing = sorted({b.cache_key for b in stored.values()} - rows.keys())
                 rows.update(store.result_rows(session=session, keys=missing))
-            texts = store.load_texts(
+            texts = store.load_outputs(
                 session=session,
                 hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
             )
+            steps = _loop_steps(session, rows) if suite.prompts[name].max_steps is not None else {}
 
         def sample_of(call: PlannedCall) -> Sample:
             if call.render_error is not None:
@@ -118,7 +121,7 @@ def evaluate(
             row = rows.get(call.key)
             if row is None:
                 return Sample(text=None, error="no result was recorded for this call")
-            return _sample(row, texts)
+            return _sample(row, texts, steps.get(row.cache_key, ()))
 
         results: list[dict[str, Any]] = []
         findings_out: list[dict[str, Any]] = []
@@ -144,12 +147,16 @@ def evaluate(
                     if comp.baseline.accepted_only:
                         if base is not None and base.cache_key in rows:
                             base_keys.append(base.cache_key)
-                            base_samples.append(_sample(rows[base.cache_key], texts))
+                            base_samples.append(
+                                _sample(rows[base.cache_key], texts, steps.get(base.cache_key, ()))
+                            )
                     else:
                         b_call = planned[_ident(prompt.name, comp.baseline, case.id, i, samples)]
                         if base is not None and base.cache_key in rows:
                             base_keys.append(base.cache_key)
-                            base_samples.append(_sample(rows[base.cache_key], texts))
+                            base_samples.append(
+                                _sample(rows[base.cache_key], texts, steps.get(base.cache_key, ()))
+                            )
                         else:
                             base_keys.append(b_call.key)
                             base_samples.append(sample_of(b_call))
@@ -269,11 +276,38 @@ def _ident(prompt: str, side: Side, case_id: str, sample: int, samples: int) -> 
     return prompt, side.version, side.target.label, case_id, side.sample_index(sample, samples)
 
 
-def _sample(row: CallRow, texts: dict[str, str]) -> Sample:
+def _loop_steps(session: Session, rows: dict[str, CallRow]) -> dict[str, tuple[Turn, ...]]:
+    """Per agent-loop call among ``rows``, the turns of its steps, in order."""
+    loops = store.loop_steps(session=session, keys=sorted(rows))
+    step_rows = store.result_rows(
+        session=session, keys=sorted({k for v in loops.values() for k in v})
+    )
+    hashes = sorted({r.snapshot_hash for r in step_rows.values() if r.snapshot_hash})
+    outputs = store.load_outputs(session=session, hashes=hashes)
+    found: dict[str, tuple[Turn, ...]] = {}
+    for key, keys in loops.items():
+        turns: list[Turn] = []
+        for step in keys:
+            row = step_rows.get(step)
+            stored = outputs.get(row.snapshot_hash) if row and row.snapshot_hash else None
+            if stored is not None:
+                turns.append(read_turn(stored.text, stored.kind))
+        found[key] = tuple(turns)
+    return found
+
+
+def _sample(
+    row: CallRow, texts: dict[str, store.StoredOutput], steps: tuple[Turn, ...] = ()
+) -> Sample:
     if row.status != "ok" or row.snapshot_hash is None:
-        return Sample(text=None, error=f"{row.error_reason}: {row.error_message}")
+        return Sample(text=None, error=f"{row.error_reason}: {row.error_message}", steps=steps)
+    stored = texts[row.snapshot_hash]
+    turn = read_turn(stored.text, stored.kind)
     return Sample(
-        text=texts[row.snapshot_hash],
+        text=turn.text,
+        tool_calls=turn.tool_calls,
+        refusal=turn.refusal,
+        steps=steps,
         output_tokens=row.output_tokens,
         finish_reason=row.finish_reason,
         latency_ms=row.latency_ms,

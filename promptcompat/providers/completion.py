@@ -7,7 +7,7 @@ from typing import Protocol
 
 from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
-from promptcompat.suite.types import ToolCall
+from promptcompat.suite.types import RequestOptions, ToolCall
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,20 @@ class Completion:
     reasoning_tokens: int | None = None
 
 
+def output_size(text: str, tool_calls: tuple[ToolCall, ...], refusal: str | None) -> int:
+    """Bytes of an answer, what ``max_output_bytes`` caps: text, arguments and refusal."""
+    parts = [text, refusal or "", *(c.raw_arguments for c in tool_calls)]
+    return sum(len(p.encode("utf-8")) for p in parts)
+
+
 class Provider(Protocol):
     async def complete(
-        self, target: Target, messages: tuple[Message, ...], *, seed: int | None
+        self,
+        target: Target,
+        messages: tuple[Message, ...],
+        *,
+        seed: int | None,
+        options: RequestOptions = ...,
     ) -> Completion: ...
 
     async def aclose(self) -> None: ...

@@ -30,6 +30,7 @@ from promptcompat.providers.transport import (
 )
 from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
+from promptcompat.suite.types import RequestOptions
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,15 @@ class StructuredProvider:
             )
 
     async def complete(
-        self, target: Target, messages: tuple[Message, ...], *, seed: int | None
+        self,
+        target: Target,
+        messages: tuple[Message, ...],
+        *,
+        seed: int | None,
+        options: RequestOptions | None = None,
     ) -> Completion:
+        # ``options`` is the replay's per-request part (tools, a response format); a judge's
+        # request has none: its schema is this provider's own.
         if self._anthropic is not None:
             return await self._complete_anthropic(self._anthropic, target, messages)
         assert self._openai is not None

@@ -18,7 +18,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
@@ -32,6 +32,7 @@ from promptcompat.errors import (
     TransientProviderError,
 )
 from promptcompat.providers import Provider, make_provider
+from promptcompat.providers.completion import Completion
 from promptcompat.replay.leases import Claimer, Claims
 from promptcompat.replay.plan import PlannedCall
 from promptcompat.replay.pricing import PriceTable, cost_usd, load_prices
@@ -39,7 +40,18 @@ from promptcompat.replay.ratelimit import Limiter, LimiterUnavailable, estimate_
 from promptcompat.store import session_scope
 from promptcompat.store.call_rows import CallRow
 from promptcompat.store.redaction import RunRedaction
+from promptcompat.suite import Message
+from promptcompat.suite.agent_loops import AgentLoop, fixture_for
 from promptcompat.suite.targets import Target
+from promptcompat.suite.turns import (
+    TEXT,
+    TURN,
+    OutputKind,
+    Turn,
+    call_json,
+    read_turn,
+    turn_document,
+)
 
 ProviderFactory = Callable[..., Provider]
 _FLUSH_EVERY = 256
@@ -84,6 +96,11 @@ class Progress:
 class _Buffer:
     calls: list[CallRow] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
+    turns: set[str] = field(default_factory=set)
+    """Hashes among ``texts`` that are turn documents (answers with tool calls or a refusal)."""
+    steps: list[CallRow] = field(default_factory=list)
+    """The steps of agent loops: stored and cached like calls, not linked to the run (its
+    planned call is the loop, whose row holds the last turn)."""
     provider_calls: int = 0
     errors: int = 0
 
@@ -94,6 +111,13 @@ class _Deferred(Exception):
 
 def snapshot_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stored_output(completion: Completion) -> tuple[str, OutputKind]:
+    """What a snapshot stores of an answer: its text, or, when it has tool calls or a refusal,
+    the canonical JSON document of the whole turn (``promptcompat/suite/turns.py``)."""
+    turn = Turn(text=completion.text, tool_calls=completion.tool_calls, refusal=completion.refusal)
+    return (completion.text, TEXT) if turn.plain else (turn_document(turn), TURN)
 
 
 async def replay(
@@ -127,6 +151,12 @@ async def replay(
             store.refresh_progress(session=session, run_id=run_id)
         redaction = RunRedaction.for_run(session=session, run_id=run_id or "", settings=settings)
         todo = [c for c in runnable if c.key not in answered]
+        # Agent loops to run: which first steps the store already answers (one query here,
+        # instead of one per loop later).
+        first_steps = [c.step_key(c.messages) for c in todo if c.loop is not None]
+        stored_steps = (
+            store.answered_keys(session=session, keys=first_steps) if first_steps else set()
+        )
         if todo and claimer is not None:
             claims = claimer.claim(session=session, keys=[c.key for c in todo])
     stats.cached = progress.cached = len(answered)
@@ -140,7 +170,14 @@ async def replay(
         on_progress(progress)
     stats.executed = len(todo)
     if todo:
-        context = _Context(settings, load_prices(settings.price_table), limiter, deadline)
+        context = _Context(
+            settings,
+            load_prices(settings.price_table),
+            limiter,
+            deadline,
+            engine=engine,
+            stored_steps=stored_steps,
+        )
         flusher = _Flusher(
             engine, run_id, _Buffer(), stats, claimer, settings.flush_interval, redaction
         )
@@ -188,6 +225,10 @@ class _Context:
     prices: PriceTable
     limiter: Limiter | None
     deadline: float | None
+    engine: Engine | None = None
+    """The store an agent loop looks its steps up in."""
+    stored_steps: set[str] = field(default_factory=set)
+    """The first steps of the run's agent loops that the store answered when it started."""
 
     def too_late(self, wait: float = 0.0) -> bool:
         if self.deadline is None:
@@ -255,22 +296,37 @@ class _Flusher:
         async with self._lock:
             b = self._buffer
             calls, texts, n_calls, n_errors = b.calls, b.texts, b.provider_calls, b.errors
-            b.calls, b.texts, b.provider_calls, b.errors = [], {}, 0, 0
-            await asyncio.to_thread(self._write, calls, texts, n_calls, recount)
+            turns, steps = b.turns, b.steps
+            b.calls, b.texts, b.provider_calls, b.errors, b.turns = [], {}, 0, 0, set()
+            b.steps = []
+            await asyncio.to_thread(self._write, calls, texts, turns, n_calls, recount, steps)
             self._stats.provider_calls += n_calls
             self._stats.errors += n_errors
 
     def _write(
-        self, calls: list[CallRow], texts: dict[str, str], n_calls: int, recount: bool
+        self,
+        calls: list[CallRow],
+        texts: dict[str, str],
+        turns: set[str],
+        n_calls: int,
+        recount: bool,
+        steps: list[CallRow],
     ) -> None:
         recount = recount or time.monotonic() - self._counted_at >= _PROGRESS_EVERY or not calls
         # The one way results reach the store: personal data and secrets go no further.
-        calls, texts = self._redaction.apply(calls, texts)
+        rows, texts, turns = self._redaction.apply([*steps, *calls], texts, turns)
+        steps, calls = rows[: len(steps)], rows[len(steps) :]
         with session_scope(self._engine) as session:
             if self._run_id is None:
-                store.save_results(session=session, calls=calls, texts=texts)
+                # Calls of no run (a judge's calibration): stored and cached, nothing more.
+                store.save_results(
+                    session=session, calls=[*steps, *calls], texts=texts, turns=turns
+                )
                 return
-            store.save_calls(session=session, run_id=self._run_id, calls=calls, texts=texts)
+            # The outputs first (calls point at them), with the steps of agent loops, which
+            # are stored and cached but not the run's own calls.
+            store.save_results(session=session, calls=steps, texts=texts, turns=turns)
+            store.save_calls(session=session, run_id=self._run_id, calls=calls, texts={})
             store.add_provider_calls(session=session, run_id=self._run_id, requests=n_calls)
             if self._claimer is not None:
                 # Same transaction as the result: a crash leaves either both or neither.
@@ -305,10 +361,10 @@ async def _run_target(
         for call in queue:
             if fatal is not None or provider is None:
                 assert fatal is not None
-                row, text = _error_row(call, fatal, attempts=0), None
+                row, text, kind = _error_row(call, fatal, attempts=0), None, TEXT
             else:
                 try:
-                    row, text = await _call_with_retries(provider, call, context, buffer)
+                    row, text, kind = await _call_with_retries(provider, call, context, buffer)
                 except _Deferred:
                     flusher.stats.deferred += 1
                     continue
@@ -320,6 +376,8 @@ async def _run_target(
             buffer.calls.append(row)
             if text is not None and row.snapshot_hash:
                 buffer.texts[row.snapshot_hash] = text
+                if kind == TURN:
+                    buffer.turns.add(row.snapshot_hash)
             if row.status == "error":
                 buffer.errors += 1
                 progress.errors += 1
@@ -339,7 +397,9 @@ async def _run_target(
 
 async def _call_with_retries(
     provider: Provider, call: PlannedCall, context: _Context, buffer: _Buffer
-) -> tuple[CallRow, str | None]:
+) -> tuple[CallRow, str | None, OutputKind]:
+    if call.loop is not None:
+        return await _run_loop(provider, call, call.loop, context, buffer)
     settings, limiter = context.settings, context.limiter
     attempt = 0
     while True:
@@ -361,22 +421,24 @@ async def _call_with_retries(
         buffer.provider_calls += 1
         started = time.perf_counter()
         try:
-            completion = await provider.complete(call.target, call.messages, seed=call.seed)
+            completion = await provider.complete(
+                call.target, call.messages, seed=call.seed, options=call.options
+            )
         except TransientProviderError as exc:
             if attempt >= settings.max_attempts:
-                return _error_row(call, exc, attempts=attempt), None
+                return _error_row(call, exc, attempts=attempt), None, TEXT
             delay = _backoff(attempt, exc, settings)
             if context.too_late(delay):
                 raise _Deferred from None
             await asyncio.sleep(delay)
             continue
         except ProviderError as exc:
-            return _error_row(call, exc, attempts=attempt), None
+            return _error_row(call, exc, attempts=attempt), None, TEXT
         latency_ms = (time.perf_counter() - started) * 1000.0
         if limiter is not None and completion.input_tokens is not None:
             used = completion.input_tokens + (completion.output_tokens or 0)
             await _settle(limiter, call.target, reserved, used)
-        text = completion.text
+        text, kind = stored_output(completion)
         row = _base_row(call)
         row.status = "ok"
         row.snapshot_hash = snapshot_hash(text)
@@ -385,6 +447,7 @@ async def _call_with_retries(
         row.finish_reason = completion.finish_reason
         row.input_tokens = completion.input_tokens
         row.output_tokens = completion.output_tokens
+        row.reasoning_tokens = completion.reasoning_tokens
         row.latency_ms = round(latency_ms, 3)
         row.attempts = attempt
         if completion.input_tokens is not None and completion.output_tokens is not None:
@@ -395,7 +458,119 @@ async def _call_with_retries(
                 completion.input_tokens,
                 completion.output_tokens,
             )
-        return row, text
+        return row, text, kind
+
+
+async def _run_loop(
+    provider: Provider,
+    call: PlannedCall,
+    loop: AgentLoop,
+    context: _Context,
+    buffer: _Buffer,
+) -> tuple[CallRow, str | None, OutputKind]:
+    """An agent loop (``promptcompat/suite/agent_loops.py``): step after step, each a cached
+    call of its own, until an answer without tool calls or ``max_steps``.
+
+    The row returned is the loop's: the last turn, with the keys of its steps in its request.
+    A tool call no fixture answers, or a model still calling tools at the limit, ends the loop
+    as an error of the case (never a retry, never a crash).
+    """
+    messages = call.messages
+    keys: list[str] = []
+    steps: list[CallRow] = []
+    where = f"{call.source or call.prompt}: case {call.case_id}"
+    # A step's request holds every earlier answer: once a step is not in the store, no later
+    # one can be, so the store is asked only while the loop replays stored steps.
+    in_store = call.step_key(messages) in context.stored_steps
+    for number in range(1, loop.max_steps + 1):
+        key = call.step_key(messages)
+        keys.append(key)
+        found = await _cached_step(context, buffer, key, in_store=in_store)
+        in_store = in_store and found is not None
+        if found is None:
+            step = replace(call, key=key, messages=messages, loop=None)
+            row, text, kind = await _call_with_retries(provider, step, context, buffer)
+            buffer.steps.append(row)
+            if text is not None and row.snapshot_hash:
+                buffer.texts[row.snapshot_hash] = text
+                if kind == TURN:
+                    buffer.turns.add(row.snapshot_hash)
+            if row.status != "ok" or text is None:
+                return _loop_row(call, loop, keys, steps, row), None, TEXT
+            found = row, text, kind
+        row, text, kind = found
+        steps.append(row)
+        turn = read_turn(text, kind)
+        if not turn.tool_calls:
+            return _loop_row(call, loop, keys, steps, row), text, kind
+        results: list[Message] = []
+        for tool_call in turn.tool_calls:
+            fixture = fixture_for(loop, tool_call)
+            if fixture is None:
+                failed = _loop_row(call, loop, keys, steps, row)
+                failed.status, failed.snapshot_hash = "error", None
+                failed.error_reason = "fixture_missing"
+                failed.error_message = (
+                    f"{where}: step {number}: no fixture answers {tool_call.name}"
+                    f"({tool_call.raw_arguments}); add one under fixtures.{tool_call.name}"
+                )
+                return failed, None, TEXT
+            results.append(Message("tool", fixture.result, tool_call_id=tool_call.id))
+        assistant = Message("assistant", turn.text, tool_calls=turn.tool_calls)
+        messages = (*messages, assistant, *results)
+    failed = _loop_row(call, loop, keys, steps, steps[-1])
+    failed.status, failed.snapshot_hash = "error", None
+    failed.error_reason = "max_steps_exceeded"
+    failed.error_message = (
+        f"{where}: the model still calls tools after max_steps={loop.max_steps} steps"
+    )
+    return failed, None, TEXT
+
+
+async def _cached_step(
+    context: _Context, buffer: _Buffer, key: str, *, in_store: bool
+) -> tuple[CallRow, str, OutputKind] | None:
+    """An answered step: made earlier in this run (not yet stored), or (``in_store``: it may
+    be) in the store."""
+    for row in buffer.steps:
+        if row.cache_key == key and row.status == "ok" and row.snapshot_hash in buffer.texts:
+            kind = TURN if row.snapshot_hash in buffer.turns else TEXT
+            return row, buffer.texts[row.snapshot_hash], kind
+    engine = context.engine
+    if engine is None or not in_store:
+        return None
+
+    def load() -> tuple[CallRow, str, OutputKind] | None:
+        with session_scope(engine) as session:
+            row = store.result_rows(session=session, keys=[key]).get(key)
+            if row is None or row.status != "ok" or row.snapshot_hash is None:
+                return None
+            stored = store.load_outputs(session=session, hashes=[row.snapshot_hash])
+            output = stored.get(row.snapshot_hash)
+            return None if output is None else (row, output.text, output.kind)
+
+    return await asyncio.to_thread(load)
+
+
+def _loop_row(
+    call: PlannedCall, loop: AgentLoop, keys: list[str], steps: list[CallRow], last: CallRow
+) -> CallRow:
+    """The loop's own row: the last step's answer and metadata, the steps' costs summed."""
+    row = _base_row(call)
+    row.request["loop"] = loop.canonical()
+    row.request["steps"] = keys
+    row.status, row.snapshot_hash = last.status, last.snapshot_hash
+    row.error_reason, row.error_message = last.error_reason, last.error_message
+    row.served_model, row.fingerprint = last.served_model, last.fingerprint
+    row.finish_reason = last.finish_reason
+    done = [s for s in steps if s.status == "ok"]
+    row.input_tokens = sum(s.input_tokens or 0 for s in done) if done else None
+    row.output_tokens = sum(s.output_tokens or 0 for s in done) if done else None
+    row.latency_ms = round(sum(s.latency_ms or 0.0 for s in done), 3) if done else None
+    costs = [s.cost_usd for s in done if s.cost_usd is not None]
+    row.cost_usd = sum(costs) if costs else None
+    row.attempts = sum(s.attempts for s in steps) or last.attempts
+    return row
 
 
 async def _settle(limiter: Limiter, target: Target, reserved: int, used: int) -> None:
@@ -411,6 +586,15 @@ def _backoff(attempt: int, exc: TransientProviderError, settings: Settings) -> f
 
 
 def _base_row(call: PlannedCall) -> CallRow:
+    request: dict[str, object] = {
+        "provider": call.target.provider,
+        "model": call.target.model,
+        "params": dict(call.target.params),
+        "seed": call.seed,
+        "messages": [_request_message(m) for m in call.messages],
+    }
+    if not call.options.empty:
+        request.update(call.options.canonical())
     return CallRow(
         cache_key=call.key,
         prompt=call.prompt,
@@ -418,14 +602,17 @@ def _base_row(call: PlannedCall) -> CallRow:
         case_id=call.case_id,
         target=call.target.label,
         sample=call.sample,
-        request={
-            "provider": call.target.provider,
-            "model": call.target.model,
-            "params": dict(call.target.params),
-            "seed": call.seed,
-            "messages": [{"role": m.role, "content": m.content} for m in call.messages],
-        },
+        request=request,
     )
+
+
+def _request_message(message: Message) -> dict[str, object]:
+    out: dict[str, object] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [call_json(c) for c in message.tool_calls]
+    if message.tool_call_id is not None:
+        out["tool_call_id"] = message.tool_call_id
+    return out
 
 
 def _error_row(call: PlannedCall, exc: ProviderError, *, attempts: int) -> CallRow:

@@ -6,12 +6,18 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from promptcompat.errors import ConfigError, TemplateError
 from promptcompat.store.tables.run_spec import ComparisonSpec, Direction, SideSpec
 from promptcompat.suite import Message, Prompt, Suite
+from promptcompat.suite.agent_loops import AgentLoop
 from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import Target, parse_target
+from promptcompat.suite.turns import message_json
+from promptcompat.suite.types import RequestOptions
+
+NO_OPTIONS = RequestOptions()
 
 FORWARD_MODES = {"FORWARD", "FULL", "FORWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
 BACKWARD_MODES = {"BACKWARD", "FULL", "BACKWARD_TRANSITIVE", "FULL_TRANSITIVE", "NONE"}
@@ -94,6 +100,19 @@ class PlannedCall:
     seed: int | None
     messages: tuple[Message, ...]
     render_error: TemplateError | None = None
+    options: RequestOptions = NO_OPTIONS
+    """Tools and structured output the version asks for (empty for plain prompts)."""
+    loop: AgentLoop | None = None
+    """Set: the call is an agent loop whose first step is ``messages`` (``key`` is the
+    loop's, each step has its own: ``step_key``)."""
+    source: str = ""
+    """Where the case was defined (what a loop's problems name)."""
+
+    def step_key(self, messages: Sequence[Message]) -> str:
+        """The cache key of one step of this call's loop: an ordinary call's key."""
+        return cache_key(
+            self.target, messages, sample=self.sample, seed=self.seed, options=self.options
+        )
 
 
 def target_from_label(label: str) -> Target:
@@ -196,17 +215,41 @@ def _newer_versions(prompt: Prompt, only: str | None) -> list[str]:
     return names[names.index(prompt.deployed) + 1 :]
 
 
-def cache_key(target: Target, messages: Sequence[Message], *, sample: int, seed: int | None) -> str:
-    """Hash of exactly what changes the output (never the host, timeouts or retries)."""
-    material = {
+def cache_key(
+    target: Target,
+    messages: Sequence[Message],
+    *,
+    sample: int,
+    seed: int | None,
+    options: RequestOptions | None = None,
+) -> str:
+    """Hash of exactly what changes the output (never the host, timeouts or retries).
+
+    Tools, structured output and tool calls in a history are part of it only when present, so
+    a plain text request keeps the key it always had.
+    """
+    material: dict[str, Any] = {
         "provider": "openai" if target.provider == "openai-compatible" else target.provider,
         "model": target.model,
         "params": dict(target.params),
         "seed": seed,
         "sample": sample,
-        "messages": [[m.role, m.content] for m in messages],
+        "messages": [message_json(m) for m in messages],
     }
+    if options is not None and not options.empty:
+        material["options"] = options.canonical()
     blob = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def loop_key(step_key: str, loop: AgentLoop) -> str:
+    """The key of a whole loop: its first step's and what answers its tool calls."""
+    blob = json.dumps(
+        {"first_step": step_key, "loop": loop.canonical()},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -236,14 +279,28 @@ def expand_calls(
                     ident = (prompt.name, side.version, side.target.label, case.id, sample)
                     if ident in seen:
                         continue
+                    # A case with fixtures in a prompt with max_steps is an agent loop.
+                    loop = (
+                        AgentLoop(case.fixtures, prompt.max_steps)
+                        if prompt.max_steps is not None and case.fixtures
+                        else None
+                    )
                     base_seed = side.target.sampling.get("seed")
                     # With several samples a fixed seed would make them identical copies.
                     seed = None if base_seed is None else int(base_seed) + sample
                     key = (
-                        cache_key(side.target, messages, sample=sample, seed=seed)
+                        cache_key(
+                            side.target,
+                            messages,
+                            sample=sample,
+                            seed=seed,
+                            options=version.options,
+                        )
                         if error is None
                         else "render-error:" + ":".join(map(str, ident))
                     )
+                    if loop is not None and error is None:
+                        key = loop_key(key, loop)
                     seen[ident] = PlannedCall(
                         key=key,
                         prompt=prompt.name,
@@ -254,5 +311,8 @@ def expand_calls(
                         seed=seed,
                         messages=messages,
                         render_error=error,
+                        options=version.options,
+                        loop=loop,
+                        source=case.source,
                     )
     return list(seen.values())

@@ -20,8 +20,9 @@ from promptcompat.errors import TemplateError
 from promptcompat.replay.plan import PlannedCall
 from promptcompat.store.sql import chunks, now
 from promptcompat.store.tables.core import PlannedCallRecord, RunCall, RunShard
-from promptcompat.suite import Message
+from promptcompat.suite.agent_loops import loop_from_json
 from promptcompat.suite.targets import Target, parse_target
+from promptcompat.suite.turns import message_from_json, message_json, options_from_json
 
 NO_SHARD = -1
 
@@ -57,8 +58,10 @@ def save_plan(
             "target_spec": target_spec(c.target),
             "sample": c.sample,
             "seed": c.seed,
-            "messages": [[m.role, m.content] for m in c.messages],
+            "messages": [message_json(m) for m in c.messages],
             "render_error": None if c.render_error is None else str(c.render_error),
+            "options": None if c.options.empty else c.options.canonical(),
+            "loop": None if c.loop is None else {**c.loop.canonical(), "source": c.source},
         }
         for c in calls
     ]
@@ -100,8 +103,11 @@ def load_calls(
                 target=target,
                 sample=row["sample"],
                 seed=row["seed"],
-                messages=tuple(Message(role, content) for role, content in row["messages"]),
+                messages=tuple(message_from_json(m) for m in row["messages"]),
                 render_error=None if error is None else TemplateError(error),
+                options=options_from_json(row["options"]),
+                loop=loop_from_json(row["loop"]),
+                source=(row["loop"] or {}).get("source", ""),
             )
         )
     return calls

@@ -28,6 +28,7 @@ from promptcompat.store.paging import Page, decode_cursor, page_of
 from promptcompat.store.reviews import decisions_for
 from promptcompat.store.tables.core import TERMINAL_STATUSES, Call, CaseResult, FindingRecord, Run
 from promptcompat.store.tables.review import ReviewDecision
+from promptcompat.suite.turns import call_json, display, read_turn
 
 T = TypeVar("T")
 
@@ -395,7 +396,10 @@ def case_detail(*, session: Session, run_id: str, case_result_id: str) -> dict[s
     if row is None or row.run_id != run.id:
         raise NotFoundError(f"no case result {case_result_id!r} in run {run.id}")
     calls = store.load_calls(session=session, keys=[*row.baseline_keys, *row.candidate_keys])
-    texts = store.load_texts(
+    # The steps of agent loops (each a call of its own), for both trajectories.
+    step_keys = sorted({k for c in list(calls.values()) for k in c.request.get("steps", ())})
+    calls.update(store.load_calls(session=session, keys=step_keys))
+    texts = store.load_outputs(
         session=session, hashes=sorted({c.snapshot_hash for c in calls.values() if c.snapshot_hash})
     )
     findings = findings_by_result(session=session, run_id=run.id, ids=[row.id])
@@ -414,7 +418,29 @@ def case_detail(*, session: Session, run_id: str, case_result_id: str) -> dict[s
             "structural_diff": row.structural_diff,
         }
     )
+    if any(s.get("steps") for s in (*baseline, *candidate)):
+        detail["trajectory"] = {"first_divergence": _first_divergence(baseline, candidate)}
     return detail
+
+
+def _first_divergence(
+    baseline: Sequence[dict[str, Any]], candidate: Sequence[dict[str, Any]]
+) -> int | None:
+    """The first step (0-based) where the first samples' loops differ: another text, other
+    tool calls or arguments (ids aside), or one loop ending first; None when they agree."""
+
+    def signature(step: dict[str, Any]) -> Any:
+        calls = [(c["name"], c["arguments"], c.get("raw_arguments")) for c in step["tool_calls"]]
+        return step["status"], step["text"], step["refusal"], calls
+
+    base = baseline[0].get("steps", []) if baseline else []
+    cand = candidate[0].get("steps", []) if candidate else []
+    for index in range(max(len(base), len(cand))):
+        if index >= len(base) or index >= len(cand):
+            return index
+        if signature(base[index]) != signature(cand[index]):
+            return index
+    return None
 
 
 def _request(keys: Sequence[str], calls: dict[str, Call]) -> dict[str, Any] | None:
@@ -424,7 +450,9 @@ def _request(keys: Sequence[str], calls: dict[str, Call]) -> dict[str, Any] | No
     return None
 
 
-def _sample(index: int, key: str, calls: dict[str, Call], texts: dict[str, str]) -> dict[str, Any]:
+def _sample(
+    index: int, key: str, calls: dict[str, Call], texts: dict[str, store.StoredOutput]
+) -> dict[str, Any]:
     call = calls.get(key)
     if call is None:
         return {
@@ -436,11 +464,21 @@ def _sample(index: int, key: str, calls: dict[str, Call], texts: dict[str, str])
             if key.startswith("render-error:")
             else "no result was recorded for this call",
         }
+    stored = texts.get(call.snapshot_hash) if call.snapshot_hash else None
+    turn = read_turn(stored.text, stored.kind) if stored else None
+    extra: dict[str, Any] = {}
+    if "steps" in call.request:
+        # An agent loop: every step's turn, in order (a step not stored reads as missing).
+        extra["steps"] = [_step(step, calls.get(step), texts) for step in call.request["steps"]]
     return {
+        **extra,
         "index": index,
         "cache_key": key,
         "status": call.status,
-        "text": texts.get(call.snapshot_hash) if call.snapshot_hash else None,
+        "text": turn.text if turn else None,
+        "tool_calls": [call_json(c) for c in turn.tool_calls] if turn else [],
+        "refusal": turn.refusal if turn else None,
+        "shown": display(stored.text, stored.kind) if stored else None,
         "error": f"{call.error_reason}: {call.error_message}" if call.status != "ok" else None,
         "snapshot_hash": call.snapshot_hash,
         "served_model": call.served_model,
@@ -448,8 +486,22 @@ def _sample(index: int, key: str, calls: dict[str, Call], texts: dict[str, str])
         "finish_reason": call.finish_reason,
         "input_tokens": call.input_tokens,
         "output_tokens": call.output_tokens,
+        "reasoning_tokens": call.reasoning_tokens,
         "latency_ms": call.latency_ms,
         "cost_usd": call.cost_usd,
+    }
+
+
+def _step(key: str, call: Call | None, texts: dict[str, store.StoredOutput]) -> dict[str, Any]:
+    stored = texts.get(call.snapshot_hash) if call and call.snapshot_hash else None
+    turn = read_turn(stored.text, stored.kind) if stored else None
+    return {
+        "cache_key": key,
+        "status": call.status if call else "missing",
+        "text": turn.text if turn else None,
+        "tool_calls": [call_json(c) for c in turn.tool_calls] if turn else [],
+        "refusal": turn.refusal if turn else None,
+        "shown": display(stored.text, stored.kind) if stored else None,
     }
 
 

@@ -205,7 +205,7 @@ def give_up_shard(
         redaction = RunRedaction.for_run(
             session=session, run_id=run_id, settings=settings or Settings()
         )
-        rows, _ = redaction.apply(rows, {})
+        rows, _, _ = redaction.apply(rows, {})
         store.save_calls(session=session, run_id=run_id, calls=rows, texts={})
         store.refresh_progress(session=session, run_id=run_id)
     log.error(

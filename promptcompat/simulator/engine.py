@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from promptcompat.simulator import answers, drifts, tasks
+from promptcompat.simulator import answers, drifts, tasks, tool_calls
 from promptcompat.simulator.models import ModelSpec
 from promptcompat.simulator.request import ChatRequest, estimate_tokens
 
@@ -19,6 +21,15 @@ class Output:
     text: str
     output_tokens: int
     truncated: bool
+    tool_calls: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """(tool name, arguments) in the order the model calls them."""
+    refusal: str | None = None
+    reasoning_tokens: int | None = None
+    """Reported by the reasoning models only."""
+
+
+REASONING_TOKENS = 64
+"""What a reasoning model says it spent thinking, on top of its answer's tokens."""
 
 
 def complete(spec: ModelSpec, request: ChatRequest, rng: random.Random) -> Output:
@@ -27,6 +38,44 @@ def complete(spec: ModelSpec, request: ChatRequest, rng: random.Random) -> Outpu
         # It plays a server that ignores max_tokens: what the client's size cap is for.
         text = huge_text()
         return Output(text, estimate_tokens(text), truncated=False)
+    output = _tool_output(spec, request) if request.tools or request.schema is not None else None
+    if output is None:
+        output = _text_output(spec, request, rng)
+    if spec.behaviour == "reasoning":
+        output = replace(
+            output,
+            output_tokens=output.output_tokens + REASONING_TOKENS,
+            reasoning_tokens=REASONING_TOKENS,
+        )
+    return output
+
+
+def _tool_output(spec: ModelSpec, request: ChatRequest) -> Output | None:
+    kind: str | None = None
+    if spec.behaviour == "new":
+        kind = tool_calls.new_model_tool_drift(
+            spec.family, request.canonical, request.tools, request.schema
+        )
+    elif spec.behaviour.startswith("drift:"):
+        kind = spec.behaviour.removeprefix("drift:")
+    found = tool_calls.answer(
+        tools=request.tools,
+        tool_choice=request.tool_choice,
+        parallel=request.parallel_tool_calls,
+        schema=request.schema,
+        user_text=request.user_text,
+        tool_results=request.tool_results,
+        kind=kind,
+    )
+    if found is None:
+        return None
+    tokens = estimate_tokens(
+        found.text + "".join(json.dumps(args) for _, args in found.calls) + (found.refusal or "")
+    )
+    return Output(found.text, max(tokens, 1), False, found.calls, found.refusal)
+
+
+def _text_output(spec: ModelSpec, request: ChatRequest, rng: random.Random) -> Output:
     style = drifts.CLEAN
     if request.temperature > 0:
         if request.seed is not None:

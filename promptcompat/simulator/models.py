@@ -18,8 +18,12 @@ import yaml
 
 from promptcompat.errors import SimulatorError
 from promptcompat.simulator.drifts import DRIFT_KINDS
+from promptcompat.simulator.tool_calls import TOOL_DRIFT_KINDS
 
-BEHAVIOURS = frozenset({"old", "new", "huge"} | {f"drift:{kind}" for kind in DRIFT_KINDS})
+BEHAVIOURS = frozenset(
+    {"old", "new", "huge", "reasoning"}
+    | {f"drift:{kind}" for kind in (*DRIFT_KINDS, *TOOL_DRIFT_KINDS)}
+)
 _DATE_IN_ID = re.compile(r"(20\d\d)-?(\d\d)-?(\d\d)")
 
 

@@ -179,7 +179,13 @@ class SimulatorApp:
                 raise wire.fault_error(
                     fault.status, fault.body_type, fault.message, fault.headers()
                 )
+            if spec.behaviour == "reasoning":
+                _reasoning_preflight(protocol, request)
             output = engine.complete(spec, request, self.rng)
+            calls = tuple(
+                (_call_id(protocol, request.digest, i), name, args)
+                for i, (name, args) in enumerate(output.tool_calls)
+            )
             if protocol == "openai":
                 body = wire.openai_completion(
                     served=spec.served_as,
@@ -188,6 +194,9 @@ class SimulatorApp:
                     truncated=output.truncated,
                     input_tokens=request.input_tokens,
                     output_tokens=output.output_tokens,
+                    tool_calls=calls,
+                    refusal=output.refusal,
+                    reasoning_tokens=output.reasoning_tokens,
                 )
             else:
                 body = wire.anthropic_message(
@@ -196,6 +205,9 @@ class SimulatorApp:
                     truncated=output.truncated,
                     input_tokens=request.input_tokens,
                     output_tokens=output.output_tokens,
+                    tool_calls=calls,
+                    refusal=output.refusal,
+                    reasoning_tokens=output.reasoning_tokens,
                 )
             self.stats.record(model, 200)
             delay = self._delay()
@@ -235,6 +247,28 @@ class SimulatorApp:
             fingerprint = f"fp_sim_{hashlib.sha256(served.encode()).hexdigest()[:10]}"
             self._fingerprints[served] = fingerprint
         return fingerprint
+
+
+def _call_id(protocol: wire.Protocol, digest: str, index: int) -> str:
+    """Stable per request and position, so a replayed answer is the same answer."""
+    tail = hashlib.sha256(f"{digest}|{index}".encode()).hexdigest()[:24]
+    return f"toolu_sim{tail}" if protocol == "anthropic" else f"call_sim{tail}"
+
+
+def _reasoning_preflight(protocol: wire.Protocol, request: ChatRequest) -> None:
+    """A reasoning model refuses sampling parameters, as the real ones do."""
+    if "temperature" not in request.sent:
+        return
+    if protocol == "anthropic":
+        raise wire.ApiError(
+            400, "temperature: may only be set to 1 when thinking is enabled on this model"
+        )
+    raise wire.ApiError(
+        400,
+        "Unsupported parameter: 'temperature' is not supported with this model.",
+        code="unsupported_parameter",
+        param="temperature",
+    )
 
 
 def _check_key(protocol: wire.Protocol, headers: dict[bytes, bytes]) -> None:

@@ -50,6 +50,7 @@ class ApiError(Exception):
         code: str | None = None,
         body_type: str | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -57,6 +58,8 @@ class ApiError(Exception):
         self.code = code
         self.body_type = body_type
         self.headers = headers or []
+        self.param = param
+        """OpenAI's ``error.param``: the request parameter at fault."""
 
 
 def fault_error(
@@ -83,11 +86,15 @@ def error_body(protocol: Protocol, error: ApiError) -> bytes:
             "error": {
                 "message": error.message,
                 "type": error.body_type or openai_type,
-                "param": None,
+                "param": error.param,
                 "code": code,
             }
         }
     )
+
+
+ToolCalls = tuple[tuple[str, str, dict[str, Any]], ...]
+"""(id, tool name, arguments) of an answer's tool calls."""
 
 
 def openai_completion(
@@ -98,7 +105,32 @@ def openai_completion(
     truncated: bool,
     input_tokens: int,
     output_tokens: int,
+    tool_calls: ToolCalls = (),
+    refusal: str | None = None,
+    reasoning_tokens: int | None = None,
 ) -> bytes:
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": refusal}
+    finish = "length" if truncated else "stop"
+    if tool_calls:
+        message["content"] = text or None
+        message["tool_calls"] = [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False)},
+            }
+            for call_id, name, args in tool_calls
+        ]
+        finish = "tool_calls"
+    if refusal is not None:
+        message["content"] = None
+    usage: dict[str, Any] = {
+        "prompt_tokens": input_tokens,
+        "completion_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
+    }
+    if reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
     return _dumps(
         {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
@@ -109,33 +141,51 @@ def openai_completion(
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": text, "refusal": None},
-                    "finish_reason": "length" if truncated else "stop",
+                    "message": message,
+                    "finish_reason": finish,
                     "logprobs": None,
                 }
             ],
-            "usage": {
-                "prompt_tokens": input_tokens,
-                "completion_tokens": output_tokens,
-                "total_tokens": input_tokens + output_tokens,
-            },
+            "usage": usage,
         }
     )
 
 
 def anthropic_message(
-    *, served: str, text: str, truncated: bool, input_tokens: int, output_tokens: int
+    *,
+    served: str,
+    text: str,
+    truncated: bool,
+    input_tokens: int,
+    output_tokens: int,
+    tool_calls: ToolCalls = (),
+    refusal: str | None = None,
+    reasoning_tokens: int | None = None,
 ) -> bytes:
+    content: list[dict[str, Any]] = (
+        [{"type": "text", "text": text}] if text or not tool_calls else []
+    )
+    content += [
+        {"type": "tool_use", "id": call_id, "name": name, "input": args}
+        for call_id, name, args in tool_calls
+    ]
+    stop = "max_tokens" if truncated else "tool_use" if tool_calls else "end_turn"
+    if refusal is not None:
+        # The messages API has no refusal field: a refusal is its stop reason, with the text.
+        content, stop = [{"type": "text", "text": refusal}], "refusal"
+    usage: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    if reasoning_tokens is not None:
+        usage["output_tokens_details"] = {"thinking_tokens": reasoning_tokens}
     return _dumps(
         {
             "id": f"msg_sim{uuid.uuid4().hex[:21]}",
             "type": "message",
             "role": "assistant",
             "model": served,
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "max_tokens" if truncated else "end_turn",
+            "content": content,
+            "stop_reason": stop,
             "stop_sequence": None,
-            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+            "usage": usage,
         }
     )
 

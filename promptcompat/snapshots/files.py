@@ -5,7 +5,7 @@ A changed result never overwrites it: it goes to ``<target-slug>.pending.json`` 
 until a reviewer accepts or rejects it. The layout of a file::
 
     {
-      "format": "promptcompat.snapshots/1",
+      "format": "promptcompat.snapshots/2",
       "prompt": "extract_contact",
       "version": "v1",
       "version_hash": "<sha256 of the version's content>",
@@ -16,6 +16,19 @@ until a reviewer accepts or rejects it. The layout of a file::
         ]
       }
     }
+
+A sample's output is written so that a pull request's diff shows the changed line or field
+(format 2): one of
+
+    "output": "a one-line text"
+    "output_lines": ["a text", "of several lines"]          (joined with "\n")
+    "output_json": {"a": "JSON output"}, "output_layout": "spaced" | "compact" | "indented"
+    "turn": {"content": "...", "refusal": null,
+             "tool_calls": [{"id": "...", "name": "...", "arguments": {...}}]}
+
+``output_json`` is used only when the layout gives back the exact text (so the stored output
+and its hash do not change); a ``turn`` is an answer with tool calls or a refusal, its
+``content`` itself in lines when it has several. Format 1 files (``output`` only) are read.
 
 Keys are in a fixed order (header first, cases sorted by id, sample fields sorted), lines end
 in LF and every case is its own block, so a change to one case is a diff of that block only.
@@ -40,13 +53,30 @@ from promptcompat.config import Settings
 from promptcompat.errors import ConfigError, SuiteError
 from promptcompat.suite.files import parse_json, write_text_atomically
 from promptcompat.suite.targets import parse_target
+from promptcompat.suite.turns import (
+    TEXT,
+    TURN,
+    OutputKind,
+    display,
+    read_turn,
+    turn_document,
+    turn_json,
+)
 
 FORMAT_NAME = "promptcompat.snapshots"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 ACCEPTED_SUFFIX = ".json"
 PENDING_SUFFIX = ".pending.json"
 SAMPLE_FIELDS = ("cache_key", "finish_reason", "output", "output_tokens", "sample", "served_model")
+OUTPUT_FIELDS = ("output", "output_lines", "output_json", "turn")
+"""The ways a sample holds its output (exactly one of them)."""
+JSON_LAYOUTS: dict[str, dict[str, Any]] = {
+    "spaced": {},
+    "compact": {"separators": (",", ":")},
+    "indented": {"indent": 2},
+}
+"""``json.dumps`` arguments that give back a JSON output's exact text."""
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 # A prompt, version or case name as the suite allows it (suite.NAME) and as a single path
 # component: no separator, and no leading dot (the suite skips those, and "." / ".." climb).
@@ -64,19 +94,95 @@ class SnapshotSample:
     sample: int
     cache_key: str
     output: str
+    """The output as the store holds it (a turn: its JSON document)."""
     served_model: str | None = None
     finish_reason: str | None = None
     output_tokens: int | None = None
+    kind: OutputKind = TEXT
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "cache_key": self.cache_key,
             "finish_reason": self.finish_reason,
-            "output": self.output,
+            **output_fields(self.output, self.kind),
             "output_tokens": self.output_tokens,
             "sample": self.sample,
             "served_model": self.served_model,
         }
+
+    @property
+    def shown(self) -> str:
+        """The output as a reviewer reads it (tool calls with pretty arguments)."""
+        return display(self.output, self.kind)
+
+
+def output_fields(text: str, kind: OutputKind) -> dict[str, Any]:
+    """How a file holds an output: structure where a diff then shows the changed field or
+    line, always giving back exactly ``text``."""
+    if kind == TURN:
+        turn = turn_json(read_turn(text, kind))
+        if "\n" in turn["content"]:
+            turn["content"] = turn["content"].split("\n")
+        return {"turn": turn}
+    if text[:1] in ("{", "["):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if isinstance(value, dict | list) and value:
+            for layout, arguments in JSON_LAYOUTS.items():
+                if json.dumps(value, ensure_ascii=False, **arguments) == text:
+                    fields: dict[str, Any] = {"output_json": value}
+                    if layout != "spaced":
+                        fields["output_layout"] = layout
+                    return fields
+    if "\n" in text:
+        return {"output_lines": text.split("\n")}
+    return {"output": text}
+
+
+def _output(raw: dict[str, Any], case_id: str) -> tuple[str, OutputKind]:
+    """The output text and kind a sample's fields hold (``output_fields`` read back)."""
+    present = [name for name in OUTPUT_FIELDS if name in raw]
+    if len(present) != 1:
+        raise ValueError(
+            f"case {case_id}: a sample holds its output in exactly one of "
+            f"{', '.join(OUTPUT_FIELDS)}"
+        )
+    value = raw[present[0]]
+    if present[0] == "output":
+        if not isinstance(value, str):
+            raise ValueError(f"case {case_id}: output must be a string")
+        return value, TEXT
+    if present[0] == "output_lines":
+        if not isinstance(value, list) or not all(isinstance(line, str) for line in value):
+            raise ValueError(f"case {case_id}: output_lines must be a list of strings")
+        return "\n".join(value), TEXT
+    if present[0] == "output_json":
+        layout = raw.get("output_layout", "spaced")
+        if layout not in JSON_LAYOUTS:
+            raise ValueError(
+                f"case {case_id}: output_layout must be one of {', '.join(JSON_LAYOUTS)}"
+            )
+        return json.dumps(value, ensure_ascii=False, **JSON_LAYOUTS[layout]), TEXT
+    if not isinstance(value, dict):
+        raise ValueError(f"case {case_id}: turn must be an object")
+    content = value.get("content", "")
+    if isinstance(content, list):
+        content = "\n".join(str(line) for line in content)
+    calls = value.get("tool_calls") or []
+    if not isinstance(calls, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("name"), str)
+        for c in calls
+    ):
+        raise ValueError(
+            f"case {case_id}: turn.tool_calls must be a list of {{id, name, arguments}}"
+        )
+    refusal = value.get("refusal")
+    turn = {"content": str(content), "refusal": refusal, "tool_calls": calls}
+    document = json.dumps(turn, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # Through the turn reader and back: the stored document is always the canonical one.
+    return turn_document(read_turn(document, TURN)), TURN
 
 
 @dataclass(frozen=True)
@@ -113,6 +219,10 @@ class SnapshotFile:
 
     def outputs(self, case_id: str) -> list[str]:
         return [s.output for s in sorted(self.cases.get(case_id, []), key=lambda s: s.sample)]
+
+    def shown(self, case_id: str) -> list[str]:
+        """The outputs as a reviewer reads them (``SnapshotSample.shown``)."""
+        return [s.shown for s in sorted(self.cases.get(case_id, []), key=lambda s: s.sample)]
 
 
 def target_slug(label: str) -> str:
@@ -365,9 +475,10 @@ def _str(data: dict[str, Any], key: str) -> str:
 def _sample(raw: Any, case_id: str, max_output_bytes: int) -> SnapshotSample:
     if not isinstance(raw, dict):
         raise ValueError(f"case {case_id}: a sample is an object")
-    output, key = raw.get("output"), raw.get("cache_key")
-    if not isinstance(output, str) or not isinstance(key, str):
-        raise ValueError(f"case {case_id}: a sample needs a string output and cache_key")
+    key = raw.get("cache_key")
+    if not isinstance(key, str):
+        raise ValueError(f"case {case_id}: a sample needs a string cache_key")
+    output, kind = _output(raw, case_id)
     if not _CACHE_KEY.fullmatch(key):
         raise ValueError(f"case {case_id}: cache_key is not a sha256 hex digest")
     sample = int(raw.get("sample", 0))
@@ -393,4 +504,5 @@ def _sample(raw: Any, case_id: str, max_output_bytes: int) -> SnapshotSample:
         served_model=labels["served_model"],
         finish_reason=labels["finish_reason"],
         output_tokens=int(tokens) if tokens is not None else None,
+        kind=kind,
     )

@@ -71,7 +71,7 @@ def write_pending(
             )
     keys = sorted({k for r in results for k in r.candidate_keys})
     calls = store.load_calls(session=session, keys=keys)
-    texts = store.load_texts(
+    texts = store.load_outputs(
         session=session, hashes=sorted({c.snapshot_hash for c in calls.values() if c.snapshot_hash})
     )
     by_side: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
@@ -100,7 +100,8 @@ def write_pending(
                     SnapshotSample(
                         sample=len(samples),
                         cache_key=key,
-                        output=texts[call.snapshot_hash],
+                        output=texts[call.snapshot_hash].text,
+                        kind=texts[call.snapshot_hash].kind,
                         served_model=call.served_model,
                         finish_reason=call.finish_reason,
                         output_tokens=call.output_tokens,
@@ -188,12 +189,12 @@ def _matches(wanted: list[str], parts: tuple[str, str, str]) -> bool:
 
 def diff_text(item: PendingItem) -> str:
     """Unified diff of the accepted outputs against the pending ones (all of it when new)."""
-    before = item.accepted.outputs(item.case_id) if item.accepted else []
+    before = item.accepted.shown(item.case_id) if item.accepted else []
     label = "accepted"
     if not before and item.compared is not None:
-        before = item.compared.outputs(item.case_id)
+        before = item.compared.shown(item.case_id)
         label = f"accepted {item.compared.version}"
-    after = item.pending.outputs(item.case_id)
+    after = item.pending.shown(item.case_id)
     chunks: list[str] = []
     for i in range(max(len(before), len(after))):
         old = before[i] if i < len(before) else ""

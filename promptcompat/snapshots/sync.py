@@ -76,7 +76,7 @@ def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupK
     baselines = [b for b in every if b.version_hash == chosen[(b.prompt, b.version, b.target)][2]]
     current = {key: digest for key, (_, _, digest) in chosen.items()}
     calls = store.load_calls(session=session, keys=sorted({b.cache_key for b in baselines}))
-    texts = store.load_texts(session=session, hashes=sorted({b.snapshot_hash for b in baselines}))
+    texts = store.load_outputs(session=session, hashes=sorted({b.snapshot_hash for b in baselines}))
     groups: dict[GroupKey, SnapshotFile] = {}
     for b in baselines:
         key = (b.prompt, b.version, b.target)
@@ -85,11 +85,13 @@ def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupK
                 prompt=b.prompt, version=b.version, target=b.target, version_hash=current[key]
             )
         call = calls.get(b.cache_key)
+        stored = texts.get(b.snapshot_hash)
         groups[key].cases.setdefault(b.case_id, []).append(
             SnapshotSample(
                 sample=b.sample,
                 cache_key=b.cache_key,
-                output=texts.get(b.snapshot_hash, ""),
+                output=stored.text if stored else "",
+                kind=stored.kind if stored else "text",
                 served_model=call.served_model if call else None,
                 finish_reason=call.finish_reason if call else None,
                 output_tokens=call.output_tokens if call else None,
@@ -192,6 +194,7 @@ def load_snapshot(
     """Store the samples of ``snap`` (only ``cases`` when given) as accepted baselines of
     the content ``snap.version_hash`` of its version."""
     texts: dict[str, str] = {}
+    turns: set[str] = set()
     calls: list[Call] = []
     for case_id, samples in snap.cases.items():
         if cases is not None and case_id not in cases:
@@ -199,6 +202,8 @@ def load_snapshot(
         for s in samples:
             digest = snapshot_hash(s.output)
             texts[digest] = s.output
+            if s.kind == "turn":
+                turns.add(digest)
             calls.append(
                 Call(
                     cache_key=s.cache_key,
@@ -218,12 +223,12 @@ def load_snapshot(
     if not calls:
         return 0
     if redaction is not None:
-        calls, texts = redaction.apply(calls, texts)
+        calls, texts, turns = redaction.apply(calls, texts, turns)
     known = store.answered_calls(session=session, keys=[c.cache_key for c in calls])
     fresh = [c for c in calls if c.cache_key not in known]
     # Answered calls and stored outputs are never replaced; a failed call of the same key is
     # replaced by the answer the file holds.
-    store.save_results(session=session, calls=fresh, texts=texts)
+    store.save_results(session=session, calls=fresh, texts=texts, turns=turns)
     session.flush()
     slots = [
         store.BaselineSlot(c.prompt, c.version, snap.version_hash, c.target, c.case_id, c.sample)

@@ -35,6 +35,7 @@ class CallRow:
     finish_reason: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
     latency_ms: float | None = None
     cost_usd: float | None = None
     attempts: int = 0

@@ -8,10 +8,11 @@ from __future__ import annotations
 import atexit
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     URL,
@@ -48,6 +49,7 @@ from promptcompat.store.tables.core import (
     utcnow,
 )
 from promptcompat.suite import PromptVersion
+from promptcompat.suite.turns import TEXT, TURN, OutputKind
 
 # The run lifecycle lives in store_runs.py; callers keep using store.<function>.
 abort_finalize = _runs.abort_finalize
@@ -401,27 +403,44 @@ def answered_keys(*, session: Session, keys: Sequence[str]) -> set[str]:
 
 
 def save_calls(
-    *, session: Session, run_id: str, calls: Sequence[Call | CallRow], texts: dict[str, str]
+    *,
+    session: Session,
+    run_id: str,
+    calls: Sequence[Call | CallRow],
+    texts: dict[str, str],
+    turns: AbstractSet[str] = frozenset(),
 ) -> None:
     """Store new call results and their snapshots (``save_results``), and link them to the
     run."""
-    save_results(session=session, calls=calls, texts=texts)
+    save_results(session=session, calls=calls, texts=texts, turns=turns)
     link_calls(session=session, run_id=run_id, keys=[c.cache_key for c in calls], cached=False)
 
 
 def save_results(
-    *, session: Session, calls: Sequence[Call | CallRow], texts: dict[str, str]
+    *,
+    session: Session,
+    calls: Sequence[Call | CallRow],
+    texts: dict[str, str],
+    turns: AbstractSet[str] = frozenset(),
 ) -> None:
     """Store call results and their snapshots.
 
-    ``texts`` maps snapshot hash to output text. Both writes are upserts, because several
-    workers write at once: a snapshot already stored is kept (content-addressed), and a result
-    replaces an earlier failed one for its key but never an answered one (a late duplicate
-    from a worker whose lease was taken over must not overwrite the answer).
+    ``texts`` maps snapshot hash to output text; ``turns`` are the hashes among them whose
+    text is a turn document (an answer with tool calls or a refusal). Both writes are upserts,
+    because several workers write at once: a snapshot already stored is kept
+    (content-addressed), and a result replaces an earlier failed one for its key but never an
+    answered one (a late duplicate from a worker whose lease was taken over must not
+    overwrite the answer).
     """
     if texts:
         snapshots = [
-            {"content_hash": h, "text": t, "size": len(t), "created_at": utcnow()}
+            {
+                "content_hash": h,
+                "text": t,
+                "size": len(t),
+                "created_at": utcnow(),
+                "kind": TURN if h in turns else TEXT,
+            }
             for h, t in texts.items()
         ]
         statement = upsert(session, Snapshot).on_conflict_do_nothing(
@@ -493,6 +512,36 @@ def load_texts(*, session: Session, hashes: Sequence[str]) -> dict[str, str]:
             col(Snapshot.content_hash).in_(part)
         )
         found.update((content_hash, text) for content_hash, text in session.execute(query))
+    return found
+
+
+def loop_steps(*, session: Session, keys: Sequence[str]) -> dict[str, list[str]]:
+    """Of ``keys``, the agent loops' calls and the keys of their steps, in order."""
+    found: dict[str, list[str]] = {}
+    for part in chunks(keys):
+        query = sa_select(col(Call.cache_key), col(Call.request)).where(
+            col(Call.cache_key).in_(part)
+        )
+        for key, request in session.execute(query):
+            steps = request.get("steps") if isinstance(request, dict) else None
+            if isinstance(steps, list):
+                found[key] = [str(s) for s in steps]
+    return found
+
+
+class StoredOutput(NamedTuple):
+    text: str
+    kind: OutputKind
+
+
+def load_outputs(*, session: Session, hashes: Sequence[str]) -> dict[str, StoredOutput]:
+    """Like ``load_texts``, with each output's kind (text, or a turn document)."""
+    found: dict[str, StoredOutput] = {}
+    for part in chunks(hashes):
+        query = sa_select(col(Snapshot.content_hash), col(Snapshot.text), col(Snapshot.kind)).where(
+            col(Snapshot.content_hash).in_(part)
+        )
+        found.update((h, StoredOutput(text, kind)) for h, text, kind in session.execute(query))
     return found
 
 

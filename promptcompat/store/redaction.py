@@ -18,7 +18,9 @@ the real text); :func:`scrub_plan` empties them once the run has finished, and S
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from sqlalchemy import update
@@ -29,7 +31,8 @@ from promptcompat.errors import ConfigError
 from promptcompat.privacy.redact import KINDS, Redactor
 from promptcompat.store.call_rows import CallRow
 from promptcompat.store.tables.core import Call, PlannedCallRecord, Run
-from promptcompat.suite import Suite
+from promptcompat.suite import Suite, ToolCall
+from promptcompat.suite.turns import Turn, read_turn, turn_document
 
 Row = TypeVar("Row", Call, CallRow)
 
@@ -81,34 +84,76 @@ class RunRedaction:
         return found
 
     def apply(
-        self, calls: Sequence[Row], texts: Mapping[str, str]
-    ) -> tuple[list[Row], dict[str, str]]:
-        """The rows and snapshot texts as they may be stored (hashes of the redacted text).
+        self,
+        calls: Sequence[Row],
+        texts: Mapping[str, str],
+        turns: AbstractSet[str] = frozenset(),
+    ) -> tuple[list[Row], dict[str, str], set[str]]:
+        """The rows, snapshot texts and turn hashes (``texts`` that are turn documents) as they
+        may be stored (hashes of the redacted text).
 
         One numbering per call: the request's values first, then the output's, so the same
-        case value is the same placeholder in every call of the case.
+        case value is the same placeholder in every call of the case. A turn document is
+        redacted field by field (text, refusal, every string in the arguments), so it stays
+        the JSON it was.
         """
         out_texts: dict[str, str] = {}
+        out_turns: set[str] = set()
         for call in calls:
             redactor = self.redactor(call.prompt)
             if not redactor.active:
                 if call.snapshot_hash is not None and call.snapshot_hash in texts:
                     out_texts[call.snapshot_hash] = texts[call.snapshot_hash]
+                    if call.snapshot_hash in turns:
+                        out_turns.add(call.snapshot_hash)
                 continue
             redact = redactor.for_call()
             request: dict[str, Any] = dict(call.request)
             request["messages"] = [
-                {**m, "content": redact(str(m.get("content", "")))}
+                _redact_json({**m, "content": redact(str(m.get("content", "")))}, redact)
                 for m in request.get("messages", [])
             ]
             call.request = request
             if call.snapshot_hash is not None and call.snapshot_hash in texts:
-                text = redact(texts[call.snapshot_hash])
+                is_turn = call.snapshot_hash in turns
+                text = texts[call.snapshot_hash]
+                if is_turn:
+                    turn = read_turn(text, "turn")
+                    text = turn_document(
+                        Turn(
+                            text=redact(turn.text),
+                            tool_calls=tuple(_redact_call(c, redact) for c in turn.tool_calls),
+                            refusal=None if turn.refusal is None else redact(turn.refusal),
+                        )
+                    )
+                else:
+                    text = redact(text)
                 call.snapshot_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
                 out_texts[call.snapshot_hash] = text
+                if is_turn:
+                    out_turns.add(call.snapshot_hash)
             if call.error_message:
                 call.error_message = redact(call.error_message)
-        return list(calls), out_texts
+        return list(calls), out_texts, out_turns
+
+
+def _redact_json(value: Any, redact: Callable[[str], str]) -> Any:
+    """Every string inside ``value`` (keys left alone) redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_json(v, redact) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_json(v, redact) for k, v in value.items()}
+    return value
+
+
+def _redact_call(call: ToolCall, redact: Callable[[str], str]) -> ToolCall:
+    if call.arguments is None:
+        return ToolCall(call.id, call.name, None, redact(call.raw_arguments))
+    arguments = _redact_json(call.arguments, redact)
+    raw = json.dumps(arguments, ensure_ascii=False)
+    return ToolCall(call.id, call.name, arguments, raw)
 
 
 def scrub_plan(*, session: Session, run_id: str) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from promptcompat.suite.load import load_suite, lock_versions, required_variables, validate_suite
 from promptcompat.suite.types import (
     Case,
+    Fixture,
+    HistorySlot,
     Message,
     Prompt,
     PromptVersion,
+    RequestOptions,
     ResponseFormat,
     Suite,
     Tool,
@@ -17,9 +20,12 @@ from promptcompat.suite.types import (
 
 __all__ = [
     "Case",
+    "Fixture",
+    "HistorySlot",
     "Message",
     "Prompt",
     "PromptVersion",
+    "RequestOptions",
     "ResponseFormat",
     "Suite",
     "Tool",

@@ -6,6 +6,7 @@ template error) whose ``where`` names the file and line, e.g. ``prompts/x/cases.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,20 +39,37 @@ from promptcompat.suite.policy import parse_policy
 from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.retirements import load_deprecations
 from promptcompat.suite.targets import parse_target
+from promptcompat.suite.turns import HistoryError, parse_history
 from promptcompat.suite.types import (
     MODES,
     ROLES,
     TOOL_ORDERS,
     Case,
+    Fixture,
+    HistorySlot,
     Message,
     Prompt,
     PromptVersion,
+    RequestOptions,
+    ResponseFormat,
     Suite,
+    Tool,
     content_hash,
 )
 from promptcompat.suite.user_checks import CHECKS_FILE, load_checks
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
+TOOL_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""What both providers accept as a tool (function) name."""
+VERSION_KEYS = {
+    "variables",
+    "messages",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+}
+TOOL_CHOICES = ("auto", "none", "required")
 PROMPT_KEYS = {
     "description",
     "mode",
@@ -67,7 +85,9 @@ PROMPT_KEYS = {
     "tool_order",  # how tool calls are compared: strict | unordered | subset | superset
     "judge",  # the judge model's target string (promptcompat/compat/judge.py)
     "semantic",  # JSON paths of free-text fields the judge checks
+    "max_steps",  # agent loops: model <-> tool steps per case (issue 17)
 }
+MAX_STEPS_LIMIT = 50
 
 
 def required_variables(version: PromptVersion) -> set[str]:
@@ -275,6 +295,31 @@ class _Loader:
                 where=doc.at("deployed"),
             )
         cases = self.cases(folder, doc, data)
+        declared_tools = {t.name for pv in versions.values() for t in pv.tools}
+        for case in cases:
+            for pv in versions.values():
+                _check_histories(pv, case)
+            for tool in case.fixtures:
+                if tool not in declared_tools:
+                    raise SuiteError(
+                        f"case {case.id}: fixtures for {tool!r}, a tool no version declares"
+                        + (f" ({', '.join(sorted(declared_tools))})" if declared_tools else ""),
+                        where=case.source,
+                    )
+        max_steps = data.get("max_steps")
+        if max_steps is not None and (
+            isinstance(max_steps, bool)
+            or not isinstance(max_steps, int)
+            or not 1 <= max_steps <= MAX_STEPS_LIMIT
+        ):
+            raise SuiteError(
+                f"max_steps is a whole number from 1 to {MAX_STEPS_LIMIT}",
+                where=doc.at("max_steps"),
+            )
+        if max_steps is not None and not declared_tools:
+            raise SuiteError(
+                "max_steps needs a version that declares `tools:`", where=doc.at("max_steps")
+            )
         for version, digest in sorted(locked.items()):
             where = self.show(folder / "versions") + f"/{version}.yaml"
             if version in self.broken:
@@ -313,6 +358,7 @@ class _Loader:
             tool_order=tool_order,
             judge=judge,
             semantic=tuple(semantic),
+            max_steps=max_steps,
         )
 
     def check_target(self, spec: str, where: str) -> None:
@@ -350,7 +396,7 @@ class _Loader:
     def version(self, path: Path, prompt: str) -> PromptVersion:
         where = self.show(path)
         doc = YamlFile(path, where)
-        doc.check_keys(doc.data, {"variables", "messages"})
+        doc.check_keys(doc.data, VERSION_KEYS)
         declared = typed(doc, doc.data, "variables", list, [])
         for i, var in enumerate(declared):
             if not isinstance(var, str) or not IDENTIFIER.fullmatch(var) or var in declared[:i]:
@@ -360,17 +406,25 @@ class _Loader:
         raw = typed(doc, doc.data, "messages", list, None)
         if not raw:
             raise SuiteError("messages must be a non-empty list", where=doc.at("messages"))
-        messages, lines = [], []
+        messages: list[Message] = []
+        lines: list[int] = []
+        history: list[HistorySlot] = []
         for i, item in enumerate(raw):
             if not isinstance(item, dict):
                 raise SuiteError(
-                    "a message is {role: ..., content: ...}", where=doc.at("messages", i)
+                    "a message is {role: ..., content: ...} or {history: <variable>}",
+                    where=doc.at("messages", i),
                 )
+            if "history" in item:
+                history.append(_history_slot(doc, item, i, len(messages), declared))
+                continue
             doc.check_keys(item, {"role", "content"}, "messages", i)
             role, content = item.get("role"), item.get("content")
-            if role not in ROLES:
+            if role not in ROLES or role == "tool":
                 raise SuiteError(
-                    f"role must be one of {', '.join(ROLES)}", where=doc.at("messages", i)
+                    f"role must be one of {', '.join(r for r in ROLES if r != 'tool')} "
+                    "(tool results come in a case's history)",
+                    where=doc.at("messages", i),
                 )
             if not isinstance(content, str):
                 raise SuiteError(
@@ -387,16 +441,29 @@ class _Loader:
                 )
             messages.append(Message(role=role, content=content))
             lines.append(line)
+        if not messages:
+            raise SuiteError(
+                "messages need at least one template besides the history",
+                where=doc.at("messages"),
+            )
         variables = tuple(declared)
+        options = _request_options(doc)
         return PromptVersion(
             prompt=prompt,
             version=path.stem,
             messages=tuple(messages),
             variables=variables,
-            content_hash=content_hash(tuple(messages), variables),
+            content_hash=content_hash(
+                tuple(messages), variables, options=options, history=tuple(history)
+            ),
             path=path,
             source=where,
             lines=tuple(lines),
+            tools=options.tools,
+            tool_choice=options.tool_choice,
+            parallel_tool_calls=options.parallel_tool_calls,
+            response_format=options.response_format,
+            history=tuple(history),
         )
 
     def cases(self, folder: Path, doc: YamlFile, data: dict[str, Any]) -> tuple[Case, ...]:
@@ -435,6 +502,139 @@ class _Loader:
                 )
             seen[case.id] = case.source
         return tuple(cases)
+
+
+def _history_slot(
+    doc: YamlFile, item: dict[str, Any], index: int, position: int, declared: list[Any]
+) -> HistorySlot:
+    doc.check_keys(item, {"history"}, "messages", index)
+    variable = item["history"]
+    where = doc.at("messages", index)
+    if not isinstance(variable, str) or variable not in declared:
+        raise SuiteError(
+            f"history: {variable!r} must name a declared variable (the case's list of messages)",
+            where=where,
+        )
+    return HistorySlot(
+        position=position, variable=variable, line=doc.content_line("messages", index, "history")
+    )
+
+
+def _check_histories(version: PromptVersion, case: Case) -> None:
+    """A case's histories are lists of messages: found when the suite loads, at the case."""
+    for slot in version.history:
+        if slot.variable not in case.vars:
+            continue  # a missing variable is a render error of this case, as for templates
+        try:
+            parse_history(case.vars[slot.variable])
+        except HistoryError as exc:
+            raise SuiteError(
+                f"case {case.id}: {slot.variable}: {exc} (placed by {version.source})",
+                where=case.source,
+            ) from None
+
+
+def _check_schema(schema: Any, what: str, where: str) -> dict[str, Any]:
+    """``schema`` checked against its JSON Schema metaschema."""
+    import jsonschema  # only suites with schemas pay its import
+
+    if not isinstance(schema, dict):
+        raise SuiteError(f"{what} must be a JSON Schema object", where=where)
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise SuiteError(f"{what} is not a valid JSON Schema: {exc.message}", where=where) from None
+    return schema
+
+
+def _request_options(doc: YamlFile) -> RequestOptions:
+    """``tools``, ``tool_choice``, ``parallel_tool_calls`` and ``response_format``."""
+    data = doc.data
+    tools: list[Tool] = []
+    for i, item in enumerate(typed(doc, data, "tools", list, [])):
+        where = doc.at("tools", i)
+        if not isinstance(item, dict):
+            raise SuiteError("a tool is {name, description, parameters}", where=where)
+        doc.check_keys(item, {"name", "description", "parameters"}, "tools", i)
+        name, description = item.get("name"), item.get("description", "")
+        if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+            raise SuiteError(
+                f"tool name {name!r} must be 1-64 letters, digits, _ or -", where=where
+            )
+        if name in {t.name for t in tools}:
+            raise SuiteError(f"tool {name!r} is declared twice", where=where)
+        if not isinstance(description, str):
+            raise SuiteError("a tool's description is a string", where=where)
+        parameters = _check_schema(
+            item.get("parameters", {"type": "object", "properties": {}}),
+            f"tool {name}: parameters",
+            doc.at("tools", i, "parameters") if "parameters" in item else where,
+        )
+        if parameters.get("type") != "object":
+            raise SuiteError(
+                f"tool {name}: parameters must be an object schema (type: object)",
+                where=doc.at("tools", i, "parameters"),
+            )
+        tools.append(Tool(name=name, description=description, parameters=parameters))
+    choice = data.get("tool_choice")
+    if choice is not None:
+        names = [t.name for t in tools]
+        if not isinstance(choice, str) or (choice not in TOOL_CHOICES and choice not in names):
+            raise SuiteError(
+                f"tool_choice must be one of {', '.join(TOOL_CHOICES)} or a declared tool's name"
+                + (f" ({', '.join(names)})" if names else ""),
+                where=doc.at("tool_choice"),
+            )
+        if not tools and choice != "none":
+            raise SuiteError("tool_choice needs `tools:`", where=doc.at("tool_choice"))
+    parallel = data.get("parallel_tool_calls")
+    if parallel is not None:
+        if not isinstance(parallel, bool):
+            raise SuiteError(
+                "parallel_tool_calls is true or false", where=doc.at("parallel_tool_calls")
+            )
+        if not tools:
+            raise SuiteError(
+                "parallel_tool_calls needs `tools:`", where=doc.at("parallel_tool_calls")
+            )
+    return RequestOptions(
+        tools=tuple(tools),
+        tool_choice=choice,
+        parallel_tool_calls=parallel,
+        response_format=_response_format(doc),
+    )
+
+
+def _response_format(doc: YamlFile) -> ResponseFormat | None:
+    data = doc.data.get("response_format")
+    if data is None:
+        return None
+    where = doc.at("response_format")
+    if not isinstance(data, dict):
+        raise SuiteError(
+            "response_format is {type: json_schema, schema: ..., strict: true} or "
+            "{type: json_object}",
+            where=where,
+        )
+    kind = data.get("type")
+    if kind == "json_object":
+        doc.check_keys(data, {"type"}, "response_format")
+        return ResponseFormat(kind="json_object")
+    if kind != "json_schema":
+        raise SuiteError("response_format type must be json_schema or json_object", where=where)
+    doc.check_keys(data, {"type", "name", "schema", "strict"}, "response_format")
+    name = data.get("name", "output")
+    if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+        raise SuiteError("response_format name must be 1-64 letters, digits, _ or -", where=where)
+    strict = data.get("strict", False)
+    if not isinstance(strict, bool):
+        raise SuiteError("response_format strict is true or false", where=where)
+    if "schema" not in data:
+        raise SuiteError("response_format type json_schema needs a schema", where=where)
+    schema = _check_schema(
+        data["schema"], "response_format schema", doc.at("response_format", "schema")
+    )
+    return ResponseFormat(kind="json_schema", name=name, schema=schema, strict=strict)
 
 
 def _contract(doc: YamlFile, data: dict[str, Any]) -> Contract:
@@ -482,11 +682,11 @@ def _case(row: Any, where: str) -> Case:
         raise SuiteError(
             'a case is an object {"id": ..., "vars": {...}, "reference": ...}', where=where
         )
-    unknown = sorted(set(row) - {"id", "vars", "reference", "facts"})
+    unknown = sorted(set(row) - {"id", "vars", "reference", "facts", "fixtures"})
     if unknown:
         raise SuiteError(
             f"unknown key(s) {', '.join(map(repr, unknown))} in case; "
-            "allowed: id, vars, reference, facts",
+            "allowed: id, vars, reference, facts, fixtures",
             where=where,
         )
     case_id = row.get("id")
@@ -512,4 +712,40 @@ def _case(row: Any, where: str) -> Case:
         reference=row.get("reference"),
         source=where,
         facts=tuple(f.strip() for f in facts),
+        fixtures=_fixtures(row.get("fixtures"), case_id, where),
     )
+
+
+def _fixtures(raw: Any, case_id: str, where: str) -> dict[str, tuple[Fixture, ...]]:
+    """``{"tool": [{"arguments": {...}, "result": ...}, {"result": ...}], ...}``: per tool,
+    results for calls whose arguments include ``arguments``; one without is the default."""
+    if raw is None:
+        return {}
+    shape = 'an object {"tool": [{"arguments": {...}, "result": ...}, ...]}'
+    if not isinstance(raw, dict):
+        raise SuiteError(f"case {case_id}: fixtures must be {shape}", where=where)
+    out: dict[str, tuple[Fixture, ...]] = {}
+    for tool, entries in raw.items():
+        if not isinstance(entries, list) or not entries:
+            raise SuiteError(
+                f"case {case_id}: fixtures.{tool} must be a non-empty list", where=where
+            )
+        found: list[Fixture] = []
+        for i, entry in enumerate(entries):
+            at = f"case {case_id}: fixtures.{tool}[{i}]"
+            if not isinstance(entry, dict) or "result" not in entry:
+                raise SuiteError(f"{at} needs a result", where=where)
+            extra = sorted(set(entry) - {"arguments", "result"})
+            if extra:
+                raise SuiteError(
+                    f"{at}: unknown key(s) {', '.join(extra)}; allowed: arguments, result",
+                    where=where,
+                )
+            arguments = entry.get("arguments")
+            if arguments is not None and not isinstance(arguments, dict):
+                raise SuiteError(f"{at}: arguments must be an object", where=where)
+            result = entry["result"]
+            text = result if isinstance(result, str) else json.dumps(result, ensure_ascii=False)
+            found.append(Fixture(result=text, arguments=arguments))
+        out[str(tool)] = tuple(found)
+    return out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from promptcompat.errors import TemplateError, TemplateUndefinedError
 from promptcompat.render import DEFAULT_MAX_STEPS, TemplateSource, render_templates
+from promptcompat.suite.turns import HistoryError, parse_history
 from promptcompat.suite.types import Case, Message, PromptVersion
 
 
@@ -42,7 +44,9 @@ def render_messages(
         TemplateSyntaxError: A template is not valid Jinja2.
         TemplateUndefinedError: The case does not provide a variable the template uses.
         TemplateSecurityError: A sandbox violation or a resource limit.
-        TemplateError: Any other failure while rendering (e.g. a division by zero).
+        TemplateUndefinedError: The case does not provide a history the version places.
+        TemplateError: Any other failure while rendering (e.g. a division by zero), or a
+            history that is not a list of messages.
     """
     texts = render_templates(
         template_sources(version),
@@ -53,6 +57,30 @@ def render_messages(
         max_chars=max_chars,
         max_steps=max_steps,
     )
-    return tuple(
+    rendered = [
         Message(role=m.role, content=text) for m, text in zip(version.messages, texts, strict=True)
-    )
+    ]
+    if not version.history:
+        return tuple(rendered)
+    out: list[Message] = []
+    slots = sorted(version.history, key=lambda s: s.position)
+    for position in range(len(rendered) + 1):
+        for slot in slots:
+            if slot.position == position:
+                out.extend(_history(version, case, slot.variable))
+        if position < len(rendered):
+            out.append(rendered[position])
+    return tuple(out)
+
+
+def _history(version: PromptVersion, case: Case, variable: str) -> tuple[Message, ...]:
+    where = case.source or f"case {case.id}"
+    if variable not in case.vars:
+        raise TemplateUndefinedError(
+            f"case {case.id} has no {variable!r}: the history {version.source} places",
+            where=where,
+        )
+    try:
+        return parse_history(case.vars[variable])
+    except HistoryError as exc:
+        raise TemplateError(f"case {case.id}: {variable}: {exc}", where=where) from None

@@ -9,6 +9,7 @@ that needs no key: none is read, none is sent).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -20,7 +21,17 @@ Provider = Literal["openai", "anthropic", "openai-compatible"]
 PROVIDERS: tuple[Provider, ...] = ("openai", "anthropic", "openai-compatible")
 
 # Parameters that change what the model answers: they go into the cache key.
-SAMPLING_PARAMS = {"temperature": float, "top_p": float, "seed": int, "max_tokens": int}
+SAMPLING_PARAMS: dict[str, Callable[[str], Any]] = {
+    "temperature": float,
+    "top_p": float,
+    "seed": int,
+    "max_tokens": int,
+    # Reasoning models (issue 17): sent only when given, so a model that rejects one says so.
+    "max_completion_tokens": int,
+    "reasoning_effort": str,
+    "thinking": int,  # Anthropic extended thinking: the budget of thinking tokens
+}
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 # Parameters that only say where and how to call: never part of the cache key.
 CONNECTION_PARAMS = {"base_url", "api_key_env", "api_key"}
 NO_KEY = "none"
@@ -111,6 +122,13 @@ def parse_target(spec: str) -> Target:
                     where=f"{provider}:{model}",
                 )
             keyless = True
+        elif key == "reasoning_effort":
+            if value not in REASONING_EFFORTS:
+                raise ConfigError(
+                    f"reasoning_effort={value!r}: use one of {', '.join(REASONING_EFFORTS)}",
+                    where=repr(spec),
+                )
+            params[key] = value
         elif key in SAMPLING_PARAMS:
             try:
                 params[key] = SAMPLING_PARAMS[key](value)
@@ -119,6 +137,13 @@ def parse_target(spec: str) -> Target:
         else:
             known = ", ".join([*SAMPLING_PARAMS, *sorted(CONNECTION_PARAMS)])
             raise ConfigError(f"unknown parameter {key!r}; known: {known}", where=repr(spec))
+    if "thinking" in params and provider != "anthropic":
+        raise ConfigError("thinking (a token budget) is an anthropic parameter", where=repr(spec))
+    if "reasoning_effort" in params and provider == "anthropic":
+        raise ConfigError(
+            "reasoning_effort is an OpenAI parameter; anthropic targets take thinking=<budget>",
+            where=repr(spec),
+        )
     if provider == "openai-compatible" and base_url is None:
         raise ConfigError("openai-compatible targets need ?base_url=...", where=repr(spec))
     if keyless and api_key_env is not None:

@@ -92,6 +92,15 @@ class ResponseFormat:
 
 
 @dataclass(frozen=True)
+class Fixture:
+    """What a tool returns in an agent loop, for calls whose arguments include ``arguments``
+    (None: for any call, the tool's default)."""
+
+    result: str
+    arguments: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Case:
     id: str
     vars: dict[str, Any]
@@ -100,6 +109,8 @@ class Case:
     """Where the case was defined, e.g. ``prompts/extract/cases.jsonl:7``."""
     facts: tuple[str, ...] = ()
     """Key facts the answer must convey (``facts:``), checked by the fact diff where it can."""
+    fixtures: dict[str, tuple[Fixture, ...]] = field(default_factory=dict)
+    """Per tool, its results in an agent loop (``max_steps``), first match wins."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,72 @@ class PromptVersion:
     """``auto``, ``none``, ``required`` or the name of one declared tool; None: provider default."""
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
+    history: tuple[HistorySlot, ...] = ()
+    """Where the case's conversation histories go among ``messages`` (``- history: turns``)."""
+
+    @property
+    def options(self) -> RequestOptions:
+        """What the version asks of the model besides its messages."""
+        return RequestOptions(
+            tools=self.tools,
+            tool_choice=self.tool_choice,
+            parallel_tool_calls=self.parallel_tool_calls,
+            response_format=self.response_format,
+        )
+
+
+@dataclass(frozen=True)
+class HistorySlot:
+    """``- history: <variable>`` in a version's messages: the case's turns go here."""
+
+    position: int
+    """How many of the version's message templates come before the history."""
+    variable: str
+    line: int = 0
+    """The line of the version file that places it."""
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """The request beyond its messages: tools and structured output (provider-neutral).
+
+    Each provider translates it to its own form (``promptcompat/providers``); all of it enters
+    the cache key and the version's content hash, only when set, so requests without it keep
+    the keys and hashes they always had.
+    """
+
+    tools: tuple[Tool, ...] = ()
+    tool_choice: str | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == _NO_OPTIONS
+
+    def canonical(self) -> dict[str, Any]:
+        """The set fields as plain JSON values (for hashes and the stored request)."""
+        out: dict[str, Any] = {}
+        if self.tools:
+            out["tools"] = [
+                {"name": t.name, "description": t.description, "parameters": t.parameters}
+                for t in self.tools
+            ]
+        if self.tool_choice is not None:
+            out["tool_choice"] = self.tool_choice
+        if self.parallel_tool_calls is not None:
+            out["parallel_tool_calls"] = self.parallel_tool_calls
+        if self.response_format is not None:
+            rf = self.response_format
+            out["response_format"] = (
+                {"type": rf.kind}
+                if rf.kind == "json_object"
+                else {"type": rf.kind, "name": rf.name, "schema": rf.schema, "strict": rf.strict}
+            )
+        return out
+
+
+_NO_OPTIONS = RequestOptions()
 
 
 @dataclass(frozen=True)
@@ -158,6 +235,9 @@ class Prompt:
     semantic: tuple[str, ...] = ()
     """JSON paths of free-text fields of a JSON output whose meaning the judge checks
     (``semantic:`` in prompt.yaml)."""
+    max_steps: int | None = None
+    """Set: each case with ``fixtures`` runs as an agent loop of at most this many model
+    calls, its tool calls answered from them."""
 
 
 @dataclass(frozen=True)
@@ -166,11 +246,24 @@ class Suite:
     prompts: dict[str, Prompt]
 
 
-def content_hash(messages: tuple[Message, ...], variables: tuple[str, ...]) -> str:
-    """sha256 of the canonical JSON of a version: YAML layout does not count, content does."""
-    canonical = {
+def content_hash(
+    messages: tuple[Message, ...],
+    variables: tuple[str, ...],
+    *,
+    options: RequestOptions = _NO_OPTIONS,
+    history: tuple[HistorySlot, ...] = (),
+) -> str:
+    """sha256 of the canonical JSON of a version: YAML layout does not count, content does.
+
+    Tools, structured output and history slots are added only when the version has them: a
+    version without them hashes as it always did (locks and baselines stay valid).
+    """
+    canonical: dict[str, Any] = {
         "messages": [{"role": m.role, "content": m.content} for m in messages],
         "variables": sorted(variables),
     }
+    canonical.update(options.canonical())
+    if history:
+        canonical["history"] = [[slot.position, slot.variable] for slot in history]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

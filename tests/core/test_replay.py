@@ -40,7 +40,9 @@ def test_example_suite_runs_and_a_rerun_makes_no_provider_call(
     first = report_of(engine, run_id)
     assert first["run"]["status"] == "completed"
     sent = sim.stats()["requests"]
-    assert sent == stats.executed == first["run"]["calls"]["total"] > 0
+    assert stats.executed == first["run"]["calls"]["total"] > 0
+    # One request per call; an agent loop (plan_trip's cases with fixtures) one per step.
+    assert sent == stats.provider_calls > stats.executed
     directions = {(c["prompt"], c["direction"]) for c in first["comparisons"]}
     assert ("extract_contact", "FORWARD") in directions
     assert ("extract_contact", "BACKWARD") in directions

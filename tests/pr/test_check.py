@@ -59,7 +59,13 @@ def test_harmless_wording_change_is_compatible_and_a_rerun_calls_nothing(
     assert result["verdict"] == "COMPATIBLE"
     assert [p["prompt"] for p in result["prompts"]] == [EXTRACT]
     assert result["prompts"][0]["new_versions"] == ["v3"]
-    assert set(result["unchanged_prompts"]) == {"prime_check", "triage_ticket", "write_function"}
+    assert set(result["unchanged_prompts"]) == {
+        "contact_card",
+        "plan_trip",
+        "prime_check",
+        "triage_ticket",
+        "write_function",
+    }
     # v1's outputs are the committed snapshots: only v3 was sent, once per case.
     cases = extract_cases(repo)
     assert sim.stats()["requests"] - before == cases

@@ -32,7 +32,7 @@ def test_file_format_header_order_and_lf(repo: Path) -> None:
     assert b"\r" not in raw and raw.endswith(b"}\n")
     data = json.loads(raw)
     assert list(data)[:5] == ["format", "prompt", "version", "version_hash", "target"]
-    assert data["format"] == "promptcompat.snapshots/1"
+    assert data["format"] == "promptcompat.snapshots/2"
     assert list(data["cases"]) == sorted(data["cases"])
     suite = load_suite(repo / "prompts")
     assert data["version_hash"] == suite.prompts[EXTRACT].versions["v1"].content_hash
@@ -46,10 +46,11 @@ def test_import_then_export_round_trips_and_verify_agrees(repo: Path, tmp_path: 
         loaded = snapshot_sync.import_files(
             session=session, root=repo / "snapshots", suite=suite
         ).loaded
+        # The repository of these tests holds the snapshots of two prompts (conftest.py).
         assert loaded == sum(
             len(p.cases)
             for n, p in suite.prompts.items()
-            if n != "prime_check" and n != "triage_ticket"
+            if n in ("extract_contact", "write_function")
         )
         assert snapshot_sync.verify(session=session, root=repo / "snapshots", suite=suite).agree
         out = tmp_path / "exported"
@@ -211,7 +212,11 @@ def test_committed_snapshots_match_the_example_suite() -> None:
     for path in files:
         snap = snapshot_files.read(path)
         snapshot_sync.check_version(snap, suite, where=str(path))
-        assert path.read_text("utf-8") == snapshot_files.render(snap)  # canonical layout
+        text = path.read_text("utf-8")
+        if f'"{snapshot_files.FORMAT}"' in text:
+            assert text == snapshot_files.render(snap)  # canonical layout
+        # A file of format 1 (committed before format 2) stays valid until an export
+        # rewrites it: test_snapshot_format.py reads those.
 
 
 def test_import_redacts_personal_data_written_into_a_file_by_hand(

@@ -24,9 +24,11 @@ def example() -> Suite:
     return load_suite(EXAMPLE)
 
 
-def test_four_prompts_two_versions_many_cases(example: Suite) -> None:
+def test_six_prompts_two_versions_many_cases(example: Suite) -> None:
     assert list(example.prompts) == [
+        "contact_card",
         "extract_contact",
+        "plan_trip",
         "prime_check",
         "triage_ticket",
         "write_function",
@@ -92,7 +94,12 @@ def test_hashes_match_the_lock_file(example: Suite) -> None:
     for prompt in example.prompts.values():
         for version in prompt.versions.values():
             assert lock[prompt.name][version.version] == version.content_hash
-            assert version.content_hash == content_hash(version.messages, version.variables)
+            assert version.content_hash == content_hash(
+                version.messages,
+                version.variables,
+                options=version.options,
+                history=version.history,
+            )
 
 
 def test_lock_file_is_canonical() -> None:

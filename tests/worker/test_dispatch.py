@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from inline import run_inline
@@ -24,7 +25,7 @@ from promptcompat.runs.execution import finalize_if_complete, run_shard
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store.sql import now
 from promptcompat.store.tables.core import PlannedCallRecord, Run, RunShard
-from promptcompat.suite import Suite
+from promptcompat.suite import Suite, load_suite
 
 ONE_PROMPT = RunRequest(prompts=("extract_contact",))
 
@@ -386,3 +387,37 @@ def test_reconcile_keeps_to_its_own_queue(engine: Engine, suite: Suite, settings
     assert publisher.shards == [] and publisher.finalize == []
     report = reconcile(engine=engine, publisher=publisher, settings=demo)
     assert report.published[sub.run_id] and run_row(engine, sub.run_id).status == "running"
+
+
+def test_queued_tool_prompts_and_loops_send_what_an_embedded_run_sends(
+    engine: Engine, small_shards: Settings, prompts_dir: Path, sim: SimulatorProcess
+) -> None:
+    """Workers read the planned calls back from the store: tools, structured output, histories
+    and agent loops must survive the trip, key for key (issue 17)."""
+    loop = prompts_dir / "trip_loop"
+    (loop / "versions").mkdir(parents=True)
+    plan_trip = prompts_dir / "plan_trip"
+    (loop / "prompt.yaml").write_text(
+        (plan_trip / "prompt.yaml").read_text("utf-8") + "max_steps: 3\n", "utf-8"
+    )
+    (loop / "versions" / "v1.yaml").write_text(
+        (plan_trip / "versions" / "v1.yaml").read_text("utf-8"), "utf-8"
+    )
+    (loop / "cases.jsonl").write_text(
+        '{"id": "paris", "vars": {"question": "Weather in Paris?", "steps": []}, '
+        '"fixtures": {"get_weather": [{"result": "21C"}]}}\n',
+        "utf-8",
+    )
+    suite = load_suite(prompts_dir)
+    request = RunRequest(prompts=("plan_trip", "contact_card", "trip_loop"))
+    publisher = FakePublisher()
+    sub = submit(engine, suite, small_shards, publisher, request=request)
+    publisher.drain(engine, small_shards)
+    check_invariants(engine, sub.run_id)
+    queued = report_of(engine, sub.run_id)
+    assert queued["run"]["calls"]["errors"] == 0
+
+    sim.reset()
+    embedded_id, _ = run_inline(engine=engine, suite=suite, request=request, settings=small_shards)
+    assert sim.stats()["requests"] == 0  # every key the same: all from the queued run's cache
+    assert verdicts(report_of(engine, embedded_id)) == verdicts(queued)

@@ -11,6 +11,7 @@ from sqlalchemy import false as sa_false
 from sqlmodel import AutoString, Field, SQLModel
 
 from promptcompat.store.tables.run_spec import RunSpec, RunSpecJSON
+from promptcompat.suite.turns import OutputKind
 
 RunStatus = Literal[
     "pending",
@@ -110,6 +111,11 @@ class Snapshot(SQLModel, table=True):
     content_hash: str = Field(primary_key=True)
     text: str = Field(sa_column=Column(Text, nullable=False))
     size: int
+    kind: OutputKind = Field(
+        default="text", sa_type=AutoString, sa_column_kwargs={"server_default": "text"}
+    )
+    """``text``: the answer's text; ``turn``: the JSON document of an answer with tool calls
+    or a refusal (``promptcompat/suite/turns.py``; migration 0011)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -134,6 +140,8 @@ class Call(SQLModel, table=True):
     finish_reason: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    """Of ``output_tokens``, those a reasoning model spent thinking (migration 0011)."""
     latency_ms: float | None = None
     cost_usd: float | None = None
     attempts: int = 0
@@ -252,8 +260,13 @@ class PlannedCallRecord(SQLModel, table=True):
     """The full target string, connection parameters (base_url, api_key_env) included."""
     sample: int
     seed: int | None = None
-    messages: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    messages: list[list[Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     render_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    options: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """Tools and structured output of the request (``RequestOptions.canonical()``; migration
+    0011); None for a plain request."""
+    loop: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """An agent loop's fixtures, step limit and case source (``AgentLoop.canonical()``)."""
 
 
 class RunShard(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """verdict_mark and judge_calibration: reviewers' labelled pairs and the judge's figures
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 05:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 revision = "0012"
 # Re-chain after 0011 when both are merged (0011 was written in parallel).
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
