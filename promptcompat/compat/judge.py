@@ -446,35 +446,22 @@ def _verdict_findings(
     call answered, else ``order_matters``); none when the judge finds no difference."""
     if judgement.verdict == "different":
         r = rule(differs)
-        stated = "; ".join(judgement.differences[:named])
-        return [
-            Finding(
-                r.id,
-                r.severity if trust.trusted else "INFO",
-                differs_says(stated, rate),
-                path=path,
-                hits=judgement.hits,
-                samples=judgement.total,
-            )
-        ]
-    if judgement.verdict == "undecided":
+        severity = r.severity if trust.trusted else "INFO"
+        message = differs_says("; ".join(judgement.differences[:named]), rate)
+    elif judgement.verdict == "undecided":
         r = rule("meaning.judge_undecided")
+        severity = r.severity
         why = (
             "; ".join(judgement.errors[:2])
             if judgement.errors and not any(judgement.answered.values())
             else order_matters
         )
-        return [
-            Finding(
-                r.id,
-                r.severity,
-                undecided_says(why, rate),
-                path=path,
-                hits=judgement.hits,
-                samples=judgement.total,
-            )
-        ]
-    return []
+        message = undecided_says(why, rate)
+    else:
+        return []
+    return [
+        Finding(r.id, severity, message, path=path, hits=judgement.hits, samples=judgement.total)
+    ]
 
 
 def undecided_by_rules(verdict: str, findings: Sequence[FindingRecord | Finding]) -> bool:
