@@ -416,6 +416,8 @@ def _review_form(
             raise ForbiddenError("the form is stale or not ours; reload the page")
         if not principal.may("reviewer"):
             raise ForbiddenError(f"the {principal.role} role may not {may_not}")
+        # The redirect names the run by its full id; review_act's own lookup of it is then
+        # the session's (no second query).
         run = store.get_run(session=session, run_id=run_id)
         review_act(
             act,
