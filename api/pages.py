@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -23,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.deps import SessionDep, StateDep
 from api.highlight import pairs
+from api.routes.review import review_act
 from api.schemas import MAX_PAGE_SIZE
 from promptcompat import store
 from promptcompat.errors import (
@@ -346,31 +349,20 @@ def decide(
     csrf: Annotated[str, Form(max_length=100)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    principal = _viewer(request, state, session)
-    if principal is None:
-        return _error(request, UnauthenticatedError("sign in again"), None)
-    try:
-        if not hmac.compare_digest(csrf, csrf_token(principal, _pepper(state))):
-            raise ForbiddenError("the form is stale or not ours; reload the page")
-        if not principal.may("reviewer"):
-            raise ForbiddenError(f"the {principal.role} role may not accept or reject")
-        run = store.get_run(session=session, run_id=run_id)
-        decide_one = review.accept if action == "accept" else review.reject
-        decide_one(
-            session=session,
-            case_result_id=case_result_id,
-            reviewer=principal.name,
-            reason=reason.strip(),
-            run_id=run.id,
-        )
-        session.commit()
-    except PromptCompatError as exc:
-        session.rollback()
-        return _error(request, exc, principal)
-    state.metrics.decisions.labels("accepted" if action == "accept" else "rejected").inc()
+    decide_one = review.accept if action == "accept" else review.reject
     done = "accepted" if action == "accept" else "rejected"
-    return RedirectResponse(
-        f"/ui/runs/{run.id}/cases/{case_result_id}?message={done}", status_code=303
+    return _review_form(
+        request,
+        state,
+        session,
+        decide_one,
+        run_id=run_id,
+        case_result_id=case_result_id,
+        csrf=csrf,
+        reason=reason,
+        may_not="accept or reject",
+        message=done,
+        counted=done,
     )
 
 
@@ -385,6 +377,37 @@ def mark_verdict(
     csrf: Annotated[str, Form(max_length=100)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    return _review_form(
+        request,
+        state,
+        session,
+        partial(marks.mark_wrong, right_verdict=right_verdict),  # type: ignore[arg-type]  # the Form pattern
+        run_id=run_id,
+        case_result_id=case_result_id,
+        csrf=csrf,
+        reason=reason,
+        may_not="mark verdicts",
+        message="verdict+marked",
+    )
+
+
+def _review_form(
+    request: Request,
+    state: StateDep,
+    session: SessionDep,
+    act: Callable[..., object],
+    *,
+    run_id: str,
+    case_result_id: str,
+    csrf: str,
+    reason: str,
+    may_not: str,
+    message: str,
+    counted: str | None = None,
+) -> Response:
+    """A review form's post: the signed-in reviewer's ``act`` on the case (the form's CSRF
+    token checked), then back to the case page with ``message``; ``counted`` is the
+    decisions metric's label, when the act is a decision."""
     principal = _viewer(request, state, session)
     if principal is None:
         return _error(request, UnauthenticatedError("sign in again"), None)
@@ -392,20 +415,23 @@ def mark_verdict(
         if not hmac.compare_digest(csrf, csrf_token(principal, _pepper(state))):
             raise ForbiddenError("the form is stale or not ours; reload the page")
         if not principal.may("reviewer"):
-            raise ForbiddenError(f"the {principal.role} role may not mark verdicts")
+            raise ForbiddenError(f"the {principal.role} role may not {may_not}")
+        # The redirect names the run by its full id; review_act's own lookup of it is then
+        # the session's (no second query).
         run = store.get_run(session=session, run_id=run_id)
-        marks.mark_wrong(
+        review_act(
+            act,
             session=session,
+            run_id=run.id,
             case_result_id=case_result_id,
-            right_verdict=right_verdict,  # type: ignore[arg-type]  # the Form pattern
             reviewer=principal.name,
             reason=reason.strip(),
-            run_id=run.id,
         )
-        session.commit()
     except PromptCompatError as exc:
         session.rollback()
         return _error(request, exc, principal)
+    if counted is not None:
+        state.metrics.decisions.labels(counted).inc()
     return RedirectResponse(
-        f"/ui/runs/{run.id}/cases/{case_result_id}?message=verdict+marked", status_code=303
+        f"/ui/runs/{run.id}/cases/{case_result_id}?message={message}", status_code=303
     )

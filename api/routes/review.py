@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 
 from api.deps import (
     DEFAULT_LIMIT,
@@ -36,6 +39,30 @@ from promptcompat.store.tables.judging import VerdictMark
 from promptcompat.store.tables.review import ReviewDecision
 
 router = APIRouter(tags=["review"])
+Done = TypeVar("Done")
+
+
+def review_act(
+    act: Callable[..., Done],
+    *,
+    session: Session,
+    run_id: str,
+    case_result_id: str,
+    reviewer: str,
+    reason: str,
+) -> Done:
+    """One reviewer's act on a case of a run (accept, reject, mark a verdict), committed; an
+    unknown run is NotFound before anything is done. The review page's forms share it."""
+    run = store.get_run(session=session, run_id=run_id)
+    done = act(
+        session=session,
+        case_result_id=case_result_id,
+        reviewer=reviewer,
+        reason=reason,
+        run_id=run.id,
+    )
+    session.commit()
+    return done
 
 
 def decision_public(row: ReviewDecision) -> CaseDecisionPublic:
@@ -52,15 +79,14 @@ def accept_case(
     state: StateDep,
 ) -> CaseDecisionPublic:
     """Accept a pending case: its candidate outputs become the accepted baseline."""
-    run = store.get_run(session=session, run_id=run_id)
-    row = review.accept(
+    row = review_act(
+        review.accept,
         session=session,
+        run_id=run_id,
         case_result_id=case_result_id,
         reviewer=principal.name,
         reason=body.reason,
-        run_id=run.id,
     )
-    session.commit()
     state.metrics.decisions.labels("accepted").inc()
     return decision_public(row)
 
@@ -75,15 +101,14 @@ def reject_case(
     state: StateDep,
 ) -> CaseDecisionPublic:
     """Reject a pending case: the decision is recorded and the case stays a break."""
-    run = store.get_run(session=session, run_id=run_id)
-    row = review.reject(
+    row = review_act(
+        review.reject,
         session=session,
+        run_id=run_id,
         case_result_id=case_result_id,
         reviewer=principal.name,
         reason=body.reason,
-        run_id=run.id,
     )
-    session.commit()
     state.metrics.decisions.labels("rejected").inc()
     return decision_public(row)
 
@@ -97,16 +122,14 @@ def mark_verdict(
     session: SessionDep,
 ) -> VerdictMarkPublic:
     """Mark a case's verdict as wrong, with the right one: it becomes a labelled pair."""
-    run = store.get_run(session=session, run_id=run_id)
-    mark = marks.mark_wrong(
+    mark = review_act(
+        partial(marks.mark_wrong, right_verdict=body.right_verdict),
         session=session,
+        run_id=run_id,
         case_result_id=case_result_id,
-        right_verdict=body.right_verdict,
         reviewer=principal.name,
         reason=body.reason,
-        run_id=run.id,
     )
-    session.commit()
     return mark_public(mark)
 
 

@@ -218,7 +218,7 @@ def evaluate(
                         "candidate_keys": cand_keys,
                     }
                 )
-                findings_out.extend(_record(f, run_id, result_id) for f in findings)
+                findings_out.extend(finding_row(f, run_id, result_id) for f in findings)
                 if len(results) == _WRITE_EVERY:
                     # Written as they come, so a large run's results are not all in memory.
                     store.save_case_results(session=session, results=results, findings=findings_out)
@@ -405,8 +405,9 @@ def accepted_targets(engine: Engine, project: str = "default") -> AcceptedTarget
     return lookup
 
 
-def _record(finding: Finding, run_id: str, case_result_id: str) -> dict[str, Any]:
-    """The row of a ``FindingRecord`` (its ``id`` is the database's)."""
+def finding_row(finding: Finding, run_id: str, case_result_id: str) -> dict[str, Any]:
+    """The row of a ``FindingRecord`` (its ``id`` is the database's); the judge's findings
+    are stored the same way."""
     return {
         "case_result_id": case_result_id,
         "run_id": run_id,

@@ -29,7 +29,7 @@ import asyncio
 import concurrent.futures
 import hashlib
 import json
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
@@ -39,6 +39,7 @@ from sqlmodel import Session
 
 from promptcompat import store
 from promptcompat.compat.contract_checks import json_path
+from promptcompat.compat.evaluation import finding_row
 from promptcompat.config import Settings
 from promptcompat.providers import Provider
 from promptcompat.providers.structured import Schema, StructuredProvider
@@ -376,42 +377,22 @@ def judge_findings(
     judgement: Judgement, *, judge: str, trust: Trust, path: str | None = None
 ) -> list[Finding]:
     """The findings a judgement makes (none when the judge finds the pair equivalent)."""
-    rate = (
-        f"{judgement.hits}/{judgement.total} answers said different "
-        f"({judgement.different.get('baseline_first', 0)}/{judgement.samples} baseline first, "
-        f"{judgement.different.get('candidate_first', 0)}/{judgement.samples} candidate first)"
+    return _verdict_findings(
+        judgement,
+        trust=trust,
+        path=path,
+        rate=_rate(judgement, "said different", "baseline first", "candidate first"),
+        differs="meaning.judge_differs",
+        differs_says=lambda stated, rate: (
+            f"the judge ({judge}, {QUESTION_VERSION}) finds: "
+            f"{stated or 'no difference named'}; {rate}; {trust.note()}"
+        ),
+        named=5,
+        undecided_says=lambda why, rate: (
+            f"the judge ({judge}, {QUESTION_VERSION}) is undecided: {why}; {rate}"
+        ),
+        order_matters="its verdict depends on which answer it reads first",
     )
-    if judgement.verdict == "different":
-        r = rule("meaning.judge_differs")
-        stated = "; ".join(judgement.differences[:5]) or "no difference named"
-        return [
-            Finding(
-                r.id,
-                r.severity if trust.trusted else "INFO",
-                f"the judge ({judge}, {QUESTION_VERSION}) finds: {stated}; {rate}; {trust.note()}",
-                path=path,
-                hits=judgement.hits,
-                samples=judgement.total,
-            )
-        ]
-    if judgement.verdict == "undecided":
-        r = rule("meaning.judge_undecided")
-        why = (
-            "; ".join(judgement.errors[:2])
-            if judgement.errors and not any(judgement.answered.values())
-            else "its verdict depends on which answer it reads first"
-        )
-        return [
-            Finding(
-                r.id,
-                r.severity,
-                f"the judge ({judge}, {QUESTION_VERSION}) is undecided: {why}; {rate}",
-                path=path,
-                hits=judgement.hits,
-                samples=judgement.total,
-            )
-        ]
-    return []
 
 
 def key_fact_findings(
@@ -419,41 +400,68 @@ def key_fact_findings(
 ) -> list[Finding]:
     """The findings the judge's answer about one undecided key fact makes (none when it finds
     the fact conveyed): missing is ERR only from a judge calibrated above the bar."""
-    rate = (
-        f"{judgement.hits}/{judgement.total} answers said missing "
-        f"({judgement.different.get('baseline_first', 0)}/{judgement.samples} key fact first, "
-        f"{judgement.different.get('candidate_first', 0)}/{judgement.samples} answer first)"
-    )
     asked = f"the judge ({judge}, {FACT_QUESTION_VERSION})"
+    return _verdict_findings(
+        judgement,
+        trust=trust,
+        path=None,
+        rate=_rate(judgement, "said missing", "key fact first", "answer first"),
+        differs="meaning.key_fact_missing",
+        differs_says=lambda why, rate: (
+            f"{asked} finds key fact {statement!r} missing: "
+            f"{why or 'no reason given'}; {rate}; {trust.note()}"
+        ),
+        named=3,
+        undecided_says=lambda why, rate: (
+            f"{asked} is undecided on key fact {statement!r}: {why}; {rate}"
+        ),
+        order_matters="its answer depends on which text it reads first",
+    )
+
+
+def _rate(judgement: Judgement, said: str, first: str, second: str) -> str:
+    """How many of the judge's answers said so, per order of the two texts shown."""
+    return (
+        f"{judgement.hits}/{judgement.total} answers {said} "
+        f"({judgement.different.get('baseline_first', 0)}/{judgement.samples} {first}, "
+        f"{judgement.different.get('candidate_first', 0)}/{judgement.samples} {second})"
+    )
+
+
+def _verdict_findings(
+    judgement: Judgement,
+    *,
+    trust: Trust,
+    path: str | None,
+    rate: str,
+    differs: str,
+    differs_says: Callable[[str, str], str],
+    named: int,
+    undecided_says: Callable[[str, str], str],
+    order_matters: str,
+) -> list[Finding]:
+    """The one finding of a "different" verdict (rule ``differs``, its severity only from a
+    trusted judge; ``differs_says`` is given the first ``named`` stated differences, joined)
+    or of an "undecided" one (``undecided_says`` is given why: the calls' errors when no
+    call answered, else ``order_matters``); none when the judge finds no difference."""
     if judgement.verdict == "different":
-        r = rule("meaning.key_fact_missing")
-        why = "; ".join(judgement.differences[:3]) or "no reason given"
-        return [
-            Finding(
-                r.id,
-                r.severity if trust.trusted else "INFO",
-                f"{asked} finds key fact {statement!r} missing: {why}; {rate}; {trust.note()}",
-                hits=judgement.hits,
-                samples=judgement.total,
-            )
-        ]
-    if judgement.verdict == "undecided":
+        r = rule(differs)
+        severity = r.severity if trust.trusted else "INFO"
+        message = differs_says("; ".join(judgement.differences[:named]), rate)
+    elif judgement.verdict == "undecided":
         r = rule("meaning.judge_undecided")
+        severity = r.severity
         why = (
             "; ".join(judgement.errors[:2])
             if judgement.errors and not any(judgement.answered.values())
-            else "its answer depends on which text it reads first"
+            else order_matters
         )
-        return [
-            Finding(
-                r.id,
-                r.severity,
-                f"{asked} is undecided on key fact {statement!r}: {why}; {rate}",
-                hits=judgement.hits,
-                samples=judgement.total,
-            )
-        ]
-    return []
+        message = undecided_says(why, rate)
+    else:
+        return []
+    return [
+        Finding(r.id, severity, message, path=path, hits=judgement.hits, samples=judgement.total)
+    ]
 
 
 def undecided_by_rules(verdict: str, findings: Sequence[FindingRecord | Finding]) -> bool:
@@ -684,7 +692,7 @@ def judge_run(
                         demoted.add(result.id)
                 added.setdefault(result.id, []).extend(findings)
                 session.add(row)
-                new_findings.extend(_record(f, run_id, result.id) for f in findings)
+                new_findings.extend(finding_row(f, run_id, result.id) for f in findings)
         for result_id, findings in added.items():
             row = session.get(CaseResult, result_id)
             assert row is not None
@@ -844,19 +852,3 @@ def semantic_value(text: str, path: str) -> str | None:
         else:
             return None
     return value if isinstance(value, str) else None
-
-
-def _record(finding: Finding, run_id: str, case_result_id: str) -> dict[str, Any]:
-    return {
-        "case_result_id": case_result_id,
-        "run_id": run_id,
-        "rule": finding.rule,
-        "severity": finding.severity,
-        "path": finding.path,
-        "message": finding.message,
-        "hits": finding.hits,
-        "samples": finding.samples,
-        "baseline_hits": finding.baseline_hits,
-        "baseline_samples": finding.baseline_samples,
-        "waived": finding.status == "waived",
-    }

@@ -21,11 +21,7 @@ from promptcompat.errors import (
 from promptcompat.providers.completion import Completion, output_size
 from promptcompat.providers.params import mentioned_param
 from promptcompat.providers.retry_after import retry_after_seconds
-from promptcompat.providers.transport import (
-    PLACEHOLDER_KEY,
-    openai_async_http,
-    redirect_message,
-)
+from promptcompat.providers.transport import openai_client, redirect_message
 from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
 from promptcompat.suite.turns import tool_call
@@ -37,13 +33,7 @@ NO_OPTIONS = RequestOptions()
 class OpenAIProvider:
     def __init__(self, *, api_key: str | None, base_url: str | None, settings: Settings) -> None:
         """``api_key`` None: the endpoint needs no key, and no credential header is sent."""
-        self._client = openai.AsyncOpenAI(
-            api_key=api_key or PLACEHOLDER_KEY,
-            base_url=base_url,
-            max_retries=0,
-            timeout=settings.request_timeout,
-            http_client=openai_async_http(keyless=api_key is None),
-        )
+        self._client = openai_client(api_key=api_key, base_url=base_url, settings=settings)
         self._max_bytes = settings.max_output_bytes
 
     async def complete(

@@ -23,11 +23,7 @@ from promptcompat.providers.accounts import api_key_for, base_url_for
 from promptcompat.providers.anthropic_messages import classify as classify_anthropic
 from promptcompat.providers.completion import Completion
 from promptcompat.providers.openai_chat import classify as classify_openai
-from promptcompat.providers.transport import (
-    PLACEHOLDER_KEY,
-    anthropic_async_http,
-    openai_async_http,
-)
+from promptcompat.providers.transport import anthropic_client, openai_client
 from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
 from promptcompat.suite.types import RequestOptions
@@ -58,21 +54,9 @@ class StructuredProvider:
         self._openai: openai.AsyncOpenAI | None = None
         self._anthropic: anthropic.AsyncAnthropic | None = None
         if target.provider == "anthropic":
-            self._anthropic = anthropic.AsyncAnthropic(
-                api_key=key or PLACEHOLDER_KEY,
-                base_url=base_url,
-                max_retries=0,  # the replay engine owns retries
-                timeout=settings.request_timeout,
-                http_client=anthropic_async_http(keyless=key is None),
-            )
+            self._anthropic = anthropic_client(api_key=key, base_url=base_url, settings=settings)
         else:
-            self._openai = openai.AsyncOpenAI(
-                api_key=key or PLACEHOLDER_KEY,
-                base_url=base_url,
-                max_retries=0,
-                timeout=settings.request_timeout,
-                http_client=openai_async_http(keyless=key is None),
-            )
+            self._openai = openai_client(api_key=key, base_url=base_url, settings=settings)
 
     async def complete(
         self,

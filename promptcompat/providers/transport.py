@@ -21,6 +21,8 @@ import openai
 if TYPE_CHECKING:
     import httpx2
 
+    from promptcompat.config import Settings
+
 PLACEHOLDER_KEY = "unused"
 """Given to an SDK for a keyless target so that it starts; the client never sends it."""
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
@@ -52,6 +54,34 @@ def openai_async_http(*, keyless: bool) -> httpx2.AsyncClient:
 def anthropic_async_http(*, keyless: bool) -> httpx2.AsyncClient:
     """The SDK's default async client (its limits and timeouts), without redirects."""
     return anthropic.DefaultAsyncHttpxClient(**_options(keyless=keyless, asynchronous=True))
+
+
+def openai_client(
+    *, api_key: str | None, base_url: str | None, settings: Settings
+) -> openai.AsyncOpenAI:
+    """The async OpenAI client every provider of a target uses: ``api_key`` None means the
+    endpoint needs no key (no credential header is sent); the SDK's own retries are off
+    because the replay engine owns retries."""
+    return openai.AsyncOpenAI(
+        api_key=api_key or PLACEHOLDER_KEY,
+        base_url=base_url,
+        max_retries=0,
+        timeout=settings.request_timeout,
+        http_client=openai_async_http(keyless=api_key is None),
+    )
+
+
+def anthropic_client(
+    *, api_key: str | None, base_url: str | None, settings: Settings
+) -> anthropic.AsyncAnthropic:
+    """The async Anthropic client every provider of a target uses (as :func:`openai_client`)."""
+    return anthropic.AsyncAnthropic(
+        api_key=api_key or PLACEHOLDER_KEY,
+        base_url=base_url,
+        max_retries=0,
+        timeout=settings.request_timeout,
+        http_client=anthropic_async_http(keyless=api_key is None),
+    )
 
 
 def openai_http(*, keyless: bool) -> httpx2.Client:
