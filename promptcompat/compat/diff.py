@@ -225,6 +225,7 @@ def compare_case(
         else (),
         facts=analysis.facts_coverage(cand) if base and cand else "",
         undecided_facts=tuple(analysis.undecided_facts),
+        request=_request_checks(tools, response_format),
     )
     return CaseDiff(
         verdict_for(findings, errored=errored),
@@ -246,6 +247,19 @@ def _calls_shown(base: Sample, cand: Sample) -> dict[str, Any]:
         summary = calls_summary(base.steps[at].tool_calls, cand.steps[at].tool_calls)
         return {**summary, "step": at + 1}
     return calls_summary(base.tool_calls, cand.tool_calls)
+
+
+def _request_checks(
+    tools: Sequence[Tool], response_format: ResponseFormat | None
+) -> tuple[str, ...]:
+    """The coverage's part of the request: the tools calls were checked against, the
+    structured output answers were."""
+    found = []
+    if tools:
+        found.append(f"tool calls ({', '.join(t.name for t in tools)})")
+    if response_format is not None:
+        found.append(f"structured output (response_format {response_format.name!r})")
+    return tuple(found)
 
 
 def unified_diff(old: str, new: str) -> str:

@@ -84,6 +84,13 @@ def test_tool_and_structured_drifts_each_with_its_rule_and_a_rerun_sends_nothing
     assert forward["contact_card", "maria-gonzalez"] == []
     assert forward["plan_trip", "oslo-after-forecast"] == []  # a case with a history
 
+    # The coverage says what watched them: the declared tools, the requested structure.
+    coverage = {p: report["prompts"][p]["coverage"]["line"] for p in ("plan_trip", "contact_card")}
+    assert coverage["plan_trip"].startswith("watched by tool calls (get_weather, get_local_time)")
+    assert coverage["contact_card"].startswith(
+        "watched by structured output (response_format 'contact_card')"
+    )
+
     backward = _findings(report, "BACKWARD")
     for (prompt, _), found in backward.items():
         required = {(f["rule"], f["path"]) for f in found if f["severity"] == "ERR"}
