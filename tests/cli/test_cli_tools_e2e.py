@@ -73,6 +73,11 @@ def test_tool_and_structured_drifts_each_with_its_rule_and_a_rerun_sends_nothing
     for case, rule in FORWARD_RULES.items():
         assert rule in {f["rule"] for f in forward[case]}, (case, forward[case])
         assert all(f["severity"] == "ERR" for f in forward[case] if f["rule"] == rule)
+    # The response_format's violation is the finding; the contract's same schema error at
+    # the same path is not a second one.
+    off_schema = {(f["rule"], f["path"]) for f in forward["contact_card", "ravi-patel"]}
+    assert ("structured.schema_violation", "$.company") in off_schema
+    assert not any(rule == "contract.schema" for rule, _ in off_schema)
     loop = next(
         f
         for f in forward["plan_trip", "paris-loop"]
