@@ -205,10 +205,7 @@ def compare_case(
         text_diff = unified_diff(shown(base[0]), shown(cand[0]))
         structural = analysis.structural_summary(_text(base[0]), _text(cand[0]))
         if analysis.tooling and answer_key(base[0]) != answer_key(cand[0]):
-            structural = {
-                **structural,
-                TOOL_CALLS_KEY: calls_summary(base[0].tool_calls, cand[0].tool_calls),
-            }
+            structural = {**structural, TOOL_CALLS_KEY: _calls_shown(base[0], cand[0])}
     score = None
     if reference is not None:
         score = ReferenceScore(
@@ -228,6 +225,7 @@ def compare_case(
         else (),
         facts=analysis.facts_coverage(cand) if base and cand else "",
         undecided_facts=tuple(analysis.undecided_facts),
+        request=_request_checks(tools, response_format),
     )
     return CaseDiff(
         verdict_for(findings, errored=errored),
@@ -238,6 +236,30 @@ def compare_case(
         coverage,
         analysis.baseline_failures(),
     )
+
+
+def _calls_shown(base: Sample, cand: Sample) -> dict[str, Any]:
+    """The two answers' calls as structure; for agent loops that part before their last
+    step, the calls of the step where they part (``step``, from 1)."""
+    at = first_divergence([base.steps], cand.steps) if base.steps and cand.steps else None
+    before_last = at is not None and (at < len(base.steps) - 1 or at < len(cand.steps) - 1)
+    if at is not None and before_last and at < len(base.steps) and at < len(cand.steps):
+        summary = calls_summary(base.steps[at].tool_calls, cand.steps[at].tool_calls)
+        return {**summary, "step": at + 1}
+    return calls_summary(base.tool_calls, cand.tool_calls)
+
+
+def _request_checks(
+    tools: Sequence[Tool], response_format: ResponseFormat | None
+) -> tuple[str, ...]:
+    """The coverage's part of the request: the tools calls were checked against, the
+    structured output answers were."""
+    found = []
+    if tools:
+        found.append(f"tool calls ({', '.join(t.name for t in tools)})")
+    if response_format is not None:
+        found.append(f"structured output (response_format {response_format.name!r})")
+    return tuple(found)
 
 
 def unified_diff(old: str, new: str) -> str:
@@ -261,13 +283,43 @@ def _text(sample: Sample) -> str:
 
 def shown(sample: Sample) -> str:
     """An answer as the text diff shows it: its text, then its tool calls as structure (the
-    tool's name, the arguments as indented JSON) and the refusal field."""
-    parts = [_text(sample)] if sample.text else []
-    if sample.tool_calls:
-        parts.append(pretty_calls(sample.tool_calls))
-    if sample.refusal is not None:
-        parts.append(f"[refusal] {sample.refusal}")
+    tool's name, the arguments as indented JSON) and the refusal field. An agent loop that
+    took tool steps shows its whole trajectory, step by step (its answer is the last step),
+    so the diff of two loops shows where they part."""
+    if len(sample.steps) > 1:
+        return "\n".join(
+            f"[step {number}]\n{_shown_turn(turn.text, turn.tool_calls, turn.refusal)}"
+            for number, turn in enumerate(sample.steps, start=1)
+        )
+    return _shown_turn(_text(sample), sample.tool_calls, sample.refusal)
+
+
+def _shown_turn(text: str, calls: tuple[ToolCall, ...], refusal: str | None) -> str:
+    parts = [text] if text else []
+    if calls:
+        parts.append(pretty_calls(calls))
+    if refusal is not None:
+        parts.append(f"[refusal] {refusal}")
     return "\n".join(parts)
+
+
+def _turn_sample(turn: Turn) -> Sample:
+    return Sample(text=turn.text, tool_calls=turn.tool_calls, refusal=turn.refusal)
+
+
+def first_divergence(
+    refs: Sequence[tuple[Turn, ...]], steps: tuple[Turn, ...], *, ordered: bool = True
+) -> int | None:
+    """The first step (0-based) of the agent loop ``steps`` that no reference loop took at
+    that point (another text, other calls or arguments, ids aside; or no reference loop got
+    that far); None when every step matches some reference loop's."""
+    for index, turn in enumerate(steps):
+        theirs = {
+            answer_key(_turn_sample(r[index]), ordered=ordered) for r in refs if len(r) > index
+        }
+        if answer_key(_turn_sample(turn), ordered=ordered) not in theirs:
+            return index
+    return None
 
 
 def answer_key(sample: Sample, *, ordered: bool = True, structured: bool = False) -> str:
@@ -282,6 +334,13 @@ def answer_key(sample: Sample, *, ordered: bool = True, structured: bool = False
             pass
         else:
             sample = replace(sample, text=canonical_json(doc))
+    if len(sample.steps) > 1:
+        # An agent loop: the same answer reached through other tool calls is another answer.
+        earlier = "\x01".join(
+            answer_key(_turn_sample(t), ordered=ordered) for t in sample.steps[:-1]
+        )
+        final = answer_key(replace(sample, steps=()), ordered=ordered, structured=structured)
+        return f"{final}\x00steps\x00{earlier}"
     if not sample.tool_calls and sample.refusal is None:
         return _text(sample)
     signatures = list(map(call_signature, sample.tool_calls))
@@ -581,6 +640,7 @@ class _Case:
         calls a tool has no answer text to compare; the tool rules say what changed)."""
         events: Events = {}
         if self.tooling:
+            events.update(self.trajectory_events(refs, sample))
             events.update(
                 tool_events(
                     [r.tool_calls for r in refs],
@@ -629,6 +689,32 @@ class _Case:
         events.update(truncation_events(refs, sample))
         events.update(metadata_events(refs, sample))
         return suppress(events, silenced=self.silenced)
+
+    def trajectory_events(self, refs: list[Sample], sample: Sample) -> Events:
+        """An agent loop that parts from every reference loop before the last step: the tool
+        rules on the calls of the first step where it parts (a loop answers from what its
+        calls brought back, so later steps differ because of this one). The messages and
+        tags name the step. Where the loops part only at their answers, the answers are
+        compared as any answer is."""
+        ref_steps = [r.steps for r in refs if r.steps]
+        if not sample.steps or not ref_steps:
+            return {}
+        at = first_divergence(ref_steps, sample.steps, ordered=self.tool_order == "strict")
+        if at is None:
+            return {}
+        if at == len(sample.steps) - 1 and all(at == len(r) - 1 for r in ref_steps):
+            return {}
+        theirs = [r[at].tool_calls for r in ref_steps if len(r) > at]
+        if not theirs:
+            return {}
+        calls = sample.steps[at].tool_calls
+        found = tool_events(theirs, calls, tools=self.tools, order=self.tool_order)
+        found.update(call_checks(calls, self.tools))
+        step = at + 1
+        return {
+            (rule_id, path, f"step{step}:{tag}"): f"step {step} of the agent loop: {message}"
+            for (rule_id, path, tag), message in found.items()
+        }
 
     def free_text(self, out: Output) -> list[tuple[tuple[PathPart, ...], str]]:
         """The free-text fields of a JSON output (none when it is not JSON), once per text."""

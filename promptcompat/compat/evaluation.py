@@ -279,11 +279,12 @@ def _ident(prompt: str, side: Side, case_id: str, sample: int, samples: int) -> 
 def _loop_steps(session: Session, rows: dict[str, CallRow]) -> dict[str, tuple[Turn, ...]]:
     """Per agent-loop call among ``rows``, the turns of its steps, in order."""
     loops = store.loop_steps(session=session, keys=sorted(rows))
+    # The run's session is bound to its project, which links the loops, not their steps.
     step_rows = store.result_rows(
-        session=session, keys=sorted({k for v in loops.values() for k in v})
+        session=session, keys=sorted({k for v in loops.values() for k in v}), loop_steps=True
     )
     hashes = sorted({r.snapshot_hash for r in step_rows.values() if r.snapshot_hash})
-    outputs = store.load_outputs(session=session, hashes=hashes)
+    outputs = store.load_outputs(session=session, hashes=hashes, loop_steps=True)
     found: dict[str, tuple[Turn, ...]] = {}
     for key, keys in loops.items():
         turns: list[Turn] = []
@@ -300,7 +301,12 @@ def _sample(
     row: CallRow, texts: dict[str, store.StoredOutput], steps: tuple[Turn, ...] = ()
 ) -> Sample:
     if row.status != "ok" or row.snapshot_hash is None:
-        return Sample(text=None, error=f"{row.error_reason}: {row.error_message}", steps=steps)
+        return Sample(
+            text=None,
+            error=f"{row.error_reason}: {row.error_message}",
+            steps=steps,
+            target=row.target,  # a rejected parameter's finding names the model
+        )
     stored = texts[row.snapshot_hash]
     turn = read_turn(stored.text, stored.kind)
     return Sample(

@@ -56,12 +56,11 @@ def tool_request_findings(
         )
     for name in sorted(old_tools.keys() & new_tools.keys()):
         for parts, prop in _new_required(old_tools[name].parameters, new_tools[name].parameters):
-            at = json_path([name, *parts])
             found.append(
                 (
                     "request.tool_parameter_required",
                     f"{candidate_version}: tool {name!r} requires parameter "
-                    f"{json_path([*parts, prop])} ({at}), which it did not require in "
+                    f"{json_path([*parts, prop])}, which it did not require in "
                     f"{baseline_version}",
                     json_path([name, *parts, prop]),
                 )

@@ -147,7 +147,9 @@ def _coverage(cases: Sequence[CaseCoverage]) -> PromptCoverage:
         watched=watched,
         inert=inert,
         facts=facts,
-        line=_coverage_line(counts, details, total, facts),
+        line=_coverage_line(
+            counts, details, total, facts, list(dict.fromkeys(p for c in cases for p in c.request))
+        ),
     )
 
 
@@ -188,12 +190,13 @@ def _coverage_line(
     details: Mapping[Family, list[str]],
     total: int,
     facts: FactsCoverage | None = None,
+    request: Sequence[str] = (),
 ) -> str:
     if not total:
         # Case results stored before coverage was recorded (or only A/A comparisons).
         return "not recorded for this run"
     checked = [f for f in ("contract", "structure", "references", "user_checks") if counts[f]]
-    if not checked:
+    if not checked and not request:
         what = "free-text prompt without contract or references: only zero-config detectors"
         if counts["implicit"]:
             what += " and the implicit contract (" + "; ".join(details["implicit"]) + ")"
@@ -217,7 +220,8 @@ def _coverage_line(
             text += f" on {n} of {total} cases"
         parts.append(text)
     inert = [_NAMES[f] for f in FAMILIES if not counts[f]]
-    line = "watched by " + "; ".join(parts)
+    # Tool calls and structured outputs: checked against what the request declares.
+    line = "watched by " + "; ".join([*request, *parts])
     facts_line = _facts_line(facts, total) if facts else ""
     if facts_line:
         line += f"; {facts_line}"

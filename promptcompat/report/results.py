@@ -398,9 +398,18 @@ def case_detail(*, session: Session, run_id: str, case_result_id: str) -> dict[s
     calls = store.load_calls(session=session, keys=[*row.baseline_keys, *row.candidate_keys])
     # The steps of agent loops (each a call of its own), for both trajectories.
     step_keys = sorted({k for c in list(calls.values()) for k in c.request.get("steps", ())})
-    calls.update(store.load_calls(session=session, keys=step_keys))
+    # A page's session is bound to a project: it links the loops, not their steps.
+    steps = store.load_calls(session=session, keys=step_keys, loop_steps=True)
+    calls.update(steps)
     texts = store.load_outputs(
         session=session, hashes=sorted({c.snapshot_hash for c in calls.values() if c.snapshot_hash})
+    )
+    texts.update(
+        store.load_outputs(
+            session=session,
+            hashes=sorted({c.snapshot_hash for c in steps.values() if c.snapshot_hash}),
+            loop_steps=True,
+        )
     )
     findings = findings_by_result(session=session, run_id=run.id, ids=[row.id])
     decision = decisions_for(session=session, ids=[row.id]).get(row.id)
@@ -467,9 +476,18 @@ def _sample(
     stored = texts.get(call.snapshot_hash) if call.snapshot_hash else None
     turn = read_turn(stored.text, stored.kind) if stored else None
     extra: dict[str, Any] = {}
+    shown = display(stored.text, stored.kind) if stored else None
     if "steps" in call.request:
         # An agent loop: every step's turn, in order (a step not stored reads as missing).
-        extra["steps"] = [_step(step, calls.get(step), texts) for step in call.request["steps"]]
+        extra["steps"] = steps = [
+            _step(step, calls.get(step), texts) for step in call.request["steps"]
+        ]
+        if len(steps) > 1 and shown is not None:
+            # The whole trajectory, as the case's text diff shows it (compat.diff.shown).
+            shown = "\n".join(
+                f"[step {n}]\n{s['shown'] if s['shown'] is not None else '(' + s['status'] + ')'}"
+                for n, s in enumerate(steps, start=1)
+            )
     return {
         **extra,
         "index": index,
@@ -478,7 +496,7 @@ def _sample(
         "text": turn.text if turn else None,
         "tool_calls": [call_json(c) for c in turn.tool_calls] if turn else [],
         "refusal": turn.refusal if turn else None,
-        "shown": display(stored.text, stored.kind) if stored else None,
+        "shown": shown,
         "error": f"{call.error_reason}: {call.error_message}" if call.status != "ok" else None,
         "snapshot_hash": call.snapshot_hash,
         "served_model": call.served_model,

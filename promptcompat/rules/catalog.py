@@ -543,7 +543,8 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
             "drift.format_changed",
         }
     # The schema a request's response_format declares is the contract of the answer: its
-    # violation at a path is the finding, the structural change there its symptom.
+    # violation at a path is the finding, the structural change there its symptom, and so is
+    # the prompt contract's schema error at that path (the same schema, most often).
     requested = {key[1] for key in events if key[0] == "structured.schema_violation"}
     structural_err = {
         key[1]
@@ -557,7 +558,7 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
         key: message
         for key, message in events.items()
         if key[0] not in drop
-        and not (key[0] == "contract.schema" and key[1] in structural_err)
+        and not (key[0] == "contract.schema" and key[1] in structural_err | requested)
         and not (key[0] in _STRUCTURAL_ERR and key[1] in requested)
         and not (key[0] == "contract.code_invalid" and key[2] == "fence" and fence_added)
     }

@@ -26,6 +26,9 @@ class CaseCoverage:
     is not in English, "" when no output is free text."""
     undecided_facts: tuple[str, ...] = ()
     """Key facts (``facts:`` of the case) the fact diff could not decide: for the judge."""
+    request: tuple[str, ...] = ()
+    """What the version's request declares that the answers were checked against: its tools
+    (``tool.*``) and its ``response_format`` (``structured.*``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,7 @@ class CaseCoverage:
             "implicit_contract": list(self.implicit),
             "facts": self.facts,
             "undecided_facts": list(self.undecided_facts),
+            "request": list(self.request),
         }
 
     @classmethod
@@ -48,4 +52,5 @@ class CaseCoverage:
             implicit=tuple(data.get("implicit_contract", ())),
             facts=str(data.get("facts", "")),
             undecided_facts=tuple(data.get("undecided_facts", ())),
+            request=tuple(data.get("request", ())),
         )

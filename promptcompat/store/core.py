@@ -486,21 +486,31 @@ def linked_keys(*, session: Session, run_id: str, keys: Sequence[str]) -> set[st
     return found
 
 
-def load_calls(*, session: Session, keys: Sequence[str]) -> dict[str, Call]:
+def load_calls(
+    *, session: Session, keys: Sequence[str], loop_steps: bool = False
+) -> dict[str, Call]:
+    """``loop_steps``: ``keys`` are the steps a visible agent loop names (``LOOP_STEPS``)."""
     found: dict[str, Call] = {}
+    options = {projects.LOOP_STEPS: True} if loop_steps else {}
     for chunk in chunks(keys):
-        for call in session.exec(select(Call).where(col(Call.cache_key).in_(chunk))):
+        query = select(Call).where(col(Call.cache_key).in_(chunk)).execution_options(**options)
+        for call in session.exec(query):
             found[call.cache_key] = call
     return found
 
 
-def result_rows(*, session: Session, keys: Sequence[str]) -> dict[str, CallRow]:
+def result_rows(
+    *, session: Session, keys: Sequence[str], loop_steps: bool = False
+) -> dict[str, CallRow]:
     """The calls of ``keys`` as plain rows without their requests: what a run's evaluation
-    reads. Columns, not ``Call`` objects: building those cost about 0.15 ms each."""
+    reads. Columns, not ``Call`` objects: building those cost about 0.15 ms each.
+    ``loop_steps``: ``keys`` are the steps a visible agent loop names (``LOOP_STEPS``)."""
     columns = [getattr(Call, name) for name in CALL_COLUMNS if name != "request"]
+    options = {projects.LOOP_STEPS: True} if loop_steps else {}
     found: dict[str, CallRow] = {}
     for part in chunks(keys):
-        for row in session.execute(sa_select(*columns).where(col(Call.cache_key).in_(part))):
+        query = sa_select(*columns).where(col(Call.cache_key).in_(part))
+        for row in session.execute(query.execution_options(**options)):
             found[row.cache_key] = CallRow(**row._mapping)
     return found
 
@@ -534,12 +544,18 @@ class StoredOutput(NamedTuple):
     kind: OutputKind
 
 
-def load_outputs(*, session: Session, hashes: Sequence[str]) -> dict[str, StoredOutput]:
-    """Like ``load_texts``, with each output's kind (text, or a turn document)."""
+def load_outputs(
+    *, session: Session, hashes: Sequence[str], loop_steps: bool = False
+) -> dict[str, StoredOutput]:
+    """Like ``load_texts``, with each output's kind (text, or a turn document).
+    ``loop_steps``: the outputs of the steps a visible agent loop names (``LOOP_STEPS``)."""
     found: dict[str, StoredOutput] = {}
+    options = {projects.LOOP_STEPS: True} if loop_steps else {}
     for part in chunks(hashes):
-        query = sa_select(col(Snapshot.content_hash), col(Snapshot.text), col(Snapshot.kind)).where(
-            col(Snapshot.content_hash).in_(part)
+        query = (
+            sa_select(col(Snapshot.content_hash), col(Snapshot.text), col(Snapshot.kind))
+            .where(col(Snapshot.content_hash).in_(part))
+            .execution_options(**options)
         )
         found.update((h, StoredOutput(text, kind)) for h, text, kind in session.execute(query))
     return found

@@ -138,10 +138,19 @@ def _options(project: str) -> tuple[Any, ...]:
     )
 
 
+LOOP_STEPS = "promptcompat_loop_steps"
+"""Execution option of the queries that read an agent loop's steps (and their outputs) by the
+keys the loop's own call names. Steps are cached calls no run links (the run's call is the
+loop), so the project's criteria would hide them; a project that sees the loop sees its
+steps. Set only by ``store`` reads that take their keys from a loop the session read."""
+
+
 @event.listens_for(OrmSession, "do_orm_execute")
 def _scope(state: ORMExecuteState) -> None:
     project = state.session.info.get(_KEY)
     if project is None or state.is_column_load or state.is_relationship_load:
+        return
+    if state.execution_options.get(LOOP_STEPS):
         return
     if state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(*_options(str(project)))

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, cast, delete, false, func, or_, select
 from sqlmodel import Session, col
 
 from promptcompat.errors import NotFoundError
@@ -192,6 +192,17 @@ def _delete_runs(session: Session, run_ids: Sequence[str]) -> None:
         session.execute(delete(Run).where(col(Run.id).in_(part)))
 
 
+def _steps_of(session: Session, *, kept: ColumnElement[bool]) -> set[str]:
+    """The step keys the agent loops among the ``kept`` calls name (``request.steps``)."""
+    loops = select(col(Call.request)).where(kept, cast(col(Call.request), String).like('%"steps"%'))
+    found: set[str] = set()
+    for (request,) in session.execute(loops):
+        steps = request.get("steps") if isinstance(request, dict) else None
+        if isinstance(steps, list):
+            found.update(str(k) for k in steps)
+    return found
+
+
 def _collect_orphans(session: Session, removed: Removed, *, doomed_runs: Sequence[str]) -> None:
     """Calls no (surviving) run links and no baseline is; then unreferenced snapshots.
 
@@ -204,6 +215,12 @@ def _collect_orphans(session: Session, removed: Removed, *, doomed_runs: Sequenc
         col(Call.cache_key).not_in(links),
         col(Call.cache_key).not_in(select(col(Baseline.cache_key))),
     )
+    # An agent loop's steps are calls no run links (a run links the loop, whose request names
+    # its steps): they stay while their loop does, or a kept run loses its trajectories and a
+    # rerun calls the steps again.
+    steps = _steps_of(session, kept=~orphan)
+    if steps:
+        orphan = and_(orphan, col(Call.cache_key).not_in(sorted(steps)))
     removed.calls = _count(session, Call, orphan)
     kept_calls = select(col(Call.snapshot_hash)).where(
         col(Call.snapshot_hash).is_not(None), ~orphan

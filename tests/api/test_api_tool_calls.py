@@ -25,13 +25,16 @@ def test_a_renamed_argument_is_structure_in_the_api_and_a_highlighted_word_on_th
         settings=api_settings,
     )
     with store.session_scope(engine) as session:
-        case_id = session.exec(
-            select(CaseResult.id).where(
-                CaseResult.run_id == run_id,
-                CaseResult.case_id == "vienna-prague-budapest",
-                CaseResult.direction == "FORWARD",
-            )
-        ).one()
+        case_id, loop_id = (
+            session.exec(
+                select(CaseResult.id).where(
+                    CaseResult.run_id == run_id,
+                    CaseResult.case_id == case,
+                    CaseResult.direction == "FORWARD",
+                )
+            ).one()
+            for case in ("vienna-prague-budapest", "paris-loop")
+        )
     engine.dispose()
 
     body = client.get(f"/api/v1/runs/{run_id}/cases/{case_id}", headers=auth["viewer"]).json()
@@ -54,3 +57,14 @@ def test_a_renamed_argument_is_structure_in_the_api_and_a_highlighted_word_on_th
     html = page.text
     assert "tool call get_weather {" in html and "\\&#34;" not in html and '\\"' not in html
     assert '<ins class="chg">city_name</ins>' in html
+
+    # An agent loop over the project-bound API: its steps (calls no run links) are there, and
+    # the loops part at step 1, where the new model renamed the argument.
+    body = client.get(f"/api/v1/runs/{run_id}/cases/{loop_id}", headers=auth["viewer"]).json()
+    assert body["trajectory"] == {"first_divergence": 0}
+    steps = body["samples"]["candidate"][0]["steps"]
+    assert [s["status"] for s in steps] == ["ok", "ok"]
+    assert steps[0]["tool_calls"][0]["arguments"] == {"city_name": "Paris", "unit": "celsius"}
+    assert any(f["message"].startswith("step 1 of the agent loop") for f in body["findings"])
+    page = client.get(f"/ui/runs/{run_id}/cases/{loop_id}").text
+    assert "the trajectories part at <strong>step 1</strong>" in page and "[step 2]" in page

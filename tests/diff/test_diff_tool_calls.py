@@ -19,6 +19,7 @@ from promptcompat.suite import Prompt, PromptVersion, ResponseFormat, Tool, Tool
 from promptcompat.suite.contract import Contract
 from promptcompat.suite.policy import PathOverride, RulePolicy
 from promptcompat.suite.targets import parse_target
+from promptcompat.suite.turns import Turn
 from promptcompat.suite.types import ToolOrder
 
 WEATHER = Tool(
@@ -448,3 +449,30 @@ def test_the_catalog_defaults_of_the_tool_rules() -> None:
     assert {k: CATALOG[k].severity for k in expected} == expected
     assert CATALOG["request.param_rejected"].direction == "FORWARD"
     assert {CATALOG[k].direction for k in expected if k.startswith("request.tool")} == {"BACKWARD"}
+
+
+def loop(*steps: Sample) -> Sample:
+    """An agent loop's sample: its steps' turns, its own answer the last one's."""
+    turns = tuple(Turn(s.text or "", s.tool_calls, s.refusal) for s in steps)
+    last = steps[-1]
+    return Sample(text=last.text, tool_calls=last.tool_calls, steps=turns)
+
+
+def test_agent_loops_are_compared_at_the_first_step_where_they_part() -> None:
+    answer = Sample(text="Based on the tool results: 21C, sunny in Paris.")
+    baseline = loop(paris(), answer)
+    # The same answer reached through a renamed argument: found at step 1.
+    renamed = loop(paris('{"town": "Paris", "units": "celsius"}', "call_9"), answer)
+    diff = compare([baseline], [renamed])
+    assert diff.verdict == "BREAKING"
+    removed = next(f for f in diff.findings if f.rule == "tool.argument_removed")
+    assert removed.path == "$.get_weather.city"
+    assert removed.message.startswith("step 1 of the agent loop: get_weather: argument $.city")
+    assert diff.structural_diff["tool_calls"]["step"] == 1
+    assert "[step 1]" in diff.text_diff and '+    "town": "Paris",' in diff.text_diff
+    # No call at step 1: text instead of the call, though both loops end in text.
+    guessed = loop(Sample(text="It is probably sunny in Paris."))
+    assert "tool.text_instead_of_call" in rules(compare([baseline], [guessed]))
+    # Other call ids only: the same trajectory, compatible.
+    same = loop(paris(call_id="call_7"), answer)
+    assert compare([baseline], [same]).verdict == "COMPATIBLE"

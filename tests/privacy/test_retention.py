@@ -11,6 +11,7 @@ from typing import get_args
 import clirun
 import pytest
 from inline import run_inline
+from pgcluster import on_both_backends
 from sqlalchemy import Engine, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -20,6 +21,7 @@ from promptcompat.config import Settings
 from promptcompat.errors import NotFoundError
 from promptcompat.report import build_report
 from promptcompat.runs import RunRequest
+from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.store import audit
 from promptcompat.store.retention import collect, purge
 from promptcompat.store.tables.core import (
@@ -33,7 +35,7 @@ from promptcompat.store.tables.core import (
     Snapshot,
 )
 from promptcompat.store.tables.review import AuditEntry
-from promptcompat.suite import load_suite
+from promptcompat.suite import Suite, load_suite
 
 PARAPHRASE = "openai:sim-paraphrase?temperature=0"
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
@@ -187,3 +189,22 @@ def test_gc_deletes_old_runs_in_every_finished_status_and_never_a_live_one(
         kept = {r.status for r in session.exec(select(Run))}
     assert kept == set(LIVE_STATUSES)
     assert set(TERMINAL_STATUSES) | set(LIVE_STATUSES) == set(by_status)
+
+
+@on_both_backends  # the loops are found by their request's text: JSON on PostgreSQL
+def test_gc_keeps_the_steps_of_agent_loops_its_kept_runs_made(
+    engine: Engine, suite: Suite, settings: Settings, sim: SimulatorProcess
+) -> None:
+    # plan_trip's loops: each step a call no run links (the run links the loop).
+    run_inline(
+        engine=engine, suite=suite, request=RunRequest(prompts=("plan_trip",)), settings=settings
+    )
+    with store.session_scope(engine) as session:
+        kept = collect(session=session, now=datetime.now(UTC), default_days=30)
+    assert (kept.runs, kept.calls, kept.snapshots) == ([], 0, 0)
+    # ... so a rerun still finds every step in the cache.
+    before = sim.stats()["requests"]
+    _, stats = run_inline(
+        engine=engine, suite=suite, request=RunRequest(prompts=("plan_trip",)), settings=settings
+    )
+    assert sim.stats()["requests"] == before and stats.executed == 0
