@@ -30,6 +30,12 @@ A sample's output is written so that a pull request's diff shows the changed lin
 and its hash do not change); a ``turn`` is an answer with tool calls or a refusal, its
 ``content`` itself in lines when it has several. Format 1 files (``output`` only) are read.
 
+An agent loop's sample (a prompt with ``max_steps``) also carries its trajectory: ``steps``,
+one entry per model call of the loop in order, each ``{"cache_key": ..., <its output as
+above>}``; the last step is the loop's answer. A comparison against the file then sees the
+steps (``compat/diff.py`` compares loops where their trajectories part). Steps are optional:
+a format 2 file written before them is still read (its loops compare on their answers).
+
 Keys are in a fixed order (header first, cases sorted by id, sample fields sorted), lines end
 in LF and every case is its own block, so a change to one case is a diff of that block only.
 Nothing that varies between identical answers (latency, cost, dates) is written.
@@ -90,6 +96,18 @@ DEFAULT_MAX_OUTPUT_BYTES: int = Settings.model_fields["max_output_bytes"].defaul
 
 
 @dataclass(frozen=True)
+class SnapshotStep:
+    """One model call of an agent loop's trajectory, as a file holds it."""
+
+    cache_key: str
+    output: str
+    kind: OutputKind = TEXT
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cache_key": self.cache_key, **output_fields(self.output, self.kind)}
+
+
+@dataclass(frozen=True)
 class SnapshotSample:
     sample: int
     cache_key: str
@@ -99,9 +117,11 @@ class SnapshotSample:
     finish_reason: str | None = None
     output_tokens: int | None = None
     kind: OutputKind = TEXT
+    steps: tuple[SnapshotStep, ...] = ()
+    """An agent loop's model calls in order (the last is this answer); empty otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "cache_key": self.cache_key,
             "finish_reason": self.finish_reason,
             **output_fields(self.output, self.kind),
@@ -109,10 +129,24 @@ class SnapshotSample:
             "sample": self.sample,
             "served_model": self.served_model,
         }
+        if self.steps:
+            data["steps"] = [step.to_dict() for step in self.steps]
+        return data
+
+    @property
+    def answer(self) -> tuple[str, tuple[str, ...]]:
+        """What a reviewer accepts: the output and, for an agent loop, its steps' outputs."""
+        return self.output, tuple(step.output for step in self.steps)
 
     @property
     def shown(self) -> str:
-        """The output as a reviewer reads it (tool calls with pretty arguments)."""
+        """The output as a reviewer reads it (tool calls with pretty arguments); an agent
+        loop's step by step, as the run's text diff shows it, since its steps may differ
+        where its answer does not."""
+        if len(self.steps) > 1:
+            return "\n".join(
+                f"[step {n}]\n{display(t.output, t.kind)}" for n, t in enumerate(self.steps, 1)
+            )
         return display(self.output, self.kind)
 
 
@@ -219,6 +253,10 @@ class SnapshotFile:
 
     def outputs(self, case_id: str) -> list[str]:
         return [s.output for s in sorted(self.cases.get(case_id, []), key=lambda s: s.sample)]
+
+    def answers(self, case_id: str) -> list[tuple[str, tuple[str, ...]]]:
+        """``outputs`` with each agent loop's steps (``SnapshotSample.answer``)."""
+        return [s.answer for s in sorted(self.cases.get(case_id, []), key=lambda s: s.sample)]
 
     def shown(self, case_id: str) -> list[str]:
         """The outputs as a reviewer reads them (``SnapshotSample.shown``)."""
@@ -490,6 +528,12 @@ def _sample(raw: Any, case_id: str, max_output_bytes: int) -> SnapshotSample:
             f"case {case_id} sample {sample}: output of {size:,} bytes exceeds "
             f"max_output_bytes ({max_output_bytes:,}), the cap on a provider's answer"
         )
+    steps = _steps(raw.get("steps"), case_id, sample, max_output_bytes)
+    if steps and (steps[-1].output, steps[-1].kind) != (output, kind):
+        raise ValueError(
+            f"case {case_id} sample {sample}: the last of its steps is not its output "
+            "(an agent loop's answer is its last step)"
+        )
     labels = {k: raw.get(k) for k in ("served_model", "finish_reason")}
     for name, value in labels.items():
         if value is not None and (not isinstance(value, str) or len(value) > _MAX_LABEL_CHARS):
@@ -505,4 +549,30 @@ def _sample(raw: Any, case_id: str, max_output_bytes: int) -> SnapshotSample:
         finish_reason=labels["finish_reason"],
         output_tokens=int(tokens) if tokens is not None else None,
         kind=kind,
+        steps=steps,
     )
+
+
+def _steps(raw: Any, case_id: str, sample: int, max_output_bytes: int) -> tuple[SnapshotStep, ...]:
+    """An agent loop's steps as ``SnapshotStep.to_dict`` writes them (absent: none)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError(f"case {case_id} sample {sample}: steps must be a list")
+    steps: list[SnapshotStep] = []
+    for number, step in enumerate(raw, start=1):
+        where = f"case {case_id} sample {sample} step {number}"
+        if not isinstance(step, dict):
+            raise ValueError(f"{where}: a step is an object")
+        key = step.get("cache_key")
+        if not isinstance(key, str) or not _CACHE_KEY.fullmatch(key):
+            raise ValueError(f"{where}: cache_key is not a sha256 hex digest")
+        output, kind = _output(step, f"{case_id} step {number}")
+        size = len(output.encode("utf-8"))
+        if size > max_output_bytes:
+            raise ValueError(
+                f"{where}: output of {size:,} bytes exceeds max_output_bytes "
+                f"({max_output_bytes:,}), the cap on a provider's answer"
+            )
+        steps.append(SnapshotStep(cache_key=key, output=output, kind=kind))
+    return tuple(steps)

@@ -19,7 +19,7 @@ from promptcompat import store
 from promptcompat.errors import ConfigError
 from promptcompat.snapshots import files
 from promptcompat.snapshots.files import CaseNote, NoteFinding, SnapshotFile, SnapshotSample
-from promptcompat.snapshots.sync import load_snapshot
+from promptcompat.snapshots.sync import load_snapshot, loop_steps
 from promptcompat.store.tables.core import CaseResult
 from promptcompat.suite import Suite
 
@@ -74,6 +74,7 @@ def write_pending(
     texts = store.load_outputs(
         session=session, hashes=sorted({c.snapshot_hash for c in calls.values() if c.snapshot_hash})
     )
+    trajectories = loop_steps(session=session, calls=calls)
     by_side: dict[tuple[str, str, str], list[CaseResult]] = defaultdict(list)
     for r in results:
         by_side[(r.prompt, r.candidate_version, r.candidate_target)].append(r)
@@ -105,11 +106,13 @@ def write_pending(
                         served_model=call.served_model,
                         finish_reason=call.finish_reason,
                         output_tokens=call.output_tokens,
+                        steps=trajectories.get(key, ()),
                     )
                 )
             else:
-                outputs = [s.output for s in samples]
-                if accepted is not None and accepted.outputs(r.case_id) == outputs:
+                # An agent loop that reaches the same answer by other steps is a change too.
+                answers = [s.answer for s in samples]
+                if accepted is not None and accepted.answers(r.case_id) == answers:
                     if r.case_id in pending.cases:  # the change went away: nothing to review
                         del pending.cases[r.case_id]
                         pending.notes.pop(r.case_id, None)

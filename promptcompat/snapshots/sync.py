@@ -24,7 +24,7 @@ from promptcompat import store
 from promptcompat.errors import VersionEditedError
 from promptcompat.replay import snapshot_hash
 from promptcompat.snapshots import files
-from promptcompat.snapshots.files import SnapshotFile, SnapshotSample
+from promptcompat.snapshots.files import SnapshotFile, SnapshotSample, SnapshotStep
 from promptcompat.store.redaction import RunRedaction
 from promptcompat.store.tables.core import Baseline, Call
 from promptcompat.suite import Suite
@@ -77,6 +77,7 @@ def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupK
     current = {key: digest for key, (_, _, digest) in chosen.items()}
     calls = store.load_calls(session=session, keys=sorted({b.cache_key for b in baselines}))
     texts = store.load_outputs(session=session, hashes=sorted({b.snapshot_hash for b in baselines}))
+    trajectories = loop_steps(session=session, calls=calls)
     groups: dict[GroupKey, SnapshotFile] = {}
     for b in baselines:
         key = (b.prompt, b.version, b.target)
@@ -95,9 +96,43 @@ def store_groups(*, session: Session, suite: Suite | None = None) -> dict[GroupK
                 served_model=call.served_model if call else None,
                 finish_reason=call.finish_reason if call else None,
                 output_tokens=call.output_tokens if call else None,
+                steps=trajectories.get(b.cache_key, ()),
             )
         )
     return groups
+
+
+def loop_steps(*, session: Session, calls: dict[str, Call]) -> dict[str, tuple[SnapshotStep, ...]]:
+    """Per agent-loop call among ``calls``, its steps as a file holds them (in order; a loop
+    whose steps are not all answered in the store gets none)."""
+    keyed = {
+        key: [str(k) for k in call.request["steps"]]
+        for key, call in calls.items()
+        if isinstance(call.request, dict) and isinstance(call.request.get("steps"), list)
+    }
+    if not keyed:
+        return {}
+    # The session may be bound to a project, which links the loops, not their steps.
+    rows = store.load_calls(
+        session=session, keys=sorted({k for ks in keyed.values() for k in ks}), loop_steps=True
+    )
+    outputs = store.load_outputs(
+        session=session,
+        hashes=sorted({r.snapshot_hash for r in rows.values() if r.snapshot_hash}),
+        loop_steps=True,
+    )
+    found: dict[str, tuple[SnapshotStep, ...]] = {}
+    for key, keys in keyed.items():
+        steps: list[SnapshotStep] = []
+        for step in keys:
+            row = rows.get(step)
+            stored = outputs.get(row.snapshot_hash) if row and row.snapshot_hash else None
+            if stored is None:
+                break
+            steps.append(SnapshotStep(cache_key=step, output=stored.text, kind=stored.kind))
+        else:
+            found[key] = tuple(steps)
+    return found
 
 
 def export(*, session: Session, root: Path, suite: Suite) -> ExportResult:
@@ -196,39 +231,40 @@ def load_snapshot(
     texts: dict[str, str] = {}
     turns: set[str] = set()
     calls: list[Call] = []
+    steps: list[Call] = []
     for case_id, samples in snap.cases.items():
         if cases is not None and case_id not in cases:
             continue
         for s in samples:
-            digest = snapshot_hash(s.output)
-            texts[digest] = s.output
-            if s.kind == "turn":
-                turns.add(digest)
-            calls.append(
-                Call(
-                    cache_key=s.cache_key,
-                    prompt=snap.prompt,
-                    version=snap.version,
-                    case_id=case_id,
-                    target=snap.target,
-                    sample=s.sample,
-                    request={"from_snapshot_file": True},
-                    status="ok",
-                    snapshot_hash=digest,
-                    served_model=s.served_model,
-                    finish_reason=s.finish_reason,
-                    output_tokens=s.output_tokens,
+            call = _file_call(snap, case_id, s.sample, s.cache_key, s.output, s.kind, texts, turns)
+            call.served_model = s.served_model
+            call.finish_reason = s.finish_reason
+            call.output_tokens = s.output_tokens
+            if s.steps:
+                # An agent loop: its steps are calls of their own, which the loop's call
+                # names in order (as a run stores them), so a comparison sees the trajectory.
+                call.request = {**call.request, "steps": [t.cache_key for t in s.steps]}
+                steps.extend(
+                    _file_call(snap, case_id, s.sample, t.cache_key, t.output, t.kind, texts, turns)
+                    for t in s.steps
                 )
-            )
+            calls.append(call)
     if not calls:
         return 0
     if redaction is not None:
-        calls, texts, turns = redaction.apply(calls, texts, turns)
+        rows, texts, turns = redaction.apply([*steps, *calls], texts, turns)
+        steps, calls = rows[: len(steps)], rows[len(steps) :]
     known = store.answered_calls(session=session, keys=[c.cache_key for c in calls])
     fresh = [c for c in calls if c.cache_key not in known]
+    for c in calls:
+        # A loop's call stored from a file written before steps were: it learns them now.
+        old = known.get(c.cache_key)
+        if old is not None and "steps" in c.request and "steps" not in (old.request or {}):
+            old.request = {**old.request, "steps": c.request["steps"]}
+            session.add(old)
     # Answered calls and stored outputs are never replaced; a failed call of the same key is
     # replaced by the answer the file holds.
-    store.save_results(session=session, calls=fresh, texts=texts, turns=turns)
+    store.save_results(session=session, calls=[*steps, *fresh], texts=texts, turns=turns)
     session.flush()
     slots = [
         store.BaselineSlot(c.prompt, c.version, snap.version_hash, c.target, c.case_id, c.sample)
@@ -241,6 +277,34 @@ def load_snapshot(
         replace=True,
     )
     return len(calls)
+
+
+def _file_call(
+    snap: SnapshotFile,
+    case_id: str,
+    sample: int,
+    key: str,
+    output: str,
+    kind: str,
+    texts: dict[str, str],
+    turns: set[str],
+) -> Call:
+    """The answered call a file's output stands for (its text added to ``texts``)."""
+    digest = snapshot_hash(output)
+    texts[digest] = output
+    if kind == "turn":
+        turns.add(digest)
+    return Call(
+        cache_key=key,
+        prompt=snap.prompt,
+        version=snap.version,
+        case_id=case_id,
+        target=snap.target,
+        sample=sample,
+        request={"from_snapshot_file": True},
+        status="ok",
+        snapshot_hash=digest,
+    )
 
 
 def verify(
@@ -349,10 +413,18 @@ def _obsolete_reason(snap: SnapshotFile, suite: Suite) -> str:
     return ""
 
 
-def _digest(snap: SnapshotFile) -> dict[str, list[tuple[int, str]]]:
-    grouped: dict[str, list[tuple[int, str]]] = defaultdict(list)
+def _digest(snap: SnapshotFile) -> dict[str, list[tuple[int, str, tuple[str, ...]]]]:
+    """Per case, each sample's output hash and (an agent loop's) steps' keys and hashes."""
+    grouped: dict[str, list[tuple[int, str, tuple[str, ...]]]] = defaultdict(list)
     for case_id, samples in snap.cases.items():
-        grouped[case_id] = sorted((s.sample, snapshot_hash(s.output)) for s in samples)
+        grouped[case_id] = sorted(
+            (
+                s.sample,
+                snapshot_hash(s.output),
+                tuple(f"{t.cache_key}:{snapshot_hash(t.output)}" for t in s.steps),
+            )
+            for s in samples
+        )
     return grouped
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import xmlschema
 from markdown_it import MarkdownIt
-from pr_helpers import HARMLESS_V3, RENAMING_V3, check, check_here, commit, git
+from pr_helpers import HARMLESS_V3, RENAMING_V3, check, check_here, cli_env, commit, git
 
 from promptcompat import store
 from promptcompat.check import CheckOptions, CheckResult, run_check
@@ -29,6 +29,7 @@ from promptcompat.suite.rendering import render_messages
 from promptcompat.suite.targets import parse_target
 
 XSD = Path(__file__).with_name("junit-10.xsd")
+REPO = Path(__file__).resolve().parents[2]
 EXTRACT = "extract_contact"
 PINNED = "openai:gpt-sim-2024-05-13?temperature=0"
 
@@ -432,3 +433,38 @@ def test_example_workflow_runs_the_check_and_comments() -> None:
     assert "promptcompat check --base" in script and "--markdown-out promptcompat.md" in script
     assert any(s.get("uses", "").startswith("actions/github-script") for s in steps)
     assert workflow["permissions"]["pull-requests"] == "write"
+
+
+def test_pinning_a_drifting_model_reports_the_loop_step_from_the_committed_snapshots(
+    tmp_path: Path, sim: SimulatorProcess
+) -> None:
+    """The committed ``snapshots/plan_trip`` carry each agent loop's steps, so a PR that pins
+    the drifting model is held to the baseline's trajectory, not only to its last answer."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "prompts", repo / "prompts")
+    shutil.copytree(REPO / "snapshots" / "plan_trip", repo / "snapshots" / "plan_trip")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "the example suite and plan_trip's accepted snapshots")
+    git(repo, "checkout", "-q", "-b", "pr")
+    yaml = repo / "prompts" / "plan_trip" / "prompt.yaml"
+    old, new = "claude-sim-3-5-20241022", "claude-sim-4-20250514"
+    yaml.write_text(
+        yaml.read_text("utf-8").replace(f"pinned: anthropic:{old}", f"pinned: anthropic:{new}"),
+        "utf-8",
+    )
+    commit(repo, "pin the new model")
+
+    env = cli_env(home=tmp_path / "home", prompts=repo / "prompts", sim=sim)
+    done, result, markdown, _ = check(repo, {**env, "CI": "true"})
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = {
+        (c["case_id"], f["rule"]): f["message"] for c in result["cases"] for f in c["findings"]
+    }
+    # Both loops end in the baseline's answer text; only their first steps drift.
+    for case_id, rule in (
+        ("lima-time-loop", "tool.text_instead_of_call"),
+        ("paris-loop", "tool.argument_removed"),
+    ):
+        assert found[case_id, rule].startswith("step 1 of the agent loop"), found
+    assert "step 1 of the agent loop" in markdown
