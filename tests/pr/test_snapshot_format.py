@@ -16,7 +16,7 @@ from pr_helpers import cli_env
 from promptcompat.errors import SuiteError
 from promptcompat.simulator.process import SimulatorProcess
 from promptcompat.snapshots import files as snapshot_files
-from promptcompat.snapshots.files import SnapshotFile, SnapshotSample
+from promptcompat.snapshots.files import SnapshotFile, SnapshotSample, SnapshotStep
 from promptcompat.suite.turns import Turn, tool_call, turn_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,3 +141,32 @@ def test_run_and_export_write_tool_calls_as_structure_through_the_cli(
     assert '"promptcompat.snapshots/2"' in trip and '\\"city\\"' not in trip
     card = json.loads(next((out / "contact_card" / "v1").glob("*.json")).read_text("utf-8"))
     assert card["cases"]["tom-becker"][0]["output_json"]["name"] == "Tom Becker"
+
+
+def test_an_agent_loops_steps_round_trip_and_older_files_without_them_still_read(
+    tmp_path: Path,
+) -> None:
+    answer = "Based on the tool results: 21C"
+    steps = (SnapshotStep("b" * 64, TURN, "turn"), SnapshotStep("c" * 64, answer))
+    text, snap = _round_trip(tmp_path, SnapshotSample(0, KEY, answer, steps=steps))
+    written = json.loads(text)["cases"]["c"][0]
+    assert [s["cache_key"] for s in written["steps"]] == ["b" * 64, "c" * 64]
+    assert written["steps"][0]["turn"]["tool_calls"][0]["name"] == "get_weather"
+    assert snap.cases["c"][0].steps == steps
+    assert snap.answers("c") == [(answer, (TURN, answer))]
+    assert snap.cases["c"][0].shown.startswith("[step 1]\ntool call get_weather")
+    # A format 2 file written before loops carried steps: read, its loop without steps.
+    path = snapshot_files.accepted_path(tmp_path, "p", "v1", snap.target)
+    raw = json.loads(text)
+    del raw["cases"]["c"][0]["steps"]
+    path.write_text(json.dumps(raw), "utf-8")
+    assert snapshot_files.load(tmp_path, path).cases["c"][0].steps == ()
+    # Steps that do not end in the answer are refused, naming the case.
+    raw["cases"]["c"][0]["steps"] = [written["steps"][0]]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(SuiteError, match="case c sample 0: the last of its steps is not"):
+        snapshot_files.load(tmp_path, path)
+    raw["cases"]["c"][0]["steps"] = [{"cache_key": "nope", "output": answer}]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(SuiteError, match="case c sample 0 step 1: cache_key is not"):
+        snapshot_files.load(tmp_path, path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -279,3 +280,32 @@ def test_snapshot_commands_work_in_the_configured_project(
     get_settings.cache_clear()
     assert runner.invoke(app, ["snapshots", "verify"]).exit_code == 0
     get_settings.cache_clear()
+
+
+def test_agent_loop_steps_go_through_the_store_and_verify_checks_them(tmp_path: Path) -> None:
+    """The committed plan_trip file's loops carry their steps: imported as the loop's steps
+    (what a comparison reads), exported back byte for byte, and a changed step is a
+    disagreement ``verify`` names."""
+    repo = Path(__file__).resolve().parents[2]
+    root = tmp_path / "snapshots"
+    shutil.copytree(repo / "snapshots" / "plan_trip", root / "plan_trip")
+    suite = load_suite(repo / "prompts")
+    engine = store.open_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    [path] = snapshot_files.iter_files(root, pending=False)
+    loop = snapshot_files.load(root, path).cases["paris-loop"][0]
+    assert len(loop.steps) == 2 and loop.steps[-1].output == loop.output
+    with store.session_scope(engine) as session:
+        snapshot_sync.import_files(session=session, root=root, suite=suite)
+        steps = store.loop_steps(session=session, keys=[loop.cache_key])
+        assert steps == {loop.cache_key: [s.cache_key for s in loop.steps]}
+        snapshot_sync.export(session=session, root=tmp_path / "out", suite=suite)
+        assert (tmp_path / "out" / path.relative_to(root)).read_bytes() == path.read_bytes()
+        # The answer stays; only the first step's call changes.
+        data = json.loads(path.read_text("utf-8"))
+        call = data["cases"]["paris-loop"][0]["steps"][0]["turn"]["tool_calls"][0]
+        call["arguments"] = {"location": "Paris"}
+        path.write_text(json.dumps(data), "utf-8")
+        result = snapshot_sync.verify(session=session, root=root, suite=suite)
+    assert result.different == [
+        f"plan_trip/v1/{suite.prompts['plan_trip'].pinned}: case paris-loop"
+    ]
