@@ -455,7 +455,7 @@ def test_pinning_a_drifting_model_reports_the_loop_step_from_the_committed_snaps
     commit(repo, "pin the new model")
 
     env = cli_env(home=tmp_path / "home", prompts=repo / "prompts", sim=sim)
-    done, result, markdown, _ = check(repo, {**env, "CI": "true"})
+    done, result, markdown, _ = check(repo, {**env, "CI": "true"}, "--write-snapshots")
 
     assert done.returncode == 1, done.stdout + done.stderr
     found = {
@@ -468,3 +468,12 @@ def test_pinning_a_drifting_model_reports_the_loop_step_from_the_committed_snaps
     ):
         assert found[case_id, rule].startswith("step 1 of the agent loop"), found
     assert "step 1 of the agent loop" in markdown
+    # The new model's loops wait for review with their steps (what accepting stores).
+    pending = snapshot_files.load(
+        repo / "snapshots",
+        snapshot_files.pending_path(
+            repo / "snapshots", "plan_trip", "v1", f"anthropic:{new}?temperature=0"
+        ),
+    )
+    [lima] = pending.cases["lima-time-loop"]
+    assert len(lima.steps) == 1 and lima.steps[0].output == lima.output
