@@ -15,6 +15,10 @@ from fastapi.testclient import TestClient
 
 from api.pages import COOKIE
 
+# Headers decide here, not the database: one store is enough (the forms' effects on both
+# databases are tested in test_api_review.py and test_api_pages.py).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
+
 CROSS_SITE: list[dict[str, str]] = [
     {"sec-fetch-site": "cross-site", "origin": "http://evil.example"},
     {"sec-fetch-site": "same-site", "origin": "http://evil.testserver"},  # a sibling host
