@@ -48,7 +48,9 @@ class Claimer:
         until = at + self.lease_seconds
         mine = {"owner": self.owner, "host": self.host, "pid": self.pid}
         insert = upsert(session, CallClaim).on_conflict_do_nothing(index_elements=["cache_key"])
-        for part in chunks(keys):
+        # Keys in one order for every claimer: two claimers inserting overlapping keys in
+        # opposite orders deadlock on PostgreSQL (each waits for the other's uncommitted row).
+        for part in chunks(sorted(set(keys))):
             rows = [{"cache_key": k, **mine, "lease_until": until, "claimed_at": at} for k in part]
             session.execute(insert, rows)
             session.execute(

@@ -92,11 +92,17 @@ def test_concurrent_claimers_never_share_a_key(database_url: str) -> None:
     owners: dict[str, list[str]] = {}
     lock = threading.Lock()
 
+    errors: list[BaseException] = []
+
     def contend(index: int) -> None:
         engine = store.open_engine(url)
         claimer = Claimer(lease_seconds=30)
         order = KEYS if index % 2 else list(reversed(KEYS))
-        mine = claim(engine, claimer, order).mine
+        try:
+            mine = claim(engine, claimer, order).mine
+        except BaseException as exc:  # a claimer that failed (a deadlock) fails the test
+            errors.append(exc)
+            return
         with lock:
             for key in mine:
                 owners.setdefault(key, []).append(claimer.owner)
@@ -106,6 +112,7 @@ def test_concurrent_claimers_never_share_a_key(database_url: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert errors == []
     assert set(owners) == set(KEYS)
     assert all(len(holders) == 1 for holders in owners.values())
     with store.session_scope(store.open_engine(url)) as session:
