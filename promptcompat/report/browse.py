@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from promptcompat.errors import ConfigError, NotFoundError
 from promptcompat.store.paging import Page, decode_cursor, page_of
 from promptcompat.store.tables.core import Baseline, Call, PromptVersionRecord, Snapshot
 from promptcompat.suite import Prompt, Suite
 from promptcompat.suite.targets import parse_target
+
+_Row = TypeVar("_Row")
 
 
 def list_snapshots(
@@ -27,21 +30,27 @@ def list_snapshots(
     status: str | None = None,
 ) -> Page[Call]:
     """Recorded calls (a snapshot is a call's output with its metadata), newest first."""
-    query = select(Call)
-    for column, value in (
+    query = _equal(
+        select(Call),
         (Call.prompt, prompt),
         (Call.version, version),
         (Call.target, target),
         (Call.case_id, case_id),
         (Call.status, status),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    )
     if cursor is not None:
         (last_id,) = decode_cursor("snapshots", cursor, arity=1)
         query = query.where(col(Call.id) < int(last_id))
     rows = session.exec(query.order_by(col(Call.id).desc()).limit(limit + 1)).all()
     return page_of(rows, limit=limit, kind="snapshots", key=lambda c: [c.id])
+
+
+def _equal(query: SelectOfScalar[_Row], *filters: tuple[Any, str | None]) -> SelectOfScalar[_Row]:
+    """``query`` narrowed to rows whose column equals each filter's value that is set."""
+    for column, value in filters:
+        if value is not None:
+            query = query.where(column == value)
+    return query
 
 
 def get_snapshot(*, session: Session, key: str) -> tuple[Call, Snapshot | None]:
@@ -64,15 +73,13 @@ def list_baselines(
     case_id: str | None = None,
 ) -> Page[Baseline]:
     """Accepted baselines (what works), in (prompt, version, target, case, sample) order."""
-    query = select(Baseline)
-    for column, value in (
+    query = _equal(
+        select(Baseline),
         (Baseline.prompt, prompt),
         (Baseline.version, version),
         (Baseline.target, target),
         (Baseline.case_id, case_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
+    )
     if cursor is not None:
         (last_id,) = decode_cursor("baselines", cursor, arity=1)
         query = query.where(col(Baseline.id) > int(last_id))
