@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
+from real_corpus import FRESH_FILE, HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
 
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.pii_rule import pii_findings
@@ -216,7 +216,7 @@ def report(name: str, outcomes: list[Outcome], *, errors: bool) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
-    parser.add_argument("--file", choices=["pairs", "handwritten", "all"], default="all")
+    parser.add_argument("--file", choices=["pairs", "handwritten", "all", "fresh"], default="all")
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     parser.add_argument("--errors", action="store_true", help="list false alarms and misses")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -225,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         "pairs": [PAIRS_FILE],
         "handwritten": [HANDWRITTEN_FILE],
         "all": [PAIRS_FILE, HANDWRITTEN_FILE],
+        "fresh": [FRESH_FILE],
     }[args.file]
     try:
         corpora = {path.stem: [p for p in load(path) if in_split(p, args.split)] for path in files}

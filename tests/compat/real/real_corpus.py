@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 HERE = Path(__file__).resolve().parent
 PAIRS_FILE = HERE / "pairs.jsonl"
 HANDWRITTEN_FILE = HERE / "handwritten.jsonl"
+# A fresh held-out set: real pairs from instructions pairs.jsonl never uses, labelled by hand
+# without looking at the engine, measured but never read while tuning (README, "Fresh set").
+FRESH_FILE = HERE / "fresh.jsonl"
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[

@@ -32,6 +32,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "alpaca_eval"
 PAIRS_FILE = HERE / "pairs.jsonl"
+FRESH_FILE = HERE / "fresh.jsonl"
+# The fresh set takes this share of every quota, from instructions pairs.jsonl never uses.
+FRESH_SHARE = 3
 
 # (family, baseline file stem, candidate file stem, short pair name). Consecutive versions as a
 # provider shipped them, plus the prompt variants (the same model told to be concise/verbose).
@@ -408,8 +411,12 @@ def differs(c: Candidate) -> bool:
     return is_list(b) != is_list(k) or _ratio(b, k) >= 2.5
 
 
-def select(pool: list[Candidate]) -> list[Candidate]:
-    """Fill QUOTA per family and stratum, round-robin over the family's model pairs.
+def select(
+    pool: list[Candidate],
+    quota: dict[str, dict[str, int]] = QUOTA,
+    supplement: dict[str, dict[str, int]] = SUPPLEMENT,
+) -> list[Candidate]:
+    """Fill ``quota`` per family and stratum, round-robin over the family's model pairs.
 
     Within a stratum, pairs that differ in what the stratum is about alternate with pairs that
     do not (two to one for refusals), each group in a stable pseudo-random order.
@@ -420,7 +427,7 @@ def select(pool: list[Candidate]) -> list[Candidate]:
     uses: Counter[int] = Counter()
     used_in_family: set[tuple[str, int]] = set()
     chosen: list[Candidate] = []
-    for family, quotas in QUOTA.items():
+    for family, quotas in quota.items():
         pairs = [p for f, _, _, p in MODEL_PAIRS if f == family]
         for name in STRATA:
             per = 2 if name == "refusal" else 1
@@ -450,7 +457,7 @@ def select(pool: list[Candidate]) -> list[Candidate]:
                         chosen.append(c)
                         taken += 1
                         break
-    for family, extra in SUPPLEMENT.items():
+    for family, extra in supplement.items():
         pairs = [p for f, _, _, p in MODEL_PAIRS if f == family]
         for kind, count in extra.items():
             queues = {
@@ -517,12 +524,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--out", type=Path, default=PAIRS_FILE)
     parser.add_argument("--stats", action="store_true", help="print strata counts only")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="select the fresh held-out set (fresh.jsonl): a third of every quota, only from "
+        "instructions pairs.jsonl never uses",
+    )
     args = parser.parse_args(argv)
+    if args.fresh and args.out == PAIRS_FILE:
+        args.out = FRESH_FILE
     if not args.corpus.is_dir():
         print(f"{args.corpus}: no such corpus folder", file=sys.stderr)
         return 2
     pool = candidates(args.corpus)
-    chosen = select(pool)
+    if args.fresh:
+        used = {
+            json.loads(line)["source"]["baseline"]["index"]
+            for line in PAIRS_FILE.read_text("utf-8").splitlines()
+            if line.strip()
+        }
+        pool = [c for c in pool if c.index not in used]
+        chosen = select(
+            pool,
+            {f: {k: -(-n // FRESH_SHARE) for k, n in q.items()} for f, q in QUOTA.items()},
+            {f: {k: -(-n // FRESH_SHARE) for k, n in q.items()} for f, q in SUPPLEMENT.items()},
+        )
+    else:
+        chosen = select(pool)
     if args.stats:
         print("pool:", dict(Counter(c.stratum for c in pool)))
         print("chosen:", len(chosen))

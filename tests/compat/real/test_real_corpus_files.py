@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
+from real_corpus import FRESH_FILE, HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
 
 from promptcompat.rules import CATALOG
 from promptcompat.suite.contract import Contract
@@ -22,7 +22,8 @@ ALPACA_EVAL = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "alpa
 
 @pytest.fixture(scope="module")
 def real() -> list[Pair]:
-    return load(PAIRS_FILE)
+    """Both files of real pairs: the labelled corpus and the fresh held-out set."""
+    return [*load(PAIRS_FILE), *load(FRESH_FILE)]
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +77,13 @@ def test_composition(real: list[Pair], handwritten: list[Pair]) -> None:
     assert verdicts["BREAKING"] >= 120
     assert set(verdicts) == {"COMPATIBLE", "CHANGED", "BREAKING"}
     assert {p.family for p in real} == {"gpt-3.5", "gpt-4", "claude", "llama", "mistral", "qwen"}
+
+
+def test_the_fresh_set_shares_no_instruction_with_the_corpus() -> None:
+    corpus = {p.instruction for p in load(PAIRS_FILE)}
+    fresh = load(FRESH_FILE)
+    assert len(fresh) >= 150
+    assert [p.id for p in fresh if p.instruction in corpus] == []
 
 
 def test_a_bad_line_is_reported_with_file_and_line(tmp_path: Path) -> None:
