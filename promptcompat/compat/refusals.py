@@ -86,7 +86,8 @@ _EN_DECLINE = re.compile(
 )
 _EN_MISSING = re.compile(
     r"\b(?:i|we)\s+(?:do\s+not|don't|did\s+not|didn't)\s+(?:actually\s+)?have\s+(?:enough|"
-    r"sufficient|the\s+(?:necessary|required|full)|any|adequate)\s+(?:\w+\s+){0,2}?(?:context|"
+    r"sufficient|the\s+(?:necessary|required|full)|any|adequate|detailed|specific|complete|"
+    r"much)\s+(?:\w+\s+){0,2}?(?:context|"
     r"information|info|details|data|background|insight|knowledge)\b"
     r"|\b(?:i|we)\s+(?:need|would\s+need|require|would\s+require)\s+(?:some\s+)?(?:more|"
     r"additional|further)\s+(?:\w+\s+)?(?:context|information|info|details|data)\b"
@@ -109,7 +110,14 @@ _EN_MISSING = re.compile(
     r"|\b(?:the|your)\s+(?:request|question|message|prompt|input)\s+(?:seems|appears|is)\s+"
     r"(?:to\s+be\s+)?(?:incomplete|cut\s+off|unclear|missing)\b"
     r"|\bit\s+(?:seems|looks)\s+like\s+(?:you\s+(?:didn't|did\s+not|forgot|haven't)|the\s+"
-    r"(?:message|question|text)\s+(?:is|was|got))\b",
+    r"(?:message|question|text)\s+(?:is|was|got))\b"
+    # the input the task names is not there: "you haven't provided any specific information
+    # about the daily tasks", "no text was provided"
+    r"|\byou\s+(?:have\s+not|haven't|did\s+not|didn't)\s+(?:yet\s+)?(?:provided|given|included|"
+    r"shared|specified|attached|pasted|mentioned)\b"
+    r"|\bno\s+(?:specific\s+|actual\s+)?(?:text|information|details|context|data|input|passage|"
+    r"article|list|examples?)\s+(?:was|were|has\s+been|have\s+been|is|are)\s+(?:provided|given|"
+    r"included|attached)\b",
     re.I,
 )
 _EN_LIMITATION = re.compile(
@@ -221,13 +229,17 @@ _SUBSTITUTE = re.compile(
     # something general in place of the specific thing asked: "a high-level explanation",
     # "some general observations", "here is an attempt at a generic question" ("a general
     # overview of the job" or "general suggestions to look for" may be the answer itself)
-    r"(?:(?:i|we)\s+(?:can|could)\s+(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
+    r"(?:(?:i|we)(?:\s+(?:can|could|will)|(?:\s+would|'d)\s+be\s+(?:happy|glad)\s+to)\s+"
+    r"(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
     r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
     r"observations|guidance|pointers|thoughts))\b|"
     r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
     # a method in place of the value: "I can tell you how to calculate the days until..."
     r"(?:i|we)\s+can\s+(?:tell|show|explain(?:\s+to)?)\s+you\s+how\s+(?:to|you\s+(?:can|could))\s+"
     r"(?:calculate|find|determine|check|work\s+out|compute|figure\s+out|look\s+up|estimate)\b|"
+    r"(?:i|we)\s+can\s+(?:suggest|describe|explain|outline|share)\s+(?:a|the|some)\s+(?:general\s+)?"
+    r"(?:method|approach|process|way)\s+(?:for|of|to)\s+(?:finding|searching|looking|locating|"
+    r"getting|calculating|determining|creating|making)\b|"
     # a demonstration of what it could do: "to give you an idea of how I can help, ..."
     r"to\s+give\s+you\s+an\s+idea\s+of\s+(?:how|what)\s+i\s+(?:can|could|would)\b)",
     re.I,
@@ -272,7 +284,10 @@ _OTHER_DECLINE = re.compile(
 _QUALIFIED = re.compile(
     r"\b(?:directly|physically|personally|in\s+real[\s-]time|real-time|in\s+this\s+(?:text|"
     r"format|medium|chat|context)|text-based|for\s+you\b|visual(?:ly)?|actual(?:ly)?\s+"
-    r"(?:see|hear|browse))",
+    r"(?:see|hear|browse)"
+    # what cannot be done is completeness, not the task: "I cannot provide an exhaustive list"
+    r"|(?:an?|the)\s+(?:exhaustive|comprehensive|complete|definitive|full)\s+(?:list|answer|"
+    r"overview|ranking|account))",
     re.I,
 )
 _SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)", re.M)
@@ -483,6 +498,11 @@ def _offers_substitute(sentences: list[str], task: str | None = None) -> bool:
             follow = _pivot_follow(sentences[i:])
             if _substitute(follow, task):
                 return True
+            if not follow and any(_substitute(f, task) for f in _later_pivots(sentences[i:])):
+                # "Unfortunately I do not have enough context to provide detailed steps. A
+                # steam engine converts heat into work. However, I would be happy to provide a
+                # high-level overview": a sentence of background before the offer.
+                return True
             return (
                 bool(task)
                 and bool(_ADVICE.match(follow))
@@ -538,6 +558,17 @@ def _pivot_follow(sentences: list[str]) -> str:
         if refusal_kind(sentence) is None and not _ABOUT_INPUT.search(sentence):
             break  # the answer, not more of the hedge ("Once you provide that, I can...")
     return ""
+
+
+def _later_pivots(sentences: list[str]) -> list[str]:
+    """What follows each pivot that opens one of the two sentences after the opening hedge's
+    next one: an offer made after a sentence of background."""
+    follows = []
+    for sentence in sentences[2:4]:
+        m = _PIVOT.match(sentence)
+        if m is not None:
+            follows.append(sentence[m.end() :].strip())
+    return follows
 
 
 def _answers_after(sentences: list[str], kind: Kind, task: str | None = None) -> bool:

@@ -30,6 +30,10 @@ REFUSALS = [
     "or not. Things that would help include the relationship between the people.",
     "I apologize, but I need more information to provide an accurate answer. Could you please "
     "provide the list of courses you are referring to?",
+    "I apologize, but you haven't provided any details about the weekly chores in the office. "
+    "Could you please share them? Then I'll gladly turn them into a checklist.",
+    "I'm sorry, I don't have detailed information about how my own answers are produced. I am "
+    "an AI assistant and have no view into my architecture.",
     # a limitation with nothing after it
     "As an AI language model, I don't have personal opinions or preferences. The best pet "
     "depends on your family's lifestyle, so I'd recommend discussing it together.",
@@ -61,6 +65,10 @@ ANSWERS = [
     "table you can paste into a spreadsheet:\n\n| Week | Opponent | Score |\n|---|---|---|",
     "Unfortunately, I can't guarantee current prices, but laptops with an RTX 4060 and 32 GB "
     "RAM, like the ASUS ProArt line, are strong choices under $1500.",
+    # what cannot be given is completeness, and the list follows
+    "I cannot provide an exhaustive list, but here are ten notable jazz albums from the 1950s "
+    "that are widely considered essential:\n\n1. Kind of Blue (1959)\n2. Time Out (1959)\n"
+    "3. Mingus Ah Um (1959)\n4. Saxophone Colossus (1956)\n5. Blue Train (1957)",
     # sympathy, not a refusal
     "I'm sorry to hear that! Here's how to reset it: hold the reset button for 10 seconds.",
     # an email that declines a meeting is the task done
@@ -183,6 +191,23 @@ TASK_REFUSALS += [
         "movie Joker. However, the actual tagline used on posters for the 2019 film was: "
         '"Put on a happy face." Let me know if you have additional details to share that '
         "could help me generate an original tagline.",
+    ),
+    # the offer of a substitute comes after a sentence of background
+    (
+        "Provide a detailed explanation of the steps required to build the given project.\n\n"
+        "A solar oven from a pizza box",
+        "Unfortunately I do not have enough context to provide detailed construction steps for "
+        "building a solar oven from a pizza box. A solar oven traps sunlight to heat food, and "
+        "building a good one takes some trial and error. However, I would be happy to provide a "
+        "high-level overview of what may be involved:\n\n- Line the lid with foil.\n- Cover the "
+        "opening with plastic wrap.\n- Paint the bottom black.",
+    ),
+    # a method in place of the thing asked for
+    (
+        "Choose podcasts that match the given mood. Provide a link to each.\n\nRainy Sunday",
+        "I'm sorry, but I can't browse the internet or generate live links to podcasts. However, "
+        "I can suggest a method for finding podcasts that match a rainy Sunday mood:\n\n1. Open "
+        "your podcast app and search for 'cozy'.\n2. Browse the curated mood categories.",
     ),
 ]
 TASK_ANSWERS = [
