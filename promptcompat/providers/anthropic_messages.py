@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from promptcompat.config import Settings
 from promptcompat.errors import (
@@ -28,6 +26,10 @@ from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
 from promptcompat.suite.types import RequestOptions, ToolCall
 
+if TYPE_CHECKING:
+    # imported where used: the SDKs cost a command ~1.3 s of CPU to import (transport.py)
+    import anthropic
+
 NO_OPTIONS = RequestOptions()
 
 
@@ -46,6 +48,8 @@ class AnthropicProvider:
         seed: int | None,
         options: RequestOptions = NO_OPTIONS,
     ) -> Completion:
+        import anthropic
+
         sampling = target.sampling
         system = "\n\n".join(m.content for m in messages if m.role == "system")
         turns = _turns(m for m in messages if m.role != "system")
@@ -174,6 +178,8 @@ def classify(
 ) -> ProviderError:
     """The error of a failed call; ``sent``: the request parameters it carried, so a 400
     naming one of them is a ``ParamRejectedError``."""
+    import anthropic
+
     where = target.label
     if isinstance(exc, anthropic.APITimeoutError):
         return TransientProviderError("the request timed out", where=where, reason="timeout")

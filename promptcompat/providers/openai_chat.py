@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from promptcompat.config import Settings
 from promptcompat.errors import (
@@ -27,6 +25,10 @@ from promptcompat.suite.targets import Target
 from promptcompat.suite.turns import tool_call
 from promptcompat.suite.types import RequestOptions
 
+if TYPE_CHECKING:
+    # imported where used: the SDKs cost a command ~1.3 s of CPU to import (transport.py)
+    import openai
+
 NO_OPTIONS = RequestOptions()
 
 
@@ -44,6 +46,8 @@ class OpenAIProvider:
         seed: int | None,
         options: RequestOptions = NO_OPTIONS,
     ) -> Completion:
+        import openai
+
         sampling = target.sampling
         kwargs: dict[str, Any] = {}
         for name in ("temperature", "top_p", "reasoning_effort", "max_completion_tokens"):
@@ -158,6 +162,8 @@ def classify(
 ) -> ProviderError:
     """The error of a failed call; ``sent``: the request parameters it carried, so a 400
     naming one of them is a ``ParamRejectedError``."""
+    import openai
+
     where = target.label
     if isinstance(exc, openai.APITimeoutError):
         return TransientProviderError("the request timed out", where=where, reason="timeout")

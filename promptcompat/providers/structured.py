@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
-
-import anthropic
-import openai
+from typing import TYPE_CHECKING, Any
 
 from promptcompat.config import Settings
 from promptcompat.errors import BadRequestError
@@ -27,6 +24,11 @@ from promptcompat.providers.transport import anthropic_client, openai_client
 from promptcompat.suite import Message
 from promptcompat.suite.targets import Target
 from promptcompat.suite.types import RequestOptions
+
+if TYPE_CHECKING:
+    # imported where used: the SDKs cost a command ~1.3 s of CPU to import (transport.py)
+    import anthropic
+    import openai
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class StructuredProvider:
     """A provider (``complete``/``aclose``) whose every answer is an object of ``schema``."""
 
     def __init__(self, target: Target, settings: Settings, *, schema: Schema) -> None:
+
         key = api_key_for(target, settings)
         base_url = base_url_for(target, settings)
         self._schema = schema
@@ -80,6 +83,8 @@ class StructuredProvider:
         messages: tuple[Message, ...],
         seed: int | None,
     ) -> Completion:
+        import openai
+
         sampling = target.sampling
         kwargs: dict[str, Any] = {k: sampling[k] for k in ("temperature", "top_p") if k in sampling}
         if seed is not None:
@@ -128,6 +133,8 @@ class StructuredProvider:
     async def _complete_anthropic(
         self, client: anthropic.AsyncAnthropic, target: Target, messages: tuple[Message, ...]
     ) -> Completion:
+        import anthropic
+
         sampling = target.sampling
         system = "\n\n".join(m.content for m in messages if m.role == "system")
         turns = [{"role": m.role, "content": m.content} for m in messages if m.role != "system"]

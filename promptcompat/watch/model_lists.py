@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-import anthropic
-import openai
+from typing import TYPE_CHECKING
 
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError, ProviderError, TransientProviderError
 from promptcompat.providers.transport import PLACEHOLDER_KEY, anthropic_http, openai_http
 from promptcompat.suite.targets import Target
 from promptcompat.watch.config import Account, account_for
+
+if TYPE_CHECKING:
+    # imported where used: the SDKs cost a command ~1.3 s of CPU to import (transport.py)
+    import anthropic
+    import openai
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ def _key(account: Account) -> str:
 
 
 def _openai(account: Account, settings: Settings) -> openai.OpenAI:
+    import openai
+
     return openai.OpenAI(
         api_key=_key(account),
         base_url=account.base_url,
@@ -48,6 +53,8 @@ def _openai(account: Account, settings: Settings) -> openai.OpenAI:
 
 
 def _anthropic(account: Account, settings: Settings) -> anthropic.Anthropic:
+    import anthropic
+
     return anthropic.Anthropic(
         api_key=_key(account),
         base_url=account.base_url,
@@ -63,6 +70,9 @@ def list_models(account: Account, settings: Settings) -> list[str]:
     Raises:
         ProviderError: the listing failed (status, connection, timeout), naming the account.
     """
+    import anthropic
+    import openai
+
     try:
         if account.provider == "anthropic":
             with _anthropic(account, settings) as client:
@@ -79,6 +89,9 @@ def list_models(account: Account, settings: Settings) -> list[str]:
 
 def probe_alias(target: Target, settings: Settings) -> Probe:
     """Send one 1-token request to ``target`` and read which model answered, and how."""
+    import anthropic
+    import openai
+
     account = account_for(target, settings)
     messages = [{"role": "user", "content": "ping"}]
     try:
