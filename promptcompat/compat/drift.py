@@ -361,9 +361,8 @@ class Output:
             and len(_LETTER_WORD.findall(lines[-1 - fragments])) <= _FRAGMENT_WORDS
         ):
             fragments += 1
-        item = _ITEM_MARK.match(lines[-1 - fragments])
-        if item and any(line.startswith(item.group()) for line in lines[len(lines) - fragments :]):
-            fragments = 0  # short items of the same list ("- Date: June 5"), no fragments
+        if not _debris(lines[len(lines) - fragments :], lines[-1 - fragments]):
+            fragments = 0
         for cut, after in ((lines[-1], ""), (lines[-1 - fragments], " and fragments after it")):
             if (
                 len(cut.split()) >= _PROSE_LINE_WORDS
@@ -442,6 +441,22 @@ class Output:
     def languages(self) -> dict[str, float]:
         """Top languages with probabilities; empty when the text is too short to tell."""
         return languages(self.text)
+
+
+def _debris(fragments: list[str], before: str) -> bool:
+    """Whether short last lines are the debris of a cut: a line without a word (".", "- -")
+    or a word on two of them ("historia"), and no items of the list ``before`` is in
+    ("- Ends: 11 am" after a longer item). A sign-off ("Best regards," / "Jane") is none."""
+    item = _ITEM_MARK.match(before)
+    if item and any(line.startswith(item.group()) for line in fragments):
+        return False
+    words = [{w.casefold() for w in _LETTER_WORD.findall(line)} for line in fragments]
+    seen: set[str] = set()
+    for line_words in words:
+        if not line_words or line_words & seen:
+            return True
+        seen |= line_words
+    return False
 
 
 def _line_end(line: str) -> Literal["closed", "open", "other"]:

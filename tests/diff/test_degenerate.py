@@ -72,7 +72,12 @@ NO_LOOPS = {
     + "\n\nThe details of the first meeting of the new reading club are below.\n\n"
     "Please bring your own copy of the book and a notebook for the discussion.\n\n"
     "- Location: The community hall next to the old railway station on Main Street\n"
-    "- Date: June 5\n- Time: 3 pm",
+    "- Starts: 9 am\n- Ends: 11 am",
+    # a sign-off, even after a last sentence without a full stop
+    "sign-off-after-open-line": PROSE
+    + "\n\nI have attached my resume and a portfolio of recent projects for your review.\n\n"
+    "I would welcome the chance to discuss how my experience fits the role.\n\n"
+    "I look forward to hearing from you about the next steps\n\nBest regards,\nJane Doe",
     # a sign-off after a closed last sentence
     "sign-off": PROSE
     + "\n\nI would welcome the chance to discuss the role with you in more detail.\n\n"
