@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+from promptcompat.compat.fact_extract import stem
 from promptcompat.compat.format_requirements import Instructions, Requirements
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
 from promptcompat.compat.refusals import is_refusal, opening_kind
@@ -102,6 +103,23 @@ _TAIL_CHARS = 600
 _LINE_RUN = 3
 _WORDY_LINE = re.compile(r"[^\W\d_]{3,}.{5,}")
 _TAIL_LINES = 6
+_QUOTED_END = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{1,40}[^\W\d_])[\"\u201d]\Z")
+_QUOTED_WORDS = 1
+_FRAGMENTS = 3  # short lines of junk after a cut ("- - - - historia", ".")
+_FRAGMENT_WORDS = 3
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+_ITEM_MARK = re.compile(r"(?:[-*\u2022+]|\d{1,3}[.)]|#{1,6})[ \t]")
+
+# An unrelated tail (docs/rules.md): the last paragraphs share almost no content word with
+# the instructions, the baseline samples and the answer's own head, which does share many
+# ("... 5. Sew the button in place." then a paragraph on a court case). A closing remark
+# ("Let me know if ...") is too short to count, or shares the task's words.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+# Scripts written without spaces (Chinese, Japanese) have no words to split: left out.
+_CONTENT_WORD = re.compile(r"(?:(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[^\W\d_]){4,}")
+_TAIL_MIN_WORDS = 12
+_TAIL_MAX_SHARED = 0.1
+_TAIL_HEAD_FACTOR = 4  # the head shares at least 4 times the tail's share with the context
 
 _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
@@ -332,16 +350,26 @@ class Output:
         if run >= _LINE_RUN and run < len(lines) and _WORDY_LINE.search(last):
             return f"the line {_short(last, 60)!r} {run} times in a row at the end"
         prose = [line for line in lines if len(line.split()) >= _PROSE_LINE_WORDS]
-        ended = sum(line.rstrip(_TRAILING_WRAP)[-1:] in _END_PUNCT for line in prose)
-        bare = last.rstrip(_TRAILING_WRAP)
-        if (
-            len(last.split()) >= _PROSE_LINE_WORDS
-            and bare[-1:].isalpha()
-            and not _CODE_LINE.search(last)
-            and ended >= _PROSE_ENDED * (len(prose) - 1)
-            and len(prose) >= 3
+        ended = sum(_line_end(line) == "closed" for line in prose)
+        if len(prose) < 3 or ended < _PROSE_ENDED * (len(prose) - 1):
+            return None
+        # The cut line may be followed by a few fragments ("like \"Inter" / "- - historia" /
+        # "."): look at the last line, then at the one before such fragments.
+        fragments = 0
+        while (
+            fragments < min(_FRAGMENTS, len(lines) - 1)
+            and len(_LETTER_WORD.findall(lines[-1 - fragments])) <= _FRAGMENT_WORDS
         ):
-            return f"it stops mid-sentence ({_short(last[-60:], 60)!r})"
+            fragments += 1
+        if not _debris(lines[len(lines) - fragments :], lines[-1 - fragments]):
+            fragments = 0
+        for cut, after in ((lines[-1], ""), (lines[-1 - fragments], " and fragments after it")):
+            if (
+                len(cut.split()) >= _PROSE_LINE_WORDS
+                and _line_end(cut) == "open"
+                and not _CODE_LINE.search(cut)
+            ):
+                return f"it stops mid-sentence ({_short(cut[-60:], 60)!r}{after})"
         return None
 
     def _loop(self) -> str | None:
@@ -378,6 +406,34 @@ class Output:
         return None if m is None else (m.group(0).strip(), m.group(1))
 
     @cached_property
+    def paragraph_keys(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """Each paragraph and its content words, stemmed."""
+        paragraphs = (p for p in _PARAGRAPH.split(self.text.strip()) if p.strip())
+        return tuple((p, content_keys(p)) for p in paragraphs)
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset().union(*(k for _, k in self.paragraph_keys))
+
+    def unrelated_tail(self, context: frozenset[str]) -> str | None:
+        """The last paragraphs when they share almost nothing with ``context`` (the task and
+        the reference outputs' content words) and the rest of this text, though the rest
+        shares much with ``context``; else None."""
+        paragraphs = self.paragraph_keys
+        for k in range(1, len(paragraphs)):
+            tail = frozenset().union(*(keys for _, keys in paragraphs[-k:]))
+            if len(tail) < _TAIL_MIN_WORDS:
+                continue
+            head = frozenset().union(*(keys for _, keys in paragraphs[:-k]))
+            if len(head) < len(tail):
+                return None  # the tail is no appendix any more: the answer itself
+            shared = len(tail & (context | head)) / len(tail)
+            on_topic = len(head & context) / len(head)
+            if shared <= _TAIL_MAX_SHARED and shared * _TAIL_HEAD_FACTOR <= on_topic:
+                return paragraphs[-k][0]
+        return None
+
+    @cached_property
     def letters(self) -> int:
         return letters(self.text)
 
@@ -385,6 +441,38 @@ class Output:
     def languages(self) -> dict[str, float]:
         """Top languages with probabilities; empty when the text is too short to tell."""
         return languages(self.text)
+
+
+def _debris(fragments: list[str], before: str) -> bool:
+    """Whether short last lines are the debris of a cut: a line without a word (".", "- -")
+    or a word on two of them ("historia"), and no items of the list ``before`` is in
+    ("- Ends: 11 am" after a longer item). A sign-off ("Best regards," / "Jane") is none."""
+    item = _ITEM_MARK.match(before)
+    if item and any(line.startswith(item.group()) for line in fragments):
+        return False
+    words = [{w.casefold() for w in _LETTER_WORD.findall(line)} for line in fragments]
+    seen: set[str] = set()
+    for line_words in words:
+        if not line_words or line_words & seen:
+            return True
+        seen |= line_words
+    return False
+
+
+def _line_end(line: str) -> Literal["closed", "open", "other"]:
+    """How a line ends: ``closed`` by a full stop, a closing quote or bracket; ``open`` on a
+    letter or one quoted word (`seen as a more "complete"`: a quoted phrase closes it, as
+    `"Good evening, friends"` does); else ``other`` (a digit, a comma)."""
+    bare = line.rstrip(_TRAILING_WRAP)
+    m = _QUOTED_END.search(bare)
+    if bare[-1:].isalpha() or (m is not None and len(m.group(1).split()) <= _QUOTED_WORDS):
+        return "open"
+    return "closed" if bare[-1:] in _END_PUNCT else "other"
+
+
+def content_keys(text: str) -> frozenset[str]:
+    """Words of 4+ letters, stemmed: what a text is about."""
+    return frozenset(stem(w) for w in _CONTENT_WORD.findall(text))
 
 
 def _is_label(words: str) -> bool:
@@ -457,6 +545,12 @@ def drift_events(
         events["drift.degenerate_output", None, ""] = (
             f"the output degenerates: {_short(out.degenerate, 120)}; no baseline sample does"
         )
+    elif kind == "text" and (tail := _unrelated_tail(refs, out, instructions)) is not None:
+        # Text only: code's identifiers and the prose explaining it share few words anyway.
+        events["drift.degenerate_output", None, ""] = (
+            f"the output ends in text unrelated to the task, the baseline and its own answer "
+            f"({_short(tail.strip(), 80)!r}); no baseline sample does"
+        )
     elif (
         out.annotation_tail is not None
         and not any(r.annotation_tail for r in refs)
@@ -489,6 +583,21 @@ def drift_events(
     if kind == "text":
         _text_events(refs, out, events, instructions)
     return events
+
+
+def _unrelated_tail(
+    refs: Sequence[Output], out: Output, instructions: Instructions | None
+) -> str | None:
+    """``out``'s unrelated tail, when no reference has one against the others and ``out``."""
+    task = content_keys(instructions.text) if instructions is not None else frozenset()
+    tail = out.unrelated_tail(task.union(*(r.keys for r in refs)))
+    if tail is None:
+        return None
+    for i, r in enumerate(refs):
+        others = [o.keys for j, o in enumerate(refs) if j != i]
+        if r.unrelated_tail(task.union(out.keys, *others)) is not None:
+            return None
+    return tail
 
 
 def _wrapper_events(refs: Sequence[Output], out: Output, events: Events) -> None:

@@ -150,8 +150,8 @@ _RULES: tuple[Rule, ...] = (
         "ERR",
         "The output degenerates into a repetition loop (a short unit repeated over hundreds "
         "of characters), breaks off (a token or line repeated at the end, a last sentence cut "
-        "off) or ends in annotation lines of another task (`Score: 4`, `Label: No`); no "
-        "baseline sample does.",
+        "off), ends in text unrelated to the task, the baseline and its own answer, or in "
+        "annotation lines of another task (`Score: 4`, `Label: No`); no baseline sample does.",
     ),
     _r(
         "drift.count_unmet",

@@ -33,6 +33,17 @@ LOOPS = {
     "2. **Probability**: It is hard to say what a probability means when every outcome "
     "happens.\n3. **Lack of a clear mechanism for collapse**: The interpretation is often "
     "seen as more complete but",
+    # the cut falls on a quoted word: one word in quotes closes no sentence
+    "mid-sentence-quoted-word": PROSE
+    + "\n\n1. **Cost**: Solar panels pay for themselves in about eight years.\n"
+    "2. **Space**: A typical roof fits enough panels for an average household.\n"
+    '3. **Storage**: A home battery is often described as the most "essential"',
+    # cut mid-word, then a few short lines of junk
+    "cut-then-fragments": PROSE
+    + "\n\nThe soundtrack swells at every turn and the cast is uniformly excellent.\n\n"
+    "**Verdict:** A bold and moving film that deserves to be seen on the biggest screen.\n\n"
+    '**Similar titles:** Viewers who loved classics of the genre like "Blade Ru \n'
+    "  - - - - ciudad\n    ciudad\n              .",
 }
 
 NO_LOOPS = {
@@ -56,6 +67,21 @@ NO_LOOPS = {
     "asked-repetition": "\n".join("Hello, world, how are you?" for _ in range(5)),
     # a list of short items without full stops
     "short-items": PROSE + "\n\n* Transfer learning\n* Attention mechanisms\n* GANs",
+    # a longer item without a full stop, then shorter items of the same list: no fragments
+    "short-items-after-long-one": PROSE
+    + "\n\nThe details of the first meeting of the new reading club are below.\n\n"
+    "Please bring your own copy of the book and a notebook for the discussion.\n\n"
+    "- Location: The community hall next to the old railway station on Main Street\n"
+    "- Starts: 9 am\n- Ends: 11 am",
+    # a sign-off, even after a last sentence without a full stop
+    "sign-off-after-open-line": PROSE
+    + "\n\nI have attached my resume and a portfolio of recent projects for your review.\n\n"
+    "I would welcome the chance to discuss how my experience fits the role.\n\n"
+    "I look forward to hearing from you about the next steps\n\nBest regards,\nJane Doe",
+    # a sign-off after a closed last sentence
+    "sign-off": PROSE
+    + "\n\nI would welcome the chance to discuss the role with you in more detail.\n\n"
+    "Thank you for your time and consideration of my application.\n\nBest regards,\nJane",
 }
 
 
@@ -106,3 +132,96 @@ def test_a_cut_last_sentence_breaks_only_where_the_baseline_ends_sound() -> None
         instructions="Why don't people like the many-worlds interpretation?",
     )
     assert "drift.degenerate_output" not in {f.rule for f in both.findings}
+
+
+BIKE_STEPS = (
+    "Fixing a flat bicycle tire takes about fifteen minutes. Here is how to do it:\n\n"
+    "1. **Remove the wheel**: Open the brake caliper, release the quick-release lever and "
+    "pull the wheel out of the frame.\n"
+    "2. **Take off the tire**: Push a tire lever under the bead, hook it to a spoke and run a "
+    "second lever around the rim until one side of the tire is free.\n"
+    "3. **Find the puncture**: Pump some air into the tube and listen for the hiss, or dip "
+    "the tube in water and watch for bubbles.\n"
+    "4. **Patch or replace the tube**: Roughen the area around the hole, apply glue, wait a "
+    "minute and press the patch on firmly.\n"
+    "5. **Reassemble**: Tuck the tube back inside the tire, work the bead onto the rim by "
+    "hand, inflate to the pressure printed on the sidewall and refit the wheel."
+)
+BIKE_ASK = "How do I fix a flat tire on my bicycle?"
+
+
+def _drift_rules(baseline: str, candidate: str, instructions: str) -> dict[str, str]:
+    compared = compare_case(
+        baseline=[Sample(baseline)],
+        candidate=[Sample(candidate)],
+        contract=Contract(),
+        instructions=instructions,
+    )
+    return {f.rule: f.message for f in compared.findings}
+
+
+def test_unrelated_text_appended_to_a_sound_answer_is_degenerate() -> None:
+    appended = BIKE_STEPS + (
+        "\n\nThe mortgage interest deduction described in the document above allows "
+        "homeowners to subtract qualified interest payments from their taxable income, "
+        "subject to the limits defined by the statute."
+    )
+    rules = _drift_rules(BIKE_STEPS + "\n\nGood luck!", appended, BIKE_ASK)
+    assert "unrelated to the task" in rules["drift.degenerate_output"]
+
+
+def test_an_unrelated_section_and_code_after_a_table_are_degenerate() -> None:
+    table = "| Country | Capital |\n|---|---|\n" + "".join(
+        f"| {country} | {capital} |\n"
+        for country, capital in [
+            ("France", "Paris"),
+            ("Germany", "Berlin"),
+            ("Italy", "Rome"),
+            ("Spain", "Madrid"),
+            ("Portugal", "Lisbon"),
+            ("Austria", "Vienna"),
+            ("Belgium", "Brussels"),
+            ("Netherlands", "Amsterdam"),
+            ("Sweden", "Stockholm"),
+            ("Norway", "Oslo"),
+            ("Denmark", "Copenhagen"),
+            ("Finland", "Helsinki"),
+        ]
+    )
+    appended = table + (
+        "\n**Reversing a Linked List**\n\nTo reverse a singly linked list iteratively, walk "
+        "the nodes while keeping a pointer to the previous node:\n\n```python\n"
+        "def reverse(head):\n    previous = None\n    while head:\n"
+        "        head.next, previous, head = previous, head, head.next\n"
+        "    return previous\n```"
+    )
+    ask = "Give me a table of European countries and their capitals."
+    rules = _drift_rules(table, appended, ask)
+    assert "unrelated to the task" in rules["drift.degenerate_output"]
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        # a closing remark is short, or shares the task's words
+        "Let me know if you need anything else!",
+        "Remember to check the tire pressure regularly and carry a spare tube and a small "
+        "pump on longer rides, so a puncture never leaves you stranded far from home.",
+        # a last section on the task's topic with new words of its own
+        "**Tips:** Keep a patch kit, two levers and a mini pump in a saddle bag. Replacing "
+        "worn tires early and avoiding glass-strewn gutters prevents most flats.",
+    ],
+)
+def test_a_closing_remark_or_related_section_is_no_unrelated_tail(closing: str) -> None:
+    rules = _drift_rules(BIKE_STEPS, BIKE_STEPS + "\n\n" + closing, BIKE_ASK)
+    assert "drift.degenerate_output" not in rules
+
+
+def test_an_unrelated_tail_the_baseline_has_too_is_no_change() -> None:
+    appended = BIKE_STEPS + (
+        "\n\nThe mortgage interest deduction described in the document above allows "
+        "homeowners to subtract qualified interest payments from their taxable income, "
+        "subject to the limits defined by the statute."
+    )
+    rules = _drift_rules(appended, appended.replace("fifteen", "twenty"), BIKE_ASK)
+    assert "drift.degenerate_output" not in rules
