@@ -603,11 +603,17 @@ class _Case:
         if self.instructions is not None:
             text = self.instructions.text.casefold()
 
+            req = self.instructions.requirements
+
             def listed(samples: Sequence[Sample]) -> bool:
                 labels = {
                     label
                     for s in samples
-                    for label in (self.output(s).label, self.output(s).decision)
+                    for label in (
+                        self.output(s).label,
+                        self.output(s).decision,
+                        req.option_in(self.output(s).text) if req.options else None,
+                    )
                     if label is not None
                 }
                 return bool(labels) and all(

@@ -671,6 +671,8 @@ def _text_events(
         events["drift.label_changed", None, ""] = (
             f"the answer is now {out.label!r}; baseline answered {known}"
         )
+    if req is not None and req.options and "drift.label_changed" not in {k[0] for k in events}:
+        _option_event(refs, out, events, req)
     lengths = [r.length for r in refs]
     low, high = min(lengths), max(lengths)
     if (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
@@ -683,6 +685,19 @@ def _text_events(
     _language_event(refs, out, events, instructions)
     if req is not None and req.count is not None:
         _count_event(refs, out, events, req.count)
+
+
+def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
+    """The instructions list the labels to pick from, every baseline sample names one and
+    the output names another: a routing decision flipped, whatever the prose around it."""
+    picked = {req.option_in(r.text) for r in refs}
+    now = req.option_in(out.text)
+    if now is None or None in picked or now in picked:
+        return
+    known = ", ".join(sorted(repr(p) for p in picked if p is not None))
+    events["drift.label_changed", None, ""] = (
+        f"the answer picks {now!r} of the options the instructions list; baseline picked {known}"
+    )
 
 
 # Items of an answer: numbered lines ("3.", "**3.**", "### 3)"), bullets, "Verse 2" headings.

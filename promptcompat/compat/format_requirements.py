@@ -160,6 +160,39 @@ _COUNT = re.compile(
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
 
+# A closed set of labels the instructions list for a classification: "Categorize the product
+# into one of Electronics, Computers, Smart Home, or Arts & Crafts departments", "Classify
+# the tweet into one of the following three categories: event, demo, or news", "label it as
+# positive, negative or neutral". Two to eight options of one to three words each, after a
+# verb that asks to pick one; a list in the data ("as well as gelato, sorbet or ice") is none.
+_OPTION = r"[^\W\d_][\w'/-]*(?:[ \t]+(?:&[ \t]+)?[^\W\d_][\w'/-]*){0,2}"
+_OPTIONS = re.compile(
+    r"\b(?:classif\w*|categori[sz]\w*|label\w*|tag\w*|choose|pick|select|sort|assign|"
+    r"answer\s+with|respond\s+with|reply\s+with|rate)\b[^.\n:]{0,60}?"
+    r"(?:\b(?:into|as|with|from|between|among)(?:\s+(?:one|either)\s+of)?|\bone\s+of|\beither)"
+    r"\s+(?:the\s+following\s+)?(?:(?:\w+\s+){0,2}?(?:categories|labels|classes|options|"
+    r"departments|types|groups|choices)\s*:?\s+)?"
+    rf"[\"'“]?(?P<first>{_OPTION})[\"'”]?(?P<rest>(?:\s*,\s*[\"'“]?{_OPTION}[\"'”]?){{0,6}})"
+    rf",?\s+(?:or|and)\s+[\"'“]?(?P<last>{_OPTION})[\"'”]?",
+    re.I,
+)
+_OPTION_ITEM = re.compile(rf"[\"'“]?({_OPTION})[\"'”]?")
+# What a list of options ends with that is not an option: "Arts & Crafts departments".
+_OPTION_NOUN = re.compile(
+    r"\s+(?:categories|category|labels?|classes|class|options?|departments?|types?|groups?|"
+    r"choices?|queues?|buckets?|teams?|tiers?|levels?)$",
+    re.I,
+)
+# Words no label is made of: an item holding one is a phrase of the prose, not an option.
+_NOT_LABEL = frozenset(
+    "the a an that this these those is are was be if any of with for to our your their its "  # noqa: SIM905
+    "it which what based on".split()
+)
+_MAX_OPTION_CHARS = 40
+_FIRST_SENTENCE = re.compile(r"\s*[^\n.!?]*(?:[.!?]|\n|$)")
+# "is not necessarily offensive", "isn't a demo": the option named is the one not picked.
+_NEGATED = re.compile(r"\b(?:not|never|neither|nor|no)\b(?:\s+\w+)?\s*$|n't(?:\s+\w+)?\s*$", re.I)
+
 
 @dataclass(frozen=True)
 class Requirements:
@@ -190,6 +223,8 @@ class Requirements:
     count: tuple[int, str] | None = None
     """A number of items asked for and what they are: "write a 5 verse song" ``(5,
     "verse")``."""
+    options: tuple[str, ...] = ()
+    """A closed set of labels the answer picks from ("one of event, demo, or news")."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -202,6 +237,7 @@ class Requirements:
             or self.links
             or self.language
             or self.count
+            or self.options
         )
 
     def asks_bracket(self, position: Literal["start", "end"]) -> bool:
@@ -233,7 +269,29 @@ class Requirements:
             out.append(f"in language '{self.language}'")
         if self.count:
             out.append(f"{self.count[0]} items ({self.count[1]})")
+        if self.options:
+            out.append("one of " + ", ".join(repr(o) for o in self.options))
         return out
+
+    def option_in(self, text: str) -> str | None:
+        """The one listed option the first sentence of ``text`` names (whole words, any case,
+        not negated), else None: none, or several ("not an event but a demo"), leave the
+        answer unread. The pick is stated first; the reasoning after it names the others."""
+        head = _FIRST_SENTENCE.match(text)
+        first = head.group(0) if head else ""
+        spans = [
+            (m.start(), m.end(), option)
+            for option in self.options
+            for m in re.finditer(rf"(?<![\w-]){re.escape(option)}(?![\w-])", first, re.I)
+            if not _NEGATED.search(first[max(0, m.start() - 30) : m.start()])
+        ]
+        # "not offensive" holds "offensive": a match inside a longer one is not another name
+        found = {
+            option
+            for start, end, option in spans
+            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+        }
+        return found.pop() if len(found) == 1 else None
 
 
 NO_REQUIREMENTS = Requirements()
@@ -277,6 +335,7 @@ def read_requirements(instructions: str) -> Requirements:
         name = next(g for g in lm.groups() if g)
         language = _LANGUAGES[name.casefold()]
     return Requirements(
+        options=_read_options(text),
         count=_read_count(text),
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
         markers=tuple(markers),
@@ -304,6 +363,21 @@ def _read_count(text: str) -> tuple[int, str] | None:
         noun = re.sub(r"\s+", " ", noun)
         asks.add((n, "verse" if noun.startswith("verse") else noun))
     return asks.pop() if len(asks) == 1 else None
+
+
+def _read_options(text: str) -> tuple[str, ...]:
+    """The one closed set of labels the instructions list, else () (none, or two sets)."""
+    sets: set[tuple[str, ...]] = set()
+    for m in _OPTIONS.finditer(text):
+        items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
+        options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))
+        if len(options) >= 2 and all(
+            0 < len(o) <= _MAX_OPTION_CHARS
+            and not any(w.casefold() in _NOT_LABEL for w in o.split())
+            for o in options
+        ):
+            sets.add(options)
+    return sets.pop() if len(sets) == 1 else ()
 
 
 class Instructions:

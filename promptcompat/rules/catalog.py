@@ -135,8 +135,9 @@ _RULES: tuple[Rule, ...] = (
         "drift.label_changed",
         "ERR",
         "The answer changed from one label to another: every baseline answer was one "
-        "label-like word, or ended (or opened) with the same bracketed verdict "
-        "(`[Yes]` -> `[No]`). WARN when the instructions list no options (a changed answer).",
+        "label-like word, ended (or opened) with the same bracketed verdict "
+        "(`[Yes]` -> `[No]`), or named one of the options the instructions list in its first "
+        "sentence. WARN when the instructions list no options (a changed answer).",
     ),
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
     _r(

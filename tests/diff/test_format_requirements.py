@@ -43,7 +43,10 @@ from promptcompat.compat.format_requirements import Instructions, read_requireme
         ),
         (
             "Classify the sentiment as positive, negative or neutral. Answer with one word.",
-            ["the answer alone (one word or value, nothing else)"],
+            [
+                "the answer alone (one word or value, nothing else)",
+                "one of 'positive', 'negative', 'neutral'",
+            ],
         ),
         (
             "Write a Python function `is_even(n)`. Reply with only the code, no explanations.",
