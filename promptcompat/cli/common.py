@@ -13,6 +13,9 @@ from promptcompat.config import Settings
 console = make_console()
 err_console = make_console(stderr=True)
 EXIT_USAGE_OR_ERROR = 2
+EXIT_OUTPUT_CLOSED = 141
+"""The reader of stdout went away (``promptcompat rules | head -1``): what a shell reports
+for a tool SIGPIPE ended (128 + 13). Click says 1 there, which CI reads as "breaking"."""
 
 
 @contextmanager

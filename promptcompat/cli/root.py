@@ -12,6 +12,7 @@ from rich.table import Table
 
 from promptcompat.cli.api import register as _register_api_commands
 from promptcompat.cli.common import (
+    EXIT_OUTPUT_CLOSED,
     EXIT_USAGE_OR_ERROR,
     FAIL_ON_HELP,
     FailOn,
@@ -47,6 +48,11 @@ def main() -> None:
     route_sigterm()
     try:
         app()
+    except SystemExit as exc:
+        if exc.code == 1 and _output_closed(exc):
+            # Rich and Click turn a write to a closed pipe into exit 1; 1 means "breaking".
+            sys.exit(EXIT_OUTPUT_CLOSED)
+        raise
     except PromptCompatError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_USAGE_OR_ERROR)
@@ -65,6 +71,16 @@ def main() -> None:
             line = f"promptcompat failed: {public_message(exc)}"
         err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
         sys.exit(EXIT_USAGE_OR_ERROR)
+
+
+def _output_closed(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a write to a closed pipe."""
+    cause = exc.__context__
+    while cause is not None:
+        if isinstance(cause, BrokenPipeError):
+            return True
+        cause = cause.__context__
+    return False
 
 
 def _crash_line(exc: Exception) -> str:

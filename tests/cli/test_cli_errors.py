@@ -7,6 +7,8 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -292,3 +294,28 @@ def test_an_unknown_tool_order_names_the_file_and_line(
     )
     prompt.write_text(text + "tool_order: strict\n", "utf-8")
     assert cli("validate", env=env, cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("args", [("run", "--help"), ("rules",)])
+def test_a_reader_that_goes_away_is_not_a_breaking_exit(
+    env: dict[str, str], tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """``promptcompat run --help | head -1``: the pipe closes under the writer. It was exit 1,
+    which CI reads as "breaking"; it is 141, as a shell reports a tool SIGPIPE ended."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write: no race with the output
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "promptcompat", *args],
+            env=env,
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr
