@@ -15,6 +15,7 @@ confusion matrix, and which rules cause the false alarms and which labels the mi
     .venv/bin/python tests/compat/real/measure.py --mode zero-config --errors
     .venv/bin/python tests/compat/real/measure.py --json > figures.json
     .venv/bin/python tests/compat/real/measure.py --file pairs --split holdout
+    .venv/bin/python tests/compat/real/measure.py --agreement   # second labeller vs first
 
 ``--split``: the real pairs were tuned against on ``dev`` only; ``holdout`` is the quarter
 whose ``sha256(id)`` starts with a byte divisible by 4, kept unread while the detectors were
@@ -34,7 +35,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from real_corpus import FRESH_FILE, HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
+from real_corpus import (
+    FRESH_FILE,
+    HANDWRITTEN_FILE,
+    PAIRS_FILE,
+    CorpusError,
+    Pair,
+    load,
+    load_second_labels,
+)
 
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.pii_rule import pii_findings
@@ -220,7 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     parser.add_argument("--errors", action="store_true", help="list false alarms and misses")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
+    parser.add_argument(
+        "--agreement",
+        action="store_true",
+        help="the fresh set's second labelling scored against its first, as if an engine",
+    )
     args = parser.parse_args(argv)
+    if args.agreement:
+        second = load_second_labels()
+        scored = [Outcome(p, second[p.id].verdict, ()) for p in load(FRESH_FILE)]
+        sys.stdout.write("\n".join(report("fresh/second-labeller", scored, errors=False)))
+        return 0
     files = {
         "pairs": [PAIRS_FILE],
         "handwritten": [HANDWRITTEN_FILE],

@@ -20,6 +20,9 @@ HANDWRITTEN_FILE = HERE / "handwritten.jsonl"
 # A fresh held-out set: real pairs from instructions pairs.jsonl never uses, labelled by hand
 # without looking at the engine, measured but never read while tuning (README, "Fresh set").
 FRESH_FILE = HERE / "fresh.jsonl"
+# A second, independent labelling of the fresh set (the labeller saw neither the first labels
+# nor the engine): how far two careful labellers agree bounds what a figure can mean.
+SECOND_LABELS_FILE = HERE / "fresh_second_labels.jsonl"
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[
@@ -107,6 +110,22 @@ def load(path: Path) -> list[Pair]:
             first = str(exc).splitlines()[0:3]
             raise CorpusError(f"{path.name}:{number}: {' '.join(first)}") from exc
     return pairs
+
+
+class SecondLabel(_Strict):
+    id: str
+    expected: Expected
+
+
+def load_second_labels() -> dict[str, Expected]:
+    labels: dict[str, Expected] = {}
+    for number, line in enumerate(SECOND_LABELS_FILE.read_text("utf-8").splitlines(), start=1):
+        try:
+            label = SecondLabel.model_validate(json.loads(line))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise CorpusError(f"{SECOND_LABELS_FILE.name}:{number}: {exc}") from exc
+        labels[label.id] = label.expected
+    return labels
 
 
 def load_all() -> list[Pair]:

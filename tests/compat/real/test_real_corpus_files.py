@@ -12,7 +12,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from real_corpus import FRESH_FILE, HANDWRITTEN_FILE, PAIRS_FILE, CorpusError, Pair, load
+from real_corpus import (
+    FRESH_FILE,
+    HANDWRITTEN_FILE,
+    PAIRS_FILE,
+    CorpusError,
+    Pair,
+    load,
+    load_second_labels,
+)
 
 from promptcompat.rules import CATALOG
 from promptcompat.suite.contract import Contract
@@ -84,6 +92,12 @@ def test_the_fresh_set_shares_no_instruction_with_the_corpus() -> None:
     fresh = load(FRESH_FILE)
     assert len(fresh) >= 150
     assert [p.id for p in fresh if p.instruction in corpus] == []
+
+
+def test_the_second_labelling_covers_the_fresh_set_with_catalog_rules() -> None:
+    second = load_second_labels()
+    assert sorted(second) == sorted(p.id for p in load(FRESH_FILE))
+    assert {r for e in second.values() for r in e.rules} <= set(CATALOG)
 
 
 def test_a_bad_line_is_reported_with_file_and_line(tmp_path: Path) -> None:
