@@ -435,7 +435,7 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         return True
     if task and _fits_none(sentences):
         return True
-    if _about_exchange(clean, sentences):
+    if _about_exchange(clean, sentences) and not (task and _small_talk(task)):
         return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
@@ -514,6 +514,17 @@ _FRAGMENT = 12
 _EXCHANGE_SHARE = 0.6
 
 
+_GREETING = re.compile(
+    r"\A\W*(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening))\b", re.I
+)
+
+
+def _small_talk(task: str) -> bool:
+    """Whether the instructions are a greeting or small talk ("Hello there!", "How are you?"):
+    then talk about the exchange is the answer."""
+    return _GREETING.match(task) is not None or len(_keys(task)) < _TASK_WORDS
+
+
 def _about_exchange(clean: str, sentences: list[str]) -> bool:
     """Whether the text is all talk about the exchange and none of the task: it opens and
     closes with sentences about the exchange and they make up most of it ("I'd be happy to
@@ -536,6 +547,7 @@ _COMMON = frozenset(
     "that this these those with have your about what which there their would could should "  # noqa: SIM905
     "will from they them been were more some such into than then when where here also only "
     "very just like make information context details provide access real time please know "
+    "today doing going thanks thank hello "
     "help sorry unfortunately language model assistant able given specific definitive "
     "definitively exact exactly enough need data without current answer question request "
     "possible impossible determine generate create write list give".split()

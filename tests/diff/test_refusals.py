@@ -562,3 +562,11 @@ def test_a_correction_or_an_added_offer_after_the_answer_is_no_refusal(
     task: str, text: str
 ) -> None:
     assert not is_refusal(text, task)
+
+
+@pytest.mark.parametrize("task", ["Hello there, friend!", "How are you doing today?"])
+def test_talk_about_the_exchange_answers_small_talk(task: str) -> None:
+    # A greeting or small talk asks for nothing but talk: the talk is the answer.
+    text = "Hello! I'm here and happy to chat. What would you like to talk about today?"
+    assert is_refusal(text)
+    assert not is_refusal(text, task)
