@@ -244,11 +244,13 @@ _SUBSTITUTE = re.compile(
     r"here\s+(?:is|'s)\s+an?\s+(?:example\s+|brief\s+|general\s+)?outline\b|"
     r"how\s+about\s+i\b|"
     # something general in place of the specific thing asked: "a high-level explanation",
-    # "some general observations", "here is an attempt at a generic question" ("a general
-    # overview of the job" or "general suggestions to look for" may be the answer itself)
+    # "a general overview of events in recent years" (for a chronology of 2022), "some general
+    # observations", "here is an attempt at a generic question" ("a general overview of the
+    # job" where a summary is asked or "general suggestions to look for" may be the answer)
     r"(?:(?:i|we)(?:\s+(?:can|could|will)|(?:\s+would|'d)\s+be\s+(?:happy|glad)\s+to)\s+"
     r"(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
-    r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
+    r"high-level\s+(?:explanation|overview|description)|(?:general|broad)\s+overview|"
+    r"(?:general|generic)\s+(?:tips|"
     r"observations|guidance|pointers|thoughts))\b|"
     r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
     # a method in place of the value: "I can tell you how to calculate the days until..."
@@ -652,6 +654,8 @@ _SUBSTITUTE_NOUN = re.compile(
     re.I,
 )
 _ADVICE_NOUNS = frozenset({"tips", "observations", "guidance", "pointers", "thoughts"})
+_DIGESTS = frozenset({"overview", "summary"})
+_DIGEST_ASKED = re.compile(r"\b(?:summar\w*|overview|outline|gist|recap)\b", re.I)
 
 
 # An offer to do it in something the instructions do not name, or to do something else:
@@ -692,6 +696,8 @@ def _substitute(follow: str, task: str | None) -> bool:
     word = noun.group(1).casefold()
     if _keys(word) & _keys(task):
         return False
+    if word in _DIGESTS and _DIGEST_ASKED.search(task):
+        return False  # an overview where a summary is asked is the summary
     return not (word in _ADVICE_NOUNS and _ADVICE_ASKED.search(task))
 
 

@@ -570,3 +570,18 @@ def test_talk_about_the_exchange_answers_small_talk(task: str) -> None:
     text = "Hello! I'm here and happy to chat. What would you like to talk about today?"
     assert is_refusal(text)
     assert not is_refusal(text, task)
+
+
+def test_a_general_overview_in_place_of_the_specific_thing_is_a_substitute() -> None:
+    task = "Write a timeline of the main events in the 2031 Mars sample return mission."
+    text = (
+        "As an AI language model, I do not have information about events after my training. "
+        "However, I can give you a general overview of Mars exploration in recent decades.\n\n"
+        "In the 2000s, the Spirit and Opportunity rovers found signs of past water. In 2012, "
+        "Curiosity landed in Gale Crater, and in 2021 Perseverance began collecting samples "
+        "that a later mission is meant to bring back. Overall, Mars exploration has steadily "
+        "moved from orbiters to rovers to plans for returning material to Earth."
+    )
+    assert is_refusal(text, task)
+    # where a summary is what the instructions ask, the overview is the answer
+    assert not is_refusal(text, "Summarise the history of Mars exploration.")
