@@ -437,7 +437,7 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         return True
     if task and _fits_none(sentences):
         return True
-    if _about_exchange(clean, sentences) and not (task and _small_talk(task)):
+    if _about_exchange(clean, sentences) and not (task and _talk_asked(task)):
         return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
@@ -521,10 +521,23 @@ _GREETING = re.compile(
 )
 
 
-def _small_talk(task: str) -> bool:
-    """Whether the instructions are a greeting or small talk ("Hello there!", "How are you?"):
-    then talk about the exchange is the answer."""
-    return _GREETING.match(task) is not None or len(_keys(task)) < _TASK_WORDS
+# Instructions whose answer is itself a message to someone, or a part to play: "write a reply
+# to Sam", "make the response in the chat more empathic", "act as a support agent".
+_MESSAGE_ASKED = re.compile(
+    r"\b(?:e-?mails?|messages?|repl(?:y|ies)|respond|responses?|letters?|notes?|texts?|chat|"
+    r"dialog(?:ue)?|conversation|invitations?|act\s+as|acting\s+as|pretend|role-?play)\b",
+    re.I,
+)
+
+
+def _talk_asked(task: str) -> bool:
+    """Whether talk about the exchange may be the answer: the instructions are a greeting or
+    small talk ("Hello there!", "How are you?") or ask for a message or a part to play."""
+    return (
+        _GREETING.match(task) is not None
+        or len(_keys(task)) < _TASK_WORDS
+        or _MESSAGE_ASKED.search(task) is not None
+    )
 
 
 def _about_exchange(clean: str, sentences: list[str]) -> bool:

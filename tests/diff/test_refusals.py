@@ -585,3 +585,15 @@ def test_a_general_overview_in_place_of_the_specific_thing_is_a_substitute() -> 
     assert is_refusal(text, task)
     # where a summary is what the instructions ask, the overview is the answer
     assert not is_refusal(text, "Summarise the history of Mars exploration.")
+
+
+def test_talk_about_the_exchange_answers_a_request_for_a_message() -> None:
+    # The message asked for is itself talk about an exchange.
+    text = (
+        "Hi Sam,\n\nI'd be happy to help with the product launch. Could you tell me which date "
+        "works best for you? Let me know!\n\nBest,\nAnna"
+    )
+    assert is_refusal(text)
+    assert not is_refusal(
+        text, "Write a short email to Sam saying I'm glad to help with the launch."
+    )
