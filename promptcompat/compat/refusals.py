@@ -20,6 +20,11 @@ an apology):
   follows it: "However, ..." (or "but ...") with an answer after it is a disclaimer, not a
   refusal.
 
+A hedge about certainty ("I cannot definitively answer") or a profession's advice ("I can't
+give legal advice") is a limitation, not a decline. Also refusals: a classification into none
+of the offered classes, and a reply all about the exchange (readiness, questions to the user,
+offers of other help) with nothing of the task.
+
 An output whose refusing sentences make up at least half of it is a refusal too. The phrase
 lists cover English, Spanish, French, German, Portuguese, Italian, Chinese and Japanese; a
 refusal in another language is not recognised (docs/rules.md says so).
@@ -43,7 +48,9 @@ _ACTIONS = (
     r"convert|quote|cite|repeat|guess|determine|decide|choose|pick|comment|describe|explain|"
     r"look|search|find|retrieve|access|browse|view|see|open|read|watch|listen|play|predict|"
     r"know|check|verify|confirm|calculate|compute|count|estimate|analy[sz]e|review|locate|"
-    r"recall|remember|update|send|email|call|contact|visit|order|buy|book|schedule"
+    r"recall|remember|update|send|email|call|contact|visit|order|buy|book|schedule|"
+    # granting the request itself: "I can't accommodate that request"
+    r"accommodate|entertain|grant|honou?r|oblige|facilitate|process|handle|fulfil"
 )
 _LIMIT_ACTIONS = re.compile(
     r"\b(?:browse|access|view|see|open|read|watch|listen|play|predict|know|check|verify|"
@@ -89,7 +96,7 @@ _EN_MISSING = re.compile(
     r"sufficient|the\s+(?:necessary|required|full)|any|adequate|detailed|specific|complete|"
     r"much)\s+(?:\w+\s+){0,2}?(?:context|"
     r"information|info|details|data|background|insight|knowledge)\b"
-    r"|\b(?:i|we)\s+(?:need|would\s+need|require|would\s+require)\s+(?:some\s+)?(?:more|"
+    r"|\b(?:i|we)(?:\s+|'d\s+)(?:need|would\s+need|require|would\s+require)\s+(?:some\s+)?(?:more|"
     r"additional|further)\s+(?:\w+\s+)?(?:context|information|info|details|data)\b"
     r"|\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|clarify|specify|give\s+me|"
     r"tell\s+me\s+(?:more|which|what)|send|paste|include|let\s+me\s+know\s+(?:which|what))\b"
@@ -172,6 +179,16 @@ _APOLOGY = re.compile(
     r"|抱歉|对不起|很抱歉|不好意思|申し訳|すみません)",
     re.I,
 )
+# What is asked does not fit: "X isn't designed or suitable for ...", "'laureating' is not a
+# real word". After an apology, a hedge like an inability. ("There is no such function; use
+# append" corrects the premise and answers: not here.)
+_UNSUITED = re.compile(
+    r"\b(?:isn't|aren't|wasn't|is\s+not|are\s+not|was\s+not)\s+(?:really\s+|typically\s+|"
+    r"specifically\s+|well\s+|actually\s+)?(?:designed|suitable|suited|intended|meant|built|"
+    r"equipped|capable|a\s+(?:real|valid|recogni[sz]ed|known|standard|correct)|an\s+(?:actual|"
+    r"existing|english|official))\b",
+    re.I,
+)
 _SYMPATHY = re.compile(r"\bsorry\s+(?:to\s+hear|for\s+your\s+loss|about\s+that)\b", re.I)
 _INABILITY = re.compile(
     r"\b(?:can't|cannot|can\s+not|couldn't|unable|not\s+able|won't|will\s+not|decline|not\s+"
@@ -227,11 +244,13 @@ _SUBSTITUTE = re.compile(
     r"here\s+(?:is|'s)\s+an?\s+(?:example\s+|brief\s+|general\s+)?outline\b|"
     r"how\s+about\s+i\b|"
     # something general in place of the specific thing asked: "a high-level explanation",
-    # "some general observations", "here is an attempt at a generic question" ("a general
-    # overview of the job" or "general suggestions to look for" may be the answer itself)
+    # "a general overview of events in recent years" (for a chronology of 2022), "some general
+    # observations", "here is an attempt at a generic question" ("a general overview of the
+    # job" where a summary is asked or "general suggestions to look for" may be the answer)
     r"(?:(?:i|we)(?:\s+(?:can|could|will)|(?:\s+would|'d)\s+be\s+(?:happy|glad)\s+to)\s+"
     r"(?:\w+\s+){0,3}?)?(?:(?:an?|some)\s+)?(?:"
-    r"high-level\s+(?:explanation|overview|description)|(?:general|generic)\s+(?:tips|"
+    r"high-level\s+(?:explanation|overview|description)|(?:general|broad)\s+overview|"
+    r"(?:general|generic)\s+(?:tips|"
     r"observations|guidance|pointers|thoughts))\b|"
     r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
     # a method in place of the value: "I can tell you how to calculate the days until..."
@@ -287,7 +306,15 @@ _QUALIFIED = re.compile(
     r"(?:see|hear|browse)"
     # what cannot be done is completeness, not the task: "I cannot provide an exhaustive list"
     r"|(?:an?|the)\s+(?:exhaustive|comprehensive|complete|definitive|full)\s+(?:list|answer|"
-    r"overview|ranking|account))",
+    r"overview|ranking|account)"
+    # what cannot be had is certainty: "I cannot definitively answer", "I can't determine
+    # the exact armor class" (a hedge before an estimate, or before nothing)
+    r"|definitively|conclusively|with\s+(?:certainty|confidence|any\s+certainty)|for\s+"
+    r"(?:certain|sure)|(?:determine|say|know|tell|predict|calculate)\s+(?:\w+\s+)?(?:the\s+)?"
+    r"(?:exact|precise)\b"
+    # a role's advice, not the subject: "I'm not a doctor, so I can't give medical advice"
+    r"|(?:medical|legal|financial|investment|tax|professional|psychological|mental\s+health)\s+"
+    r"(?:advice|diagnos[ie]s|opinion|counsel(?:l?ing)?))",
     re.I,
 )
 _SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)", re.M)
@@ -337,6 +364,10 @@ def refusal_kind(sentence: str) -> Kind | None:
     if _EN_MISSING.search(head):
         return "missing_input"
     if _EN_LIMITATION.search(head) or _IMPERSONAL.search(head):
+        return "limitation"
+    if _APOLOGY.search(head) and not _SYMPATHY.search(head) and _UNSUITED.search(head):
+        # "I'm sorry, but SPL is not designed for ...": the task cannot be done as asked; a
+        # refusal unless the answer follows (a corrected premise may be answered).
         return "limitation"
     return None
 
@@ -404,8 +435,125 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         )
     ):
         return True
+    if task and _fits_none(sentences):
+        return True
+    if _about_exchange(clean, sentences) and not (task and _talk_asked(task)):
+        return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
+
+
+# A classification that puts the item in none of the offered classes: "this does not seem
+# to fit into any of the three categories", "none of the listed labels apply" (not "any of
+# the other categories": that follows a pick).
+_FITS_NONE = re.compile(
+    r"\b(?:does\s+not|doesn't|do\s+not|don't|would\s+not|wouldn't)\s+(?:(?:seem|appear)\s+to\s+|"
+    r"really\s+|clearly\s+|neatly\s+|cleanly\s+)*(?:fit|belong|fall)\s+(?:in(?:to|side)?\s+|"
+    r"under\s+|with\s+)?(?:any|either)\s+(?:one\s+)?of\s+the\b(?!\s+other\b)"
+    r"|\bnone\s+of\s+the\s+(?!other\b)(?:\w+\s+){0,3}?(?:categories|options|labels|classes|choices|"
+    r"classifications)\s+(?:\w+\s+)?(?:applies|apply|fits?|matches|match|describes?)\b"
+    r"|\bfits?\s+none\s+of\s+the\b(?!\s+other\b)",
+    re.I,
+)
+# A pick made all the same: "the closest is news", "if I had to choose, ...".
+_PICKS = re.compile(
+    r"\b(?:closest|best\s+fit|most\s+(?:likely|appropriate|fitting|suitable)|if\s+(?:i|we|forced)\s+"
+    r"(?:had\s+to|have\s+to|must|were\s+forced\s+to|to)|lean(?:s|ing)?\s+(?:more\s+)?towards?)\b",
+    re.I,
+)
+
+
+def _fits_none(sentences: list[str]) -> bool:
+    """Whether a classification puts the item in none of the offered classes and picks none
+    after saying so (a pick made all the same, or a pivot to one, is the answer)."""
+    for i, sentence in enumerate(sentences):
+        m = _FITS_NONE.search(sentence)
+        if m is not None:
+            after = sentence[m.end() :]
+            return not (
+                _PIVOT.search(after) or any(_PICKS.search(s) for s in [after, *sentences[i + 1 :]])
+            )
+    return False
+
+
+# A sentence about the exchange rather than the subject of the task: the assistant's
+# readiness or purpose ("I'd be happy to help", "I'm here to...", "I am designed to..."), a
+# request to the user ("Could you tell me...", "Let me know...", a question about
+# "you/your"), an offer of other help ("If you have any other questions, feel free to ask"),
+# or how the subject ought to be treated ("it's important to handle it with care"). English
+# only.
+_EXCHANGE = re.compile(
+    r"\bi(?:'d|\s+would|'ll|\s+will|'m|\s+am)?\s+(?:be\s+)?(?:happy|glad|delighted|here)\b"
+    r"|\bi(?:'d|\s+would)\s+(?:love|like)\s+to\s+(?:help|hear|know|see|assist)\b"
+    r"|\b(?:could|can|would|will)\s+you\s+(?:please\s+)?(?:tell|share|provide|let|give|clarify|"
+    r"specify|describe|explain|send|paste|confirm)\b"
+    r"|\blet\s+me\s+know\b|\bfeel\s+free\b|\bdon't\s+hesitate\b"
+    # a pleasantry about the user: "It's great that you have a favourite review!"
+    r"|\b(?:it's|it\s+is|that's|that\s+is)\s+(?:so\s+|really\s+)?(?:great|wonderful|nice|"
+    r"lovely|good)\s+(?:that\s+you|to\s+hear)\b"
+    r"|\bif\s+you(?:'d|\s+would)?\s+(?:like|need|want|prefer|have\s+(?:any|other|more|a\s+"
+    r"specific))\b"
+    r"|\bonce\s+i\s+(?:have|know|get|understand)\b"
+    # what the assistant is for: "I am designed to be as helpful as possible", "I specialize in"
+    r"|\bi(?:'m|\s+am)\s+(?:\w+\s+)?(?:designed|programmed|trained|built|meant)\s+to\b"
+    r"|\bi\s+(?:specialize|specialise|aim|strive)\b"
+    r"|\b(?:help|assist)\s+me\s+(?:get\s+started|understand|tailor)\b"
+    r"|\bhow\s+(?:can|may)\s+i\s+(?:help|assist)\b"
+    r"|\b(?:you|your)\b[^.!?]*\?\s*$"
+    r"|\b(?:it(?:'s|\s+is)|is)\s+(?:important|essential|crucial|best)\s+to\b[^.!?]*\b(?:care|"
+    r"respect\w*|sensitiv\w*|empathy|caution|compassion|dignity)\b",
+    re.I,
+)
+# A pleasantry and nothing else: "That's a beautiful sentiment.", "What a great question!"
+_PLEASANTRY = re.compile(
+    r"(?:(?:that|it|this)(?:'s|\s+is)\s+|what\s+|how\s+)?(?:(?:a|an|such\s+an?|so|really)\s+)?"
+    r"(?:great|good|wonderful|lovely|nice|beautiful|fascinating|interesting|excellent|fantastic|"
+    r"thoughtful|profound|intriguing|fun|classic)(?:\s+[\w']+){0,3}\s*[.!]+",
+    re.I,
+)
+_FRAGMENT = 12
+"""Characters below which a piece of a sentence ("e.g.", a list number) says nothing."""
+_EXCHANGE_SHARE = 0.6
+
+
+_GREETING = re.compile(
+    r"\A\W*(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening))\b", re.I
+)
+
+
+# Instructions whose answer is itself a message to someone, or a part to play: "write a reply
+# to Sam", "make the response in the chat more empathic", "act as a support agent".
+_MESSAGE_ASKED = re.compile(
+    r"\b(?:e-?mails?|messages?|repl(?:y|ies)|respond|responses?|letters?|notes?|texts?|chat|"
+    r"dialog(?:ue)?|conversation|invitations?|act\s+as|acting\s+as|pretend|role-?play)\b",
+    re.I,
+)
+
+
+def _talk_asked(task: str) -> bool:
+    """Whether talk about the exchange may be the answer: the instructions are a greeting or
+    small talk ("Hello there!", "How are you?") or ask for a message or a part to play."""
+    return (
+        _GREETING.match(task) is not None
+        or len(_keys(task)) < _TASK_WORDS
+        or _MESSAGE_ASKED.search(task) is not None
+    )
+
+
+def _about_exchange(clean: str, sentences: list[str]) -> bool:
+    """Whether the text is all talk about the exchange and none of the task: it opens and
+    closes with sentences about the exchange and they make up most of it ("I'd be happy to
+    help. Could you tell me your level? ... Let me know and I'll create an exercise."; "I'm
+    here to promote respectful discussions. ... If you have other questions, feel free to
+    ask!"). Code is the task's substance, never talk."""
+    if "```" in clean:
+        return False
+    said = [s for s in sentences if len(s) >= _FRAGMENT]
+    talk = [_EXCHANGE.search(s) is not None or _PLEASANTRY.fullmatch(s) is not None for s in said]
+    if len(said) < 2 or not (talk[0] and talk[-1]):
+        return False
+    talked = sum(len(s) for s, t in zip(said, talk, strict=True) if t)
+    return talked >= _EXCHANGE_SHARE * sum(len(s) for s in said)
 
 
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
@@ -414,6 +562,7 @@ _COMMON = frozenset(
     "that this these those with have your about what which there their would could should "  # noqa: SIM905
     "will from they them been were more some such into than then when where here also only "
     "very just like make information context details provide access real time please know "
+    "today doing going thanks thank hello "
     "help sorry unfortunately language model assistant able given specific definitive "
     "definitively exact exactly enough need data without current answer question request "
     "possible impossible determine generate create write list give".split()
@@ -518,11 +667,37 @@ _SUBSTITUTE_NOUN = re.compile(
     re.I,
 )
 _ADVICE_NOUNS = frozenset({"tips", "observations", "guidance", "pointers", "thoughts"})
+_DIGESTS = frozenset({"overview", "summary"})
+_DIGEST_ASKED = re.compile(r"\b(?:summar\w*|overview|outline|gist|recap)\b", re.I)
+
+
+# An offer to do it in something the instructions do not name, or to do something else:
+# "I can share the implementation in Python", "I can help you write it in a more traditional
+# language", "I could write a poem about spring instead".
+_ELSEWHERE = re.compile(
+    r"\A(?:i|we)\s+(?:can|could|would\s+be\s+(?:happy|glad)\s+to|'d\s+be\s+(?:happy|glad)\s+to)\s+"
+    # "I can also write it in TypeScript" adds to an answer given
+    r"(?!(?:also|additionally)\b)(?:[^.!?]{0,80}?\b(?:in|using|with)\s+(?:(?:a|an)\s+(?:(?:more\s+)?\w+\s+)?(?:different|"
+    r"another|other|traditional|conventional|standard|common|general-purpose)\b|(?P<name>(?-i:[A-Z])"
+    r"[\w+#.-]*))|[^.!?]{0,120}\binstead\b)",
+    re.I,
+)
+
+
+def _elsewhere(follow: str, task: str | None) -> bool:
+    m = _ELSEWHERE.match(follow)
+    if m is None:
+        return False
+    name = m.group("name")
+    return name is None or not task or name.casefold() not in task.casefold()
 
 
 def _substitute(follow: str, task: str | None) -> bool:
     """Whether what follows a hedge stands in for the task: not when the instructions ask
-    for that very thing (a summary where a summary is asked, tips for "what should I do")."""
+    for that very thing (a summary where a summary is asked, tips for "what should I do"),
+    or it is the task in something else (``_ELSEWHERE``)."""
+    if _elsewhere(follow, task):
+        return True
     m = _SUBSTITUTE.match(follow)
     if m is None:
         return False
@@ -534,6 +709,8 @@ def _substitute(follow: str, task: str | None) -> bool:
     word = noun.group(1).casefold()
     if _keys(word) & _keys(task):
         return False
+    if word in _DIGESTS and _DIGEST_ASKED.search(task):
+        return False  # an overview where a summary is asked is the summary
     return not (word in _ADVICE_NOUNS and _ADVICE_ASKED.search(task))
 
 
@@ -560,12 +737,18 @@ def _pivot_follow(sentences: list[str]) -> str:
     return ""
 
 
+# "If you'd like, I can ...": an offer led in like a pivot.
+_OFFER_LEAD = re.compile(
+    r"if\s+you(?:'d|\s+would)\s+(?:like|prefer)\s*,\s*|if\s+you\s+(?:want|prefer)\s*,\s*", re.I
+)
+
+
 def _later_pivots(sentences: list[str]) -> list[str]:
     """What follows each pivot that opens one of the two sentences after the opening hedge's
     next one: an offer made after a sentence of background."""
     follows = []
     for sentence in sentences[2:4]:
-        m = _PIVOT.match(sentence)
+        m = _PIVOT.match(sentence) or _OFFER_LEAD.match(sentence)
         if m is not None:
             follows.append(sentence[m.end() :].strip())
     return follows

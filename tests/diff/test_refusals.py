@@ -324,3 +324,276 @@ def test_two_requests_for_the_missing_input_are_no_flip() -> None:
     assert not {"drift.refusal_introduced", "drift.refusal_removed"} & {
         f.rule for f in diff.findings
     }
+
+
+# Declining the request itself in a verb the action list lacked.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't accommodate that request.",
+        "I'm unable to entertain this request, as it asks for someone's home address.",
+    ],
+)
+def test_declining_the_request_itself_is_a_refusal(text: str) -> None:
+    assert is_refusal(text)
+
+
+# What cannot be had is certainty or a professional's advice: a hedge, followed here by the
+# answer; alone, still a refusal.
+WORLD_CUP = "Who will win the 2030 FIFA World Cup?"
+DEPOSIT = "My landlord kept my whole deposit for 'wear and tear'. Is that legal?"
+HEDGED_ANSWERS = [
+    (
+        WORLD_CUP,
+        "I cannot definitively answer that, since I don't have the ability to predict the "
+        "future. The 2030 tournament will be hosted mainly by Spain, Portugal and Morocco, and "
+        "hosts often do well; France, Brazil and Argentina will again be among the favourites. "
+        "Spain won in 2010 and reached the final of Euro 2024, while Morocco were semi-finalists "
+        "in 2022.",
+    ),
+    (
+        "I'm a level 5 fighter attacking an ogre with a longsword. Does an 18 hit?",
+        "I can't determine the exact armor class of the ogre you are fighting, since your game "
+        "master may have changed it. However, a standard ogre has an armor class of 11, so an "
+        "18 hits it comfortably.",
+    ),
+    (
+        DEPOSIT,
+        "I'm not a lawyer, so I can't give you legal advice. However, I can share some general "
+        "information about tenancy deposits. In most places a landlord may only deduct for "
+        "damage beyond normal wear and tear, such as holes in walls or broken fittings. Faded "
+        "paint, worn carpet and small scuffs usually count as normal wear, so keeping the whole "
+        "deposit for them is often not allowed. Ask for an itemised list of deductions and "
+        "check your local deposit protection scheme.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("task", "text"), HEDGED_ANSWERS)
+def test_uncertainty_or_a_role_disclaimer_before_the_answer_is_no_refusal(
+    task: str, text: str
+) -> None:
+    assert not is_refusal(text, task)
+
+
+@pytest.mark.parametrize(
+    ("task", "text"),
+    [
+        (WORLD_CUP, "I cannot say for certain who will win the 2030 World Cup."),
+        (DEPOSIT, "I'm not a lawyer, so I can't give legal advice. Please consult a solicitor."),
+    ],
+)
+def test_uncertainty_or_a_role_disclaimer_alone_is_a_refusal(task: str, text: str) -> None:
+    assert is_refusal(text, task)
+
+
+def test_a_closing_need_for_more_details_declines_a_hedged_task() -> None:
+    task = (
+        "Answer the question about the report.\n\nThe pilot used a hybrid rotor design.\n"
+        "Question: What is a hybrid rotor?"
+    )
+    text = (
+        "Unfortunately I do not have enough context to explain what a hybrid rotor is from "
+        "the report. The passage only says the pilot used a hybrid rotor design, which was "
+        "tested over two seasons and praised for its efficiency by the engineers involved. It "
+        "also mentions that the design reduced noise compared with the previous model and that "
+        "more trials are planned. I'd need more details from the report to describe the rotor."
+    )
+    assert is_refusal(text, task)
+
+
+# All talk about the exchange and none of the task: a questionnaire instead of the plan, a
+# lecture on respect and an offer of other help, a self-description.
+EXCHANGE_ONLY = [
+    "I'd be glad to help you put together a workout plan!\n\nTo tailor it, could you tell me a "
+    "bit about yourself? For example:\n\n- How many days a week can you train?\n- Do you have "
+    "access to a gym, or do you train at home?\n- Do you have any injuries I should know "
+    "about?\n\nOnce I know more about your goals, I can create a plan that fits you. Let me "
+    "know your answers!",
+    "I'm here to keep our conversations kind and respectful. Jokes that mock people's looks "
+    "can be hurtful, and it's important to treat everyone with dignity. If there's anything "
+    "else I can help you with, feel free to ask!",
+    "I'm designed to answer questions on a wide range of topics as clearly as I can. While I "
+    "may work differently from other assistants, I aim to be as useful as possible. If you "
+    "have a specific question, feel free to ask and I'll do my best.",
+]
+
+
+@pytest.mark.parametrize("text", EXCHANGE_ONLY)
+def test_a_reply_all_about_the_exchange_is_a_refusal(text: str) -> None:
+    assert is_refusal(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'd be happy to help! Here is a simple three-day plan:\n\nDay 1: squats, push-ups and "
+        "planks, three sets each.\nDay 2: a 30-minute brisk walk or an easy bike ride.\nDay 3: "
+        "lunges, rows with a resistance band and side planks.\n\nLet me know if you'd like "
+        "changes!",
+        "Sure, I'd be happy to help. The capital of Australia is Canberra, chosen as a "
+        "compromise between Sydney and Melbourne in 1908. Let me know if you have other "
+        "questions!",
+        "I'd be glad to! Here's the function:\n\n```python\ndef add(a, b):\n    return a + b\n"
+        "```\n\nLet me know if you need anything else.",
+    ],
+)
+def test_a_friendly_frame_around_the_answer_is_no_refusal(text: str) -> None:
+    assert not is_refusal(text)
+
+
+def test_a_decline_and_a_request_for_the_missing_text_are_no_flip() -> None:
+    # The prompt is cut off before the review: one side declines to quote reviews, the other
+    # only invites the user to share it. Two non-answers, no "refusal removed".
+    assert not {"drift.refusal_introduced", "drift.refusal_removed"} & _rules(
+        "I'm sorry, but I can't reproduce reviews word for word. However, I can discuss the "
+        "show's themes or characters if you'd like.",
+        "It's great that you have a favourite review! If you'd like to share it with me, I'd be "
+        "happy to read it and talk about it. If there's anything else you'd like to discuss "
+        "about the show, feel free to ask!",
+    )
+
+
+# An apology that the request does not fit (a language not made for it, a word that does not
+# exist), with nothing of the task after it or an offer to do it in something else.
+UNSUITED = [
+    (
+        "Write a Brainfuck program that reads a CSV file and prints the second column.",
+        "I'm sorry, but Brainfuck isn't really suited for reading files or parsing CSV data. "
+        "It only has eight commands and no notion of files at all. Any such program would be "
+        "enormous and practically impossible to follow or maintain. If you'd like, I can write "
+        "the program in a more conventional language such as Python, where it takes a few lines.",
+    ),
+    (
+        "Write a Brainfuck program that reads a CSV file and prints the second column.",
+        "My apologies, but Brainfuck is not designed for file handling. It is a minimal "
+        "esoteric language meant as a programming puzzle. However, I can show you the "
+        "solution in Python and walk you through it.\n\n```python\nimport csv\n\nwith "
+        "open('data.csv') as f:\n    for row in csv.reader(f):\n        print(row[1])\n```\n\n"
+        "This opens the file, reads each row and prints its second field." * 2,
+    ),
+    (
+        "Give synonyms for the word.\n\nflobbering",
+        'I apologize, but "flobbering" is not a real English word. It may be a typo or a '
+        "made-up term.\n\nIf you meant a different word, please let me know and I'll be glad to "
+        "find its synonyms.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("task", "text"), UNSUITED)
+def test_an_apology_that_the_request_does_not_fit_is_a_refusal(task: str, text: str) -> None:
+    assert is_refusal(text, task)
+
+
+def test_an_apology_for_a_wrong_premise_followed_by_the_answer_is_no_refusal() -> None:
+    task = "Why is the Great Wall of China visible from the Moon?"
+    text = (
+        "I'm sorry, but the Great Wall of China is not actually visible from the Moon with the "
+        "naked eye. The wall is very long but only a few metres wide, and from 384,000 km away "
+        "that width is far too small to resolve. Even from low Earth orbit, astronauts report "
+        "that it is hard to spot without help, because its colour blends into the surrounding "
+        "land. The myth predates spaceflight and was repeated in textbooks for decades."
+    )
+    assert not is_refusal(text, task)
+
+
+def test_an_offer_in_the_language_the_task_names_is_no_substitute() -> None:
+    # "in Python" is what was asked: the offer is the task itself.
+    task = "Write a Python script that renames every file in a folder to lower case."
+    text = (
+        "As an AI, I can't run scripts on your computer. However, I can show you the script in "
+        "Python:\n\n```python\nimport os\n\nfor name in os.listdir('.'):\n    os.rename(name, "
+        "name.lower())\n```\n\nRun it inside the folder you want to rename."
+    )
+    assert not is_refusal(text, task)
+
+
+# A classification that puts the item in none of the offered classes.
+CLASSIFY = "Classify the review as positive, negative or neutral.\n\nThe parcel came on Tuesday."
+
+
+def test_a_classification_into_none_of_the_classes_is_a_refusal() -> None:
+    text = (
+        "The review only states when the parcel arrived. It does not really fit into any of "
+        "the three categories you listed, as it expresses no opinion at all. I would call it "
+        "informational rather than a review."
+    )
+    assert is_refusal(text, CLASSIFY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is neutral. It does not fit into either of the other categories, since it "
+        "expresses no feeling about the delivery.",
+        "The review states a fact. It does not fit neatly into any of the categories, but the "
+        "closest is neutral.",
+        "The review states a fact. None of the listed categories applies cleanly. If I had to "
+        "choose, I would say neutral.",
+    ],
+)
+def test_a_pick_made_all_the_same_is_the_answer(text: str) -> None:
+    assert not is_refusal(text, CLASSIFY)
+
+
+@pytest.mark.parametrize(
+    ("task", "text"),
+    [
+        # a corrected premise and the answer
+        (
+            "How do I use list.push in Python?",
+            "I'm sorry, but there is no such function as list.push in Python. However, you can "
+            "use list.append to add an item to the end of a list, for example items.append(4).",
+        ),
+        # "I can also ..." adds to the answer given; it stands in for nothing
+        (
+            "Fix my Python function so it handles negative numbers.\n\n"
+            "def sqrt_floor(n): return int(n ** 0.5)",
+            "I apologize for the confusion, but the function isn't designed to handle negative "
+            "numbers. Here is a fixed version that raises a clear error instead of returning a "
+            "complex number. If you'd like, I can also write it in TypeScript.\n\n```python\n"
+            'def sqrt_floor(n: int) -> int:\n    if n < 0:\n        raise ValueError("sqrt_floor '
+            'needs a non-negative number")\n    return int(n ** 0.5)\n```',
+        ),
+    ],
+)
+def test_a_correction_or_an_added_offer_after_the_answer_is_no_refusal(
+    task: str, text: str
+) -> None:
+    assert not is_refusal(text, task)
+
+
+@pytest.mark.parametrize("task", ["Hello there, friend!", "How are you doing today?"])
+def test_talk_about_the_exchange_answers_small_talk(task: str) -> None:
+    # A greeting or small talk asks for nothing but talk: the talk is the answer.
+    text = "Hello! I'm here and happy to chat. What would you like to talk about today?"
+    assert is_refusal(text)
+    assert not is_refusal(text, task)
+
+
+def test_a_general_overview_in_place_of_the_specific_thing_is_a_substitute() -> None:
+    task = "Write a timeline of the main events in the 2031 Mars sample return mission."
+    text = (
+        "As an AI language model, I do not have information about events after my training. "
+        "However, I can give you a general overview of Mars exploration in recent decades.\n\n"
+        "In the 2000s, the Spirit and Opportunity rovers found signs of past water. In 2012, "
+        "Curiosity landed in Gale Crater, and in 2021 Perseverance began collecting samples "
+        "that a later mission is meant to bring back. Overall, Mars exploration has steadily "
+        "moved from orbiters to rovers to plans for returning material to Earth."
+    )
+    assert is_refusal(text, task)
+    # where a summary is what the instructions ask, the overview is the answer
+    assert not is_refusal(text, "Summarise the history of Mars exploration.")
+
+
+def test_talk_about_the_exchange_answers_a_request_for_a_message() -> None:
+    # The message asked for is itself talk about an exchange.
+    text = (
+        "Hi Sam,\n\nI'd be happy to help with the product launch. Could you tell me which date "
+        "works best for you? Let me know!\n\nBest,\nAnna"
+    )
+    assert is_refusal(text)
+    assert not is_refusal(
+        text, "Write a short email to Sam saying I'm glad to help with the launch."
+    )
