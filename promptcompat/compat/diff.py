@@ -612,7 +612,7 @@ class _Case:
                     for label in (
                         self.output(s).label,
                         self.output(s).decision,
-                        req.option_in(self.output(s).text) if req.options else None,
+                        req.pick(self.output(s).text),
                     )
                     if label is not None
                 }

@@ -671,7 +671,11 @@ def _text_events(
         events["drift.label_changed", None, ""] = (
             f"the answer is now {out.label!r}; baseline answered {known}"
         )
-    if req is not None and req.options and "drift.label_changed" not in {k[0] for k in events}:
+    if (
+        req is not None
+        and (req.options or req.choices)
+        and "drift.label_changed" not in {k[0] for k in events}
+    ):
         _option_event(refs, out, events, req)
     lengths = [r.length for r in refs]
     low, high = min(lengths), max(lengths)
@@ -690,13 +694,19 @@ def _text_events(
 def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
     """The instructions list the labels to pick from, every baseline sample names one and
     the output names another: a routing decision flipped, whatever the prose around it."""
-    picked = {req.option_in(r.text) for r in refs}
-    now = req.option_in(out.text)
+    picked = {req.pick(r.text) for r in refs}
+    now = req.pick(out.text)
     if now is None or None in picked or now in picked:
         return
-    known = ", ".join(sorted(repr(p) for p in picked if p is not None))
+    texts = dict(req.choices)
+
+    def name(pick: str) -> str:
+        return f"({pick}) {texts[pick]}" if pick in texts else repr(pick)
+
+    known = ", ".join(sorted(name(p) for p in picked if p is not None))
     events["drift.label_changed", None, ""] = (
-        f"the answer picks {now!r} of the options the instructions list; baseline picked {known}"
+        f"the answer picks {name(now)} of the options the instructions list; "
+        f"baseline picked {known}"
     )
 
 

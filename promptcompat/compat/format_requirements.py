@@ -189,6 +189,23 @@ _NOT_LABEL = frozenset(
     "it which what based on".split()
 )
 _MAX_OPTION_CHARS = 40
+# Lettered choices, one per line ("A. Very likely", "(B) Somewhat likely", "c) Never") or on
+# one line ("(A) yes (B) no (C) unsure"): consecutive letters from A.
+_CHOICE_LINE = re.compile(
+    r"^[ \t]*(?:\(([A-Ha-h])\)|([A-H])[.)])[ \t]+(\S[^\n]{0,80}?)[ \t]*$", re.M
+)
+_CHOICE_INLINE = re.compile(r"\(([A-H])\)[ \t]*([^()\n]{1,60}?)[ \t]*(?=\([A-H]\)|$|\n|[.;])")
+# A letter an answer opens with, bare or marked ("B", "(B) ...", "**B.**", "Answer: B"); a
+# capital "A" followed by a word is the article, not a pick.
+_LETTER_OPENING = re.compile(
+    r"\A[\s*_\"'`]*(?:(?:the\s+)?(?:correct\s+|best\s+|final\s+)?(?:answer|option|choice)"
+    r"(?:\s+is)?\s*[:\-]?\s*)?(?:\(([A-Ha-h])\)|\[([A-Ha-h])\]|([A-H])(?=[.):\]*_]|\s*$|\s+[-\u2013\u2014]))",
+    re.I,
+)
+_LETTER_NAMED = re.compile(
+    r"\b(?:answer|option|choice)\s+(?:is\s+|would\s+be\s+|:\s*)?(?:\*\*)?\(?([A-H])\)?(?![\w'])"
+)
+_LETTER_SEARCH_CHARS = 400
 _FIRST_SENTENCE = re.compile(r"\s*[^\n.!?]*(?:[.!?]|\n|$)")
 # "is not necessarily offensive", "isn't a demo": the option named is the one not picked.
 _NEGATED = re.compile(r"\b(?:not|never|neither|nor|no)\b(?:\s+\w+)?\s*$|n't(?:\s+\w+)?\s*$", re.I)
@@ -225,6 +242,9 @@ class Requirements:
     "verse")``."""
     options: tuple[str, ...] = ()
     """A closed set of labels the answer picks from ("one of event, demo, or news")."""
+    choices: tuple[tuple[str, str], ...] = ()
+    """Lettered choices, letter and text ("A. Very likely", "(B) Somewhat likely"): a
+    multiple-choice question, answered by a letter or by a choice's text."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -238,6 +258,7 @@ class Requirements:
             or self.language
             or self.count
             or self.options
+            or self.choices
         )
 
     def asks_bracket(self, position: Literal["start", "end"]) -> bool:
@@ -271,7 +292,30 @@ class Requirements:
             out.append(f"{self.count[0]} items ({self.count[1]})")
         if self.options:
             out.append("one of " + ", ".join(repr(o) for o in self.options))
+        if self.choices:
+            out.append("one of the choices " + ", ".join(f"({k})" for k, _ in self.choices))
         return out
+
+    def pick(self, text: str) -> str | None:
+        """What ``text`` picks among the choices or options the instructions list, else None
+        (none listed, or the answer names none or several)."""
+        if self.choices:
+            return self._choice_in(text)
+        if self.options:
+            return self.option_in(text)
+        return None
+
+    def _choice_in(self, text: str) -> str | None:
+        """The letter ``text`` picks: one it opens with ("B", "(B) Somewhat likely", "Answer:
+        B."), one it names as the answer ("the correct answer is (C)"), else the one choice
+        whose text its first sentence names."""
+        letters = {k for k, _ in self.choices}
+        m = _LETTER_OPENING.match(text) or _LETTER_NAMED.search(text[:_LETTER_SEARCH_CHARS])
+        letter = next((g for g in m.groups() if g), None) if m is not None else None
+        if letter is not None and letter.upper() in letters:
+            return letter.upper()
+        named = Requirements(options=tuple(t for _, t in self.choices)).option_in(text)
+        return next((k for k, t in self.choices if t == named), None)
 
     def option_in(self, text: str) -> str | None:
         """The one listed option the first sentence of ``text`` names (whole words, any case,
@@ -335,6 +379,7 @@ def read_requirements(instructions: str) -> Requirements:
         name = next(g for g in lm.groups() if g)
         language = _LANGUAGES[name.casefold()]
     return Requirements(
+        choices=_read_choices(text),
         options=_read_options(text),
         count=_read_count(text),
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
@@ -363,6 +408,20 @@ def _read_count(text: str) -> tuple[int, str] | None:
         noun = re.sub(r"\s+", " ", noun)
         asks.add((n, "verse" if noun.startswith("verse") else noun))
     return asks.pop() if len(asks) == 1 else None
+
+
+def _read_choices(text: str) -> tuple[tuple[str, str], ...]:
+    """Lettered choices from A on (two or more), one per line or on one line, else ()."""
+    found = [
+        ((m.group(1) or m.group(2)).upper(), m.group(3).strip())
+        for m in _CHOICE_LINE.finditer(text)
+    ]
+    if len(found) < 2:
+        found = [(m.group(1), m.group(2).strip()) for m in _CHOICE_INLINE.finditer(text)]
+    letters = [k for k, _ in found]
+    if len(found) < 2 or letters != [chr(ord("A") + i) for i in range(len(found))]:
+        return ()
+    return tuple(found)
 
 
 def _read_options(text: str) -> tuple[str, ...]:

@@ -95,3 +95,64 @@ def test_the_same_pick_in_other_words_is_no_finding() -> None:
         "Billing. A double charge is a payment problem, even though shipping is mentioned.",
     )
     assert "drift.label_changed" not in found
+
+
+SURVEY = """How often do you cook dinner at home?
+A. Every day
+B. A few times a week
+C. Rarely
+D. Never
+Answer:"""
+
+
+@pytest.mark.parametrize(
+    ("instructions", "choices"),
+    [
+        (SURVEY, ("A", "B", "C", "D")),
+        (
+            "Which is a mammal? (A) shark (B) dolphin (C) trout. Answer with the letter.",
+            ("A", "B", "C"),
+        ),
+        # letters that do not start at A, or a single one: no choices
+        ("Pick one:\nB. red\nC. blue", ()),
+        ("Plan A. Leave early and take the train.", ()),
+    ],
+)
+def test_lettered_choices_are_read(instructions: str, choices: tuple[str, ...]) -> None:
+    assert tuple(k for k, _ in read_requirements(instructions).choices) == choices
+
+
+@pytest.mark.parametrize(
+    ("answer", "picked"),
+    [
+        ("B", "B"),
+        ("(C) Rarely", "C"),
+        ("**D.** Never: I order in.", "D"),
+        ("Answer: A", "A"),
+        ("The correct answer is (B), since weekends are busy.", "B"),
+        ("Rarely. Most evenings I eat out.", "C"),  # the choice's text, no letter
+        # the article, not a pick; two choices named: unread
+        ("A few times a week, depending on work.", "B"),
+        ("A good question. It varies.", None),
+        ("Somewhere between every day and never.", None),
+    ],
+)
+def test_the_letter_picked_is_read(answer: str, picked: str | None) -> None:
+    assert read_requirements(SURVEY).pick(answer) == picked
+
+
+def _survey_findings(baseline: str, candidate: str) -> dict[str, str]:
+    diff = compare_case(
+        baseline=[Sample(baseline)],
+        candidate=[Sample(candidate)],
+        contract=Contract(),
+        instructions=SURVEY,
+    )
+    return {f.rule: f.severity for f in diff.findings}
+
+
+def test_another_choice_in_any_form_breaks_and_the_same_in_another_form_does_not() -> None:
+    assert _survey_findings("B. A few times a week", "C. Rarely")["drift.label_changed"] == "ERR"
+    assert _survey_findings("(B)", "Never, I order in.")["drift.label_changed"] == "ERR"
+    assert "drift.label_changed" not in _survey_findings("B. A few times a week", "B")
+    assert "drift.label_changed" not in _survey_findings("**C.** Rarely", "C) Rarely")
