@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
-from promptcompat.compat.fact_extract import stem
+from promptcompat.compat.fact_extract import STOPWORDS, stem
 from promptcompat.compat.format_requirements import Instructions, Requirements
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
 from promptcompat.compat.refusals import is_refusal, opening_kind
@@ -120,6 +120,8 @@ _CONTENT_WORD = re.compile(r"(?:(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[^\
 _TAIL_MIN_WORDS = 12
 _TAIL_MAX_SHARED = 0.1
 _TAIL_HEAD_FACTOR = 4  # the head shares at least 4 times the tail's share with the context
+_SHORT_HEAD_WORDS = 5
+_SHORT_HEAD_ON_TOPIC = 0.8
 
 _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
@@ -425,10 +427,17 @@ class Output:
             if len(tail) < _TAIL_MIN_WORDS:
                 continue
             head = frozenset().union(*(keys for _, keys in paragraphs[:-k]))
-            if len(head) < len(tail):
-                return None  # the tail is no appendix any more: the answer itself
+            if not head:
+                return None
             shared = len(tail & (context | head)) / len(tail)
             on_topic = len(head & context) / len(head)
+            if len(head) < len(tail) and not (
+                len(head) >= _SHORT_HEAD_WORDS and on_topic >= _SHORT_HEAD_ON_TOPIC
+            ):
+                # The tail is no appendix any more but the answer itself; unless the head is
+                # a short answer made of the task's own words (a corrected sentence) and the
+                # rest is about something else.
+                return None
             if shared <= _TAIL_MAX_SHARED and shared * _TAIL_HEAD_FACTOR <= on_topic:
                 return paragraphs[-k][0]
         return None
@@ -471,8 +480,9 @@ def _line_end(line: str) -> Literal["closed", "open", "other"]:
 
 
 def content_keys(text: str) -> frozenset[str]:
-    """Words of 4+ letters, stemmed: what a text is about."""
-    return frozenset(stem(w) for w in _CONTENT_WORD.findall(text))
+    """Words of 4+ letters that are no function words ("that", "with"), stemmed: what a
+    text is about."""
+    return frozenset(stem(w) for w in _CONTENT_WORD.findall(text) if w.casefold() not in STOPWORDS)
 
 
 def _is_label(words: str) -> bool:

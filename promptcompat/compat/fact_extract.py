@@ -99,7 +99,7 @@ POSITIVE_CUES = frozenset(
 )  # fmt: skip
 """The positive side of the pairs above: a clause holding one is a statement with a polarity
 even without a negative cue, so "data was lost" vs "no data was lost" compares."""
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     {
         "the", "a", "an", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for",
         "with", "by", "from", "as", "into", "onto", "about", "over", "under", "than", "then",
@@ -391,7 +391,7 @@ def _clause(text: str, *, heading: bool, label: bool = False) -> Clause:
         stem(t)
         for t in tokens
         if len(t) > 2
-        and t not in _STOPWORDS
+        and t not in STOPWORDS
         and t not in NEGATIVE_CUES
         and t not in POSITIVE_CUES
         and t not in _NUMBER_WORDS
@@ -541,7 +541,7 @@ def _names(text: str, *, heading: bool) -> list[str]:
         words = name.split()
         before = text[:start].rstrip()
         sentence_start = not before or before[-1] in ".!?:;\"'(-" or before.endswith("--")
-        if sentence_start and (words[0] in _NOT_NAMES or words[0].casefold() in _STOPWORDS):
+        if sentence_start and (words[0] in _NOT_NAMES or words[0].casefold() in STOPWORDS):
             words = words[1:]  # "The Acme report", "However Paris": the first word is style
             name = " ".join(words)
         elif sentence_start and len(words) < 2:
@@ -550,7 +550,7 @@ def _names(text: str, *, heading: bool) -> list[str]:
             continue
         if (
             name in _NOT_NAMES
-            or name.casefold() in _STOPWORDS
+            or name.casefold() in STOPWORDS
             or _month(name)
             or (name.casefold() in _WEEKDAYS)
         ):

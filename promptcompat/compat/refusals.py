@@ -122,6 +122,9 @@ _EN_MISSING = re.compile(
     # about the daily tasks", "no text was provided"
     r"|\byou\s+(?:have\s+not|haven't|did\s+not|didn't)\s+(?:yet\s+)?(?:provided|given|included|"
     r"shared|specified|attached|pasted|mentioned)\b"
+    r"|\bthere\s+(?:is|was|are)\s+no\s+(?:previous\s+|prior\s+|earlier\s+)?(?:message|text|context|"
+    r"input|conversation|question|passage|response)s?\s+(?:in\s+(?:our|this|the)\s+\w+\s+)?"
+    r"(?:that\s+i\s+can|for\s+me\s+to|to)\b"
     r"|\bno\s+(?:specific\s+|actual\s+)?(?:text|information|details|context|data|input|passage|"
     r"article|list|examples?)\s+(?:was|were|has\s+been|have\s+been|is|are)\s+(?:provided|given|"
     r"included|attached)\b",
@@ -240,6 +243,10 @@ _SUBSTITUTE = re.compile(
     r"\A(?:(?:i|we)\s+(?:can|could|will|would\s+be\s+happy\s+to)\s+(?:only\s+|certainly\s+)?"
     r"(?:provide|give|offer|share|write|suggest)?\s*(?:you\s+)?(?:with\s+)?(?:an?\s+|some\s+)?"
     r"(?:brief\s+|general\s+|short\s+|high-level\s+|example\s+)?(?:outline|summary|context)\b|"
+    # "I can provide a brief overview of the equation and some general insights"
+    r"(?:i|we)\s+(?:can|could|will|would\s+be\s+happy\s+to)\s+(?:provide|give|offer|share)\s+"
+    r"(?:you\s+)?(?:with\s+)?(?:an?\s+|some\s+)?(?:brief|general|short|quick|basic)\s+(?:overview|"
+    r"insights?|explanation|introduction)\b|"
     r"(?:i|we)\s+(?:can|could)\s+(?:outline|summari[sz]e)\b|"
     r"here\s+(?:is|'s)\s+an?\s+(?:example\s+|brief\s+|general\s+)?outline\b|"
     r"how\s+about\s+i\b|"
@@ -431,16 +438,44 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         and _names_task(_head(sentences[0])[0], task)
         and (
             not _answers_after(sentences, "missing_input", task)
-            or _closes_declining(sentences, task)
+            or (_closes_declining(sentences, task) and not _gives_examples(sentences))
         )
     ):
         return True
     if task and _fits_none(sentences):
         return True
+    if task and _advice_instead(sentences[0], task):
+        return True
     if _about_exchange(clean, sentences) and not (task and _talk_asked(task)):
         return True
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
+
+
+# Advice on making the thing in place of the thing: "Here are some tips for writing an email
+# to negotiate your salary:" where the instructions say "write an email".
+_ADVICE_OPENING = re.compile(
+    r"\A(?:sure[,!.]?\s+)?(?:here\s+(?:are|is)|below\s+(?:are|is))\s+(?:some|a\s+few|several|a\s+"
+    r"list\s+of)?\s*(?:\w+\s+)?(?:tips|steps|guidelines|pointers|suggestions|advice|ideas|"
+    r"considerations)\s+(?:for|on|to\s+help\s+you)\s+(?:how\s+to\s+)?(?:writing|write|creating|"
+    r"create|drafting|draft|composing|compose|making|make|crafting|craft|preparing|prepare|"
+    r"designing|design|building|build)\b",
+    re.I,
+)
+_MAKE_ASKED = re.compile(
+    r"\b(?:write|draft|compose|create|prepare|design|make|build|craft|generate)\b", re.I
+)
+
+
+def _advice_instead(opening: str, task: str) -> bool:
+    """Whether the text opens by offering advice on making what the instructions ask to be
+    made, where they ask for the thing and not for how to make it."""
+    return (
+        _ADVICE_OPENING.match(opening) is not None
+        and _MAKE_ASKED.search(task) is not None
+        and _HOW_TO.search(task) is None
+        and _ADVICE_ASKED.search(task) is None
+    )
 
 
 # A classification that puts the item in none of the offered classes: "this does not seem
@@ -498,6 +533,9 @@ _EXCHANGE = re.compile(
     r"|\bi(?:'m|\s+am)\s+(?:\w+\s+)?(?:designed|programmed|trained|built|meant)\s+to\b"
     r"|\bi\s+(?:specialize|specialise|aim|strive)\b"
     r"|\b(?:help|assist)\s+me\s+(?:get\s+started|understand|tailor)\b"
+    # what the user's answers are for: "These details will help me provide recommendations"
+    r"|\b(?:will|would|can|could|should)\s+help\s+me\s+(?:to\s+)?(?:provide|give|make|find|"
+    r"suggest|recommend|tailor|narrow|create|write|choose|pick)\b"
     r"|\bhow\s+(?:can|may)\s+i\s+(?:help|assist)\b"
     r"|\b(?:you|your)\b[^.!?]*\?\s*$"
     r"|\b(?:it(?:'s|\s+is)|is)\s+(?:important|essential|crucial|best)\s+to\b[^.!?]*\b(?:care|"
@@ -525,7 +563,11 @@ _GREETING = re.compile(
 # to Sam", "make the response in the chat more empathic", "act as a support agent".
 _MESSAGE_ASKED = re.compile(
     r"\b(?:e-?mails?|messages?|repl(?:y|ies)|respond|responses?|letters?|notes?|texts?|chat|"
-    r"dialog(?:ue)?|conversation|invitations?|act\s+as|acting\s+as|pretend|role-?play)\b",
+    r"dialog(?:ue)?|conversation|invitations?|act\s+as|acting\s+as|pretend|role-?play)\b"
+    # a text to transform: its own words, "please let me know" included, are the answer
+    r"|\b(?:rewrite|rephrase|paraphrase|reword|proofread|translate)\w*\b"
+    r"|\b(?:correct|edit|improve|fix|shorten|simplify|polish)\b[^.\n]{0,40}\b(?:sentence|text|"
+    r"paragraph|passage|wording|phrase)s?\b",
     re.I,
 )
 
@@ -663,7 +705,7 @@ def _offers_substitute(sentences: list[str], task: str | None = None) -> bool:
 
 _SUBSTITUTE_NOUN = re.compile(
     r"\b(outline|summary|context|explanation|overview|description|tips|observations|guidance|"
-    r"pointers|thoughts|example|question)s?\b",
+    r"pointers|thoughts|example|question|insight|introduction)s?\b",
     re.I,
 )
 _ADVICE_NOUNS = frozenset({"tips", "observations", "guidance", "pointers", "thoughts"})
@@ -705,13 +747,32 @@ def _substitute(follow: str, task: str | None) -> bool:
         return True
     noun = _SUBSTITUTE_NOUN.search(m.group(0))
     if noun is None:
-        return True
+        # "here are some general suggestions for books": the word after the match names
+        # what is offered; where the instructions ask for it ("suggest other books"), it is
+        # the answer, given in general terms.
+        after = _NEXT_WORD.match(follow[m.end() :])
+        general = _GENERAL_END.search(m.group(0)) is not None
+        return not (general and after is not None and _asked(after.group(1), task))
     word = noun.group(1).casefold()
-    if _keys(word) & _keys(task):
+    if _asked(word, task):
         return False
     if word in _DIGESTS and _DIGEST_ASKED.search(task):
         return False  # an overview where a summary is asked is the summary
     return not (word in _ADVICE_NOUNS and _ADVICE_ASKED.search(task))
+
+
+_NEXT_WORD = re.compile(r"\s*([^\W\d_]{4,})")
+_GENERAL_END = re.compile(r"\b(?:general|generic)\s*\Z", re.I)
+_STEM_CHARS = 6
+
+
+def _asked(word: str, task: str) -> bool:
+    """Whether the instructions ask for ``word``: a content word of theirs shares its stem
+    ("suggestions" where they say "suggest", "recommendations" for "recommend")."""
+    word = word.casefold()
+    return bool(_keys(word) & _keys(task)) or any(
+        len(k) >= _STEM_CHARS and word[:_STEM_CHARS] == k[:_STEM_CHARS] for k in _keys(task)
+    )
 
 
 # Instructions that ask for advice ("what should I do", "how can I", "any tips"); "suggest a
@@ -754,6 +815,40 @@ def _later_pivots(sentences: list[str]) -> list[str]:
     return follows
 
 
+# "A few examples that fit the pattern are:" then a list: some of the answer, given before
+# asking for more (the close then refines, it does not wait for the task's input).
+_EXAMPLES_LEAD = re.compile(
+    r"\b(?:a\s+few|some|several)\s+(?:possible\s+)?examples\b"
+    r"[^.!?]{0,60}(?:are|include|would\s+be)?\s*:\s*$",
+    re.I,
+)
+_LIST_ITEM = re.compile(r"\A(?:[-*\u2022+]|\d{1,3}[.)])?\s*\S")
+_EXAMPLE_ITEMS = 2
+
+
+def _gives_examples(sentences: list[str]) -> bool:
+    """Whether a lead-in to examples of the answer is followed by at least two items."""
+    for i, sentence in enumerate(sentences):
+        if _EXAMPLES_LEAD.search(sentence):
+            items = [s for s in sentences[i + 1 :] if not _ABOUT_INPUT.search(s)]
+            return len(items) >= _EXAMPLE_ITEMS
+    return False
+
+
+# A sentence that says nothing about the question it follows a hedge on: "it depends on many
+# complex factors", "there could be pros and cons", "it's a complex and personal decision".
+_VACUOUS = re.compile(
+    r"\bdepends?\s+on\s+(?:many|various|several|numerous|multiple|a\s+(?:number|variety|range)"
+    r"\s+of|a\s+lot\s+of)\s+(?:\w+\s+){0,2}?factors\b"
+    r"|\bpros\s+and\s+cons\b"
+    r"|\b(?:is|it's)\s+(?:a\s+)?(?:very\s+|highly\s+)?(?:complex|nuanced|subjective|personal)\s+(?:and\s+"
+    r"\w+\s+)?(?:question|issue|topic|matter|decision|choice)\b"
+    r"|\bthere\s+(?:is|are)\s+no\s+(?:simple|easy|single|one-size-fits-all|right\s+or\s+wrong)\s+"
+    r"answers?\b",
+    re.I,
+)
+
+
 def _answers_after(sentences: list[str], kind: Kind, task: str | None = None) -> bool:
     """Whether a limitation or a request for input is followed by the answer ("However, for
     a busy family a cat...") rather than by more of the same, a pointer elsewhere or a
@@ -782,11 +877,17 @@ def _answers_after(sentences: list[str], kind: Kind, task: str | None = None) ->
                 for s in rest
                 if refusal_kind(s) is None
                 and not _DEFLECTION.match(s)
+                and not _VACUOUS.search(s)
                 and not (kind == "missing_input" and _ABOUT_INPUT.search(s))
             ]
-            if kind == "missing_input" and any(_ASKS_INPUT.search(s) for s in rest[-2:]):
+            if (
+                kind == "missing_input"
+                and any(_ASKS_INPUT.search(s) for s in rest[-2:])
+                and not _gives_examples(rest)
+            ):
                 return False  # it closes by asking for what it needs: no answer yet
-            return sum(len(s) for s in substantive) >= 3 * _ANSWER_AFTER_PIVOT
+            enough = sum(len(s) for s in substantive) >= 3 * _ANSWER_AFTER_PIVOT
+            return enough or _gives_examples(rest)
         after, rest = rest[0][m.end() :], rest[1:]
     follow = after.strip()
     if _DEFLECTION.match(follow) or _substitute(follow, task):

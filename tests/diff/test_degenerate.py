@@ -225,3 +225,39 @@ def test_an_unrelated_tail_the_baseline_has_too_is_no_change() -> None:
     )
     rules = _drift_rules(appended, appended.replace("fifteen", "twenty"), BIKE_ASK)
     assert "drift.degenerate_output" not in rules
+
+
+def test_function_words_do_not_tie_an_unrelated_tail_to_the_task() -> None:
+    # "that", "this", "with", "which" are in every text: counted as shared, they hid a code
+    # note appended to an answer
+    answer = BIKE_STEPS + (
+        "\n\nCheck that this tire is seated evenly with the rim, which prevents a second flat."
+    )
+    appended = answer + (
+        "\n\nNote that this implementation compares sorted strings with Python builtins, which "
+        "keeps anagram detection concise, readable, efficient, idiomatic, portable and testable."
+    )
+    rules = _drift_rules(answer, appended, BIKE_ASK)
+    assert "unrelated to the task" in rules["drift.degenerate_output"]
+
+
+def test_a_short_answer_followed_by_a_longer_unrelated_paragraph_is_degenerate() -> None:
+    ask = (
+        "Rewrite the text and correct the spelling errors.\n\nOur team answers evry request quikly."
+    )
+    fixed = "Our team answers every request quickly."
+    appended = fixed + (
+        "\n\nTrello is a visual collaboration tool built around boards, lists and cards. "
+        "Boards represent projects, lists represent stages of progress, and cards hold "
+        "individual assignments with checklists, attachments, labels and deadlines. Power-ups "
+        "connect calendars, automation rules and integrations with other popular apps."
+    )
+    rules = _drift_rules(fixed, appended, ask)
+    assert "unrelated to the task" in rules["drift.degenerate_output"]
+    # the same length of text about the task itself is an answer, not an appendix
+    explained = fixed + (
+        "\n\nTwo words were misspelled: 'evry' is corrected to 'every' and 'quikly' to "
+        "'quickly'. The rest of the sentence, our team answers each request, was already right "
+        "and keeps its wording, so the meaning of the corrected text stays the same."
+    )
+    assert "drift.degenerate_output" not in _drift_rules(fixed, explained, ask)
