@@ -17,7 +17,7 @@ from collections import defaultdict
 
 import pytest
 from measure import MODES, Figures, Mode, Outcome, figures, run
-from real_corpus import HANDWRITTEN_FILE, PAIRS_FILE, Pair, load
+from real_corpus import FRESH_FILE, HANDWRITTEN_FILE, PAIRS_FILE, Pair, load
 
 ISSUE_PRECISION = 0.95
 ISSUE_RECALL = 0.95
@@ -25,34 +25,40 @@ ISSUE_FALSE_ALARMS = 0.02
 
 # Real AlpacaEval pairs, zero-config (no contract declared; the instructions are known).
 # (precision floor, recall floor, false-alarm ceiling); None: nothing to measure there.
-# Measured at this commit: P 0.94 (90/96), R 0.76 (90/118), FA 5/482 = 0.010; the tuning
-# three quarters P 0.99, R 0.84, FA 0.003; the held-out quarter P 0.78, R 0.56, FA 0.029
-# (0.69 / 0.56 / 0.043 when first measured, before three fixes its errors showed; README).
-REGRESSION_FLOOR_REAL = (0.93, 0.76, 0.011)
+# Measured at this commit: P 1.00 (107/107), R 0.91 (107/118), FA 0/482; with contracts R
+# 0.92. Tuned on: every figure here was read while tuning (README, "Third pass").
+REGRESSION_FLOOR_REAL = (0.99, 0.90, 0.002)
 REGRESSION_FLOOR_REAL_FAMILIES: dict[str, tuple[float | None, float | None, float | None]] = {
-    "claude": (0.97, 0.86, 0.01),  # tp 44 fp 1 fn 7, FA 1/103
-    "gpt-3.5": (0.90, 0.71, 0.011),  # tp 10 fp 1 fn 4, FA 1/92
-    "gpt-4": (0.87, 0.58, 0.00),  # tp 7 fp 1 fn 5, FA 0/108
-    "llama": (0.96, 0.69, 0.025),  # tp 25 fp 1 fn 11, FA 1/40
-    "mistral": (None, None, 0.03),  # no pair labelled BREAKING; 2 false alarms of 68
-    "qwen": (1.00, 0.80, 0.00),  # tp 4 fp 0 fn 1
+    "claude": (0.99, 0.94, 0.0),  # tp 48 fp 0 fn 3
+    "gpt-3.5": (0.99, 0.85, 0.0),  # tp 12 fp 0 fn 2
+    "gpt-4": (0.99, 0.83, 0.0),  # tp 10 fp 0 fn 2
+    "llama": (0.99, 0.91, 0.0),  # tp 33 fp 0 fn 3
+    "mistral": (None, None, 0.0),  # no pair labelled BREAKING
+    "qwen": (0.99, 0.80, 0.0),  # tp 4 fp 0 fn 1
 }
 REGRESSION_FLOOR_REAL_ASPECTS: dict[str, tuple[float | None, float | None, float | None]] = {
-    "code_fence": (None, 0.0, 0.00),  # the quadruple-backtick ask, missed
-    "degenerate": (1.00, 0.75, None),  # tp 18 fn 6: unrelated text appended, a quoted cut
-    "format_marker": (1.00, 0.50, 0.00),  # a bare answer the instruction only implies: 2 fn
-    "free_text": (None, None, 0.00),
-    "language": (1.00, 1.00, 0.00),
-    "length_constraint": (0.66, 1.00, 0.039),  # drift.count_unmet: tp 2 fp 1, FA 1/26
-    "list_format": (None, None, 0.00),
-    "number": (None, None, 0.00),
-    "refusal": (0.94, 0.80, 0.062),  # tp 64 fp 4 fn 16, FA 4/65
-    "short_answer": (None, 0.0, 0.00),
-    "step_by_step": (None, 0.0, 0.00),
-    "table": (None, None, 0.00),
-    "truncation": (None, 0.0, None),
-    "yes_no": (None, None, 0.00),  # one CHANGED pair called BREAKING
+    "code_fence": (None, 0.0, 0.0),  # the quadruple-backtick ask, missed
+    "degenerate": (0.99, 0.91, None),  # tp 22 fn 2
+    "format_marker": (0.99, 0.50, 0.0),  # a bare answer the instruction only implies: 2 fn
+    "free_text": (None, None, 0.0),
+    "language": (0.99, 1.00, 0.0),
+    "length_constraint": (0.99, 1.00, 0.0),  # drift.count_unmet: tp 2
+    "list_format": (None, None, 0.0),
+    "number": (None, None, 0.0),
+    "refusal": (0.99, 0.93, 0.0),  # tp 75 fp 0 fn 5
+    "short_answer": (0.99, 1.00, 0.0),  # the department flip (listed options): tp 1
+    "step_by_step": (None, 0.0, 0.0),
+    "table": (None, None, 0.0),
+    "truncation": (0.99, 1.00, None),
+    "yes_no": (None, None, 0.0),
 }
+
+# The fresh held-out set (fresh.jsonl: 191 pairs from instructions the corpus never uses,
+# labelled without the engine), zero-config. FRESH_AT_START: the engine it was labelled
+# against (f73f8dc). Half of it (sha256(id)[0] even) was then read to find what the engine
+# missed; the other half is still unread (README, "The fresh held-out set").
+FRESH_AT_START = (0.83, 0.54, 0.016)  # tp 15 fp 3 fn 13, FA 2/122
+REGRESSION_FLOOR_FRESH = (0.95, 0.75, 0.009)  # tp 21 fp 1 fn 7, FA 1/122
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +73,13 @@ def handwritten() -> list[Pair]:
 
 @pytest.fixture(scope="module")
 def outcomes(real: list[Pair], handwritten: list[Pair]) -> dict[tuple[str, Mode], list[Outcome]]:
-    return {
+    runs = {
         (name, mode): [run(p, mode) for p in pairs]
         for name, pairs in (("real", real), ("handwritten", handwritten))
         for mode in MODES
     }
+    runs["fresh", "zero-config"] = [run(p, "zero-config") for p in load(FRESH_FILE)]
+    return runs
 
 
 def _by(outcomes: list[Outcome], key: str) -> dict[str, Figures]:
@@ -161,3 +169,13 @@ def test_real_pairs_regression_floor_per_rule_family(
         if not _meets(f, *REGRESSION_FLOOR_REAL_ASPECTS[name])
     }
     assert below == {}
+
+
+def test_the_fresh_held_out_set_regression_floor(
+    outcomes: dict[tuple[str, Mode], list[Outcome]],
+) -> None:
+    """Pairs from instructions the corpus never uses: the figures reached. A change that
+    lowers them fails here; read the failure's figures, not the unread half's pairs, unless
+    that half is given up as held out (README)."""
+    overall = figures(outcomes["fresh", "zero-config"])
+    assert _meets(overall, *REGRESSION_FLOOR_FRESH), _show(overall)
