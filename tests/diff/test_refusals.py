@@ -116,6 +116,20 @@ def test_two_hedged_openings_are_no_flip() -> None:
     )
 
 
+def test_a_hedge_with_filler_against_the_same_hedge_and_a_page_of_answer_is_a_flip() -> None:
+    filler = (
+        "I don't have a strong opinion on that hypothetical. Whether it would be better overall "
+        "depends on many complex factors. There could be pros and cons either way."
+    )
+    considered = "I don't have a definitive view on that. However, a few thoughts come to mind:" + (
+        "\n\n- Basing pride only on true things could make people more honest with themselves, "
+        "since flattering self-images would lose their appeal and feedback would sting less." * 6
+    )
+    assert "drift.refusal_removed" in _rules(filler, considered)
+    # the same hedge with two sentences more is the same behaviour, more or less answered
+    assert "drift.refusal_removed" not in _rules(filler, considered[:300])
+
+
 def test_a_hard_decline_after_a_hedged_answer_is_a_flip() -> None:
     hedged_answer = (
         "As an AI language model, I don't have personal opinions. However, for a busy family a "
