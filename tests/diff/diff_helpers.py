@@ -91,6 +91,7 @@ def compare(
     candidate: str | Sequence[str | Sample | None] | Sample,
     contract: Contract | None = None,
     reference: Any | None = None,
+    instructions: str | None = None,
 ) -> CaseDiff:
     def as_list(side: str | Sequence[str | Sample | None] | Sample) -> list[Sample]:
         if isinstance(side, str | Sample):
@@ -102,11 +103,17 @@ def compare(
         candidate=as_list(candidate),
         contract=contract or Contract(),
         reference=reference,
+        instructions=instructions,
     )
 
 
 def rules_of(diff: CaseDiff) -> set[str]:
     return {f.rule for f in diff.findings}
+
+
+def severities(diff: CaseDiff) -> dict[str, str]:
+    """Each rule that fired and its severity."""
+    return {f.rule: f.severity for f in diff.findings}
 
 
 def finding(diff: CaseDiff, rule_id: str, path: str | None = None) -> Finding:

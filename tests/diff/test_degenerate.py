@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from diff_helpers import finding
+from diff_helpers import compare, finding
 
 from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.drift import Output
@@ -151,12 +151,7 @@ BIKE_ASK = "How do I fix a flat tire on my bicycle?"
 
 
 def _drift_rules(baseline: str, candidate: str, instructions: str) -> dict[str, str]:
-    compared = compare_case(
-        baseline=[Sample(baseline)],
-        candidate=[Sample(candidate)],
-        contract=Contract(),
-        instructions=instructions,
-    )
+    compared = compare(baseline, candidate, instructions=instructions)
     return {f.rule: f.message for f in compared.findings}
 
 

@@ -6,10 +6,9 @@ categorize it into the Smart Home department", or as a bare word followed by rea
 from __future__ import annotations
 
 import pytest
+from diff_helpers import compare, severities
 
-from promptcompat.compat.diff import Sample, compare_case
 from promptcompat.compat.format_requirements import read_requirements
-from promptcompat.suite.contract import Contract
 
 
 @pytest.mark.parametrize(
@@ -71,14 +70,8 @@ TICKET = (
 )
 
 
-def _findings(baseline: str, candidate: str) -> dict[str, str]:
-    diff = compare_case(
-        baseline=[Sample(baseline)],
-        candidate=[Sample(candidate)],
-        contract=Contract(),
-        instructions=TICKET,
-    )
-    return {f.rule: f.severity for f in diff.findings}
+def _findings(baseline: str, candidate: str, instructions: str = TICKET) -> dict[str, str]:
+    return severities(compare(baseline, candidate, instructions=instructions))
 
 
 def test_a_pick_that_flips_in_prose_breaks() -> None:
@@ -141,18 +134,8 @@ def test_the_letter_picked_is_read(answer: str, picked: str | None) -> None:
     assert read_requirements(SURVEY).pick(answer) == picked
 
 
-def _survey_findings(baseline: str, candidate: str) -> dict[str, str]:
-    diff = compare_case(
-        baseline=[Sample(baseline)],
-        candidate=[Sample(candidate)],
-        contract=Contract(),
-        instructions=SURVEY,
-    )
-    return {f.rule: f.severity for f in diff.findings}
-
-
 def test_another_choice_in_any_form_breaks_and_the_same_in_another_form_does_not() -> None:
-    assert _survey_findings("B. A few times a week", "C. Rarely")["drift.label_changed"] == "ERR"
-    assert _survey_findings("(B)", "Never, I order in.")["drift.label_changed"] == "ERR"
-    assert "drift.label_changed" not in _survey_findings("B. A few times a week", "B")
-    assert "drift.label_changed" not in _survey_findings("**C.** Rarely", "C) Rarely")
+    assert _findings("B. A few times a week", "C. Rarely", SURVEY)["drift.label_changed"] == "ERR"
+    assert _findings("(B)", "Never, I order in.", SURVEY)["drift.label_changed"] == "ERR"
+    assert "drift.label_changed" not in _findings("B. A few times a week", "B", SURVEY)
+    assert "drift.label_changed" not in _findings("**C.** Rarely", "C) Rarely", SURVEY)

@@ -290,6 +290,79 @@ TASK_ANSWERS = [
 ]
 
 
+# Found on the fresh set's analysis half (README, "The fresh held-out set"); texts are ours.
+TASK_REFUSALS += [
+    # a brief overview and general insights in place of the estimates asked for
+    (
+        "Give estimates and error margins for each parameter of the Fermi problem, then "
+        "calculate the number of piano tuners in Chicago.",
+        "Unfortunately I do not have enough information to provide precise estimates and error "
+        "margins for each parameter. However, I can provide a brief overview of Fermi problems "
+        "and some general insights on why such estimates are uncertain:\n\nFermi problems were "
+        "popularised by the physicist Enrico Fermi ...",
+    ),
+    # advice on making the thing where the thing is asked for
+    (
+        "You need to write a cover letter for a junior data analyst position.",
+        "Here are some tips for writing a cover letter for a junior data analyst role:\n\n- Open "
+        "with the position and where you saw it\n- Mention one project with numbers\n- Keep it "
+        "to one page",
+    ),
+    # only questions back, and what the answers are for
+    (
+        "Help me find a good rated espresso machine.",
+        "Sure, I'd be happy to help you find a great espresso machine. To narrow it down, could "
+        "you tell me a bit more?\n\n1. What is your budget?\n2. Do you want a built-in "
+        "grinder?\n3. How many cups a day do you make?\n\nThese details will help me recommend "
+        "the right machine.",
+    ),
+    # nothing to work on
+    (
+        "The last message in the chat is a partial response. Complete it.\n\n+ Where did you",
+        "I apologize, but there is no previous message in our conversation that I can "
+        "complete. Could you share the full chat?",
+    ),
+    # possibilities listed, then the decline again: no answer picked
+    (
+        "I put a cup on a coin and carried the cup to the garden. Where is the coin now?",
+        "Unfortunately I do not have enough context to definitively say where the coin is. A "
+        "few possibilities are:\n\n- The coin stayed on the table.\n- The coin stuck to the cup "
+        "and is in the garden.\n\nWithout more details I can't determine where the coin ended "
+        "up. Please provide some clarification.",
+    ),
+]
+TASK_ANSWERS += [
+    # general suggestions of the very thing asked (books where books are asked for)
+    (
+        "If someone enjoyed the given book, suggest other books they might like.\n\nDune",
+        "Unfortunately I do not have enough context to provide personalized recommendations "
+        "from a single title. However, here are some general suggestions for books often "
+        "enjoyed by readers of Dune:\n\n- Hyperion by Dan Simmons\n- Foundation by Isaac "
+        "Asimov\n- The Left Hand of Darkness by Ursula K. Le Guin",
+    ),
+    # a rewrite whose text is itself a polite request
+    (
+        "Rewrite the sentence to make it concise.\n\nIf you happen to have any questions at all "
+        "about the invoice, please do not hesitate to let me know.",
+        "If you have any questions about the invoice, please let me know. I'm happy to help.",
+    ),
+    # examples given before asking for more: some of the answer
+    (
+        "Identify all words that match the pattern given.\n\nB_RN_",
+        "Unfortunately I do not have enough context to identify all words matching the pattern. "
+        "The pattern B_RN_ stands for a five-letter word with B first and R, N third and "
+        "fourth. A few examples that fit the pattern are:\n\n- BURNT\n- BARNS\n- BURNS\n\nIf "
+        "you provide more details about the words you need, I'd be happy to continue.",
+    ),
+    # tips where tips are asked for
+    (
+        "How do I write a good cover letter?",
+        "Here are some tips for writing a cover letter:\n\n- Open with the role\n- Show one "
+        "result with numbers\n- Keep it to one page",
+    ),
+]
+
+
 @pytest.mark.parametrize(("task", "text"), TASK_REFUSALS)
 def test_hedges_that_name_the_task_and_do_not_do_it_are_refusals(task: str, text: str) -> None:
     assert is_refusal(text, task)
@@ -611,89 +684,6 @@ def test_talk_about_the_exchange_answers_a_request_for_a_message() -> None:
     assert not is_refusal(
         text, "Write a short email to Sam saying I'm glad to help with the launch."
     )
-
-
-# Found on the fresh set's analysis half (README, "The fresh held-out set"); texts are ours.
-ROUND_REFUSALS = [
-    # a brief overview and general insights in place of the estimates asked for
-    (
-        "Give estimates and error margins for each parameter of the Fermi problem, then "
-        "calculate the number of piano tuners in Chicago.",
-        "Unfortunately I do not have enough information to provide precise estimates and error "
-        "margins for each parameter. However, I can provide a brief overview of Fermi problems "
-        "and some general insights on why such estimates are uncertain:\n\nFermi problems were "
-        "popularised by the physicist Enrico Fermi ...",
-    ),
-    # advice on making the thing where the thing is asked for
-    (
-        "You need to write a cover letter for a junior data analyst position.",
-        "Here are some tips for writing a cover letter for a junior data analyst role:\n\n- Open "
-        "with the position and where you saw it\n- Mention one project with numbers\n- Keep it "
-        "to one page",
-    ),
-    # only questions back, and what the answers are for
-    (
-        "Help me find a good rated espresso machine.",
-        "Sure, I'd be happy to help you find a great espresso machine. To narrow it down, could "
-        "you tell me a bit more?\n\n1. What is your budget?\n2. Do you want a built-in "
-        "grinder?\n3. How many cups a day do you make?\n\nThese details will help me recommend "
-        "the right machine.",
-    ),
-    # nothing to work on
-    (
-        "The last message in the chat is a partial response. Complete it.\n\n+ Where did you",
-        "I apologize, but there is no previous message in our conversation that I can "
-        "complete. Could you share the full chat?",
-    ),
-    # possibilities listed, then the decline again: no answer picked
-    (
-        "I put a cup on a coin and carried the cup to the garden. Where is the coin now?",
-        "Unfortunately I do not have enough context to definitively say where the coin is. A "
-        "few possibilities are:\n\n- The coin stayed on the table.\n- The coin stuck to the cup "
-        "and is in the garden.\n\nWithout more details I can't determine where the coin ended "
-        "up. Please provide some clarification.",
-    ),
-]
-ROUND_ANSWERS = [
-    # general suggestions of the very thing asked (books where books are asked for)
-    (
-        "If someone enjoyed the given book, suggest other books they might like.\n\nDune",
-        "Unfortunately I do not have enough context to provide personalized recommendations "
-        "from a single title. However, here are some general suggestions for books often "
-        "enjoyed by readers of Dune:\n\n- Hyperion by Dan Simmons\n- Foundation by Isaac "
-        "Asimov\n- The Left Hand of Darkness by Ursula K. Le Guin",
-    ),
-    # a rewrite whose text is itself a polite request
-    (
-        "Rewrite the sentence to make it concise.\n\nIf you happen to have any questions at all "
-        "about the invoice, please do not hesitate to let me know.",
-        "If you have any questions about the invoice, please let me know. I'm happy to help.",
-    ),
-    # examples given before asking for more: some of the answer
-    (
-        "Identify all words that match the pattern given.\n\nB_RN_",
-        "Unfortunately I do not have enough context to identify all words matching the pattern. "
-        "The pattern B_RN_ stands for a five-letter word with B first and R, N third and "
-        "fourth. A few examples that fit the pattern are:\n\n- BURNT\n- BARNS\n- BURNS\n\nIf "
-        "you provide more details about the words you need, I'd be happy to continue.",
-    ),
-    # tips where tips are asked for
-    (
-        "How do I write a good cover letter?",
-        "Here are some tips for writing a cover letter:\n\n- Open with the role\n- Show one "
-        "result with numbers\n- Keep it to one page",
-    ),
-]
-
-
-@pytest.mark.parametrize(("task", "text"), ROUND_REFUSALS)
-def test_substitutes_questions_back_and_missing_input_are_refusals(task: str, text: str) -> None:
-    assert is_refusal(text, task)
-
-
-@pytest.mark.parametrize(("task", "text"), ROUND_ANSWERS)
-def test_the_asked_thing_in_general_terms_or_examples_are_answers(task: str, text: str) -> None:
-    assert not is_refusal(text, task)
 
 
 def test_an_opinion_hedge_with_only_filler_after_it_is_a_refusal() -> None:

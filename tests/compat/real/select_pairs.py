@@ -33,6 +33,7 @@ REPO = HERE.parents[2]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "alpaca_eval"
 PAIRS_FILE = HERE / "pairs.jsonl"
 FRESH_FILE = HERE / "fresh.jsonl"
+FRESH2_FILE = HERE / "fresh2.jsonl"
 # The fresh set takes this share of every quota, from instructions pairs.jsonl never uses.
 FRESH_SHARE = 3
 
@@ -530,17 +531,26 @@ def main(argv: list[str] | None = None) -> int:
         help="select the fresh held-out set (fresh.jsonl): a third of every quota, only from "
         "instructions pairs.jsonl never uses",
     )
+    parser.add_argument(
+        "--fresh2",
+        action="store_true",
+        help="a second fresh set (fresh2.jsonl), from instructions neither pairs.jsonl nor "
+        "fresh.jsonl uses",
+    )
     args = parser.parse_args(argv)
     if args.fresh and args.out == PAIRS_FILE:
         args.out = FRESH_FILE
+    if args.fresh2 and args.out == PAIRS_FILE:
+        args.out = FRESH2_FILE
     if not args.corpus.is_dir():
         print(f"{args.corpus}: no such corpus folder", file=sys.stderr)
         return 2
     pool = candidates(args.corpus)
-    if args.fresh:
+    if args.fresh or args.fresh2:
         used = {
             json.loads(line)["source"]["baseline"]["index"]
-            for line in PAIRS_FILE.read_text("utf-8").splitlines()
+            for path in ([PAIRS_FILE, FRESH_FILE] if args.fresh2 else [PAIRS_FILE])
+            for line in path.read_text("utf-8").splitlines()
             if line.strip()
         }
         pool = [c for c in pool if c.index not in used]
