@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from real_corpus import (
+    FRESH2_FILE,
     FRESH_FILE,
     HANDWRITTEN_FILE,
     PAIRS_FILE,
@@ -225,7 +226,9 @@ def report(name: str, outcomes: list[Outcome], *, errors: bool) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
-    parser.add_argument("--file", choices=["pairs", "handwritten", "all", "fresh"], default="all")
+    parser.add_argument(
+        "--file", choices=["pairs", "handwritten", "all", "fresh", "fresh2"], default="all"
+    )
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     parser.add_argument("--errors", action="store_true", help="list false alarms and misses")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
@@ -245,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "handwritten": [HANDWRITTEN_FILE],
         "all": [PAIRS_FILE, HANDWRITTEN_FILE],
         "fresh": [FRESH_FILE],
+        "fresh2": [FRESH2_FILE],
     }[args.file]
     try:
         corpora = {path.stem: [p for p in load(path) if in_split(p, args.split)] for path in files}

@@ -20,6 +20,9 @@ HANDWRITTEN_FILE = HERE / "handwritten.jsonl"
 # A fresh held-out set: real pairs from instructions pairs.jsonl never uses, labelled by hand
 # without looking at the engine, measured but never read while tuning (README, "Fresh set").
 FRESH_FILE = HERE / "fresh.jsonl"
+# A second fresh set, from instructions neither file above uses, labelled once the engine of
+# the third pass was frozen: measured, never read.
+FRESH2_FILE = HERE / "fresh2.jsonl"
 # A second, independent labelling of the fresh set (the labeller saw neither the first labels
 # nor the engine): how far two careful labellers agree bounds what a figure can mean.
 SECOND_LABELS_FILE = HERE / "fresh_second_labels.jsonl"

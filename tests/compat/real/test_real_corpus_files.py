@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from real_corpus import (
+    FRESH2_FILE,
     FRESH_FILE,
     HANDWRITTEN_FILE,
     PAIRS_FILE,
@@ -31,7 +32,7 @@ ALPACA_EVAL = Path(__file__).resolve().parents[4] / "shared" / "corpora" / "alpa
 @pytest.fixture(scope="module")
 def real() -> list[Pair]:
     """Both files of real pairs: the labelled corpus and the fresh held-out set."""
-    return [*load(PAIRS_FILE), *load(FRESH_FILE)]
+    return [*load(PAIRS_FILE), *load(FRESH_FILE), *load(FRESH2_FILE)]
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +88,13 @@ def test_composition(real: list[Pair], handwritten: list[Pair]) -> None:
     assert {p.family for p in real} == {"gpt-3.5", "gpt-4", "claude", "llama", "mistral", "qwen"}
 
 
-def test_the_fresh_set_shares_no_instruction_with_the_corpus() -> None:
+def test_the_fresh_sets_share_no_instruction_with_the_corpus_or_each_other() -> None:
     corpus = {p.instruction for p in load(PAIRS_FILE)}
-    fresh = load(FRESH_FILE)
-    assert len(fresh) >= 150
+    fresh, fresh2 = load(FRESH_FILE), load(FRESH2_FILE)
+    assert len(fresh) >= 150 and len(fresh2) >= 100
     assert [p.id for p in fresh if p.instruction in corpus] == []
+    earlier = corpus | {p.instruction for p in fresh}
+    assert [p.id for p in fresh2 if p.instruction in earlier] == []
 
 
 def test_the_second_labelling_covers_the_fresh_set_with_catalog_rules() -> None:
