@@ -27,31 +27,47 @@ if TYPE_CHECKING:
 PLACEHOLDER_KEY = "unused"
 """Given to an SDK for a keyless target so that it starts; the client never sends it."""
 CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key")
+ACCOUNT_HEADERS = ("openai-organization", "openai-project")
+"""The OpenAI SDK adds these from ``OPENAI_ORG_ID`` and ``OPENAI_PROJECT_ID`` to every
+request, wherever it goes: an OpenAI-compatible endpoint of someone else (a gateway, a
+vLLM server) has no use for the user's OpenAI account identifiers."""
+OPENAI_API = "https://api.openai.com"
 
 
-def _drop_credentials(request: httpx2.Request) -> None:
-    for name in CREDENTIAL_HEADERS:
-        if name in request.headers:
-            del request.headers[name]
+def _dropping(names: tuple[str, ...], *, asynchronous: bool) -> Any:
+    """A request hook that removes ``names`` from every request before it leaves."""
+
+    def drop(request: httpx2.Request) -> None:
+        for name in names:
+            if name in request.headers:
+                del request.headers[name]
+
+    async def drop_async(request: httpx2.Request) -> None:
+        drop(request)
+
+    return drop_async if asynchronous else drop
 
 
-async def _drop_credentials_async(request: httpx2.Request) -> None:
-    _drop_credentials(request)
-
-
-def _options(*, keyless: bool, asynchronous: bool) -> dict[str, Any]:
+def _options(*, keyless: bool, asynchronous: bool, foreign: bool = False) -> dict[str, Any]:
     options: dict[str, Any] = {"follow_redirects": False}
-    if keyless:
-        hook = _drop_credentials_async if asynchronous else _drop_credentials
-        options["event_hooks"] = {"request": [hook]}
+    names = (CREDENTIAL_HEADERS if keyless else ()) + (ACCOUNT_HEADERS if foreign else ())
+    if names:
+        options["event_hooks"] = {"request": [_dropping(names, asynchronous=asynchronous)]}
     return options
 
 
-def openai_async_http(*, keyless: bool) -> httpx2.AsyncClient:
+def foreign_to_openai(base_url: str | None) -> bool:
+    """Whether ``base_url`` points somewhere other than OpenAI's own API."""
+    return base_url is not None and not base_url.rstrip("/").startswith(OPENAI_API)
+
+
+def openai_async_http(*, keyless: bool, foreign: bool = False) -> httpx2.AsyncClient:
     """The SDK's default async client (its limits and timeouts), without redirects."""
     import openai
 
-    return openai.DefaultAsyncHttpxClient(**_options(keyless=keyless, asynchronous=True))
+    return openai.DefaultAsyncHttpxClient(
+        **_options(keyless=keyless, asynchronous=True, foreign=foreign)
+    )
 
 
 def anthropic_async_http(*, keyless: bool) -> httpx2.AsyncClient:
@@ -74,7 +90,7 @@ def openai_client(
         base_url=base_url,
         max_retries=0,
         timeout=settings.request_timeout,
-        http_client=openai_async_http(keyless=api_key is None),
+        http_client=openai_async_http(keyless=api_key is None, foreign=foreign_to_openai(base_url)),
     )
 
 
@@ -93,11 +109,13 @@ def anthropic_client(
     )
 
 
-def openai_http(*, keyless: bool) -> httpx2.Client:
+def openai_http(*, keyless: bool, foreign: bool = False) -> httpx2.Client:
     """The SDK's default client (its limits and timeouts), without redirects."""
     import openai
 
-    return openai.DefaultHttpxClient(**_options(keyless=keyless, asynchronous=False))
+    return openai.DefaultHttpxClient(
+        **_options(keyless=keyless, asynchronous=False, foreign=foreign)
+    )
 
 
 def anthropic_http(*, keyless: bool) -> httpx2.Client:

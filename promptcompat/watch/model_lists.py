@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from promptcompat.config import Settings
 from promptcompat.errors import AuthError, ProviderError, TransientProviderError
-from promptcompat.providers.transport import PLACEHOLDER_KEY, anthropic_http, openai_http
+from promptcompat.providers.transport import (
+    PLACEHOLDER_KEY,
+    anthropic_http,
+    foreign_to_openai,
+    openai_http,
+)
 from promptcompat.suite.targets import Target
 from promptcompat.watch.config import Account, account_for
 
@@ -48,7 +53,9 @@ def _openai(account: Account, settings: Settings) -> openai.OpenAI:
         base_url=account.base_url,
         max_retries=0,
         timeout=settings.request_timeout,
-        http_client=openai_http(keyless=account.api_key_env is None),
+        http_client=openai_http(
+            keyless=account.api_key_env is None, foreign=foreign_to_openai(account.base_url)
+        ),
     )
 
 

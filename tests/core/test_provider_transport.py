@@ -98,3 +98,19 @@ def test_the_simulated_setting_overrides_base_url_and_key(
         asyncio.run(_complete(spec, settings))
         assert gateway.seen == [] and len(simulator.seen) == 1
         assert "sk-gateway-paid" not in str(simulator.credentials())
+
+
+def test_an_openai_compatible_endpoint_gets_no_openai_account_identifiers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The OpenAI SDK adds these to every request from the environment, wherever it goes.
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-private-account")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-private-project")
+    monkeypatch.setenv("GATEWAY_KEY", "sk-gateway")
+    with Endpoint() as gateway:
+        spec = _target("openai-compatible", gateway, "&api_key_env=GATEWAY_KEY")
+        assert asyncio.run(_complete(spec, _settings(tmp_path))) == ANSWER
+        (seen,) = gateway.seen
+    assert "openai-organization" not in seen.headers
+    assert "openai-project" not in seen.headers
+    assert seen.headers["authorization"] == "Bearer sk-gateway"  # its own key still goes
