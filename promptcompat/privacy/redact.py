@@ -16,6 +16,7 @@ in that output, so two different made-up values at the same position look alike.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -311,7 +312,11 @@ class Redactor:
         return found
 
     def _find(self, text: str) -> list[Hit]:
-        taken: list[tuple[int, int]] = []
+        # The spans taken so far, sorted and disjoint: only the one starting last before a
+        # new hit's end can overlap it (a scan of all of them made 20,000 e-mail addresses
+        # in one output take 6 s).
+        starts: list[int] = []
+        ends: list[int] = []
         hits: list[Hit] = []
         for det in self.detectors:
             if not det.applies(text):
@@ -326,9 +331,11 @@ class Redactor:
                     if trimmed is None:
                         continue
                     value, end = trimmed, start + len(trimmed)
-                if any(s < end and start < e for s, e in taken):
+                i = bisect.bisect_left(starts, end)
+                if i and ends[i - 1] > start:
                     continue
-                taken.append((start, end))
+                starts.insert(i, start)
+                ends.insert(i, end)
                 hits.append(Hit(start, end, det.label, det.normalise(value)))
         return sorted(hits, key=lambda h: h.start)
 
