@@ -34,6 +34,16 @@ TICKET = (
 )
 
 
+DEPARTMENT = (
+    "Categorize the given product into one of Electronics, Computers, Smart Home, or Arts & "
+    "Crafts departments.\n\n"
+)
+SURVEY = (
+    "How often do you cook dinner at home?\n"
+    "A. Every day\nB. A few times a week\nC. Rarely\nD. Never\nAnswer:"
+)
+
+
 def _reply(text: str, escalate: bool) -> str:
     return json.dumps({"reply": text, "escalate": escalate})
 
@@ -78,6 +88,30 @@ DECISIONS = {
         old={"vat": json.dumps({"category": "billing", "urgency": "low"})},
         new={"vat": json.dumps({"category": "billing", "urgency": "medium"})},
     ),
+    # a pick among options the instructions list, stated in prose (real answers do)
+    "department": ScriptedPrompt(
+        cases={
+            "thermostat": DEPARTMENT + "Google Nest Learning Thermostat",
+            "pens": DEPARTMENT + "Gel pens, 24 colours",
+        },
+        old={
+            "thermostat": "Based on the product name, I would categorize it into the Smart Home "
+            "department: it is an internet-connected device that controls heating.",
+            "pens": "Arts & Crafts. Gel pens are used for drawing and colouring.",
+        },
+        new={
+            "thermostat": "Electronics\n\nThe thermostat is an electronic device, so it belongs "
+            "in the Electronics department.",
+            "pens": "I would put these in the Arts & Crafts department, since they are used for "
+            "drawing.",
+        },
+    ),
+    # a multiple-choice question: the letter, or the choice's text
+    "survey": ScriptedPrompt(
+        cases={"cook": SURVEY},
+        old={"cook": "B. A few times a week"},
+        new={"cook": "Rarely. Most evenings I eat out."},
+    ),
 }
 
 
@@ -117,3 +151,18 @@ def test_a_rule_severity_can_be_set_at_a_json_path(run: RunResult) -> None:
     assert run.verdict("triage", "email") == "COMPATIBLE"
     assert run.finding("triage", "email", "json.value_changed")["severity"] == "INFO"
     assert run.verdict("triage", "thanks") == "COMPATIBLE"
+
+
+def test_a_pick_among_listed_options_that_flips_in_prose_breaks(run: RunResult) -> None:
+    assert run.verdict("department", "thermostat") == "BREAKING"
+    flip = run.finding("department", "thermostat", "drift.label_changed")
+    assert flip["severity"] == "ERR" and "'Electronics'" in flip["message"]
+    assert run.verdict("department", "pens") == "COMPATIBLE"  # the same pick, reworded
+    implicit = run.report["prompts"]["department"]["implicit_contract"]
+    assert "one of 'Electronics', 'Computers', 'Smart Home', 'Arts & Crafts'" in implicit
+
+
+def test_another_choice_of_a_multiple_choice_question_breaks(run: RunResult) -> None:
+    flip = run.finding("survey", "cook", "drift.label_changed")
+    assert flip["severity"] == "ERR" and "(C) Rarely" in flip["message"]
+    assert run.verdict("survey", "cook") == "BREAKING"
