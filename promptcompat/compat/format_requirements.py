@@ -206,6 +206,9 @@ _LETTER_NAMED = re.compile(
     r"\b(?:answer|option|choice)\s+(?:is\s+|would\s+be\s+|:\s*)?(?:\*\*)?\(?([A-H])\)?(?![\w'])"
 )
 _LETTER_SEARCH_CHARS = 400
+_CHOICE_CUE = re.compile(
+    r"\?|\b(?:answer|choose|select|pick|which|options?|choices?|correct|best)\b", re.I
+)
 _FIRST_SENTENCE = re.compile(r"\s*[^\n.!?]*(?:[.!?]|\n|$)")
 # "is not necessarily offensive", "isn't a demo": the option named is the one not picked.
 _NEGATED = re.compile(r"\b(?:not|never|neither|nor|no)\b(?:\s+\w+)?\s*$|n't(?:\s+\w+)?\s*$", re.I)
@@ -411,7 +414,11 @@ def _read_count(text: str) -> tuple[int, str] | None:
 
 
 def _read_choices(text: str) -> tuple[tuple[str, str], ...]:
-    """Lettered choices from A on (two or more), one per line or on one line, else ()."""
+    """Lettered choices from A on (two or more), one per line or on one line, in instructions
+    that ask a question or to choose, else () (an outline "A. Introduction / B. Body" to
+    expand offers nothing to pick)."""
+    if _CHOICE_CUE.search(text) is None:
+        return ()
     found = [
         ((m.group(1) or m.group(2)).upper(), m.group(3).strip())
         for m in _CHOICE_LINE.finditer(text)

@@ -109,6 +109,8 @@ Answer:"""
         # letters that do not start at A, or a single one: no choices
         ("Pick one:\nB. red\nC. blue", ()),
         ("Plan A. Leave early and take the train.", ()),
+        # an outline to expand asks nothing to pick
+        ("Expand the outline into an essay.\nA. Introduction\nB. Body\nC. Conclusion", ()),
     ],
 )
 def test_lettered_choices_are_read(instructions: str, choices: tuple[str, ...]) -> None:
