@@ -728,8 +728,8 @@ def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requ
 
     known = ", ".join(sorted(name(p) for p in picked if p is not None))
     events["drift.label_changed", None, ""] = (
-        f"the answer picks {name(now)} of the options the instructions list; "
-        f"baseline picked {known}"
+        f"the answer picks {name(now)} of the {'choices' if texts else 'options'} the "
+        f"instructions list; baseline picked {known}"
     )
 
 
