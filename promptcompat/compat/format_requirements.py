@@ -317,28 +317,12 @@ class Requirements:
         letter = next((g for g in m.groups() if g), None) if m is not None else None
         if letter is not None and letter.upper() in letters:
             return letter.upper()
-        named = Requirements(options=tuple(t for _, t in self.choices)).option_in(text)
+        named = _named_option(tuple(t for _, t in self.choices), text)
         return next((k for k, t in self.choices if t == named), None)
 
     def option_in(self, text: str) -> str | None:
-        """The one listed option the first sentence of ``text`` names (whole words, any case,
-        not negated), else None: none, or several ("not an event but a demo"), leave the
-        answer unread. The pick is stated first; the reasoning after it names the others."""
-        head = _FIRST_SENTENCE.match(text)
-        first = head.group(0) if head else ""
-        spans = [
-            (m.start(), m.end(), option)
-            for option in self.options
-            for m in re.finditer(rf"(?<![\w-]){re.escape(option)}(?![\w-])", first, re.I)
-            if not _NEGATED.search(first[max(0, m.start() - 30) : m.start()])
-        ]
-        # "not offensive" holds "offensive": a match inside a longer one is not another name
-        found = {
-            option
-            for start, end, option in spans
-            if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
-        }
-        return found.pop() if len(found) == 1 else None
+        """The one listed option the first sentence of ``text`` names, else None."""
+        return _named_option(self.options, text)
 
 
 NO_REQUIREMENTS = Requirements()
@@ -411,6 +395,27 @@ def _read_count(text: str) -> tuple[int, str] | None:
         noun = re.sub(r"\s+", " ", noun)
         asks.add((n, "verse" if noun.startswith("verse") else noun))
     return asks.pop() if len(asks) == 1 else None
+
+
+def _named_option(options: tuple[str, ...], text: str) -> str | None:
+    """The one of ``options`` the first sentence of ``text`` names (whole words, any case,
+    not negated), else None: none, or several ("not an event but a demo"), leave the answer
+    unread. The pick is stated first; the reasoning after it names the others."""
+    head = _FIRST_SENTENCE.match(text)
+    first = head.group(0) if head else ""
+    spans = [
+        (m.start(), m.end(), option)
+        for option in options
+        for m in re.finditer(rf"(?<![\w-]){re.escape(option)}(?![\w-])", first, re.I)
+        if not _NEGATED.search(first[max(0, m.start() - 30) : m.start()])
+    ]
+    # "not offensive" holds "offensive": a match inside a longer one is not another name
+    found = {
+        option
+        for start, end, option in spans
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def _read_choices(text: str) -> tuple[tuple[str, str], ...]:

@@ -769,9 +769,9 @@ _STEM_CHARS = 6
 def _asked(word: str, task: str) -> bool:
     """Whether the instructions ask for ``word``: a content word of theirs shares its stem
     ("suggestions" where they say "suggest", "recommendations" for "recommend")."""
-    word = word.casefold()
-    return bool(_keys(word) & _keys(task)) or any(
-        len(k) >= _STEM_CHARS and word[:_STEM_CHARS] == k[:_STEM_CHARS] for k in _keys(task)
+    word, asked = word.casefold(), _keys(task)
+    return bool(_keys(word) & asked) or any(
+        len(k) >= _STEM_CHARS and word[:_STEM_CHARS] == k[:_STEM_CHARS] for k in asked
     )
 
 
