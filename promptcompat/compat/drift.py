@@ -13,7 +13,7 @@ import json
 import re
 import zlib
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal, NamedTuple
 
 from promptcompat.compat.fact_extract import STOPWORDS, stem
@@ -608,11 +608,18 @@ def drift_events(
     return events
 
 
+@lru_cache(maxsize=1024)
+def _task_keys(instructions: str) -> frozenset[str]:
+    """The instructions' content words, once per rendered text (every sample of a case, and
+    often every case of a prompt, compares against the same one)."""
+    return content_keys(instructions)
+
+
 def _unrelated_tail(
     refs: Sequence[Output], out: Output, instructions: Instructions | None
 ) -> str | None:
     """``out``'s unrelated tail, when no reference has one against the others and ``out``."""
-    task = content_keys(instructions.text) if instructions is not None else frozenset()
+    task = _task_keys(instructions.text) if instructions is not None else frozenset()
     tail = out.unrelated_tail(task.union(*(r.keys for r in refs)))
     if tail is None:
         return None
