@@ -822,7 +822,6 @@ _EXAMPLES_LEAD = re.compile(
     r"[^.!?]{0,60}(?:are|include|would\s+be)?\s*:\s*$",
     re.I,
 )
-_LIST_ITEM = re.compile(r"\A(?:[-*\u2022+]|\d{1,3}[.)])?\s*\S")
 _EXAMPLE_ITEMS = 2
 
 
