@@ -18,6 +18,18 @@ EXIT_OUTPUT_CLOSED = 141
 for a tool SIGPIPE ended (128 + 13). Click says 1 there, which CI reads as "breaking"."""
 
 
+def raised_while_handling(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` was raised while an exception of ``kind`` was being handled: a write
+    to a closed pipe that Rich or Click turned into exit 1, a Ctrl-C that broke off a
+    database call whose cleanup then failed with an error of its own."""
+    cause = exc.__context__
+    while cause is not None:
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__context__
+    return False
+
+
 @contextmanager
 def simulated(settings: Settings, *, latency_ms: float) -> Iterator[Settings]:
     """Start the local simulator and send every call to it.

@@ -58,9 +58,16 @@ def replay_queued(
     try:
         console.print(f"queued run {submission.run_id}")
         follow(engine, submission.run_id, console=console)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as exc:
+        from promptcompat.cli.common import raised_while_handling
         from promptcompat.runs.interrupts import Interrupted
 
+        if not isinstance(exc, KeyboardInterrupt) and not raised_while_handling(
+            exc, KeyboardInterrupt
+        ):
+            raise
+        # Ctrl-C, or a store call it broke off whose cleanup failed (a pool ping on
+        # PostgreSQL): either way the user stopped following.
         raise Interrupted(
             f"stopped following run {submission.run_id[:12]}, which goes on on the workers; "
             f"`promptcompat report {submission.run_id[:12]}` shows it"

@@ -18,6 +18,7 @@ from promptcompat.cli.common import (
     FailOn,
     console,
     err_console,
+    raised_while_handling,
     simulated,
 )
 from promptcompat.cli.judging import register as _register_judging_commands
@@ -49,12 +50,25 @@ def main() -> None:
     try:
         app()
     except SystemExit as exc:
-        if exc.code == 1 and _output_closed(exc):
+        if exc.code == 1 and raised_while_handling(exc, BrokenPipeError):
             # Rich and Click turn a write to a closed pipe into exit 1; 1 means "breaking".
             sys.exit(EXIT_OUTPUT_CLOSED)
         raise
-    except PromptCompatError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+    except Exception as exc:
+        if raised_while_handling(exc, KeyboardInterrupt):
+            # Ctrl-C broke off a call (a database ping) whose cleanup then failed with an
+            # error of its own: what happened is the interrupt.
+            err_console.print("[yellow]interrupted[/]")
+            sys.exit(130)
+        if isinstance(exc, PromptCompatError):
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            sys.exit(EXIT_USAGE_OR_ERROR)
+        # A bug or the machine failing: one line, the traceback in a log.
+        try:
+            line = _crash_line(exc)
+        except Exception:  # reporting it failed too: still one line and exit 2
+            line = f"promptcompat failed: {public_message(exc)}"
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
         sys.exit(EXIT_USAGE_OR_ERROR)
     except Interrupted as exc:
         # A BaseException, so the framework (which turns KeyboardInterrupt into a silent 130)
@@ -64,23 +78,6 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
         sys.exit(130)
-    except Exception as exc:  # a bug or the machine failing: one line, the traceback in a log
-        try:
-            line = _crash_line(exc)
-        except Exception:  # reporting it failed too: still one line and exit 2
-            line = f"promptcompat failed: {public_message(exc)}"
-        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False)
-        sys.exit(EXIT_USAGE_OR_ERROR)
-
-
-def _output_closed(exc: BaseException) -> bool:
-    """Whether ``exc`` was raised while handling a write to a closed pipe."""
-    cause = exc.__context__
-    while cause is not None:
-        if isinstance(cause, BrokenPipeError):
-            return True
-        cause = cause.__context__
-    return False
 
 
 def _crash_line(exc: Exception) -> str:

@@ -319,3 +319,22 @@ def test_a_reader_that_goes_away_is_not_a_breaking_exit(
         os.close(write_end)
     check_no_crash(done)  # the project's one crash guard: no traceback, no crash line
     assert done.returncode == 141, done.stderr
+
+
+def test_an_error_raised_while_ctrl_c_was_handled_is_told_apart() -> None:
+    """Ctrl-C inside a PostgreSQL pool ping made the ping's cleanup fail with an error of its
+    own ("can't change 'autocommit' now"): seen once in CI as a crash of `run --queue`. The
+    command line reads such an error as the interrupt (exit 130), not a crash (exit 2)."""
+    from promptcompat.cli.common import raised_while_handling
+
+    def ping() -> None:
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise RuntimeError("can't change 'autocommit' now")
+
+    with pytest.raises(RuntimeError) as info:
+        ping()
+    assert raised_while_handling(info.value, KeyboardInterrupt)
+    assert not raised_while_handling(info.value, BrokenPipeError)
+    assert not raised_while_handling(RuntimeError("a bug"), KeyboardInterrupt)
