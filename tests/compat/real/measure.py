@@ -16,6 +16,11 @@ confusion matrix, and which rules cause the false alarms and which labels the mi
     .venv/bin/python tests/compat/real/measure.py --json > figures.json
     .venv/bin/python tests/compat/real/measure.py --file pairs --split holdout
     .venv/bin/python tests/compat/real/measure.py --agreement   # second labeller vs first
+    .venv/bin/python tests/compat/real/measure.py --file unread --mode zero-config
+
+``--file unread``: the pairs no one has read while tuning, the fresh set's half B
+(``sha256(id)[0]`` odd) and ``fresh2.jsonl``; the honest figure of how the verdicts hold on
+pairs nobody tuned on. It has no ``--errors``: reading its misses would spend it.
 
 ``--split``: the real pairs were tuned against on ``dev`` only; ``holdout`` is the quarter
 whose ``sha256(id)`` starts with a byte divisible by 4, kept unread while the detectors were
@@ -87,6 +92,11 @@ def in_split(pair: Pair, split: Split) -> bool:
         pair.family != "handwritten" and hashlib.sha256(pair.id.encode()).digest()[0] % 4 == 0
     )
     return held_out == (split == "holdout")
+
+
+def unread(pair: Pair) -> bool:
+    """The fresh set's half B: ``sha256(id)[0]`` odd (half A was read for error analysis)."""
+    return hashlib.sha256(pair.id.encode()).digest()[0] % 2 == 1
 
 
 def run(pair: Pair, mode: Mode) -> Outcome:
@@ -227,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
     parser.add_argument(
-        "--file", choices=["pairs", "handwritten", "all", "fresh", "fresh2"], default="all"
+        "--file",
+        choices=["pairs", "handwritten", "all", "fresh", "fresh2", "unread"],
+        default="all",
     )
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
     parser.add_argument("--errors", action="store_true", help="list false alarms and misses")
@@ -243,7 +255,14 @@ def main(argv: list[str] | None = None) -> int:
         scored = [Outcome(p, second[p.id].verdict, ()) for p in load(FRESH_FILE)]
         sys.stdout.write("\n".join(report("fresh/second-labeller", scored, errors=False)))
         return 0
+    if args.file == "unread" and args.errors:
+        print(
+            "measure.py: --errors would read the unread pairs; not with --file unread",
+            file=sys.stderr,
+        )
+        return 2
     files = {
+        "unread": [FRESH_FILE, FRESH2_FILE],
         "pairs": [PAIRS_FILE],
         "handwritten": [HANDWRITTEN_FILE],
         "all": [PAIRS_FILE, HANDWRITTEN_FILE],
@@ -251,7 +270,15 @@ def main(argv: list[str] | None = None) -> int:
         "fresh2": [FRESH2_FILE],
     }[args.file]
     try:
-        corpora = {path.stem: [p for p in load(path) if in_split(p, args.split)] for path in files}
+        corpora = {
+            path.stem: [
+                p
+                for p in load(path)
+                if in_split(p, args.split)
+                and (args.file != "unread" or path != FRESH_FILE or unread(p))
+            ]
+            for path in files
+        }
     except CorpusError as exc:
         print(exc, file=sys.stderr)
         return 2
