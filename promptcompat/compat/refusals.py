@@ -49,6 +49,8 @@ _ACTIONS = (
     r"look|search|find|retrieve|access|browse|view|see|open|read|watch|listen|play|predict|"
     r"know|check|verify|confirm|calculate|compute|count|estimate|analy[sz]e|review|locate|"
     r"recall|remember|update|send|email|call|contact|visit|order|buy|book|schedule|"
+    # a put-down asked for: "I should not mock anyone's financial situation"
+    r"mock|ridicule|insult|demean|belittle|make\s+fun|"
     # granting the request itself: "I can't accommodate that request"
     r"accommodate|entertain|grant|honou?r|oblige|facilitate|process|handle|fulfil"
 )
@@ -63,7 +65,7 @@ _CANT = (
     r"(?:can(?:no|')?t|can\s+not|could\s*n[o']?t|won't|will\s+not|am\s+(?:un|not\s+)able\s+to|"
     r"'m\s+(?:un|not\s+)able\s+to|am\s+not\s+in\s+a\s+position\s+to|'m\s+not\s+in\s+a\s+"
     r"position\s+to|must\s+(?:decline|refrain\s+from)|have\s+to\s+decline|'d\s+rather\s+not|"
-    r"would\s+rather\s+not|(?:do\s+not|don't)\s+(?:feel\s+comfortable|think\s+(?:it\s+"
+    r"would\s+rather\s+not|(?:'d|would)?\s*prefer\s+not\s+to|(?:do\s+not|don't)\s+(?:feel\s+comfortable|think\s+(?:it\s+"
     r"(?:is|would\s+be)\s+)?(?:appropriate|ethical|right))|(?:am|'m)\s+not\s+comfortable|"
     r"should\s+not|shouldn't|am\s+not\s+(?:allowed|permitted)\s+to|'m\s+not\s+(?:allowed|"
     r"permitted)\s+to|(?:am|'m)\s+(?:not\s+(?:designed|programmed)|(?:designed|programmed)\s+not)"
@@ -96,8 +98,10 @@ _EN_MISSING = re.compile(
     r"sufficient|the\s+(?:necessary|required|full)|any|adequate|detailed|specific|complete|"
     r"much)\s+(?:\w+\s+){0,2}?(?:context|"
     r"information|info|details|data|background|insight|knowledge)\b"
-    r"|\b(?:i|we)(?:\s+|'d\s+)(?:need|would\s+need|require|would\s+require)\s+(?:some\s+)?(?:more|"
-    r"additional|further)\s+(?:\w+\s+)?(?:context|information|info|details|data)\b"
+    r"|\b(?:i|we)(?:\s+|'d\s+|'ll\s+|\s+will\s+)(?:need|would\s+need|require|would\s+require)\s+"
+    r"(?:a\s+(?:bit|little)\s+|some\s+)?(?:more|additional|further)\s+(?:\w+\s+)?(?:context|"
+    r"information|info|details|data)\b"
+    r"|\b(?:i|we)(?:\s+|'d\s+|'ll\s+|\s+will\s+)(?:need|would\s+need)\s+to\s+know\b"
     r"|\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|clarify|specify|give\s+me|"
     r"tell\s+me\s+(?:more|which|what)|send|paste|include|let\s+me\s+know\s+(?:which|what))\b"
     r"|\bplease\s+(?:provide|share|clarify|specify|paste|send)\b"
@@ -137,9 +141,12 @@ _EN_LIMITATION = re.compile(
     r"|\b(?:i|we)(?:'m|\s+am)\s+(?:just\s+|only\s+|merely\s+)?(?:an?\s+)?(?:ai|artificial|"
     r"language\s+model|computer\s+program|chatbot|virtual\s+assistant|text-based)\b"
     r"|\b(?:i|we)\s+(?:do\s+not|don't|cannot|can't)\s+(?:personally\s+)?(?:have|hold|form|"
-    r"possess|experience)\s+(?:personal\s+|real-time\s+|any\s+|the\s+ability|direct\s+)?"
-    r"(?:opinions?|views?|beliefs?|feelings?|preferences?|emotions?|experiences?|"
-    r"real-time|access|capabilit|abilit|the\s+capacity|a\s+(?:body|personal|physical))\w*"
+    r"possess|experience)\s+(?:personal\s+|real-time\s+|any\s+|the\s+ability|direct\s+|the\s+)?"
+    r"(?:opinions?|views?|beliefs?|feelings?|preferences?|emotions?|experiences?|thoughts?|"
+    r"consciousness|memor(?:y|ies)|real-time|access|capabilit|abilit|the\s+capacity|a\s+(?:body|"
+    r"personal|physical|sense\s+of|gender))\w*"
+    # what the assistant is not and does not do: "I don't actually do any mental exercises"
+    r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+actually\b"
     r"|\bi\s+(?:do\s+not|don't)\s+have\s+a\s+(?:personal\s+|definitive\s+|strong\s+)?"
     r"(?:opinion|view|position|preference|stance)\b"
     r"|\b(?:my|the)\s+(?:knowledge|training\s+data|information)\s+(?:is\s+)?(?:only\s+)?"
@@ -266,6 +273,10 @@ _SUBSTITUTE = re.compile(
     r"(?:i|we)\s+can\s+(?:suggest|describe|explain|outline|share)\s+(?:a|the|some)\s+(?:general\s+)?"
     r"(?:method|approach|process|way)\s+(?:for|of|to)\s+(?:finding|searching|looking|locating|"
     r"getting|calculating|determining|creating|making)\b|"
+    # a form to fill in place of the filled one: "I can provide you with the general format of
+    # the table you want to create, and you can fill in the information"
+    r"(?:i|we)\s+can\s+(?:provide|give|offer|share|show)\s+(?:you\s+)?(?:with\s+)?(?:a|an|the)\s+"
+    r"(?:general\s+|basic\s+|sample\s+|example\s+|blank\s+)?(?:template|format|structure)\b|"
     # a demonstration of what it could do: "to give you an idea of how I can help, ..."
     r"to\s+give\s+you\s+an\s+idea\s+of\s+(?:how|what)\s+i\s+(?:can|could|would)\b)",
     re.I,
@@ -379,6 +390,18 @@ def refusal_kind(sentence: str) -> Kind | None:
     return None
 
 
+# A moral stance rather than a decline of the task, when the answer follows it: "I cannot
+# recommend pirating games, as that would be unethical. [why]" to "Is pirating wrong?"; "It's
+# not ethical to pretend to listen. However, if you need a nap, you could try: [tips]".
+_STANCE = re.compile(
+    rf"\b{_I}(?:can(?:no|')?t|cannot|won't|will\s+not|do\s+not|don't)\s+(?:\w+\s+)?(?:recommend|"
+    r"encourage|endorse|condone|advocate|promote)\b"
+    r"|\b(?:it|this|that)(?:'s|\s+is|\s+would\s+be)\s+(?:not\s+(?:ethical|advisable|"
+    r"appropriate)|unethical)\s+to\b",
+    re.I,
+)
+
+
 def _verb_of(head: str) -> str:
     m = re.search(rf"\b{_I}{_CANT}\s+(.{{0,40}})", head, re.I)
     return m.group(1) if m else ""
@@ -419,8 +442,17 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     if not sentences:
         return False
     kind = refusal_kind(sentences[0])
-    if kind == "decline":
+    if kind == "decline" and not (
+        len(clean) > _SHORT
+        and _STANCE.search(_head(sentences[0])[0])
+        and not _offers_substitute(sentences, task)
+        and _answers_after(sentences, "limitation", task)
+    ):
         return True
+    if kind == "decline":
+        kind = "limitation"  # a stance, then the answer: below, as a disclaimer would be
+    if kind == "limitation" and task and _ABOUT_YOU.match(task.strip()):
+        return False  # "No, I'm an AI and do not have feelings": the question's answer
     if _offers_substitute(sentences, task):
         # "..., however, I can provide an outline / some general tips": whatever its length,
         # what follows the hedge stands in for the task.
@@ -448,8 +480,13 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         return True
     if _about_exchange(clean, sentences) and not (task and _talk_asked(task)):
         return True
+    if len(clean) <= _SHORT and _CONCLUSION.match(sentences[-1]) and refusal_kind(sentences[-1]):
+        return True  # "... is not in the text. Therefore, I cannot answer this question."
     refusing = sum(len(s) for s in sentences if refusal_kind(s) == "decline")
     return refusing * 2 >= sum(len(s) for s in sentences)
+
+
+_CONCLUSION = re.compile(r"(?:therefore|thus|hence|so|as\s+a\s+result|consequently)\b,?", re.I)
 
 
 # Advice on making the thing in place of the thing: "Here are some tips for writing an email
@@ -537,6 +574,12 @@ _EXCHANGE = re.compile(
     r"|\b(?:will|would|can|could|should)\s+help\s+me\s+(?:to\s+)?(?:provide|give|make|find|"
     r"suggest|recommend|tailor|narrow|create|write|choose|pick)\b"
     r"|\bhow\s+(?:can|may)\s+i\s+(?:help|assist)\b"
+    # what the assistant needs first: "Please provide me with the clues you have", "This will
+    # give me the information I need", "and I'll do my best to assist you"
+    r"|\bplease\s+(?:provide|share|give\s+me|send|tell\s+me|paste|clarify|specify)\b"
+    r"|\bgive\s+me\s+(?:the|a\s+better|more|a\s+clearer)\s+(?:\w+\s+)?(?:information|context|idea|"
+    r"details|understanding|picture)\b"
+    r"|\bi(?:'ll|\s+will)\s+do\s+my\s+best\s+to\s+(?:help|assist)\b"
     r"|\b(?:you|your)\b[^.!?]*\?\s*$"
     r"|\b(?:it(?:'s|\s+is)|is)\s+(?:important|essential|crucial|best)\s+to\b[^.!?]*\b(?:care|"
     r"respect\w*|sensitiv\w*|empathy|caution|compassion|dignity)\b",
@@ -572,14 +615,33 @@ _MESSAGE_ASKED = re.compile(
 )
 
 
+# Instructions whose answer is a set of questions (to ask a candidate, a guest, a friend):
+# "could you describe a time when...?" is then the deliverable, not talk to the user.
+_QUESTIONS_ASKED = re.compile(r"\b(?:questions?|questionnaires?|quiz(?:zes)?|surveys?)\b", re.I)
+
+
 def _talk_asked(task: str) -> bool:
     """Whether talk about the exchange may be the answer: the instructions are a greeting or
-    small talk ("Hello there!", "How are you?") or ask for a message or a part to play."""
+    small talk ("Hello there!", "How are you?"), ask for a message or a part to play, or for
+    questions."""
     return (
         _GREETING.match(task) is not None
         or len(_keys(task)) < _TASK_WORDS
         or _MESSAGE_ASKED.search(task) is not None
+        or _QUESTIONS_ASKED.search(task) is not None
     )
+
+
+# A yes/no question about the assistant itself ("Can you think and feel like a human?", "Do
+# you know German?", "Are you as capable as ChatGPT?"): what it cannot do or be is the
+# answer. A request put as a question ("Can you help me...", "Can you write...") is none.
+_ABOUT_YOU = re.compile(
+    r"\A\W*(?:(?:can|could|do|does|are|is|have|will|would)\s+you|are\s+u)\s+"
+    r"(?!(?:please|help|write|give|tell|make|create|provide|show|explain|list|generate|"
+    r"recommend|suggest|find|describe|draft|compose|translate|summari[sz]e|design|plan|"
+    r"build|code|fix|check|rewrite|edit|come)\b)[^.!?\n]{0,80}\?\s*\Z",
+    re.I,
+)
 
 
 def _about_exchange(clean: str, sentences: list[str]) -> bool:
@@ -705,7 +767,7 @@ def _offers_substitute(sentences: list[str], task: str | None = None) -> bool:
 
 _SUBSTITUTE_NOUN = re.compile(
     r"\b(outline|summary|context|explanation|overview|description|tips|observations|guidance|"
-    r"pointers|thoughts|example|question|insight|introduction)s?\b",
+    r"pointers|thoughts|example|question|insight|introduction|template|format|structure)s?\b",
     re.I,
 )
 _ADVICE_NOUNS = frozenset({"tips", "observations", "guidance", "pointers", "thoughts"})
@@ -734,12 +796,25 @@ def _elsewhere(follow: str, task: str | None) -> bool:
     return name is None or not task or name.casefold() not in task.casefold()
 
 
+# Help to do it oneself: "However, I can guide you on how to search for the most relevant
+# questions", "I can help you form a plan to find those sentences".
+_SELF_HELP = re.compile(
+    r"\A(?:i|we)\s+(?:can|could|will|would\s+be\s+happy\s+to)\s+(?:(?:guide|help|walk|show)\s+you\s+"
+    r"(?:on\s+|through\s+|with\s+)?how\s+(?:to|you\s+(?:can|could))\s+(?:search|find|look|locate|"
+    r"get|access|obtain)\b|help\s+you\s+(?:form|make|create|put\s+together|come\s+up\s+with|"
+    r"devise)\s+an?\s+(?:\w+\s+)?(?:plan|strategy)\b)",
+    re.I,
+)
+
+
 def _substitute(follow: str, task: str | None) -> bool:
     """Whether what follows a hedge stands in for the task: not when the instructions ask
     for that very thing (a summary where a summary is asked, tips for "what should I do"),
     or it is the task in something else (``_ELSEWHERE``)."""
     if _elsewhere(follow, task):
         return True
+    if _SELF_HELP.match(follow):
+        return not (task and _ADVICE_ASKED.search(task))
     m = _SUBSTITUTE.match(follow)
     if m is None:
         return False
@@ -843,7 +918,13 @@ _VACUOUS = re.compile(
     r"|\b(?:is|it's)\s+(?:a\s+)?(?:very\s+|highly\s+)?(?:complex|nuanced|subjective|personal)\s+(?:and\s+"
     r"\w+\s+)?(?:question|issue|topic|matter|decision|choice)\b"
     r"|\bthere\s+(?:is|are)\s+no\s+(?:simple|easy|single|one-size-fits-all|right\s+or\s+wrong)\s+"
-    r"answers?\b",
+    r"answers?\b"
+    # both sides named, neither given: "There are reasonable arguments on both sides."
+    r"|\breasonable\s+(?:arguments|points|cases|views|perspectives)\b"
+    r"|\breasonable\s+people\s+(?:can|may|might|could|often|will)\s+(?:\w+\s+)?disagree\b"
+    r"|\barguments\s+(?:\w+\s+){0,2}?(?:for\s+and\s+against|on\s+(?:both|all|multiple|many|either|"
+    r"different)\s+sides)\b"
+    r"|\ba\s+matter\s+of\s+(?:personal\s+)?(?:opinion|perspective|debate|interpretation)\b",
     re.I,
 )
 

@@ -14,6 +14,7 @@ PROSE = (
     "here are some signs: they ask follow-up questions, remember details you mentioned, and "
     "keep the conversation going with their own stories. "
 )
+PARAGRAPHS = "\n\n".join([PROSE.strip()] * 3)
 
 LOOPS = {
     "syllables": PROSE + "ansansan" * 120,
@@ -38,6 +39,25 @@ LOOPS = {
     + "\n\n1. **Cost**: Solar panels pay for themselves in about eight years.\n"
     "2. **Space**: A typical roof fits enough panels for an average household.\n"
     '3. **Storage**: A home battery is often described as the most "essential"',
+    # a loop whose unit is too long for a short-unit check: a speech that keeps restating
+    # itself, phrase by phrase, until the token limit
+    "long-unit-loop": PROSE
+    + "\n\n"
+    + "and so we march, we build, we sing, we learn, we dream of the harbour and the hills, "
+    "together, as one, as the Keepers of the Lantern, " * 24,
+    # hashtags cycling through one stem, each a little different, cut mid-tag
+    "hashtag-cycle": PROSE
+    + "\n\n"
+    + " ".join(
+        f"#GardenGlory{w}"
+        for w in ["Joy", "Peace", "Love", "Art", "Hope", "Zen", "Bloom", "Light", "Calm"] * 12
+    )
+    + " #GardenGl",
+    # a bold-labelled item cut mid-sentence, after items that end with full stops: no field
+    "cut-in-a-labelled-item": PROSE
+    + "\n\n1. **Performance**: Compiled code can run much faster than the interpreted code.\n"
+    "2. **Numerical work**: Numba and Cython are particularly effective for numerical "
+    "computations on large arrays of",
     # cut mid-word, then a few short lines of junk
     "cut-then-fragments": PROSE
     + "\n\nThe soundtrack swells at every turn and the cast is uniformly excellent.\n\n"
@@ -78,6 +98,39 @@ NO_LOOPS = {
     + "\n\nI have attached my resume and a portfolio of recent projects for your review.\n\n"
     "I would welcome the chance to discuss how my experience fits the role.\n\n"
     "I look forward to hearing from you about the next steps\n\nBest regards,\nJane Doe",
+    # endings without a full stop by design (this session's output-level labels, issue 16):
+    # hashtags, a URL, a field of a ticket, a stage direction after a closed sentence
+    "hashtags": PROSE
+    + "\n\nI can't wait to get started and to learn from a whole new team of colleagues.\n\n"
+    "Here's to the next chapter of this journey! #NewJob #Grateful #CareerGrowth",
+    "url": PROSE
+    + "\n\nThe estimate above rests on published figures from the operators themselves.\n\n"
+    "Source: Annual messaging report of the mobile operators, retrieved from "
+    "https://example.org/reports/messaging-2021.pdf",
+    "ticket-field": PROSE
+    + "\n\nAcceptance criteria: every new hire has accounts and a mentor on day one.\n\n"
+    "Priority: High\nAssignee: HR onboarding team\nDue Date: As per the new employee's "
+    "start date",
+    "stage-direction": PARAGRAPHS
+    + "\n\nThis, honoured judges, is the dish my grandmother taught me, made with love. "
+    "Bon appétit! *bows with a flourish*",
+    # a list written without full stops: its last item is no cut
+    "list-without-stops": PARAGRAPHS + "\n\nSo in summary, the problems with this method are:\n\n"
+    "- Missing return type\n- Not returning the variable\n"
+    "- Could just return zero directly without declaring the local variable",
+    # a lead-in to display maths is no cut, the maths no debris
+    "display-maths": PROSE
+    + "\n\nNow performing the addition and the subtraction gives the final value of it.\n\n"
+    "Thus, the value of \\( f(2) \\) is\n\n\\[\n\\boxed{39}\n\\]",
+    # padding between a table's cells, however wide, and drawings or data in a code block
+    "padded-table": "| Player | " + " " * 900 + "| Team |\n|" + "-" * 700 + "|------|\n"
+    "| Derek Jeter | " + " " * 900 + "| Yankees |",
+    "ascii-art-in-code": "Here is a tower:\n\n```\n"
+    + "|    |   |   |    |\n" * 30
+    + "|____|___|___|____|\n```\n\nEach row is one floor of the tower.",
+    "sequence-in-code": PROSE
+    + "\n\n```python\ntarget = dna.sequence('ATGCTAGCTAGCTAGCTAGCTAGCTAGCTAGCTAGC')\n"
+    "guide = crispr.design_guide(target)\n```\n\nEditing genes has unintended consequences.",
     # a sign-off after a closed last sentence
     "sign-off": PROSE
     + "\n\nI would welcome the chance to discuss the role with you in more detail.\n\n"

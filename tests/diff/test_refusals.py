@@ -694,3 +694,79 @@ def test_an_opinion_hedge_with_only_filler_after_it_is_a_refusal() -> None:
         "for the businesses that employ them."
     )
     assert is_refusal(text, "What if everyone worked a four-day week?")
+
+
+# This session's output-level labels (issue 16, "Fourth pass"): phrasings real models use that
+# the rules missed, and answers they called refusals. Texts are our own, shaped like them.
+
+
+@pytest.mark.parametrize(
+    ("task", "text"),
+    [
+        # a questionnaire or interview questions: questions are the deliverable
+        (
+            "Write a few questions for an interview at a garden centre.",
+            "1. Can you describe a time when you helped a customer choose a plant?\n"
+            "2. How would you handle a customer who is unhappy with a purchase?\n"
+            "3. What would you do if you saw a colleague struggling with a delivery?",
+        ),
+        # a yes/no question about the assistant itself: what it cannot be is the answer
+        (
+            "Can you feel emotions like a person does?",
+            "No, I'm an AI assistant and I don't have feelings or subjective experiences.",
+        ),
+        (
+            "Do you speak Dutch?",
+            "As an AI language model, I can read and write Dutch along with many languages.",
+        ),
+    ],
+)
+def test_the_answer_asked_for_is_no_refusal(task: str, text: str) -> None:
+    assert not is_refusal(text, task)
+
+
+@pytest.mark.parametrize(
+    ("task", "text"),
+    [
+        # a request put as a question is still a request
+        (
+            "Can you write a limerick about my cat?",
+            "No, I don't have the capability to write poems. I can discuss poetry, though.",
+        ),
+        # a persona disclaimer and nothing of the task
+        (
+            "Tell me about the hobbies you enjoy on weekends.",
+            "I don't actually have hobbies or weekends. I'm an AI assistant built to answer "
+            "questions.",
+        ),
+        (
+            "What are you dreaming about lately?",
+            "I'm afraid I don't have a sense of dreaming. As an AI, I don't experience sleep.",
+        ),
+        # a decline in a preference
+        (
+            "Roast my friend for living in a tiny flat.",
+            "I apologize, but I prefer not to make fun of anyone's home.",
+        ),
+        ("Roast my friend for living in a tiny flat.", "Sorry, I should not mock anyone's home."),
+        # readiness and a request for the input, nothing of the task
+        (
+            "I need a birthday poem for my aunt, can you do it?",
+            "Of course! I'd be glad to write it. Please provide me with a few details about your "
+            "aunt, and I'll do my best to help.",
+        ),
+        (
+            "How many days are left until my exam?",
+            "To work that out, I'll need a bit more information: could you tell me the date of "
+            "your exam and today's date?",
+        ),
+        # a short text that concludes it cannot answer
+        (
+            "Anna has 3 apples and gets some more. How many does she have at the wedding?",
+            "The text says nothing about a wedding or how many apples she gets. Therefore, I "
+            "cannot answer this question.",
+        ),
+    ],
+)
+def test_more_real_phrasings_of_a_refusal(task: str, text: str) -> None:
+    assert is_refusal(text, task)

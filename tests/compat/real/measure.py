@@ -17,6 +17,10 @@ confusion matrix, and which rules cause the false alarms and which labels the mi
     .venv/bin/python tests/compat/real/measure.py --file pairs --split holdout
     .venv/bin/python tests/compat/real/measure.py --agreement   # second labeller vs first
     .venv/bin/python tests/compat/real/measure.py --file unread --mode zero-config
+    .venv/bin/python tests/compat/real/measure.py --outputs
+
+``--outputs``: the single-output labels (``outputs.jsonl``): precision and recall of the
+refusal and degenerate-output detectors per split, ``dev`` (read while tuning) and ``test``.
 
 ``--file unread``: the pairs no one has read while tuning, the fresh set's half B
 (``sha256(id)[0]`` odd) and ``fresh2.jsonl``; the honest figure of how the verdicts hold on
@@ -46,13 +50,17 @@ from real_corpus import (
     HANDWRITTEN_FILE,
     PAIRS_FILE,
     CorpusError,
+    OutputLabel,
     Pair,
     load,
+    load_outputs,
     load_second_labels,
 )
 
 from promptcompat.compat.diff import Sample, compare_case
+from promptcompat.compat.drift import Output
 from promptcompat.compat.pii_rule import pii_findings
+from promptcompat.compat.refusals import is_refusal
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite.contract import Contract
 
@@ -97,6 +105,40 @@ def in_split(pair: Pair, split: Split) -> bool:
 def unread(pair: Pair) -> bool:
     """The fresh set's half B: ``sha256(id)[0]`` odd (half A was read for error analysis)."""
     return hashlib.sha256(pair.id.encode()).digest()[0] % 2 == 1
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A detector's precision and recall on labelled single outputs ("unsure" left out)."""
+
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+def detects(label: OutputLabel) -> bool:
+    """What the engine says of the labelled output: a refusal, or degenerate text."""
+    if label.question == "refusal":
+        return is_refusal(label.output, label.instruction)
+    return Output(label.output, label.instruction).degenerate is not None
+
+
+def detection(labels: Iterable[OutputLabel]) -> Detection:
+    counts: Counter[tuple[bool, bool]] = Counter(
+        (detects(label), label.positive) for label in labels if label.label != "unsure"
+    )
+    return Detection(
+        counts[True, True], counts[True, False], counts[False, True], counts[False, False]
+    )
 
 
 def run(pair: Pair, mode: Mode) -> Outcome:
@@ -245,11 +287,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list false alarms and misses")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     parser.add_argument(
+        "--outputs",
+        action="store_true",
+        help="the refusal and degenerate-output detectors on the single-output labels",
+    )
+    parser.add_argument(
         "--agreement",
         action="store_true",
         help="the fresh set's second labelling scored against its first, as if an engine",
     )
     args = parser.parse_args(argv)
+    if args.outputs:
+        print(
+            f"{'question':12} {'split':6} {'n':>5} {'P':>6} {'R':>6} {'tp':>5} {'fp':>5} {'fn':>5}"
+        )
+        labels = load_outputs()
+        for question in ("refusal", "degenerate"):
+            for split in ("dev", "test"):
+                d = detection(lb for lb in labels if lb.question == question and lb.split == split)
+                print(
+                    f"{question:12} {split:6} {d.tp + d.fp + d.fn + d.tn:5} "
+                    f"{_pct(d.precision)} {_pct(d.recall)} {d.tp:5} {d.fp:5} {d.fn:5}"
+                )
+        return 0
     if args.agreement:
         second = load_second_labels()
         scored = [Outcome(p, second[p.id].verdict, ()) for p in load(FRESH_FILE)]

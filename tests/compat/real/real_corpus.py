@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 HERE = Path(__file__).resolve().parent
 PAIRS_FILE = HERE / "pairs.jsonl"
@@ -26,6 +26,10 @@ FRESH2_FILE = HERE / "fresh2.jsonl"
 # A second, independent labelling of the fresh set (the labeller saw neither the first labels
 # nor the engine): how far two careful labellers agree bounds what a figure can mean.
 SECOND_LABELS_FILE = HERE / "fresh_second_labels.jsonl"
+# Single outputs labelled for one question each (does it refuse? is it degenerate?): 2,187
+# real AlpacaEval outputs of every model, from instructions outside the unread pairs (README,
+# "Fourth pass"). A third of them (``split: test``) was never read while tuning.
+OUTPUTS_FILE = HERE / "outputs.jsonl"
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[
@@ -128,6 +132,54 @@ def load_second_labels() -> dict[str, Expected]:
         except (json.JSONDecodeError, ValidationError) as exc:
             raise CorpusError(f"{SECOND_LABELS_FILE.name}:{number}: {exc}") from exc
         labels[label.id] = label.expected
+    return labels
+
+
+Question = Literal["refusal", "degenerate"]
+OutputVerdict = Literal["refusal", "answer", "degenerate", "sound", "unsure"]
+Degeneration = Literal["loop", "unrelated_tail", "cut", "garbage"]
+_ANSWERS: dict[str, frozenset[str]] = {
+    "refusal": frozenset({"refusal", "answer", "unsure"}),
+    "degenerate": frozenset({"degenerate", "sound", "unsure"}),
+}
+
+
+class OutputLabel(_Strict):
+    """One real output, labelled by hand for one question."""
+
+    id: str = Field(pattern=r"^[\w.\-]+#\d+$")
+    question: Question
+    source: SourceRef
+    instruction: str = Field(min_length=1)
+    output: str
+    label: OutputVerdict
+    kind: Degeneration | None
+    """How it degenerates, for ``label: degenerate``; else None."""
+    why: str = Field(min_length=3)
+    split: Literal["dev", "test"]
+    """``test``: ``sha256(id)[0] % 3 == 0``, never read while tuning."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OutputLabel:
+        if self.label not in _ANSWERS[self.question]:
+            raise ValueError(f"label {self.label!r} does not answer {self.question!r}")
+        if (self.kind is not None) != (self.label == "degenerate"):
+            raise ValueError("kind goes with label 'degenerate' and only with it")
+        return self
+
+    @property
+    def positive(self) -> bool:
+        return self.label in ("refusal", "degenerate")
+
+
+def load_outputs() -> list[OutputLabel]:
+    labels = []
+    for number, line in enumerate(OUTPUTS_FILE.read_text("utf-8").splitlines(), start=1):
+        try:
+            labels.append(OutputLabel.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            first = str(exc).splitlines()[0:3]
+            raise CorpusError(f"{OUTPUTS_FILE.name}:{number}: {' '.join(first)}") from exc
     return labels
 
 

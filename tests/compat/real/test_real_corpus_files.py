@@ -6,20 +6,24 @@ Only the data is checked here. How well the engine does on the corpus is measure
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from measure import unread
 from real_corpus import (
     FRESH2_FILE,
     FRESH_FILE,
     HANDWRITTEN_FILE,
     PAIRS_FILE,
     CorpusError,
+    OutputLabel,
     Pair,
     load,
+    load_outputs,
     load_second_labels,
 )
 
@@ -123,3 +127,35 @@ def test_vendored_texts_match_their_source(real: list[Pair]) -> None:
                 files[ref.file] = json.loads((ALPACA_EVAL / ref.file).read_text("utf-8"))
             row = files[ref.file][ref.index]
             assert (row["instruction"], row["output"]) == (p.instruction, text), p.id
+
+
+@pytest.fixture(scope="module")
+def outputs() -> list[OutputLabel]:
+    return load_outputs()
+
+
+def test_single_output_labels_are_unique_and_split_by_hash(outputs: list[OutputLabel]) -> None:
+    keys = Counter((lb.id, lb.question) for lb in outputs)
+    assert [k for k, n in keys.items() if n > 1] == []
+    for lb in outputs:
+        assert lb.id == f"{lb.source.file.removesuffix('.json')}#{lb.source.index}"
+        test = hashlib.sha256(lb.id.encode()).digest()[0] % 3 == 0
+        assert lb.split == ("test" if test else "dev"), lb.id
+
+
+def test_single_outputs_stay_clear_of_the_unread_pairs(outputs: list[OutputLabel]) -> None:
+    """No labelled output answers an instruction of the pairs kept unread (the fresh set's
+    half B and fresh2.jsonl): tuning on them would spend those pairs."""
+    kept = [*(p for p in load(FRESH_FILE) if unread(p)), *load(FRESH2_FILE)]
+    indexes = {p.source.baseline.index for p in kept if p.source != "handwritten"}
+    assert {lb.source.index for lb in outputs} & indexes == set()
+
+
+@pytest.mark.skipif(not ALPACA_EVAL.is_dir(), reason="the shared AlpacaEval outputs are absent")
+def test_single_output_texts_match_their_source(outputs: list[OutputLabel]) -> None:
+    files: dict[str, list[dict[str, str]]] = {}
+    for lb in outputs:
+        if lb.source.file not in files:
+            files[lb.source.file] = json.loads((ALPACA_EVAL / lb.source.file).read_text("utf-8"))
+        row = files[lb.source.file][lb.source.index]
+        assert (row["instruction"], row["output"]) == (lb.instruction, lb.output), lb.id

@@ -16,8 +16,16 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from measure import MODES, Figures, Mode, Outcome, figures, run
-from real_corpus import FRESH2_FILE, FRESH_FILE, HANDWRITTEN_FILE, PAIRS_FILE, Pair, load
+from measure import MODES, Figures, Mode, Outcome, detection, figures, run
+from real_corpus import (
+    FRESH2_FILE,
+    FRESH_FILE,
+    HANDWRITTEN_FILE,
+    PAIRS_FILE,
+    Pair,
+    load,
+    load_outputs,
+)
 
 ISSUE_PRECISION = 0.95
 ISSUE_RECALL = 0.95
@@ -25,11 +33,12 @@ ISSUE_FALSE_ALARMS = 0.02
 
 # Real AlpacaEval pairs, zero-config (no contract declared; the instructions are known).
 # (precision floor, recall floor, false-alarm ceiling); None: nothing to measure there.
-# Measured at this commit: P 1.00 (107/107), R 0.91 (107/118), FA 0/482; with contracts R
-# 0.92. Tuned on: every figure here was read while tuning (README, "Third pass").
-REGRESSION_FLOOR_REAL = (0.99, 0.90, 0.002)
+# Measured at this commit: P 1.00 (106/106), R 0.90 (106/118), FA 0/482; with contracts R
+# 0.92. Tuned on: every figure here was read while tuning (README, "Third pass"). (The fourth
+# pass lost one pair the engine had right for the wrong reason: a stance read as a refusal.)
+REGRESSION_FLOOR_REAL = (0.99, 0.89, 0.002)
 REGRESSION_FLOOR_REAL_FAMILIES: dict[str, tuple[float | None, float | None, float | None]] = {
-    "claude": (0.99, 0.94, 0.0),  # tp 48 fp 0 fn 3
+    "claude": (0.99, 0.92, 0.0),  # tp 47 fp 0 fn 4
     "gpt-3.5": (0.99, 0.85, 0.0),  # tp 12 fp 0 fn 2
     "gpt-4": (0.99, 0.83, 0.0),  # tp 10 fp 0 fn 2
     "llama": (0.99, 0.91, 0.0),  # tp 33 fp 0 fn 3
@@ -45,7 +54,7 @@ REGRESSION_FLOOR_REAL_ASPECTS: dict[str, tuple[float | None, float | None, float
     "length_constraint": (0.99, 1.00, 0.0),  # drift.count_unmet: tp 2
     "list_format": (None, None, 0.0),
     "number": (None, None, 0.0),
-    "refusal": (0.99, 0.93, 0.0),  # tp 75 fp 0 fn 5
+    "refusal": (0.99, 0.92, 0.0),  # tp 74 fp 0 fn 6
     "short_answer": (0.99, 1.00, 0.0),  # the department flip (listed options): tp 1
     "step_by_step": (None, 0.0, 0.0),
     "table": (None, None, 0.0),
@@ -59,9 +68,20 @@ REGRESSION_FLOOR_REAL_ASPECTS: dict[str, tuple[float | None, float | None, float
 # then read to find what the engine missed; the other half is still unread (README, "The
 # fresh held-out set").
 REGRESSION_FLOOR_FRESH = (0.95, 0.78, 0.009)  # tp 22 fp 1 fn 6, FA 1/122
-# The second fresh set (fresh2.jsonl: 115 pairs, 11 BREAKING), labelled after the engine was
-# frozen and never read: the same figures at the session's start and end.
-REGRESSION_FLOOR_FRESH2 = (0.99, 0.27, 0.0)  # tp 3 fp 0 fn 8, FA 0/88
+# The second fresh set (fresh2.jsonl: 115 pairs, 11 BREAKING), labelled after the engine of
+# the third pass was frozen and never read. The fourth pass (tuned on single outputs, never on
+# these pairs) added one false alarm here, unexamined: tp 3 fp 0 fn 8 -> tp 3 fp 1 fn 8.
+REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
+# The single-output labels (outputs.jsonl): (precision floor, recall floor) of each detector
+# per split; ``dev`` was read while tuning, ``test`` never. At this commit: refusal dev 0.88 /
+# 0.75, test 0.83 / 0.67; degenerate dev 1.00 / 0.61, test 0.90 / 0.64 (at the fourth pass's
+# start: refusal 0.82 / 0.70 and 0.79 / 0.64; degenerate 0.69 / 0.54 and 0.71 / 0.54).
+REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
+    ("refusal", "dev"): (0.87, 0.75),
+    ("refusal", "test"): (0.82, 0.66),
+    ("degenerate", "dev"): (0.99, 0.61),
+    ("degenerate", "test"): (0.89, 0.64),
+}
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +205,14 @@ def test_the_fresh_held_out_set_regression_floor(
     assert _meets(overall, *REGRESSION_FLOOR_FRESH), _show(overall)
     second = figures(outcomes["fresh2", "zero-config"])
     assert _meets(second, *REGRESSION_FLOOR_FRESH2), _show(second)
+
+
+@pytest.mark.parametrize(("question", "split"), sorted(REGRESSION_FLOOR_OUTPUTS))
+def test_single_output_detectors_regression_floor(question: str, split: str) -> None:
+    """The refusal and degenerate-output detectors on hand-labelled single real outputs:
+    wrong calls here are what turns into false alarms and misses on pairs."""
+    found = detection(lb for lb in load_outputs() if lb.question == question and lb.split == split)
+    precision, recall = REGRESSION_FLOOR_OUTPUTS[question, split]
+    shown = f"P {found.precision} R {found.recall} (tp {found.tp} fp {found.fp} fn {found.fn})"
+    assert (found.precision or 0.0) >= precision, shown
+    assert (found.recall or 0.0) >= recall, shown
