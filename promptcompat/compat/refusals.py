@@ -109,6 +109,10 @@ _EN_MISSING = re.compile(
     r"information|details)\b[^.]{0,60}\b(?:can(?:no|')?t|cannot|unable|impossible|not\s+"
     r"possible|difficult)\b"
     r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
+    # a premise to correct before anything: "there are a few misconceptions in this question"
+    r"|\bthere\s+(?:is|are|seems\s+to\s+be|appears\s+to\s+be|may\s+be|might\s+be)\s+(?:a\s+|some\s+)?"
+    r"(?:few\s+|slight\s+|small\s+)?(?:misunderstanding|misconception|mistake|error|confusion)s?\s+"
+    r"(?:in|with|about)\s+(?:the|this|your)\b"
     r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+have\s+access\s+to\s+(?:the|this|that|your|a|any)\s+"
     r"(?:\w+\s+){0,2}?(?:listing|text|document|article|website|web\s*page|page|file|image|link|"
     r"data|database|paper|book|email|video|conversation|chat|message|code|source|content)s?\b"
@@ -699,6 +703,10 @@ _REFINEMENT = re.compile(
     r"specific|more|further|other|different|additional)\b",
     re.I,
 )
+# "If you meant something else by ..., please clarify": asked after the answer, not for it.
+_MEANT_ELSE = re.compile(
+    r"\bif\s+you\s+(?:meant|mean)\s+(?:something|anything)\s+(?:else|different)\b", re.I
+)
 # The task still to be done once the user answers: "details that could help me generate an
 # original tagline" (not "help me refine the list").
 _PENDING = re.compile(
@@ -962,7 +970,7 @@ def _answers_after(sentences: list[str], kind: Kind, task: str | None = None) ->
             ]
             if (
                 kind == "missing_input"
-                and any(_ASKS_INPUT.search(s) for s in rest[-2:])
+                and any(_ASKS_INPUT.search(s) and not _MEANT_ELSE.search(s) for s in rest[-2:])
                 and not _gives_examples(rest)
             ):
                 return False  # it closes by asking for what it needs: no answer yet

@@ -150,9 +150,10 @@ _RULES: tuple[Rule, ...] = (
         "drift.degenerate_output",
         "ERR",
         "The output degenerates into a repetition loop (a short unit repeated over hundreds "
-        "of characters), breaks off (a token or line repeated at the end, a last sentence cut "
-        "off), ends in text unrelated to the task, the baseline and its own answer, or in "
-        "annotation lines of another task (`Score: 4`, `Label: No`); no baseline sample does.",
+        "of characters, or a tail that keeps restating itself), breaks off (a token or line "
+        "repeated at the end, a last sentence cut off), ends in text unrelated to the task, "
+        "the baseline and its own answer, or in annotation lines of another task (`Score: 4`, "
+        "`Label: No`); no baseline sample does.",
     ),
     _r(
         "drift.count_unmet",

@@ -770,3 +770,27 @@ def test_the_answer_asked_for_is_no_refusal(task: str, text: str) -> None:
 )
 def test_more_real_phrasings_of_a_refusal(task: str, text: str) -> None:
     assert is_refusal(text, task)
+
+
+SUN = "The moon travels 900 km around the Sun during an eclipse. Write a formula for its speed."
+
+
+def test_a_premise_corrected_instead_of_the_task_is_missing_input() -> None:
+    text = (
+        "I'm sorry, but there are a few misconceptions in your question. The Moon orbits the "
+        "Earth, not the Sun, and an eclipse does not involve it travelling 900 km. Could you "
+        "please clarify what you would like to calculate?"
+    )
+    assert is_refusal(text, SUN)
+
+
+def test_a_premise_corrected_then_answered_is_no_refusal() -> None:
+    # "If you meant something else, please clarify" comes after the answer, not for it.
+    text = (
+        "It seems there might be some confusion in your question. The Moon orbits the Earth, "
+        "not the Sun.\n\nStill, for a body covering a distance d in a time t, the speed is "
+        "v = d / t. With d = 900 km and an eclipse of about 3 hours, v = 900 / 3 = 300 km/h, "
+        "which is far below the Moon's real orbital speed of roughly 3,680 km/h.\n\nIf you "
+        "meant something else by the distance, please clarify and I can provide the details."
+    )
+    assert not is_refusal(text, SUN)
