@@ -108,13 +108,12 @@ def unread(pair: Pair) -> bool:
 
 
 @dataclass(frozen=True)
-class Detection:
-    """A detector's precision and recall on labelled single outputs ("unsure" left out)."""
+class _Hits:
+    """True and false positives and misses: precision and recall."""
 
     tp: int
     fp: int
     fn: int
-    tn: int
 
     @property
     def precision(self) -> float | None:
@@ -123,6 +122,13 @@ class Detection:
     @property
     def recall(self) -> float | None:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+@dataclass(frozen=True)
+class Detection(_Hits):
+    """A detector's precision and recall on labelled single outputs ("unsure" left out)."""
+
+    tn: int
 
 
 def detects(label: OutputLabel) -> bool:
@@ -137,7 +143,10 @@ def detection(labels: Iterable[OutputLabel]) -> Detection:
         (detects(label), label.positive) for label in labels if label.label != "unsure"
     )
     return Detection(
-        counts[True, True], counts[True, False], counts[False, True], counts[False, False]
+        tp=counts[True, True],
+        fp=counts[True, False],
+        fn=counts[False, True],
+        tn=counts[False, False],
     )
 
 
@@ -157,22 +166,11 @@ def run(pair: Pair, mode: Mode) -> Outcome:
 
 
 @dataclass(frozen=True)
-class Figures:
+class Figures(_Hits):
     n: int
-    tp: int
-    fp: int
-    fn: int
     compatible: int
     false_alarms: int
     agree: int
-
-    @property
-    def precision(self) -> float | None:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-
-    @property
-    def recall(self) -> float | None:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
 
     @property
     def false_alarm_rate(self) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -106,17 +106,25 @@ class CorpusError(ValueError):
     """A corpus line that does not parse or does not fit the schema; names file and line."""
 
 
-def load(path: Path) -> list[Pair]:
-    pairs = []
+M = TypeVar("M", bound=BaseModel)
+
+
+def _records(path: Path, model: type[M]) -> list[M]:
+    """Every non-blank line of ``path`` as a ``model``; a bad one names file and line."""
+    records = []
     for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            pairs.append(Pair.model_validate(json.loads(line)))
+            records.append(model.model_validate(json.loads(line)))
         except (json.JSONDecodeError, ValidationError) as exc:
             first = str(exc).splitlines()[0:3]
             raise CorpusError(f"{path.name}:{number}: {' '.join(first)}") from exc
-    return pairs
+    return records
+
+
+def load(path: Path) -> list[Pair]:
+    return _records(path, Pair)
 
 
 class SecondLabel(_Strict):
@@ -173,14 +181,7 @@ class OutputLabel(_Strict):
 
 
 def load_outputs() -> list[OutputLabel]:
-    labels = []
-    for number, line in enumerate(OUTPUTS_FILE.read_text("utf-8").splitlines(), start=1):
-        try:
-            labels.append(OutputLabel.model_validate(json.loads(line)))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            first = str(exc).splitlines()[0:3]
-            raise CorpusError(f"{OUTPUTS_FILE.name}:{number}: {' '.join(first)}") from exc
-    return labels
+    return _records(OUTPUTS_FILE, OutputLabel)
 
 
 def load_all() -> list[Pair]:
