@@ -49,12 +49,15 @@ from real_corpus import (
     FRESH_FILE,
     HANDWRITTEN_FILE,
     PAIRS_FILE,
+    POSITIVE,
     CorpusError,
     OutputLabel,
     Pair,
+    SecondOutputLabel,
     load,
     load_outputs,
     load_second_labels,
+    load_second_outputs,
 )
 
 from promptcompat.compat.diff import Sample, compare_case
@@ -130,6 +133,16 @@ class Detection(_Hits):
 
     tn: int
 
+    @classmethod
+    def of(cls, calls: Counter[tuple[bool, bool]]) -> Detection:
+        """From counts of (called positive, labelled positive)."""
+        return cls(
+            tp=calls[True, True],
+            fp=calls[True, False],
+            fn=calls[False, True],
+            tn=calls[False, False],
+        )
+
 
 def detects(label: OutputLabel) -> bool:
     """What the engine says of the labelled output: a refusal, or degenerate text."""
@@ -139,15 +152,52 @@ def detects(label: OutputLabel) -> bool:
 
 
 def detection(labels: Iterable[OutputLabel]) -> Detection:
-    counts: Counter[tuple[bool, bool]] = Counter(
-        (detects(label), label.positive) for label in labels if label.label != "unsure"
+    return Detection.of(
+        Counter((detects(label), label.positive) for label in labels if label.label != "unsure")
     )
-    return Detection(
-        tp=counts[True, True],
-        fp=counts[True, False],
-        fn=counts[False, True],
-        tn=counts[False, False],
-    )
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Two labellings of the same outputs: exact agreement, Cohen's kappa, the second scored
+    as if an engine against the first, and the engine itself on the same outputs."""
+
+    n: int
+    agreement: float | None
+    kappa: float | None
+    second: Detection
+    engine: Detection
+
+
+def labeller_agreement(
+    first: list[OutputLabel], second: list[SecondOutputLabel]
+) -> dict[str, Agreement]:
+    by_key = {(lb.id, lb.question): lb for lb in first}
+    result: dict[str, Agreement] = {}
+    for question in ("refusal", "degenerate"):
+        both = [
+            (by_key[s.id, s.question], s.label in POSITIVE)
+            for s in second
+            if s.question == question
+            and s.label != "unsure"
+            and by_key[s.id, s.question].label != "unsure"
+        ]
+        n = len(both)
+        if not n:
+            continue
+        seconds: Counter[tuple[bool, bool]] = Counter((s, f.positive) for f, s in both)
+        agree = seconds[True, True] + seconds[False, False]
+        p_first = sum(f.positive for f, _ in both) / n
+        p_second = sum(s for _, s in both) / n
+        chance = p_first * p_second + (1 - p_first) * (1 - p_second)
+        result[question] = Agreement(
+            n=n,
+            agreement=agree / n,
+            kappa=(agree / n - chance) / (1 - chance) if chance < 1 else None,
+            second=Detection.of(seconds),
+            engine=detection(f for f, _ in both),
+        )
+    return result
 
 
 def run(pair: Pair, mode: Mode) -> Outcome:
@@ -307,6 +357,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"{question:12} {split:6} {d.tp + d.fp + d.fn + d.tn:5} "
                     f"{_pct(d.precision)} {_pct(d.recall)} {d.tp:5} {d.fp:5} {d.fn:5}"
                 )
+        print("\nsecond labeller against the first (both sure), and the engine on the same outputs")
+        for question, a in labeller_agreement(labels, load_second_outputs()).items():
+            print(
+                f"{question:12} n {a.n:4}  agree {_pct(a.agreement)}  kappa {_pct(a.kappa)}  "
+                f"second: P {_pct(a.second.precision)} R {_pct(a.second.recall)}  "
+                f"engine: P {_pct(a.engine.precision)} R {_pct(a.engine.recall)}"
+            )
         return 0
     if args.agreement:
         second = load_second_labels()

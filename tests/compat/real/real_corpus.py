@@ -30,6 +30,9 @@ SECOND_LABELS_FILE = HERE / "fresh_second_labels.jsonl"
 # real AlpacaEval outputs of every model, from instructions outside the unread pairs (README,
 # "Fourth pass"). A third of them (``split: test``) was never read while tuning.
 OUTPUTS_FILE = HERE / "outputs.jsonl"
+# A second, blind labelling of part of the single outputs' test split: how far two labellers
+# agree on "does it refuse?" and "is it degenerate?".
+OUTPUTS_SECOND_FILE = HERE / "outputs_second_labels.jsonl"
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[
@@ -146,10 +149,19 @@ def load_second_labels() -> dict[str, Expected]:
 Question = Literal["refusal", "degenerate"]
 OutputVerdict = Literal["refusal", "answer", "degenerate", "sound", "unsure"]
 Degeneration = Literal["loop", "unrelated_tail", "cut", "garbage"]
+POSITIVE = frozenset({"refusal", "degenerate"})
+"""The labels that say yes to the question."""
 _ANSWERS: dict[str, frozenset[str]] = {
     "refusal": frozenset({"refusal", "answer", "unsure"}),
     "degenerate": frozenset({"degenerate", "sound", "unsure"}),
 }
+
+
+def _check_answer(question: str, label: str, kind: str | None) -> None:
+    if label not in _ANSWERS[question]:
+        raise ValueError(f"label {label!r} does not answer {question!r}")
+    if (kind is not None) != (label == "degenerate"):
+        raise ValueError("kind goes with label 'degenerate' and only with it")
 
 
 class OutputLabel(_Strict):
@@ -169,19 +181,35 @@ class OutputLabel(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> OutputLabel:
-        if self.label not in _ANSWERS[self.question]:
-            raise ValueError(f"label {self.label!r} does not answer {self.question!r}")
-        if (self.kind is not None) != (self.label == "degenerate"):
-            raise ValueError("kind goes with label 'degenerate' and only with it")
+        _check_answer(self.question, self.label, self.kind)
         return self
 
     @property
     def positive(self) -> bool:
-        return self.label in ("refusal", "degenerate")
+        return self.label in POSITIVE
 
 
 def load_outputs() -> list[OutputLabel]:
     return _records(OUTPUTS_FILE, OutputLabel)
+
+
+class SecondOutputLabel(_Strict):
+    """An independent second label for one output of ``outputs.jsonl``."""
+
+    id: str
+    question: Question
+    label: OutputVerdict
+    kind: Degeneration | None
+    why: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SecondOutputLabel:
+        _check_answer(self.question, self.label, self.kind)
+        return self
+
+
+def load_second_outputs() -> list[SecondOutputLabel]:
+    return _records(OUTPUTS_SECOND_FILE, SecondOutputLabel)
 
 
 def load_all() -> list[Pair]:

@@ -25,6 +25,7 @@ from real_corpus import (
     load,
     load_outputs,
     load_second_labels,
+    load_second_outputs,
 )
 
 from promptcompat.rules import CATALOG
@@ -159,3 +160,12 @@ def test_single_output_texts_match_their_source(outputs: list[OutputLabel]) -> N
             files[lb.source.file] = json.loads((ALPACA_EVAL / lb.source.file).read_text("utf-8"))
         row = files[lb.source.file][lb.source.index]
         assert (row["instruction"], row["output"]) == (lb.instruction, lb.output), lb.id
+
+
+def test_the_second_output_labelling_covers_test_outputs_once(
+    outputs: list[OutputLabel],
+) -> None:
+    split = {(lb.id, lb.question): lb.split for lb in outputs}
+    seconds = Counter((s.id, s.question) for s in load_second_outputs())
+    assert [k for k, n in seconds.items() if n > 1] == []
+    assert {split.get(k) for k in seconds} == {"test"}
