@@ -106,6 +106,9 @@ _TOKEN_RUN = re.compile(r"(\S{4,24}?)\1{4,}")
 _TOKEN_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _TAIL_CHARS = 600
 _LINE_RUN = 3
+_CYCLE_LINES = 9  # the last lines read for a cycle, which may hold
+_CYCLE_MAX_DISTINCT = 4  # this many different lines at most,
+_CYCLE_MIN_TIMES = 2  # each this many times at least
 _WORDY_LINE = re.compile(r"[^\W\d_]{3,}.{5,}")
 _TAIL_LINES = 6
 _QUOTED_END = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{1,40}[^\W\d_])[\"\u201d]\Z")
@@ -371,6 +374,8 @@ class Output:
         # "print hello five times") is no broken ending: words, after something else.
         if run >= _LINE_RUN and run < len(lines) and _WORDY_LINE.search(last):
             return f"the line {_short(last, 60)!r} {run} times in a row at the end"
+        if cycle := _line_cycle(lines):
+            return cycle
         prose = [line for line in lines if len(line.split()) >= _PROSE_LINE_WORDS]
         ended = sum(_line_end(line) == "closed" for line in prose)
         if len(prose) < 3 or ended < _PROSE_ENDED * (len(prose) - 1):
@@ -423,6 +428,11 @@ class Output:
         data = self.text.encode("utf-8", "replace")
         if len(data) < _LOOP_MIN_CHARS:
             return None
+        # The end is read whatever it compresses to: a loop of 300 characters that the
+        # token limit cut ("( ) ( ) ( ) ...") may not fill a window the gate below passes.
+        end = data[-2 * _LOOP_WINDOW :].decode("utf-8", "ignore")
+        if found := self._looping(end):
+            return found
         step = _LOOP_WINDOW // 2
         for start in range(0, max(1, len(data) - _LOOP_WINDOW + 1), step):
             window = data[start : start + _LOOP_WINDOW]
@@ -430,13 +440,8 @@ class Output:
                 continue
             around = data[max(0, start - _LOOP_WINDOW) : start + 2 * _LOOP_WINDOW]
             region = around.decode("utf-8", "ignore")
-            for m in _LOOP.finditer(region):
-                if len(m.group(0)) >= _LOOP_MIN_CHARS and not _deliberate(
-                    m, self._fenced_spans, self._table
-                ):
-                    unit = m.group(1)
-                    times = len(m.group(0)) // len(unit)
-                    return f"{unit.strip() or repr(unit)!r} repeated {times} times"
+            if found := self._looping(region):
+                return found
             if any(region[_LOOP_WINDOW:-_LOOP_WINDOW] in block for block in self._fenced_spans):
                 continue  # a drawing or data inside a closed code block
             words = _WORD.findall(region)
@@ -445,6 +450,17 @@ class Output:
                 if len(chunk) == 100 and len(set(chunk)) <= 8:
                     shown = " ".join(sorted(set(chunk))[:4])
                     return f"100 words made of {len(set(chunk))} distinct ones ({shown!r}...)"
+        return None
+
+    def _looping(self, region: str) -> str | None:
+        """A unit of up to 60 characters repeated over 300 or more in ``region``."""
+        for m in _LOOP.finditer(region):
+            if len(m.group(0)) >= _LOOP_MIN_CHARS and not _deliberate(
+                m, self._fenced_spans, self._table
+            ):
+                unit = m.group(1)
+                times = len(m.group(0)) // len(unit)
+                return f"{unit.strip() or repr(unit)!r} repeated {times} times"
         return None
 
     @cached_property
@@ -521,6 +537,23 @@ _OPEN_BY_DESIGN = re.compile(
 )
 # Display maths after a lead-in ("the value of f(2) is" / "\[" / "\boxed{39}" / "\]").
 _MATH_LINE = re.compile(r"\A(?:\\[\[\]()]|\$\$|\\(?:boxed|begin|end|frac)\b)")
+
+
+def _line_cycle(lines: list[str]) -> str | None:
+    """The last lines going round a few lines with words again and again, after something
+    else: a dialogue stuck on one exchange, a list repeating its last items ("- Seductions" /
+    "- Seduction's" / ...). A refrain comes back between verses, not in a run at the end."""
+    tail = [line.lstrip("-*\u2022+ ").rstrip(",") for line in lines[-_CYCLE_LINES:]]
+    distinct = set(tail)
+    if (
+        len(lines) <= _CYCLE_LINES
+        or len(distinct) > _CYCLE_MAX_DISTINCT
+        or not all(_WORDY_LINE.search(line) for line in distinct)
+        or min(tail.count(line) for line in distinct) < _CYCLE_MIN_TIMES
+    ):
+        return None
+    shown = _short(tail[-1], 40)
+    return f"the last {_CYCLE_LINES} lines go round {len(distinct)} lines ({shown!r}...)"
 
 
 def _deliberate(loop: re.Match[str], fenced: tuple[str, ...], table: bool) -> bool:

@@ -53,6 +53,20 @@ LOOPS = {
         for w in ["Joy", "Peace", "Love", "Art", "Hope", "Zen", "Bloom", "Light", "Calm"] * 12
     )
     + " #GardenGl",
+    # a short loop the token limit cut at the very end, in no window that compresses enough
+    "short-loop-at-the-end": PARAGRAPHS + "\n\nWhich" + " ( )" * 90,
+    # a sequence in a code block that never closes, running into a repeat
+    "loop-in-an-unclosed-block": PROSE
+    + "\n\n```python\nsequence = 'ATGCCGTAGCTAGGCTAACG"
+    + "AGGGG" * 100,
+    # the last lines going round the same few: a list, a dialogue
+    "list-going-round": 'Words that rhyme with "instruct":\n\n- Conduct\n- Construct\n- Deduct\n'
+    + "- Seduction\n- Seductions\n- Seduction's\n- Seduction's\n- Seductions\n- Seduction's\n"
+    "- Seduction's\n- Seductions\n- Seduction's\n- Seduction's",
+    "dialogue-going-round": PARAGRAPHS
+    + "\n\n"
+    + "Captor: Thou art a fool, and thou shalt never find her!\n\n"
+    "Bryan: I am a father, and I will find thee wherever thou hidest.\n\n" * 5,
     # a bold-labelled item cut mid-sentence, after items that end with full stops: no field
     "cut-in-a-labelled-item": PROSE
     + "\n\n1. **Performance**: Compiled code can run much faster than the interpreted code.\n"
@@ -131,6 +145,12 @@ NO_LOOPS = {
     "sequence-in-code": PROSE
     + "\n\n```python\ntarget = dna.sequence('ATGCTAGCTAGCTAGCTAGCTAGCTAGCTAGCTAGC')\n"
     "guide = crispr.design_guide(target)\n```\n\nEditing genes has unintended consequences.",
+    # a chorus comes back between verses, not in a run at the end
+    "song-with-chorus": "\n\n".join(
+        f"Verse {n}: the streets of the city are calling my name tonight, number {n}\n"
+        "Chorus: oh the rain, the rain, it washes all the fear away from me"
+        for n in range(1, 6)
+    ),
     # a sign-off after a closed last sentence
     "sign-off": PROSE
     + "\n\nI would welcome the chance to discuss the role with you in more detail.\n\n"
