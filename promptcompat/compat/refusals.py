@@ -57,8 +57,10 @@ _ACTIONS = (
     # granting the request itself: "I can't accommodate that request"
     r"accommodate|entertain|grant|honou?r|oblige|facilitate|process|handle|fulfil"
 )
+# The verb the inability is about, an adverb first at most ("I cannot directly access"); not
+# a later one ("I can't fulfill your request to search ..." declines the request).
 _LIMIT_ACTIONS = re.compile(
-    r"\b(?:browse|access|view|see|open|read|watch|listen|play|predict|know|check|verify|"
+    r"(?:\w+ly\s+)?\b(?:browse|access|view|see|open|read|watch|listen|play|predict|know|check|verify|"
     r"confirm|look|search|find|retrieve|recall|remember|update|send|email|call|contact|visit|"
     r"order|buy|book|schedule|locate|execute|run|compile)\w*",
     re.I,
@@ -383,7 +385,7 @@ def refusal_kind(sentence: str) -> Kind | None:
     if declines:
         # "I can't browse the internet", "I cannot create a table directly", "As an AI, I
         # cannot make a decision for you": what the model cannot do, not what it will not.
-        if _LIMIT_ACTIONS.search(_verb_of(head)) or _QUALIFIED.search(head):
+        if _LIMIT_ACTIONS.match(_verb_of(head)) or _QUALIFIED.search(head):
             return "limitation"
         return "decline"
     if _EN_MISSING.search(head):
@@ -688,8 +690,10 @@ def _keys(text: str) -> set[str]:
 
 
 def _names_task(sentence: str, task: str) -> bool:
-    """Whether a hedge restates the task: it shares content words with the instructions."""
-    return len(_keys(sentence) & _keys(task)) >= _TASK_WORDS
+    """Whether a hedge restates the task: it shares content words with the instructions, all
+    of them when they have fewer ("What's the current date?": "date")."""
+    asked = _keys(task)
+    return bool(asked) and len(_keys(sentence) & asked) >= min(_TASK_WORDS, len(asked))
 
 
 # The close of a text that still does not do the task: an inability, a decline, or a

@@ -794,3 +794,24 @@ def test_a_premise_corrected_then_answered_is_no_refusal() -> None:
         "meant something else by the distance, please clarify and I can provide the details."
     )
     assert not is_refusal(text, SUN)
+
+
+def test_a_hedge_names_a_short_task_by_its_one_content_word() -> None:
+    text = (
+        "I'm an AI and don't have the ability to directly perceive the current date or time. "
+        "However, you can easily find the current date by checking the clock on your phone or "
+        "computer, or by searching online for the current date and time in your time zone, "
+        "which will always be accurate for wherever you happen to be right now."
+    )
+    assert is_refusal(text, "What's the current date?")
+
+
+def test_declining_the_request_is_a_decline_whatever_verb_follows() -> None:
+    # "search" is about the medium only where it is what cannot be done, not further on.
+    text = (
+        "I'm sorry, but I can't fulfill your request to search for sentences from specific "
+        "newspapers like The Daily Planet. However, I can help summarize information or "
+        "explain the phrase if you give me more context about what you are looking for, and "
+        "I can suggest ways to phrase your own search."
+    )
+    assert is_refusal(text, "Find sentences from The Daily Planet that contain 'at all costs'.")

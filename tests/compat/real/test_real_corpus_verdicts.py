@@ -74,11 +74,11 @@ REGRESSION_FLOOR_FRESH = (0.95, 0.81, 0.009)  # tp 23 fp 1 fn 5, FA 1/122
 REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # The single-output labels (outputs.jsonl): (precision floor, recall floor) of each detector
 # per split; ``dev`` was read while tuning, ``test`` never. At this commit: refusal dev 0.88 /
-# 0.75, test 0.83 / 0.67; degenerate dev 1.00 / 0.69, test 0.90 / 0.64 (at the fourth pass's
+# 0.76, test 0.82 / 0.68; degenerate dev 1.00 / 0.69, test 0.90 / 0.64 (at the fourth pass's
 # start: refusal 0.82 / 0.70 and 0.79 / 0.64; degenerate 0.69 / 0.54 and 0.71 / 0.54).
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
-    ("refusal", "test"): (0.82, 0.66),
+    ("refusal", "test"): (0.81, 0.67),
     ("degenerate", "dev"): (0.99, 0.68),
     ("degenerate", "test"): (0.89, 0.64),
 }
