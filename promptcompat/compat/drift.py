@@ -74,6 +74,7 @@ _ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-
 # most 8 distinct ones) confirms it. Prose, code and tables stay far above (0.25 and up).
 _LOOP_WINDOW = 400
 _LOOP_MAX_RATIO = 0.12
+_LOOP_MAX_UNIT = 60
 _LOOP = re.compile(r"(.{1,60}?)\1{11,}", re.S)
 _LOOP_MIN_CHARS = 300
 _REPEAT_TAIL_BYTES = 2000
@@ -411,12 +412,17 @@ class Output:
         Dawn, and let us dance, ..."; hashtags cycling through one stem): its last 2,000
         bytes compress to under an eighth. On 16,000 real AlpacaEval outputs (issue 16,
         fourth pass) nothing sound but a drawing in a code block did."""
+        if self.json is not None:
+            return None  # records of one shape are what a JSON list is; its diff reads it
+        raw = self.text.rstrip().encode("utf-8", "replace")[-_REPEAT_TAIL_BYTES:]
+        if len(raw) < _REPEAT_TAIL_MIN_BYTES or _packed(raw) > _REPEAT_TAIL_MAX_RATIO:
+            return None  # padding only makes a text pack better: no need to remove it
         # a table's padding and rules are no repetition of content
         text = _PADDING.sub(r"\1", self.text.rstrip())
         data = text.encode("utf-8", "replace")[-_REPEAT_TAIL_BYTES:]
         if len(data) < _REPEAT_TAIL_MIN_BYTES:
             return None
-        packed = len(zlib.compress(data, 9)) / len(data)
+        packed = _packed(data)
         if packed > _REPEAT_TAIL_MAX_RATIO:
             return None
         middle = data[len(data) // 4 : -len(data) // 4].decode("utf-8", "ignore").strip()
@@ -430,8 +436,7 @@ class Output:
             return None
         # The end is read whatever it compresses to: a loop of 300 characters that the
         # token limit cut ("( ) ( ) ( ) ...") may not fill a window the gate below passes.
-        end = data[-2 * _LOOP_WINDOW :].decode("utf-8", "ignore")
-        if found := self._looping(end):
+        if found := self._periodic_end():
             return found
         step = _LOOP_WINDOW // 2
         for start in range(0, max(1, len(data) - _LOOP_WINDOW + 1), step):
@@ -450,6 +455,28 @@ class Output:
                 if len(chunk) == 100 and len(set(chunk)) <= 8:
                     shown = " ".join(sorted(set(chunk))[:4])
                     return f"100 words made of {len(set(chunk))} distinct ones ({shown!r}...)"
+        return None
+
+    def _periodic_end(self) -> str | None:
+        """The last 300 characters repeat one unit of up to 60 (a shift by the unit's length
+        leaves them unchanged): a loop the output ends in, however short the rest."""
+        text = self.text.rstrip()
+        end = text[-_LOOP_MIN_CHARS:]
+        for period in range(1, _LOOP_MAX_UNIT + 1):
+            if len(text) < _LOOP_MIN_CHARS + period:
+                break
+            if end != text[-_LOOP_MIN_CHARS - period : -period]:
+                continue
+            unit = text[-period:]
+            if not unit.strip() or (self._table and not unit.strip(" \t\n-=_:|")):
+                return None  # padding, a table's rule or empty rows
+            start = len(text) - _LOOP_MIN_CHARS
+            while start > 0 and text[start - 1] == text[start - 1 + period]:
+                start -= 1
+            if not text[:start].strip():
+                return None  # the whole output is the unit repeated: a drawing, or as asked
+            times = (len(text) - start) // period
+            return f"{unit.strip()!r} repeated {times} times at the end"
         return None
 
     def _looping(self, region: str) -> str | None:
@@ -537,6 +564,11 @@ _OPEN_BY_DESIGN = re.compile(
 )
 # Display maths after a lead-in ("the value of f(2) is" / "\[" / "\boxed{39}" / "\]").
 _MATH_LINE = re.compile(r"\A(?:\\[\[\]()]|\$\$|\\(?:boxed|begin|end|frac)\b)")
+
+
+def _packed(data: bytes) -> float:
+    """The share of ``data`` left after compression: low when it repeats itself."""
+    return len(zlib.compress(data, 9)) / len(data)
 
 
 def _line_cycle(lines: list[str]) -> str | None:

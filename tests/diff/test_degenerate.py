@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from diff_helpers import compare, finding
 
@@ -145,6 +147,11 @@ NO_LOOPS = {
     "sequence-in-code": PROSE
     + "\n\n```python\ntarget = dna.sequence('ATGCTAGCTAGCTAGCTAGCTAGCTAGCTAGCTAGC')\n"
     "guide = crispr.design_guide(target)\n```\n\nEditing genes has unintended consequences.",
+    # a JSON list of records of one shape packs well, and is what was asked
+    "json-records": json.dumps(
+        [{"sku": f"A{i}", "qty": i, "note": "fragile item, handle with care"} for i in range(60)],
+        indent=2,
+    ),
     # a chorus comes back between verses, not in a run at the end
     "song-with-chorus": "\n\n".join(
         f"Verse {n}: the streets of the city are calling my name tonight, number {n}\n"
