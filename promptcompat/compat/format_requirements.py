@@ -95,7 +95,10 @@ _BARE = re.compile(
     r"category|answer|letter|digit|value|result|score)s?\b(?!\s+(?:of|that|to|for)\b)"
     r"|\b(?:the\s+)?(?:number|word|label|name|category|letter|digit|value|score)s?\s+only\b"
     r"|\bnothing else\b|\bno other (?:text|words)\b|\bwithout (?:any )?(?:other|additional|"
-    r"further|extra) (?:text|words|explanation)",
+    r"further|extra) (?:text|words|explanation)"
+    # the whole instruction is a literal to write: 'Write "Test"', "Say 'OK'."
+    r"|\A\s*(?:please\s+)?(?:write|say|type|print|output|repeat|(?:reply|respond|answer)\s+with)\s+"
+    r"[\"\u201c'\u2018]([^\"\u201d'\u2019\n]{1,40})[\"\u201d'\u2019]\s*[.!]?\s*\Z",
     re.I,
 )
 _CODE_ONLY = re.compile(

@@ -57,6 +57,10 @@ from promptcompat.compat.format_requirements import Instructions, read_requireme
             ["only the code (no markdown fence, no prose)"],
         ),
         ('Respond ONLY with a JSON object of the form {"reply": ...}.', ["only JSON"]),
+        # the whole instruction is a literal to write: that literal alone is the answer
+        ('Write "Test"', ["the answer alone (one word or value, nothing else)"]),
+        ("Say 'OK'.", ["the answer alone (one word or value, nothing else)"]),
+        ('Write a short story titled "Test"', []),
         ("Can you list in bullet points the role of digital health?", ["a list"]),
         ("Translate to French: Hello, how are you?", ["in language 'fr'"]),
         ("Explain inflation. Answer in German.", ["in language 'de'"]),

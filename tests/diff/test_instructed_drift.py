@@ -48,6 +48,12 @@ def test_a_one_word_answer_is_asked_or_a_habit() -> None:
     assert free.verdict == "CHANGED"
 
 
+def test_a_literal_to_write_wrapped_in_a_sentence_is_lost() -> None:
+    diff = compare("Ready", 'Here is the text "Ready":\n\nReady', 'Write "Ready"')
+    assert finding(diff, "drift.format_marker_lost").severity == "ERR"
+    assert diff.verdict == "BREAKING"
+
+
 def test_links_the_instructions_ask_for() -> None:
     ask = "Find useful links about removing duplicates in SQL."
     base = "Useful links:\nhttps://www.w3schools.com/sql/\nhttps://www.sqlshack.com/duplicates/"

@@ -33,12 +33,13 @@ ISSUE_FALSE_ALARMS = 0.02
 
 # Real AlpacaEval pairs, zero-config (no contract declared; the instructions are known).
 # (precision floor, recall floor, false-alarm ceiling); None: nothing to measure there.
-# Measured at this commit: P 1.00 (106/106), R 0.90 (106/118), FA 0/482; with contracts R
+# Measured at this commit: P 1.00 (107/107), R 0.91 (107/118), FA 0/482; with contracts R
 # 0.92. Tuned on: every figure here was read while tuning (README, "Third pass"). (The fourth
-# pass lost one pair the engine had right for the wrong reason: a stance read as a refusal.)
-REGRESSION_FLOOR_REAL = (0.99, 0.89, 0.002)
+# pass lost one pair the engine had right for the wrong reason, a stance read as a refusal,
+# and gained one: a literal to write, 'Write "Test"', answered in a sentence.)
+REGRESSION_FLOOR_REAL = (0.99, 0.90, 0.002)
 REGRESSION_FLOOR_REAL_FAMILIES: dict[str, tuple[float | None, float | None, float | None]] = {
-    "claude": (0.99, 0.92, 0.0),  # tp 47 fp 0 fn 4
+    "claude": (0.99, 0.94, 0.0),  # tp 48 fp 0 fn 3
     "gpt-3.5": (0.99, 0.85, 0.0),  # tp 12 fp 0 fn 2
     "gpt-4": (0.99, 0.83, 0.0),  # tp 10 fp 0 fn 2
     "llama": (0.99, 0.91, 0.0),  # tp 33 fp 0 fn 3
@@ -48,7 +49,7 @@ REGRESSION_FLOOR_REAL_FAMILIES: dict[str, tuple[float | None, float | None, floa
 REGRESSION_FLOOR_REAL_ASPECTS: dict[str, tuple[float | None, float | None, float | None]] = {
     "code_fence": (None, 0.0, 0.0),  # the quadruple-backtick ask, missed
     "degenerate": (0.99, 0.91, None),  # tp 22 fn 2
-    "format_marker": (0.99, 0.50, 0.0),  # a bare answer the instruction only implies: 2 fn
+    "format_marker": (0.99, 0.75, 0.0),  # a respelling scheme the instruction names: 1 fn
     "free_text": (None, None, 0.0),
     "language": (0.99, 1.00, 0.0),
     "length_constraint": (0.99, 1.00, 0.0),  # drift.count_unmet: tp 2
