@@ -75,7 +75,7 @@ _ENUM_LIKE = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)*|[A-Z][A-Z0-9]*(?:_[A-
 _LOOP_WINDOW = 400
 _LOOP_MAX_RATIO = 0.12
 _LOOP_MAX_UNIT = 60
-_LOOP = re.compile(r"(.{1,60}?)\1{11,}", re.S)
+_LOOP = re.compile(rf"(.{{1,{_LOOP_MAX_UNIT}}}?)\1{{11,}}", re.S)
 _LOOP_MIN_CHARS = 300
 _REPEAT_TAIL_BYTES = 2000
 _REPEAT_TAIL_MIN_BYTES = 1500
@@ -425,8 +425,8 @@ class Output:
         packed = _packed(data)
         if packed > _REPEAT_TAIL_MAX_RATIO:
             return None
-        middle = data[len(data) // 4 : -len(data) // 4].decode("utf-8", "ignore").strip()
-        if any(middle in _PADDING.sub(r"\1", block) for block in self._fenced_spans):
+        middle = data[len(data) // 4 : -len(data) // 4].decode("utf-8", "ignore")
+        if self._in_code_block(middle.strip(), padding_collapsed=True):
             return None  # a drawing or data inside a closed code block
         return f"the last {len(data)} characters repeat themselves (they compress to {packed:.0%})"
 
@@ -447,7 +447,7 @@ class Output:
             region = around.decode("utf-8", "ignore")
             if found := self._looping(region):
                 return found
-            if any(region[_LOOP_WINDOW:-_LOOP_WINDOW] in block for block in self._fenced_spans):
+            if self._in_code_block(region[_LOOP_WINDOW:-_LOOP_WINDOW]):
                 continue  # a drawing or data inside a closed code block
             words = _WORD.findall(region)
             for i in range(0, max(0, len(words) - 100) + 1, 25):
@@ -482,9 +482,7 @@ class Output:
     def _looping(self, region: str) -> str | None:
         """A unit of up to 60 characters repeated over 300 or more in ``region``."""
         for m in _LOOP.finditer(region):
-            if len(m.group(0)) >= _LOOP_MIN_CHARS and not _deliberate(
-                m, self._fenced_spans, self._table
-            ):
+            if len(m.group(0)) >= _LOOP_MIN_CHARS and not self._deliberate(m):
                 unit = m.group(1)
                 times = len(m.group(0)) // len(unit)
                 return f"{unit.strip() or repr(unit)!r} repeated {times} times"
@@ -497,6 +495,21 @@ class Output:
     @cached_property
     def _fenced_spans(self) -> tuple[str, ...]:
         return tuple(m.group(1) for m in _FENCE_BLOCK.finditer(self.text))
+
+    def _in_code_block(self, fragment: str, *, padding_collapsed: bool = False) -> bool:
+        """Whether ``fragment`` lies inside one closed code block (compared with the blocks'
+        padding collapsed too when the fragment's was)."""
+        blocks = self._fenced_spans
+        if padding_collapsed:
+            blocks = tuple(_PADDING.sub(r"\1", block) for block in blocks)
+        return any(fragment in block for block in blocks)
+
+    def _deliberate(self, loop: re.Match[str]) -> bool:
+        """Whether a repetition is the content's own: padding between a table's cells (spaces
+        or a rule of dashes), or rows inside a closed code block (ASCII art, a test string)."""
+        if not loop.group(1).strip(" \t-=_:"):
+            return self._table  # a table's cells, however wide
+        return self._in_code_block(loop.group(0).strip())
 
     @cached_property
     def annotation_tail(self) -> tuple[str, str] | None:
@@ -586,15 +599,6 @@ def _line_cycle(lines: list[str]) -> str | None:
         return None
     shown = _short(tail[-1], 40)
     return f"the last {_CYCLE_LINES} lines go round {len(distinct)} lines ({shown!r}...)"
-
-
-def _deliberate(loop: re.Match[str], fenced: tuple[str, ...], table: bool) -> bool:
-    """Whether a repetition is the content's own: padding between a table's cells (spaces
-    or a rule of dashes), or rows inside a closed code block (ASCII art, a test string)."""
-    unit = loop.group(1)
-    if not unit.strip(" \t-=_:"):
-        return table  # a table's cells, however wide
-    return any(loop.group(0).strip() in block for block in fenced)
 
 
 def _open_list(lines: list[str], i: int) -> bool:

@@ -451,14 +451,15 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     if not sentences:
         return False
     kind = refusal_kind(sentences[0])
-    if kind == "decline" and not (
-        len(clean) > _SHORT
-        and _STANCE.search(_head(sentences[0])[0])
-        and not _offers_substitute(sentences, task)
-        and _answers_after(sentences, "limitation", task)
-    ):
-        return True
     if kind == "decline":
+        stance_answered = (
+            len(clean) > _SHORT
+            and _STANCE.search(_head(sentences[0])[0]) is not None
+            and not _offers_substitute(sentences, task)
+            and _answers_after(sentences, "limitation", task)
+        )
+        if not stance_answered:
+            return True
         kind = "limitation"  # a stance, then the answer: below, as a disclaimer would be
     if kind == "limitation" and task and _ABOUT_YOU.match(task.strip()):
         return False  # "No, I'm an AI and do not have feelings": the question's answer
