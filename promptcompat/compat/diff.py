@@ -574,7 +574,8 @@ class _Case:
         """Where the contract covers an aspect, the zero-config detector for it adds no
         BREAKING of its own: the contract's rule says whether the format holds.
 
-        `must_match` patterns are the declared format, so a lost marker or habit is INFO.
+        `must_match` patterns are the declared format, so a lost marker or habit, or talk
+        around an answer asked for alone, is INFO.
         (With `format: code` in Python a fence makes the code invalid: the fence stays the
         one finding, the cause, and ``rules.suppress`` folds `contract.code_invalid` into
         it, so no second BREAKING is added either.) A changed label is a changed *decision*
@@ -587,6 +588,7 @@ class _Case:
         if self.contract.must_match:
             covered["drift.format_marker_lost"] = "must_match"
             covered["drift.format_changed"] = "must_match"
+            covered["drift.answer_wrapped"] = "must_match"
         out = []
         for f in findings:
             how = covered.get(f.rule)

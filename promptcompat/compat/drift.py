@@ -33,8 +33,11 @@ MarkerKind = Literal[
     "trailing_token",
     "bare_answer",
     "links",
+    "comma_list",
 ]
 _LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
+# Lists are structure, not a format, unless asked for: losing one nothing asked is no change.
+_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list"}
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -63,6 +66,9 @@ _BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+\S", re.M)
 _FIXED_TOKEN = re.compile(r"[^\w\s`]{2,}|<{1,2}[\w-]+>{1,2}|[A-Z][A-Z0-9_]+(?: [A-Z][A-Z0-9_]+)*")
 _URL = re.compile(r"https?://[^\s)>\]]+")
+# Three or more short items on one line, separated by a comma and a space ("Tokyo, Delhi,
+# Shanghai"): "1,250,000 dollars" has no space after its commas.
+_COMMA_LIST = re.compile(r"[^,\n]{1,40}(?:,[ \t]+(?:and[ \t]+|or[ \t]+)?[^,\n]{1,40}){2,}")
 _BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
 _BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
@@ -134,12 +140,31 @@ _SHORT_HEAD_ON_TOPIC = 0.8
 
 # A hedged answer that is this many times longer than a hedged refusal, by this many
 # characters at least, delivers what the other withholds (``Output.hedged_like``).
+# Talk around an answer asked for alone: a lead-in line ("Sure! Here's the SQL query:", "The
+# translation is:") or a closing remark ("I hope this helps!", "This query selects ...").
+_LEAD_IN = re.compile(
+    r"(?:sure|certainly|of course|absolutely|okay|ok|alright|great)\b.{0,150}"
+    r"|(?:here(?:'s|’s| is| are)|below (?:is|are)|the following)\b.{0,150}"
+    r"|[A-Z][\w'’,]*(?: [\w'’,]+){2,24}:",
+    re.I,
+)
+_CLOSING_REMARK = re.compile(
+    r"(?:i hope|hope (?:this|that|you)|let me know|feel free|enjoy|happy \w+ing|note:|"
+    r"if you (?:need|want|have|would)|this (?:query|code|function|solution|script|program|"
+    r"implementation|haiku|poem|translation) (?:will|should|uses|returns|selects|runs|works|"
+    r"is|checks|captures|reads))\b",
+    re.I,
+)
+_LEAD_IN_MAX_CHARS = 160
+_SENTENCE_AROUND_WORDS = 2  # "The email address is": "Paris, France" for "Paris" is one word
+_WORD_LIMIT_SLACK = 1.1  # word counts differ by tokenisation: 10% over is within the limit
 _SUBSTANCE_FACTOR = 4
 _SUBSTANCE_CHARS = 800
 
 _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
 _LANG_CANDIDATE_MAX_P_OLD = 0.02
+_LANG_ASKED_CANDIDATE_MIN_P = 0.2
 _VERBOSITY_MIN_DELTA = 20
 
 
@@ -205,6 +230,7 @@ class Marker(NamedTuple):
             "trailing_token": f"the trailing token '{self.detail}'",
             "bare_answer": "a one-word answer",
             "links": "links (URLs)",
+            "comma_list": "a comma-separated list on one line",
         }[self.kind]
 
     def asked_by(self, req: Requirements) -> bool:
@@ -221,6 +247,8 @@ class Marker(NamedTuple):
             return req.bare_answer
         if self.kind == "links":
             return req.links
+        if self.kind == "comma_list":
+            return req.comma_list
         return self.detail in req.fixed_tokens  # a fixed first or last line
 
 
@@ -297,6 +325,8 @@ class Output:
             found.add(Marker("bare_answer"))
         if "://" in text and _URL.search(text):
             found.add(Marker("links"))
+        if "\n" not in text and _COMMA_LIST.fullmatch(text):
+            found.add(Marker("comma_list"))
         return frozenset(found)
 
     @cached_property
@@ -334,6 +364,28 @@ class Output:
     @cached_property
     def length(self) -> int:
         return len(self.text.strip())
+
+    @cached_property
+    def talk(self) -> str | None:
+        """A lead-in line or closing remark around the answer ("Here is the query:", "I hope
+        this helps!"), or None. A one-line output has none: its line is the answer."""
+        lines = [line.strip() for line in self.text.strip().splitlines() if line.strip()]
+        if len(lines) < 2:
+            return None
+        first, last = lines[0].strip("*_# "), lines[-1].strip("*_ ")
+        if (
+            len(first) <= _LEAD_IN_MAX_CHARS
+            and _LEAD_IN.fullmatch(first)
+            and not _CODE_LINE.search(first)
+        ):
+            return first
+        if _CLOSING_REMARK.match(last):
+            return last
+        return None
+
+    @cached_property
+    def words(self) -> int:
+        return len(_WORD.findall(self.text))
 
     @cached_property
     def code_like(self) -> bool:
@@ -754,9 +806,44 @@ def drift_events(
         events["drift.code_fence_removed", None, ""] = (
             "every baseline sample had a markdown code fence; this output has none"
         )
+    if req is not None and req.alone and kind != "json":
+        _talk_event(refs, out, events)
     if kind == "text":
         _text_events(refs, out, events, instructions)
     return events
+
+
+def _talk_event(refs: Sequence[Output], out: Output, events: Events) -> None:
+    """The instructions ask for the answer alone, no baseline sample talks around it and
+    this output does: a consumer that uses the output as it is now gets the talk too."""
+    if any(r.talk is not None for r in refs):
+        return
+    talk = out.talk or _sentence_around(refs, out)
+    if talk is None:
+        return
+    events["drift.answer_wrapped", None, ""] = (
+        f"the instructions ask for the answer alone; this output wraps it in talk "
+        f"({_short(talk, 80)!r}), no baseline sample does"
+    )
+
+
+def _sentence_around(refs: Sequence[Output], out: Output) -> str | None:
+    """``out`` when it is one line holding a baseline's one-line answer inside a sentence
+    ("The email address is john.doe@example.com." for "john.doe@example.com"), else None."""
+    line = out.text.strip()
+    if "\n" in line:
+        return None
+    for r in refs:
+        answer = r.text.strip().rstrip(".")
+        if not answer or "\n" in answer:
+            return None
+        at = line.casefold().find(answer.casefold())
+        if at < 0:
+            return None
+        rest = (line[:at] + " " + line[at + len(answer) :]).strip(" .!")
+        if len(_LETTER_WORD.findall(rest)) < _SENTENCE_AROUND_WORDS:
+            return None
+    return line
 
 
 @lru_cache(maxsize=1024)
@@ -809,13 +896,15 @@ def _text_events(
     has_list = bool(out.markers & {Marker("bulleted_list"), Marker("numbered_list")})
     for marker in sorted(common - out.markers):
         what = marker.describe()
-        if req is None or marker.asked_by(req):
+        # Without instructions every shared format counts as asked, except a comma list:
+        # any sentence with a few commas would be one.
+        if (req is None and marker.kind != "comma_list") or (req and marker.asked_by(req)):
             if marker.kind in _LISTS and has_list and not (req and req.numbered):
                 continue  # a list is still there, of the other kind
             events["drift.format_marker_lost", None, what] = (
                 f"every baseline sample had {what}; this output does not"
             )
-        elif marker.kind not in _LISTS:
+        elif marker.kind not in _STRUCTURE:
             # A list nothing asked for is structure, not a format: prose is as good.
             events["drift.format_changed", None, what] = (
                 f"every baseline sample had {what}; this output does not "
@@ -870,6 +959,17 @@ def _text_events(
     _language_event(refs, out, events, instructions)
     if req is not None and req.count is not None:
         _count_event(refs, out, events, req.count)
+    if req is not None and req.max_words is not None:
+        _word_limit_event(refs, out, events, req.max_words)
+
+
+def _word_limit_event(refs: Sequence[Output], out: Output, events: Events, limit: int) -> None:
+    allowed = limit * _WORD_LIMIT_SLACK
+    if out.words > allowed and all(r.words <= allowed for r in refs):
+        events["drift.word_limit_exceeded", None, ""] = (
+            f"the instructions allow {limit} words; this output has {out.words}, every "
+            f"baseline sample at most {max(r.words for r in refs)}"
+        )
 
 
 def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
@@ -895,6 +995,9 @@ def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requ
 _ITEM_NUMBER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|\*\*|__)?(\d{1,3})[.):][ \t*_]", re.M)
 _ITEM_BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _VERSE = re.compile(r"^[\W_]*verse\b", re.I | re.M)
+# A sentence ends at a stop followed by a space or a line break ("e.g. " and "Dr. " split too:
+# the count only has to agree between two answers to the same ask).
+_SENTENCE_END = re.compile(r"[^\s.!?][.!?]+[\"'”’)]*\s")
 
 
 def count_items(text: str, noun: str) -> int | None:
@@ -903,6 +1006,8 @@ def count_items(text: str, noun: str) -> int | None:
     None for verses without headings (a song's verses are not countable by line)."""
     if noun == "verse":
         return len(_VERSE.findall(text)) or None
+    if noun == "sentences":
+        return len(_SENTENCE_END.findall(text.strip() + " "))
     numbered = len(set(_ITEM_NUMBER.findall(text)))
     bullets = len(_ITEM_BULLET.findall(text))
     if max(numbered, bullets) >= 2:
@@ -950,12 +1055,18 @@ def _language_event(
     if not ranked:
         return
     new, p = next(iter(ranked.items()))
-    if (
-        new != old
-        and p >= _LANG_CANDIDATE_MIN_P
-        and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD
-    ):
-        if instructions is not None and instructions.expected_language() == new:
+    expected = instructions.expected_language() if instructions is not None else None
+    # A short text ranks below 0.6 in any language: where the instructions ask for the
+    # baseline's language, or are written in it, the candidate only has to be clearly not in
+    # it. Not for English written, not asked: a list of names or titles in English ranks as
+    # an English creole or a neighbour as often (artists' names as 'pcm', p=0.22).
+    asked = instructions is not None and old in (
+        instructions.requirements.language,
+        instructions.language if old != "en" else None,
+    )
+    wanted = _LANG_ASKED_CANDIDATE_MIN_P if asked else _LANG_CANDIDATE_MIN_P
+    if new != old and p >= wanted and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD:
+        if expected == new:
             return  # back to the language the instructions ask for or are written in
         events["drift.language_changed", None, ""] = (
             f"the answer is in '{new}' (p={p:.2f}); every baseline sample was in '{old}'"

@@ -94,6 +94,9 @@ _BARE = re.compile(
     r"|\b(?:only|just)\s+(?:the\s+|a\s+|one\s+)?(?:final\s+)?(?:number|word|label|name|"
     r"category|answer|letter|digit|value|result|score)s?\b(?!\s+(?:of|that|to|for)\b)"
     r"|\b(?:the\s+)?(?:number|word|label|name|category|letter|digit|value|score)s?\s+only\b"
+    # "the letter of the correct option only", "the number of the answer only"
+    r"|\b(?:letter|number|label)\s+of\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:option|choice|answer)s?"
+    r"\s+only\b"
     r"|\bnothing else\b|\bno other (?:text|words)\b|\bwithout (?:any )?(?:other|additional|"
     r"further|extra) (?:text|words|explanation)"
     # the whole instruction is a literal to write: 'Write "Test"', "Say 'OK'."
@@ -109,6 +112,29 @@ _CODE_ONLY = re.compile(
     r"|\bwithout\s+(?:any\s+)?(?:markdown|code\s+fences?|fences?|backticks|explanations?|"
     r"other text|additional text|prose)\b"
     r"|\bdirectly executable\b",
+    re.I,
+)
+# The thing asked for and nothing around it: "Output only the haiku", "Return just the
+# translation", "no explanation", "Do not include any introduction". (A bare answer, code
+# only and JSON only say it too.)
+_ALONE = re.compile(
+    r"\b(?:output|return|give|write|print|provide|respond\s+with|reply\s+with|answer\s+with|"
+    r"send)\s+(?:me\s+)?(?:only|just)\s+(?:the|your|a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b"
+    r"|\bonly\s+(?:output|return|give|write|print|provide|include)\s+(?:the|your|a|an)\b"
+    r"|\bnothing else\b|\bno other (?:text|words|content)\b"
+    r"|\bwithout\s+(?:any\s+)?(?:other|additional|further|extra)\s+(?:text|words|commentary)"
+    r"|\bwithout\s+(?:any\s+)?(?:explanations?|commentary|preamble|introduction)\b"
+    r"|\bno\s+(?:explanations?|commentary|preamble|introduction|intro)\b"
+    r"|\bdo\s+not\s+(?:include|add|write|give|provide)\s+(?:any\s+)?(?:explanations?|"
+    r"commentary|preamble|introduction|notes?|other\s+text)\b",
+    re.I,
+)
+# A limit on words: "in under 50 words", "no more than 100 words", "50 words or less".
+_WORD_LIMIT = re.compile(
+    r"\b(?:under|below|within|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|"
+    r"not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in)\s+(?P<a>\d{1,4})\s+words\b"
+    r"|\b(?P<b>\d{1,4})\s+words\s+or\s+(?:less|fewer)\b"
+    r"|\b(?P<c>\d{1,4})[\s-]word\s+(?:limit|maximum|max)\b",
     re.I,
 )
 _CODE_WORD = re.compile(
@@ -128,6 +154,9 @@ _JSON_ONLY = re.compile(
     r"\b(?:respond|reply|answer|output|return)\w*\s+(?:only\s+)?(?:with|in|as)\s+(?:a\s+|valid\s+)?"
     r"json\b",
     re.I,
+)
+_COMMA_LIST = re.compile(
+    r"\bcomma[\s-]+(?:separated|delimited)\b|\bseparated\s+(?:by|with)\s+(?:a\s+)?commas?\b", re.I
 )
 _NUMBERED_LIST = re.compile(r"\bnumbered\b|\bnumber(?:ed)?\s+(?:them|each)\b", re.I)
 _LINKS = re.compile(r"\b(?:links?|urls?|hyperlinks?|web\s+addresses)\b", re.I)
@@ -161,7 +190,15 @@ _COUNT = re.compile(
     r"destinations?|exercises?|words?)\b",
     re.I,
 )
+# "Summarize it in two sentences", "Explain in 3 bullet points": a number of parts of the
+# answer itself, after "in".
+_COUNT_IN = re.compile(
+    rf"\b(?:in|using|with)\s+(?:exactly\s+|just\s+|only\s+)?(?P<n>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})"
+    r"\s+(?:short\s+|concise\s+|brief\s+)?(?P<noun>sentences|paragraphs|bullet\s+points|bullets)\b",
+    re.I,
+)
 _MIN_COUNT, _MAX_COUNT = 2, 100
+_MIN_WORD_LIMIT = 5
 
 # A closed set of labels the instructions list for a classification: "Categorize the product
 # into one of Electronics, Computers, Smart Home, or Arts & Crafts departments", "Classify
@@ -251,6 +288,13 @@ class Requirements:
     choices: tuple[tuple[str, str], ...] = ()
     """Lettered choices, letter and text ("A. Very likely", "(B) Somewhat likely"): a
     multiple-choice question, answered by a letter or by a choice's text."""
+    alone: bool = False
+    """The thing asked for and no talk around it ("Output only the haiku", "no
+    explanation"; a bare answer or code only says it too)."""
+    comma_list: bool = False
+    """The items on one line, separated by commas ("as a comma-separated list")."""
+    max_words: int | None = None
+    """A limit on the answer's words ("in under 50 words")."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -265,6 +309,9 @@ class Requirements:
             or self.count
             or self.options
             or self.choices
+            or self.alone
+            or self.max_words
+            or self.comma_list
         )
 
     def asks_bracket(self, position: Literal["start", "end"]) -> bool:
@@ -300,6 +347,12 @@ class Requirements:
             out.append("one of " + ", ".join(repr(o) for o in self.options))
         if self.choices:
             out.append("one of the choices " + ", ".join(f"({k})" for k, _ in self.choices))
+        if self.alone and not (self.bare_answer or self.code_only):
+            out.append("the answer alone (no lead-in or closing remark)")
+        if self.comma_list:
+            out.append("a comma-separated list")
+        if self.max_words:
+            out.append(f"at most {self.max_words} words")
         return out
 
     def pick(self, text: str) -> str | None:
@@ -363,6 +416,8 @@ def read_requirements(instructions: str) -> Requirements:
             prefixes.append(label)
     code_only = bool(_CODE_ONLY.search(text)) and bool(_CODE_WORD.search(text))
     list_match = _LIST.search(text)
+    bare_answer = bool(_BARE.search(text)) and not code_only
+    limits = [int(next(g for g in m.groups() if g)) for m in _WORD_LIMIT.finditer(text)]
     language = None
     lm = _EXPLICIT_LANGUAGE.search(text)
     if lm is not None:
@@ -376,13 +431,17 @@ def read_requirements(instructions: str) -> Requirements:
         markers=tuple(markers),
         marker_position=position,
         prefixes=tuple(prefixes),
-        bare_answer=bool(_BARE.search(text)) and not code_only,
+        bare_answer=bare_answer,
         code_only=code_only,
+        alone=bare_answer or code_only or bool(_ALONE.search(text)),
+        # Two different limits ("50 words for the title, 200 for the body") name no one limit.
+        max_words=limits[0] if len(set(limits)) == 1 and limits[0] >= _MIN_WORD_LIMIT else None,
         json_only=bool(_JSON_ONLY.search(text)),
         links=bool(_LINKS.search(text)),
         list_format=list_match is not None,
         numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
         language=language,
+        comma_list=bool(_COMMA_LIST.search(text)),
     )
 
 
@@ -390,7 +449,7 @@ def _read_count(text: str) -> tuple[int, str] | None:
     """The one number of items the instructions ask for, else None (two different asks, or
     a number of words, which measures length)."""
     asks: set[tuple[int, str]] = set()
-    for m in _COUNT.finditer(text):
+    for m in (*_COUNT.finditer(text), *_COUNT_IN.finditer(text)):
         raw, noun = m.group("n").casefold(), m.group("noun").casefold()
         n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
         if noun.startswith("word") or not _MIN_COUNT <= n <= _MAX_COUNT:

@@ -162,6 +162,19 @@ _RULES: tuple[Rule, ...] = (
         "every baseline sample gives that many, the candidate fewer.",
     ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
+    _r(
+        "drift.answer_wrapped",
+        "ERR",
+        "The instructions ask for the answer alone (`output only the haiku`, `return only the "
+        "SQL`, `no explanation`); no baseline sample talks around it, the candidate adds a "
+        "lead-in (`Here is the query:`) or a closing remark (`I hope this helps!`).",
+    ),
+    _r(
+        "drift.word_limit_exceeded",
+        "ERR",
+        "The instructions set a word limit (`in under 50 words`); every baseline sample keeps "
+        "it, the candidate goes more than 10% over.",
+    ),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
     # tool calls: the answer's calls against the baseline's (promptcompat/compat/tool_calls.py)
     _r(
@@ -514,7 +527,7 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
             "drift.count_unmet",
         }
     if "drift.degenerate_output" in rules:
-        drop.add("drift.verbosity")  # the loop is what made it long
+        drop |= {"drift.verbosity", "drift.word_limit_exceeded"}  # the loop made it long
     if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
         drop |= {
             "json.unparseable",

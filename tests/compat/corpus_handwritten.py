@@ -709,6 +709,26 @@ def _cut_and_degenerate_cases() -> Iterator[dict[str, Any]]:
         ["drift.count_unmet"],
         instructions=ask,
     )
+    haiku = "Crimson leaves drifting\nwhispers of the cooling wind\nthe year exhales slow"
+    yield case(
+        "talk-around-an-answer-asked-alone",
+        "drift",
+        haiku,
+        f"Here's a haiku about autumn:\n\n{haiku}\n\nI hope you enjoy it!",
+        "BREAKING",
+        ["drift.answer_wrapped"],
+        instructions="Write a haiku about autumn. Output only the haiku.",
+    )
+    brief = "Water evaporates, condenses into clouds, falls as rain, and flows back to the sea."
+    yield case(
+        "word-limit-exceeded",
+        "drift",
+        brief,
+        " ".join([brief, brief.replace("Water", "Then water"), brief.lower()]),
+        "BREAKING",
+        ["drift.word_limit_exceeded"],
+        instructions="Describe the water cycle in under 25 words.",
+    )
 
 
 def _budget_model_call_cases() -> Iterator[dict[str, Any]]:

@@ -40,6 +40,7 @@ def test_items_are_counted_the_way_they_are_marked() -> None:
     assert count_items("Here are some:\n- a\n- b\n- c", "ideas") == 3
     assert count_items("Here are fifty:\nOne story.\nAnother story.", "stories") == 2
     assert count_items("A song without headings\nla la", "verse") is None
+    assert count_items("It rained. We stayed in!\nThen, at 5 p.m., it stopped.", "sentences") == 3
 
 
 ASK = "Give me 5 names for a coffee shop."
@@ -66,3 +67,12 @@ def test_no_finding_when_the_count_holds_or_the_baseline_missed_it_too() -> None
     four = "\n".join(FIVE.splitlines()[:4])
     assert "drift.count_unmet" not in _rules(four, THREE)  # the baseline gave four
     assert "drift.count_unmet" not in _rules(FIVE, THREE, "Give me names for a coffee shop.")
+
+
+def test_a_number_of_sentences_asked_for_and_not_met() -> None:
+    ask = "Summarize in two sentences: the council met on Tuesday; the vote was postponed."
+    two = "The council met on Tuesday to discuss the park. The vote was postponed to next month."
+    assert _rules(two, "The council met on Tuesday.", ask) == {"drift.count_unmet"}
+    assert "drift.count_unmet" not in _rules(
+        two, "On Tuesday the council met. It postponed the vote.", ask
+    )

@@ -61,6 +61,31 @@ from promptcompat.compat.format_requirements import Instructions, read_requireme
         ('Write "Test"', ["the answer alone (one word or value, nothing else)"]),
         ("Say 'OK'.", ["the answer alone (one word or value, nothing else)"]),
         ('Write a short story titled "Test"', []),
+        (
+            "Which organ makes insulin? (A) liver (B) pancreas (C) kidney. Reply with the "
+            "letter of the correct option only.",
+            [
+                "the answer alone (one word or value, nothing else)",
+                "one of the choices (A), (B), (C)",
+            ],
+        ),
+        (
+            "Write a haiku about autumn. Output only the haiku.",
+            ["the answer alone (no lead-in or closing remark)"],
+        ),
+        (
+            "Translate this to plain English, no explanation: 'per diem'.",
+            ["the answer alone (no lead-in or closing remark)"],
+        ),
+        ("Describe the water cycle in under 50 words.", ["at most 50 words"]),
+        ("Explain recursion in 100 words or less.", ["at most 100 words"]),
+        ("Name the planets as a comma-separated list.", ["a comma-separated list"]),
+        ("Summarize the article in two sentences.", ["2 items (sentences)"]),
+        ("Explain photosynthesis in 3 bullet points.", ["a list", "3 items (bullet points)"]),
+        # a limit per item is no limit on the answer's words; a number of words to aim at in
+        # the data is none at all
+        ("Write 50 short stories under ten words each.", ["50 items (stories)"]),
+        ("What does a 20-word sentence look like?", []),
         ("Can you list in bullet points the role of digital health?", ["a list"]),
         ("Translate to French: Hello, how are you?", ["in language 'fr'"]),
         ("Explain inflation. Answer in German.", ["in language 'de'"]),

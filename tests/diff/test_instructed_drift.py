@@ -3,6 +3,7 @@ baseline merely did is a habit (issue 16, items 1, 3 and the implicit contract).
 
 from __future__ import annotations
 
+import pytest
 from diff_helpers import finding, rules_of
 
 from promptcompat.compat.diff import CaseDiff, Sample, compare_case
@@ -81,4 +82,107 @@ def test_a_one_line_label_is_text_not_python() -> None:
     # "Category: billing" parses as a Python annotation; it must still be compared as text
     ask = "Which category fits: billing or account? Reply in the format 'Category: <category>'."
     diff = compare("Category: billing", "The ticket belongs to the billing category.", ask)
+    assert finding(diff, "drift.format_marker_lost").severity == "ERR"
+
+
+HAIKU = "Crimson leaves drifting\nwhispers of the cooling wind\nthe year exhales slow"
+
+
+@pytest.mark.parametrize(
+    ("instructions", "baseline", "candidate"),
+    [
+        (
+            "Write a haiku about autumn. Output only the haiku.",
+            HAIKU,
+            f"Here's a haiku about autumn:\n\n{HAIKU}",
+        ),
+        (
+            "Write a haiku about autumn. Output only the haiku.",
+            HAIKU,
+            f"{HAIKU}\n\nI hope you enjoy it!",
+        ),
+        (
+            "Write a SQL query returning users older than 30. Return only the SQL.",
+            "SELECT * FROM users WHERE age > 30;",
+            "Sure! Here is the SQL query:\n\nSELECT * FROM users WHERE age > 30;",
+        ),
+        (
+            "Write a Python function add(a, b). Generate the code only, without any other text.",
+            "def add(a, b):\n    return a + b\n",
+            "The function is defined as follows:\n\ndef add(a, b):\n    return a + b\n\n"
+            "This function returns the sum of its arguments.",
+        ),
+    ],
+)
+def test_talk_around_an_answer_asked_for_alone_breaks(
+    instructions: str, baseline: str, candidate: str
+) -> None:
+    diff = compare(baseline, candidate, instructions)
+    assert finding(diff, "drift.answer_wrapped").severity == "ERR"
+    assert diff.verdict == "BREAKING"
+
+
+def test_a_one_line_answer_put_inside_a_sentence_is_wrapped() -> None:
+    ask = "Extract the email address. Output only the email address.\nMessage: mail john@x.org"
+    diff = compare("john@x.org", "The email address is john@x.org.", ask)
+    assert "'The email address is john@x.org.'" in finding(diff, "drift.answer_wrapped").message
+    assert "drift.answer_wrapped" not in rules_of(compare("john@x.org", "john@x.org.", ask))
+    city = "What is the capital of France? Answer with the city name only."
+    assert "drift.answer_wrapped" not in rules_of(compare("Paris", "Paris, France", city))
+
+
+def test_talk_nothing_forbade_or_the_baseline_had_is_no_wrapping() -> None:
+    wrapped = f"Here's a haiku about autumn:\n\n{HAIKU}"
+    free = compare(HAIKU, wrapped, "Write a haiku about autumn.")
+    assert "drift.answer_wrapped" not in rules_of(free)
+    asked = "Write a haiku about autumn. Output only the haiku."
+    both = compare(f"Here is one:\n\n{HAIKU}", wrapped, asked)
+    assert "drift.answer_wrapped" not in rules_of(both)
+    # a code line ending in a colon is code, not a lead-in
+    code = "def add(a, b):\n    return a + b\n"
+    ask = "Write add(a, b) in Python. Output only the code."
+    assert "drift.answer_wrapped" not in rules_of(
+        compare(code, code.replace("a + b", "b + a"), ask)
+    )
+
+
+def test_a_word_limit_kept_by_the_baseline_and_broken() -> None:
+    ask = "Describe the water cycle in under 30 words."
+    short = (
+        "Water evaporates, condenses into clouds, falls as rain or snow, and flows back to the sea."
+    )
+    long = " ".join([short] * 3)
+    exceeded = finding(compare(short, long, ask), "drift.word_limit_exceeded")
+    assert exceeded.severity == "ERR" and "allow 30 words; this output has 48" in exceeded.message
+    # 10% over is within the counting's error; a baseline already over says nothing
+    near = short + " Then again it goes on and on and on, forever."
+    assert "drift.word_limit_exceeded" not in rules_of(compare(short, near[: len(short) + 20], ask))
+    assert "drift.word_limit_exceeded" not in rules_of(compare(long, long + " More.", ask))
+
+
+def test_a_comma_separated_list_asked_for_becomes_lines() -> None:
+    ask = "List the three largest cities by population as a comma-separated list."
+    lines = "1. Tokyo\n2. Delhi\n3. Shanghai"
+    lost = compare("Tokyo, Delhi, Shanghai", lines, ask)
+    assert finding(lost, "drift.format_marker_lost").severity == "ERR"
+    free = compare("Tokyo, Delhi, Shanghai", lines, "Which are the three largest cities?")
+    assert not {"drift.format_marker_lost", "drift.format_changed"} & rules_of(free)
+
+
+def test_a_short_answer_leaves_the_language_asked_for() -> None:
+    ask = "Antworte auf Deutsch. Was ist die Hauptstadt von Frankreich?"
+    diff = compare(
+        "Die Hauptstadt von Frankreich ist Paris.", "The capital of France is Paris.", ask
+    )
+    assert finding(diff, "drift.language_changed").severity == "ERR"
+    same = compare("Die Hauptstadt von Frankreich ist Paris.", "Paris ist die Hauptstadt.", ask)
+    assert "drift.language_changed" not in rules_of(same)
+
+
+def test_the_letter_of_the_option_only_is_a_bare_answer() -> None:
+    ask = (
+        "Which vitamin deficiency causes scurvy? (A) Vitamin A (B) Vitamin B12 (C) Vitamin C "
+        "(D) Vitamin D. Reply with the letter of the correct option only."
+    )
+    diff = compare("C", "The correct answer is (C) Vitamin C, needed for collagen.", ask)
     assert finding(diff, "drift.format_marker_lost").severity == "ERR"

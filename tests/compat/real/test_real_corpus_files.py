@@ -86,7 +86,9 @@ def test_real_pairs_come_from_alpaca_eval_and_handwritten_ones_say_so(
 
 def test_composition(real: list[Pair], handwritten: list[Pair]) -> None:
     assert len(real) >= 600
-    assert 100 <= len(handwritten) <= 150
+    # The classes (125) and a new user's app-shaped pairs (52, fifth pass): still a
+    # minority beside the real pairs.
+    assert 100 <= len(handwritten) <= 200
     verdicts = Counter(p.expected.verdict for p in [*real, *handwritten])
     assert verdicts["BREAKING"] >= 120
     assert set(verdicts) == {"COMPATIBLE", "CHANGED", "BREAKING"}
