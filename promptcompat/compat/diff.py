@@ -32,7 +32,7 @@ from promptcompat.compat.coverage import declared_checks
 from promptcompat.compat.drift import Kind, Output, drift_events, is_enum_like, output_kind
 from promptcompat.compat.fact_extract import Facts
 from promptcompat.compat.facts import extract_facts, fact_events, key_fact_events
-from promptcompat.compat.format_requirements import Instructions
+from promptcompat.compat.format_requirements import Instructions, wrapped_value
 from promptcompat.compat.jsondiff import DiffItem, RawKey, json_diff, raw_changes
 from promptcompat.compat.reference import describe as describe_reference
 from promptcompat.compat.reference import matches as reference_matches
@@ -615,8 +615,9 @@ class _Case:
                         self.output(s).label,
                         self.output(s).decision,
                         req.pick(self.output(s).text),
+                        *(wrapped_value(self.output(s).text, w) for w in req.wrappers),
                     )
-                    if label is not None
+                    if label  # "" is a wrapper holding more than a short answer
                 }
                 return bool(labels) and all(
                     re.search(rf"(?<!\w){re.escape(label.casefold())}(?!\w)", text)

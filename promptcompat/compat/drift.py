@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from typing import Any, Literal, NamedTuple
 
 from promptcompat.compat.fact_extract import STOPWORDS, stem
-from promptcompat.compat.format_requirements import Instructions, Requirements
+from promptcompat.compat.format_requirements import Instructions, Requirements, wrapped_value
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
 from promptcompat.compat.refusals import is_refusal, opening_kind
 from promptcompat.rules import Events
@@ -920,6 +920,9 @@ def _text_events(
                 f"the output ends with [{out.end_token}], not one of the markers the "
                 f"instructions spell out ({listed})"
             )
+    if req is not None:
+        _wrapper_answer_events(refs, out, events, req)
+        _template_event(refs, out, events, req)
     decisions = {r.decision for r in refs}
     if (
         out.decision is not None
@@ -961,6 +964,62 @@ def _text_events(
         _count_event(refs, out, events, req.count)
     if req is not None and req.max_words is not None:
         _word_limit_event(refs, out, events, req.max_words)
+
+
+def _same_answer(a: str, b: str) -> bool:
+    """Two short answers that say the same: case, spacing and number format aside."""
+    x, y = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    if x == y:
+        return True
+    try:
+        return float(x.replace(",", "")) == float(y.replace(",", ""))
+    except ValueError:
+        return False
+
+
+def _wrapper_answer_events(
+    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+) -> None:
+    """The instructions say where the final answer goes ({3}, \\boxed{5}, <answer>...):
+    every baseline sample put it there and this output does not, or puts another answer."""
+    for wrapper in req.wrappers:
+        found = [wrapped_value(r.text, wrapper) for r in refs]
+        values = [v for v in found if v is not None]
+        if len(values) < len(found):
+            continue  # the baseline does not follow the ask: nothing to hold the output to
+        what = req.describe_wrapper(wrapper)
+        now = wrapped_value(out.text, wrapper)
+        if now is None:
+            events["drift.format_marker_lost", None, what] = (
+                f"every baseline sample put its final answer in {what}; this output does not"
+            )
+            continue
+        first = values[0]
+        agreed = bool(first) and all(v and _same_answer(v, first) for v in values)
+        if agreed and now and not _same_answer(now, first):
+            events["drift.label_changed", None, what] = (
+                f"the final answer in {what} is now {now!r}; baseline answered {first!r}"
+            )
+
+
+def _template_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
+    """The instructions give the format as template lines (Thought:, Action:, Final
+    Answer:): every baseline sample opens lines with them and this output with none."""
+    labels = req.template_labels
+    if not labels or not all(_template_lines(r.text, labels) for r in refs):
+        return
+    if not _template_lines(out.text, labels):
+        listed = ", ".join(f"'{x}:'" for x in labels)
+        events["drift.format_marker_lost", None, "template"] = (
+            f"every baseline sample wrote lines of the format the instructions give ({listed}); "
+            "this output has none"
+        )
+
+
+def _template_lines(text: str, labels: tuple[str, ...]) -> bool:
+    return any(
+        re.search(rf"^[ \t*_]*{re.escape(label)}[*_]*:", text, re.M | re.I) for label in labels
+    )
 
 
 def _word_limit_event(refs: Sequence[Output], out: Output, events: Events, limit: int) -> None:

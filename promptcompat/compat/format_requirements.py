@@ -137,6 +137,28 @@ _WORD_LIMIT = re.compile(
     r"|\b(?P<c>\d{1,4})[\s-]word\s+(?:limit|maximum|max)\b",
     re.I,
 )
+# Where the final answer goes, when the instructions name a wrapper for it: "put your final
+# answer in curly braces like {3}", "in \boxed{}", "inside <answer></answer> tags".
+# The answer must be what goes in the braces: "replace the content inside the curly braces"
+# of a template is no wrapper for an answer.
+_BRACES_ASK = re.compile(
+    r"\b(?:answer|result)s?\b[^.\n]{0,60}?(?:\bcurly\s+(?:braces|brackets)\b|\bbraces\b|"
+    r"(?<!boxed)\{\s*\})",
+    re.I,
+)
+_BOXED_ASK = re.compile(r"\\boxed\b")
+_TAG_ASK = re.compile(
+    r"<([A-Za-z][\w-]{0,20})>\s*(?:\.{3}|\u2026)?\s*</\1>|<([A-Za-z][\w-]{0,20})>\s+tags?\b", re.I
+)
+_WRAPPED = {
+    "braces": re.compile(r"(?<![\w\\}])\{([^{}\n]{1,60})\}"),
+    "boxed": re.compile(r"\\boxed\{((?:[^{}\n]|\{[^{}\n]*\}){1,60})\}"),
+}
+_WRAPPED_MAX_CHARS = 60
+# A format given as template lines ("Use the following format:" then "Thought: ...",
+# "Action: ...", "Final Answer: ..."): three or more lines opening with a label and a colon.
+_TEMPLATE_LINE = re.compile(r"^[ \t]*([A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}):(?:[ \t]|$)")
+_TEMPLATE_MIN_LINES = 3
 _CODE_WORD = re.compile(
     r"\b(?:code|query|function|script|command|program|snippet|sql|regex|class|python|"
     r"javascript|bash|shell)\b",
@@ -199,6 +221,7 @@ _COUNT_IN = re.compile(
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
 _MIN_WORD_LIMIT = 5
+_WRAPPER_NAMES = {"braces": "curly braces", "boxed": "\\boxed{}"}
 
 # A closed set of labels the instructions list for a classification: "Categorize the product
 # into one of Electronics, Computers, Smart Home, or Arts & Crafts departments", "Classify
@@ -295,6 +318,12 @@ class Requirements:
     """The items on one line, separated by commas ("as a comma-separated list")."""
     max_words: int | None = None
     """A limit on the answer's words ("in under 50 words")."""
+    wrappers: tuple[str, ...] = ()
+    """Where the final answer goes: ``braces`` (``{3}``), ``boxed`` (``\\boxed{5}``), or a
+    tag's name (``answer`` for ``<answer>...</answer>``)."""
+    template_labels: tuple[str, ...] = ()
+    """The labels of a format given as template lines (``Thought``, ``Action``, ``Final
+    Answer``): an answer in that format opens lines with them."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -312,7 +341,12 @@ class Requirements:
             or self.alone
             or self.max_words
             or self.comma_list
+            or self.wrappers
+            or self.template_labels
         )
+
+    def describe_wrapper(self, wrapper: str) -> str:
+        return _WRAPPER_NAMES.get(wrapper, f"<{wrapper}></{wrapper}>")
 
     def asks_bracket(self, position: Literal["start", "end"]) -> bool:
         return bool(self.markers) and self.marker_position in (position, "any")
@@ -351,6 +385,9 @@ class Requirements:
             out.append("the answer alone (no lead-in or closing remark)")
         if self.comma_list:
             out.append("a comma-separated list")
+        out.extend(f"the final answer in {self.describe_wrapper(w)}" for w in self.wrappers)
+        if self.template_labels:
+            out.append("lines of the format " + ", ".join(f"'{x}:'" for x in self.template_labels))
         if self.max_words:
             out.append(f"at most {self.max_words} words")
         return out
@@ -442,7 +479,61 @@ def read_requirements(instructions: str) -> Requirements:
         numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
         language=language,
         comma_list=bool(_COMMA_LIST.search(text)),
+        wrappers=_read_wrappers(text),
+        template_labels=_read_template(text),
     )
+
+
+def _read_wrappers(text: str) -> tuple[str, ...]:
+    found: list[str] = []
+    if _BRACES_ASK.search(text):
+        found.append("braces")
+    if _BOXED_ASK.search(text):
+        found.append("boxed")
+    for m in _TAG_ASK.finditer(text):
+        tag = (m.group(1) or m.group(2)).casefold()
+        if tag not in found:
+            found.append(tag)
+    return tuple(found)
+
+
+def _read_template(text: str) -> tuple[str, ...]:
+    """The labels of the first run of template lines right after a format cue."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not (_FORMAT_CUE.search(line) and line.rstrip().endswith(":")):
+            continue
+        labels: list[str] = []
+        for following in lines[i + 1 :]:
+            if not following.strip():
+                if labels:
+                    break
+                continue
+            m = _TEMPLATE_LINE.match(following)
+            if m is None:
+                if following.lstrip().startswith(("...", "\u2026")):
+                    continue  # "... (this Thought/Action can repeat N times)"
+                break
+            if m.group(1) not in labels:
+                labels.append(m.group(1))
+        if len(labels) >= _TEMPLATE_MIN_LINES:
+            return tuple(labels)
+    return ()
+
+
+def wrapped_value(text: str, wrapper: str) -> str | None:
+    """The last answer ``text`` puts in ``wrapper`` (``braces``, ``boxed`` or a tag's name),
+    stripped; "" when the wrapper holds more than a short answer; None without one."""
+    if wrapper in _WRAPPED:
+        found = _WRAPPED[wrapper].findall(text)
+    else:
+        found = re.findall(
+            rf"<{re.escape(wrapper)}>(.*?)</{re.escape(wrapper)}>", text, re.I | re.S
+        )
+    if not found:
+        return None
+    value = str(found[-1]).strip().strip("*$ ").rstrip(".")
+    return value if len(value) <= _WRAPPED_MAX_CHARS else ""
 
 
 def _read_count(text: str) -> tuple[int, str] | None:

@@ -123,7 +123,9 @@ _RULES: tuple[Rule, ...] = (
         "ERR",
         "A format marker every baseline sample had, and the instructions ask for, is gone "
         "(`[Yes]`/`[No]` at the end or start, a `Label:` prefix, a list, a fixed token, a bare "
-        "answer). INFO where the contract's `must_match` covers the format.",
+        "answer, the final answer in `{}`, `\\boxed{}` or `<answer>` tags, the lines of a "
+        "template format such as `Thought:`/`Action:`). INFO where the contract's `must_match` "
+        "covers the format.",
     ),
     _r(
         "drift.format_changed",
@@ -136,8 +138,10 @@ _RULES: tuple[Rule, ...] = (
         "ERR",
         "The answer changed from one label to another: every baseline answer was one "
         "label-like word, ended (or opened) with the same bracketed verdict "
-        "(`[Yes]` -> `[No]`), or named one of the options the instructions list in its first "
-        "sentence. WARN when the instructions list no options (a changed answer).",
+        "(`[Yes]` -> `[No]`), put the same answer in the wrapper the instructions ask for "
+        "(`{2}` -> `{3}`, `<answer>high</answer>` -> `medium`), or named one of the options the "
+        "instructions list in its first sentence. WARN when the instructions list no options "
+        "(a changed answer).",
     ),
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
     _r(

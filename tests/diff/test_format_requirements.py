@@ -86,6 +86,26 @@ from promptcompat.compat.format_requirements import Instructions, read_requireme
         # the data is none at all
         ("Write 50 short stories under ten words each.", ["50 items (stories)"]),
         ("What does a 20-word sentence look like?", []),
+        (
+            "How many primes are below 20? Think step by step and put the answer in curly braces.",
+            ["the final answer in curly braces"],
+        ),
+        (
+            "Solve 3x + 7 = 22 and put the final answer in \\boxed{}.",
+            ["the final answer in \\boxed{}"],
+        ),
+        (
+            "Rate the ticket's priority inside <answer></answer> tags.",
+            ["the final answer in <answer></answer>"],
+        ),
+        (
+            "Use the following format:\n\nQuestion: the question\nThought: what to do\n"
+            "Action: one of [Search, Lookup]\n... (this can repeat)\nFinal Answer: the answer",
+            ["lines of the format 'Question:', 'Thought:', 'Action:', 'Final Answer:'"],
+        ),
+        # data in tags and a colon line of the data are no ask
+        ("Summarize <doc>The council met.</doc> briefly.", []),
+        ("Fix the grammar:\nName: john\nAge: 4", []),
         ("Can you list in bullet points the role of digital health?", ["a list"]),
         ("Translate to French: Hello, how are you?", ["in language 'fr'"]),
         ("Explain inflation. Answer in German.", ["in language 'de'"]),

@@ -186,3 +186,56 @@ def test_the_letter_of_the_option_only_is_a_bare_answer() -> None:
     )
     diff = compare("C", "The correct answer is (C) Vitamin C, needed for collagen.", ask)
     assert finding(diff, "drift.format_marker_lost").severity == "ERR"
+
+
+HAPPY = (
+    "How many happy numbers are there between 7306 and 7311? Think step by step and put your "
+    "final answer in curly braces like {3}."
+)
+HAPPY_STEPS = (
+    "7306: 49+9+0+36=94 -> 97 -> 130 -> 10 -> 1, happy.\n7307 and 7308 fall into the 4 loop.\n"
+    "7309: 139 -> 91 -> 82 -> 68 -> 100 -> 1, happy.\n7310 and 7311 fall into the loop.\n"
+    "So there are {2} happy numbers."
+)
+
+
+def test_the_final_answer_leaves_the_wrapper_asked_for() -> None:
+    lost = compare(HAPPY_STEPS, HAPPY_STEPS.replace("{2}", "2"), HAPPY)
+    assert (
+        "in curly braces; this output does not" in finding(lost, "drift.format_marker_lost").message
+    )
+    assert lost.verdict == "BREAKING"
+    same = compare(HAPPY_STEPS, "Only 7306 and 7309 reach 1.\n\n{ 2 }", HAPPY)
+    assert same.verdict != "BREAKING" and "drift.label_changed" not in rules_of(same)
+    # another number is a changed answer (WARN): no option list says it is a decision
+    other = compare(HAPPY_STEPS, HAPPY_STEPS.replace("{2}", "{3}"), HAPPY)
+    assert finding(other, "drift.label_changed").severity == "WARN"
+
+
+def test_another_listed_option_in_the_answer_tags_is_a_decision() -> None:
+    ask = (
+        "Decide the ticket's priority. Explain briefly, then give it inside <answer></answer> "
+        "tags (low, medium or high).\nTicket: checkout returns a 500 error for everyone."
+    )
+    base = "Every customer is blocked from paying.\n<answer>high</answer>"
+    flipped = compare(base, "A workaround may exist.\n<answer>medium</answer>", ask)
+    assert finding(flipped, "drift.label_changed").severity == "ERR"
+    lost = compare(base, "Every customer is blocked, so this is high priority.", ask)
+    assert finding(lost, "drift.format_marker_lost").severity == "ERR"
+    # the baseline ignoring the tags holds the candidate to nothing
+    loose = compare("High: everyone is blocked.", "It is high.", ask)
+    assert "drift.format_marker_lost" not in rules_of(loose)
+
+
+def test_an_answer_that_leaves_the_template_format() -> None:
+    ask = (
+        "Answer the question. You can use Search.\n\nUse the following format:\n\n"
+        "Question: the input question\nThought: what to do\nAction: the action, one of "
+        "[Search]\nAction Input: the input\nObservation: the result\nFinal Answer: the answer"
+        "\n\nBegin!\n\nQuestion: Where does the Colorado orogeny's eastern sector extend?\nThought:"
+    )
+    step = " I should search the Colorado orogeny.\nAction: Search\nAction Input: Colorado orogeny"
+    free = compare(step, "The eastern sector extends into the High Plains.", ask)
+    assert "format the instructions give" in finding(free, "drift.format_marker_lost").message
+    done = compare(step, " I know it already.\nFinal Answer: the High Plains", ask)
+    assert "drift.format_marker_lost" not in rules_of(done)
