@@ -17,7 +17,13 @@ from functools import cached_property, lru_cache
 from typing import Any, Literal, NamedTuple
 
 from promptcompat.compat.fact_extract import STOPWORDS, stem
-from promptcompat.compat.format_requirements import Instructions, Requirements, wrapped_value
+from promptcompat.compat.format_requirements import (
+    Forbidden,
+    Instructions,
+    LimitUnit,
+    Requirements,
+    wrapped_value,
+)
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
 from promptcompat.compat.refusals import is_refusal, opening_kind
 from promptcompat.rules import Events
@@ -156,8 +162,23 @@ _CLOSING_REMARK = re.compile(
     re.I,
 )
 _LEAD_IN_MAX_CHARS = 160
+_MIN_LIST_ITEMS = 2
+_MIN_CASE_LETTERS = 2  # "I" alone, or one proper noun, in a lowercase chat is a slip
 _SENTENCE_AROUND_WORDS = 2  # "The email address is": "Paris, France" for "Paris" is one word
 _WORD_LIMIT_SLACK = 1.1  # word counts differ by tokenisation: 10% over is within the limit
+_FORBIDDEN_NAMES: dict[Forbidden, str] = {
+    "markdown": "markdown (bold, headings, lists, tables)",
+    "lists": "lists",
+    "emojis": "emojis",
+    "capitals": "capital letters (lowercase only)",
+    "lowercase": "lowercase letters (all caps)",
+}
+_MARKDOWN = re.compile(
+    r"\*\*[^*\n]+\*\*|__[^_\n]+__|^[ \t]*#{1,6}[ \t]+\S|^[ \t]*\|.*\|[ \t]*$|^[ \t]*```", re.M
+)
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff]")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER_RUN = re.compile(r"[a-z]{3,}")
 _SUBSTANCE_FACTOR = 4
 _SUBSTANCE_CHARS = 800
 
@@ -386,6 +407,43 @@ class Output:
     @cached_property
     def words(self) -> int:
         return len(_WORD.findall(self.text))
+
+    def size(self, unit: LimitUnit) -> int:
+        """The text's length in ``unit``."""
+        text = self.text.strip()
+        if unit == "words":
+            return self.words
+        if unit == "characters":
+            return len(text)
+        if unit == "sentences":
+            return count_items(text, "sentences") or 0
+        if unit == "paragraphs":
+            return len([p for p in _PARAGRAPH.split(text) if p.strip()])
+        return len([line for line in text.splitlines() if line.strip()])
+
+    def has_literal(self, literal: str, where: Literal["opens", "ends"]) -> bool:
+        """Whether the text opens (or ends) with ``literal``: case, markdown emphasis and a
+        closing stop aside."""
+        text = self.text.strip().strip("*_#> \n").casefold()
+        lit = literal.casefold().strip().rstrip(".!")
+        if where == "opens":
+            return text.startswith(lit)
+        lines = [line.strip("*_ ").rstrip(".!") for line in text.splitlines() if line.strip()]
+        return bool(lines) and lines[-1].endswith(lit)
+
+    def uses(self, kind: Forbidden) -> bool:
+        """Whether the text uses a format the instructions may forbid."""
+        text = self.text
+        lists = len(_BULLET.findall(text)) + len(_NUMBERED.findall(text)) >= _MIN_LIST_ITEMS
+        if kind == "markdown":
+            return lists or _MARKDOWN.search(text) is not None
+        if kind == "lists":
+            return lists
+        if kind == "emojis":
+            return _EMOJI.search(text) is not None
+        if kind == "capitals":
+            return len(_UPPER.findall(text)) >= _MIN_CASE_LETTERS
+        return len(_LOWER_RUN.findall(text)) >= _MIN_CASE_LETTERS
 
     @cached_property
     def code_like(self) -> bool:
@@ -962,8 +1020,11 @@ def _text_events(
     _language_event(refs, out, events, instructions)
     if req is not None and req.count is not None:
         _count_event(refs, out, events, req.count)
-    if req is not None and req.max_words is not None:
-        _word_limit_event(refs, out, events, req.max_words)
+    if req is not None and req.limit is not None:
+        _length_limit_event(refs, out, events, req.limit)
+    if req is not None:
+        _literal_events(refs, out, events, req)
+        _forbidden_event(refs, out, events, req)
 
 
 def _same_answer(a: str, b: str) -> bool:
@@ -1022,13 +1083,46 @@ def _template_lines(text: str, labels: tuple[str, ...]) -> bool:
     )
 
 
-def _word_limit_event(refs: Sequence[Output], out: Output, events: Events, limit: int) -> None:
-    allowed = limit * _WORD_LIMIT_SLACK
-    if out.words > allowed and all(r.words <= allowed for r in refs):
-        events["drift.word_limit_exceeded", None, ""] = (
-            f"the instructions allow {limit} words; this output has {out.words}, every "
-            f"baseline sample at most {max(r.words for r in refs)}"
+def _length_limit_event(
+    refs: Sequence[Output], out: Output, events: Events, limit: tuple[int, LimitUnit]
+) -> None:
+    n, unit = limit
+    allowed = n * _WORD_LIMIT_SLACK if unit == "words" else n
+    size = out.size(unit)
+    if size > allowed and all(r.size(unit) <= allowed for r in refs):
+        events["drift.length_limit_exceeded", None, ""] = (
+            f"the instructions allow {n} {unit}; this output has {size}, every baseline "
+            f"sample at most {max(r.size(unit) for r in refs)}"
         )
+
+
+def _literal_events(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
+    """A literal the instructions say the answer opens or ends with, that every baseline
+    sample has and this output lacks."""
+    ends: tuple[tuple[Literal["opens", "ends"], str | None], ...] = (
+        ("opens", req.opening),
+        ("ends", req.closing),
+    )
+    for where, lit in ends:
+        if lit is None:
+            continue
+        if all(r.has_literal(lit, where) for r in refs) and not out.has_literal(lit, where):
+            events["drift.format_marker_lost", None, f"{where} {lit}"] = (
+                f"the instructions say the answer {where} with {lit!r}; every baseline sample "
+                "does, this output does not"
+            )
+
+
+def _forbidden_event(
+    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+) -> None:
+    """A format the instructions forbid, that no baseline sample uses and this output does."""
+    for kind in req.forbidden:
+        if out.uses(kind) and not any(r.uses(kind) for r in refs):
+            events["drift.forbidden_format", None, kind] = (
+                f"the instructions forbid {_FORBIDDEN_NAMES[kind]}; this output uses them, "
+                "no baseline sample does"
+            )
 
 
 def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
@@ -1054,9 +1148,10 @@ def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requ
 _ITEM_NUMBER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|\*\*|__)?(\d{1,3})[.):][ \t*_]", re.M)
 _ITEM_BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _VERSE = re.compile(r"^[\W_]*verse\b", re.I | re.M)
-# A sentence ends at a stop followed by a space or a line break ("e.g. " and "Dr. " split too:
-# the count only has to agree between two answers to the same ask).
-_SENTENCE_END = re.compile(r"[^\s.!?][.!?]+[\"'”’)]*\s")
+# A sentence ends at a stop before the text's end or a word that is not lowercase ('"Here's
+# Johnny!" while' goes on; "Dr. Smith" splits too: the count only has to agree between two
+# answers to the same ask).
+_SENTENCE_END = re.compile(r"[^\s.!?][.!?]+[\"'\u201d\u2019)]*(?=\s+[^\sa-z]|\s*\Z)")
 
 
 def count_items(text: str, noun: str) -> int | None:
@@ -1066,7 +1161,7 @@ def count_items(text: str, noun: str) -> int | None:
     if noun == "verse":
         return len(_VERSE.findall(text)) or None
     if noun == "sentences":
-        return len(_SENTENCE_END.findall(text.strip() + " "))
+        return len(_SENTENCE_END.findall(text.strip()))
     numbered = len(set(_ITEM_NUMBER.findall(text)))
     bullets = len(_ITEM_BULLET.findall(text))
     if max(numbered, bullets) >= 2:

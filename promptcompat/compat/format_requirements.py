@@ -23,6 +23,8 @@ from typing import Literal
 from promptcompat.compat.language import languages
 
 Position = Literal["start", "end", "any"]
+LimitUnit = Literal["words", "characters", "sentences", "paragraphs", "lines"]
+Forbidden = Literal["markdown", "lists", "emojis", "capitals", "lowercase"]
 _INSTRUCTION_LANGUAGE_MIN_P = 0.5
 
 # Languages a prompt may ask for by name (English names and their own names), as the ISO
@@ -129,12 +131,67 @@ _ALONE = re.compile(
     r"commentary|preamble|introduction|notes?|other\s+text)\b",
     re.I,
 )
-# A limit on words: "in under 50 words", "no more than 100 words", "50 words or less".
-_WORD_LIMIT = re.compile(
-    r"\b(?:under|below|within|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|"
-    r"not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in)\s+(?P<a>\d{1,4})\s+words\b"
-    r"|\b(?P<b>\d{1,4})\s+words\s+or\s+(?:less|fewer)\b"
-    r"|\b(?P<c>\d{1,4})[\s-]word\s+(?:limit|maximum|max)\b",
+# A limit on the answer's length: "in under 50 words", "no more than 100 words", "50 words or
+# less", "keep it under 160 characters", "in one sentence", "a one-paragraph summary".
+_LIMIT_UNIT = r"(?P<unit>words|characters|chars|sentences|paragraphs|lines)"
+_LENGTH_LIMIT = re.compile(
+    r"\b(?:under|below|within|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|no\s+longer\s+"
+    r"than|not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in)\s+(?P<a>\d{1,4})\s+"
+    rf"{_LIMIT_UNIT}\b"
+    rf"|\b(?P<b>\d{{1,4}})\s+{_LIMIT_UNIT.replace('unit', 'unit_b')}\s+or\s+(?:less|fewer)\b"
+    r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>word|character)\s+(?:limit|maximum|max)\b",
+    re.I,
+)
+_ONE_LIMIT = re.compile(
+    r"\b(?:in|using|with|as|write|give)\s+(?:just\s+|only\s+|exactly\s+)?(?:one|a\s+single|1)\s+"
+    r"(?:short\s+|brief\s+|concise\s+)?(?P<unit>sentence|paragraph|line)\b(?![\s-]+(?:per|each|for\s+each))"
+    # "Reply with a one-sentence summary": the whole answer; "followed by a one-line summary"
+    # is a part of it.
+    r"|\b(?:write|give|provide|reply\s+with|respond\s+with|answer\s+with|in|as)\s+a\s+one[\s-]"
+    r"(?P<unit_b>sentence|paragraph)\s+(?:answer|reply|response|summary|description|explanation|"
+    r"overview|definition)\b",
+    re.I,
+)
+_UNITS: dict[str, LimitUnit] = {
+    "word": "words", "character": "characters", "char": "characters", "sentence": "sentences",
+    "paragraph": "paragraphs", "line": "lines",
+}  # fmt: skip
+_MIN_LIMIT: dict[LimitUnit, int] = {
+    "words": 5, "characters": 20, "sentences": 1, "paragraphs": 1, "lines": 1,
+}  # fmt: skip
+# A required first or last line: "Start your reply with 'Dear customer,'", "end it with 'The
+# ParcelGo team'", "sign off with "Cheers"".
+_LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,40}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
+_TARGET = r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?"
+_OPENING_ASK = re.compile(
+    rf"\b(?:start|begin|open)\w*\s+{_TARGET}with\s+(?:the\s+(?:words?|phrase|greeting|line)\s+)?{_LITERAL}",
+    re.I,
+)
+_CLOSING_ASK = re.compile(
+    rf"\b(?:end|finish|close|conclude|sign\s+off)\w*\s+{_TARGET}with\s+(?:the\s+(?:words?|phrase|"
+    rf"signature|line|sign-off)\s+)?{_LITERAL}",
+    re.I,
+)
+# Formats the instructions forbid: "Do not use markdown, lists or emojis", "plain text only",
+# "no bullet points". A negation, then the formats it names within the same clause.
+_NEGATION = re.compile(
+    r"\b(?:no|without|avoid(?:ing)?|never\s+use|(?:do\s+not|don't|never)\s+(?:use|include|add|"
+    r"write\s+in|format\s+(?:it\s+)?(?:as|with|in)))\b[^.\n;:]{0,60}",
+    re.I,
+)
+_FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
+    "markdown": re.compile(r"\bmarkdown\b|\bformatting\b", re.I),
+    "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b", re.I),
+    "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
+}
+_PLAIN_TEXT = re.compile(r"\bplain[\s-](?:text|sentences|prose)\b", re.I)
+_LOWER_ASK = re.compile(
+    r"\b(?:in\s+(?:all\s+)?lower[\s-]?case|lower[\s-]?case\s+(?:only|letters)|all\s+lower[\s-]?case)\b",
+    re.I,
+)
+_UPPER_ASK = re.compile(
+    r"\b(?:in\s+(?:all\s+)?(?:caps|upper[\s-]?case|capital\s+letters)|all\s+caps|"
+    r"upper[\s-]?case\s+only)\b",
     re.I,
 )
 # Where the final answer goes, when the instructions name a wrapper for it: "put your final
@@ -220,7 +277,6 @@ _COUNT_IN = re.compile(
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
-_MIN_WORD_LIMIT = 5
 _WRAPPER_NAMES = {"braces": "curly braces", "boxed": "\\boxed{}"}
 
 # A closed set of labels the instructions list for a classification: "Categorize the product
@@ -316,8 +372,16 @@ class Requirements:
     explanation"; a bare answer or code only says it too)."""
     comma_list: bool = False
     """The items on one line, separated by commas ("as a comma-separated list")."""
-    max_words: int | None = None
-    """A limit on the answer's words ("in under 50 words")."""
+    limit: tuple[int, LimitUnit] | None = None
+    """A limit on the answer's length and its unit: "in under 50 words" ``(50, "words")``,
+    "in one sentence" ``(1, "sentences")``."""
+    opening: str | None = None
+    """A literal the answer must open with ("Start your reply with 'Dear customer,'")."""
+    closing: str | None = None
+    """A literal the answer must end with ("end it with 'The ParcelGo team'")."""
+    forbidden: tuple[Forbidden, ...] = ()
+    """Formats the instructions forbid: markdown, lists, emojis, capitals ("lowercase
+    only") or lowercase ("in all caps")."""
     wrappers: tuple[str, ...] = ()
     """Where the final answer goes: ``braces`` (``{3}``), ``boxed`` (``\\boxed{5}``), or a
     tag's name (``answer`` for ``<answer>...</answer>``)."""
@@ -339,7 +403,10 @@ class Requirements:
             or self.options
             or self.choices
             or self.alone
-            or self.max_words
+            or self.limit
+            or self.opening
+            or self.closing
+            or self.forbidden
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -388,8 +455,14 @@ class Requirements:
         out.extend(f"the final answer in {self.describe_wrapper(w)}" for w in self.wrappers)
         if self.template_labels:
             out.append("lines of the format " + ", ".join(f"'{x}:'" for x in self.template_labels))
-        if self.max_words:
-            out.append(f"at most {self.max_words} words")
+        if self.limit:
+            out.append(f"at most {self.limit[0]} {self.limit[1]}")
+        if self.opening:
+            out.append(f"opens with {self.opening!r}")
+        if self.closing:
+            out.append(f"ends with {self.closing!r}")
+        if self.forbidden:
+            out.append("no " + ", no ".join(self.forbidden))
         return out
 
     def pick(self, text: str) -> str | None:
@@ -454,7 +527,6 @@ def read_requirements(instructions: str) -> Requirements:
     code_only = bool(_CODE_ONLY.search(text)) and bool(_CODE_WORD.search(text))
     list_match = _LIST.search(text)
     bare_answer = bool(_BARE.search(text)) and not code_only
-    limits = [int(next(g for g in m.groups() if g)) for m in _WORD_LIMIT.finditer(text)]
     language = None
     lm = _EXPLICIT_LANGUAGE.search(text)
     if lm is not None:
@@ -471,8 +543,10 @@ def read_requirements(instructions: str) -> Requirements:
         bare_answer=bare_answer,
         code_only=code_only,
         alone=bare_answer or code_only or bool(_ALONE.search(text)),
-        # Two different limits ("50 words for the title, 200 for the body") name no one limit.
-        max_words=limits[0] if len(set(limits)) == 1 and limits[0] >= _MIN_WORD_LIMIT else None,
+        limit=_read_limit(text),
+        opening=_literal(_OPENING_ASK, text),
+        closing=_literal(_CLOSING_ASK, text),
+        forbidden=_read_forbidden(text),
         json_only=bool(_JSON_ONLY.search(text)),
         links=bool(_LINKS.search(text)),
         list_format=list_match is not None,
@@ -482,6 +556,46 @@ def read_requirements(instructions: str) -> Requirements:
         wrappers=_read_wrappers(text),
         template_labels=_read_template(text),
     )
+
+
+def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
+    """The one length limit the instructions set; two different ones ("50 words for the
+    title, 200 for the body") name none."""
+    limits: set[tuple[int, LimitUnit]] = set()
+    for m in _LENGTH_LIMIT.finditer(text):
+        n = int(m.group("a") or m.group("b") or m.group("c"))
+        unit = _UNITS[
+            (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
+        ]
+        if n >= _MIN_LIMIT[unit]:
+            limits.add((n, unit))
+    for m in _ONE_LIMIT.finditer(text):
+        limits.add((1, _UNITS[(m.group("unit") or m.group("unit_b")).casefold()]))
+    return limits.pop() if len(limits) == 1 else None
+
+
+def _literal(ask: re.Pattern[str], text: str) -> str | None:
+    """The quoted literal ``ask`` finds; a bracketed marker or a ``Label:`` prefix is read
+    elsewhere (markers, prefixes)."""
+    m = ask.search(text)
+    if m is None:
+        return None
+    lit = m.group("lit").strip()
+    return None if lit.startswith("[") or lit.endswith(":") else lit
+
+
+def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
+    found: set[Forbidden] = set()
+    for m in _NEGATION.finditer(text):
+        found.update(k for k, words in _FORBIDDEN_WORDS.items() if words.search(m.group(0)))
+    if _PLAIN_TEXT.search(text):
+        found.update(("markdown", "lists"))
+    if _LOWER_ASK.search(text):
+        found.add("capitals")
+    if _UPPER_ASK.search(text):
+        found.add("lowercase")
+    order: tuple[Forbidden, ...] = ("markdown", "lists", "emojis", "capitals", "lowercase")
+    return tuple(k for k in order if k in found)
 
 
 def _read_wrappers(text: str) -> tuple[str, ...]:

@@ -174,10 +174,17 @@ _RULES: tuple[Rule, ...] = (
         "lead-in (`Here is the query:`) or a closing remark (`I hope this helps!`).",
     ),
     _r(
-        "drift.word_limit_exceeded",
+        "drift.length_limit_exceeded",
         "ERR",
-        "The instructions set a word limit (`in under 50 words`); every baseline sample keeps "
-        "it, the candidate goes more than 10% over.",
+        "The instructions set a length limit (`in under 50 words`, `under 160 characters`, `in "
+        "one sentence`); every baseline sample keeps it, the candidate goes over (words: more "
+        "than 10% over).",
+    ),
+    _r(
+        "drift.forbidden_format",
+        "ERR",
+        "The instructions forbid a format (`do not use markdown`, `no lists`, `no emojis`, "
+        "`lowercase only`); no baseline sample uses it, the candidate does.",
     ),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
     # tool calls: the answer's calls against the baseline's (promptcompat/compat/tool_calls.py)
@@ -531,7 +538,7 @@ def suppress(events: Events, *, silenced: Silenced | None = None) -> Events:
             "drift.count_unmet",
         }
     if "drift.degenerate_output" in rules:
-        drop |= {"drift.verbosity", "drift.word_limit_exceeded"}  # the loop made it long
+        drop |= {"drift.verbosity", "drift.length_limit_exceeded"}  # the loop made it long
     if "drift.refusal_introduced" in rules or "drift.empty_output" in rules:
         drop |= {
             "json.unparseable",

@@ -726,8 +726,17 @@ def _cut_and_degenerate_cases() -> Iterator[dict[str, Any]]:
         brief,
         " ".join([brief, brief.replace("Water", "Then water"), brief.lower()]),
         "BREAKING",
-        ["drift.word_limit_exceeded"],
+        ["drift.length_limit_exceeded"],
         instructions="Describe the water cycle in under 25 words.",
+    )
+    yield case(
+        "format-the-instructions-forbid",
+        "drift",
+        brief,
+        "**The water cycle:**\n\n- Evaporation\n- Condensation\n- Precipitation",
+        "BREAKING",
+        ["drift.forbidden_format"],
+        instructions="Describe the water cycle for a voice app. Do not use markdown or lists.",
     )
 
 

@@ -146,18 +146,88 @@ def test_talk_nothing_forbade_or_the_baseline_had_is_no_wrapping() -> None:
     )
 
 
+def test_a_length_limit_in_characters_or_sentences() -> None:
+    sms = "Write an SMS reminder. Keep it under 100 characters."
+    short = "Hi Ana, dentist on Tuesday at 10:30. Reply C to confirm."
+    longer = short + " We look forward to seeing you there, and thank you for choosing us!"
+    over = finding(compare(short, longer, sms), "drift.length_limit_exceeded")
+    assert "allow 100 characters; this output has 124, every baseline sample at most 56" in (
+        over.message
+    )
+    one = "In one sentence, what does an API gateway do?"
+    base = "It routes, authenticates and rate-limits requests to your services."
+    more = "It is the entry point. It routes requests. It also handles authentication."
+    assert finding(compare(base, more, one), "drift.length_limit_exceeded").severity == "ERR"
+    same = "It is the single entry point that routes and throttles requests to your services."
+    assert "drift.length_limit_exceeded" not in rules_of(compare(base, same, one))
+
+
+def test_a_literal_the_answer_must_open_or_end_with() -> None:
+    ask = "Start your reply with 'Dear customer,' and end it with 'The ParcelGo team'."
+    base = "Dear customer,\n\nYour parcel arrives tomorrow.\n\nThe ParcelGo team"
+    hi = compare(base, base.replace("Dear customer,", "Hi there!"), ask)
+    assert "opens with 'Dear customer,'" in finding(hi, "drift.format_marker_lost").message
+    signed = compare(base, base.replace("The ParcelGo team", "Best regards"), ask)
+    assert "ends with 'The ParcelGo team'" in finding(signed, "drift.format_marker_lost").message
+    bold = "**Dear customer,**\n\nIt arrives tomorrow.\n\nThe ParcelGo team."
+    assert "drift.format_marker_lost" not in rules_of(compare(base, bold, ask))
+
+
+@pytest.mark.parametrize(
+    ("instructions", "baseline", "candidate", "kind"),
+    [
+        (
+            "Answer for a voice assistant. Do not use markdown, lists or emojis.",
+            "Boil the egg for nine minutes, then cool it in cold water.",
+            "**Boiling an egg:** boil it for nine minutes, then cool it.",
+            "markdown",
+        ),
+        (
+            "Explain in prose; no bullet points.",
+            "Boil the egg for nine minutes, then cool it in cold water.",
+            "Steps:\n- Boil the egg for nine minutes.\n- Cool it in cold water.",
+            "lists",
+        ),
+        (
+            "Reply to the customer without emojis.",
+            "Thanks, your order is on its way.",
+            "Thanks, your order is on its way! \U0001f680",
+            "emojis",
+        ),
+        (
+            "Reply in lowercase only, like a chat message.",
+            "the gym opens at 6am on weekdays",
+            "The gym opens at 6 AM on weekdays.",
+            "capitals",
+        ),
+    ],
+)
+def test_a_format_the_instructions_forbid(
+    instructions: str, baseline: str, candidate: str, kind: str
+) -> None:
+    diff = compare(baseline, candidate, instructions)
+    forbidden = finding(diff, "drift.forbidden_format")
+    assert forbidden.severity == "ERR" and diff.verdict == "BREAKING"
+    # the baseline already using it holds the candidate to nothing
+    assert "drift.forbidden_format" not in rules_of(
+        compare(candidate, candidate + " Ok.", instructions)
+    )
+
+
 def test_a_word_limit_kept_by_the_baseline_and_broken() -> None:
     ask = "Describe the water cycle in under 30 words."
     short = (
         "Water evaporates, condenses into clouds, falls as rain or snow, and flows back to the sea."
     )
     long = " ".join([short] * 3)
-    exceeded = finding(compare(short, long, ask), "drift.word_limit_exceeded")
+    exceeded = finding(compare(short, long, ask), "drift.length_limit_exceeded")
     assert exceeded.severity == "ERR" and "allow 30 words; this output has 48" in exceeded.message
     # 10% over is within the counting's error; a baseline already over says nothing
     near = short + " Then again it goes on and on and on, forever."
-    assert "drift.word_limit_exceeded" not in rules_of(compare(short, near[: len(short) + 20], ask))
-    assert "drift.word_limit_exceeded" not in rules_of(compare(long, long + " More.", ask))
+    assert "drift.length_limit_exceeded" not in rules_of(
+        compare(short, near[: len(short) + 20], ask)
+    )
+    assert "drift.length_limit_exceeded" not in rules_of(compare(long, long + " More.", ask))
 
 
 def test_a_comma_separated_list_asked_for_becomes_lines() -> None:
