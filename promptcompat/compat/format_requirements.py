@@ -546,7 +546,8 @@ def read_requirements(instructions: str) -> Requirements:
         limit=_read_limit(text),
         opening=_literal(_OPENING_ASK, text),
         closing=_literal(_CLOSING_ASK, text),
-        forbidden=_read_forbidden(text),
+        # "No markdown" in a code-only ask is about the fence, which the fence rules check.
+        forbidden=tuple(f for f in _read_forbidden(text) if not (code_only and f == "markdown")),
         json_only=bool(_JSON_ONLY.search(text)),
         links=bool(_LINKS.search(text)),
         list_format=list_match is not None,
