@@ -40,10 +40,11 @@ MarkerKind = Literal[
     "bare_answer",
     "links",
     "comma_list",
+    "table",
 ]
 _LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 # Lists are structure, not a format, unless asked for: losing one nothing asked is no change.
-_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list"}
+_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table"}
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -75,6 +76,10 @@ _URL = re.compile(r"https?://[^\s)>\]]+")
 # Three or more short items on one line, separated by a comma and a space ("Tokyo, Delhi,
 # Shanghai"): "1,250,000 dollars" has no space after its commas.
 _COMMA_LIST = re.compile(r"[^,\n]{1,40}(?:,[ \t]+(?:and[ \t]+|or[ \t]+)?[^,\n]{1,40}){2,}")
+# A table's row: cells separated by "|" ("| Oat milk | £1.85 |", "Shirts | 2 | $10"); a
+# header, its rule and one row make a table, with or without the outer bars.
+_TABLE_ROW = re.compile(r"^[^\n|]*\S[^\n|]*\|[^\n]*\S.*$|^[ \t]*\|[^\n]*\|[^\n]*\S[^\n]*$", re.M)
+_TABLE_MIN_ROWS = 3
 _BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
 _BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
@@ -161,6 +166,13 @@ _CLOSING_REMARK = re.compile(
     r"is|checks|captures|reads))\b",
     re.I,
 )
+# Special tokens of the chat templates models are served with (ChatML, Llama 3, Llama 2,
+# Gemma, Phi): text never has them, a model that runs past its turn writes them out.
+_CHAT_TEMPLATE_TOKEN = re.compile(
+    r"<\|(?:im_start|im_end|eot_id|start_header_id|end_header_id|endoftext|end_of_text|"
+    r"begin_of_text|end|user|assistant|system)\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+)
+_PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
 _LEAD_IN_MAX_CHARS = 160
 _MIN_LIST_ITEMS = 2
 _MIN_CASE_LETTERS = 2  # "I" alone, or one proper noun, in a lowercase chat is a slip
@@ -252,6 +264,7 @@ class Marker(NamedTuple):
             "bare_answer": "a one-word answer",
             "links": "links (URLs)",
             "comma_list": "a comma-separated list on one line",
+            "table": "a table",
         }[self.kind]
 
     def asked_by(self, req: Requirements) -> bool:
@@ -270,6 +283,8 @@ class Marker(NamedTuple):
             return req.links
         if self.kind == "comma_list":
             return req.comma_list
+        if self.kind == "table":
+            return req.table
         return self.detail in req.fixed_tokens  # a fixed first or last line
 
 
@@ -348,6 +363,8 @@ class Output:
             found.add(Marker("links"))
         if "\n" not in text and _COMMA_LIST.fullmatch(text):
             found.add(Marker("comma_list"))
+        if "|" in text and len(_TABLE_ROW.findall(text)) >= _TABLE_MIN_ROWS:
+            found.add(Marker("table"))
         return frozenset(found)
 
     @cached_property
@@ -424,12 +441,13 @@ class Output:
     def has_literal(self, literal: str, where: Literal["opens", "ends"]) -> bool:
         """Whether the text opens (or ends) with ``literal``: case, markdown emphasis and a
         closing stop aside."""
-        text = self.text.strip().strip("*_#> \n").casefold()
-        lit = literal.casefold().strip().rstrip(".!")
+        text = self.text.strip().strip("*_#> \n")
+        # "Dear <customer first name>,": a placeholder stands for any few words.
+        pattern = _PLACEHOLDER.sub(r".{1,40}?", re.escape(literal.strip().rstrip(".!")))
         if where == "opens":
-            return text.startswith(lit)
+            return re.match(pattern, text, re.I) is not None
         lines = [line.strip("*_ ").rstrip(".!") for line in text.splitlines() if line.strip()]
-        return bool(lines) and lines[-1].endswith(lit)
+        return bool(lines) and re.search(pattern + r"\Z", lines[-1], re.I) is not None
 
     def uses(self, kind: Forbidden) -> bool:
         """Whether the text uses a format the instructions may forbid."""
@@ -462,7 +480,20 @@ class Output:
     @cached_property
     def degenerate(self) -> str | None:
         """What the text degenerates into (a repetition loop, a broken ending), or None."""
-        return self._loop() or self._repeating_tail() or self._broken_ending()
+        return (
+            self._template_tokens()
+            or self._loop()
+            or self._repeating_tail()
+            or self._broken_ending()
+        )
+
+    def _template_tokens(self) -> str | None:
+        """Special tokens of a chat template in the text ("<|im_end|>", "[INST]"): the model
+        ran past the end of its turn, often into a turn of its own invention."""
+        m = _CHAT_TEMPLATE_TOKEN.search(self.text)
+        if m is None:
+            return None
+        return f"chat-template tokens ({m.group(0)!r}): the answer runs past the end of its turn"
 
     def _broken_ending(self) -> str | None:
         text = self.text.rstrip()
@@ -823,8 +854,10 @@ def drift_events(
     if not out.refusal and all(r.refusal and not out.hedged_like(r) for r in refs):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
-    if out.refusal and all(r.refusal for r in refs):
-        return events  # two refusals in other words: their length or wording is no change
+    if out.refusal or (out.opening is not None and any(r.refusal for r in refs)):
+        # Two refusals in other words, or a refusal against a hedge that is no flip (above):
+        # the format a non-answer has or lacks is no contract.
+        return events
     if out.degenerate is not None and not any(r.degenerate for r in refs):
         events["drift.degenerate_output", None, ""] = (
             f"the output degenerates: {_short(out.degenerate, 120)}; no baseline sample does"
@@ -956,7 +989,9 @@ def _text_events(
         what = marker.describe()
         # Without instructions every shared format counts as asked, except a comma list:
         # any sentence with a few commas would be one.
-        if (req is None and marker.kind != "comma_list") or (req and marker.asked_by(req)):
+        if (req is None and marker.kind not in ("comma_list", "table")) or (
+            req and marker.asked_by(req)
+        ):
             if marker.kind in _LISTS and has_list and not (req and req.numbered):
                 continue  # a list is still there, of the other kind
             events["drift.format_marker_lost", None, what] = (
@@ -1087,9 +1122,11 @@ def _length_limit_event(
     refs: Sequence[Output], out: Output, events: Events, limit: tuple[int, LimitUnit]
 ) -> None:
     n, unit = limit
+    # The baseline keeps the limit as written; the candidate breaks it beyond the counting's
+    # error (a baseline already over it and a candidate further over is CHANGED at most).
     allowed = n * _WORD_LIMIT_SLACK if unit == "words" else n
     size = out.size(unit)
-    if size > allowed and all(r.size(unit) <= allowed for r in refs):
+    if size > allowed and all(r.size(unit) <= n for r in refs):
         events["drift.length_limit_exceeded", None, ""] = (
             f"the instructions allow {n} {unit}; this output has {size}, every baseline "
             f"sample at most {max(r.size(unit) for r in refs)}"

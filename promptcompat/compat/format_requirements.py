@@ -143,8 +143,10 @@ _LENGTH_LIMIT = re.compile(
     re.I,
 )
 _ONE_LIMIT = re.compile(
-    r"\b(?:in|using|with|as|write|give)\s+(?:just\s+|only\s+|exactly\s+)?(?:one|a\s+single|1)\s+"
-    r"(?:short\s+|brief\s+|concise\s+)?(?P<unit>sentence|paragraph|line)\b(?![\s-]+(?:per|each|for\s+each))"
+    r"\b(?:in|using|with|as)\s+(?:just\s+|only\s+|exactly\s+)?(?:one|a\s+single|1)\s+"
+    r"(?:short\s+|brief\s+|concise\s+)?(?P<unit>sentence|paragraph|line)\b"
+    # "one sentence per item", "with one sentence of explanation": a part, not the answer
+    r"(?![\s-]+(?:per|each|for\s+each|of)\b)"
     # "Reply with a one-sentence summary": the whole answer; "followed by a one-line summary"
     # is a part of it.
     r"|\b(?:write|give|provide|reply\s+with|respond\s+with|answer\s+with|in|as)\s+a\s+one[\s-]"
@@ -167,6 +169,13 @@ _OPENING_ASK = re.compile(
     rf"\b(?:start|begin|open)\w*\s+{_TARGET}with\s+(?:the\s+(?:words?|phrase|greeting|line)\s+)?{_LITERAL}",
     re.I,
 )
+# The literal on the lines after the ask: "end with exactly:\nKind regards,\nThe Team".
+_BLOCK_ASK = re.compile(
+    r"\b(?P<where>start|begin|open|end|finish|close|conclude|sign\s+off)\w*\s+"
+    r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?with\s+(?:exactly|this|these"
+    r"\s+lines|the\s+following)?\s*:[ \t]*\n(?P<block>(?:[ \t]*\S[^\n]{0,60}(?:\n|\Z)){1,3})",
+    re.I,
+)
 _CLOSING_ASK = re.compile(
     rf"\b(?:end|finish|close|conclude|sign\s+off)\w*\s+{_TARGET}with\s+(?:the\s+(?:words?|phrase|"
     rf"signature|line|sign-off)\s+)?{_LITERAL}",
@@ -184,6 +193,13 @@ _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
     "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b", re.I),
     "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
 }
+_TABLE_ASK = re.compile(
+    r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
+    r"organi[sz]e|write|draw|build|provide|summari[sz]e|arrange)\b[^.\n]{0,40}?\b(?:markdown\s+)?"
+    r"table\b(?!\s+(?:of\s+contents|tennis|salt|spoons?|manners|top))|\b(?:in|as)\s+(?:a\s+)?"
+    r"(?:markdown\s+)?(?:table|tabular)\s+(?:form|format)\b|\bin\s+tabular\s+form\b",
+    re.I,
+)
 _PLAIN_TEXT = re.compile(r"\bplain[\s-](?:text|sentences|prose)\b", re.I)
 _LOWER_ASK = re.compile(
     r"\b(?:in\s+(?:all\s+)?lower[\s-]?case|lower[\s-]?case\s+(?:only|letters)|all\s+lower[\s-]?case)\b",
@@ -295,6 +311,14 @@ _OPTIONS = re.compile(
     rf",?\s+(?:or|and)\s+[\"'“]?(?P<last>{_OPTION})[\"'”]?",
     re.I,
 )
+# Two answers the reply opens with or is: "Start your reply with Yes or No", "Answer yes or
+# no", "Respond with 'true' or 'false'".
+_YES_NO = re.compile(
+    r"\b(?:(?:start|begin|open)\w*\s+(?:your\s+\w+\s+|the\s+\w+\s+|it\s+)?with|answer|reply|"
+    r"respond)(?:\s+with)?\s+(?:either\s+|a\s+(?:simple\s+)?|only\s+|just\s+)?[\"'\u201c]?"
+    r"(?P<a>yes|no|true|false)[\"'\u201d]?\s+or\s+[\"'\u201c]?(?P<b>yes|no|true|false)[\"'\u201d]?\b",
+    re.I,
+)
 _OPTION_ITEM = re.compile(rf"[\"'“]?({_OPTION})[\"'”]?")
 # What a list of options ends with that is not an option: "Arts & Crafts departments".
 _OPTION_NOUN = re.compile(
@@ -379,6 +403,8 @@ class Requirements:
     """A literal the answer must open with ("Start your reply with 'Dear customer,'")."""
     closing: str | None = None
     """A literal the answer must end with ("end it with 'The ParcelGo team'")."""
+    table: bool = False
+    """A table is asked for ("Return a Markdown table with the columns ...")."""
     forbidden: tuple[Forbidden, ...] = ()
     """Formats the instructions forbid: markdown, lists, emojis, capitals ("lowercase
     only") or lowercase ("in all caps")."""
@@ -407,6 +433,7 @@ class Requirements:
             or self.opening
             or self.closing
             or self.forbidden
+            or self.table
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -461,6 +488,8 @@ class Requirements:
             out.append(f"opens with {self.opening!r}")
         if self.closing:
             out.append(f"ends with {self.closing!r}")
+        if self.table:
+            out.append("a table")
         if self.forbidden:
             out.append("no " + ", no ".join(self.forbidden))
         return out
@@ -544,8 +573,9 @@ def read_requirements(instructions: str) -> Requirements:
         code_only=code_only,
         alone=bare_answer or code_only or bool(_ALONE.search(text)),
         limit=_read_limit(text),
-        opening=_literal(_OPENING_ASK, text),
-        closing=_literal(_CLOSING_ASK, text),
+        opening=_literal(_OPENING_ASK, text) or _block(text, "opening"),
+        closing=_literal(_CLOSING_ASK, text) or _block(text, "closing"),
+        table=_TABLE_ASK.search(text) is not None,
         # "No markdown" in a code-only ask is about the fence, which the fence rules check.
         forbidden=tuple(f for f in _read_forbidden(text) if not (code_only and f == "markdown")),
         json_only=bool(_JSON_ONLY.search(text)),
@@ -583,6 +613,18 @@ def _literal(ask: re.Pattern[str], text: str) -> str | None:
         return None
     lit = m.group("lit").strip()
     return None if lit.startswith("[") or lit.endswith(":") else lit
+
+
+def _block(text: str, which: Literal["opening", "closing"]) -> str | None:
+    """The first (opening) or last (closing) line of a literal block the instructions put on
+    the lines after the ask."""
+    for m in _BLOCK_ASK.finditer(text):
+        opening = m.group("where").casefold() in ("start", "begin", "open")
+        if opening != (which == "opening"):
+            continue
+        lines = [line.strip() for line in m.group("block").splitlines() if line.strip()]
+        return lines[0] if opening else lines[-1]
+    return None
 
 
 def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
@@ -707,6 +749,8 @@ def _read_choices(text: str) -> tuple[tuple[str, str], ...]:
 def _read_options(text: str) -> tuple[str, ...]:
     """The one closed set of labels the instructions list, else () (none, or two sets)."""
     sets: set[tuple[str, ...]] = set()
+    for m in _YES_NO.finditer(text):
+        sets.add(tuple(dict.fromkeys(w.capitalize() for w in m.group("a", "b"))))
     for m in _OPTIONS.finditer(text):
         items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
         options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))

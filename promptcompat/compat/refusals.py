@@ -424,10 +424,51 @@ def _sentences(text: str) -> tuple[str, list[str]]:
     return clean, sentences
 
 
+# A courtesy a reply opens with, which says nothing of what it does with the task.
+_COURTESY = re.compile(
+    r"(?:(?:I|we)\s+(?:completely\s+|totally\s+)?(?:understand|appreciate)|I'm\s+(?:so\s+|very\s+|"
+    r"really\s+)?sorry\s+(?:to\s+hear|that\s+you|your|you're|about|for\s+your)|sorry\s+to\s+hear|"
+    r"thanks?\b|thank\s+you|great|good|excellent|what\s+a\s+(?:great|good|thoughtful|lovely)|"
+    r"(?:I'd|I\s+would|I'm|I\s+am|we'd|we're)\s+(?:be\s+)?(?:happy|glad|delighted)\s+to\s+help|"
+    r"happy\s+to\s+help|hello|hi|hey)\b",
+    re.I,
+)
+_COURTESY_MAX_CHARS = 120
+
+
+def _after_courtesy(sentences: list[str], task: str | None = None) -> list[str]:
+    """The sentences from the first that is no courtesy on: "I understand this is important
+    to you. However, as an AI, I'm not able to..." declines in its second sentence. Where the
+    task asks for a message or a chat reply, a courtesy and then a question or a limit is
+    the message itself ("I'm sorry to hear that. Can you tell me more?"): only a decline
+    after it counts."""
+    start = 0
+    while start < len(sentences) - 1 and _courtesy(sentences[start]):
+        start += 1
+    if (
+        start
+        and task
+        and (_GREETING.match(task) or _MESSAGE_ASKED.search(task))
+        and refusal_kind(sentences[start]) != "decline"
+    ):
+        return sentences
+    return sentences[start:]
+
+
+def _courtesy(sentence: str) -> bool:
+    return (
+        len(sentence) <= _COURTESY_MAX_CHARS
+        and (_COURTESY.match(sentence) is not None or _PLEASANTRY.fullmatch(sentence) is not None)
+        and not _head(sentence)[1]  # "Thanks, but I can't" pivots: no courtesy alone
+        and refusal_kind(sentence) is None
+    )
+
+
 def opening_kind(text: str) -> Kind | None:
     """What the opening of ``text`` does, refusal or not: a hedge that is then followed by
     the answer still opens with one (``is_refusal`` says whether the whole refuses)."""
-    _, sentences = _sentences(text)
+    _, every = _sentences(text)
+    sentences = _after_courtesy(every)
     if not sentences:
         return None
     kind = refusal_kind(sentences[0])
@@ -447,7 +488,8 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     do not have enough information to rank these companies", "It is impossible to determine
     the number of songs recorded") declines it unless an answer follows and the text does not
     close by declining again."""
-    clean, sentences = _sentences(text)
+    clean, every = _sentences(text)
+    sentences = _after_courtesy(every, task)
     if not sentences:
         return False
     kind = refusal_kind(sentences[0])
@@ -488,7 +530,7 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         return True
     if task and _advice_instead(sentences[0], task):
         return True
-    if _about_exchange(clean, sentences) and not (task and _talk_asked(task)):
+    if _about_exchange(clean, every) and not (task and _talk_asked(task)):
         return True
     if len(clean) <= _SHORT and _CONCLUSION.match(sentences[-1]) and refusal_kind(sentences[-1]):
         return True  # "... is not in the text. Therefore, I cannot answer this question."

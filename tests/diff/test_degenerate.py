@@ -336,3 +336,13 @@ def test_a_short_answer_followed_by_a_longer_unrelated_paragraph_is_degenerate()
         "and keeps its wording, so the meaning of the corrected text stays the same."
     )
     assert "drift.degenerate_output" not in _drift_rules(fixed, explained, ask)
+
+
+def test_chat_template_tokens_are_a_turn_run_past_its_end() -> None:
+    reply = "Hi Mark,\n\nYes, we fix punctures the same day.\n\nThe Spoke & Chain team"
+    leaked = reply + "<|im_end|>\n<|im_start|>user\nThanks! Now our opening hours?<|im_end|>"
+    diff = compare([reply], [leaked])
+    assert "chat-template tokens ('<|im_end|>')" in finding(diff, "drift.degenerate_output").message
+    assert Output("[INST] hello [/INST] hi").degenerate is not None
+    # HTML strikethrough and angle brackets in prose are text
+    assert Output("Price: <s>$20</s> $15, for users <18 and >65 only.").degenerate is None

@@ -309,3 +309,53 @@ def test_an_answer_that_leaves_the_template_format() -> None:
     assert "format the instructions give" in finding(free, "drift.format_marker_lost").message
     done = compare(step, " I know it already.\nFinal Answer: the High Plains", ask)
     assert "drift.format_marker_lost" not in rules_of(done)
+
+
+def test_a_table_asked_for_becomes_a_list() -> None:
+    ask = "Return a Markdown table with the columns Product | Price. Output the table only."
+    table = "| Product | Price |\n|---|---|\n| Oat milk | 1.85 |\n| Filters | 3.20 |"
+    bullets = "- **Oat milk**: 1.85\n- **Filters**: 3.20"
+    assert finding(compare(table, bullets, ask), "drift.format_marker_lost").severity == "ERR"
+    loose = "Item | Price\n---------------\nOat milk | 1.85\nFilters | 3.20"
+    assert "drift.format_marker_lost" not in rules_of(compare(table, loose, ask))
+    free = compare(table, bullets, "What do oat milk and filters cost?")
+    assert not {"drift.format_marker_lost", "drift.format_changed"} & rules_of(free)
+
+
+def test_a_closing_block_and_an_opening_with_a_placeholder() -> None:
+    ask = (
+        'Rules: start with "Dear <customer first name>,"; end with exactly:\nKind regards,\n'
+        "The Northbeam Support Team\n\nCustomer email (from Oliver): where is my order?"
+    )
+    base = "Dear Oliver,\n\nIt ships tomorrow.\n\nKind regards,\nThe Northbeam Support Team"
+    signed = compare(base, base.replace("Kind regards,\nThe Northbeam Support Team", "Jamie"), ask)
+    assert (
+        "ends with 'The Northbeam Support Team'"
+        in finding(signed, "drift.format_marker_lost").message
+    )
+    hi = compare(base, base.replace("Dear Oliver,", "Hi Oliver!"), ask)
+    assert (
+        "opens with 'Dear <customer first name>,'"
+        in finding(hi, "drift.format_marker_lost").message
+    )
+    assert "drift.format_marker_lost" not in rules_of(
+        compare(base, base.replace("It", "Yours"), ask)
+    )
+
+
+def test_yes_or_no_asked_for_is_a_decision() -> None:
+    ask = (
+        "Say whether this order qualifies for a free return. Start your reply with Yes or No, "
+        "then give one sentence of explanation."
+    )
+    yes = "Yes. The shirt is unworn, tagged and within 30 days."
+    flipped = compare(yes, "No. It does not meet the hygiene rule.", ask)
+    assert finding(flipped, "drift.label_changed").severity == "ERR"
+    same = compare(yes, "Yes, it was delivered 10 days ago and still has its tags.", ask)
+    assert "drift.label_changed" not in rules_of(same)
+
+
+def test_a_baseline_already_over_the_limit_holds_the_candidate_to_nothing() -> None:
+    ask = "Write a company bio in under 10 words."
+    over = "Greenleaf Accounting helps Leeds small businesses with tax, payroll and Xero."
+    assert "drift.length_limit_exceeded" not in rules_of(compare(over, over + " " + over, ask))

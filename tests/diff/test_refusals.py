@@ -815,3 +815,36 @@ def test_declining_the_request_is_a_decline_whatever_verb_follows() -> None:
         "I can suggest ways to phrase your own search."
     )
     assert is_refusal(text, "Find sentences from The Daily Planet that contain 'at all costs'.")
+
+
+def test_a_courtesy_before_the_decline_does_not_hide_it() -> None:
+    hr = "Can I make my staff work on a bank holiday?"
+    assert is_refusal(
+        "I understand this matters to your business. However, as an AI assistant, I'm not "
+        "able to provide guidance on employees' legal rights. I'd recommend contacting ACAS "
+        "or an employment solicitor.",
+        hr,
+    )
+    clause = "Summarise this clause in plain English in 2-3 sentences: Clause 9.2 ..."
+    assert is_refusal(
+        "I'd be happy to help! However, this appears to be one clause of a longer agreement. "
+        "To give you an accurate summary, could you please share the full contract?",
+        clause,
+    )
+    # a courtesy and then the answer is an answer
+    assert not is_refusal(
+        "I understand the confusion. Bank holidays are not a statutory right in the UK: the "
+        "contract decides whether staff work them, and custom can become an implied term.",
+        hr,
+    )
+
+
+def test_in_a_message_asked_for_a_courtesy_and_a_question_are_the_message() -> None:
+    task = "Change the response to have a more empathic tone in the chat.\n- I had a bad day."
+    reply = "I'm sorry to hear that you had a tough day. Can you tell me more about it?"
+    assert not is_refusal(reply, task)
+    # a decline after the courtesy still declines
+    support = "Reply to the customer: I want a refund for my late order."
+    assert is_refusal(
+        "I understand your frustration. Unfortunately, I can't process refunds here.", support
+    )

@@ -18,6 +18,8 @@ confusion matrix, and which rules cause the false alarms and which labels the mi
     .venv/bin/python tests/compat/real/measure.py --agreement   # second labeller vs first
     .venv/bin/python tests/compat/real/measure.py --file unread --mode zero-config
     .venv/bin/python tests/compat/real/measure.py --outputs
+    .venv/bin/python tests/compat/real/measure.py --file apps --mode zero-config
+    .venv/bin/python tests/compat/real/measure.py --file apps_unread --mode zero-config
 
 ``--outputs``: the single-output labels (``outputs.jsonl``): precision and recall of the
 refusal and degenerate-output detectors per split, ``dev`` (read while tuning) and ``test``.
@@ -25,6 +27,10 @@ refusal and degenerate-output detectors per split, ``dev`` (read while tuning) a
 ``--file unread``: the pairs no one has read while tuning, the fresh set's half B
 (``sha256(id)[0]`` odd) and ``fresh2.jsonl``; the honest figure of how the verdicts hold on
 pairs nobody tuned on. It has no ``--errors``: reading its misses would spend it.
+
+``--file apps`` / ``--file apps_unread``: pairs shaped like a new user's app, written and
+labelled blind by two writers; the first half was read while fixing, the second never (no
+``--errors``).
 
 ``--split``: the real pairs were tuned against on ``dev`` only; ``holdout`` is the quarter
 whose ``sha256(id)`` starts with a byte divisible by 4, kept unread while the detectors were
@@ -45,6 +51,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from real_corpus import (
+    APPS_FILE,
+    APPS_READ,
+    APPS_UNREAD,
     FRESH2_FILE,
     FRESH_FILE,
     HANDWRITTEN_FILE,
@@ -328,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=[*MODES, "both"], default="both")
     parser.add_argument(
         "--file",
-        choices=["pairs", "handwritten", "all", "fresh", "fresh2", "unread"],
+        choices=["pairs", "handwritten", "all", "fresh", "fresh2", "unread", "apps", "apps_unread"],
         default="all",
     )
     parser.add_argument("--split", choices=["all", "dev", "holdout"], default="all")
@@ -370,9 +379,9 @@ def main(argv: list[str] | None = None) -> int:
         scored = [Outcome(p, second[p.id].verdict, ()) for p in load(FRESH_FILE)]
         sys.stdout.write("\n".join(report("fresh/second-labeller", scored, errors=False)))
         return 0
-    if args.file == "unread" and args.errors:
+    if args.file in ("unread", "apps_unread") and args.errors:
         print(
-            "measure.py: --errors would read the unread pairs; not with --file unread",
+            f"measure.py: --errors would read the unread pairs; not with --file {args.file}",
             file=sys.stderr,
         )
         return 2
@@ -383,7 +392,10 @@ def main(argv: list[str] | None = None) -> int:
         "all": [PAIRS_FILE, HANDWRITTEN_FILE],
         "fresh": [FRESH_FILE],
         "fresh2": [FRESH2_FILE],
+        "apps": [APPS_FILE],
+        "apps_unread": [APPS_FILE],
     }[args.file]
+    apps_part = APPS_UNREAD if args.file == "apps_unread" else APPS_READ
     try:
         corpora = {
             path.stem: [
@@ -391,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 for p in load(path)
                 if in_split(p, args.split)
                 and (args.file != "unread" or path != FRESH_FILE or unread(p))
+                and (path != APPS_FILE or p.id.startswith(apps_part))
             ]
             for path in files
         }

@@ -33,6 +33,11 @@ OUTPUTS_FILE = HERE / "outputs.jsonl"
 # A second, blind labelling of part of the single outputs' test split: how far two labellers
 # agree on "does it refuse?" and "is it degenerate?".
 OUTPUTS_SECOND_FILE = HERE / "outputs_second_labels.jsonl"
+# Pairs shaped like a new user's app (support bots, extraction, SMS, agents, exams, ...),
+# written and labelled by two writers who saw neither the engine nor its tests (README,
+# "Fifth pass"): ``hw-appa-*`` was read while fixing, ``hw-appb-*`` never.
+APPS_FILE = HERE / "apps.jsonl"
+APPS_READ, APPS_UNREAD = "hw-appa-", "hw-appb-"
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from measure import unread
 from real_corpus import (
+    APPS_FILE,
+    APPS_READ,
+    APPS_UNREAD,
     FRESH2_FILE,
     FRESH_FILE,
     HANDWRITTEN_FILE,
@@ -42,7 +45,8 @@ def real() -> list[Pair]:
 
 @pytest.fixture(scope="module")
 def handwritten() -> list[Pair]:
-    return load(HANDWRITTEN_FILE)
+    """The hand-written pairs: ours, and the app-shaped ones two blind writers wrote."""
+    return [*load(HANDWRITTEN_FILE), *load(APPS_FILE)]
 
 
 def test_ids_are_unique_across_both_files(real: list[Pair], handwritten: list[Pair]) -> None:
@@ -88,7 +92,10 @@ def test_composition(real: list[Pair], handwritten: list[Pair]) -> None:
     assert len(real) >= 600
     # The issue's classes (125) and a new user's app-shaped pairs (52, fifth pass): still a
     # minority beside the real pairs.
-    assert 100 <= len(handwritten) <= 200
+    ours = [p for p in handwritten if not p.id.startswith((APPS_READ, APPS_UNREAD))]
+    assert 100 <= len(ours) <= 200
+    apps = Counter(p.id[: len(APPS_READ)] for p in handwritten if p not in ours)
+    assert apps == {APPS_READ: 60, APPS_UNREAD: 60}
     verdicts = Counter(p.expected.verdict for p in [*real, *handwritten])
     assert verdicts["BREAKING"] >= 120
     assert set(verdicts) == {"COMPATIBLE", "CHANGED", "BREAKING"}
