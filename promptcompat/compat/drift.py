@@ -22,6 +22,7 @@ from promptcompat.compat.format_requirements import (
     Instructions,
     LimitUnit,
     Requirements,
+    is_fallback,
     wrapped_value,
 )
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
@@ -41,10 +42,12 @@ MarkerKind = Literal[
     "links",
     "comma_list",
     "table",
+    "citations",
+    "csv",
 ]
 _LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 # Lists are structure, not a format, unless asked for: losing one nothing asked is no change.
-_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table"}
+_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table", "citations", "csv"}
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -76,6 +79,20 @@ _URL = re.compile(r"https?://[^\s)>\]]+")
 # Three or more short items on one line, separated by a comma and a space ("Tokyo, Delhi,
 # Shanghai"): "1,250,000 dollars" has no space after its commas.
 _COMMA_LIST = re.compile(r"[^,\n]{1,40}(?:,[ \t]+(?:and[ \t]+|or[ \t]+)?[^,\n]{1,40}){2,}")
+# A citation of a numbered source: "[1]", "[2][3]", "[4, 5]".
+_CITATION = re.compile(r"\[\d{1,2}(?:\s*[,\u2013-]\s*\d{1,2})*\]")
+_CSV_MIN_LINES = 2
+
+
+def _is_csv(lines: list[str]) -> bool:
+    """Two or more lines, no table bars, each with the same number (one or more) of commas."""
+    rows = [line for line in lines if line.strip()]
+    if len(rows) < _CSV_MIN_LINES or any("|" in row for row in rows):
+        return False
+    commas = {row.count(",") for row in rows}
+    return len(commas) == 1 and commas != {0}
+
+
 # A table's row: cells separated by "|" ("| Oat milk | £1.85 |", "Shirts | 2 | $10"); a
 # header, its rule and one row make a table, with or without the outer bars.
 _TABLE_ROW = re.compile(r"^[^\n|]*\S[^\n|]*\|[^\n]*\S.*$|^[ \t]*\|[^\n]*\|[^\n]*\S[^\n]*$", re.M)
@@ -171,6 +188,9 @@ _CLOSING_REMARK = re.compile(
 _CHAT_TEMPLATE_TOKEN = re.compile(
     r"<\|(?:im_start|im_end|eot_id|start_header_id|end_header_id|endoftext|end_of_text|"
     r"begin_of_text|end|user|assistant|system)\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+    # the turn headers of instruction-tuning formats (Alpaca, Vicuna), on a line of their own
+    r"|^[ \t]*#{2,3}[ \t]*(?:Instruction|Response|Human|Assistant)[ \t]*:[ \t]*$",
+    re.M,
 )
 _PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
 _LEAD_IN_MAX_CHARS = 160
@@ -265,6 +285,8 @@ class Marker(NamedTuple):
             "links": "links (URLs)",
             "comma_list": "a comma-separated list on one line",
             "table": "a table",
+            "citations": "citations like [1]",
+            "csv": "CSV lines",
         }[self.kind]
 
     def asked_by(self, req: Requirements) -> bool:
@@ -285,6 +307,10 @@ class Marker(NamedTuple):
             return req.comma_list
         if self.kind == "table":
             return req.table
+        if self.kind == "citations":
+            return req.citations
+        if self.kind == "csv":
+            return req.csv
         return self.detail in req.fixed_tokens  # a fixed first or last line
 
 
@@ -365,6 +391,10 @@ class Output:
             found.add(Marker("comma_list"))
         if "|" in text and len(_TABLE_ROW.findall(text)) >= _TABLE_MIN_ROWS:
             found.add(Marker("table"))
+        if "[" in text and _CITATION.search(text):
+            found.add(Marker("citations"))
+        if "," in text and _is_csv(lines):
+            found.add(Marker("csv"))
         return frozenset(found)
 
     @cached_property
@@ -989,7 +1019,7 @@ def _text_events(
         what = marker.describe()
         # Without instructions every shared format counts as asked, except a comma list:
         # any sentence with a few commas would be one.
-        if (req is None and marker.kind not in ("comma_list", "table")) or (
+        if (req is None and marker.kind not in _STRUCTURE - _LISTS) or (
             req and marker.asked_by(req)
         ):
             if marker.kind in _LISTS and has_list and not (req and req.numbered):
@@ -1014,6 +1044,7 @@ def _text_events(
                 f"instructions spell out ({listed})"
             )
     if req is not None:
+        _fallback_event(refs, out, events, req)
         _wrapper_answer_events(refs, out, events, req)
         _template_event(refs, out, events, req)
     decisions = {r.decision for r in refs}
@@ -1060,6 +1091,27 @@ def _text_events(
     if req is not None:
         _literal_events(refs, out, events, req)
         _forbidden_event(refs, out, events, req)
+
+
+def _fallback_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
+    """The instructions name what to answer when the answer is unknown ("I don't know"):
+    every baseline sample gave it and this output answers, or the other way round."""
+    if req.fallback is None:
+        return
+    gave = [is_fallback(r.text, req.fallback) for r in refs]
+    now = is_fallback(out.text, req.fallback)
+    # Abstaining as the instructions say is a refusal of the question, and answering after
+    # every baseline sample abstained a refusal removed: the consumer sees the same flip.
+    if all(gave) and not now:
+        events["drift.refusal_removed", None, ""] = (
+            f"every baseline sample gave the answer the instructions name for an unknown "
+            f"answer ({req.fallback!r}); this output answers instead"
+        )
+    elif now and not any(gave):
+        events["drift.refusal_introduced", None, ""] = (
+            f"this output gives the answer the instructions name for an unknown answer "
+            f"({req.fallback!r}); every baseline sample answered"
+        )
 
 
 def _same_answer(a: str, b: str) -> bool:

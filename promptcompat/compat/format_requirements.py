@@ -193,6 +193,27 @@ _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
     "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b", re.I),
     "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
 }
+# A line the answer must hold, given as a label and a placeholder: 'write the final answer on
+# its own line as "Answer: <number>"', "Respond with exactly one line: TOOL: <tool name>".
+_LINE_TEMPLATE = re.compile(
+    r"(?<![\w\[])(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*(?:<[^<>\n]{1,40}>|"
+    r"\{[^{}\n]{1,40}\}|\[[a-z][^\[\]\n]{0,39}\])"
+)
+# What to answer when the answer is unknown: 'If the answer is not in the context, say "I
+# don't know"', "If the documents do not contain the answer, reply exactly: I don't know."
+_FALLBACK_ASK = re.compile(
+    r"\b(?:if\b[^.\n]{0,100}?\b(?:not|no|cannot|can't|don't|doesn't|unable|unsure)\b[^.\n]{0,80}?|"
+    r"otherwise|else)[,;]?\s+(?:then\s+)?(?:just\s+|simply\s+)?(?:say|reply|respond|answer|output|"
+    r"return|write)\s+(?:with\s+)?(?:exactly|only|just)?\s*:?\s*[\"'\u201c]?(?P<lit>[A-Za-z][^\"\u201d\n.]"
+    r"{1,38}?)[\"'\u201d]?\s*(?:[.;]|\n|\Z)",
+    re.I,
+)
+_CITATIONS_ASK = re.compile(
+    r"\bcit(?:e|es|ing|ations?)\b[^.\n]{0,80}?(?:\[\d\]|square\s+brackets|\bnumbers?\b|\bsources?\b|"
+    r"\bdocuments?\b|\bresults?\b|\bpassages?\b)",
+    re.I,
+)
+_CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
 _TABLE_ASK = re.compile(
     r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
     r"organi[sz]e|write|draw|build|provide|summari[sz]e|arrange)\b[^.\n]{0,40}?\b(?:markdown\s+)?"
@@ -293,6 +314,7 @@ _COUNT_IN = re.compile(
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
+_FALLBACK_TAIL = 80  # "I don't know. The context does not mention a device limit."
 _WRAPPER_NAMES = {"braces": "curly braces", "boxed": "\\boxed{}"}
 
 # A closed set of labels the instructions list for a classification: "Categorize the product
@@ -403,6 +425,13 @@ class Requirements:
     """A literal the answer must open with ("Start your reply with 'Dear customer,'")."""
     closing: str | None = None
     """A literal the answer must end with ("end it with 'The ParcelGo team'")."""
+    fallback: str | None = None
+    """What to answer when the answer is not known ("If the answer is not in the context,
+    say "I don't know""): giving it is abstaining, a decision of its own."""
+    citations: bool = False
+    """Citations like [1] are asked for ("cite the document number in square brackets")."""
+    csv: bool = False
+    """CSV is asked for."""
     table: bool = False
     """A table is asked for ("Return a Markdown table with the columns ...")."""
     forbidden: tuple[Forbidden, ...] = ()
@@ -434,12 +463,17 @@ class Requirements:
             or self.closing
             or self.forbidden
             or self.table
+            or self.fallback
+            or self.citations
+            or self.csv
             or self.comma_list
             or self.wrappers
             or self.template_labels
         )
 
     def describe_wrapper(self, wrapper: str) -> str:
+        if wrapper.startswith("line:"):
+            return f"a line '{wrapper.removeprefix('line:')}: ...'"
         return _WRAPPER_NAMES.get(wrapper, f"<{wrapper}></{wrapper}>")
 
     def asks_bracket(self, position: Literal["start", "end"]) -> bool:
@@ -490,6 +524,12 @@ class Requirements:
             out.append(f"ends with {self.closing!r}")
         if self.table:
             out.append("a table")
+        if self.csv:
+            out.append("CSV")
+        if self.citations:
+            out.append("citations like [1]")
+        if self.fallback:
+            out.append(f"{self.fallback!r} when the answer is not known")
         if self.forbidden:
             out.append("no " + ", no ".join(self.forbidden))
         return out
@@ -584,7 +624,10 @@ def read_requirements(instructions: str) -> Requirements:
         numbered=list_match is not None and bool(_NUMBERED_LIST.search(text)),
         language=language,
         comma_list=bool(_COMMA_LIST.search(text)),
-        wrappers=_read_wrappers(text),
+        wrappers=_read_wrappers(text, tuple(prefixes)),
+        fallback=_read_fallback(text),
+        citations=_CITATIONS_ASK.search(text) is not None,
+        csv=_CSV_ASK.search(text) is not None,
         template_labels=_read_template(text),
     )
 
@@ -627,6 +670,17 @@ def _block(text: str, which: Literal["opening", "closing"]) -> str | None:
     return None
 
 
+def _read_fallback(text: str) -> str | None:
+    m = _FALLBACK_ASK.search(text)
+    return m.group("lit").strip().replace("\u2019", "'") if m is not None else None
+
+
+def is_fallback(text: str, fallback: str) -> bool:
+    """Whether ``text`` is the fallback answer, alone or with a short reason after it."""
+    said = text.strip().strip("*_\"' ").casefold().replace("\u2019", "'")
+    return said.startswith(fallback.casefold()) and len(said) <= len(fallback) + _FALLBACK_TAIL
+
+
 def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
     found: set[Forbidden] = set()
     for m in _NEGATION.finditer(text):
@@ -641,8 +695,12 @@ def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
     return tuple(k for k in order if k in found)
 
 
-def _read_wrappers(text: str) -> tuple[str, ...]:
+def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]:
     found: list[str] = []
+    for m in _LINE_TEMPLATE.finditer(text):
+        label = m.group("label")
+        if label not in prefixes and f"line:{label}" not in found:
+            found.append(f"line:{label}")
     if _BRACES_ASK.search(text):
         found.append("braces")
     if _BOXED_ASK.search(text):
@@ -681,7 +739,11 @@ def _read_template(text: str) -> tuple[str, ...]:
 def wrapped_value(text: str, wrapper: str) -> str | None:
     """The last answer ``text`` puts in ``wrapper`` (``braces``, ``boxed`` or a tag's name),
     stripped; "" when the wrapper holds more than a short answer; None without one."""
-    if wrapper in _WRAPPED:
+    if wrapper.startswith("line:"):
+        label = re.escape(wrapper.removeprefix("line:"))
+        line = rf"^[ \t*_>#-]*{label}[*_]*[ \t]*:[*_]*[ \t]*(.+?)[ \t]*$"
+        found = re.findall(line, text, re.M | re.I)
+    elif wrapper in _WRAPPED:
         found = _WRAPPED[wrapper].findall(text)
     else:
         found = re.findall(

@@ -107,9 +107,9 @@ _EN_MISSING = re.compile(
     r"(?:a\s+(?:bit|little)\s+|some\s+)?(?:more|additional|further)\s+(?:\w+\s+)?(?:context|"
     r"information|info|details|data)\b"
     r"|\b(?:i|we)(?:\s+|'d\s+|'ll\s+|\s+will\s+)(?:need|would\s+need)\s+to\s+know\b"
-    r"|\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|clarify|specify|give\s+me|"
+    r"|\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:provide|share|clarify|specify|confirm|give\s+me|"
     r"tell\s+me\s+(?:more|which|what)|send|paste|include|let\s+me\s+know\s+(?:which|what))\b"
-    r"|\bplease\s+(?:provide|share|clarify|specify|paste|send)\b"
+    r"|\bplease\s+(?:provide|share|clarify|specify|confirm|paste|send)\b"
     r"|\b(?:without|with\s+no)\s+(?:more|additional|further|the)\s+(?:\w+\s+)?(?:context|"
     r"information|details)\b[^.]{0,60}\b(?:can(?:no|')?t|cannot|unable|impossible|not\s+"
     r"possible|difficult)\b"
@@ -240,7 +240,10 @@ _ABOUT_INPUT = re.compile(
 _ASKS_INPUT = re.compile(
     r"\b(?:provide|share|give\s+me|send|tell\s+me|paste|clarify|specify)\b[^.!?]{0,50}\b(?:details|"
     r"information|context|specifics|more|text|list|sentence|name|title|question)\b|"
-    r"\b(?:details|information|context)\s+to\s+share\b",
+    r"\b(?:details|information|context)\s+to\s+share\b|"
+    # "Once you confirm, I can provide the exact one-liner."
+    r"\b(?:once|when|after|as\s+soon\s+as)\s+you(?:'ve|\s+have)?\s+(?:confirm|clarif|provide|share|"
+    r"answer|let\s+me\s+know|tell\s+me)\w*\b[^.!?]{0,40}\bI\s*(?:can|will|'ll|could)\b",
     re.I,
 )
 

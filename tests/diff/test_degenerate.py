@@ -346,3 +346,12 @@ def test_chat_template_tokens_are_a_turn_run_past_its_end() -> None:
     assert Output("[INST] hello [/INST] hi").degenerate is not None
     # HTML strikethrough and angle brackets in prose are text
     assert Output("Price: <s>$20</s> $15, for users <18 and >65 only.").degenerate is None
+
+
+def test_an_invented_turn_of_an_instruction_format_is_degenerate() -> None:
+    answer = "14 x 36 = 504; 504 - 85 = 419.\n\n{419}"
+    invented = answer + "\n\n### Instruction:\nA baker makes 12 trays...\n\n### Response:\n{138}"
+    diff = compare([answer], [invented])
+    assert "'### Instruction:'" in finding(diff, "drift.degenerate_output").message
+    # a heading that names a response is no turn header
+    assert Output("## Response times\nThey fell by 20%.").degenerate is None

@@ -359,3 +359,46 @@ def test_a_baseline_already_over_the_limit_holds_the_candidate_to_nothing() -> N
     ask = "Write a company bio in under 10 words."
     over = "Greenleaf Accounting helps Leeds small businesses with tax, payroll and Xero."
     assert "drift.length_limit_exceeded" not in rules_of(compare(over, over + " " + over, ask))
+
+
+def test_a_labelled_line_the_instructions_give() -> None:
+    router = (
+        "Route the request to exactly one tool.\nTools:\n- get_weather(city)\n- web_search(query)"
+        "\n- calendar_lookup(date)\nRespond with exactly one line: TOOL: <tool name>\n\n"
+        "User: Do I have anything on Friday afternoon?"
+    )
+    flipped = compare("TOOL: calendar_lookup", "TOOL: web_search", router)
+    assert finding(flipped, "drift.label_changed").severity == "ERR"
+    assert compare("TOOL: calendar_lookup", "TOOL: calendar_lookup", router).verdict == "COMPATIBLE"
+    maths = 'Solve it. Show your work, then write the final answer on a line as "Answer: <n>".'
+    base = "3 h 25 min at 84 km/h: 84 x 41/12 = 287.\n\nAnswer: 287"
+    bold = compare(base, "84 x 41/12 = 287, so the train travels **287 kilometres**.", maths)
+    assert "a line 'Answer: ...'" in finding(bold, "drift.format_marker_lost").message
+    other = compare(base, base.replace("287", "290"), maths)
+    assert finding(other, "drift.label_changed").severity == "WARN"  # no options: an answer
+
+
+def test_the_answer_for_an_unknown_answer_the_instructions_name() -> None:
+    rag = (
+        'Answer using only the context. If the answer is not in the context, say "I don\'t know".'
+        "\n\nContext:\n[1] The X200 has four Ethernet ports.\n\nQuestion: How many devices?"
+    )
+    made_up = compare("I don't know.", "The X200 handles up to 128 devices [1].", rag)
+    assert "answers instead" in finding(made_up, "drift.refusal_removed").message
+    assert made_up.verdict == "BREAKING"
+    answered = "It has four gigabit Ethernet ports [1]."
+    abstains = compare(answered, "I don't know.", rag)
+    assert finding(abstains, "drift.refusal_introduced").severity == "ERR"
+    assert compare("I don't know.", "I don\u2019t know.", rag).verdict == "COMPATIBLE"
+
+
+def test_citations_and_csv_asked_for() -> None:
+    cite = "Answer from the search results. Cite every sentence with its result's number, like [1]."
+    cited = "Python 3.12 came out in October 2023 [1]. It added a per-interpreter GIL [2]."
+    bare = "Python 3.12 came out in October 2023 and added a per-interpreter GIL."
+    assert finding(compare(cited, bare, cite), "drift.format_marker_lost").severity == "ERR"
+    assert "drift.format_marker_lost" not in rules_of(compare(cited, bare, "What is new in 3.12?"))
+    csv = "Convert to CSV with the header name,stars. Output only the CSV.\nfastapi 71k, gin 76k"
+    rows = "name,stars\nfastapi,71000\ngin,76000"
+    table = "| name | stars |\n|---|---|\n| fastapi | 71000 |\n| gin | 76000 |"
+    assert finding(compare(rows, table, csv), "drift.format_marker_lost").severity == "ERR"

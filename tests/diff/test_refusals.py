@@ -848,3 +848,13 @@ def test_in_a_message_asked_for_a_courtesy_and_a_question_are_the_message() -> N
     assert is_refusal(
         "I understand your frustration. Unfortunately, I can't process refunds here.", support
     )
+
+
+def test_questions_back_in_place_of_the_command_are_a_refusal() -> None:
+    task = "Give me a bash one-liner that deletes all .tmp files older than 7 days in /srv/cache."
+    assert is_refusal(
+        "Before I give you a command that permanently deletes files, could you confirm a few "
+        "details?\n\n1. Should it include subdirectories?\n2. Modified or accessed time?\n\n"
+        "Once you confirm, I can provide the exact one-liner.",
+        task,
+    )

@@ -29,8 +29,8 @@ refusal and degenerate-output detectors per split, ``dev`` (read while tuning) a
 pairs nobody tuned on. It has no ``--errors``: reading its misses would spend it.
 
 ``--file apps`` / ``--file apps_unread``: pairs shaped like a new user's app, written and
-labelled blind by two writers; the first half was read while fixing, the second never (no
-``--errors``).
+labelled blind, sixty per writer; the sets in ``APPS_READ`` were read while fixing, those in
+``APPS_UNREAD`` never (no ``--errors``).
 
 ``--split``: the real pairs were tuned against on ``dev`` only; ``holdout`` is the quarter
 whose ``sha256(id)`` starts with a byte divisible by 4, kept unread while the detectors were

@@ -34,10 +34,12 @@ OUTPUTS_FILE = HERE / "outputs.jsonl"
 # agree on "does it refuse?" and "is it degenerate?".
 OUTPUTS_SECOND_FILE = HERE / "outputs_second_labels.jsonl"
 # Pairs shaped like a new user's app (support bots, extraction, SMS, agents, exams, ...),
-# written and labelled by two writers who saw neither the engine nor its tests (README,
-# "Fifth pass"): ``hw-appa-*`` was read while fixing, ``hw-appb-*`` never.
+# sixty per writer, written and labelled by writers who saw neither the engine nor its tests
+# (README, "Fifth pass"). Each set was measured once before anyone read it; the sets in
+# APPS_READ were then read while fixing, those in APPS_UNREAD never.
 APPS_FILE = HERE / "apps.jsonl"
-APPS_READ, APPS_UNREAD = "hw-appa-", "hw-appb-"
+APPS_READ = ("hw-appa-", "hw-appb-", "hw-appc-")
+APPS_UNREAD = ("hw-appd-",)
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[

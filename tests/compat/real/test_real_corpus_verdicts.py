@@ -80,12 +80,16 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # per split; ``dev`` was read while tuning, ``test`` never. At this commit: refusal dev 0.88 /
 # 0.76, test 0.82 / 0.68; degenerate dev 1.00 / 0.69, test 0.90 / 0.64 (at the fourth pass's
 # start: refusal 0.82 / 0.70 and 0.79 / 0.64; degenerate 0.69 / 0.54 and 0.71 / 0.54).
-# Pairs shaped like a new user's app (apps.jsonl), written and labelled by two writers who saw
-# neither the engine nor its tests. At the fifth pass's start the engine reached P 1.00 R 0.56
-# on the first sixty (tp 14 fn 11) and P 1.00 R 0.40 on the second (tp 10 fn 15); the first
-# sixty were then read and fixed, the second never.
-REGRESSION_FLOOR_APPS_READ = (0.99, 0.95, 0.0)  # tp 24 fp 0 fn 1, FA 0/25
-REGRESSION_FLOOR_APPS_UNREAD = (0.99, 0.63, 0.0)  # tp 16 fp 0 fn 9, FA 0/25
+# Pairs shaped like a new user's app (apps.jsonl), sixty per writer, written and labelled by
+# writers who saw neither the engine nor its tests. Each set was measured once before it was
+# read (at the fifth pass's start the engine reached, per set, R 0.56, 0.40, 0.44, 0.48 with
+# P 1.00, 1.00, 0.79, 0.92); the sets in APPS_READ were then read and fixed, APPS_UNREAD never.
+REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
+    "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
+    "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25 (0.64 when measured unread)
+    "hw-appc-": (0.89, 0.71, 0.08),  # tp 18 fp 2 fn 7, FA 2/25, as measured unread
+    "hw-appd-": (0.93, 0.67, 0.04),  # tp 17 fp 1 fn 8, FA 1/25, never read
+}
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
     ("refusal", "test"): (0.81, 0.67),
@@ -114,7 +118,7 @@ def outcomes(real: list[Pair], handwritten: list[Pair]) -> dict[tuple[str, Mode]
     runs["fresh", "zero-config"] = [run(p, "zero-config") for p in load(FRESH_FILE)]
     runs["fresh2", "zero-config"] = [run(p, "zero-config") for p in load(FRESH2_FILE)]
     apps = load(APPS_FILE)
-    for part in (APPS_READ, APPS_UNREAD):
+    for part in REGRESSION_FLOOR_APPS:
         runs[part, "zero-config"] = [run(p, "zero-config") for p in apps if p.id.startswith(part)]
     return runs
 
@@ -220,19 +224,15 @@ def test_the_fresh_held_out_set_regression_floor(
     assert _meets(second, *REGRESSION_FLOOR_FRESH2), _show(second)
 
 
-@pytest.mark.parametrize(
-    ("part", "floor"),
-    [(APPS_READ, REGRESSION_FLOOR_APPS_READ), (APPS_UNREAD, REGRESSION_FLOOR_APPS_UNREAD)],
-)
+@pytest.mark.parametrize("part", sorted(REGRESSION_FLOOR_APPS))
 def test_the_app_shaped_pairs_regression_floor(
-    outcomes: dict[tuple[str, Mode], list[Outcome]],
-    part: str,
-    floor: tuple[float, float, float],
+    outcomes: dict[tuple[str, Mode], list[Outcome]], part: str
 ) -> None:
-    """A new user's app, written blind: the figures reached. For the unread half, read the
-    failure's figures, not its pairs."""
+    """A new user's app, written blind: the figures reached. For an unread set
+    (``APPS_UNREAD``), read the failure's figures, not its pairs."""
+    assert set(REGRESSION_FLOOR_APPS) == {*APPS_READ, *APPS_UNREAD}
     found = figures(outcomes[part, "zero-config"])
-    assert found.n == 60 and _meets(found, *floor), _show(found)
+    assert found.n == 60 and _meets(found, *REGRESSION_FLOOR_APPS[part]), _show(found)
 
 
 @pytest.mark.parametrize(("question", "split"), sorted(REGRESSION_FLOOR_OUTPUTS))
