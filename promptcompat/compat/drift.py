@@ -1044,6 +1044,7 @@ def _text_events(
                 f"instructions spell out ({listed})"
             )
     if req is not None:
+        _headings_event(refs, out, events, req)
         _fallback_event(refs, out, events, req)
         _wrapper_answer_events(refs, out, events, req)
         _template_event(refs, out, events, req)
@@ -1091,6 +1092,18 @@ def _text_events(
     if req is not None:
         _literal_events(refs, out, events, req)
         _forbidden_event(refs, out, events, req)
+
+
+def _headings_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
+    """Headings the instructions spell out ("## Summary", "## Decisions"): every baseline
+    sample has each as a line, this output lacks one."""
+    for heading in req.headings:
+        line = re.compile(rf"^[ \t]*{re.escape(heading)}[ \t]*:?[ \t]*$", re.M | re.I)
+        if all(line.search(r.text) for r in refs) and not line.search(out.text):
+            events["drift.format_marker_lost", None, f"heading {heading}"] = (
+                f"the instructions ask for the heading {heading!r}; every baseline sample has "
+                "it, this output does not"
+            )
 
 
 def _fallback_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
@@ -1311,6 +1324,14 @@ def _language_event(
     if new != old and p >= wanted and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD:
         if expected == new:
             return  # back to the language the instructions ask for or are written in
+        if (
+            instructions is not None
+            and instructions.requirements.in_kind
+            and new in instructions.languages_used
+        ):
+            # Asked to reply in the customer's language, and the customer's message (under an
+            # English system prompt) is in this one: a reply in it answers in kind.
+            return
         events["drift.language_changed", None, ""] = (
             f"the answer is in '{new}' (p={p:.2f}); every baseline sample was in '{old}'"
         )

@@ -91,7 +91,8 @@ _FORMAT_CUE = re.compile(
 )
 _BARE = re.compile(
     r"\b(?:answer|reply|respond|respond|output|return|give|write)\w*\s+(?:\w+\s+){0,3}?"
-    r"(?:with\s+)?(?:(?:a|one|only|just|exactly)\s+)*(?:one|a single|single|1)[\s-]word\b"
+    r"(?:with\s+)?(?:(?:a|one|only|just|exactly)\s+)*(?:one|a single|single|1)[\s-]"
+    r"(?:(?:lowercase|uppercase|capitalized|english)\s+)?word\b"
     r"|\bone[\s-]word\s+(?:answer|reply|response)\b"
     r"|\b(?:only|just)\s+(?:the\s+|a\s+|one\s+)?(?:final\s+)?(?:number|word|label|name|"
     r"category|answer|letter|digit|value|result|score)s?\b(?!\s+(?:of|that|to|for)\b)"
@@ -163,10 +164,15 @@ _MIN_LIMIT: dict[LimitUnit, int] = {
 }  # fmt: skip
 # A required first or last line: "Start your reply with 'Dear customer,'", "end it with 'The
 # ParcelGo team'", "sign off with "Cheers"".
-_LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,40}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
+_LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,100}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
+# "with this exact sentence:", "with the words", "with:"
+_LITERAL_NOUN = (
+    r"(?:(?:the|this|these)\s+(?:exact\s+)?(?:words?|phrase|greeting|sentence|question|signature|"
+    r"line|sign-off|text)\s*)?:?\s*"
+)
 _TARGET = r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?"
 _OPENING_ASK = re.compile(
-    rf"\b(?:start|begin|open)\w*\s+{_TARGET}with\s+(?:the\s+(?:words?|phrase|greeting|line)\s+)?{_LITERAL}",
+    rf"\b(?:start|begin|open)\w*\s+{_TARGET}with\b\s*{_LITERAL_NOUN}{_LITERAL}",
     re.I,
 )
 # The literal on the lines after the ask: "end with exactly:\nKind regards,\nThe Team".
@@ -177,8 +183,7 @@ _BLOCK_ASK = re.compile(
     re.I,
 )
 _CLOSING_ASK = re.compile(
-    rf"\b(?:end|finish|close|conclude|sign\s+off)\w*\s+{_TARGET}with\s+(?:the\s+(?:words?|phrase|"
-    rf"signature|line|sign-off)\s+)?{_LITERAL}",
+    rf"\b(?:end|finish|close|conclude|sign\s+off)\w*\s+{_TARGET}with\b\s*{_LITERAL_NOUN}{_LITERAL}",
     re.I,
 )
 # Formats the instructions forbid: "Do not use markdown, lists or emojis", "plain text only",
@@ -204,8 +209,9 @@ _LINE_TEMPLATE = re.compile(
 _FALLBACK_ASK = re.compile(
     r"\b(?:if\b[^.\n]{0,100}?\b(?:not|no|cannot|can't|don't|doesn't|unable|unsure)\b[^.\n]{0,80}?|"
     r"otherwise|else)[,;]?\s+(?:then\s+)?(?:just\s+|simply\s+)?(?:say|reply|respond|answer|output|"
-    r"return|write)\s+(?:with\s+)?(?:exactly|only|just)?\s*:?\s*[\"'\u201c]?(?P<lit>[A-Za-z][^\"\u201d\n.]"
-    r"{1,38}?)[\"'\u201d]?\s*(?:[.;]|\n|\Z)",
+    r"return|write)\s+(?:with\s+)?(?:exactly|only|just)?\s*:?\s*(?:[\"\u201c](?P<quoted>[A-Za-z][^\"\u201d\n]"
+    r"{1,119}?)[\"\u201d]|'(?P<single>[A-Za-z][^'\n]{1,60}?)'(?!\w)|(?!(?:you|that|so|it|they|we)\b)"
+    r"(?P<lit>[A-Za-z][^\"\u201d\n.,;]{1,38}?)\s*(?:[.;]|\n|\Z))",
     re.I,
 )
 _CITATIONS_ASK = re.compile(
@@ -213,6 +219,16 @@ _CITATIONS_ASK = re.compile(
     r"\bdocuments?\b|\bresults?\b|\bpassages?\b)",
     re.I,
 )
+_IN_KIND = re.compile(
+    r"\b(?:in|using)\s+the\s+(?:same\s+)?language\s+(?:of|as|used\s+by)\s+(?:the\s+)?(?:user|customer|"
+    r"client|guest|caller|question|message|input|query|request)"
+    r"|\bin\s+the\s+(?:user|customer|client|guest|caller|visitor)(?:'s|s')\s+(?:own\s+)?language\b"
+    r"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:user|customer|they)\b",
+    re.I,
+)
+# Markdown headings the answer must use, quoted: 'Use exactly these headings: "## Summary",
+# "## Decisions"'.
+_HEADING_ASK = re.compile(r"[\"\u201c'`](#{1,6}[ \t]+[^\"\u201d'`\n]{1,40}?)[\"\u201d'`]")
 _CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
 _TABLE_ASK = re.compile(
     r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
@@ -432,6 +448,11 @@ class Requirements:
     """Citations like [1] are asked for ("cite the document number in square brackets")."""
     csv: bool = False
     """CSV is asked for."""
+    in_kind: bool = False
+    """The reply must be in the language the user writes in ("Reply in the customer's
+    language")."""
+    headings: tuple[str, ...] = ()
+    """Markdown headings the answer must use ("## Summary", "## Decisions")."""
     table: bool = False
     """A table is asked for ("Return a Markdown table with the columns ...")."""
     forbidden: tuple[Forbidden, ...] = ()
@@ -466,6 +487,7 @@ class Requirements:
             or self.fallback
             or self.citations
             or self.csv
+            or self.headings
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -526,6 +548,8 @@ class Requirements:
             out.append("a table")
         if self.csv:
             out.append("CSV")
+        if self.headings:
+            out.append("the headings " + ", ".join(repr(h) for h in self.headings))
         if self.citations:
             out.append("citations like [1]")
         if self.fallback:
@@ -628,6 +652,8 @@ def read_requirements(instructions: str) -> Requirements:
         fallback=_read_fallback(text),
         citations=_CITATIONS_ASK.search(text) is not None,
         csv=_CSV_ASK.search(text) is not None,
+        in_kind=_IN_KIND.search(text) is not None,
+        headings=tuple(dict.fromkeys(m.group(1).strip() for m in _HEADING_ASK.finditer(text))),
         template_labels=_read_template(text),
     )
 
@@ -672,7 +698,10 @@ def _block(text: str, which: Literal["opening", "closing"]) -> str | None:
 
 def _read_fallback(text: str) -> str | None:
     m = _FALLBACK_ASK.search(text)
-    return m.group("lit").strip().replace("\u2019", "'") if m is not None else None
+    if m is None:
+        return None
+    said = m.group("quoted") or m.group("single") or m.group("lit")
+    return said.strip().rstrip(".").replace("\u2019", "'")
 
 
 def is_fallback(text: str, fallback: str) -> bool:
@@ -840,6 +869,13 @@ class Instructions:
     def language(self) -> str | None:
         """The language the instructions are written in, when py3langid is sure of it."""
         return written_language(self.text)
+
+    @cached_property
+    def languages_used(self) -> frozenset[str]:
+        """The languages the instructions' paragraphs are written in (a system prompt in
+        English, the user's message in Chinese), where py3langid is sure of them."""
+        found = (written_language(part) for part in re.split(r"\n[ \t]*\n", self.text))
+        return frozenset(lang for lang in found if lang is not None)
 
     def expected_language(self) -> str | None:
         """The language an answer should be in: the one asked for, else the instructions'."""

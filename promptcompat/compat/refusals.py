@@ -114,6 +114,11 @@ _EN_MISSING = re.compile(
     r"information|details)\b[^.]{0,60}\b(?:can(?:no|')?t|cannot|unable|impossible|not\s+"
     r"possible|difficult)\b"
     r"|\bi\s+(?:have\s+not|haven't)\s+(?:seen|read|watched|heard|played|visited|been\s+given)\b"
+    # "I don't have information about multipoint", "the product details I have don't mention"
+    r"|\b(?:i|we)\s+(?:do\s+not|don't)\s+have\s+(?:any\s+)?(?:information|info|details|data)\s+"
+    r"(?:about|on|regarding)\b"
+    r"|\b(?:details|information|data|documents?)\s+(?:i|we)\s+have\s+(?:do\s+not|don't)\s+"
+    r"(?:mention|say|include|cover|specify)\b"
     # a premise to correct before anything: "there are a few misconceptions in this question"
     r"|\bthere\s+(?:is|are|seems\s+to\s+be|appears\s+to\s+be|may\s+be|might\s+be)\s+(?:a\s+|some\s+)?"
     r"(?:few\s+|slight\s+|small\s+)?(?:misunderstanding|misconception|mistake|error|confusion)s?\s+"
@@ -432,6 +437,8 @@ _COURTESY = re.compile(
     r"(?:(?:I|we)\s+(?:completely\s+|totally\s+)?(?:understand|appreciate)|I'm\s+(?:so\s+|very\s+|"
     r"really\s+)?sorry\s+(?:to\s+hear|that\s+you|your|you're|about|for\s+your)|sorry\s+to\s+hear|"
     r"thanks?\b|thank\s+you|great|good|excellent|what\s+a\s+(?:great|good|thoughtful|lovely)|"
+    r"(?:that's|that\s+is|this\s+is|it's)\s+(?:a\s+|an\s+)?(?:really\s+|very\s+)?(?:great|good|"
+    r"excellent|important|fair|thoughtful|common)\s+question|"
     r"(?:I'd|I\s+would|I'm|I\s+am|we'd|we're)\s+(?:be\s+)?(?:happy|glad|delighted)\s+to\s+help|"
     r"happy\s+to\s+help|hello|hi|hey)\b",
     re.I,

@@ -90,6 +90,24 @@ from promptcompat.compat.format_requirements import Instructions, read_requireme
             ["no markdown, no lists, no emojis"],
         ),
         ("Reply in plain text.", ["no markdown, no lists"]),
+        (
+            "Output exactly one lowercase word: spam or ham. No punctuation, no explanation.",
+            ["the answer alone (one word or value, nothing else)"],
+        ),
+        (
+            'Always end with: "If symptoms get worse, contact a doctor."',
+            ["ends with 'If symptoms get worse, contact a doctor.'"],
+        ),
+        (
+            "If the answer is not in the product data, reply exactly: \"I don't have that "
+            'information \u2014 please contact support@voltgear.com."',
+            [
+                '"I don\'t have that information \u2014 please contact support@voltgear.com" '
+                "when the answer is not known"
+            ],
+        ),
+        # indirect speech names no literal to give
+        ("If the answer is not in the data, say you don't have that information.", []),
         ("Reply in lowercase only, like a chat message.", ["no capitals"]),
         ("WRITE THE HEADLINE IN ALL CAPS.", ["no lowercase"]),
         ("Explain recursion in 100 words or less.", ["at most 100 words"]),

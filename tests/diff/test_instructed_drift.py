@@ -402,3 +402,53 @@ def test_citations_and_csv_asked_for() -> None:
     rows = "name,stars\nfastapi,71000\ngin,76000"
     table = "| name | stars |\n|---|---|\n| fastapi | 71000 |\n| gin | 76000 |"
     assert finding(compare(rows, table, csv), "drift.format_marker_lost").severity == "ERR"
+
+
+def test_a_closing_sentence_and_headings_spelled_out() -> None:
+    ask = (
+        "You are Nova, a sales assistant. Always end every reply with this exact sentence: "
+        '"Want me to send you a 10% discount code?"\n\nUser: What does the Pro carry?'
+    )
+    base = "The Pro carries up to 159 kg.\n\nWant me to send you a 10% discount code?"
+    lost = compare(base, "The Pro carries up to 159 kg. Any other questions? \U0001f60a", ask)
+    assert "ends with 'Want me to send you a 10% discount code?'" in (
+        finding(lost, "drift.format_marker_lost").message
+    )
+    notes = (
+        'Summarise the meeting. Use exactly these headings: "## Summary", "## Decisions", '
+        '"## Action Items".'
+    )
+    base = "## Summary\nLaunch moved.\n\n## Decisions\n- Aug 12\n\n## Action Items\n- [Tom] migrate"
+    renamed = base.replace("## Decisions", "**Key Takeaways**")
+    assert (
+        "'## Decisions'"
+        in finding(compare(base, renamed, notes), "drift.format_marker_lost").message
+    )
+    assert compare(base, base.replace("Launch moved.", "The launch moved."), notes).verdict != (
+        "BREAKING"
+    )
+
+
+def test_a_reply_in_the_customers_language() -> None:
+    ask = (
+        "You are a support assistant. Reply in the customer's language.\n\n"
+        "User:\n你好，我买的蓝牙耳机右耳没有声音，还在保修期内，怎么办？"
+    )
+    english = (
+        "Hello! Sorry the right earbud is silent. Reset the earbuds in the case, then pair again."
+    )
+    chinese = "您好！很抱歉听到右耳耳机没有声音。请将耳机放入充电盒重置，然后重新配对。"
+    assert "drift.language_changed" not in rules_of(compare(english, chinese, ask))
+    # without the ask, a reply in the language of the story rather than the question breaks
+    story = (
+        "Read the story and answer the question in English.\n\n"
+        "Il était une fois un petit chat qui vivait dans une grande maison près de la mer."
+        "\n\nQuestion: Where did the cat live?"
+    )
+    assert "drift.language_changed" in rules_of(
+        compare(
+            "The cat lived in a big house by the sea.",
+            "Le chat vivait dans une grande maison près de la mer.",
+            story,
+        )
+    )

@@ -858,3 +858,17 @@ def test_questions_back_in_place_of_the_command_are_a_refusal() -> None:
         "Once you confirm, I can provide the exact one-liner.",
         task,
     )
+
+
+def test_no_information_about_the_thing_asked_is_missing_input() -> None:
+    task = "Product data: Bluetooth 5.3, IPX4.\n\nUser: Does it support multipoint?"
+    assert is_refusal(
+        "I'm sorry, I don't have information about multipoint connectivity for the AirBeat 2. "
+        "Please contact support@voltgear.com and they'll be happy to help.",
+        task,
+    )
+    assert is_refusal(
+        "Good question! Unfortunately, the product details I have don't mention multipoint "
+        "support, so I can't confirm it. Our team at support@voltgear.com can tell you.",
+        task,
+    )
