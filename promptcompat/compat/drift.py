@@ -60,7 +60,11 @@ _DECODER = json.JSONDecoder()
 # family per position, so that "[Yes]" -> "[No]" is an answer change, not a lost marker. It
 # still counts when bold, quoted or followed by a full stop (`**[No]**`, `"[Yes]".`).
 _LEADING_BRACKET = re.compile(r"\A[\s*_\"'\u201c(#>]*\[([^\W\d][\w\-]{0,40})\](:?)")
-_LEADING_LABEL = re.compile(r"\A\s*(?:\*\*)?([A-Z][A-Za-z;]*(?: [A-Za-z]+){0,2})(?:\*\*)?:[ \t\n]")
+_LEADING_LABEL = re.compile(
+    r"\A\s*(?:\*\*)?([A-Z][A-Za-z;]*(?: [A-Za-z]+){0,2})(?:\*\*)?:(?:\*\*)?[ \t\n]"
+)
+# A first line that only leads in to what follows ("Here are 6 flashcards:").
+_LEAD_IN_LINE = re.compile(r"\A[^\n:]{3,80}:[ \t]*\n+")
 # "You asked: ..." opens a sentence; "Final answer: ..." is a label. Several words count as a
 # label only when all are capitalised or the last is a typical label noun.
 _LABEL_NOUNS = frozenset(
@@ -195,6 +199,7 @@ _CHAT_TEMPLATE_TOKEN = re.compile(
 _PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
 _LEAD_IN_MAX_CHARS = 160
 _MIN_LIST_ITEMS = 2
+_TERM_STEM_MIN = 3
 _MIN_CASE_LETTERS = 2  # "I" alone, or one proper noun, in a lowercase chat is a slip
 _SENTENCE_AROUND_WORDS = 2  # "The email address is": "Paris, France" for "Paris" is one word
 _WORD_LIMIT_SLACK = 1.1  # word counts differ by tokenisation: 10% over is within the limit
@@ -369,7 +374,8 @@ class Output:
             found.add(Marker("trailing_bracket"))
         if self.leading_bracket is not None:
             found.add(Marker("leading_bracket"))
-        m = _LEADING_LABEL.match(text)
+        # A lead-in line nothing forbade ("Here are 6 flashcards:") does not move the label.
+        m = _LEADING_LABEL.match(text) or _LEADING_LABEL.match(_LEAD_IN_LINE.sub("", text, count=1))
         if m and _is_label(m.group(1)):
             found.add(Marker("leading_label", m.group(1)))
         if len(_BULLET.findall(text)) >= 2:
@@ -1098,7 +1104,9 @@ def _headings_event(refs: Sequence[Output], out: Output, events: Events, req: Re
     """Headings the instructions spell out ("## Summary", "## Decisions"): every baseline
     sample has each as a line, this output lacks one."""
     for heading in req.headings:
-        line = re.compile(rf"^[ \t]*{re.escape(heading)}[ \t]*:?[ \t]*$", re.M | re.I)
+        # "## Summary" exactly; a section named without a mark ("Answer Key") in any dress.
+        dress = r"[ \t]*" if heading.startswith("#") else r"[ \t#*_]*"
+        line = re.compile(rf"^{dress}{re.escape(heading)}[*_]*[ \t]*:?[ \t*_]*$", re.M | re.I)
         if all(line.search(r.text) for r in refs) and not line.search(out.text):
             events["drift.format_marker_lost", None, f"heading {heading}"] = (
                 f"the instructions ask for the heading {heading!r}; every baseline sample has "
@@ -1215,10 +1223,26 @@ def _literal_events(refs: Sequence[Output], out: Output, events: Events, req: Re
             )
 
 
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """``term`` as a whole word, singular or plural ("cups" finds "1/3 cup"; "°F" finds
+    "350°F")."""
+    base = term[:-1] if len(term) > _TERM_STEM_MIN and term[-1:].casefold() == "s" else term
+    left = r"(?<!\w)" if base[:1].isalnum() else ""
+    right = r"(?:e?s)?(?!\w)" if base[-1:].isalnum() else ""
+    return re.compile(rf"{left}{re.escape(base)}{right}", re.I)
+
+
 def _forbidden_event(
     refs: Sequence[Output], out: Output, events: Events, req: Requirements
 ) -> None:
-    """A format the instructions forbid, that no baseline sample uses and this output does."""
+    """A format or a term the instructions forbid, that no baseline sample uses and this
+    output does."""
+    for term in req.forbidden_terms:
+        used = _term_pattern(term)
+        if used.search(out.text) and not any(used.search(r.text) for r in refs):
+            events["drift.forbidden_format", None, term] = (
+                f"the instructions forbid {term!r}; this output uses it, no baseline sample does"
+            )
     for kind in req.forbidden:
         if out.uses(kind) and not any(r.uses(kind) for r in refs):
             events["drift.forbidden_format", None, kind] = (

@@ -204,6 +204,14 @@ _LINE_TEMPLATE = re.compile(
     r"(?<![\w\[])(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*(?:<[^<>\n]{1,40}>|"
     r"\{[^{}\n]{1,40}\}|\[[a-z][^\[\]\n]{0,39}\])"
 )
+_LINE_CUE = re.compile(
+    r"\b(?:final|last|closing|separate|own)\s+line\b|\bline\s+(?:beginning|starting)\b", re.I
+)
+# "add a final line beginning 'Allergens:'": a labelled line, its value free.
+_LINE_BEGINNING = re.compile(
+    r"\bline\s+(?:beginning|starting|that\s+(?:begins|starts))\s+(?:with\s+)?[\"\u201c'\u2018]"
+    r"(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[\"\u201d'\u2019]"
+)
 # What to answer when the answer is unknown: 'If the answer is not in the context, say "I
 # don't know"', "If the documents do not contain the answer, reply exactly: I don't know."
 _FALLBACK_ASK = re.compile(
@@ -228,7 +236,25 @@ _IN_KIND = re.compile(
 )
 # Markdown headings the answer must use, quoted: 'Use exactly these headings: "## Summary",
 # "## Decisions"'.
-_HEADING_ASK = re.compile(r"[\"\u201c'`](#{1,6}[ \t]+[^\"\u201d'`\n]{1,40}?)[\"\u201d'`]")
+_HEADING_ASK = re.compile(
+    r"[\"\u201c'`](#{1,6}[ \t]+[^\"\u201d'`\n]{1,40}?)[\"\u201d'`]"
+    # "then a section headed 'Answer Key'"
+    r"|\b(?:section|heading)\s+(?:headed|titled|called|named|labell?ed)\s+[\"\u201c'\u2018]"
+    r"([^\"\u201d'\u2019\n]{2,40}?)[\"\u201d'\u2019]",
+    re.I,
+)
+# Terms the instructions forbid: "Never use cups, ounces, sticks or °F", "Do not use the word
+# 'delve'". Short items after a negation and a verb of use, up to the clause's end.
+_TERMS_ASK = re.compile(
+    r"\b(?:never|do\s+not|don't|must\s+not)\s+(?:use|say|write|mention|include)\s+(?:the\s+"
+    r"(?:words?|terms?|phrases?)\s+)?(?P<items>[^.\n;:]{2,120})",
+    re.I,
+)
+_TERM_ITEM = re.compile(
+    r"[\"\u201c'\u2018]?([^\s,\"\u201d'\u2019][^,\"\u201d'\u2019]{0,20}?)[\"\u201d'\u2019]?\s*"
+    r"(?:,|\bor\b|\band\b|$)"
+)
+_TERM_MAX_WORDS = 2
 _CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
 _TABLE_ASK = re.compile(
     r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
@@ -330,6 +356,10 @@ _COUNT_IN = re.compile(
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
+# Words that open an instruction, not a term: "never use more than", "do not use any".
+_NOT_TERMS = frozenset(
+    "a an the any more less it this that them your you their our than other".split()  # noqa: SIM905
+)
 _FALLBACK_TAIL = 80  # "I don't know. The context does not mention a device limit."
 _WRAPPER_NAMES = {"braces": "curly braces", "boxed": "\\boxed{}"}
 
@@ -451,6 +481,8 @@ class Requirements:
     in_kind: bool = False
     """The reply must be in the language the user writes in ("Reply in the customer's
     language")."""
+    forbidden_terms: tuple[str, ...] = ()
+    """Words the instructions forbid ("Never use cups, ounces, sticks or °F")."""
     headings: tuple[str, ...] = ()
     """Markdown headings the answer must use ("## Summary", "## Decisions")."""
     table: bool = False
@@ -488,6 +520,7 @@ class Requirements:
             or self.citations
             or self.csv
             or self.headings
+            or self.forbidden_terms
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -548,6 +581,8 @@ class Requirements:
             out.append("a table")
         if self.csv:
             out.append("CSV")
+        if self.forbidden_terms:
+            out.append("never " + ", ".join(repr(t) for t in self.forbidden_terms))
         if self.headings:
             out.append("the headings " + ", ".join(repr(h) for h in self.headings))
         if self.citations:
@@ -615,7 +650,13 @@ def read_requirements(instructions: str) -> Requirements:
     for m in _QUOTED_PREFIX.finditer(text):
         cue = text[max(0, m.start() - 60) : m.start()]
         label = m.group(1).strip()
-        if _FORMAT_CUE.search(cue) and label and label not in prefixes:
+        # "add a final line beginning 'Allergens:'" asks for a line, not the opening.
+        if (
+            _FORMAT_CUE.search(cue)
+            and label
+            and label not in prefixes
+            and not _LINE_CUE.search(cue)
+        ):
             prefixes.append(label)
     code_only = bool(_CODE_ONLY.search(text)) and bool(_CODE_WORD.search(text))
     list_match = _LIST.search(text)
@@ -653,7 +694,10 @@ def read_requirements(instructions: str) -> Requirements:
         citations=_CITATIONS_ASK.search(text) is not None,
         csv=_CSV_ASK.search(text) is not None,
         in_kind=_IN_KIND.search(text) is not None,
-        headings=tuple(dict.fromkeys(m.group(1).strip() for m in _HEADING_ASK.finditer(text))),
+        headings=tuple(
+            dict.fromkeys((m.group(1) or m.group(2)).strip() for m in _HEADING_ASK.finditer(text))
+        ),
+        forbidden_terms=_read_terms(text),
         template_labels=_read_template(text),
     )
 
@@ -696,6 +740,25 @@ def _block(text: str, which: Literal["opening", "closing"]) -> str | None:
     return None
 
 
+def _read_terms(text: str) -> tuple[str, ...]:
+    """The short items a "never use ..." clause lists; formats ("markdown", "emojis") are
+    the forbidden formats' business."""
+    terms: list[str] = []
+    for m in _TERMS_ASK.finditer(text):
+        for item in _TERM_ITEM.findall(m.group("items")):
+            term = item.strip().strip("*`")
+            words = term.split()
+            if (
+                not term
+                or len(words) > _TERM_MAX_WORDS
+                or words[0].casefold() in _NOT_TERMS
+                or any(f.search(term) for f in _FORBIDDEN_WORDS.values())
+            ):
+                continue
+            terms.append(term)
+    return tuple(dict.fromkeys(terms))
+
+
 def _read_fallback(text: str) -> str | None:
     m = _FALLBACK_ASK.search(text)
     if m is None:
@@ -726,7 +789,7 @@ def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
 
 def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]:
     found: list[str] = []
-    for m in _LINE_TEMPLATE.finditer(text):
+    for m in (*_LINE_TEMPLATE.finditer(text), *_LINE_BEGINNING.finditer(text)):
         label = m.group("label")
         if label not in prefixes and f"line:{label}" not in found:
             found.append(f"line:{label}")

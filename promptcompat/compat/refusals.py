@@ -222,7 +222,7 @@ _INABILITY = re.compile(
 # "However, here is...", "but I can provide...": the task may follow a disclaimer.
 _PIVOT = re.compile(
     r"(?:^|[\s,;:(—–-])(?:however|but|that\s+said|nevertheless|nonetheless|still|that\s+being\s+"
-    r"said|with\s+that\s+said|sin\s+embargo|pero|cependant|mais|toutefois|aber|jedoch|"
+    r"said|what\s+(?:i|we)\s+can\s+do\s+is|with\s+that\s+said|sin\s+embargo|pero|cependant|mais|toutefois|aber|jedoch|"
     r"allerdings|porém|mas|però|tuttavia|ma|但是|不过|ただし|しかし|ですが)\b[\s,]*",
     re.I,
 )
@@ -284,6 +284,9 @@ _SUBSTITUTE = re.compile(
     r"(?:general|generic)\s+(?:tips|"
     r"observations|guidance|pointers|thoughts))\b|"
     r"here\s+(?:is|'s|are)\s+(?:an?\s+attempt\s+at\s+)?(?:an?|some)\s+(?:generic|general)\b|"
+    # "What I can do is share a few general points people often consider"
+    r"(?:share|give|offer|provide)\s+(?:you\s+)?(?:a\s+few|some|several)\s+general\s+(?:points|"
+    r"considerations|principles|pointers|tips|guidance)\b|"
     # a method in place of the value: "I can tell you how to calculate the days until..."
     r"(?:i|we)\s+can\s+(?:tell|show|explain(?:\s+to)?)\s+you\s+how\s+(?:to|you\s+(?:can|could))\s+"
     r"(?:calculate|find|determine|check|work\s+out|compute|figure\s+out|look\s+up|estimate)\b|"
@@ -349,7 +352,7 @@ _QUALIFIED = re.compile(
     r"(?:exact|precise)\b"
     # a role's advice, not the subject: "I'm not a doctor, so I can't give medical advice"
     r"|(?:medical|legal|financial|investment|tax|professional|psychological|mental\s+health)\s+"
-    r"(?:advice|diagnos[ie]s|opinion|counsel(?:l?ing)?))",
+    r"(?:advice|diagnos[ie]s|opinion|counsel(?:l?ing)?)|\bdiagnose\s+(?:you|your|this|it|anyone)\b)",
     re.I,
 )
 _SENTENCE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+|$)", re.M)

@@ -452,3 +452,41 @@ def test_a_reply_in_the_customers_language() -> None:
             story,
         )
     )
+
+
+def test_terms_the_instructions_forbid() -> None:
+    ask = "You are a UK cooking app. Always use metric units. Never use cups, ounces, sticks or °F."
+    base = "Mix 75 g butter and 150 g sugar. Bake at 175 °C for 55 minutes."
+    imperial = "Mix 1/3 cup butter and 3/4 cup sugar. Bake at 350°F for 55 minutes."
+    found = finding(compare(base, imperial, ask), "drift.forbidden_format")
+    assert found.severity == "ERR" and "'cups'" in found.message
+    assert "drift.forbidden_format" not in rules_of(compare(base, base.replace("75", "80"), ask))
+
+
+def test_a_section_a_final_line_and_a_label_after_a_lead_in() -> None:
+    quiz = "Make a quiz: numbered questions with options A-D, then a section headed 'Answer Key'."
+    base = "1. Evaporation is?\nA) x\nB) y\n\n**Answer Key**\n1. B"
+    assert (
+        "'Answer Key'"
+        in finding(
+            compare(base, "1. Evaporation is?\nA) x\nB) y\n\nGood luck!", quiz),
+            "drift.format_marker_lost",
+        ).message
+    )
+    recipe = "After every recipe, add a final line beginning 'Allergens:' listing the allergens."
+    pesto = "Blend basil, pine nuts and Parmesan.\n\nAllergens: milk (Parmesan)."
+    assert (
+        "a line 'Allergens: ...'"
+        in finding(
+            compare(pesto, "Blend basil, pine nuts and Parmesan. Buon appetito!", recipe),
+            "drift.format_marker_lost",
+        ).message
+    )
+    cards = "Output one card per line, formatted 'Front: <English> | Back: <French>'."
+    lines = "Front: bread | Back: le pain\nFront: cheese | Back: le fromage"
+    led = "Here are 2 flashcards:\n\nFront: milk | Back: le lait\nFront: egg | Back: l'oeuf"
+    assert "drift.format_marker_lost" not in rules_of(compare(lines, led, cards))
+    tldr = "Begin with one line that starts with 'TL;DR:', then up to 3 bullet points."
+    plain = "TL;DR: The lease is renewed for five years.\n- Break at year three."
+    bold = "**TL;DR:** The lease is renewed for 5 years.\n\n- Break clause at year three."
+    assert "drift.format_marker_lost" not in rules_of(compare(plain, bold, tldr))
