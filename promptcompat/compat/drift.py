@@ -1092,7 +1092,7 @@ def _text_events(
         )
     _language_event(refs, out, events, instructions)
     if req is not None and req.count is not None:
-        _count_event(refs, out, events, req.count)
+        _count_event(refs, out, events, req.count, exact=req.count_exact)
     if req is not None and req.limit is not None:
         _length_limit_event(refs, out, events, req.limit)
     if req is not None:
@@ -1163,12 +1163,28 @@ def _wrapper_answer_events(
                 f"every baseline sample put its final answer in {what}; this output does not"
             )
             continue
+        if req.last_line and wrapper.startswith("line:"):
+            last = [_ends_with_line(r.text, wrapper) for r in refs]
+            if all(last) and not _ends_with_line(out.text, wrapper):
+                events["drift.format_marker_lost", None, f"{what} last"] = (
+                    f"the instructions say {what} is the last line; every baseline sample "
+                    "ends with it, this output goes on after it"
+                )
         first = values[0]
         agreed = bool(first) and all(v and _same_answer(v, first) for v in values)
         if agreed and now and not _same_answer(now, first):
             events["drift.label_changed", None, what] = (
                 f"the final answer in {what} is now {now!r}; baseline answered {first!r}"
             )
+
+
+def _ends_with_line(text: str, wrapper: str) -> bool:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    label = wrapper.removeprefix("line:")
+    return (
+        bool(lines)
+        and re.match(rf"[ \t*_>#-]*{re.escape(label)}[*_]*[ \t]*:", lines[-1], re.I) is not None
+    )
 
 
 def _template_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
@@ -1299,7 +1315,12 @@ def count_items(text: str, noun: str) -> int | None:
 
 
 def _count_event(
-    refs: Sequence[Output], out: Output, events: Events, count: tuple[int, str]
+    refs: Sequence[Output],
+    out: Output,
+    events: Events,
+    count: tuple[int, str],
+    *,
+    exact: bool = False,
 ) -> None:
     wanted, noun = count
     # The baseline meeting the ask exactly is what makes the count checkable: an answer
@@ -1307,10 +1328,11 @@ def _count_event(
     if not all(count_items(r.text, noun) == wanted for r in refs):
         return
     got = count_items(out.text, noun)
-    if got is not None and got < wanted:
+    # More than asked breaks only "exactly N" ("Generate exactly 3 phrasings").
+    if got is not None and (got < wanted or (exact and got > wanted)):
         events["drift.count_unmet", None, ""] = (
-            f"the instructions ask for {wanted} {noun}; this output gives {got}, "
-            f"every baseline sample {wanted}"
+            f"the instructions ask for {'exactly ' if exact else ''}{wanted} {noun}; this "
+            f"output gives {got}, every baseline sample {wanted}"
         )
 
 
@@ -1340,9 +1362,13 @@ def _language_event(
     # baseline's language, or are written in it, the candidate only has to be clearly not in
     # it. Not for English written, not asked: a list of names or titles in English ranks as
     # an English creole or a neighbour as often (artists' names as 'pcm', p=0.22).
-    asked = instructions is not None and old in (
-        instructions.requirements.language,
-        instructions.language if old != "en" else None,
+    asked = instructions is not None and (
+        old
+        in (
+            instructions.requirements.language,
+            instructions.language if old != "en" else None,
+        )
+        or (instructions.requirements.in_kind and old in instructions.languages_used)
     )
     wanted = _LANG_ASKED_CANDIDATE_MIN_P if asked else _LANG_CANDIDATE_MIN_P
     if new != old and p >= wanted and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD:

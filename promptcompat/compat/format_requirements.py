@@ -16,6 +16,7 @@ treat a lost format as a habit.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
@@ -195,7 +196,7 @@ _NEGATION = re.compile(
 )
 _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
     "markdown": re.compile(r"\bmarkdown\b|\bformatting\b", re.I),
-    "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b", re.I),
+    "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b|\bnumbering\b", re.I),
     "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
 }
 # A line the answer must hold, given as a label and a placeholder: 'write the final answer on
@@ -207,6 +208,13 @@ _LINE_TEMPLATE = re.compile(
 _LINE_CUE = re.compile(
     r"\b(?:final|last|closing|separate|own)\s+line\b|\bline\s+(?:beginning|starting)\b", re.I
 )
+# The labelled line's possible values, spelled out: "a verdict line: `VERDICT: APPROVE` or
+# `VERDICT: REQUEST_CHANGES`" (the same label quoted twice or more).
+_LINE_LITERAL = re.compile(
+    r"[`\"\u201c'](?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*[A-Za-z0-9_]"
+    r"[^`\"\u201d'\n]{0,30}[`\"\u201d']"
+)
+_LINE_LITERAL_MIN = 2
 # "add a final line beginning 'Allergens:'": a labelled line, its value free.
 _LINE_BEGINNING = re.compile(
     r"\bline\s+(?:beginning|starting|that\s+(?:begins|starts))\s+(?:with\s+)?[\"\u201c'\u2018]"
@@ -345,7 +353,8 @@ _COUNT = re.compile(
     r"reasons?|sentences|paragraphs|bullet\s+points?|steps|facts?|titles?|jokes?|options?|"
     r"suggestions?|categories|haikus?|tweets?|slogans?|taglines?|headlines?|recipes?|books?|"
     r"movies?|films?|songs?|places?|quotes?|riddles?|puns?|poems?|limericks?|activities|"
-    r"destinations?|exercises?|words?)\b",
+    r"destinations?|exercises?|words?|phrasings?|alternatives?|variations?|versions?|queries|"
+    r"rewrites?|synonyms?|keywords?|hashtags?|subject\s+lines?|taglines?)\b",
     re.I,
 )
 # "Summarize it in two sentences", "Explain in 3 bullet points": a number of parts of the
@@ -356,6 +365,13 @@ _COUNT_IN = re.compile(
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
+_LAST_LINE = re.compile(
+    r"\b(?:very\s+)?last\s+line\s+(?:of\s+(?:your|the)\s+\w+\s+)?(?:must|should|has\s+to)\s+be\b",
+    re.I,
+)
+_EXACT_COUNT = re.compile(
+    rf"\bexactly\s+(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?\w+", re.I
+)
 # Words that open an instruction, not a term: "never use more than", "do not use any".
 _NOT_TERMS = frozenset(
     "a an the any more less it this that them your you their our than other".split()  # noqa: SIM905
@@ -370,7 +386,7 @@ _WRAPPER_NAMES = {"braces": "curly braces", "boxed": "\\boxed{}"}
 # verb that asks to pick one; a list in the data ("as well as gelato, sorbet or ice") is none.
 _OPTION = r"[^\W\d_][\w'/-]*(?:[ \t]+(?:&[ \t]+)?[^\W\d_][\w'/-]*){0,2}"
 _OPTIONS = re.compile(
-    r"\b(?:classif\w*|categori[sz]\w*|label\w*|tag\w*|choose|pick|select|sort|assign|"
+    r"\b(?:classif\w*|categori[sz]\w*|label\w*|tag\w*|choose|pick|select|sort|assign|type|kind|"
     r"answer\s+with|respond\s+with|reply\s+with|rate)\b[^.\n:]{0,60}?"
     r"(?:\b(?:into|as|with|from|between|among)(?:\s+(?:one|either)\s+of)?|\bone\s+of|\beither)"
     r"\s+(?:the\s+following\s+)?(?:(?:\w+\s+){0,2}?(?:categories|labels|classes|options|"
@@ -383,8 +399,9 @@ _OPTIONS = re.compile(
 # no", "Respond with 'true' or 'false'".
 _YES_NO = re.compile(
     r"\b(?:(?:start|begin|open)\w*\s+(?:your\s+\w+\s+|the\s+\w+\s+|it\s+)?with|answer|reply|"
-    r"respond)(?:\s+with)?\s+(?:either\s+|a\s+(?:simple\s+)?|only\s+|just\s+)?[\"'\u201c]?"
-    r"(?P<a>yes|no|true|false)[\"'\u201d]?\s+or\s+[\"'\u201c]?(?P<b>yes|no|true|false)[\"'\u201d]?\b",
+    r"respond|output|return)(?:\s+with)?\s+(?:either\s+|a\s+(?:simple\s+)?|only\s+|just\s+)?[\"'\u201c`]?"
+    r"(?P<a>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?\s+or\s+[\"'\u201c`]?"
+    r"(?P<b>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?(?!\w)",
     re.I,
 )
 _OPTION_ITEM = re.compile(rf"[\"'“]?({_OPTION})[\"'”]?")
@@ -451,6 +468,11 @@ class Requirements:
     fixed_tokens: frozenset[str] = frozenset()
     """Upper-case words, ``<TOKENS>`` and symbol runs the instructions spell out (``DONE``,
     ``<END>``, ``###``): a first or last line made of one is asked for."""
+    last_line: bool = False
+    """A labelled line must be the last ("The very last line of your reply must be the
+    verdict line")."""
+    count_exact: bool = False
+    """The count says "exactly": more than asked breaks it too."""
     count: tuple[int, str] | None = None
     """A number of items asked for and what they are: "write a 5 verse song" ``(5,
     "verse")``."""
@@ -670,6 +692,8 @@ def read_requirements(instructions: str) -> Requirements:
         choices=_read_choices(text),
         options=_read_options(text),
         count=_read_count(text),
+        count_exact=_EXACT_COUNT.search(text) is not None,
+        last_line=_LAST_LINE.search(text) is not None,
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
         markers=tuple(markers),
         marker_position=position,
@@ -789,10 +813,13 @@ def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
 
 def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]:
     found: list[str] = []
+    literal_labels = Counter(m.group("label") for m in _LINE_LITERAL.finditer(text))
+    repeated = [label for label, n in literal_labels.items() if n >= _LINE_LITERAL_MIN]
     for m in (*_LINE_TEMPLATE.finditer(text), *_LINE_BEGINNING.finditer(text)):
         label = m.group("label")
         if label not in prefixes and f"line:{label}" not in found:
             found.append(f"line:{label}")
+    found.extend(f"line:{label}" for label in repeated if f"line:{label}" not in found)
     if _BRACES_ASK.search(text):
         found.append("braces")
     if _BOXED_ASK.search(text):
@@ -904,7 +931,9 @@ def _read_options(text: str) -> tuple[str, ...]:
     """The one closed set of labels the instructions list, else () (none, or two sets)."""
     sets: set[tuple[str, ...]] = set()
     for m in _YES_NO.finditer(text):
-        sets.add(tuple(dict.fromkeys(w.capitalize() for w in m.group("a", "b"))))
+        sets.add(
+            tuple(dict.fromkeys(w if w.isupper() else w.capitalize() for w in m.group("a", "b")))
+        )
     for m in _OPTIONS.finditer(text):
         items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
         options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))

@@ -88,6 +88,17 @@ def _walk(
         items.append((report, path, a, b))
 
 
+# Strings that stand for "no value" where the schema's null would: "N/A", "", "unknown".
+_PLACEHOLDERS = frozenset(
+    {"", "n/a", "na", "none", "null", "nil", "unknown", "-", "not mentioned", "not specified",
+     "not provided", "not available"}
+)  # fmt: skip
+
+
+def _placeholder(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().casefold() in _PLACEHOLDERS
+
+
 def raw_changes(a: Any, b: Any, items: list[DiffItem]) -> dict[RawKey, tuple[Any, Any]]:
     changes: dict[RawKey, tuple[Any, Any]] = {}
     for report, path, old, new in items:
@@ -107,7 +118,14 @@ def raw_changes(a: Any, b: Any, items: list[DiffItem]) -> dict[RawKey, tuple[Any
             numeric = all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in (old, new)
             )
-            if report == "values_changed" or numeric or old is None or new is None:
+            # null -> a value is data that appeared; null -> "N/A" is a placeholder for null
+            # that a null check no longer sees: a type change.
+            placeholder = (old is None and _placeholder(new)) or (new is None and _placeholder(old))
+            if (
+                report == "values_changed"
+                or numeric
+                or ((old is None or new is None) and not placeholder)
+            ):
                 changes["value", path] = (old, new)
             else:
                 changes["type", path] = (old, new)

@@ -173,6 +173,9 @@ _EN_LIMITATION = re.compile(
 # is about the task itself and no answer follows (``is_refusal``). "Difficult to" is no
 # inability: it usually leads to an estimate.
 _IMPERSONAL = re.compile(
+    # the action is not offered here: "unlocking the door isn't available by voice"
+    r"\b(?:isn't|is\s+not|aren't|are\s+not)\s+(?:available|possible|supported|allowed|permitted)\s+"
+    r"(?:by|via|through|over|from|with)\b|"
     r"\b(?:impossible|not\s+possible|not\s+feasible|unanswerable|unknowable)\s+(?:for\s+"
     r"(?:me|us|anyone)\s+)?to\b"
     r"|\b(?:cannot|can't|can\s+not)\s+be\s+(?:accurately\s+|definitively\s+|precisely\s+)?"

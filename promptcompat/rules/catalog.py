@@ -163,7 +163,8 @@ _RULES: tuple[Rule, ...] = (
         "drift.count_unmet",
         "ERR",
         "The instructions ask for a number of items (`write a 5 verse song`, `list 10 ideas`); "
-        "every baseline sample gives that many, the candidate fewer.",
+        "every baseline sample gives that many, the candidate fewer (or, asked for exactly that "
+        "many, more).",
     ),
     _r("drift.language_changed", "ERR", "The answer is in another natural language."),
     _r(

@@ -242,3 +242,14 @@ def test_case_diff_is_json_serialisable() -> None:
     }
     # ERR first
     assert data["findings"][0]["severity"] == "ERR"
+
+
+def test_null_turned_into_a_placeholder_string_is_a_type_change() -> None:
+    base = '{"customer_name": null, "order_id": null, "issue_type": "billing"}'
+    cand = '{"customer_name": "N/A", "order_id": "", "issue_type": "billing"}'
+    diff = compare(base, cand)
+    assert finding(diff, "json.type_changed", "$.customer_name").severity == "ERR"
+    assert finding(diff, "json.type_changed", "$.order_id").severity == "ERR"
+    # a value where there was none is data that appeared, not a placeholder
+    found = compare(base, '{"customer_name": "Ana", "order_id": null, "issue_type": "billing"}')
+    assert "json.type_changed" not in rules_of(found)

@@ -490,3 +490,31 @@ def test_a_section_a_final_line_and_a_label_after_a_lead_in() -> None:
     plain = "TL;DR: The lease is renewed for five years.\n- Break at year three."
     bold = "**TL;DR:** The lease is renewed for 5 years.\n\n- Break clause at year three."
     assert "drift.format_marker_lost" not in rules_of(compare(plain, bold, tldr))
+
+
+def test_a_verdict_line_and_a_grade_from_the_words_the_instructions_give() -> None:
+    review = (
+        "Review the diff. End your review with a verdict line: `VERDICT: APPROVE` or "
+        "`VERDICT: REQUEST_CHANGES`."
+    )
+    changes = "- refund.py:11 ignores earlier refunds.\n\nVERDICT: REQUEST_CHANGES"
+    approve = "- refund.py:10 could log more.\n\nVERDICT: APPROVE"
+    assert finding(compare(changes, approve, review), "drift.label_changed").severity == "ERR"
+    last = review + " The very last line of your reply must be the verdict line."
+    trailing = approve + "\n\nLet me know if you'd like me to draft tests!"
+    moved = finding(compare(approve, trailing, last), "drift.format_marker_lost")
+    assert "is the last line" in moved.message
+    judge = "Respond with `PASS` or `FAIL` on the first line, then one sentence of explanation."
+    graded = compare("PASS\nThe answer gives 1989.", "FAIL\nIt also mentions 1992.", judge)
+    assert finding(graded, "drift.label_changed").severity == "ERR"
+
+
+def test_exactly_that_many_and_no_numbering() -> None:
+    ask = "Generate exactly 3 alternative phrasings of the query. One per line, no numbering."
+    three = "budget flights Berlin Lisbon May\ncheap airfare BER LIS May\nlow-cost Berlin Lisbon"
+    five = "1. budget flights\n2. cheap airfare\n3. low-cost flights\n4. discount tickets\n5. deals"
+    rules = rules_of(compare(three, five, ask))
+    assert {"drift.count_unmet", "drift.forbidden_format"} <= rules
+    # without "exactly", more than asked is no unmet count
+    loose = "Generate 3 alternative phrasings of the query, one per line."
+    assert "drift.count_unmet" not in rules_of(compare(three, five.replace("1. ", ""), loose))

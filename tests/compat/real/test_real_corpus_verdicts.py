@@ -92,7 +92,7 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appc-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
     "hw-appe-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appd-": (0.93, 0.67, 0.04),  # tp 17 fp 1 fn 8, FA 1/25, never read
-    "hw-appf-": (0.92, 0.51, 0.04),  # tp 13 fp 1 fn 12, FA 1/25, never read
+    "hw-appf-": (0.99, 0.71, 0.0),  # tp 18 fp 0 fn 7, FA 0/25 (0.93 / 0.52 / 1 of 25 unread)
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
