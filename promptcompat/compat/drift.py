@@ -181,7 +181,7 @@ _LEAD_IN = re.compile(
     re.I,
 )
 _CLOSING_REMARK = re.compile(
-    r"(?:i hope|hope (?:this|that|you)|let me know|feel free|enjoy|happy \w+ing|note:|"
+    r"(?:i hope|hope (?:this|that|you)|let me know|feel free|enjoy|happy \w+ing|note|"
     r"if you (?:need|want|have|would)|this (?:query|code|function|solution|script|program|"
     r"implementation|haiku|poem|translation) (?:will|should|uses|returns|selects|runs|works|"
     r"is|checks|captures|reads))\b",
@@ -199,6 +199,7 @@ _CHAT_TEMPLATE_TOKEN = re.compile(
 _PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
 _LEAD_IN_MAX_CHARS = 160
 _MIN_LIST_ITEMS = 2
+_LITERAL_TAIL_LINES = 3
 _TERM_STEM_MIN = 3
 _MIN_CASE_LETTERS = 2  # "I" alone, or one proper noun, in a lowercase chat is a slip
 _SENTENCE_AROUND_WORDS = 2  # "The email address is": "Paris, France" for "Paris" is one word
@@ -470,6 +471,8 @@ class Output:
             return len(text)
         if unit == "sentences":
             return count_items(text, "sentences") or 0
+        if unit == "bullets":
+            return len(_BULLET.findall(text)) + len(_NUMBERED.findall(text))
         if unit == "paragraphs":
             return len([p for p in _PARAGRAPH.split(text) if p.strip()])
         return len([line for line in text.splitlines() if line.strip()])
@@ -482,8 +485,11 @@ class Output:
         pattern = _PLACEHOLDER.sub(r".{1,40}?", re.escape(literal.strip().rstrip(".!")))
         if where == "opens":
             return re.match(pattern, text, re.I) is not None
-        lines = [line.strip("*_ ").rstrip(".!") for line in text.splitlines() if line.strip()]
-        return bool(lines) and re.search(pattern + r"\Z", lines[-1], re.I) is not None
+        # A sign-off may run over two lines ("Warm regards,\nThe Harbor View Team").
+        lines = [line.strip("*_ ") for line in text.splitlines() if line.strip()]
+        tail = " ".join(lines[-_LITERAL_TAIL_LINES:]).rstrip(".!")
+        spaced = pattern.replace(r"\ ", r"\s+")
+        return bool(lines) and re.search(spaced + r"\Z", tail, re.I) is not None
 
     def uses(self, kind: Forbidden) -> bool:
         """Whether the text uses a format the instructions may forbid."""
@@ -1229,6 +1235,13 @@ def _literal_events(refs: Sequence[Output], out: Output, events: Events, req: Re
         ("opens", req.opening),
         ("ends", req.closing),
     )
+    for sentence in req.verbatim:
+        said = re.compile(re.escape(sentence.rstrip(".")).replace(r"\ ", r"\s+"), re.I)
+        if all(said.search(r.text) for r in refs) and not said.search(out.text):
+            events["drift.format_marker_lost", None, f"verbatim {sentence}"] = (
+                f"the instructions ask for {sentence!r} word for word; every baseline sample has "
+                "it, this output does not"
+            )
     for where, lit in ends:
         if lit is None:
             continue
@@ -1368,7 +1381,7 @@ def _language_event(
             instructions.requirements.language,
             instructions.language if old != "en" else None,
         )
-        or (instructions.requirements.in_kind and old in instructions.languages_used)
+        or (instructions.requirements.in_kind and old == instructions.user_language)
     )
     wanted = _LANG_ASKED_CANDIDATE_MIN_P if asked else _LANG_CANDIDATE_MIN_P
     if new != old and p >= wanted and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD:
@@ -1377,7 +1390,7 @@ def _language_event(
         if (
             instructions is not None
             and instructions.requirements.in_kind
-            and new in instructions.languages_used
+            and new == instructions.user_language
         ):
             # Asked to reply in the customer's language, and the customer's message (under an
             # English system prompt) is in this one: a reply in it answers in kind.

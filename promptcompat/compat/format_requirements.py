@@ -24,7 +24,7 @@ from typing import Literal
 from promptcompat.compat.language import languages
 
 Position = Literal["start", "end", "any"]
-LimitUnit = Literal["words", "characters", "sentences", "paragraphs", "lines"]
+LimitUnit = Literal["words", "characters", "sentences", "paragraphs", "lines", "bullets"]
 Forbidden = Literal["markdown", "lists", "emojis", "capitals", "lowercase"]
 _INSTRUCTION_LANGUAGE_MIN_P = 0.5
 
@@ -135,7 +135,7 @@ _ALONE = re.compile(
 )
 # A limit on the answer's length: "in under 50 words", "no more than 100 words", "50 words or
 # less", "keep it under 160 characters", "in one sentence", "a one-paragraph summary".
-_LIMIT_UNIT = r"(?P<unit>words|characters|chars|sentences|paragraphs|lines)"
+_LIMIT_UNIT = r"(?P<unit>words|characters|chars|sentences|paragraphs|lines|bullet\s+points|bullets)"
 _LENGTH_LIMIT = re.compile(
     r"\b(?:under|below|within|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|no\s+longer\s+"
     r"than|not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in)\s+(?P<a>\d{1,4})\s+"
@@ -158,18 +158,18 @@ _ONE_LIMIT = re.compile(
 )
 _UNITS: dict[str, LimitUnit] = {
     "word": "words", "character": "characters", "char": "characters", "sentence": "sentences",
-    "paragraph": "paragraphs", "line": "lines",
+    "paragraph": "paragraphs", "line": "lines", "bullet point": "bullets", "bullet": "bullets",
 }  # fmt: skip
 _MIN_LIMIT: dict[LimitUnit, int] = {
-    "words": 5, "characters": 20, "sentences": 1, "paragraphs": 1, "lines": 1,
+    "words": 5, "characters": 20, "sentences": 1, "paragraphs": 1, "lines": 1, "bullets": 1,
 }  # fmt: skip
 # A required first or last line: "Start your reply with 'Dear customer,'", "end it with 'The
 # ParcelGo team'", "sign off with "Cheers"".
-_LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,100}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
+_LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,200}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
 # "with this exact sentence:", "with the words", "with:"
 _LITERAL_NOUN = (
     r"(?:(?:the|this|these)\s+(?:exact\s+)?(?:words?|phrase|greeting|sentence|question|signature|"
-    r"line|sign-off|text)\s*)?:?\s*"
+    r"line|sign-off|text|disclosure|disclaimer|statement|note)\s*(?:on\s+its\s+own\s+line\s*)?)?:?\s*"
 )
 _TARGET = r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?"
 _OPENING_ASK = re.compile(
@@ -235,11 +235,19 @@ _CITATIONS_ASK = re.compile(
     r"\bdocuments?\b|\bresults?\b|\bpassages?\b)",
     re.I,
 )
+_VERBATIM_ASK = re.compile(
+    r"\b(?:include|contain|add|use|quote|insert)\w*\s+(?:this|the\s+following|these\s+words)\s+"
+    r"(?:exact\s+)?(?:sentence|phrase|text|disclaimer|disclosure|statement|line|wording)?\s*"
+    rf"(?:verbatim|word\s+for\s+word|exactly)?\s*:?\s*{_LITERAL}",
+    re.I,
+)
 _IN_KIND = re.compile(
     r"\b(?:in|using)\s+the\s+(?:same\s+)?language\s+(?:of|as|used\s+by)\s+(?:the\s+)?(?:user|customer|"
     r"client|guest|caller|question|message|input|query|request)"
     r"|\bin\s+the\s+(?:user|customer|client|guest|caller|visitor)(?:'s|s')\s+(?:own\s+)?language\b"
-    r"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:user|customer|they)\b",
+    r"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:user|customer|they)\b"
+    r"|\bthe\s+same\s+language\s+(?:that\s+)?(?:the\s+)?(?:user|customer|client|guest|caller|they)\s+"
+    r"(?:writes?|wrote|uses?|used|speaks?)\b",
     re.I,
 )
 # Markdown headings the answer must use, quoted: 'Use exactly these headings: "## Summary",
@@ -399,7 +407,8 @@ _OPTIONS = re.compile(
 # no", "Respond with 'true' or 'false'".
 _YES_NO = re.compile(
     r"\b(?:(?:start|begin|open)\w*\s+(?:your\s+\w+\s+|the\s+\w+\s+|it\s+)?with|answer|reply|"
-    r"respond|output|return)(?:\s+with)?\s+(?:either\s+|a\s+(?:simple\s+)?|only\s+|just\s+)?[\"'\u201c`]?"
+    r"respond|output|return)(?:\s+with)?\s+(?:exactly\s+)?(?:one\s+of\s+)?(?:either\s+|a\s+(?:simple\s+)?|"
+    r"only\s+|just\s+)?[\"'\u201c`]?"
     r"(?P<a>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?\s+or\s+[\"'\u201c`]?"
     r"(?P<b>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?(?!\w)",
     re.I,
@@ -500,6 +509,9 @@ class Requirements:
     """Citations like [1] are asked for ("cite the document number in square brackets")."""
     csv: bool = False
     """CSV is asked for."""
+    verbatim: tuple[str, ...] = ()
+    """Sentences the answer must include word for word ("include this sentence verbatim:
+    "No goods or services were provided..."")."""
     in_kind: bool = False
     """The reply must be in the language the user writes in ("Reply in the customer's
     language")."""
@@ -542,6 +554,7 @@ class Requirements:
             or self.citations
             or self.csv
             or self.headings
+            or self.verbatim
             or self.forbidden_terms
             or self.comma_list
             or self.wrappers
@@ -605,6 +618,7 @@ class Requirements:
             out.append("CSV")
         if self.forbidden_terms:
             out.append("never " + ", ".join(repr(t) for t in self.forbidden_terms))
+        out.extend(f"includes {v!r}" for v in self.verbatim)
         if self.headings:
             out.append("the headings " + ", ".join(repr(h) for h in self.headings))
         if self.citations:
@@ -718,6 +732,7 @@ def read_requirements(instructions: str) -> Requirements:
         citations=_CITATIONS_ASK.search(text) is not None,
         csv=_CSV_ASK.search(text) is not None,
         in_kind=_IN_KIND.search(text) is not None,
+        verbatim=tuple(dict.fromkeys(m.group("lit").strip() for m in _VERBATIM_ASK.finditer(text))),
         headings=tuple(
             dict.fromkeys((m.group(1) or m.group(2)).strip() for m in _HEADING_ASK.finditer(text))
         ),
@@ -735,7 +750,11 @@ def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
         unit = _UNITS[
             (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
         ]
-        if n >= _MIN_LIMIT[unit]:
+        # "in 3 bullet points" / "in 2 sentences" ask for that many: the count says it.
+        counted = (
+            unit in ("bullets", "sentences", "paragraphs") and m.group(0)[:3].casefold() == "in "
+        )
+        if n >= _MIN_LIMIT[unit] and not counted:
             limits.add((n, unit))
     for m in _ONE_LIMIT.finditer(text):
         limits.add((1, _UNITS[(m.group("unit") or m.group("unit_b")).casefold()]))
@@ -963,11 +982,12 @@ class Instructions:
         return written_language(self.text)
 
     @cached_property
-    def languages_used(self) -> frozenset[str]:
-        """The languages the instructions' paragraphs are written in (a system prompt in
-        English, the user's message in Chinese), where py3langid is sure of them."""
+    def user_language(self) -> str | None:
+        """The language of the instructions' last paragraph py3langid is sure of: the user's
+        message, which comes after the system prompt (English rules, a customer writing in
+        Chinese)."""
         found = (written_language(part) for part in re.split(r"\n[ \t]*\n", self.text))
-        return frozenset(lang for lang in found if lang is not None)
+        return next((lang for lang in reversed(list(found)) if lang is not None), None)
 
     def expected_language(self) -> str | None:
         """The language an answer should be in: the one asked for, else the instructions'."""

@@ -461,6 +461,10 @@ def _after_courtesy(sentences: list[str], task: str | None = None) -> list[str]:
     start = 0
     while start < len(sentences) - 1 and _courtesy(sentences[start]):
         start += 1
+    head, after = _head(sentences[start])
+    if after.strip() and _COURTESY.match(head) and len(head) <= _COURTESY_MAX_CHARS:
+        # "I understand this may be important to you, but I'm not able to help with that."
+        sentences = [*sentences[:start], after.strip(), *sentences[start + 1 :]]
     if (
         start
         and task

@@ -518,3 +518,54 @@ def test_exactly_that_many_and_no_numbering() -> None:
     # without "exactly", more than asked is no unmet count
     loose = "Generate 3 alternative phrasings of the query, one per line."
     assert "drift.count_unmet" not in rules_of(compare(three, five.replace("1. ", ""), loose))
+
+
+def test_a_verbatim_sentence_a_disclosure_and_a_two_line_sign_off() -> None:
+    ask = (
+        'Write donor thank-you emails. Include this sentence verbatim: "No goods or services '
+        'were provided in exchange for this contribution." Sign off with "Warm regards, The '
+        'Riverbend Team".'
+    )
+    base = (
+        "Dear James,\n\nThank you for your gift of $250.\n\nNo goods or services were provided "
+        "in exchange for this contribution.\n\nWarm regards,\nThe Riverbend Team"
+    )
+    paraphrased = base.replace(
+        "No goods or services were provided in exchange for this contribution.",
+        "Your gift is tax-deductible to the extent allowed by law.",
+    )
+    assert (
+        "word for word"
+        in finding(compare(base, paraphrased, ask), "drift.format_marker_lost").message
+    )
+    assert compare(base, base.replace("$250", "$250.00"), ask).verdict != "BREAKING"
+    disclosure = (
+        "Explain the quote. Every reply must end with this exact disclosure on its own line:\n"
+        '"This is an estimate only and not a binding offer of insurance. Final premium is '
+        'determined at underwriting."'
+    )
+    quote = (
+        "Your premium covers liability and collision.\n\nThis is an estimate only and not a "
+        "binding offer of insurance. Final premium is determined at underwriting."
+    )
+    loose = "Your premium covers liability and collision.\n\n*This figure is only an estimate.*"
+    assert "drift.format_marker_lost" in rules_of(compare(quote, loose, disclosure))
+
+
+def test_a_limit_on_bullet_points_and_a_pick_of_exactly_one_of_two() -> None:
+    ask = "Explain bill changes. Answer in at most 3 bullet points."
+    three = "- Usage doubled.\n- The rate rose.\n- A leak is flagged."
+    five = three + "\n- Sewer follows water.\n- Check your toilets."
+    assert finding(compare(three, five, ask), "drift.length_limit_exceeded").severity == "ERR"
+    check = (
+        "Answer with exactly one of ELIGIBLE or NOT_ELIGIBLE on the first line, then one sentence."
+    )
+    flipped = compare("ELIGIBLE\nIt is defective.", "NOT_ELIGIBLE\nIt was used.", check)
+    assert finding(flipped, "drift.label_changed").severity == "ERR"
+
+
+def test_a_note_after_an_answer_asked_alone_is_talk() -> None:
+    ask = "Output only the invitation wording: no preamble, no notes, no alternatives."
+    text = "Together with their families\nEmily Chen\nand\nMarcus Reid\nrequest your presence"
+    noted = text + "\n\n---\n\n*Note: you could name the parents as hosts instead.*"
+    assert finding(compare(text, noted, ask), "drift.answer_wrapped").severity == "ERR"

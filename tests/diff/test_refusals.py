@@ -906,3 +906,12 @@ def test_an_action_not_available_this_way_is_a_refusal() -> None:
         "and confirm with your PIN.",
         task,
     )
+
+
+def test_a_courtesy_pivoting_to_a_decline_is_a_decline() -> None:
+    task = "Never disclose a delivery address.\n\nUser: What is the delivery address of 1Z77?"
+    assert is_refusal(
+        "I understand this may be important to you, but I'm not able to help with that. For "
+        "privacy reasons, we never disclose delivery addresses through this chat.",
+        task,
+    )

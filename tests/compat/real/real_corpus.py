@@ -38,8 +38,8 @@ OUTPUTS_SECOND_FILE = HERE / "outputs_second_labels.jsonl"
 # (README, "Fifth pass"). Each set was measured once before anyone read it; the sets in
 # APPS_READ were then read while fixing, those in APPS_UNREAD never.
 APPS_FILE = HERE / "apps.jsonl"
-APPS_READ = ("hw-appa-", "hw-appb-", "hw-appc-", "hw-appe-", "hw-appf-")
-APPS_UNREAD = ("hw-appd-",)
+APPS_READ = ("hw-appa-", "hw-appb-", "hw-appc-", "hw-appe-", "hw-appf-", "hw-appg-")
+APPS_UNREAD = ("hw-appd-", "hw-apph-")
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[

@@ -82,17 +82,19 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # start: refusal 0.82 / 0.70 and 0.79 / 0.64; degenerate 0.69 / 0.54 and 0.71 / 0.54).
 # Pairs shaped like a new user's app (apps.jsonl), sixty per writer, written and labelled by
 # writers who saw neither the engine nor its tests. Each set was measured once before it was
-# read: at the fifth pass's start the engine reached R 0.56, 0.40, 0.44, 0.48, 0.52, 0.52 on
-# sets a-f (P 1.00, 1.00, 0.79, 0.92, 0.81, 0.93); when each was first measured, unread, after
-# the fixes from the sets before it: R 0.72, 0.64, 0.72, 0.68, 0.80, 0.52. The sets in
-# APPS_READ were then read and fixed, APPS_UNREAD never.
+# read: at the fifth pass's start the engine reached R 0.56, 0.40, 0.44, 0.48, 0.52, 0.52,
+# 0.48, 0.56 on sets a-h (P 1.00, 1.00, 0.79, 0.92, 0.81, 0.93, 0.80, 0.93); when each was
+# first measured, unread, after the fixes from the sets before it: R 0.72, 0.64, 0.72, 0.68,
+# 0.80, 0.52, 0.64, 0.60. The sets in APPS_READ were then read and fixed, APPS_UNREAD never.
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appc-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
     "hw-appe-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
+    "hw-appf-": (0.99, 0.71, 0.0),  # tp 18 fp 0 fn 7, FA 0/25
+    "hw-appg-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
     "hw-appd-": (0.93, 0.67, 0.04),  # tp 17 fp 1 fn 8, FA 1/25, never read
-    "hw-appf-": (0.99, 0.71, 0.0),  # tp 18 fp 0 fn 7, FA 0/25 (0.93 / 0.52 / 1 of 25 unread)
+    "hw-apph-": (0.93, 0.59, 0.04),  # tp 15 fp 1 fn 10, FA 1/25, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
