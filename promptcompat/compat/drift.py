@@ -12,7 +12,7 @@ import ast
 import json
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property, lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -305,19 +305,21 @@ class Marker(NamedTuple):
             return req.asks_prefix(self.detail)
         if self.kind in _LISTS:
             return req.list_format and (req.numbered or self.kind == "bulleted_list")
-        if self.kind == "bare_answer":
-            return req.bare_answer
-        if self.kind == "links":
-            return req.links
-        if self.kind == "comma_list":
-            return req.comma_list
-        if self.kind == "table":
-            return req.table
-        if self.kind == "citations":
-            return req.citations
-        if self.kind == "csv":
-            return req.csv
+        flag = _ASKED_FLAG.get(self.kind)
+        if flag is not None:
+            return flag(req)
         return self.detail in req.fixed_tokens  # a fixed first or last line
+
+
+# Markers the instructions ask for by one flag of the requirements.
+_ASKED_FLAG: dict[MarkerKind, Callable[[Requirements], bool]] = {
+    "bare_answer": lambda req: req.bare_answer,
+    "links": lambda req: req.links,
+    "comma_list": lambda req: req.comma_list,
+    "table": lambda req: req.table,
+    "citations": lambda req: req.citations,
+    "csv": lambda req: req.csv,
+}
 
 
 class Output:
@@ -1106,6 +1108,11 @@ def _text_events(
         _forbidden_event(refs, out, events, req)
 
 
+def _lost(refs: Sequence[Output], out: Output, pattern: re.Pattern[str]) -> bool:
+    """Every baseline sample has ``pattern`` and ``out`` does not: an asked line's loss."""
+    return all(pattern.search(r.text) for r in refs) and not pattern.search(out.text)
+
+
 def _headings_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
     """Headings the instructions spell out ("## Summary", "## Decisions"): every baseline
     sample has each as a line, this output lacks one."""
@@ -1113,7 +1120,7 @@ def _headings_event(refs: Sequence[Output], out: Output, events: Events, req: Re
         # "## Summary" exactly; a section named without a mark ("Answer Key") in any dress.
         dress = r"[ \t]*" if heading.startswith("#") else r"[ \t#*_]*"
         line = re.compile(rf"^{dress}{re.escape(heading)}[*_]*[ \t]*:?[ \t*_]*$", re.M | re.I)
-        if all(line.search(r.text) for r in refs) and not line.search(out.text):
+        if _lost(refs, out, line):
             events["drift.format_marker_lost", None, f"heading {heading}"] = (
                 f"the instructions ask for the heading {heading!r}; every baseline sample has "
                 "it, this output does not"
@@ -1237,7 +1244,7 @@ def _literal_events(refs: Sequence[Output], out: Output, events: Events, req: Re
     )
     for sentence in req.verbatim:
         said = re.compile(re.escape(sentence.rstrip(".")).replace(r"\ ", r"\s+"), re.I)
-        if all(said.search(r.text) for r in refs) and not said.search(out.text):
+        if _lost(refs, out, said):
             events["drift.format_marker_lost", None, f"verbatim {sentence}"] = (
                 f"the instructions ask for {sentence!r} word for word; every baseline sample has "
                 "it, this output does not"
