@@ -197,6 +197,7 @@ _CHAT_TEMPLATE_TOKEN = re.compile(
     re.M,
 )
 _PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
+_CHAT_TEMPLATE_MARKS = ("<|", "INST]", "<<SYS>>", "_of_turn>", "###")
 _LEAD_IN_MAX_CHARS = 160
 _MIN_LIST_ITEMS = 2
 _LITERAL_TAIL_LINES = 3
@@ -534,6 +535,9 @@ class Output:
     def _template_tokens(self) -> str | None:
         """Special tokens of a chat template in the text ("<|im_end|>", "[INST]"): the model
         ran past the end of its turn, often into a turn of its own invention."""
+        # Substring tests first: the regex over every output cost the diff benchmark 6%.
+        if not any(mark in self.text for mark in _CHAT_TEMPLATE_MARKS):
+            return None
         m = _CHAT_TEMPLATE_TOKEN.search(self.text)
         if m is None:
             return None
