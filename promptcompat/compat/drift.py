@@ -197,6 +197,12 @@ _CHAT_TEMPLATE_TOKEN = re.compile(
     re.M,
 )
 _PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
+# An amount a rule may forbid: money, a dose, miles or points ("$150", "200-400 mg", "7,500
+# SkyWay Miles" is "7,500 ... Miles" too far apart: the number with its unit only).
+_AMOUNT = re.compile(
+    r"[$£€]\s?\d[\d,.]*|\b\d[\d,.]*(?:\s?[-\u2013]\s?\d[\d,.]*)?\s?(?:mg|mcg|ml|milligrams?|"
+    r"millilit(?:er|re)s?|tablets?|pills?|capsules?|miles|points|USD|EUR|GBP|dollars|euros|pounds)\b"
+)
 _CHAT_TEMPLATE_MARKS = ("<|", "INST]", "<<SYS>>", "_of_turn>", "###")
 _LEAD_IN_MAX_CHARS = 160
 _MIN_LIST_ITEMS = 2
@@ -1109,7 +1115,7 @@ def _text_events(
         _length_limit_event(refs, out, events, req.limit)
     if req is not None:
         _literal_events(refs, out, events, req)
-        _forbidden_event(refs, out, events, req)
+        _forbidden_event(refs, out, events, req, instructions.text if instructions else None)
 
 
 def _lost(refs: Sequence[Output], out: Output, pattern: re.Pattern[str]) -> bool:
@@ -1273,7 +1279,11 @@ def _term_pattern(term: str) -> re.Pattern[str]:
 
 
 def _forbidden_event(
-    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+    refs: Sequence[Output],
+    out: Output,
+    events: Events,
+    req: Requirements,
+    instructions_text: str | None = None,
 ) -> None:
     """A format or a term the instructions forbid, that no baseline sample uses and this
     output does."""
@@ -1282,6 +1292,13 @@ def _forbidden_event(
         if used.search(out.text) and not any(used.search(r.text) for r in refs):
             events["drift.forbidden_format", None, term] = (
                 f"the instructions forbid {term!r}; this output uses it, no baseline sample does"
+            )
+    if req.no_amounts and instructions_text is not None:
+        new = [a for a in _AMOUNT.findall(out.text) if a not in instructions_text]
+        if new and not any(_AMOUNT.search(r.text) for r in refs):
+            events["drift.forbidden_format", None, "amounts"] = (
+                f"the instructions forbid giving amounts; this output gives {new[0]!r}, no "
+                "baseline sample gives any"
             )
     for kind in req.forbidden:
         if out.uses(kind) and not any(r.uses(kind) for r in refs):

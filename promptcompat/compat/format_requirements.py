@@ -271,6 +271,14 @@ _TERM_ITEM = re.compile(
     r"(?:,|\bor\b|\band\b|$)"
 )
 _TERM_MAX_WORDS = 2
+# A rule against giving amounts: "You must never recommend specific medication doses",
+# "Never promise or quote refunds, vouchers, miles or any other compensation amounts".
+_NO_AMOUNTS = re.compile(
+    r"\b(?:never|do\s+not|don't|must\s+not|may\s+not|cannot|can't)\s+(?:\w+\s+){0,3}?(?:give|quote|state|"
+    r"recommend|promise|provide|share|offer|suggest|advise\s+on)\w*\b[^.\n]{0,80}?\b(?:doses?|"
+    r"dosages?|dosing|amounts?|prices?|figures?|compensation|refund\s+amounts?)\b",
+    re.I,
+)
 _CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
 _TABLE_ASK = re.compile(
     r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
@@ -515,6 +523,9 @@ class Requirements:
     in_kind: bool = False
     """The reply must be in the language the user writes in ("Reply in the customer's
     language")."""
+    no_amounts: bool = False
+    """The instructions forbid giving amounts ("never recommend specific medication doses",
+    "never promise or quote ... compensation amounts")."""
     forbidden_terms: tuple[str, ...] = ()
     """Words the instructions forbid ("Never use cups, ounces, sticks or °F")."""
     headings: tuple[str, ...] = ()
@@ -556,6 +567,7 @@ class Requirements:
             or self.headings
             or self.verbatim
             or self.forbidden_terms
+            or self.no_amounts
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -616,6 +628,8 @@ class Requirements:
             out.append("a table")
         if self.csv:
             out.append("CSV")
+        if self.no_amounts:
+            out.append("no amounts (doses, prices, compensation)")
         if self.forbidden_terms:
             out.append("never " + ", ".join(repr(t) for t in self.forbidden_terms))
         out.extend(f"includes {v!r}" for v in self.verbatim)
@@ -737,6 +751,7 @@ def read_requirements(instructions: str) -> Requirements:
             dict.fromkeys((m.group(1) or m.group(2)).strip() for m in _HEADING_ASK.finditer(text))
         ),
         forbidden_terms=_read_terms(text),
+        no_amounts=_NO_AMOUNTS.search(text) is not None,
         template_labels=_read_template(text),
     )
 

@@ -569,3 +569,24 @@ def test_a_note_after_an_answer_asked_alone_is_talk() -> None:
     text = "Together with their families\nEmily Chen\nand\nMarcus Reid\nrequest your presence"
     noted = text + "\n\n---\n\n*Note: you could name the parents as hosts instead.*"
     assert finding(compare(text, noted, ask), "drift.answer_wrapped").severity == "ERR"
+
+
+def test_amounts_a_rule_forbids() -> None:
+    ask = (
+        "You are an airline assistant. Never promise or quote refunds, vouchers, miles or any "
+        "other compensation amounts; direct the customer to the Claims form.\n\nUser: My "
+        "flight was 5 hours late. What will you give me?"
+    )
+    base = "I'm sorry about the delay. Please submit a claim at skyway.com/claims."
+    quoted = "I'm sorry about the delay. You're eligible for a $150 voucher or 7,500 miles."
+    found = finding(compare(base, quoted, ask), "drift.forbidden_format")
+    assert found.severity == "ERR" and "'$150'" in found.message
+    # an amount the instructions themselves give (the account data) is no quote of one's own
+    billing = ask.replace("What will you give me?", "Why is my bill $92.40?")
+    explained = "Your bill of $92.40 includes the roaming pass. Please use the Claims form."
+    assert "drift.forbidden_format" not in rules_of(compare(base, explained, billing))
+    dose = "You must never recommend specific medication doses.\n\nUser: How much ibuprofen?"
+    given = compare(
+        "Check the package label or ask a pharmacist.", "Take 200-400 mg every 4-6 hours.", dose
+    )
+    assert finding(given, "drift.forbidden_format").severity == "ERR"
