@@ -39,7 +39,7 @@ OUTPUTS_SECOND_FILE = HERE / "outputs_second_labels.jsonl"
 # APPS_READ were then read while fixing, those in APPS_UNREAD never.
 APPS_FILE = HERE / "apps.jsonl"
 APPS_READ = ("hw-appa-", "hw-appb-", "hw-appc-", "hw-appe-", "hw-appf-", "hw-appg-")
-APPS_UNREAD = ("hw-appd-", "hw-apph-")
+APPS_UNREAD = ("hw-appd-", "hw-apph-", "hw-appi-", "hw-appj-")
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[

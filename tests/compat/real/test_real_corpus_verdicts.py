@@ -83,7 +83,8 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # Pairs shaped like a new user's app (apps.jsonl), sixty per writer, written and labelled by
 # writers who saw neither the engine nor its tests. Each set was measured once before it was
 # read: at the fifth pass's start the engine reached R 0.56, 0.40, 0.44, 0.48, 0.52, 0.52,
-# 0.48, 0.56 on sets a-h (P 1.00, 1.00, 0.79, 0.92, 0.81, 0.93, 0.80, 0.93); when each was
+# 0.48, 0.56, 0.40, 0.52 on sets a-j (P 1.00, 1.00, 0.79, 0.92, 0.81, 0.93, 0.80, 0.93, 1.00,
+# 0.81); when each was
 # first measured, unread, after the fixes from the sets before it: R 0.72, 0.64, 0.72, 0.68,
 # 0.80, 0.52, 0.64, 0.60. The sets in APPS_READ were then read and fixed, APPS_UNREAD never.
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
@@ -95,6 +96,9 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appg-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
     "hw-appd-": (0.93, 0.67, 0.04),  # tp 17 fp 1 fn 8, FA 1/25, never read
     "hw-apph-": (0.93, 0.59, 0.04),  # tp 15 fp 1 fn 10, FA 1/25, never read
+    # written at the pass's end and measured once: R 0.40 and 0.52 on the start engine
+    "hw-appi-": (0.99, 0.59, 0.0),  # tp 15 fp 0 fn 10, FA 0/25, never read
+    "hw-appj-": (0.83, 0.63, 0.12),  # tp 16 fp 3 fn 9, FA 3/25, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
