@@ -23,6 +23,7 @@ from promptcompat.compat.format_requirements import (
     LimitUnit,
     Requirements,
     is_fallback,
+    label_line,
     wrapped_value,
 )
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
@@ -170,8 +171,6 @@ _TAIL_HEAD_FACTOR = 4  # the head shares at least 4 times the tail's share with 
 _SHORT_HEAD_WORDS = 5
 _SHORT_HEAD_ON_TOPIC = 0.8
 
-# A hedged answer that is this many times longer than a hedged refusal, by this many
-# characters at least, delivers what the other withholds (``Output.hedged_like``).
 # Talk around an answer asked for alone: a lead-in line ("Sure! Here's the SQL query:", "The
 # translation is:") or a closing remark ("I hope this helps!", "This query selects ...").
 _LEAD_IN = re.compile(
@@ -224,6 +223,8 @@ _MARKDOWN = re.compile(
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff]")
 _UPPER = re.compile(r"[A-Z]")
 _LOWER_RUN = re.compile(r"[a-z]{3,}")
+# A hedged answer that is this many times longer than a hedged refusal, by this many
+# characters at least, delivers what the other withholds (``Output.hedged_like``).
 _SUBSTANCE_FACTOR = 4
 _SUBSTANCE_CHARS = 800
 
@@ -385,7 +386,8 @@ class Output:
         if self.leading_bracket is not None:
             found.add(Marker("leading_bracket"))
         # A lead-in line nothing forbade ("Here are 6 flashcards:") does not move the label.
-        m = _LEADING_LABEL.match(text) or _LEADING_LABEL.match(_LEAD_IN_LINE.sub("", text, count=1))
+        lead = _LEAD_IN_LINE.match(text)
+        m = _LEADING_LABEL.match(text) or (lead and _LEADING_LABEL.match(text[lead.end() :]))
         if m and _is_label(m.group(1)):
             found.add(Marker("leading_label", m.group(1)))
         if len(_BULLET.findall(text)) >= 2:
@@ -471,6 +473,11 @@ class Output:
     def words(self) -> int:
         return len(_WORD.findall(self.text))
 
+    @cached_property
+    def list_items(self) -> int:
+        """Bulleted and numbered lines: a limit on bullet points and a ban on lists count them."""
+        return len(_BULLET.findall(self.text)) + len(_NUMBERED.findall(self.text))
+
     def size(self, unit: LimitUnit) -> int:
         """The text's length in ``unit``."""
         text = self.text.strip()
@@ -481,7 +488,7 @@ class Output:
         if unit == "sentences":
             return count_items(text, "sentences") or 0
         if unit == "bullets":
-            return len(_BULLET.findall(text)) + len(_NUMBERED.findall(text))
+            return self.list_items
         if unit == "paragraphs":
             return len([p for p in _PARAGRAPH.split(text) if p.strip()])
         return len([line for line in text.splitlines() if line.strip()])
@@ -503,7 +510,7 @@ class Output:
     def uses(self, kind: Forbidden) -> bool:
         """Whether the text uses a format the instructions may forbid."""
         text = self.text
-        lists = len(_BULLET.findall(text)) + len(_NUMBERED.findall(text)) >= _MIN_LIST_ITEMS
+        lists = self.list_items >= _MIN_LIST_ITEMS
         if kind == "markdown":
             return lists or _MARKDOWN.search(text) is not None
         if kind == "lists":
@@ -1109,11 +1116,11 @@ def _text_events(
             f"(band {low // 2}-{2 * high}, exclusive of the upper bound)"
         )
     _language_event(refs, out, events, instructions)
-    if req is not None and req.count is not None:
-        _count_event(refs, out, events, req.count, exact=req.count_exact)
-    if req is not None and req.limit is not None:
-        _length_limit_event(refs, out, events, req.limit)
     if req is not None:
+        if req.count is not None:
+            _count_event(refs, out, events, req.count, exact=req.count_exact)
+        if req.limit is not None:
+            _length_limit_event(refs, out, events, req.limit)
         _literal_events(refs, out, events, req)
         _forbidden_event(refs, out, events, req, instructions.text if instructions else None)
 
@@ -1203,11 +1210,8 @@ def _wrapper_answer_events(
 
 def _ends_with_line(text: str, wrapper: str) -> bool:
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    label = wrapper.removeprefix("line:")
-    return (
-        bool(lines)
-        and re.match(rf"[ \t*_>#-]*{re.escape(label)}[*_]*[ \t]*:", lines[-1], re.I) is not None
-    )
+    opening = label_line(wrapper.removeprefix("line:"))
+    return bool(lines) and re.match(opening, lines[-1], re.I) is not None
 
 
 def _template_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:

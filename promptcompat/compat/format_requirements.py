@@ -179,7 +179,7 @@ _OPENING_ASK = re.compile(
 # The literal on the lines after the ask: "end with exactly:\nKind regards,\nThe Team".
 _BLOCK_ASK = re.compile(
     r"\b(?P<where>start|begin|open|end|finish|close|conclude|sign\s+off)\w*\s+"
-    r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?with\s+(?:exactly|this|these"
+    rf"{_TARGET}with\s+(?:exactly|this|these"
     r"\s+lines|the\s+following)?\s*:[ \t]*\n(?P<block>(?:[ \t]*\S[^\n]{0,60}(?:\n|\Z)){1,3})",
     re.I,
 )
@@ -889,12 +889,17 @@ def _read_template(text: str) -> tuple[str, ...]:
     return ()
 
 
+def label_line(label: str) -> str:
+    """The opening of a line labelled ``label`` ("Answer:", "**VERDICT**:", "> TOOL:"), as a
+    pattern."""
+    return rf"[ \t*_>#-]*{re.escape(label)}[*_]*[ \t]*:"
+
+
 def wrapped_value(text: str, wrapper: str) -> str | None:
     """The last answer ``text`` puts in ``wrapper`` (``braces``, ``boxed`` or a tag's name),
     stripped; "" when the wrapper holds more than a short answer; None without one."""
     if wrapper.startswith("line:"):
-        label = re.escape(wrapper.removeprefix("line:"))
-        line = rf"^[ \t*_>#-]*{label}[*_]*[ \t]*:[*_]*[ \t]*(.+?)[ \t]*$"
+        line = rf"^{label_line(wrapper.removeprefix('line:'))}[*_]*[ \t]*(.+?)[ \t]*$"
         found = re.findall(line, text, re.M | re.I)
     elif wrapper in _WRAPPED:
         found = _WRAPPED[wrapper].findall(text)
