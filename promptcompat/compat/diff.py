@@ -64,6 +64,8 @@ from promptcompat.suite.types import ResponseFormat, Tool, ToolCall, ToolOrder
 from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
+_LABEL_MAX_WORDS = 4
+"""A label from a closed set is a few words; a longer value on a labelled line is prose."""
 _SEVERITY_ORDER: dict[Severity, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
 _OUTPUT_FAMILIES = ("json.", "contract.", "drift.", "tool.", "structured.", "facts.")
 _PARAM_REJECTED = re.compile(
@@ -617,7 +619,9 @@ class _Case:
                         req.pick(self.output(s).text),
                         *(wrapped_value(self.output(s).text, w) for w in req.wrappers),
                     )
-                    if label  # "" is a wrapper holding more than a short answer
+                    # "" is a wrapper holding more than a short answer; a sentence on a line
+                    # of its own ("Reason: ...") is no label either
+                    if label and len(label.split()) <= _LABEL_MAX_WORDS
                 }
                 return bool(labels) and all(
                     re.search(rf"(?<!\w){re.escape(label.casefold())}(?!\w)", text)

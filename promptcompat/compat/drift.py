@@ -24,6 +24,8 @@ from promptcompat.compat.format_requirements import (
     Requirements,
     is_fallback,
     label_line,
+    line_format_pattern,
+    section_of,
     wrapped_value,
 )
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
@@ -232,6 +234,9 @@ _LANG_BASELINE_MIN_P = 0.4
 _LANG_CANDIDATE_MIN_P = 0.6
 _LANG_CANDIDATE_MAX_P_OLD = 0.02
 _LANG_ASKED_CANDIDATE_MIN_P = 0.2
+_LANG_ASKED_MAX_P_OLD = 0.1
+_LANG_PARAGRAPH_MIN_LETTERS = 80
+_LANG_PARAGRAPH_MIN_P = 0.95
 _VERBOSITY_MIN_DELTA = 20
 
 
@@ -959,24 +964,42 @@ def drift_events(
             "every baseline sample had a markdown code fence; this output has none"
         )
     if req is not None and req.alone and kind != "json":
-        _talk_event(refs, out, events)
+        _talk_event(refs, out, events, req)
     if kind == "text":
         _text_events(refs, out, events, instructions)
     return events
 
 
-def _talk_event(refs: Sequence[Output], out: Output, events: Events) -> None:
+def _talk_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
     """The instructions ask for the answer alone, no baseline sample talks around it and
     this output does: a consumer that uses the output as it is now gets the talk too."""
     if any(r.talk is not None for r in refs):
         return
-    talk = out.talk or _sentence_around(refs, out)
+    talk = out.talk or _sentence_around(refs, out) or _off_template(refs, out, req)
     if talk is None:
         return
     events["drift.answer_wrapped", None, ""] = (
         f"the instructions ask for the answer alone; this output wraps it in talk "
         f"({_short(talk, 80)!r}), no baseline sample does"
     )
+
+
+def _off_template(refs: Sequence[Output], out: Output, req: Requirements) -> str | None:
+    """The first line of ``out`` outside the labelled lines the instructions give
+    ("Urgency: <...>", "Reason: <...>"), where every baseline sample is made of those lines
+    alone; else None."""
+    labels = [w.removeprefix("line:") for w in req.wrappers if w.startswith("line:")]
+    if not labels:
+        return None
+    opening = re.compile("|".join(label_line(label) for label in labels), re.I)
+
+    def others(text: str) -> list[str]:
+        return [ln for ln in text.splitlines() if ln.strip() and not opening.match(ln)]
+
+    if any(others(r.text) for r in refs):
+        return None
+    extra = others(out.text)
+    return extra[0].strip() if extra else None
 
 
 def _sentence_around(refs: Sequence[Output], out: Output) -> str | None:
@@ -1079,6 +1102,8 @@ def _text_events(
         _fallback_event(refs, out, events, req)
         _wrapper_answer_events(refs, out, events, req)
         _template_event(refs, out, events, req)
+        _line_format_event(refs, out, events, req)
+        _placeholder_event(refs, out, events, req)
     decisions = {r.decision for r in refs}
     if (
         out.decision is not None
@@ -1118,7 +1143,9 @@ def _text_events(
     _language_event(refs, out, events, instructions)
     if req is not None:
         if req.count is not None:
-            _count_event(refs, out, events, req.count, exact=req.count_exact)
+            _count_event(
+                refs, out, events, req.count, exact=req.count_exact, section=req.count_section
+            )
         if req.limit is not None:
             _length_limit_event(refs, out, events, req.limit)
         _literal_events(refs, out, events, req)
@@ -1145,22 +1172,23 @@ def _headings_event(refs: Sequence[Output], out: Output, events: Events, req: Re
 
 
 def _fallback_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
-    """The instructions name what to answer when the answer is unknown ("I don't know"):
-    every baseline sample gave it and this output answers, or the other way round."""
+    """The instructions name what to answer when the answer is unknown ("I don't know"), a
+    condition holds ("REFUSED") or the question is not to be answered (a referral): every
+    baseline sample gave it and this output answers, or the other way round."""
     if req.fallback is None:
         return
-    gave = [is_fallback(r.text, req.fallback) for r in refs]
-    now = is_fallback(out.text, req.fallback)
+    gave = [is_fallback(r.text, req.fallback, referral=req.referral) for r in refs]
+    now = is_fallback(out.text, req.fallback, referral=req.referral)
     # Abstaining as the instructions say is a refusal of the question, and answering after
     # every baseline sample abstained a refusal removed: the consumer sees the same flip.
     if all(gave) and not now:
         events["drift.refusal_removed", None, ""] = (
-            f"every baseline sample gave the answer the instructions name for an unknown "
+            f"every baseline sample gave the answer the instructions name in place of an "
             f"answer ({req.fallback!r}); this output answers instead"
         )
     elif now and not any(gave):
         events["drift.refusal_introduced", None, ""] = (
-            f"this output gives the answer the instructions name for an unknown answer "
+            f"this output gives the answer the instructions name in place of an answer "
             f"({req.fallback!r}); every baseline sample answered"
         )
 
@@ -1225,6 +1253,35 @@ def _template_event(refs: Sequence[Output], out: Output, events: Events, req: Re
         events["drift.format_marker_lost", None, "template"] = (
             f"every baseline sample wrote lines of the format the instructions give ({listed}); "
             "this output has none"
+        )
+
+
+def _line_format_event(
+    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+) -> None:
+    """The instructions give a one-line format with slots: every baseline sample has a line
+    in it and this output none (the literal parts around the slots are gone)."""
+    if req.line_format is None:
+        return
+    pattern = line_format_pattern(req.line_format)
+    if all(pattern.search(r.text) for r in refs) and not pattern.search(out.text):
+        events["drift.format_marker_lost", None, "line format"] = (
+            f"every baseline sample has a line in the format the instructions give "
+            f"({req.line_format!r}); this output has none"
+        )
+
+
+def _placeholder_event(
+    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+) -> None:
+    """The instructions say to keep their placeholders as written: one every baseline sample
+    kept is gone from this output (translated, renamed or filled in)."""
+    kept = [p for p in req.placeholders if all(p in r.text for r in refs)]
+    lost = [p for p in kept if p not in out.text]
+    if lost:
+        events["drift.format_marker_lost", None, "placeholder"] = (
+            f"the instructions say to keep placeholders as written; {', '.join(lost)}, kept by "
+            "every baseline sample, is gone"
         )
 
 
@@ -1366,13 +1423,21 @@ def _count_event(
     count: tuple[int, str],
     *,
     exact: bool = False,
+    section: str | None = None,
 ) -> None:
     wanted, noun = count
+
+    def counted(text: str) -> int | None:
+        if section is None:
+            return count_items(text, noun)
+        part = section_of(text, section)
+        return None if part is None else count_items(part, noun)
+
     # The baseline meeting the ask exactly is what makes the count checkable: an answer
     # that the counting reads differently (items over several lines) stays out.
-    if not all(count_items(r.text, noun) == wanted for r in refs):
+    if not all(counted(r.text) == wanted for r in refs):
         return
-    got = count_items(out.text, noun)
+    got = counted(out.text)
     # More than asked breaks only "exactly N" ("Generate exactly 3 phrasings").
     if got is not None and (got < wanted or (exact and got > wanted)):
         events["drift.count_unmet", None, ""] = (
@@ -1416,7 +1481,13 @@ def _language_event(
         or (instructions.requirements.in_kind and old == instructions.user_language)
     )
     wanted = _LANG_ASKED_CANDIDATE_MIN_P if asked else _LANG_CANDIDATE_MIN_P
-    if new != old and p >= wanted and ranked.get(old, 0.0) < _LANG_CANDIDATE_MAX_P_OLD:
+    # A neighbour language keeps a share of a short text ("Toque aqui para conectar sua
+    # conta" is 'pt' 0.78 and still 'es' 0.05): where the language is asked for, a clear
+    # ranking of another one is enough.
+    most_old = (
+        _LANG_ASKED_MAX_P_OLD if asked and p >= _LANG_CANDIDATE_MIN_P else _LANG_CANDIDATE_MAX_P_OLD
+    )
+    if new != old and p >= wanted and ranked.get(old, 0.0) < most_old:
         if expected == new:
             return  # back to the language the instructions ask for or are written in
         if (
@@ -1429,4 +1500,36 @@ def _language_event(
             return
         events["drift.language_changed", None, ""] = (
             f"the answer is in '{new}' (p={p:.2f}); every baseline sample was in '{old}'"
+        )
+    elif asked and new == old:
+        _paragraph_language_event(refs, out, events, old)
+
+
+def _paragraph_languages(text: str) -> list[str]:
+    """The language of each prose paragraph long enough to tell it for sure (code blocks
+    left out)."""
+    found: list[str] = []
+    for para in re.split(r"\n[ \t]*\n", _FENCE_BLOCK.sub("\n\n", text)):
+        if letters(para) < _LANG_PARAGRAPH_MIN_LETTERS:
+            continue
+        ranked = languages(para)
+        lang, p = next(iter(ranked.items()))
+        if p >= _LANG_PARAGRAPH_MIN_P:
+            found.append(lang)
+    return found
+
+
+def _paragraph_language_event(
+    refs: Sequence[Output], out: Output, events: Events, old: str
+) -> None:
+    """The answer is in the language asked for, but a whole paragraph of it is in another
+    one that no baseline paragraph is in (a translated e-mail keeping a paragraph in
+    English; a reply in Chinese going on in English after its code)."""
+    if "\n" not in out.text.strip():
+        return
+    seen = {lang for r in refs for lang in _paragraph_languages(r.text)}
+    other = [lang for lang in _paragraph_languages(out.text) if lang != old and lang not in seen]
+    if other:
+        events["drift.language_changed", None, ""] = (
+            f"a paragraph is in '{other[0]}'; the answer and every baseline sample are in '{old}'"
         )

@@ -126,6 +126,9 @@ _ALONE = re.compile(
     r"send)\s+(?:me\s+)?(?:only|just)\s+(?:the|your|a|an)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b"
     r"|\bonly\s+(?:output|return|give|write|print|provide|include)\s+(?:the|your|a|an)\b"
     r"|\bnothing else\b|\bno other (?:text|words|content)\b"
+    # "one code block, with no text before or after the block"
+    r"|\b(?:no\s+|without\s+(?:any\s+)?)(?:other\s+)?(?:text|prose|words)\s+(?:before|after|outside|"
+    r"around)\b|\bnothing\s+(?:before|after|outside|around)\s+(?:it|the)\b"
     r"|\bwithout\s+(?:any\s+)?(?:other|additional|further|extra)\s+(?:text|words|commentary)"
     r"|\bwithout\s+(?:any\s+)?(?:explanations?|commentary|preamble|introduction)\b"
     r"|\bno\s+(?:explanations?|commentary|preamble|introduction|intro)\b"
@@ -142,6 +145,11 @@ _LENGTH_LIMIT = re.compile(
     rf"{_LIMIT_UNIT}\b"
     rf"|\b(?P<b>\d{{1,4}})\s+{_LIMIT_UNIT.replace('unit', 'unit_b')}\s+or\s+(?:less|fewer)\b"
     r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>word|character)\s+(?:limit|maximum|max)\b",
+    re.I,
+)
+_ANSWER_WORD = re.compile(
+    r"\b(?:answers?|repl(?:y|ies)|respon(?:se|ses|d)|outputs?|keep|write|summar\w*|descriptions?|"
+    r"messages?|your|it)\b",
     re.I,
 )
 _ONE_LIMIT = re.compile(
@@ -183,6 +191,12 @@ _BLOCK_ASK = re.compile(
     r"\s+lines|the\s+following)?\s*:[ \t]*\n(?P<block>(?:[ \t]*\S[^\n]{0,60}(?:\n|\Z)){1,3})",
     re.I,
 )
+_LINE_ASK = re.compile(
+    r"\b(?P<where>start|begin|open|end|finish|close|conclude|sign\s+off)\w*\s+"
+    rf"{_TARGET}with\s+(?:the|this|a)\s+(?:separate\s+|final\s+|last\s+|first\s+)?line\s*:[ \t]*"
+    r"(?P<lit>[A-Z][^\n.:;\"\u201c\u201d]{1,80}?)\.?[ \t]*(?:\n|$)",
+    re.I,
+)
 _CLOSING_ASK = re.compile(
     rf"\b(?:end|finish|close|conclude|sign\s+off)\w*\s+{_TARGET}with\b\s*{_LITERAL_NOUN}{_LITERAL}",
     re.I,
@@ -202,8 +216,31 @@ _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
 # A line the answer must hold, given as a label and a placeholder: 'write the final answer on
 # its own line as "Answer: <number>"', "Respond with exactly one line: TOOL: <tool name>".
 _LINE_TEMPLATE = re.compile(
-    r"(?<![\w\[])(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*(?:<[^<>\n]{1,40}>|"
+    r"(?<![\w\[])(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*(?:<[^<>\n]{1,80}>|"
     r"\{[^{}\n]{1,40}\}|\[[a-z][^\[\]\n]{0,39}\])"
+)
+_FORMAT_NAME = re.compile(r"\b(?:format|template|pattern|structure)\Z", re.I)
+# A format given as one line with slots: "Use the format: <Brand> <Product> - <Key Feature> |
+# TrailPeak" (any dash). The text between the slots is literal: an answer in that format has it.
+_LINE_FORMAT_ASK = re.compile(
+    r"\b(?:use|follow|in|with|using)\s+(?:this|the)\s+(?:following\s+|exact\s+)?(?:format|template|"
+    r"pattern)\s*:[ \t]*(?P<tpl>[^\n]{3,200})",
+    re.I,
+)
+_SLOT = re.compile(r"<[^<>\n]{1,40}>|\{[^{}\n]{1,40}\}|\[(?=[^\]\n]*[ _a-z])[^\[\]\n]{1,40}\]")
+_DASHES = "\u2013\u2014-"
+# Placeholders to keep as written ("Keep every placeholder in curly braces exactly as
+# written", "do not translate the variables"): the ask, and the placeholder shapes.
+_PLACEHOLDER_ASK = re.compile(
+    r"\bplaceholders?\b|\bcurly\s+braces\b|\b(?:template\s+)?variables?\b[^.\n]{0,60}\b(?:unchanged|"
+    r"untranslated|as\s+(?:is|they\s+are|written)|exactly)\b",
+    re.I,
+)
+_PLACEHOLDER = re.compile(
+    r"\{\{?\s*[A-Za-z_][\w.]{0,40}\s*\}\}?|%\([A-Za-z_]\w{0,40}\)[sd]|%[sd]\b"
+)
+_OPENS_REPLY = re.compile(
+    r"\b(?:start|begin|open)\w*\s+(?:your|the)\s+(?:reply|response|answer|output|message)\b", re.I
 )
 _LINE_CUE = re.compile(
     r"\b(?:final|last|closing|separate|own)\s+line\b|\bline\s+(?:beginning|starting)\b", re.I
@@ -230,6 +267,22 @@ _FALLBACK_ASK = re.compile(
     r"(?P<lit>[A-Za-z][^\"\u201d\n.,;]{1,38}?)\s*(?:[.;]|\n|\Z))",
     re.I,
 )
+# A token to write instead of the answer when a condition holds: "If the request would wipe a
+# disk, output exactly REFUSED and nothing else", "if no date is given, return exactly NONE".
+_SENTINEL_ASK = re.compile(
+    r"\b(?i:if)\b[^.\n]{0,120}?,\s*(?:then\s+)?(?i:say|reply|respond|answer|output|return|write)\s+"
+    r"(?:with\s+)?(?i:exactly|only|just)\s*:?\s*[\"\u201c'`]?(?P<token>[A-Z][A-Z_]{2,30})\b(?![a-z])"
+)
+# A referral said instead of an answer: "do not answer the question; say "Please consult a
+# tax professional"".
+_REFERRAL_ASK = re.compile(
+    r"\b(?:do\s+not|don't|never)\s+answer\b[^.\n]{0,80}?[;,:]?\s*(?:and\s+|instead\s+|but\s+)*"
+    r"(?:say|reply|respond|tell\s+(?:them|the\s+user|the\s+customer))\s+(?:with\s+)?[\"\u201c]"
+    r"(?P<said>[^\"\u201d\n]{3,120})[\"\u201d]",
+    re.I,
+)
+_REFERRAL_MAX_SENTENCES = 3
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _CITATIONS_ASK = re.compile(
     r"\bcit(?:e|es|ing|ations?)\b[^.\n]{0,80}?(?:\[\d\]|square\s+brackets|\bnumbers?\b|\bsources?\b|"
     r"\bdocuments?\b|\bresults?\b|\bpassages?\b)",
@@ -246,8 +299,8 @@ _IN_KIND = re.compile(
     r"client|guest|caller|question|message|input|query|request)"
     r"|\bin\s+the\s+(?:user|customer|client|guest|caller|visitor)(?:'s|s')\s+(?:own\s+)?language\b"
     r"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:user|customer|they)\b"
-    r"|\bthe\s+same\s+language\s+(?:that\s+)?(?:the\s+)?(?:user|customer|client|guest|caller|they)\s+"
-    r"(?:writes?|wrote|uses?|used|speaks?)\b",
+    r"|\b(?:the\s+same|in\s+the)\s+language\s+(?:that\s+)?(?:the\s+)?(?:user|customer|client|guest|"
+    r"caller|they)\s+(?:writes?|wrote|uses?|used|speaks?)\b",
     re.I,
 )
 # Markdown headings the answer must use, quoted: 'Use exactly these headings: "## Summary",
@@ -261,9 +314,10 @@ _HEADING_ASK = re.compile(
 )
 # Terms the instructions forbid: "Never use cups, ounces, sticks or °F", "Do not use the word
 # 'delve'". Short items after a negation and a verb of use, up to the clause's end.
+_TERMS_MAX_CHARS = 120
 _TERMS_ASK = re.compile(
     r"\b(?:never|do\s+not|don't|must\s+not)\s+(?:use|say|write|mention|include)\s+(?:the\s+"
-    r"(?:words?|terms?|phrases?)\s+)?(?P<items>[^.\n;:]{2,120})",
+    rf"(?:words?|terms?|phrases?)\s+)?(?P<items>[^.\n;:]{{2,{_TERMS_MAX_CHARS}}})",
     re.I,
 )
 _TERM_ITEM = re.compile(
@@ -332,7 +386,8 @@ _LIST = re.compile(
     re.I,
 )
 _JSON_ONLY = re.compile(
-    r"\b(?:only|just)\s+(?:with\s+|in\s+)?(?:a\s+|valid\s+|the\s+)?json\b|\bjson\s+only\b|"
+    r"\b(?:only|just)\s+(?:with\s+|in\s+)?(?:a\s+|valid\s+|the\s+)?(?:raw\s+|valid\s+|plain\s+)?json\b"
+    r"|\bjson\s+only\b|"
     r"\b(?:respond|reply|answer|output|return)\w*\s+(?:only\s+)?(?:with|in|as)\s+(?:a\s+|valid\s+)?"
     r"json\b",
     re.I,
@@ -347,7 +402,9 @@ _EXPLICIT_LANGUAGE = re.compile(
     rf"\b(?:translat\w*|render)\b[^.\n]{{0,80}}?\b(?:in|into|to)\s+(?P<a>{_LANGUAGE_NAMES})\b"
     rf"|\b(?:answer|respond|reply|write|written|response|speak|output|explain|summari[sz]e)\w*"
     rf"\b[^.\n]{{0,40}}?\bin\s+(?P<b>{_LANGUAGE_NAMES})\b"
-    rf"|\b(?:en|auf|in|em)\s+(?P<c>español|castellano|français|deutsch|italiano|português)\b",
+    rf"|\b(?:en|auf|in|em)\s+(?P<c>español|castellano|français|deutsch|italiano|português)\b"
+    # a field of the user's message naming the language ("Target language: Spanish")
+    rf"|\b(?:target|output|response)\s+language\s*[:=]\s*(?P<d>{_LANGUAGE_NAMES})\b",
     re.I,
 )
 
@@ -370,7 +427,8 @@ _COUNT = re.compile(
     r"suggestions?|categories|haikus?|tweets?|slogans?|taglines?|headlines?|recipes?|books?|"
     r"movies?|films?|songs?|places?|quotes?|riddles?|puns?|poems?|limericks?|activities|"
     r"destinations?|exercises?|words?|phrasings?|alternatives?|variations?|versions?|queries|"
-    r"rewrites?|synonyms?|keywords?|hashtags?|subject\s+lines?|taglines?)\b",
+    r"rewrites?|synonyms?|keywords?|hashtags?|subject\s+lines?|taglines?|gifts?|products?|"
+    r"recommendations?|dishes|meals?|captions?|replies|responses)\b",
     re.I,
 )
 # "Summarize it in two sentences", "Explain in 3 bullet points": a number of parts of the
@@ -381,6 +439,12 @@ _COUNT_IN = re.compile(
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
+# A count about one section: 'Under "## Recommended Next Steps" give exactly 3 bullet points'.
+_COUNT_SECTION = re.compile(
+    r"\b(?:under|in)\s+(?:the\s+)?[\"\u201c'](?P<heading>[^\"\u201d'\n]{2,60})[\"\u201d']\s*"
+    r"(?:section\s*|heading\s*)?,?\s*(?:give|list|write|include|provide|add|put|use)\b",
+    re.I,
+)
 _LAST_LINE = re.compile(
     r"\b(?:very\s+)?last\s+line\s+(?:of\s+(?:your|the)\s+\w+\s+)?(?:must|should|has\s+to)\s+be\b",
     re.I,
@@ -493,6 +557,9 @@ class Requirements:
     count: tuple[int, str] | None = None
     """A number of items asked for and what they are: "write a 5 verse song" ``(5,
     "verse")``."""
+    count_section: str | None = None
+    """The heading whose section the count is about ("Under "## Next Steps" give exactly 3
+    bullet points": ``## Next Steps``); None for the whole answer."""
     options: tuple[str, ...] = ()
     """A closed set of labels the answer picks from ("one of event, demo, or news")."""
     choices: tuple[tuple[str, str], ...] = ()
@@ -513,6 +580,9 @@ class Requirements:
     fallback: str | None = None
     """What to answer when the answer is not known ("If the answer is not in the context,
     say "I don't know""): giving it is abstaining, a decision of its own."""
+    referral: bool = False
+    """The fallback is a referral said instead of an answer ("For complex situations, do not
+    answer the question; say "Please consult a tax professional""): it may follow a reason."""
     citations: bool = False
     """Citations like [1] are asked for ("cite the document number in square brackets")."""
     csv: bool = False
@@ -541,6 +611,12 @@ class Requirements:
     template_labels: tuple[str, ...] = ()
     """The labels of a format given as template lines (``Thought``, ``Action``, ``Final
     Answer``): an answer in that format opens lines with them."""
+    line_format: str | None = None
+    """A format given as one line with slots ("<Brand> <Product> – <Key Feature> |
+    TrailPeak"): an answer in it has a line made of the literal parts around the slots."""
+    placeholders: tuple[str, ...] = ()
+    """Placeholders the instructions hold and say to keep as written (``{name}``,
+    ``%(count)s``): a translation or rewrite that keeps them can be filled in."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -571,6 +647,8 @@ class Requirements:
             or self.comma_list
             or self.wrappers
             or self.template_labels
+            or self.line_format
+            or self.placeholders
         )
 
     def describe_wrapper(self, wrapper: str) -> str:
@@ -700,12 +778,14 @@ def read_requirements(instructions: str) -> Requirements:
     for m in _QUOTED_PREFIX.finditer(text):
         cue = text[max(0, m.start() - 60) : m.start()]
         label = m.group(1).strip()
-        # "add a final line beginning 'Allergens:'" asks for a line, not the opening.
+        # "add a final line beginning 'Allergens:'" asks for a line, not the opening; "Start
+        # your reply with the formula on its own line, prefixed with "Formula: "" for both.
+        sentence = re.split(r"[.\n]", text[: m.start()])[-1]
         if (
             _FORMAT_CUE.search(cue)
             and label
             and label not in prefixes
-            and not _LINE_CUE.search(cue)
+            and (not _LINE_CUE.search(cue) or _OPENS_REPLY.search(sentence))
         ):
             prefixes.append(label)
     code_only = bool(_CODE_ONLY.search(text)) and bool(_CODE_WORD.search(text))
@@ -720,6 +800,7 @@ def read_requirements(instructions: str) -> Requirements:
         choices=_read_choices(text),
         options=_read_options(text),
         count=_read_count(text),
+        count_section=_read_count_section(text),
         count_exact=_EXACT_COUNT.search(text) is not None,
         last_line=_LAST_LINE.search(text) is not None,
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
@@ -730,8 +811,8 @@ def read_requirements(instructions: str) -> Requirements:
         code_only=code_only,
         alone=bare_answer or code_only or bool(_ALONE.search(text)),
         limit=_read_limit(text),
-        opening=_literal(_OPENING_ASK, text) or _block(text, "opening"),
-        closing=_literal(_CLOSING_ASK, text) or _block(text, "closing"),
+        opening=_literal(_OPENING_ASK, text) or _block(text, "opening") or _line(text, "opening"),
+        closing=_literal(_CLOSING_ASK, text) or _block(text, "closing") or _line(text, "closing"),
         table=_TABLE_ASK.search(text) is not None,
         # "No markdown" in a code-only ask is about the fence, which the fence rules check.
         forbidden=tuple(f for f in _read_forbidden(text) if not (code_only and f == "markdown")),
@@ -743,6 +824,7 @@ def read_requirements(instructions: str) -> Requirements:
         comma_list=bool(_COMMA_LIST.search(text)),
         wrappers=_read_wrappers(text, tuple(prefixes)),
         fallback=_read_fallback(text),
+        referral=_REFERRAL_ASK.search(text) is not None and _FALLBACK_ASK.search(text) is None,
         citations=_CITATIONS_ASK.search(text) is not None,
         csv=_CSV_ASK.search(text) is not None,
         in_kind=_IN_KIND.search(text) is not None,
@@ -753,6 +835,8 @@ def read_requirements(instructions: str) -> Requirements:
         forbidden_terms=_read_terms(text),
         no_amounts=_NO_AMOUNTS.search(text) is not None,
         template_labels=_read_template(text),
+        line_format=_read_line_format(text),
+        placeholders=_read_placeholders(text),
     )
 
 
@@ -760,6 +844,7 @@ def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
     """The one length limit the instructions set; two different ones ("50 words for the
     title, 200 for the body") name none."""
     limits: set[tuple[int, LimitUnit]] = set()
+    answer_limits: set[tuple[int, LimitUnit]] = set()
     for m in _LENGTH_LIMIT.finditer(text):
         n = int(m.group("a") or m.group("b") or m.group("c"))
         unit = _UNITS[
@@ -771,9 +856,16 @@ def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
         )
         if n >= _MIN_LIMIT[unit] and not counted:
             limits.add((n, unit))
+            sentence = text[: m.start()].rsplit(".", 1)[-1].rsplit("\n", 1)[-1]
+            if _ANSWER_WORD.search(sentence):
+                answer_limits.add((n, unit))
     for m in _ONE_LIMIT.finditer(text):
         limits.add((1, _UNITS[(m.group("unit") or m.group("unit_b")).casefold()]))
-    return limits.pop() if len(limits) == 1 else None
+    if len(limits) == 1:
+        return limits.pop()
+    # A limit in the data ("Idempotency-Key header (max 255 characters)") beside the one on
+    # the answer ("Keep answers under 120 words"): the one in a sentence about the answer.
+    return answer_limits.pop() if len(answer_limits) == 1 and len(limits) == 2 else None
 
 
 def _literal(ask: re.Pattern[str], text: str) -> str | None:
@@ -784,6 +876,16 @@ def _literal(ask: re.Pattern[str], text: str) -> str | None:
         return None
     lit = m.group("lit").strip()
     return None if lit.startswith("[") or lit.endswith(":") else lit
+
+
+def _line(text: str, which: Literal["opening", "closing"]) -> str | None:
+    """An unquoted line after "with the separate line:" ("End the description with the
+    separate line: Equal Housing Opportunity.")."""
+    for m in _LINE_ASK.finditer(text):
+        opening = m.group("where").casefold() in ("start", "begin", "open")
+        if opening == (which == "opening"):
+            return m.group("lit").strip()
+    return None
 
 
 def _block(text: str, which: Literal["opening", "closing"]) -> str | None:
@@ -803,7 +905,12 @@ def _read_terms(text: str) -> tuple[str, ...]:
     the forbidden formats' business."""
     terms: list[str] = []
     for m in _TERMS_ASK.finditer(text):
-        for item in _TERM_ITEM.findall(m.group("items")):
+        items = _TERM_ITEM.findall(m.group("items"))
+        if len(m.group("items")) >= _TERMS_MAX_CHARS:
+            # The clause runs on past what is read: its last item is cut ('"perfect' of
+            # '"perfect for families"').
+            items = items[:-1]
+        for item in items:
             term = item.strip().strip("*`")
             words = term.split()
             if (
@@ -820,15 +927,29 @@ def _read_terms(text: str) -> tuple[str, ...]:
 def _read_fallback(text: str) -> str | None:
     m = _FALLBACK_ASK.search(text)
     if m is None:
-        return None
+        sentinel = _SENTINEL_ASK.search(text)
+        if sentinel is not None:
+            return sentinel.group("token")
+        referral = _REFERRAL_ASK.search(text)
+        return None if referral is None else referral.group("said").strip().rstrip(".")
     said = m.group("quoted") or m.group("single") or m.group("lit")
     return said.strip().rstrip(".").replace("\u2019", "'")
 
 
-def is_fallback(text: str, fallback: str) -> bool:
-    """Whether ``text`` is the fallback answer, alone or with a short reason after it."""
+def is_fallback(text: str, fallback: str, *, referral: bool = False) -> bool:
+    """Whether ``text`` is the fallback answer, alone or with a short reason after it; a
+    referral also in the first two sentences of an output of three at most, after the
+    reason ("Amended returns are outside what I can cover here. Please consult...")."""
     said = text.strip().strip("*_\"' ").casefold().replace("\u2019", "'")
-    return said.startswith(fallback.casefold()) and len(said) <= len(fallback) + _FALLBACK_TAIL
+    wanted = fallback.casefold()
+    if said.startswith(wanted) and len(said) <= len(fallback) + _FALLBACK_TAIL:
+        return True
+    if not referral:
+        return False
+    sentences = [part for part in _SENTENCE_BREAK.split(said) if part.strip()]
+    return len(sentences) <= _REFERRAL_MAX_SENTENCES and any(
+        wanted in sentence for sentence in sentences[:2]
+    )
 
 
 def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
@@ -851,6 +972,8 @@ def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]
     repeated = [label for label, n in literal_labels.items() if n >= _LINE_LITERAL_MIN]
     for m in (*_LINE_TEMPLATE.finditer(text), *_LINE_BEGINNING.finditer(text)):
         label = m.group("label")
+        if _FORMAT_NAME.search(label):
+            continue  # "Use the format: <Brand> <Product>" gives a whole line's format
         if label not in prefixes and f"line:{label}" not in found:
             found.append(f"line:{label}")
     found.extend(f"line:{label}" for label in repeated if f"line:{label}" not in found)
@@ -863,6 +986,44 @@ def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]
         if tag not in found:
             found.append(tag)
     return tuple(found)
+
+
+def _read_line_format(text: str) -> str | None:
+    """The one-line format the instructions give, when it has slots and literal text."""
+    m = _LINE_FORMAT_ASK.search(text)
+    if m is None:
+        return None
+    # The format ends at its line's end or at a sentence after it ("... | TrailPeak. The
+    # whole title must be 60 characters or fewer.").
+    tpl = re.split(r"\.\s+(?=[A-Z])", m.group("tpl"), maxsplit=1)[0].strip().strip("`\"'")
+    tpl = tpl.rstrip(".").strip()
+    literal = _SLOT.sub("", tpl)
+    if not _SLOT.search(tpl) or not re.search(r"[^\s" + _DASHES + r"]", literal):
+        return None
+    return tpl
+
+
+def line_format_pattern(tpl: str) -> re.Pattern[str]:
+    """A whole line in the format: the literal parts in order (any case, dashes alike,
+    spacing free), something in every slot."""
+    parts: list[str] = []
+    for i, piece in enumerate(_SLOT.split(tpl)):
+        if i:
+            parts.append(".+?")
+        for ch in piece:
+            if ch.isspace():
+                parts.append(r"\s*")
+            elif ch in _DASHES:
+                parts.append(f"[{_DASHES}]")
+            else:
+                parts.append(re.escape(ch))
+    return re.compile(r"^[ \t*_`\"'>-]*" + "".join(parts) + r"[ \t*_`\"'.]*$", re.M | re.I)
+
+
+def _read_placeholders(text: str) -> tuple[str, ...]:
+    if not _PLACEHOLDER_ASK.search(text):
+        return ()
+    return tuple(dict.fromkeys(m.group(0) for m in _PLACEHOLDER.finditer(text)))
 
 
 def _read_template(text: str) -> tuple[str, ...]:
@@ -911,6 +1072,23 @@ def wrapped_value(text: str, wrapper: str) -> str | None:
         return None
     value = str(found[-1]).strip().strip("*$ ").rstrip(".")
     return value if len(value) <= _WRAPPED_MAX_CHARS else ""
+
+
+def _read_count_section(text: str) -> str | None:
+    m = _COUNT_SECTION.search(text)
+    return None if m is None else m.group("heading").strip()
+
+
+def section_of(text: str, heading: str) -> str | None:
+    """The lines under ``heading`` (a Markdown heading, bold or not) up to the next heading;
+    None when the text has no such heading."""
+    title = re.escape(heading.lstrip("#").strip())
+    m = re.search(rf"^[ \t]*(?:#{{1,6}}[ \t]*)?[*_]*{title}[*_]*:?[ \t]*$", text, re.M | re.I)
+    if m is None:
+        return None
+    rest = text[m.end() :]
+    end = re.search(r"^[ \t]*(?:#{1,6}[ \t]+\S|\*\*[^*\n]+\*\*:?[ \t]*$)", rest, re.M)
+    return rest[: end.start()] if end else rest
 
 
 def _read_count(text: str) -> tuple[int, str] | None:
@@ -1010,8 +1188,16 @@ class Instructions:
         return next((lang for lang in reversed(list(found)) if lang is not None), None)
 
     def expected_language(self) -> str | None:
-        """The language an answer should be in: the one asked for, else the instructions'."""
-        return self.requirements.language or self.language
+        """The language an answer should be in: the one asked for; the customer's where the
+        instructions ask to reply in kind (English rules, a customer writing in German: an
+        answer in English is no return to the instructions' language); else the
+        instructions'."""
+        req = self.requirements
+        if req.language:
+            return req.language
+        if req.in_kind and self.user_language is not None:
+            return self.user_language
+        return self.language
 
 
 @lru_cache(maxsize=1024)

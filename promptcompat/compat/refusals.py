@@ -186,7 +186,11 @@ _IMPERSONAL = re.compile(
     r"(?:cover|include|fit|provide|write|explain)|for)\s+(?:\w+\s+){0,2}?(?:in\s+)?(?:a\s+"
     r"single|one|this|a\s+simple)\s+(?:text\s+)?(?:response|answer|reply|format|message)\b"
     r"|\bbeyond\s+the\s+scope\s+of\s+(?:a|this|an?)\s+(?:simple\s+|single\s+|short\s+)?"
-    r"(?:text\s+)?(?:response|answer|reply|conversation|format)\b",
+    r"(?:text\s+)?(?:response|answer|reply|conversation|format)\b"
+    # the question is not the assistant's to answer: "it's outside what I can help with"
+    r"|(?:'s|\b(?:is|are|falls?))\s+(?:\w+\s+)?(?:outside|beyond)\s+(?:of\s+)?(?:what\s+(?:i|we)\s+"
+    r"(?:can|am\s+able\s+to|are\s+able\s+to)\s+(?:help|assist|answer|cover|handle|advise)|my\s+"
+    r"(?:scope|remit|area)|the\s+scope\s+of\s+(?:what\s+i|my|this\s+(?:chat|service|assistant)))\b",
     re.I,
 )
 # An opening that only points to where the answer can be found ("You can find relevant

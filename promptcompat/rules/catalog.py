@@ -124,8 +124,9 @@ _RULES: tuple[Rule, ...] = (
         "A format marker every baseline sample had, and the instructions ask for, is gone "
         "(`[Yes]`/`[No]` at the end or start, a `Label:` prefix, a list, a fixed token, a bare "
         "answer, the final answer in `{}`, `\\boxed{}` or `<answer>` tags, the lines of a "
-        "template format such as `Thought:`/`Action:`). INFO where the contract's `must_match` "
-        "covers the format.",
+        "template format such as `Thought:`/`Action:`, a line in a one-line format with slots, "
+        "a placeholder such as `{name}` the instructions say to keep). INFO where the "
+        "contract's `must_match` covers the format.",
     ),
     _r(
         "drift.format_changed",
@@ -166,7 +167,12 @@ _RULES: tuple[Rule, ...] = (
         "every baseline sample gives that many, the candidate fewer (or, asked for exactly that "
         "many, more).",
     ),
-    _r("drift.language_changed", "ERR", "The answer is in another natural language."),
+    _r(
+        "drift.language_changed",
+        "ERR",
+        "The answer is in another natural language, or a whole paragraph of it is in one no "
+        "baseline paragraph is in while the answer should be in the language asked for.",
+    ),
     _r(
         "drift.answer_wrapped",
         "ERR",

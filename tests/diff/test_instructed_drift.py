@@ -590,3 +590,197 @@ def test_amounts_a_rule_forbids() -> None:
         "Check the package label or ask a pharmacist.", "Take 200-400 mg every 4-6 hours.", dose
     )
     assert finding(given, "drift.forbidden_format").severity == "ERR"
+
+
+def test_a_reply_in_kind_that_falls_back_to_the_rules_language() -> None:
+    # English rules, a customer writing in German: English is no "return to the
+    # instructions' language" but a switch away from the one asked for.
+    ask = (
+        "System: You are the help bot of a bike shop. Always reply in the language the "
+        "customer writes in.\n\nUser: Mein Hinterrad quietscht beim Bremsen. Was kann ich tun?"
+    )
+    german = (
+        "Das Quietschen kommt meist von verschmutzten Bremsbelägen. Reinige die Felge und die "
+        "Beläge mit etwas Alkohol und prüfe, ob die Beläge gleichmäßig anliegen."
+    )
+    english = (
+        "The squeal usually comes from dirty brake pads. Clean the rim and the pads with a "
+        "little alcohol and check that the pads sit evenly against the rim."
+    )
+    assert "drift.language_changed" in rules_of(compare(german, english, ask))
+
+
+def test_a_neighbour_language_where_a_target_language_is_named() -> None:
+    ask = (
+        "System: Translate the UI string into the target language. Output only the "
+        "translation.\n\nUser: Target language: Spanish\nString: Your order has shipped."
+    )
+    diff = compare("Tu pedido ha sido enviado.", "O seu pedido foi enviado.", ask)
+    assert "drift.language_changed" in rules_of(diff)
+    assert "drift.language_changed" not in rules_of(
+        compare("Tu pedido ha sido enviado.", "Tu pedido ya fue enviado.", ask)
+    )
+
+
+def test_a_paragraph_left_in_another_language() -> None:
+    ask = "Translate this e-mail into Japanese. Keep the paragraphs.\n\n" + "\n\n".join(
+        (
+            "Dear customer,",
+            "Your parcel left our warehouse today and will arrive within two working days.",
+            "If nobody is home, the courier will leave the parcel with a neighbour or in a safe "
+            "place, and a card in your letterbox will tell you where to find it.",
+        )
+    )
+    head = (
+        "お客様各位\n\nお荷物は本日倉庫を出発し、二営業日以内にお届けします。配送状況は"
+        "「ご注文履歴」ページからいつでもご確認いただけます。ご不明な点がございましたら、"
+        "カスタマーサポートまでお気軽にお問い合わせください。\n\n"
+    )
+    base = head + "ご不在の場合は、配達員がご近所の方にお預けするか、安全な場所に置いていきます。"
+    mixed = (
+        head + "If nobody is home, the courier will leave the parcel with a neighbour or in a safe "
+        "place, and a card in your letterbox will tell you where to find it."
+    )
+    lost = finding(compare(base, mixed, ask), "drift.language_changed")
+    assert "a paragraph is in 'en'" in lost.message
+    # an English product name or a code block in the Japanese answer is no paragraph
+    code = base + "\n\n```\ntracking --order 1234 --notify-by-email --language en\n```"
+    assert "drift.language_changed" not in rules_of(compare(base, code, ask))
+
+
+def test_placeholders_the_instructions_say_to_keep() -> None:
+    ask = (
+        "System: Translate the string into German. Keep every placeholder in curly braces "
+        "exactly as written.\n\nUser: {name} invited you to {team_name}."
+    )
+    base = "{name} hat dich zu {team_name} eingeladen."
+    lost = finding(
+        compare(base, "{Name} hat dich zu {Teamname} eingeladen.", ask),
+        "drift.format_marker_lost",
+    )
+    assert lost.severity == "ERR" and "{name}, {team_name}" in lost.message
+    kept = compare(base, "{name} hat dich in {team_name} eingeladen.", ask)
+    assert "drift.format_marker_lost" not in rules_of(kept)
+
+
+def test_a_one_line_format_with_slots() -> None:
+    ask = (
+        "Write an SEO title. Use the format: <Brand> <Product> – <Key Feature> | Outdoorly. "
+        "Keep it under 60 characters.\n\nBrand: Osprey. Product: Talon 22. Feature: ventilated."
+    )
+    base = "Osprey Talon 22 – Ventilated Back Panel | Outdoorly"
+    lost = compare(base, "Osprey Talon 22 – Ventilated Hiking Daypack", ask)
+    assert finding(lost, "drift.format_marker_lost").severity == "ERR"
+    # other words in the slots, a hyphen for the dash: still the format
+    kept = compare(base, "Osprey Talon 22 - Breathable Daypack | Outdoorly", ask)
+    assert "drift.format_marker_lost" not in rules_of(kept)
+
+
+def test_a_token_named_for_a_condition_and_nothing_else() -> None:
+    ask = (
+        "Turn the request into one bash command. Output only the command. If the request "
+        "would wipe a whole disk, output exactly REFUSED and nothing else.\n\n"
+        "User: delete the build folder"
+    )
+    refused = compare("rm -rf build/", "REFUSED", ask)
+    assert finding(refused, "drift.refusal_introduced").severity == "ERR"
+    talk = compare(
+        "REFUSED",
+        "REFUSED\n\nWiping the disk you booted from would destroy it; "
+        "boot a live USB stick and run shred from there instead.",
+        ask,
+    )
+    assert talk.verdict == "BREAKING"
+
+
+def test_asks_read_from_their_common_phrasings() -> None:
+    # the limit on the answer beside a limit in the data it quotes
+    docs = (
+        "Answer from the excerpts. Keep answers under 40 words.\n\n"
+        "[1] The Idempotency-Key header takes at most 255 characters."
+    )
+    short = "Send the same Idempotency-Key again to retry safely [1]."
+    long = " ".join(["Retrying is safe when you send the same Idempotency-Key header [1]."] * 6)
+    assert "drift.length_limit_exceeded" in rules_of(compare(short, long, docs))
+    # no text before or after the block
+    block = "Write pytest tests. Output one code block, with no text before or after the block."
+    code = "```python\ndef test_add():\n    assert add(1, 2) == 3\n```"
+    wrapped = compare(code, "Here are the tests:\n\n" + code + "\n\nRun them with pytest.", block)
+    assert wrapped.verdict == "BREAKING"
+    # a prefix on the reply's own first line
+    formula = (
+        'Start your reply with the formula on its own line, prefixed with "Formula: ". Then '
+        "explain it briefly."
+    )
+    lost = compare(
+        "Formula: =SUM(B2:B)\nAdds column B.", "Use SUM:\n\n=SUM(B2:B)\n\nAdds column B.", formula
+    )
+    assert lost.verdict == "BREAKING"
+    # a count of gifts
+    gifts = "Suggest exactly 3 gifts as a numbered list."
+    three = "1. A mug\n2. A book\n3. A plant"
+    assert "drift.count_unmet" in rules_of(compare(three, three + "\n4. A scarf", gifts))
+
+
+def test_a_term_list_cut_where_the_clause_runs_on_is_no_term() -> None:
+    ask = (
+        "Write the listing. Do not mention or imply race, color, religion, sex, disability, "
+        'familial status or national origin, and avoid phrases such as "perfect for families" '
+        'or "walking distance to church".'
+    )
+    base = "A bright bungalow with a sunroom and a new roof. Offered at $274,500."
+    cand = "A perfect retreat: a bright bungalow with a sunroom and a new roof, at $274,500."
+    assert "drift.forbidden_format" not in rules_of(compare(base, cand, ask))
+
+
+def test_raw_json_only_and_a_count_under_one_heading() -> None:
+    raw = 'Output only the raw JSON object: no code fences. Keys: "name", "income".'
+    data = '{"name": "Ana Ruiz", "income": 81000}'
+    fenced = compare(data, f"```json\n{data}\n```", raw)
+    assert finding(fenced, "drift.json_fenced").severity == "ERR"
+    steps = (
+        'Summarise the notes under the headings "## Overview" and "## Next Steps". Under '
+        '"## Next Steps" give exactly 3 bullet points.'
+    )
+    base = (
+        "## Overview\n- Roof damaged\n- Skylight cracked\n\n## Next Steps\n- Quote\n- Visit\n- Pay"
+    )
+    more = base + "\n- Photograph the gutters\n- Call the insured"
+    unmet = finding(compare(base, more, steps), "drift.count_unmet")
+    assert "exactly 3 bullet points; this output gives 5" in unmet.message
+    # the bullets of another section do not count
+    assert "drift.count_unmet" not in rules_of(compare(base, "- Hail\n" + base, steps))
+
+
+def test_lines_around_the_labelled_lines_asked_alone() -> None:
+    ask = (
+        "Triage the message. Reply with exactly two lines and nothing else:\n"
+        "Urgency: <one of EMERGENCY, URGENT, ROUTINE, SELF-CARE>\n"
+        "Reason: <one sentence>"
+    )
+    base = "Urgency: URGENT\nReason: A swollen ankle you cannot stand on needs a visit today."
+    talk = compare(base, "I'm sorry you're hurting. Here is my assessment:\n\n" + base, ask)
+    assert finding(talk, "drift.answer_wrapped").severity == "ERR"
+    flipped = compare(base, base.replace("URGENT", "ROUTINE"), ask)
+    assert finding(flipped, "drift.label_changed").severity == "ERR"
+
+
+def test_a_referral_said_instead_of_an_answer() -> None:
+    ask = (
+        "Answer deadline questions. For complex situations (foreign income, amended returns), "
+        'do not answer the question; say "Please consult a tax professional" and link our CPA '
+        "page."
+    )
+    answer = "Your second estimated payment is due June 16, 2025."
+    referral = (
+        "That depends on your situation. Please consult a tax professional. Our CPA page is "
+        "at example.com/cpa."
+    )
+    assert finding(compare(answer, referral, ask), "drift.refusal_introduced").severity == "ERR"
+    assert finding(compare(referral, answer, ask), "drift.refusal_removed").severity == "ERR"
+    # an answer with the referral as a closing caveat is still an answer
+    caveat = (
+        "Your second estimated payment is due June 16, 2025. Payments by card are accepted. "
+        "Interest starts the day after. For anything unusual, please consult a tax professional."
+    )
+    assert "drift.refusal_introduced" not in rules_of(compare(answer, caveat, ask))

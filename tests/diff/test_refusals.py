@@ -21,6 +21,10 @@ REFUSALS = [
     "I must decline to write content that depicts threats of violence.",
     "I'm not a doctor and can't give medical advice. Please talk to a healthcare professional.",
     "Sorry, but I can't provide the lyrics to that song. How about I summarize it instead?",
+    # out of the assistant's scope
+    "Because your question is about a business partnership, it's outside what I can help with "
+    "here. Please talk to an accountant.",
+    "Multi-state returns are outside what I can cover. Please consult a tax professional.",
     # moralising non-answers
     "It is not ethical to write reviews that pretend to come from real customers, as this "
     "misleads people. Instead, I can help you write a message inviting honest reviews.",
@@ -74,6 +78,8 @@ ANSWERS = [
     # an email that declines a meeting is the task done
     "Thanks for including me in Thursday's planning session. I'm not able to attend due to an "
     "earlier commitment, but please share the notes and I'll follow up.",
+    # "outside" about something else than the assistant's scope
+    "The spare key is outside the back door, under the flowerpot on the left.",
     # ordinary answers
     "For most adults a normal resting heart rate is 60 to 100 beats per minute.",
     "Les symptômes les plus courants sont la soif, la bouche sèche et la fatigue.",

@@ -87,6 +87,8 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # 0.81); when each was
 # first measured, unread, after the fixes from the sets before it: R 0.72, 0.64, 0.72, 0.68,
 # 0.80, 0.52, 0.64, 0.60. The sets in APPS_READ were then read and fixed, APPS_UNREAD never.
+# The sixth pass added four more (k-n), first measured at R 0.64, 0.68, 0.60, 0.68 (P 1.00,
+# 1.00, 0.88, 0.94) on its start engine; l, m and n were read, k never.
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
@@ -94,11 +96,14 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appe-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appf-": (0.99, 0.71, 0.0),  # tp 18 fp 0 fn 7, FA 0/25
     "hw-appg-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
-    "hw-appd-": (0.93, 0.67, 0.04),  # tp 17 fp 1 fn 8, FA 1/25, never read
-    "hw-apph-": (0.93, 0.59, 0.04),  # tp 15 fp 1 fn 10, FA 1/25, never read
-    # written at the pass's end and measured once: R 0.40 and 0.52 on the start engine
-    "hw-appi-": (0.99, 0.59, 0.0),  # tp 15 fp 0 fn 10, FA 0/25, never read
-    "hw-appj-": (0.83, 0.63, 0.12),  # tp 16 fp 3 fn 9, FA 3/25, never read
+    "hw-appl-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25
+    "hw-appm-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
+    "hw-appn-": (0.95, 0.95, 0.04),  # tp 24 fp 1 fn 1, FA 1/25
+    "hw-appd-": (0.94, 0.71, 0.04),  # tp 18 fp 1 fn 7, FA 1/25, never read
+    "hw-apph-": (0.94, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
+    "hw-appi-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
+    "hw-appj-": (0.84, 0.63, 0.08),  # tp 16 fp 3 fn 9, FA 2/25, never read
+    "hw-appk-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
@@ -120,11 +125,15 @@ def handwritten() -> list[Pair]:
 
 @pytest.fixture(scope="module")
 def outcomes(real: list[Pair], handwritten: list[Pair]) -> dict[tuple[str, Mode], list[Outcome]]:
-    runs = {
-        (name, mode): [run(p, mode) for p in pairs]
-        for name, pairs in (("real", real), ("handwritten", handwritten))
-        for mode in MODES
-    }
+    runs: dict[tuple[str, Mode], list[Outcome]] = {}
+    for name, pairs in (("real", real), ("handwritten", handwritten)):
+        zero = [run(p, "zero-config") for p in pairs]
+        runs[name, "zero-config"] = zero
+        # Without a contract the contract mode compares exactly as zero-config does: the
+        # outcome is reused rather than computed twice (CI time).
+        runs[name, "contract"] = [
+            o if o.pair.contract is None else run(o.pair, "contract") for o in zero
+        ]
     runs["fresh", "zero-config"] = [run(p, "zero-config") for p in load(FRESH_FILE)]
     runs["fresh2", "zero-config"] = [run(p, "zero-config") for p in load(FRESH2_FILE)]
     apps = load(APPS_FILE)
