@@ -198,6 +198,7 @@ _CHAT_TEMPLATE_TOKEN = re.compile(
     re.M,
 )
 _PLACEHOLDER = re.compile(r"(?:<|\\\{|\\\[)[^<>{}\[\]]{1,40}?(?:>|\\\}|\\\])")
+_DIGIT_MASK = re.compile(r"(?<![A-Za-z])(?:X+\\\.X+|(?<=\$)X+|\\\#+)(?![A-Za-z])")
 # An amount a rule may forbid: money, a dose, miles or points ("$150", "200-400 mg", "7,500
 # SkyWay Miles" is "7,500 ... Miles" too far apart: the number with its unit only).
 _AMOUNT = re.compile(
@@ -504,6 +505,8 @@ class Output:
         text = self.text.strip().strip("*_#> \n")
         # "Dear <customer first name>,": a placeholder stands for any few words.
         pattern = _PLACEHOLDER.sub(r".{1,40}?", re.escape(literal.strip().rstrip(".!")))
+        # "Quote: $X.XX": a mask for digits stands for a number.
+        pattern = _DIGIT_MASK.sub(r"[\\d.,]+", pattern)
         if where == "opens":
             return re.match(pattern, text, re.I) is not None
         # A sign-off may run over two lines ("Warm regards,\nThe Harbor View Team").

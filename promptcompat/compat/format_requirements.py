@@ -431,6 +431,13 @@ _COUNT = re.compile(
     r"recommendations?|dishes|meals?|captions?|replies|responses)\b",
     re.I,
 )
+# "Give me exactly 5 common Spanish greetings": with "exactly", any plural noun is the items.
+_COUNT_EXACT = re.compile(
+    r"\b(?:write|give|list|generate|suggest|name|provide|create|make|recommend|share|tell\s+me)"
+    rf"\b[^.\n?!]{{0,30}}?\bexactly\s+(?P<n>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+"
+    r"(?:[\w-]+\s+){0,2}?(?P<noun>(?!words\b|characters\b|chars\b|lines\b)[a-z]{3,}s)\b(?!\s+(?:of|per)\b)",
+    re.I,
+)
 # "Summarize it in two sentences", "Explain in 3 bullet points": a number of parts of the
 # answer itself, after "in".
 _COUNT_IN = re.compile(
@@ -1095,13 +1102,20 @@ def _read_count(text: str) -> tuple[int, str] | None:
     """The one number of items the instructions ask for, else None (two different asks, or
     a number of words, which measures length)."""
     asks: set[tuple[int, str]] = set()
-    for m in (*_COUNT.finditer(text), *_COUNT_IN.finditer(text)):
-        raw, noun = m.group("n").casefold(), m.group("noun").casefold()
-        n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
-        if noun.startswith("word") or not _MIN_COUNT <= n <= _MAX_COUNT:
-            continue
-        noun = re.sub(r"\s+", " ", noun)
-        asks.add((n, "verse" if noun.startswith("verse") else noun))
+    # The nouns listed first; any noun after "exactly" only where none of them is asked for.
+    for found in (
+        (*_COUNT.finditer(text), *_COUNT_IN.finditer(text)),
+        tuple(_COUNT_EXACT.finditer(text)),
+    ):
+        for m in found:
+            raw, noun = m.group("n").casefold(), m.group("noun").casefold()
+            n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+            if noun.startswith("word") or not _MIN_COUNT <= n <= _MAX_COUNT:
+                continue
+            noun = re.sub(r"\s+", " ", noun)
+            asks.add((n, "verse" if noun.startswith("verse") else noun))
+        if asks:
+            break
     return asks.pop() if len(asks) == 1 else None
 
 

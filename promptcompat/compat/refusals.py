@@ -55,7 +55,10 @@ _ACTIONS = (
     # a put-down asked for: "I should not mock anyone's financial situation"
     r"mock|ridicule|insult|demean|belittle|make\s+fun|"
     # granting the request itself: "I can't accommodate that request"
-    r"accommodate|entertain|grant|honou?r|oblige|facilitate|process|handle|fulfil"
+    r"accommodate|entertain|grant|honou?r|oblige|facilitate|process|handle|fulfil|"
+    # what a shop's or a pharmacy's assistant may not do: "I can't sell oxycodone without a
+    # prescription" ("I can't guarantee current prices, but..." hedges: no decline verb)
+    r"sell|dispense|arrange|approve|prescribe|waive|refund"
 )
 # The verb the inability is about, an adverb first at most ("I cannot directly access"); not
 # a later one ("I can't fulfill your request to search ..." declines the request).
@@ -78,6 +81,11 @@ _CANT = (
 )
 _EN_DECLINE = re.compile(
     rf"\b{_I}{_CANT}\s+(?:\w+\s+){{0,3}}?(?:{_ACTIONS})\w*\b"
+    # a decision that is someone else's, declined as a rule says: "I'm not able to promise
+    # whether the theft will be covered" (a hedge on prices or facts is no decline)
+    rf"|\b{_I}{_CANT}\s+(?:\w+\s+){{0,2}}?(?:promise|guarantee)\s+(?:you\s+)?(?:whether|if|that)\b"
+    r"[^.!?]{0,80}?\b(?:will|would)\s+(?:\w+\s+)?(?:be\s+)?(?:covered|paid|approved|accepted|granted|"
+    r"refunded|reimbursed|reversed|waived)\b"
     r"|\b(?:i|we)\s+(?:must|have\s+to|will\s+have\s+to)\s+(?:respectfully\s+)?decline\b"
     r"|\bi\s+(?:can(?:no|')?t|cannot|won't)\s+(?:do\s+(?:that|this|it)|help\s+(?:with\s+)?"
     r"(?:that|this|it))\b"
@@ -313,7 +321,7 @@ _SUBSTITUTE = re.compile(
 _OTHER_DECLINE = re.compile(
     # es
     r"\bno\s+(?:puedo|podemos|me\s+es\s+posible|estoy\s+en\s+(?:condiciones|posición)\s+de|"
-    r"soy\s+capaz\s+de)\b|\blo\s+siento,?\s+(?:pero\s+)?no\b|\bcomo\s+(?:un\s+)?(?:modelo\s+"
+    r"soy\s+capaz\s+de)\b|\bsolo\s+puedo\s+(?:ayudarte|ayudarle|ayudar)\s+con\b|\blo\s+siento,?\s+(?:pero\s+)?no\b|\bcomo\s+(?:un\s+)?(?:modelo\s+"
     r"de\s+lenguaje|ia|inteligencia\s+artificial|asistente\s+de\s+ia)\b"
     # fr
     r"|\bje\s+ne\s+(?:peux|pourrai|suis\s+pas\s+en\s+mesure|suis\s+pas\s+capable|saurais)\b"
@@ -339,7 +347,8 @@ _OTHER_DECLINE = re.compile(
     r"|作为(?:一个|一名)?(?:人工智能|AI|语言模型|AI助手)"
     # ja
     r"|申し訳(?:ありません|ございません)が|(?:お応え|お答え|提供|お手伝い|対応|回答|お伝え|ご案内)"
-    r"(?:でき|いたしかね|致しかね)ません|(?:AI|人工知能|言語モデル)として",
+    r"(?:でき|いたしかね|致しかね)ません|(?:AI|人工知能|言語モデル)として"
+    r"|(?:承れ|お受けでき|受け付けられ|お引き受けでき)ません",
     re.I,
 )
 
@@ -450,7 +459,11 @@ _COURTESY = re.compile(
     r"(?:that's|that\s+is|this\s+is|it's)\s+(?:a\s+|an\s+)?(?:really\s+|very\s+)?(?:great|good|"
     r"excellent|important|fair|thoughtful|common)\s+question|"
     r"(?:I'd|I\s+would|I'm|I\s+am|we'd|we're)\s+(?:be\s+)?(?:happy|glad|delighted)\s+to\s+help|"
-    r"happy\s+to\s+help|hello|hi|hey)\b",
+    r"happy\s+to\s+help|hello|hi|hey|oh\s+no|"
+    # sympathy with what happened: "That's a horrible thing to come home to, and I'm sorry."
+    r"(?:that's|that\s+is|this\s+is|that\s+sounds|what\s+a)\s+(?:\w+\s+){0,2}?(?:horrible|terrible|"
+    r"awful|frustrating|stressful|upsetting|difficult|tough|scary|worrying|annoying|"
+    r"disappointing|inconvenient))\b",
     re.I,
 )
 _COURTESY_MAX_CHARS = 120

@@ -784,3 +784,31 @@ def test_a_referral_said_instead_of_an_answer() -> None:
         "Interest starts the day after. For anything unusual, please consult a tax professional."
     )
     assert "drift.refusal_introduced" not in rules_of(compare(answer, caveat, ask))
+
+
+def test_a_closing_line_with_a_mask_for_its_number_and_one_after_a_colon() -> None:
+    quote = "When you can quote, end your reply with the line 'Quote: $X.XX' and nothing after it."
+    base = "200 A5 flyers at $0.15 each.\n\nQuote: $30.00"
+    after = base + "\n\nWould you like me to place the order?"
+    assert finding(compare(base, after, quote), "drift.format_marker_lost").severity == "ERR"
+    assert "drift.format_marker_lost" not in rules_of(
+        compare(base, "Flyers: 200 x $0.15.\n\nQuote: $30.00", quote)
+    )
+    listing = (
+        "Write the listing in prose. End the description with the separate line: Equal "
+        "Housing Opportunity.\n\nNotes: 2 bed condo, river view."
+    )
+    kept = "A bright two-bedroom condo with a river view.\n\nEqual Housing Opportunity."
+    lost = compare(kept, "A bright two-bedroom condo with a river view. Call us today.", listing)
+    assert "Equal Housing Opportunity" in finding(lost, "drift.format_marker_lost").message
+
+
+def test_exactly_that_many_of_any_plural_noun() -> None:
+    ask = "Give me exactly 5 common Spanish greetings."
+    five = "1. Hola\n2. Buenos días\n3. Buenas tardes\n4. Buenas noches\n5. ¿Qué tal?"
+    four = "1. Hola\n2. Buenos días\n3. Buenas tardes\n4. ¿Cómo estás?"
+    assert finding(compare(five, four, ask), "drift.count_unmet").severity == "ERR"
+    # a listed noun wins over the word after it ("bullet points", not "points")
+    bullets = "Summarise the article. Give exactly 3 bullet points."
+    three = "- Prices rose\n- Wages lagged\n- Rates held"
+    assert "drift.count_unmet" in rules_of(compare(three, "- Prices rose\n- Wages lagged", bullets))

@@ -25,6 +25,14 @@ REFUSALS = [
     "Because your question is about a business partnership, it's outside what I can help with "
     "here. Please talk to an accountant.",
     "Multi-state returns are outside what I can cover. Please consult a tax professional.",
+    # what a pharmacy's or an insurer's assistant may not do, after sympathy
+    "I understand running out is stressful, but I can't sell or dispense oxycodone without a "
+    "valid prescription. Please call your prescriber's covering physician.",
+    "That sounds really stressful, and I'm sorry. I'm not able to promise whether the theft "
+    "will be covered; your adjuster decides that.",
+    "¡Hola! Lo siento, pero solo puedo ayudarte con temas relacionados con nuestros "
+    "termostatos y la app.",
+    "申し訳ありません。ご注文はすでに発送済みのため、キャンセルは承れません。",
     # moralising non-answers
     "It is not ethical to write reviews that pretend to come from real customers, as this "
     "misleads people. Instead, I can help you write a message inviting honest reviews.",

@@ -49,8 +49,9 @@ APPS_READ = (
     "hw-appl-",
     "hw-appm-",
     "hw-appn-",
+    "hw-appo-",
 )
-APPS_UNREAD = ("hw-appd-", "hw-apph-", "hw-appi-", "hw-appj-", "hw-appk-")
+APPS_UNREAD = ("hw-appd-", "hw-apph-", "hw-appi-", "hw-appj-", "hw-appk-", "hw-appp-")
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[

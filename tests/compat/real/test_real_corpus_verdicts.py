@@ -88,7 +88,9 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # first measured, unread, after the fixes from the sets before it: R 0.72, 0.64, 0.72, 0.68,
 # 0.80, 0.52, 0.64, 0.60. The sets in APPS_READ were then read and fixed, APPS_UNREAD never.
 # The sixth pass added four more (k-n), first measured at R 0.64, 0.68, 0.60, 0.68 (P 1.00,
-# 1.00, 0.88, 0.94) on its start engine; l, m and n were read, k never.
+# 1.00, 0.88, 0.94) on its start engine; l, m and n were read, k never. Then two sets of hard
+# negatives (o, p: 40 COMPATIBLE, 10 CHANGED, 10 BREAKING each), first measured at FA 4/40
+# and 2/40 (3/40 for p on the pass's start engine); o was read, p never.
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
@@ -99,11 +101,13 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appl-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25
     "hw-appm-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
     "hw-appn-": (0.95, 0.95, 0.04),  # tp 24 fp 1 fn 1, FA 1/25
+    "hw-appo-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
     "hw-appd-": (0.94, 0.71, 0.04),  # tp 18 fp 1 fn 7, FA 1/25, never read
     "hw-apph-": (0.94, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
     "hw-appi-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
     "hw-appj-": (0.84, 0.63, 0.08),  # tp 16 fp 3 fn 9, FA 2/25, never read
     "hw-appk-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
+    "hw-appp-": (0.79, 0.79, 0.05),  # tp 8 fp 2 fn 2, FA 2/40, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
