@@ -65,6 +65,8 @@ from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
 _LABEL_MAX_WORDS = 4
+_ITEM_NAMES = frozenset({"title", "name", "id", "sku", "product", "item", "slug", "url"})
+"""Keys that name what a list item is: where one changed, the item is another one."""
 """A label from a closed set is a few words; a longer value on a labelled line is prose."""
 _SEVERITY_ORDER: dict[Severity, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
 _OUTPUT_FAMILIES = ("json.", "contract.", "drift.", "tool.", "structured.", "facts.")
@@ -116,6 +118,23 @@ class ReferenceScore:
             "baseline": [self.baseline_matched, self.baseline_samples],
             "candidate": [self.candidate_matched, self.candidate_samples],
         }
+
+
+def _other_item(path: tuple[PathPart, ...], changes: dict[RawKey, tuple[Any, Any]]) -> bool:
+    """``path`` is a field of a list item ($[0].type) whose naming field ($[0].title)
+    changed too: the list holds another item there."""
+    index = max((i for i, part in enumerate(path) if isinstance(part, int)), default=None)
+    if index is None or index == len(path) - 1:
+        return False
+    item = path[: index + 1]
+    return any(
+        kind == "value"
+        and len(other) == index + 2
+        and other[: index + 1] == item
+        and other != path
+        and str(other[-1]).casefold() in _ITEM_NAMES
+        for kind, other in changes
+    )
 
 
 @dataclass
@@ -600,8 +619,27 @@ class _Case:
                 )
             elif f.rule == "drift.label_changed" and f.severity == "ERR":
                 f = self._label_severity(f, findings, cand)
+            elif f.rule == "json.field_removed" and self._optional(f.path):
+                f = replace(
+                    f, severity="WARN", message=f"{f.message} (the instructions call it optional)"
+                )
             out.append(f)
         return out
+
+    def _optional(self, path: str | None) -> bool:
+        """The instructions describe the field at ``path`` as optional ("repeat: "none" |
+        "daily" (optional, default "none")", "color?: string"): leaving it out is allowed."""
+        if self.instructions is None or not path or self.contract.json_schema is not None:
+            return False
+        name = re.escape(path.rsplit(".", 1)[-1].strip("[]'\""))
+        return (
+            re.search(
+                rf"(?<![\w-])[\"'`]?{name}[\"'`]?(?:\?\s*:|[^\n.;,]{{0,60}}?\boptional\b)",
+                self.instructions.text,
+                re.I,
+            )
+            is not None
+        )
 
     def _label_severity(self, f: Finding, findings: list[Finding], cand: list[Sample]) -> Finding:
         if self.instructions is not None:
@@ -861,11 +899,18 @@ class _Case:
                 )
             elif kind == "array":
                 events["json.array_length", jp, ""] = f"{jp} has {new} items; baseline {old}"
-            elif isinstance(new, bool) and isinstance(old, bool):
+            elif isinstance(new, bool) and isinstance(old, bool) and not _other_item(path, changes):
                 events["json.decision_changed", jp, ""] = (
                     f"{jp} flipped {json.dumps(old)} -> {json.dumps(new)} (a yes/no decision)"
                 )
             elif isinstance(new, str) and isinstance(old, str):
+                if _other_item(path, changes):
+                    # The list item itself is another one (another title in the same place):
+                    # its type or category is that item's, not a decision that moved.
+                    events["json.value_changed", jp, ""] = (
+                        f"{jp} changed {short_repr(old)} -> {short_repr(new)} (another item)"
+                    )
+                    continue
                 enum_note = self._new_enum_value(path, new, ref_docs, schema)
                 option_note = self._other_option(path, old, new, ref_docs, schema)
                 if option_note is not None:
@@ -925,6 +970,11 @@ class _Case:
                 if allowed and new not in allowed:
                     return f"(schema enum: {', '.join(sorted(map(repr, allowed)))})"
                 return None
+        if path and isinstance(path[-1], int):
+            # An item of a list ("topics": ["leaking", ...]) is one of many the model names,
+            # not a field's one value from a closed set: another word there is a changed
+            # value, unless a schema's enum (above) or the instructions' options say so.
+            return None
         values = [json_get(doc, path) for doc in ref_docs]
         if all(is_enum_like(v) for v in values):
             return f"(baseline only gave {', '.join(sorted({repr(v) for v in values}))})"

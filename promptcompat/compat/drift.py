@@ -29,7 +29,7 @@ from promptcompat.compat.format_requirements import (
     wrapped_value,
 )
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
-from promptcompat.compat.refusals import is_refusal, opening_kind
+from promptcompat.compat.refusals import declines_early, is_refusal, opening_kind
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
@@ -358,6 +358,13 @@ class Output:
         if self.json is not None and self.json[1] == "raw":
             return False
         return is_refusal(self.text, self.task)
+
+    @cached_property
+    def declines(self) -> bool:
+        """A decline cue in the first two sentences (``refusals.declines_early``)."""
+        if self.json is not None and self.json[1] == "raw":
+            return False
+        return declines_early(self.text)
 
     @cached_property
     def opening(self) -> str | None:
@@ -915,12 +922,16 @@ def drift_events(
         return events
     # A flip needs a side that answers without a hedge: two hedged openings ("I do not
     # have enough context...", then more or less of an answer) are the same behaviour.
-    if out.refusal and not any(r.refusal or r.hedged_like(out) for r in refs):
+    if out.refusal and not any(r.refusal or r.hedged_like(out) or r.declines for r in refs):
         events["drift.refusal_introduced", None, ""] = (
             f"the candidate refuses: {_short(out.text.strip(), 80)!r}"
         )
         return events
-    if not out.refusal and all(r.refusal and not out.hedged_like(r) for r in refs):
+    if (
+        not out.refusal
+        and not out.declines
+        and all(r.refusal and not out.hedged_like(r) for r in refs)
+    ):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
     if out.refusal or (out.opening is not None and any(r.refusal for r in refs)):

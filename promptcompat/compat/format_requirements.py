@@ -127,8 +127,8 @@ _ALONE = re.compile(
     r"|\bonly\s+(?:output|return|give|write|print|provide|include)\s+(?:the|your|a|an)\b"
     r"|\bnothing else\b|\bno other (?:text|words|content)\b"
     # "one code block, with no text before or after the block"
-    r"|\b(?:no\s+|without\s+(?:any\s+)?)(?:other\s+)?(?:text|prose|words)\s+(?:before|after|outside|"
-    r"around)\b|\bnothing\s+(?:before|after|outside|around)\s+(?:it|the)\b"
+    r"|\b(?:no\s+|without\s+(?:any\s+)?)(?:other\s+)?(?:text|prose|words)\s+(?:before\s+or\s+after|"
+    r"outside|around)\b|\bnothing\s+(?:before\s+or\s+after|outside|around)\s+(?:it|the)\b"
     r"|\bwithout\s+(?:any\s+)?(?:other|additional|further|extra)\s+(?:text|words|commentary)"
     r"|\bwithout\s+(?:any\s+)?(?:explanations?|commentary|preamble|introduction)\b"
     r"|\bno\s+(?:explanations?|commentary|preamble|introduction|intro)\b"
@@ -156,7 +156,8 @@ _ONE_LIMIT = re.compile(
     r"\b(?:in|using|with|as)\s+(?:just\s+|only\s+|exactly\s+)?(?:one|a\s+single|1)\s+"
     r"(?:short\s+|brief\s+|concise\s+)?(?P<unit>sentence|paragraph|line)\b"
     # "one sentence per item", "with one sentence of explanation": a part, not the answer
-    r"(?![\s-]+(?:per|each|for\s+each|of)\b)"
+    r"(?![\s-]+(?:per|each|for\s+each|of|in\s+(?:exactly\s+)?(?:this|the\s+following)\s+"
+    r"(?:form|format))\b)"
     # "Reply with a one-sentence summary": the whole answer; "followed by a one-line summary"
     # is a part of it.
     r"|\b(?:write|give|provide|reply\s+with|respond\s+with|answer\s+with|in|as)\s+a\s+one[\s-]"
@@ -176,7 +177,7 @@ _MIN_LIMIT: dict[LimitUnit, int] = {
 _LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,200}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
 # "with this exact sentence:", "with the words", "with:"
 _LITERAL_NOUN = (
-    r"(?:(?:the|this|these)\s+(?:exact\s+)?(?:words?|phrase|greeting|sentence|question|signature|"
+    r"(?:(?:exactly\s+)?(?:the|this|these)\s+(?:exact\s+)?(?:words?|phrase|greeting|sentence|question|signature|"
     r"line|sign-off|text|disclosure|disclaimer|statement|note)\s*(?:on\s+its\s+own\s+line\s*)?)?:?\s*"
 )
 _TARGET = r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?"
@@ -239,8 +240,21 @@ _PLACEHOLDER_ASK = re.compile(
 _PLACEHOLDER = re.compile(
     r"\{\{?\s*[A-Za-z_][\w.]{0,40}\s*\}\}?|%\([A-Za-z_]\w{0,40}\)[sd]|%[sd]\b"
 )
+_ENDS_REPLY = re.compile(
+    r"\b(?:end|finish|close|conclude)\w*\s+(?:your|the|each|every)\s+(?:\w+\s+){0,2}?with\b", re.I
+)
 _OPENS_REPLY = re.compile(
     r"\b(?:start|begin|open)\w*\s+(?:your|the)\s+(?:reply|response|answer|output|message)\b", re.I
+)
+# A labelled line whose value is described after it: "The first line must be exactly `STATUS: `
+# followed by one of ...".
+_LINE_FOLLOWED = re.compile(
+    r"[`\"\u201c'](?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*[`\"\u201d']\s+"
+    r"followed\s+by\b"
+)
+_FIRST_LINE_ASK = re.compile(
+    r"\bfirst\s+line\s+(?:of\s+(?:your|the|every|each)\s+\w+\s+)?(?:must|should|has\s+to|needs\s+to)\s+be\b",
+    re.I,
 )
 _LINE_CUE = re.compile(
     r"\b(?:final|last|closing|separate|own)\s+line\b|\bline\s+(?:beginning|starting)\b", re.I
@@ -294,13 +308,17 @@ _VERBATIM_ASK = re.compile(
     rf"(?:verbatim|word\s+for\s+word|exactly)?\s*:?\s*{_LITERAL}",
     re.I,
 )
+_WRITER = (
+    r"(?:user|customer|client|guest|caller|visitor|resident|player|patient|student|employee|"
+    r"member|shopper|sender|asker|applicant|traveller|traveler|diner|person)"
+)
 _IN_KIND = re.compile(
-    r"\b(?:in|using)\s+the\s+(?:same\s+)?language\s+(?:of|as|used\s+by)\s+(?:the\s+)?(?:user|customer|"
-    r"client|guest|caller|question|message|input|query|request)"
-    r"|\bin\s+the\s+(?:user|customer|client|guest|caller|visitor)(?:'s|s')\s+(?:own\s+)?language\b"
-    r"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:user|customer|they)\b"
-    r"|\b(?:the\s+same|in\s+the)\s+language\s+(?:that\s+)?(?:the\s+)?(?:user|customer|client|guest|"
-    r"caller|they)\s+(?:writes?|wrote|uses?|used|speaks?)\b",
+    r"\b(?:in|using)\s+the\s+(?:same\s+)?language\s+(?:of|as|used\s+by)\s+(?:the\s+)?(?:"
+    rf"{_WRITER[3:-1]}|question|message|input|query|request)"
+    rf"|\bin\s+the\s+{_WRITER}(?:'s|s')\s+(?:own\s+)?language\b"
+    rf"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:{_WRITER[3:-1]}|they)\b"
+    rf"|\b(?:the\s+same|in\s+the)\s+language\s+(?:that\s+)?(?:the\s+)?(?:{_WRITER[3:-1]}|they)\s+"
+    r"(?:writes?|wrote|uses?|used|speaks?)\b",
     re.I,
 )
 # Markdown headings the answer must use, quoted: 'Use exactly these headings: "## Summary",
@@ -396,7 +414,14 @@ _COMMA_LIST = re.compile(
     r"\bcomma[\s-]+(?:separated|delimited)\b|\bseparated\s+(?:by|with)\s+(?:a\s+)?commas?\b", re.I
 )
 _NUMBERED_LIST = re.compile(r"\bnumbered\b|\bnumber(?:ed)?\s+(?:them|each)\b", re.I)
-_LINKS = re.compile(r"\b(?:links?|urls?|hyperlinks?|web\s+addresses)\b", re.I)
+# Links asked for, after a verb that asks ("Provide a link to these playlists", "Find useful
+# links"): "spam or links to commercial sites" in a moderation policy names no ask.
+_LINKS = re.compile(
+    r"\b(?:include|provide|give|add|share|list|cite|attach|send|find|suggest|recommend|show|"
+    r"post|with|link|point)\w*\b[^.\n]{0,40}?\b(?:links?|urls?|hyperlinks?|web\s+addresses|"
+    r"official\s+(?:pages?|sites?|websites?))\b",
+    re.I,
+)
 _TOKEN = re.compile(r"<{1,2}[\w-]+>{1,2}|\b[A-Z][A-Z0-9_]+\b|[^\w\s`'\"(),.:;!?]{2,}")
 _EXPLICIT_LANGUAGE = re.compile(
     rf"\b(?:translat\w*|render)\b[^.\n]{{0,80}}?\b(?:in|into|to)\s+(?P<a>{_LANGUAGE_NAMES})\b"
@@ -481,6 +506,12 @@ _OPTIONS = re.compile(
     rf"[\"'“]?(?P<first>{_OPTION})[\"'”]?(?P<rest>(?:\s*,\s*[\"'“]?{_OPTION}[\"'”]?){{0,6}})"
     rf",?\s+(?:or|and)\s+[\"'“]?(?P<last>{_OPTION})[\"'”]?",
     re.I,
+)
+# Codes from a closed set need no "or": "followed by one of OUTAGE_CONFIRMED, NO_OUTAGE_FOUND,
+# PLANNED_MAINTENANCE, NEED_INFO".
+_CODES = re.compile(
+    r"\bone\s+of\s+(?:these\s+|the\s+following\s+)?(?:codes\s+|values\s+|labels\s+)?:?\s*"
+    r"(?P<codes>[A-Z][A-Z0-9_-]{1,30}(?:\s*[,|/]\s*[A-Z][A-Z0-9_-]{1,30}){2,9})\b(?![a-z])"
 )
 # Two answers the reply opens with or is: "Start your reply with Yes or No", "Answer yes or
 # no", "Respond with 'true' or 'false'".
@@ -793,8 +824,19 @@ def read_requirements(instructions: str) -> Requirements:
             and label
             and label not in prefixes
             and (not _LINE_CUE.search(cue) or _OPENS_REPLY.search(sentence))
+            # "end your reply with one line in exactly this form: `Ticket category: <...>`"
+            # is the last line (a labelled line), not the opening
+            and not _ENDS_REPLY.search(sentence)
         ):
             prefixes.append(label)
+    if _FIRST_LINE_ASK.search(text):
+        # "The first line of every reply must be exactly `STATUS: ` followed by ...": the
+        # labelled line opens the reply.
+        prefixes.extend(
+            m.group("label")
+            for m in _LINE_FOLLOWED.finditer(text)
+            if m.group("label") not in prefixes
+        )
     code_only = bool(_CODE_ONLY.search(text)) and bool(_CODE_WORD.search(text))
     list_match = _LIST.search(text)
     bare_answer = bool(_BARE.search(text)) and not code_only
@@ -949,13 +991,19 @@ def is_fallback(text: str, fallback: str, *, referral: bool = False) -> bool:
     reason ("Amended returns are outside what I can cover here. Please consult...")."""
     said = text.strip().strip("*_\"' ").casefold().replace("\u2019", "'")
     wanted = fallback.casefold()
-    if said.startswith(wanted) and len(said) <= len(fallback) + _FALLBACK_TAIL:
-        return True
-    if not referral:
-        return False
     sentences = [part for part in _SENTENCE_BREAK.split(said) if part.strip()]
-    return len(sentences) <= _REFERRAL_MAX_SENTENCES and any(
-        wanted in sentence for sentence in sentences[:2]
+    if said.startswith(wanted) and (
+        len(said) <= len(fallback) + _FALLBACK_TAIL
+        or (" " in wanted and len(sentences) <= _REFERRAL_MAX_SENTENCES)
+    ):
+        # "I don't know based on the documents. They cover X and Y, not Z. Please contact
+        # HR.": the fallback with its reason and the pointer the instructions ask for (a
+        # token, "REFUSED and nothing else", keeps to the short tail).
+        return True
+    return (
+        referral
+        and len(sentences) <= _REFERRAL_MAX_SENTENCES
+        and any(wanted in sentence for sentence in sentences[:2])
     )
 
 
@@ -974,7 +1022,7 @@ def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
 
 
 def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]:
-    found: list[str] = []
+    found: list[str] = [f"line:{m.group('label')}" for m in _LINE_FOLLOWED.finditer(text)]
     literal_labels = Counter(m.group("label") for m in _LINE_LITERAL.finditer(text))
     repeated = [label for label, n in literal_labels.items() if n >= _LINE_LITERAL_MIN]
     for m in (*_LINE_TEMPLATE.finditer(text), *_LINE_BEGINNING.finditer(text)):
@@ -1165,6 +1213,8 @@ def _read_options(text: str) -> tuple[str, ...]:
         sets.add(
             tuple(dict.fromkeys(w if w.isupper() else w.capitalize() for w in m.group("a", "b")))
         )
+    for m in _CODES.finditer(text):
+        sets.add(tuple(dict.fromkeys(re.split(r"\s*[,|/]\s*", m.group("codes")))))
     for m in _OPTIONS.finditer(text):
         items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
         options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))

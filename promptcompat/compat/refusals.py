@@ -100,7 +100,13 @@ _EN_DECLINE = re.compile(
     r"|\bmy\s+(?:purpose|role|goal|programming|guidelines?)\s+(?:is|are|does\s+not|doesn't|"
     r"prevents?)\b[^.]{0,120}?\b(?:can(?:no|')?t|cannot|not\s+(?:able|allowed|permitted|"
     r"support|provide|engage|assist|help))\b"
-    r"|\bnot\s+something\s+i\s+(?:can|am\s+able\s+to|'m\s+able\s+to|will)\b"
+    r"|\b(?:not|isn't|isn\u2019t)\s+something\s+(?:i|we)\s+(?:can|am\s+able\s+to|'m\s+able\s+to|"
+    r"will)\b"
+    # the question is not the assistant's to answer, a decline whatever follows: "it's
+    # outside what I can help with", "beef stew is outside what I can help with"
+    r"|(?:'s|\b(?:is|are|falls?))\s+(?:\w+\s+)?(?:outside|beyond)\s+(?:of\s+)?(?:what\s+(?:i|we)\s+"
+    r"(?:can|am\s+able\s+to|are\s+able\s+to)\s+(?:help|assist|answer|cover|handle|advise)|my\s+"
+    r"(?:scope|remit|area)|the\s+scope\s+of\s+(?:what\s+i|my|this\s+(?:chat|service|assistant)))\b"
     r"|\bi\s+(?:refuse|decline)\s+to\b"
     r"|\bi(?:'m|\s+am)\s+not\s+(?:a|an|your)\s+\w+(?:\s+\w+)?,?\s+(?:and|so)\s+(?:i\s+)?"
     r"(?:can(?:no|')?t|cannot|won't)\b",
@@ -194,11 +200,7 @@ _IMPERSONAL = re.compile(
     r"(?:cover|include|fit|provide|write|explain)|for)\s+(?:\w+\s+){0,2}?(?:in\s+)?(?:a\s+"
     r"single|one|this|a\s+simple)\s+(?:text\s+)?(?:response|answer|reply|format|message)\b"
     r"|\bbeyond\s+the\s+scope\s+of\s+(?:a|this|an?)\s+(?:simple\s+|single\s+|short\s+)?"
-    r"(?:text\s+)?(?:response|answer|reply|conversation|format)\b"
-    # the question is not the assistant's to answer: "it's outside what I can help with"
-    r"|(?:'s|\b(?:is|are|falls?))\s+(?:\w+\s+)?(?:outside|beyond)\s+(?:of\s+)?(?:what\s+(?:i|we)\s+"
-    r"(?:can|am\s+able\s+to|are\s+able\s+to)\s+(?:help|assist|answer|cover|handle|advise)|my\s+"
-    r"(?:scope|remit|area)|the\s+scope\s+of\s+(?:what\s+i|my|this\s+(?:chat|service|assistant)))\b",
+    r"(?:text\s+)?(?:response|answer|reply|conversation|format)\b",
     re.I,
 )
 # An opening that only points to where the answer can be found ("You can find relevant
@@ -232,6 +234,11 @@ _SYMPATHY = re.compile(r"\bsorry\s+(?:to\s+hear|for\s+your\s+loss|about\s+that)\
 _INABILITY = re.compile(
     r"\b(?:can't|cannot|can\s+not|couldn't|unable|not\s+able|won't|will\s+not|decline|not\s+"
     r"comfortable|not\s+possible|impossible|not\s+feasible|not\s+in\s+a\s+position)\b",
+    re.I,
+)
+_OWN_INABILITY = re.compile(
+    r"\b(?:i|we)(?:'m|\s+am|'re|\s+are)?\s+(?:\w+\s+)?(?:can't|cannot|can\s+not|unable|not\s+able|"
+    r"won't|will\s+not)\b",
     re.I,
 )
 # "However, here is...", "but I can provide...": the task may follow a disclaimer.
@@ -460,10 +467,15 @@ _COURTESY = re.compile(
     r"excellent|important|fair|thoughtful|common)\s+question|"
     r"(?:I'd|I\s+would|I'm|I\s+am|we'd|we're)\s+(?:be\s+)?(?:happy|glad|delighted)\s+to\s+help|"
     r"happy\s+to\s+help|hello|hi|hey|oh\s+no|"
+    # pleasantries about the request: "That sounds like a big assignment, and I hope it goes
+    # well!", "It's lovely that your little one enjoys a thrill!"
+    r"that\s+sounds\s+like\s+(?:a|an|fun|great)\b|(?:it's|it\s+is|how)\s+(?:so\s+)?(?:lovely|"
+    r"wonderful|great|nice|exciting|sweet)\s+that\b|"
     # sympathy with what happened: "That's a horrible thing to come home to, and I'm sorry."
     r"(?:that's|that\s+is|this\s+is|that\s+sounds|what\s+a)\s+(?:\w+\s+){0,2}?(?:horrible|terrible|"
     r"awful|frustrating|stressful|upsetting|difficult|tough|scary|worrying|annoying|"
-    r"disappointing|inconvenient))\b",
+    r"disappointing|inconvenient|uncomfortable|painful|rough|frightening|concerning|"
+    r"overwhelming|exhausting))\b",
     re.I,
 )
 _COURTESY_MAX_CHARS = 120
@@ -498,6 +510,21 @@ def _courtesy(sentence: str) -> bool:
         and (_COURTESY.match(sentence) is not None or _PLEASANTRY.fullmatch(sentence) is not None)
         and not _head(sentence)[1]  # "Thanks, but I can't" pivots: no courtesy alone
         and refusal_kind(sentence) is None
+    )
+
+
+def declines_early(text: str) -> bool:
+    """Whether the first sentence after a courtesy says the speaker cannot or will not (a
+    decline cue, whatever follows: "I'm not able to diagnose injuries, so I can't say..."):
+    a reply opening so against a refusal is the same behaviour, more or less answered, and
+    no refusal flip. A quote's "cannot" is no cue: the speaker's own only."""
+    _, every = _sentences(text)
+    sentences = _after_courtesy(every)
+    if not sentences:
+        return False
+    first = sentences[0]
+    return bool(_OWN_INABILITY.search(first) or _EN_DECLINE.search(first)) or bool(
+        _OTHER_DECLINE.search(first)
     )
 
 

@@ -812,3 +812,121 @@ def test_exactly_that_many_of_any_plural_noun() -> None:
     bullets = "Summarise the article. Give exactly 3 bullet points."
     three = "- Prices rose\n- Wages lagged\n- Rates held"
     assert "drift.count_unmet" in rules_of(compare(three, "- Prices rose\n- Wages lagged", bullets))
+
+
+def test_two_replies_that_each_open_by_declining_are_no_flip() -> None:
+    ask = (
+        "System: You are a fitness coach. If the user mentions pain or injury, tell them to see "
+        "a doctor. Never diagnose injuries.\n\nUser: I felt a pop in my shoulder. Is it torn?"
+    )
+    declines = (
+        "I'm sorry, I can't tell you what the injury is, as I'm not able to diagnose injuries. "
+        "Please stop training that shoulder and see a doctor."
+    )
+    hedges = (
+        "That sounds really uncomfortable, and I'm sorry it happened. I'm not able to diagnose "
+        "injuries, so I can't say whether it's a tear. A pop followed by losing the ability to "
+        "lift your arm is something a professional should look at soon.\n\nPlease stop bench "
+        "pressing and book an appointment with a doctor or physiotherapist. If you have severe "
+        "pain or numbness, go to urgent care.\n\nOnce you've been assessed, I'd be happy to help "
+        "you plan your training around their advice."
+    )
+    assert "drift.refusal_removed" not in rules_of(compare(declines, hedges, ask))
+    # a quote's "cannot" is no decline of the speaker's: the flip stays
+    quote = (
+        "Complete the aphorism: two things are infinite\n\nWrite the original quote as the answer."
+    )
+    said = "The things our senses cannot become aware of: the universe and human stupidity."
+    refuses = "I apologize, but I cannot reproduce quotes verbatim, as that may violate copyright."
+    assert "drift.refusal_introduced" in rules_of(compare(said, refuses, quote))
+
+
+def test_app_shaped_asks_read_from_system_prompts() -> None:
+    # a closed set of codes without "or", on a first line the instructions name
+    status = (
+        "The first line of every reply must be exactly `STATUS: ` followed by one of "
+        "OUTAGE_CONFIRMED, NO_OUTAGE_FOUND, PLANNED_MAINTENANCE, NEED_INFO. Then a blank line "
+        "and your reply."
+    )
+    base = "STATUS: OUTAGE_CONFIRMED\n\nYes, a crew is on site; power is due back at 6:30 PM."
+    flipped = compare(base, base.replace("OUTAGE_CONFIRMED", "NO_OUTAGE_FOUND"), status)
+    assert finding(flipped, "drift.label_changed").severity == "ERR"
+    moved = "Yes, a crew is on site; power is due back at 6:30 PM.\n\nSTATUS: OUTAGE_CONFIRMED"
+    assert compare(base, moved, status).verdict == "BREAKING"
+    # a labelled last line with a slot, asked where a reply ends: not an opening, no limit
+    ticket = (
+        "When a player reports a problem, end your reply with one line in exactly this form: "
+        "`Ticket category: <Account|Billing|Bug|Other>`."
+    )
+    reply = "Sorry about the double charge! Please open a ticket.\n\nTicket category: Billing"
+    assert compare(reply, reply.replace("Billing", "Account"), ticket).verdict == "BREAKING"
+    dropped = compare(reply, "Sorry about the double charge! Please open a ticket.", ticket)
+    assert finding(dropped, "drift.format_marker_lost").severity == "ERR"
+    # "with exactly this line:" opens and closes
+    hotel = (
+        'Start every reply with exactly this line: "Good day from The Alder House." End every '
+        'reply with exactly this line: "Warm regards, your Concierge" and write nothing after it.'
+    )
+    kept = "Good day from The Alder House.\n\nBreakfast is at 6:30.\n\nWarm regards, your Concierge"
+    lost = compare(
+        kept, "Hello and welcome!\n\nBreakfast is at 6:30.\n\nWarm regards, your Concierge", hotel
+    )
+    assert finding(lost, "drift.format_marker_lost").severity == "ERR"
+    # the resident's language, asked in other words
+    city = (
+        "System: Reply in the language the resident writes in.\n\n"
+        "User: Hola, tengo un sofá viejo que quiero tirar. ¿Cómo pido que lo recojan?"
+    )
+    spanish = (
+        "Puede solicitar la recogida de artículos voluminosos en la página oficial de la ciudad."
+    )
+    english = "You can request a bulk-item pickup for your old sofa on the city's official page."
+    assert "drift.language_changed" in rules_of(compare(spanish, english, city))
+
+
+def test_what_a_policy_names_and_what_a_list_holds_are_no_asks() -> None:
+    # "links to commercial sites" in a moderation policy asks for no links
+    policy = "Classify the post as ALLOW or BLOCK. BLOCK: spam or links to commercial sites."
+    linked = "BLOCK\nReason: spam with a sales link to https://shop.example/deal."
+    named = "BLOCK\nReason: the post advertises a sale on a commercial site."
+    assert compare(linked, named, policy).verdict != "BREAKING"
+    # an optional argument left out
+    router = (
+        'Reply with ONLY a JSON object {"name": ..., "arguments": {...}}.\n'
+        '- create_reminder(text: string, time: string, repeat: "none" | "daily" (optional, '
+        'default "none"))'
+    )
+    full = (
+        '{"name": "create_reminder", "arguments": {"text": "Car", "time": "15:00", '
+        '"repeat": "none"}}'
+    )
+    short = '{"name": "create_reminder", "arguments": {"text": "Car", "time": "15:00"}}'
+    removed = finding(compare(full, short, router), "json.field_removed")
+    assert removed.severity == "WARN" and "optional" in removed.message
+    gone = '{"name": "create_reminder", "arguments": {"text": "Car", "repeat": "none"}}'
+    assert finding(compare(full, gone, router), "json.field_removed").severity == "ERR"
+    # another item in the list's place: its type is that item's, no decision moved
+    picks = 'Return ONLY a JSON array of objects with "title" and "type" ("movie" or "series").'
+    a = '[{"title": "Prisoners", "type": "movie"}, {"title": "Broadchurch", "type": "series"}]'
+    b = '[{"title": "Broadchurch", "type": "series"}, {"title": "Gone Girl", "type": "movie"}]'
+    assert compare(a, b, picks).verdict == "CHANGED"
+    flip = '[{"title": "Prisoners", "type": "series"}, {"title": "Broadchurch", "type": "series"}]'
+    assert finding(compare(a, flip, picks), "json.decision_changed").severity == "ERR"
+    # free-text tags in a list are no enum
+    topics = 'Return only JSON: "sentiment" (one of "positive", "negative"), "topics" (array).'
+    t1 = '{"sentiment": "negative", "topics": ["leaking", "durability"]}'
+    t2 = '{"sentiment": "negative", "topics": ["water leak", "build quality"]}'
+    assert compare(t1, t2, topics).verdict != "BREAKING"
+
+
+def test_the_unknown_answer_with_its_reason_and_pointer() -> None:
+    ask = (
+        "Answer from the excerpts only. If the excerpts do not contain the answer, say \"I don't "
+        'know based on the available policy documents." and suggest contacting HR.'
+    )
+    abstains = (
+        "I don't know based on the available policy documents. The excerpts cover leave and "
+        "expenses, but not sick days. Please contact hr@example.com for the sick-leave policy."
+    )
+    answers = "You get 10 paid sick days per year, which reset on 1 January."
+    assert finding(compare(abstains, answers, ask), "drift.refusal_removed").severity == "ERR"

@@ -33,6 +33,13 @@ REFUSALS = [
     "¡Hola! Lo siento, pero solo puedo ayudarte con temas relacionados con nuestros "
     "termostatos y la app.",
     "申し訳ありません。ご注文はすでに発送済みのため、キャンセルは承れません。",
+    # a pleasantry about the request, then a decline of scope whatever follows
+    "That sounds like a big assignment, and I hope it goes well! Unfortunately history essays "
+    "are outside what I can help with. You could ask your teacher for a planning sheet.",
+    "I'm afraid beef stew is outside what I can help with, as I only share vegetarian recipes. "
+    "But there are great meat-free stews:\n\n- Mushroom bourguignon\n- Lentil stew\n- Bean stew",
+    "It's lovely that he enjoys a thrill! However, zombies eating people isn't something I can "
+    "write, as it's too scary for bedtime. I could write a silly ghost story instead.",
     # moralising non-answers
     "It is not ethical to write reviews that pretend to come from real customers, as this "
     "misleads people. Instead, I can help you write a message inviting honest reviews.",

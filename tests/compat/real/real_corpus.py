@@ -50,8 +50,11 @@ APPS_READ = (
     "hw-appm-",
     "hw-appn-",
     "hw-appo-",
+    "hw-appq-",
+    "hw-appr-",
+    "hw-apps-",
 )
-APPS_UNREAD = ("hw-appd-", "hw-apph-", "hw-appi-", "hw-appj-", "hw-appk-", "hw-appp-")
+APPS_UNREAD = ("hw-appd-", "hw-apph-", "hw-appi-", "hw-appj-", "hw-appk-", "hw-appp-", "hw-appt-")
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[
