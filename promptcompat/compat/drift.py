@@ -361,10 +361,11 @@ class Output:
 
     @cached_property
     def declines(self) -> bool:
-        """A decline cue in the first two sentences (``refusals.declines_early``)."""
+        """The first sentence declines in the speaker's own voice and no answer follows a
+        pivot (``refusals.declines_early``)."""
         if self.json is not None and self.json[1] == "raw":
             return False
-        return declines_early(self.text)
+        return declines_early(self.text, self.task)
 
     @cached_property
     def opening(self) -> str | None:
@@ -920,20 +921,33 @@ def drift_events(
         if all(r.length for r in refs):
             events["drift.empty_output", None, ""] = "the output is empty"
         return events
+    req = instructions.requirements if instructions is not None else None
+
+    def refuses(o: Output) -> bool:
+        # Giving the answer the instructions name for a declined or unknown question is
+        # declining too: against a decline in other words, no flip.
+        return o.refusal or (
+            req is not None
+            and req.fallback is not None
+            and is_fallback(o.text, req.fallback, referral=req.referral)
+        )
+
     # A flip needs a side that answers without a hedge: two hedged openings ("I do not
     # have enough context...", then more or less of an answer) are the same behaviour.
-    if out.refusal and not any(r.refusal or r.hedged_like(out) or r.declines for r in refs):
+    if out.refusal and not any(refuses(r) or r.hedged_like(out) or r.declines for r in refs):
         events["drift.refusal_introduced", None, ""] = (
             f"the candidate refuses: {_short(out.text.strip(), 80)!r}"
         )
         return events
     if (
-        not out.refusal
+        all(r.refusal and not out.hedged_like(r) for r in refs)
+        and not refuses(out)
         and not out.declines
-        and all(r.refusal and not out.hedged_like(r) for r in refs)
     ):
         events["drift.refusal_removed", None, ""] = "every baseline sample refused; this answers"
         return events
+    if refuses(out) and any(refuses(r) for r in refs):
+        return events  # two declines, one in the words the instructions give
     if out.refusal or (out.opening is not None and any(r.refusal for r in refs)):
         # Two refusals in other words, or a refusal against a hedge that is no flip (above):
         # the format a non-answer has or lacks is no contract.
@@ -960,7 +974,6 @@ def drift_events(
             f"the output ends in annotation lines of another task "
             f"({_short(out.annotation_tail[0], 60)!r}); no baseline sample does"
         )
-    req = instructions.requirements if instructions is not None else None
     if kind == "json":
         if req is None or req.json_only or json_declared:
             _wrapper_events(refs, out, events)
@@ -1294,8 +1307,8 @@ def _placeholder_event(
     lost = [p for p in kept if p not in out.text]
     if lost:
         events["drift.format_marker_lost", None, "placeholder"] = (
-            f"the instructions say to keep placeholders as written; {', '.join(lost)}, kept by "
-            "every baseline sample, is gone"
+            f"the instructions say to keep placeholders as written; gone from this output, "
+            f"kept by every baseline sample: {', '.join(lost)}"
         )
 
 

@@ -513,7 +513,7 @@ def _courtesy(sentence: str) -> bool:
     )
 
 
-def declines_early(text: str) -> bool:
+def declines_early(text: str, task: str | None = None) -> bool:
     """Whether the first sentence after a courtesy says the speaker cannot or will not (a
     decline cue, whatever follows: "I'm not able to diagnose injuries, so I can't say..."):
     a reply opening so against a refusal is the same behaviour, more or less answered, and
@@ -523,9 +523,22 @@ def declines_early(text: str) -> bool:
     if not sentences:
         return False
     first = sentences[0]
-    return bool(_OWN_INABILITY.search(first) or _EN_DECLINE.search(first)) or bool(
-        _OTHER_DECLINE.search(first)
-    )
+    if not (
+        _OWN_INABILITY.search(first) or _EN_DECLINE.search(first) or _OTHER_DECLINE.search(first)
+    ):
+        return False
+    # "I cannot recommend damaging your hearing. However, pros: ..., cons: ...": the answer
+    # after a stance, which a refusal against it flips.
+    return not _pivots_to_answer(sentences, task)
+
+
+def _pivots_to_answer(sentences: list[str], task: str | None) -> bool:
+    """The first sentence's decline is followed by a pivot ("However, ...") and the answer,
+    not an offer, a pointer or a substitute."""
+    _, after = _head(sentences[0])
+    if not after.strip() and not (len(sentences) > 1 and _PIVOT.match(sentences[1])):
+        return False
+    return not _offers_substitute(sentences, task) and _answers_after(sentences, "limitation", task)
 
 
 def opening_kind(text: str) -> Kind | None:

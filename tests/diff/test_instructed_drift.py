@@ -930,3 +930,17 @@ def test_the_unknown_answer_with_its_reason_and_pointer() -> None:
     )
     answers = "You get 10 paid sick days per year, which reset on 1 January."
     assert finding(compare(abstains, answers, ask), "drift.refusal_removed").severity == "ERR"
+
+
+def test_the_phrase_named_for_declining_against_a_decline_in_other_words() -> None:
+    ask = (
+        'You answer billing questions. If the question is not about billing, say "I can only '
+        'help with billing questions."\n\nUser: What is the capital of France?'
+    )
+    named = "I can only help with billing questions. For anything else, use a general assistant."
+    other = "Sorry, that is outside my area; I handle billing only."
+    answer = "The capital of France is Paris."
+    assert compare(named, other, ask).verdict == "COMPATIBLE"
+    assert compare(other, named, ask).verdict == "COMPATIBLE"
+    assert finding(compare(named, answer, ask), "drift.refusal_removed").severity == "ERR"
+    assert finding(compare(answer, named, ask), "drift.refusal_introduced").severity == "ERR"

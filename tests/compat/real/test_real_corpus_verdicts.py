@@ -113,7 +113,7 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appj-": (0.84, 0.63, 0.08),  # tp 16 fp 3 fn 9, FA 2/25, never read
     "hw-appk-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
     "hw-appp-": (0.79, 0.79, 0.05),  # tp 8 fp 2 fn 2, FA 2/40, never read
-    "hw-appt-": (0.74, 0.47, 0.16),  # tp 12 fp 4 fn 13, FA 4/25, never read
+    "hw-appt-": (0.70, 0.47, 0.2),  # tp 12 fp 5 fn 13, FA 5/25, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
