@@ -120,21 +120,32 @@ class ReferenceScore:
         }
 
 
-def _other_item(path: tuple[PathPart, ...], changes: dict[RawKey, tuple[Any, Any]]) -> bool:
+def _renamed_items(
+    changes: dict[RawKey, tuple[Any, Any]],
+) -> dict[tuple[PathPart, ...], set[tuple[PathPart, ...]]]:
+    """List items ($[0]) whose naming field changed, each with the paths of those fields
+    ($[0].title): once per diff, not per changed field."""
+    named: dict[tuple[PathPart, ...], set[tuple[PathPart, ...]]] = {}
+    for kind, path in changes:
+        if (
+            kind == "value"
+            and len(path) >= 2
+            and isinstance(path[-2], int)
+            and str(path[-1]).casefold() in _ITEM_NAMES
+        ):
+            named.setdefault(path[:-1], set()).add(path)
+    return named
+
+
+def _other_item(
+    path: tuple[PathPart, ...], renamed: dict[tuple[PathPart, ...], set[tuple[PathPart, ...]]]
+) -> bool:
     """``path`` is a field of a list item ($[0].type) whose naming field ($[0].title)
     changed too: the list holds another item there."""
     index = max((i for i, part in enumerate(path) if isinstance(part, int)), default=None)
     if index is None or index == len(path) - 1:
         return False
-    item = path[: index + 1]
-    return any(
-        kind == "value"
-        and len(other) == index + 2
-        and other[: index + 1] == item
-        and other != path
-        and str(other[-1]).casefold() in _ITEM_NAMES
-        for kind, other in changes
-    )
+    return bool(renamed.get(path[: index + 1], set()) - {path})
 
 
 @dataclass
@@ -874,6 +885,7 @@ class _Case:
         added = {path: new for (kind, path), (_, new) in changes.items() if kind == "added"}
         removed = {path: old for (kind, path), (old, _) in changes.items() if kind == "removed"}
         schema = self.contract.json_schema
+        renamed = _renamed_items(changes)
         for (kind, path), (old, new) in changes.items():
             jp = json_path(path)
             if kind == "removed":
@@ -899,12 +911,12 @@ class _Case:
                 )
             elif kind == "array":
                 events["json.array_length", jp, ""] = f"{jp} has {new} items; baseline {old}"
-            elif isinstance(new, bool) and isinstance(old, bool) and not _other_item(path, changes):
+            elif isinstance(new, bool) and isinstance(old, bool) and not _other_item(path, renamed):
                 events["json.decision_changed", jp, ""] = (
                     f"{jp} flipped {json.dumps(old)} -> {json.dumps(new)} (a yes/no decision)"
                 )
             elif isinstance(new, str) and isinstance(old, str):
-                if _other_item(path, changes):
+                if _other_item(path, renamed):
                     # The list item itself is another one (another title in the same place):
                     # its type or category is that item's, not a decision that moved.
                     events["json.value_changed", jp, ""] = (

@@ -782,6 +782,19 @@ class Output:
         """Top languages with probabilities; empty when the text is too short to tell."""
         return languages(self.text)
 
+    @cached_property
+    def paragraph_languages(self) -> tuple[str, ...]:
+        """The language of each prose paragraph long enough to tell it for sure (code blocks
+        left out): worked out once per sample, not once per comparison with it."""
+        found: list[str] = []
+        for para in _PARAGRAPH.split(_FENCE_BLOCK.sub("\n\n", self.text)):
+            if letters(para) < _LANG_PARAGRAPH_MIN_LETTERS:
+                continue
+            lang, p = next(iter(languages(para).items()))
+            if p >= _LANG_PARAGRAPH_MIN_P:
+                found.append(lang)
+        return tuple(found)
+
 
 # Lines that end without a full stop by design: hashtags, a URL or file name, a field
 # ("Due Date: As per the start date"), a stage direction after a closed sentence ("enjoy!
@@ -1532,20 +1545,6 @@ def _language_event(
         _paragraph_language_event(refs, out, events, old)
 
 
-def _paragraph_languages(text: str) -> list[str]:
-    """The language of each prose paragraph long enough to tell it for sure (code blocks
-    left out)."""
-    found: list[str] = []
-    for para in re.split(r"\n[ \t]*\n", _FENCE_BLOCK.sub("\n\n", text)):
-        if letters(para) < _LANG_PARAGRAPH_MIN_LETTERS:
-            continue
-        ranked = languages(para)
-        lang, p = next(iter(ranked.items()))
-        if p >= _LANG_PARAGRAPH_MIN_P:
-            found.append(lang)
-    return found
-
-
 def _paragraph_language_event(
     refs: Sequence[Output], out: Output, events: Events, old: str
 ) -> None:
@@ -1554,8 +1553,8 @@ def _paragraph_language_event(
     English; a reply in Chinese going on in English after its code)."""
     if "\n" not in out.text.strip():
         return
-    seen = {lang for r in refs for lang in _paragraph_languages(r.text)}
-    other = [lang for lang in _paragraph_languages(out.text) if lang != old and lang not in seen]
+    seen = {lang for r in refs for lang in r.paragraph_languages}
+    other = [lang for lang in out.paragraph_languages if lang != old and lang not in seen]
     if other:
         events["drift.language_changed", None, ""] = (
             f"a paragraph is in '{other[0]}'; the answer and every baseline sample are in '{old}'"

@@ -214,10 +214,12 @@ _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
     "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b|\bnumbering\b", re.I),
     "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
 }
+# A line's label: one to three words, the first capitalised ("Answer", "Ticket category").
+_LABEL = r"(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2})"
 # A line the answer must hold, given as a label and a placeholder: 'write the final answer on
 # its own line as "Answer: <number>"', "Respond with exactly one line: TOOL: <tool name>".
 _LINE_TEMPLATE = re.compile(
-    r"(?<![\w\[])(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*(?:<[^<>\n]{1,80}>|"
+    rf"(?<![\w\[]){_LABEL}:[ \t]*(?:<[^<>\n]{{1,80}}>|"
     r"\{[^{}\n]{1,40}\}|\[[a-z][^\[\]\n]{0,39}\])"
 )
 _FORMAT_NAME = re.compile(r"\b(?:format|template|pattern|structure)\Z", re.I)
@@ -237,7 +239,7 @@ _PLACEHOLDER_ASK = re.compile(
     r"untranslated|as\s+(?:is|they\s+are|written)|exactly)\b",
     re.I,
 )
-_PLACEHOLDER = re.compile(
+_KEPT_PLACEHOLDER = re.compile(
     r"\{\{?\s*[A-Za-z_][\w.]{0,40}\s*\}\}?|%\([A-Za-z_]\w{0,40}\)[sd]|%[sd]\b"
 )
 _ENDS_REPLY = re.compile(
@@ -249,7 +251,7 @@ _OPENS_REPLY = re.compile(
 # A labelled line whose value is described after it: "The first line must be exactly `STATUS: `
 # followed by one of ...".
 _LINE_FOLLOWED = re.compile(
-    r"[`\"\u201c'](?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*[`\"\u201d']\s+"
+    rf"[`\"\u201c']{_LABEL}:[ \t]*[`\"\u201d']\s+"
     r"followed\s+by\b"
 )
 _FIRST_LINE_ASK = re.compile(
@@ -262,14 +264,14 @@ _LINE_CUE = re.compile(
 # The labelled line's possible values, spelled out: "a verdict line: `VERDICT: APPROVE` or
 # `VERDICT: REQUEST_CHANGES`" (the same label quoted twice or more).
 _LINE_LITERAL = re.compile(
-    r"[`\"\u201c'](?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[ \t]*[A-Za-z0-9_]"
+    rf"[`\"\u201c']{_LABEL}:[ \t]*[A-Za-z0-9_]"
     r"[^`\"\u201d'\n]{0,30}[`\"\u201d']"
 )
 _LINE_LITERAL_MIN = 2
 # "add a final line beginning 'Allergens:'": a labelled line, its value free.
 _LINE_BEGINNING = re.compile(
     r"\bline\s+(?:beginning|starting|that\s+(?:begins|starts))\s+(?:with\s+)?[\"\u201c'\u2018]"
-    r"(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2}):[\"\u201d'\u2019]"
+    rf"{_LABEL}:[\"\u201d'\u2019]"
 )
 # What to answer when the answer is unknown: 'If the answer is not in the context, say "I
 # don't know"', "If the documents do not contain the answer, reply exactly: I don't know."
@@ -1078,7 +1080,7 @@ def line_format_pattern(tpl: str) -> re.Pattern[str]:
 def _read_placeholders(text: str) -> tuple[str, ...]:
     if not _PLACEHOLDER_ASK.search(text):
         return ()
-    return tuple(dict.fromkeys(m.group(0) for m in _PLACEHOLDER.finditer(text)))
+    return tuple(dict.fromkeys(m.group(0) for m in _KEPT_PLACEHOLDER.finditer(text)))
 
 
 def _read_template(text: str) -> tuple[str, ...]:
