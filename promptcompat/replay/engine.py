@@ -146,9 +146,6 @@ async def replay(
     # One transaction: what the cache answers is linked, and the rest claimed.
     with session_scope(engine) as session:
         answered = store.answered_keys(session=session, keys=[c.key for c in runnable])
-        if run_id is not None:
-            store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
-            store.refresh_progress(session=session, run_id=run_id)
         redaction = RunRedaction.for_run(session=session, run_id=run_id or "", settings=settings)
         todo = [c for c in runnable if c.key not in answered]
         # Agent loops to run: which first steps the store already answers (one query here,
@@ -159,6 +156,10 @@ async def replay(
         )
         if todo and claimer is not None:
             claims = claimer.claim(session=session, keys=[c.key for c in todo])
+            answered |= claims.answered
+        if run_id is not None:
+            store.link_calls(session=session, run_id=run_id, keys=answered, cached=True)
+            store.refresh_progress(session=session, run_id=run_id)
     stats.cached = progress.cached = len(answered)
     progress.done = len(answered) + len(distinct) - len(runnable)
     if claims is not None:

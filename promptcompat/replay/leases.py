@@ -19,6 +19,7 @@ from uuid import uuid4
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from promptcompat.store.core import answered_keys
 from promptcompat.store.processes import pid_alive
 from promptcompat.store.sql import chunks, now, upsert
 from promptcompat.store.tables.core import CallClaim
@@ -30,6 +31,9 @@ class Claims:
     """Keys this claimer now holds: call them."""
     busy: dict[str, float] = field(default_factory=dict)
     """Keys another live owner holds, with the seconds until that lease expires."""
+    answered: set[str] = field(default_factory=set)
+    """Keys the store answers: another owner stored them and dropped its claim after the
+    caller last looked. Not to be called again."""
 
 
 class Claimer:
@@ -42,7 +46,8 @@ class Claimer:
         self.owner = f"{self.host}:{self.pid}:{uuid4().hex[:12]}"
 
     def claim(self, *, session: Session, keys: Sequence[str]) -> Claims:
-        """Claim every key that is free, expired, or held by a dead process of this host."""
+        """Claim every key that is free, expired, or held by a dead process of this host,
+        and not answered in the store."""
         claims = Claims()
         at = now()
         until = at + self.lease_seconds
@@ -71,6 +76,14 @@ class Claimer:
                         claims.mine.add(row.cache_key)
                 else:
                     claims.busy[row.cache_key] = max(0.0, row.lease_until - at)
+        # Under READ COMMITTED (PostgreSQL) another owner can store a key and delete its claim
+        # between the caller's look at the cache and this claim: the key is free again, and
+        # without this check it would be called twice.
+        late = answered_keys(session=session, keys=sorted(claims.mine))
+        if late:
+            self.release(session=session, keys=late)
+            claims.mine -= late
+            claims.answered = late
         return claims
 
     def _take_over(self, session: Session, key: str, owner: str, until: float, at: float) -> bool:

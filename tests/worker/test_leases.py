@@ -15,7 +15,7 @@ from promptcompat import store
 from promptcompat.replay.leases import Claimer, live_claims
 from promptcompat.store.processes import pid_alive
 from promptcompat.store.sql import now
-from promptcompat.store.tables.core import CallClaim
+from promptcompat.store.tables.core import Call, CallClaim
 
 KEYS = [f"k{i:03d}" for i in range(50)]
 
@@ -120,3 +120,21 @@ def test_concurrent_claimers_never_share_a_key(database_url: str) -> None:
             len(session.exec(select(CallClaim).where(col(CallClaim.cache_key).in_(KEYS))).all())
             == 50
         )
+
+
+def test_a_key_stored_after_the_caller_looked_is_not_claimed_again(db: Engine) -> None:
+    # The race of two copies of one shard on PostgreSQL: the second copy looks at the cache
+    # (nothing), the first stores the key and drops its claim, then the second claims. The
+    # key is free by then, but answered: calling it again would be a second provider call.
+    first, second = Claimer(lease_seconds=30), Claimer(lease_seconds=30)
+    assert claim(db, first, KEYS[:2]).mine == set(KEYS[:2])
+    with store.session_scope(db) as session:
+        session.add(
+            Call(cache_key=KEYS[0], prompt="p", version="v1", case_id="c", target="t", sample=0)
+        )
+        first.release(session=session, keys=[KEYS[0]])
+    claims = claim(db, second, KEYS[:3])
+    assert claims.answered == {KEYS[0]}
+    assert claims.mine == {KEYS[2]} and set(claims.busy) == {KEYS[1]}
+    with store.session_scope(db) as session:
+        assert set(live_claims(session=session, keys=KEYS)) == {KEYS[1], KEYS[2]}
