@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -334,6 +335,12 @@ class Settings(BaseSettings):
             # of a killed worker (M5); every tick brings it to seconds (M6).
             "unacked_restore_interval": self.unacked_restore_interval,
             "unacked_restore_throttle": 1,
+            # The sweep holds a Redis mutex for its few milliseconds. A worker killed while
+            # holding it left it for kombu's default 300 s, and no task of a lost worker came
+            # back for five minutes (caught in tests/worker test_2: the mutex still held, its
+            # TTL 237 s, one minute after the kill). Two intervals cover a sweep; two sweepers
+            # at once restore each message once (each restore is a WATCH transaction).
+            "unacked_mutex_expire": max(1, math.ceil(2 * self.unacked_restore_interval)),
         }
         return {
             "broker_url": self.redis_url,

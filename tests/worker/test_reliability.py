@@ -131,6 +131,7 @@ def test_2_whole_worker_killed_then_replaced(
     publisher,  # type: ignore[no-untyped-def]
     celery_worker: Callable[..., CeleryWorker],
     slow_sim: SimulatorProcess,
+    redis_server: RedisServer,
 ) -> None:
     # Also the acceptance test "kill -9 a worker in the middle of a run".
     doomed, survivor = celery_worker(), celery_worker()
@@ -139,14 +140,19 @@ def test_2_whole_worker_killed_then_replaced(
     pool = doomed.children()
     doomed.kill()  # SIGKILL to the worker and its pool at once: its message stays unacked
     started = time.monotonic()
+    # As if it died in the middle of an unacked-restore sweep, holding the sweep's mutex: with
+    # kombu's default expiry (300 s) no sweep ran for five minutes and the run hung (CI).
+    expire = dist_settings.celery_config()["broker_transport_options"]["unacked_mutex_expire"]
+    redis_server.client().set("unacked_mutex", "the-killed-worker", px=int(expire * 1000))
     # What the killed worker had leased and not yet answered: its calls in flight (a shard's
     # calls are leased together, so this bounds them from above).
     in_flight = len(claimed_by(dist_engine, pool))
     assert 0 < in_flight <= dist_settings.shard_size
     celery_worker()  # the restart
     run = wait_finished(dist_engine, run_id, timeout=60)
-    # The unacked message comes back after the visibility timeout (7 s) + a 1 s sweep.
-    assert time.monotonic() - started < 7 + 10
+    # The unacked message comes back after the visibility timeout (7 s), the mutex's expiry
+    # (2 s) and a 1 s sweep.
+    assert time.monotonic() - started < 7 + expire + 10
     counts = check_invariants(dist_engine, run_id)
     # Provider calls beyond the distinct calls: at most those in flight in the killed worker.
     assert 0 <= extra_requests(slow_sim, counts) <= in_flight

@@ -59,6 +59,8 @@ def test_celery_config_is_the_production_config() -> None:
     # Re-queueing a dead worker's tasks takes seconds after the timeout, not minutes (M5, M6).
     assert transport["unacked_restore_interval"] <= 5
     assert transport["unacked_restore_throttle"] == 1
+    # A worker killed mid-sweep holds the sweep's mutex until it expires: seconds, not 300.
+    assert transport["unacked_mutex_expire"] <= 2 * transport["unacked_restore_interval"]
     assert config["task_ignore_result"] is True and "result_backend" not in config
 
 
