@@ -47,10 +47,11 @@ MarkerKind = Literal[
     "table",
     "citations",
     "csv",
+    "steps",
 ]
 _LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 # Lists are structure, not a format, unless asked for: losing one nothing asked is no change.
-_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table", "citations", "csv"}
+_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table", "citations", "csv", "steps"}
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -104,6 +105,9 @@ def _is_csv(lines: list[str]) -> bool:
 # header, its rule and one row make a table, with or without the outer bars.
 _TABLE_ROW = re.compile(r"^[^\n|]*\S[^\n|]*\|[^\n]*\S.*$|^[ \t]*\|[^\n]*\|[^\n]*\S[^\n]*$", re.M)
 _TABLE_MIN_ROWS = 3
+_STEPS_MIN = 3
+_CAPS_TOKEN = re.compile(r"\[[A-Z][A-Z0-9 _-]{1,30}\]")
+_COMPUTATION = re.compile(r"\S\s*[=×÷−+]\s*[\d$€£(]")
 _BARE_LABEL = re.compile(r"[A-Za-z][\w-]{0,31}\.?")
 _BARE_NUMBER = re.compile(r"[-+]?\$?\d[\d,]*(?:\.\d+)?%?\.?")
 # Enum-like values are lowercase or UPPER identifiers: a Capitalised word is more likely a
@@ -206,6 +210,35 @@ _AMOUNT = re.compile(
     r"millilit(?:er|re)s?|tablets?|pills?|capsules?|miles|points|USD|EUR|GBP|dollars|euros|pounds)\b"
 )
 _CHAT_TEMPLATE_MARKS = ("<|", "INST]", "<<SYS>>", "_of_turn>", "###")
+# A user turn and then an assistant turn, each on a line of its own, inside an answer.
+_INVENTED_TURNS = re.compile(
+    r"^[ \t]*(?:User|Human|Guest|Customer)[ \t]*:[^\n]*\n(?:[^\n]*\n){0,6}?[ \t]*"
+    r"(?:Assistant|AI|Bot|Agent)[ \t]*:",
+    re.M,
+)
+_DIALOGUE_ASKED = re.compile(
+    r"\b(?:dialogues?|conversations?|transcripts?|scripts?|role-?play|exchanges?|chat\s*(?:logs?|bots?))\b",
+    re.I,
+)
+# Token debris: identifiers glued together ("ngOnInitEndpoint", two case changes at least:
+# "TechHaven" or "iPhone" are names), a capital run after lowercase ("gradientBLOCK"), a dot
+# or an underscore before a word ("ablytyped.Accessor", "_PRIV"), brace and quote runs. (Latin
+# glued to Chinese or Japanese is ordinary writing: "使用iPhone手机".)
+_DEBRIS_TOKEN = re.compile(
+    r"[a-z][A-Z][a-z]*[a-z0-9][A-Z]|[a-z][A-Z]{2,}|(?:^|[A-Za-z])\.[A-Z]|[A-Za-z]_[A-Za-z]|"
+    r"[{}<>\"]{2,}|;{2,}"
+)
+_SCRIPTS = {
+    "latin": re.compile(r"[A-Za-z]"),
+    "arabic": re.compile(r"[\u0600-\u06ff]"),
+    "han": re.compile(r"[\u4e00-\u9fff]"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff]"),
+    "kana": re.compile(r"[\u3040-\u30ff]"),
+    "hangul": re.compile(r"[\uac00-\ud7af]"),
+}
+_SOUP_MIN_TOKENS = 5
+_SOUP_SHARE = 0.4
+_SOUP_PARAGRAPHS = 3
 _LEAD_IN_MAX_CHARS = 160
 _MIN_LIST_ITEMS = 2
 _LITERAL_TAIL_LINES = 3
@@ -307,6 +340,7 @@ class Marker(NamedTuple):
             "table": "a table",
             "citations": "citations like [1]",
             "csv": "CSV lines",
+            "steps": "working shown in steps",
         }[self.kind]
 
     def asked_by(self, req: Requirements) -> bool:
@@ -333,6 +367,7 @@ _ASKED_FLAG: dict[MarkerKind, Callable[[Requirements], bool]] = {
     "table": lambda req: req.table,
     "citations": lambda req: req.citations,
     "csv": lambda req: req.csv,
+    "steps": lambda req: req.steps,
 }
 
 
@@ -427,6 +462,14 @@ class Output:
             found.add(Marker("citations"))
         if "," in text and _is_csv(lines):
             found.add(Marker("csv"))
+        # Working in steps: two computations ("3x = 15. x = 5."), or three lines or three
+        # sentences ("$77.50; there is no change fee" is the result, not the working).
+        if (
+            len(_COMPUTATION.findall(text)) >= _STEPS_MIN - 1
+            or sum(bool(line.strip()) for line in lines) >= _STEPS_MIN
+            or (count_items(text, "sentences") or 0) >= _STEPS_MIN
+        ):
+            found.add(Marker("steps"))
         return frozenset(found)
 
     @cached_property
@@ -556,6 +599,8 @@ class Output:
         """What the text degenerates into (a repetition loop, a broken ending), or None."""
         return (
             self._template_tokens()
+            or self._invented_turns()
+            or self._token_soup()
             or self._loop()
             or self._repeating_tail()
             or self._broken_ending()
@@ -571,6 +616,43 @@ class Output:
         if m is None:
             return None
         return f"chat-template tokens ({m.group(0)!r}): the answer runs past the end of its turn"
+
+    def _invented_turns(self) -> str | None:
+        """The answer goes on with turns of a conversation nobody had ("User: Thanks! ...",
+        "Assistant: ..."), where the instructions ask for no dialogue."""
+        if "User:" not in self.text and "Human:" not in self.text:
+            return None
+        m = _INVENTED_TURNS.search(self.text)
+        if (
+            m is None
+            or m.start() == 0
+            # a dialogue asked for, or turns in the task itself ("User : Hi dear / Agent : helo")
+            or (
+                self.task is not None
+                and (_DIALOGUE_ASKED.search(self.task) or _INVENTED_TURNS.search(self.task))
+            )
+            or self._in_code_block(m.group(0))
+        ):
+            return None
+        return f"turns of its own invention ({_short(m.group(0), 60)!r}) after the answer"
+
+    def _token_soup(self) -> str | None:
+        """A tail of token debris after the answer ("ablytyped.Accessor Reflex
+        gradientBLOCK...", identifiers and scripts mixed at random): most of its words are
+        code-shaped, and it mixes writing systems, in prose that is no code."""
+        if self.fenced or "\n\n" not in self.text.rstrip():
+            return None
+        head, tail = self.text.rstrip().rsplit("\n\n", 1)
+        for _ in range(_SOUP_PARAGRAPHS - 1):
+            if "\n\n" not in head:
+                break
+            before, last = head.rsplit("\n\n", 1)
+            if not _soupy(last):
+                break
+            head, tail = before, f"{last}\n\n{tail}"
+        if not _soupy(tail) or _soupy(head):
+            return None
+        return f"token debris after the answer ({_short(tail.strip(), 60)!r})"
 
     def _broken_ending(self) -> str | None:
         text = self.text.rstrip()
@@ -1118,6 +1200,8 @@ def _text_events(
         ):
             if marker.kind in _LISTS and has_list and not (req and req.numbered):
                 continue  # a list is still there, of the other kind
+            if req and _other_option(marker, out, req):
+                continue  # another of the options asked for: the label changed, below
             events["drift.format_marker_lost", None, what] = (
                 f"every baseline sample had {what}; this output does not"
             )
@@ -1137,6 +1221,27 @@ def _text_events(
                 f"the output ends with [{out.end_token}], not one of the markers the "
                 f"instructions spell out ({listed})"
             )
+    if req is not None and req.markers:
+        # Markers asked per line ("each title on its own line starting with [AVAILABLE],
+        # [ON LOAN] or [ON ORDER]"): every baseline sample has some, this output none.
+        tokens = [f"[{m}]".casefold() for m in req.markers]
+
+        def tagged(o: Output) -> bool:
+            return any(t in o.text.casefold() for t in tokens)
+
+        if (
+            all(tagged(r) for r in refs)
+            and not tagged(out)
+            # another bracketed token in their place is another marker, not none ("for a test
+            # run, answer with any additional formats you may need": [ACKNOWLEDGEMENT])
+            and not _CAPS_TOKEN.search(out.text)
+            and not _has_lost_marker(events)
+        ):
+            listed = ", ".join(f"[{m}]" for m in req.markers)
+            events["drift.format_marker_lost", None, "markers"] = (
+                f"every baseline sample carries the markers the instructions spell out "
+                f"({listed}); this output has none"
+            )
     if req is not None:
         _headings_event(refs, out, events, req)
         _fallback_event(refs, out, events, req)
@@ -1144,12 +1249,13 @@ def _text_events(
         _template_event(refs, out, events, req)
         _line_format_event(refs, out, events, req)
         _placeholder_event(refs, out, events, req)
+        _columns_event(refs, out, events, req)
     decisions = {r.decision for r in refs}
     if (
         out.decision is not None
         and None not in decisions
         and out.decision not in decisions
-        and "drift.format_marker_lost" not in {key[0] for key in events}
+        and not _has_lost_marker(events)
     ):
         known = ", ".join(sorted(f"[{d}]" for d in decisions if d is not None))
         events["drift.label_changed", None, ""] = (
@@ -1190,6 +1296,19 @@ def _text_events(
             _length_limit_event(refs, out, events, req.limit)
         _literal_events(refs, out, events, req)
         _forbidden_event(refs, out, events, req, instructions.text if instructions else None)
+
+
+def _other_option(marker: Marker, out: Output, req: Requirements) -> bool:
+    """The first (last) line was one option the instructions list and is now another."""
+    if marker.kind not in ("leading_token", "trailing_token") or not req.options:
+        return False
+    lines = out.text.strip().splitlines()
+    line = (lines[0] if marker.kind == "leading_token" else lines[-1]).strip()
+    return line in req.options and marker.detail in req.options
+
+
+def _has_lost_marker(events: Events) -> bool:
+    return any(key[0] == "drift.format_marker_lost" for key in events)
 
 
 def _lost(refs: Sequence[Output], out: Output, pattern: re.Pattern[str]) -> bool:
@@ -1325,6 +1444,25 @@ def _placeholder_event(
         )
 
 
+def _columns_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
+    """The instructions spell out a table's columns: every baseline sample's table has them
+    all, this output's does not (a column dropped or renamed, or no table)."""
+    if not req.columns:
+        return
+
+    def header(o: Output) -> set[str]:
+        row = next((line for line in o.text.splitlines() if line.count("|") >= 1), "")
+        return {c.strip(" *_`").casefold() for c in row.split("|")}
+
+    wanted = {c.casefold() for c in req.columns}
+    if all(wanted <= header(r) for r in refs) and not wanted <= (cells := header(out)):
+        missing = [c for c in req.columns if c.casefold() not in cells]
+        events["drift.format_marker_lost", None, "columns"] = (
+            f"the instructions name the table's columns; every baseline sample has them all, "
+            f"this output lacks {', '.join(repr(c) for c in missing)}"
+        )
+
+
 def _template_lines(text: str, labels: tuple[str, ...]) -> bool:
     return any(
         re.search(rf"^[ \t*_]*{re.escape(label)}[*_]*:", text, re.M | re.I) for label in labels
@@ -1370,13 +1508,23 @@ def _literal_events(refs: Sequence[Output], out: Output, events: Events, req: Re
             )
 
 
+# A term in quotes is mentioned, not used: 'I can't include "adults-only" in a listing'.
+_QUOTED_SPAN = re.compile(r"[\"\u201c][^\"\u201d\n]{0,80}[\"\u201d]")
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTED_SPAN.sub(" ", text)
+
+
 def _term_pattern(term: str) -> re.Pattern[str]:
     """``term`` as a whole word, singular or plural ("cups" finds "1/3 cup"; "°F" finds
-    "350°F")."""
+    "350°F"), its words apart by spaces or hyphens."""
     base = term[:-1] if len(term) > _TERM_STEM_MIN and term[-1:].casefold() == "s" else term
     left = r"(?<!\w)" if base[:1].isalnum() else ""
     right = r"(?:e?s)?(?!\w)" if base[-1:].isalnum() else ""
-    return re.compile(rf"{left}{re.escape(base)}{right}", re.I)
+    # "adults only" finds "adults-only"
+    words = r"[\s-]+".join(re.escape(w) for w in base.split())
+    return re.compile(rf"{left}{words}{right}", re.I)
 
 
 def _forbidden_event(
@@ -1390,7 +1538,9 @@ def _forbidden_event(
     output does."""
     for term in req.forbidden_terms:
         used = _term_pattern(term)
-        if used.search(out.text) and not any(used.search(r.text) for r in refs):
+        if used.search(_unquoted(out.text)) and not any(
+            used.search(_unquoted(r.text)) for r in refs
+        ):
             events["drift.forbidden_format", None, term] = (
                 f"the instructions forbid {term!r}; this output uses it, no baseline sample does"
             )
@@ -1435,7 +1585,7 @@ _VERSE = re.compile(r"^[\W_]*verse\b", re.I | re.M)
 # A sentence ends at a stop before the text's end or a word that is not lowercase ('"Here's
 # Johnny!" while' goes on; "Dr. Smith" splits too: the count only has to agree between two
 # answers to the same ask).
-_SENTENCE_END = re.compile(r"[^\s.!?][.!?]+[\"'\u201d\u2019)]*(?=\s+[^\sa-z]|\s*\Z)")
+_SENTENCE_END = re.compile(r"[^\s.!?\u2026][.!?\u2026]+[\"'\u201d\u2019)]*(?=\s+[^\sa-z]|\s*\Z)")
 
 
 def count_items(text: str, noun: str) -> int | None:
@@ -1559,3 +1709,13 @@ def _paragraph_language_event(
         events["drift.language_changed", None, ""] = (
             f"a paragraph is in '{other[0]}'; the answer and every baseline sample are in '{old}'"
         )
+
+
+def _soupy(text: str) -> bool:
+    """Whether ``text`` is token debris (``Output._token_soup``)."""
+    tokens = text.split()
+    if len(tokens) < _SOUP_MIN_TOKENS:
+        return False
+    debris = sum(_DEBRIS_TOKEN.search(t) is not None for t in tokens)
+    scripts = sum(p.search(text) is not None for p in _SCRIPTS.values())
+    return debris >= _SOUP_SHARE * len(tokens) and scripts >= 2

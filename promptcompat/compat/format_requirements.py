@@ -109,7 +109,8 @@ _BARE = re.compile(
     re.I,
 )
 _CODE_ONLY = re.compile(
-    r"\b(?:only|just)\s+(?:the\s+|a\s+)?(?:[\w#+.-]+\s+){0,2}?(?:code|query|function|script|"
+    # "read-only SQL" is a kind of SQL, not SQL alone
+    r"(?<![\w-])(?:only|just)\s+(?:the\s+|a\s+)?(?:[\w#+.-]+\s+){0,2}?(?:code|query|function|script|"
     r"command|program|snippet|sql|regex|class|implementation)s?\b"
     r"|\b(?:code|query|function|script|command|sql)s?\s+only\b"
     r"|\bno\s+(?:markdown|code\s+fences?|fences?|backticks|explanations?|prose|comments)\b"
@@ -340,6 +341,14 @@ _TERMS_ASK = re.compile(
     rf"(?:words?|terms?|phrases?)\s+)?(?P<items>[^.\n;:]{{2,{_TERMS_MAX_CHARS}}})",
     re.I,
 )
+# Quoted examples of what a rule forbids: '(e.g. no "adults only", "no kids", "perfect for
+# singles")'. Quoted, so a phrase of a few words is a term.
+_TERMS_EXAMPLES = re.compile(
+    r"\(\s*(?:e\.g\.|for\s+example|such\s+as),?\s+no\s+(?P<items>[\"\u201c][^)\n]{2,200})\)",
+    re.I,
+)
+_QUOTED_TERM_MAX_WORDS = 4
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d\n]{1,60})[\"\u201d]")
 _TERM_ITEM = re.compile(
     r"[\"\u201c'\u2018]?([^\s,\"\u201d'\u2019][^,\"\u201d'\u2019]{0,20}?)[\"\u201d'\u2019]?\s*"
     r"(?:,|\bor\b|\band\b|$)"
@@ -348,12 +357,28 @@ _TERM_MAX_WORDS = 2
 # A rule against giving amounts: "You must never recommend specific medication doses",
 # "Never promise or quote refunds, vouchers, miles or any other compensation amounts".
 _NO_AMOUNTS = re.compile(
-    r"\b(?:never|do\s+not|don't|must\s+not|may\s+not|cannot|can't)\s+(?:\w+\s+){0,3}?(?:give|quote|state|"
+    r"\b(?:never|do\s+not|don't|must\s+not|may\s+not|cannot|can't)\s+(?:[\w,]+\s+){0,6}?(?:give|quote|state|"
     r"recommend|promise|provide|share|offer|suggest|advise\s+on)\w*\b[^.\n]{0,80}?\b(?:doses?|"
     r"dosages?|dosing|amounts?|prices?|figures?|compensation|refund\s+amounts?)\b",
     re.I,
 )
 _CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
+# Working shown as a deliverable: "Show your calculation step by step so the agent can
+# verify it", "show your work". ("Think step by step" asks the model to reason: a habit of
+# the answer, not a part of it.)
+_STEPS_ASK = re.compile(
+    r"\bshow\s+(?:your|the|all|each|every)?\s*(?:\w+\s+)?(?:work(?:ing)?|calculations?|steps|"
+    r"reasoning|math)\b"
+    r"|\b(?:explain|show|walk\s+(?:me\s+|them\s+)?through|write\s+out|lay\s+out|present|give)\b"
+    r"[^.\n]{0,40}?\bstep[\s-]by[\s-]step\b"
+    r"|\bstep[\s-]by[\s-]step\s+(?:working|solutions?|calculations?|explanations?)\b",
+    re.I,
+)
+# A table's columns spelled out with bars: "with exactly these columns, in this order: Day |
+# Session | Duration (min) | Intensity".
+_COLUMNS_ASK = re.compile(
+    r"\bcolumns?\b[^:\n]{0,40}:[ \t]*(?P<cols>[^\n|.]{1,40}(?:\|[^\n|.]{1,40}){1,11})", re.I
+)
 _TABLE_ASK = re.compile(
     r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
     r"organi[sz]e|write|draw|build|provide|summari[sz]e|arrange)\b[^.\n]{0,40}?\b(?:markdown\s+)?"
@@ -402,7 +427,10 @@ _CODE_WORD = re.compile(
 _LIST = re.compile(
     r"\b(?:bullet(?:ed)?\s*(?:points?|list)|(?:in|with|using|as)\s+bullets|numbered\s+list|as\s+a\s+(?:bulleted\s+|"
     r"numbered\s+)?list|in\s+(?:a\s+)?(?:bulleted|numbered)\s+list|in\s+list\s+form(?:at)?|"
-    r"list\s+format)\b",
+    r"list\s+format|"
+    # "list each medication as its own bullet", "one bullet per finding"
+    r"(?:as|on|in)\s+(?:its|their)\s+own\s+bullets?|(?:one|a)\s+bullet\s+(?:per|for\s+each)|"
+    r"(?:as|on|in)\s+a\s+separate\s+bullet)\b",
     re.I,
 )
 _JSON_ONLY = re.compile(
@@ -460,9 +488,12 @@ _COUNT = re.compile(
 )
 # "Give me exactly 5 common Spanish greetings": with "exactly", any plural noun is the items.
 _COUNT_EXACT = re.compile(
-    r"\b(?:write|give|list|generate|suggest|name|provide|create|make|recommend|share|tell\s+me)"
-    rf"\b[^.\n?!]{{0,30}}?\bexactly\s+(?P<n>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+"
-    r"(?:[\w-]+\s+){0,2}?(?P<noun>(?!words\b|characters\b|chars\b|lines\b)[a-z]{3,}s)\b(?!\s+(?:of|per)\b)",
+    r"(?:\b(?:write|give|list|generate|suggest|name|provide|create|make|recommend|share|tell\s+me|"
+    r"output|return|include)\b[^.\n?!]{0,30}?"
+    # a part of an enumerated format: "(2) exactly 3 bullet-point highlights"
+    r"|\(\d\)\s+)"
+    rf"\bexactly\s+(?P<n>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+"
+    r"(?:[\w-]+\s+){0,2}?(?P<noun>(?!words\b|characters\b|chars\b|lines\b|parts\b|sections\b)[a-z]{3,}s)\b(?!\s+(?:of|per)\b)",
     re.I,
 )
 # "Summarize it in two sentences", "Explain in 3 bullet points": a number of parts of the
@@ -482,6 +513,11 @@ _COUNT_SECTION = re.compile(
 _LAST_LINE = re.compile(
     r"\b(?:very\s+)?last\s+line\s+(?:of\s+(?:your|the)\s+\w+\s+)?(?:must|should|has\s+to)\s+be\b",
     re.I,
+)
+# The last line spelled out with its label: "The very last line of your response must be
+# exactly 'FINAL SCORE: N/25'" (a value of any shape after the label).
+_LAST_LINE_LABEL = re.compile(
+    _LAST_LINE.pattern + rf"\s+(?:exactly\s+)?[`\"\u201c'\u2018](?-i:{_LABEL}):[ \t]*\S", re.I
 )
 _EXACT_COUNT = re.compile(
     rf"\bexactly\s+(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?\w+", re.I
@@ -512,9 +548,13 @@ _OPTIONS = re.compile(
 # Codes from a closed set need no "or": "followed by one of OUTAGE_CONFIRMED, NO_OUTAGE_FOUND,
 # PLANNED_MAINTENANCE, NEED_INFO".
 _CODES = re.compile(
-    r"\bone\s+of\s+(?:these\s+|the\s+following\s+)?(?:codes\s+|values\s+|labels\s+)?:?\s*"
-    r"(?P<codes>[A-Z][A-Z0-9_-]{1,30}(?:\s*[,|/]\s*[A-Z][A-Z0-9_-]{1,30}){2,9})\b(?![a-z])"
+    r"(?:\bone\s+of\s+(?:these\s+|the\s+following\s+)?(?:codes\s+|values\s+|labels\s+)?:?\s*"
+    # "Answer with exactly one label on the first line: SAFE, CONTAINS_ALLERGEN, or CHECK_LABEL"
+    r"|\bone\s+(?:label|code|category|value|verdict|tag)\b[^.\n:]{0,40}:\s*)"
+    r"(?P<codes>[A-Z][A-Z0-9_-]{1,30}(?:(?:\s*[,|/]\s*(?:or\s+)?|\s+or\s+)[A-Z][A-Z0-9_-]{1,30})"
+    r"{2,9})\b(?![a-z])"
 )
+_CODE_SEPARATOR = re.compile(r"\s*[,|/]\s*(?:or\s+)?|\s+or\s+")
 # Two answers the reply opens with or is: "Start your reply with Yes or No", "Answer yes or
 # no", "Respond with 'true' or 'false'".
 _YES_NO = re.compile(
@@ -524,6 +564,10 @@ _YES_NO = re.compile(
     r"(?P<a>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?\s+or\s+[\"'\u201c`]?"
     r"(?P<b>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?(?!\w)",
     re.I,
+)
+# "Answer the instructor's yes/no question, then give the evidence": the answer opens with one.
+_YES_NO_QUESTION = re.compile(
+    r"\banswer\s+(?:the|their|each|every)\s+(?:[\w']+\s+)?yes[/-]no\s+questions?\b", re.I
 )
 _OPTION_ITEM = re.compile(rf"[\"'“]?({_OPTION})[\"'”]?")
 # What a list of options ends with that is not an option: "Arts & Crafts departments".
@@ -642,6 +686,8 @@ class Requirements:
     """Markdown headings the answer must use ("## Summary", "## Decisions")."""
     table: bool = False
     """A table is asked for ("Return a Markdown table with the columns ...")."""
+    steps: bool = False
+    """The working is asked for, step by step ("show your calculation step by step")."""
     forbidden: tuple[Forbidden, ...] = ()
     """Formats the instructions forbid: markdown, lists, emojis, capitals ("lowercase
     only") or lowercase ("in all caps")."""
@@ -657,6 +703,9 @@ class Requirements:
     placeholders: tuple[str, ...] = ()
     """Placeholders the instructions hold and say to keep as written (``{name}``,
     ``%(count)s``): a translation or rewrite that keeps them can be filled in."""
+    columns: tuple[str, ...] = ()
+    """A table's columns, spelled out ("a Markdown table with exactly these columns: Day |
+    Session | Duration (min) | Intensity")."""
 
     def __bool__(self) -> bool:
         return bool(
@@ -677,6 +726,7 @@ class Requirements:
             or self.closing
             or self.forbidden
             or self.table
+            or self.steps
             or self.fallback
             or self.citations
             or self.csv
@@ -689,6 +739,7 @@ class Requirements:
             or self.template_labels
             or self.line_format
             or self.placeholders
+            or self.columns
         )
 
     def describe_wrapper(self, wrapper: str) -> str:
@@ -744,6 +795,8 @@ class Requirements:
             out.append(f"ends with {self.closing!r}")
         if self.table:
             out.append("a table")
+        if self.steps:
+            out.append("the working, step by step")
         if self.csv:
             out.append("CSV")
         if self.no_amounts:
@@ -865,6 +918,7 @@ def read_requirements(instructions: str) -> Requirements:
         opening=_literal(_OPENING_ASK, text) or _block(text, "opening") or _line(text, "opening"),
         closing=_literal(_CLOSING_ASK, text) or _block(text, "closing") or _line(text, "closing"),
         table=_TABLE_ASK.search(text) is not None,
+        steps=_STEPS_ASK.search(text) is not None,
         # "No markdown" in a code-only ask is about the fence, which the fence rules check.
         forbidden=tuple(f for f in _read_forbidden(text) if not (code_only and f == "markdown")),
         json_only=bool(_JSON_ONLY.search(text)),
@@ -888,6 +942,7 @@ def read_requirements(instructions: str) -> Requirements:
         template_labels=_read_template(text),
         line_format=_read_line_format(text),
         placeholders=_read_placeholders(text),
+        columns=_read_columns(text),
     )
 
 
@@ -955,9 +1010,10 @@ def _read_terms(text: str) -> tuple[str, ...]:
     """The short items a "never use ..." clause lists; formats ("markdown", "emojis") are
     the forbidden formats' business."""
     terms: list[str] = []
-    for m in _TERMS_ASK.finditer(text):
-        items = _TERM_ITEM.findall(m.group("items"))
-        if len(m.group("items")) >= _TERMS_MAX_CHARS:
+    for m in (*_TERMS_ASK.finditer(text), *_TERMS_EXAMPLES.finditer(text)):
+        quoted = m.re is _TERMS_EXAMPLES
+        items = (_QUOTED.findall if quoted else _TERM_ITEM.findall)(m.group("items"))
+        if not quoted and len(m.group("items")) >= _TERMS_MAX_CHARS:
             # The clause runs on past what is read: its last item is cut ('"perfect' of
             # '"perfect for families"').
             items = items[:-1]
@@ -966,7 +1022,7 @@ def _read_terms(text: str) -> tuple[str, ...]:
             words = term.split()
             if (
                 not term
-                or len(words) > _TERM_MAX_WORDS
+                or len(words) > (_QUOTED_TERM_MAX_WORDS if quoted else _TERM_MAX_WORDS)
                 or words[0].casefold() in _NOT_TERMS
                 or any(f.search(term) for f in _FORBIDDEN_WORDS.values())
             ):
@@ -1027,7 +1083,11 @@ def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]
     found: list[str] = [f"line:{m.group('label')}" for m in _LINE_FOLLOWED.finditer(text)]
     literal_labels = Counter(m.group("label") for m in _LINE_LITERAL.finditer(text))
     repeated = [label for label, n in literal_labels.items() if n >= _LINE_LITERAL_MIN]
-    for m in (*_LINE_TEMPLATE.finditer(text), *_LINE_BEGINNING.finditer(text)):
+    for m in (
+        *_LINE_TEMPLATE.finditer(text),
+        *_LINE_BEGINNING.finditer(text),
+        *_LAST_LINE_LABEL.finditer(text),
+    ):
         label = m.group("label")
         if _FORMAT_NAME.search(label):
             continue  # "Use the format: <Brand> <Product>" gives a whole line's format
@@ -1075,6 +1135,13 @@ def line_format_pattern(tpl: str) -> re.Pattern[str]:
             else:
                 parts.append(re.escape(ch))
     return re.compile(r"^[ \t*_`\"'>-]*" + "".join(parts) + r"[ \t*_`\"'.]*$", re.M | re.I)
+
+
+def _read_columns(text: str) -> tuple[str, ...]:
+    m = _COLUMNS_ASK.search(text)
+    if m is None:
+        return ()
+    return tuple(c.strip(" `*\"'") for c in m.group("cols").split("|") if c.strip(" `*\"'"))
 
 
 def _read_placeholders(text: str) -> tuple[str, ...]:
@@ -1215,8 +1282,10 @@ def _read_options(text: str) -> tuple[str, ...]:
         sets.add(
             tuple(dict.fromkeys(w if w.isupper() else w.capitalize() for w in m.group("a", "b")))
         )
+    if _YES_NO_QUESTION.search(text):
+        sets.add(("Yes", "No"))
     for m in _CODES.finditer(text):
-        sets.add(tuple(dict.fromkeys(re.split(r"\s*[,|/]\s*", m.group("codes")))))
+        sets.add(tuple(dict.fromkeys(_CODE_SEPARATOR.split(m.group("codes")))))
     for m in _OPTIONS.finditer(text):
         items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
         options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))

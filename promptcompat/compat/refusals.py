@@ -253,7 +253,13 @@ _DEFLECTION = re.compile(
     r"\A(?:you\s+(?:can|could|may|might|should)|i\s+(?:would\s+)?(?:recommend|suggest|"
     r"encourage|advise)|i'd\s+(?:recommend|suggest)|(?:it\s+is|it's)\s+(?:best|recommended|"
     r"advisable|important)|please|consult|check|perhaps\s+you|if\s+you\s+(?:provide[ds]?|"
-    r"share[ds]?|give|gave|can|could|have|were\s+to))\b",
+    r"share[ds]?|give|gave|can|could|have|were\s+to))\b"
+    # a hand-off to a person: "but an attorney will review what you share and get back to you"
+    r"|\A(?:an?|our|the|one\s+of\s+our)\s+(?:[\w&.-]+\s+){0,3}?(?:attorney|lawyer|agent|"
+    r"specialist|advis[eo]r|representative|team|doctor|pharmacist|nurse|colleague|expert|"
+    r"professional|counsel(?:l?or)?|human|staff|manager|clinician)s?\b[^.!?]{0,80}?\b(?:will|can|"
+    r"would|should|is\s+able\s+to)\s+(?:\w+\s+)?(?:review|follow\s+up|contact|get\s+back|call|"
+    r"reach\s+out|help|assist|advise|be\s+in\s+touch|look\s+into|answer|discuss)\b",
     re.I,
 )
 
@@ -607,6 +613,8 @@ def is_refusal(text: str, task: str | None = None) -> bool:
         return True
     if task and _advice_instead(sentences[0], task):
         return True
+    if task and _outline_instead(sentences, task):
+        return True
     if _about_exchange(clean, every) and not (task and _talk_asked(task)):
         return True
     if len(clean) <= _SHORT and _CONCLUSION.match(sentences[-1]) and refusal_kind(sentences[-1]):
@@ -647,6 +655,28 @@ def _advice_instead(opening: str, task: str) -> bool:
 # A classification that puts the item in none of the offered classes: "this does not seem
 # to fit into any of the three categories", "none of the listed labels apply" (not "any of
 # the other categories": that follows a pick).
+# An outline where the thing itself was asked for, and an offer to write it: "Here's an
+# outline you could use for the story: ... Would you like me to write the full story?"
+_OUTLINE_OPENING = re.compile(
+    r"\A(?:here(?:'s|\s+is)|below\s+is|i(?:'ve|\s+have)\s+(?:put\s+together|drafted|sketched))\s+"
+    r"(?:an?\s+)?(?:\w+\s+)?(?:outline|skeleton|plan|structure)\b",
+    re.I,
+)
+_OFFER_TO_WRITE = re.compile(
+    r"\b(?:would|do|shall)\s+you\s+(?:like|want)\s+me\s+to\s+(?:\w+\s+)?(?:write|expand|draft|"
+    r"turn|flesh|develop|create)\b|\bshall\s+i\s+(?:write|expand|draft|develop)\b",
+    re.I,
+)
+
+
+def _outline_instead(sentences: list[str], task: str) -> bool:
+    return (
+        _OUTLINE_OPENING.match(sentences[0]) is not None
+        and _OFFER_TO_WRITE.search(sentences[-1]) is not None
+        and _DIGEST_ASKED.search(task) is None
+    )
+
+
 _FITS_NONE = re.compile(
     r"\b(?:does\s+not|doesn't|do\s+not|don't|would\s+not|wouldn't)\s+(?:(?:seem|appear)\s+to\s+|"
     r"really\s+|clearly\s+|neatly\s+|cleanly\s+)*(?:fit|belong|fall)\s+(?:in(?:to|side)?\s+|"

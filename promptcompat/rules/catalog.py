@@ -125,8 +125,9 @@ _RULES: tuple[Rule, ...] = (
         "(`[Yes]`/`[No]` at the end or start, a `Label:` prefix, a list, a fixed token, a bare "
         "answer, the final answer in `{}`, `\\boxed{}` or `<answer>` tags, the lines of a "
         "template format such as `Thought:`/`Action:`, a line in a one-line format with slots, "
-        "a placeholder such as `{name}` the instructions say to keep). INFO where the "
-        "contract's `must_match` covers the format.",
+        "a placeholder such as `{name}` the instructions say to keep, the bracketed markers "
+        "asked on every line, the columns a table is asked to have, the working asked to be "
+        "shown step by step). INFO where the contract's `must_match` covers the format.",
     ),
     _r(
         "drift.format_changed",
@@ -157,8 +158,9 @@ _RULES: tuple[Rule, ...] = (
         "The output degenerates into a repetition loop (a short unit repeated over hundreds "
         "of characters, or a tail that keeps restating itself), breaks off (a token or line "
         "repeated at the end, a last sentence cut off), ends in text unrelated to the task, "
-        "the baseline and its own answer, or in annotation lines of another task (`Score: 4`, "
-        "`Label: No`); no baseline sample does.",
+        "the baseline and its own answer, in annotation lines of another task (`Score: 4`, "
+        "`Label: No`), in turns of a conversation nobody had (`User: ...` / `Assistant: ...`) "
+        'or in token debris (`ngOnInitEndpoint;; }}">{{`); no baseline sample does.',
     ),
     _r(
         "drift.count_unmet",

@@ -355,3 +355,27 @@ def test_an_invented_turn_of_an_instruction_format_is_degenerate() -> None:
     assert "'### Instruction:'" in finding(diff, "drift.degenerate_output").message
     # a heading that names a response is no turn header
     assert Output("## Response times\nThey fell by 20%.").degenerate is None
+
+
+def test_turns_of_a_conversation_nobody_had_after_the_answer_are_degenerate() -> None:
+    task = "You are a hotel's chat assistant.\n\nWhat time is breakfast?"
+    answer = "Breakfast is served from 7:00 to 10:30 in the garden room."
+    invented = f"{answer}\n\nUser: Thanks! And is there parking?\nAssistant: Yes, for 12 a day."
+    assert Output(invented, task).degenerate is not None
+    assert Output(answer, task).degenerate is None
+    # Asked for a dialogue, or given turns to work on, the turns are the answer.
+    assert Output(invented, "Write a short dialogue at a hotel desk.").degenerate is None
+    given = "Fix the spelling:\nUser : helo\nAgent : hi how can i help"
+    assert Output("Fixed:\n\nUser: Hello\nAgent: Hi, how can I help?", given).degenerate is None
+
+
+def test_token_debris_after_the_answer_is_degenerate() -> None:
+    answer = "- Strengths: clear writing\n- Concerns: no tests\n\nDecision: Advance"
+    debris = f'{answer}\n\n xmlNodeParser.Builder tokenMAXنتائج_VAL }}">{{ onLoadHandlerFn;; Ctx'
+    assert Output(debris).degenerate is not None
+    assert Output(answer).degenerate is None
+    # Names written in camel case and Latin glued to Chinese are ordinary text.
+    names = f"{answer}\n\nSee TechHaven, PayPal and iPhone support at techhaven.com/help."
+    assert Output(names).degenerate is None
+    chinese = f"{answer}\n\n您可以在TechHaven门店或techhaven.com/warranty在线提交保修申请。"
+    assert Output(chinese).degenerate is None

@@ -944,3 +944,127 @@ def test_the_phrase_named_for_declining_against_a_decline_in_other_words() -> No
     assert compare(other, named, ask).verdict == "COMPATIBLE"
     assert finding(compare(named, answer, ask), "drift.refusal_removed").severity == "ERR"
     assert finding(compare(answer, named, ask), "drift.refusal_introduced").severity == "ERR"
+
+
+def test_a_sentence_ending_in_an_ellipsis_is_counted() -> None:
+    ask = "Write a teaser for the next chapter in 2 sentences. End on a cliffhanger."
+    base = "The lighthouse keeper found a door in the cellar. It had been bricked up for a century."
+    cand = "A door appeared in the cellar overnight. And someone had knocked from the other side…"
+    assert compare(base, cand, ask).verdict == "COMPATIBLE"
+    one = "A door appeared in the cellar overnight and someone knocked from the other side…"
+    assert finding(compare(base, one, ask), "drift.count_unmet").severity == "ERR"
+
+
+def test_read_only_sql_is_no_ask_for_the_query_alone() -> None:
+    ask = "You write read-only SQL for our analysts. Explain briefly, then give the query."
+    base = "Count rows per team:\n\n```sql\nSELECT team, COUNT(*) FROM users GROUP BY team;\n```"
+    cand = "Users per team:\n\n```sql\nSELECT team, COUNT(*) AS n FROM users GROUP BY 1;\n```"
+    assert "drift.answer_wrapped" not in rules_of(compare(base, cand, ask))
+
+
+def test_an_enumerated_part_with_exactly_that_many_bullets() -> None:
+    ask = (
+        "Output exactly two parts: (1) a title of at most 8 words; (2) exactly 3 bullet-point "
+        "selling points. No other text."
+    )
+    base = "Quiet Cabin by the Lake\n\n- Wood stove\n- Private jetty\n- Two bedrooms"
+    five = f"{base}\n- Sauna\n- Boat included"
+    lost = finding(compare(base, five, ask), "drift.count_unmet")
+    assert lost.severity == "ERR" and "exactly 3" in lost.message
+
+
+def test_quoted_examples_of_forbidden_phrases_are_terms() -> None:
+    ask = (
+        "Write rental listings. Never state a preference about who may live there (e.g. no "
+        '"students only", "no pets", "ideal for young professionals"). If asked, say you '
+        "cannot include it, then write the listing."
+    )
+    declined = (
+        'I can\'t include "students only" in a listing. Here it is: Bright two-bedroom flat '
+        "near the park, newly painted, with a balcony."
+    )
+    complied = "Bright two-bedroom flat near the park, students-only building, with a balcony."
+    forbidden = finding(compare(declined, complied, ask), "drift.forbidden_format")
+    assert forbidden.severity == "ERR" and "students only" in forbidden.message
+    # Quoting the phrase while declining is a mention, not a use.
+    assert "drift.forbidden_format" not in rules_of(compare(complied, declined, ask))
+
+
+def test_a_rule_against_doses_after_a_list_of_other_rules() -> None:
+    ask = (
+        "You are a running coach. Never diagnose injuries, interpret symptoms, or recommend "
+        "medications, supplements or dosages.\n\nUser: How much paracetamol before my race?"
+    )
+    base = "I can't advise on medication; please ask a pharmacist. I can adjust your taper instead."
+    cand = "Most runners take 500 mg an hour before the start. I can adjust your taper too."
+    assert finding(compare(base, cand, ask), "drift.forbidden_format").severity == "ERR"
+
+
+def test_working_shown_step_by_step_as_asked() -> None:
+    ask = (
+        "Show your calculation step by step so the cashier can check it, then state the total."
+        "\n\nUser: 3 coffees at $2.50 and a muffin at $3.20?"
+    )
+    base = "Coffees: 3 × $2.50 = $7.50\nMuffin: $3.20\nTotal: $7.50 + $3.20 = $10.70"
+    terse = "That comes to $10.70 in total. Enjoy your order."
+    lost = finding(compare(base, terse, ask), "drift.format_marker_lost")
+    assert lost.severity == "ERR" and "working shown in steps" in lost.message
+    other = "Coffees: 3 × 2.50 = 7.50. With the muffin: 7.50 + 3.20 = 10.70.\n\nTotal: $10.70"
+    assert compare(base, other, ask).verdict == "COMPATIBLE"
+    # Thinking step by step is a way to reason, not a part of the answer.
+    think = ask.replace("Show your calculation step by step", "Think step by step")
+    assert compare(base, terse, think).verdict != "BREAKING"
+
+
+def test_the_last_line_spelled_out_with_its_label() -> None:
+    ask = "Give two sentences of feedback. The last line must be exactly 'GRADE: N/10'."
+    base = "Clear structure and a strong opening. The conclusion repeats the intro.\n\nGRADE: 7/10"
+    moved = "GRADE: 7/10\n\nClear structure and a strong opening. The conclusion repeats the intro."
+    assert finding(compare(base, moved, ask), "drift.format_marker_lost").severity == "ERR"
+
+
+def test_markers_asked_on_every_line() -> None:
+    ask = (
+        "List each order on its own line starting with its status in square brackets, one "
+        "of [SHIPPED], [PENDING], [CANCELLED]."
+    )
+    base = "Your orders:\n[SHIPPED] Desk lamp\n[PENDING] Office chair\n[CANCELLED] Monitor arm"
+    prose = "Your desk lamp has shipped, the chair is pending and the monitor arm was cancelled."
+    lost = finding(compare(base, prose, ask), "drift.format_marker_lost")
+    assert lost.severity == "ERR" and "[SHIPPED]" in lost.message
+
+
+def test_codes_listed_after_one_label_with_or() -> None:
+    ask = (
+        "Answer with exactly one label on the first line: APPROVE, ESCALATE, or REJECT. Then "
+        "one line of reason."
+    )
+    base = "ESCALATE\nThe amount is over the agent's limit."
+    flipped = "APPROVE\nThe customer has a good history."
+    diff = compare(base, flipped, ask)
+    assert finding(diff, "drift.label_changed").severity == "ERR"
+    assert "drift.format_marker_lost" not in rules_of(diff)
+
+
+def test_an_answer_to_the_yes_no_question_asked_for() -> None:
+    ask = "Answer the reviewer's yes/no question about the code, then give the evidence."
+    base = "Yes. The loop closes the file in the finally block on every path."
+    cand = "No. The early return on line 12 skips the close."
+    assert finding(compare(base, cand, ask), "drift.label_changed").severity == "ERR"
+
+
+def test_each_item_as_its_own_bullet_is_a_list_asked() -> None:
+    ask = "Summarise the visit. In the plan, list each referral as its own bullet."
+    base = "Plan:\n- physiotherapy, 6 sessions\n- dermatology review"
+    prose = "Plan: refer to physiotherapy for 6 sessions and to dermatology for review."
+    assert finding(compare(base, prose, ask), "drift.format_marker_lost").severity == "ERR"
+
+
+def test_a_tables_columns_spelled_out() -> None:
+    ask = "Return a Markdown table with exactly these columns: Item | Qty | Price."
+    base = "| Item | Qty | Price |\n|---|---|---|\n| Pen | 2 | 1.50 |\n| Pad | 1 | 3.00 |"
+    renamed = "| Item | Quantity | Cost |\n|---|---|---|\n| Pen | 2 | 1.50 |\n| Pad | 1 | 3.00 |"
+    lost = finding(compare(base, renamed, ask), "drift.format_marker_lost")
+    assert lost.severity == "ERR" and "'Qty', 'Price'" in lost.message
+    spaced = "|Item|Qty|Price|\n|-|-|-|\n|Pad|1|3.00|\n|Pen|2|1.50|"
+    assert compare(base, spaced, ask).verdict != "BREAKING"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptcompat.compat.refusals import is_refusal
+from promptcompat.compat.refusals import declines_early, is_refusal
 
 REFUSALS = [
     # English: declines
@@ -936,3 +936,28 @@ def test_a_courtesy_pivoting_to_a_decline_is_a_decline() -> None:
         "privacy reasons, we never disclose delivery addresses through this chat.",
         task,
     )
+
+
+def test_a_hand_off_to_a_person_after_declining_is_no_answer() -> None:
+    task = (
+        "You take intake for a clinic. Never say whether symptoms are serious; a nurse will "
+        "review every intake.\n\nUser: Is my chest pain serious?"
+    )
+    base = "I'm not able to say whether it's serious. A nurse will review your intake shortly."
+    cand = (
+        "That sounds worrying, and I'm sorry. I can't assess symptoms, but one of our nurses "
+        "will review what you share and call you back within the hour. When did the pain start?"
+    )
+    assert is_refusal(base, task)
+    assert declines_early(cand, task)
+
+
+def test_an_outline_and_an_offer_in_place_of_the_story_is_a_refusal() -> None:
+    task = "Write a short bedtime story about a shy owl."
+    outline = (
+        "Here's an outline you could use:\n\n1. Olive the owl hides in her tree.\n2. She "
+        "meets a lost mouse.\n3. She finds her voice to help.\n\nWould you like me to write "
+        "the full story from this outline?"
+    )
+    assert is_refusal(outline, task)
+    assert not is_refusal(outline, "Give me an outline for a bedtime story about a shy owl.")

@@ -53,8 +53,22 @@ APPS_READ = (
     "hw-appq-",
     "hw-appr-",
     "hw-apps-",
+    # seventh pass
+    "hw-appu-",
+    "hw-appv-",
 )
-APPS_UNREAD = ("hw-appd-", "hw-apph-", "hw-appi-", "hw-appj-", "hw-appk-", "hw-appp-", "hw-appt-")
+APPS_UNREAD = (
+    "hw-appd-",
+    "hw-apph-",
+    "hw-appi-",
+    "hw-appj-",
+    "hw-appk-",
+    "hw-appp-",
+    "hw-appt-",
+    # seventh pass
+    "hw-appw-",
+    "hw-appx-",
+)
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
 Aspect = Literal[
