@@ -652,14 +652,12 @@ def _advice_instead(opening: str, task: str) -> bool:
     )
 
 
-# A classification that puts the item in none of the offered classes: "this does not seem
-# to fit into any of the three categories", "none of the listed labels apply" (not "any of
-# the other categories": that follows a pick).
 # An outline where the thing itself was asked for, and an offer to write it: "Here's an
 # outline you could use for the story: ... Would you like me to write the full story?"
 _OUTLINE_OPENING = re.compile(
     r"\A(?:here(?:'s|\s+is)|below\s+is|i(?:'ve|\s+have)\s+(?:put\s+together|drafted|sketched))\s+"
-    r"(?:an?\s+)?(?:\w+\s+)?(?:outline|skeleton|plan|structure)\b",
+    # (a plan or a structure may be the thing asked: "make me a workout plan")
+    r"(?:an?\s+)?(?:\w+\s+)?(?:outline|skeleton)\b",
     re.I,
 )
 _OFFER_TO_WRITE = re.compile(
@@ -677,6 +675,9 @@ def _outline_instead(sentences: list[str], task: str) -> bool:
     )
 
 
+# A classification that puts the item in none of the offered classes: "this does not seem
+# to fit into any of the three categories", "none of the listed labels apply" (not "any of
+# the other categories": that follows a pick).
 _FITS_NONE = re.compile(
     r"\b(?:does\s+not|doesn't|do\s+not|don't|would\s+not|wouldn't)\s+(?:(?:seem|appear)\s+to\s+|"
     r"really\s+|clearly\s+|neatly\s+|cleanly\s+)*(?:fit|belong|fall)\s+(?:in(?:to|side)?\s+|"
