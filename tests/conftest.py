@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +27,13 @@ from promptcompat.suite import Suite, load_suite
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_PROMPTS = REPO / "prompts"
+
+# The tests that press Ctrl-C on a command need it to reach the command. A test run started as
+# a background job of a shell without job control (`(scripts/test &)`) inherits SIGINT
+# ignored, and so did every command it started: they ran to the end and five interrupt tests
+# failed. A handled signal is reset to the default in a child, an ignored one is not.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
