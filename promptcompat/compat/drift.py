@@ -47,11 +47,10 @@ MarkerKind = Literal[
     "table",
     "citations",
     "csv",
-    "steps",
 ]
 _LISTS: frozenset[MarkerKind] = frozenset({"bulleted_list", "numbered_list"})
 # Lists are structure, not a format, unless asked for: losing one nothing asked is no change.
-_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table", "citations", "csv", "steps"}
+_STRUCTURE: frozenset[MarkerKind] = _LISTS | {"comma_list", "table", "citations", "csv"}
 Kind = Literal["json", "code", "text"]
 
 _FENCE_LINE = re.compile(r"^[ \t]*```", re.M)
@@ -340,7 +339,6 @@ class Marker(NamedTuple):
             "table": "a table",
             "citations": "citations like [1]",
             "csv": "CSV lines",
-            "steps": "working shown in steps",
         }[self.kind]
 
     def asked_by(self, req: Requirements) -> bool:
@@ -367,7 +365,6 @@ _ASKED_FLAG: dict[MarkerKind, Callable[[Requirements], bool]] = {
     "table": lambda req: req.table,
     "citations": lambda req: req.citations,
     "csv": lambda req: req.csv,
-    "steps": lambda req: req.steps,
 }
 
 
@@ -462,15 +459,19 @@ class Output:
             found.add(Marker("citations"))
         if "," in text and _is_csv(lines):
             found.add(Marker("csv"))
-        # Working in steps: two computations ("3x = 15. x = 5."), or three lines or three
-        # sentences ("$77.50; there is no change fee" is the result, not the working).
-        if (
-            len(_COMPUTATION.findall(text)) >= _STEPS_MIN - 1
-            or sum(bool(line.strip()) for line in lines) >= _STEPS_MIN
-            or (count_items(text, "sentences") or 0) >= _STEPS_MIN
-        ):
-            found.add(Marker("steps"))
         return frozenset(found)
+
+    @cached_property
+    def shows_steps(self) -> bool:
+        """Working in steps: two computations ("3x = 15. x = 5."), or three lines or three
+        sentences ("$77.50; there is no change fee" is the result, not the working). Asked
+        only where the instructions ask for the working (``Requirements.steps``)."""
+        text = self.text.strip()
+        return (
+            len(_COMPUTATION.findall(text)) >= _STEPS_MIN - 1
+            or sum(bool(line.strip()) for line in text.splitlines()) >= _STEPS_MIN
+            or (count_items(text, "sentences") or 0) >= _STEPS_MIN
+        )
 
     @cached_property
     def end_token(self) -> str | None:
@@ -1221,6 +1222,10 @@ def _text_events(
                 f"the output ends with [{out.end_token}], not one of the markers the "
                 f"instructions spell out ({listed})"
             )
+    if req is not None and req.steps and all(r.shows_steps for r in refs) and not out.shows_steps:
+        events["drift.format_marker_lost", None, "working shown in steps"] = (
+            "every baseline sample had working shown in steps; this output does not"
+        )
     if req is not None and req.markers:
         # Markers asked per line ("each title on its own line starting with [AVAILABLE],
         # [ON LOAN] or [ON ORDER]"): every baseline sample has some, this output none.
@@ -1451,7 +1456,7 @@ def _columns_event(refs: Sequence[Output], out: Output, events: Events, req: Req
         return
 
     def header(o: Output) -> set[str]:
-        row = next((line for line in o.text.splitlines() if line.count("|") >= 1), "")
+        row = next((line for line in o.text.splitlines() if "|" in line), "")
         return {c.strip(" *_`").casefold() for c in row.split("|")}
 
     wanted = {c.casefold() for c in req.columns}
@@ -1536,14 +1541,16 @@ def _forbidden_event(
 ) -> None:
     """A format or a term the instructions forbid, that no baseline sample uses and this
     output does."""
-    for term in req.forbidden_terms:
-        used = _term_pattern(term)
-        if used.search(_unquoted(out.text)) and not any(
-            used.search(_unquoted(r.text)) for r in refs
-        ):
-            events["drift.forbidden_format", None, term] = (
-                f"the instructions forbid {term!r}; this output uses it, no baseline sample does"
-            )
+    if req.forbidden_terms:
+        said = _unquoted(out.text)
+        ref_said = [_unquoted(r.text) for r in refs]
+        for term in req.forbidden_terms:
+            used = _term_pattern(term)
+            if used.search(said) and not any(used.search(text) for text in ref_said):
+                events["drift.forbidden_format", None, term] = (
+                    f"the instructions forbid {term!r}; this output uses it, no baseline "
+                    "sample does"
+                )
     if req.no_amounts and instructions_text is not None:
         new = [a for a in _AMOUNT.findall(out.text) if a not in instructions_text]
         if new and not any(_AMOUNT.search(r.text) for r in refs):

@@ -547,14 +547,14 @@ _OPTIONS = re.compile(
 )
 # Codes from a closed set need no "or": "followed by one of OUTAGE_CONFIRMED, NO_OUTAGE_FOUND,
 # PLANNED_MAINTENANCE, NEED_INFO".
+_CODE_SEPARATOR = re.compile(r"\s*[,|/]\s*(?:or\s+)?|\s+or\s+")
 _CODES = re.compile(
     r"(?:\bone\s+of\s+(?:these\s+|the\s+following\s+)?(?:codes\s+|values\s+|labels\s+)?:?\s*"
     # "Answer with exactly one label on the first line: SAFE, CONTAINS_ALLERGEN, or CHECK_LABEL"
     r"|\bone\s+(?:label|code|category|value|verdict|tag)\b[^.\n:]{0,40}:\s*)"
-    r"(?P<codes>[A-Z][A-Z0-9_-]{1,30}(?:(?:\s*[,|/]\s*(?:or\s+)?|\s+or\s+)[A-Z][A-Z0-9_-]{1,30})"
+    rf"(?P<codes>[A-Z][A-Z0-9_-]{{1,30}}(?:(?:{_CODE_SEPARATOR.pattern})[A-Z][A-Z0-9_-]{{1,30}})"
     r"{2,9})\b(?![a-z])"
 )
-_CODE_SEPARATOR = re.compile(r"\s*[,|/]\s*(?:or\s+)?|\s+or\s+")
 # Two answers the reply opens with or is: "Start your reply with Yes or No", "Answer yes or
 # no", "Respond with 'true' or 'false'".
 _YES_NO = re.compile(
