@@ -36,6 +36,29 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+# The longest files first (measured: seconds of one worker each, a full run on two cores).
+# scripts/test hands whole files to two workers in collection order (--no-loadscope-reorder;
+# xdist's own order, by number of tests, put these few-but-slow files last, and one worker
+# finished them alone while the other idled).
+SLOW_FIRST = (
+    "tests/worker/test_reliability.py",  # ~130 s
+    "tests/cli/test_cli_interrupts.py",  # ~75 s
+    "tests/worker/test_distributed.py",  # ~60 s
+    "tests/api/test_api_schema.py",  # ~45 s
+    "tests/pr/test_drafts.py",  # ~45 s
+    "tests/worker/test_run_lifecycle.py",  # ~40 s
+    "tests/compat/real/test_real_corpus_verdicts.py",  # ~35 s
+    "tests/cli/test_cli_errors.py",  # ~35 s
+    "tests/pr/test_snapshot_files_untrusted.py",  # ~35 s
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    # A stable sort: the order within a file, and of the other files, is kept.
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.fixture(scope="session")
 def simulator() -> Iterator[SimulatorProcess]:
     with SimulatorProcess() as sim:

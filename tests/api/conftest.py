@@ -1,9 +1,11 @@
 """Fixtures for the API: a real app over a real store, runs replayed on the simulator.
 
-Every test runs on SQLite and on PostgreSQL (``backend``). One run is replayed once per
-session and backend into a template store (``seeded``); each test gets its own copy of it (a
-copy of the SQLite file, a database created from the PostgreSQL template), so tests that
-accept or reject cases never see each other.
+Every test runs on SQLite and on PostgreSQL (``backend``), but those of the modules whose
+subject is HTTP rather than the store (the schema fuzz, the browser page, authentication),
+which say so. One run is replayed once per session and backend into a template store
+(``seeded``); each test gets its own copy of it (a copy of the SQLite file, a database
+created from the PostgreSQL template), so tests that accept or reject cases never see each
+other.
 """
 
 from __future__ import annotations

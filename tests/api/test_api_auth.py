@@ -12,8 +12,17 @@ import pytest
 from api_helpers import first_case, serve_in_thread
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pgcluster import Backend
 
 from api.logs import REDACTED_LOGGERS, log_config
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # The subject is HTTP authentication and roles; a stored token is looked up on
+    # PostgreSQL by every endpoint test that runs there. SQLite alone (CI time).
+    return "sqlite"
+
 
 PUBLIC = {"/api/v1/health", "/api/v1/ready", "/api/v1/metrics", "/api/v1/openapi.json"}
 

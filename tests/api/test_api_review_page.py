@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from api_helpers import serve_in_thread
 from fastapi import FastAPI
+from pgcluster import Backend
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # The subject is the page in a browser; the endpoints it calls run on PostgreSQL in
+    # test_api_review.py. SQLite alone (CI time).
+    return "sqlite"
+
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext

@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
+from pgcluster import Backend
 from schemathesis import BaseSchema, Case
 from schemathesis.checks import (
     content_type_conformance,
@@ -32,6 +33,14 @@ from sqlmodel import Session
 from api import create_app
 from promptcompat.config import Settings
 from promptcompat.report import results
+
+
+@pytest.fixture
+def backend() -> Backend:
+    # The fuzzer's subject is the HTTP contract (status, content type, schema); the store's
+    # queries behind each endpoint run on PostgreSQL in the endpoint tests. SQLite alone (CI time).
+    return "sqlite"
+
 
 MAX_EXAMPLES = 10
 CHECKS = [
