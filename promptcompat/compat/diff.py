@@ -657,8 +657,12 @@ class _Case:
             text = self.instructions.text.casefold()
 
             req = self.instructions.requirements
+            yes_no = self.instructions.yes_no_question
 
             def listed(samples: Sequence[Sample]) -> bool:
+                # The user's yes/no question lists its two answers itself.
+                if yes_no and all(self.output(s).yes_no is not None for s in samples):
+                    return True
                 labels = {
                     label
                     for s in samples

@@ -145,6 +145,7 @@ _ANNOTATION_MIN_CHARS = 600  # a longer answer ending in one: "A: yes" alone is 
 _CODE_LINE = re.compile(r"[;{}=<>]|\(\)|^\s*(?:def|class|import|return|from|print)\b")
 _PROSE_LINE_WORDS = 8
 _PROSE_ENDED = 0.75
+_CLOSING_BRACKETS = ")]"
 _END_PUNCT = frozenset(".!?:;)]}>|`…。！？\"'\u201d\u2019")
 _TRAILING_WRAP = "*_ "  # bold or italics; a closing quote ends a quoted phrase
 _TOKEN_RUN = re.compile(r"(\S{4,24}?)\1{4,}")
@@ -247,6 +248,7 @@ _SENTENCE_AROUND_WORDS = 2  # "The email address is": "Paris, France" for "Paris
 _WORD_LIMIT_SLACK = 1.1  # word counts differ by tokenisation: 10% over is within the limit
 _FORBIDDEN_NAMES: dict[Forbidden, str] = {
     "markdown": "markdown (bold, headings, lists, tables)",
+    "markup": "markdown markup (bold, headings, tables)",
     "lists": "lists",
     "emojis": "emojis",
     "capitals": "capital letters (lowercase only)",
@@ -255,6 +257,17 @@ _FORBIDDEN_NAMES: dict[Forbidden, str] = {
 _MARKDOWN = re.compile(
     r"\*\*[^*\n]+\*\*|__[^_\n]+__|^[ \t]*#{1,6}[ \t]+\S|^[ \t]*\|.*\|[ \t]*$|^[ \t]*```", re.M
 )
+# The answer's first word a yes or a no, after at most a softener ("Unfortunately, no",
+# "I'm afraid not"), and no idiom ("No problem", "No worries", "Yes and no").
+_YES_NO_OPENING = re.compile(
+    r"[\s*_\"'“]*(?:(?:unfortunately|sadly|good\s+news|great\s+news|short\s+answer|"
+    r"i'm\s+afraid|i\s+am\s+afraid)[\s,:!—-]+)?(yes|yep|yeah|no|nope|not)\b"
+    r"(?!\s+(?:problem|worries|need|rush|doubt|matter|longer|only|all|one|more|way)\b)"
+    r"(?!\s+(?:and|or)\s+(?:no|yes)\b)"
+    r"(?=\s*[,.!:;—-]|\s*$|\s+(?:it|you|I|we|they|he|she|your|this|that|there)\b)",
+    re.I,
+)
+_YES_WORDS = frozenset({"yes", "yep", "yeah"})
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff]")
 _UPPER = re.compile(r"[A-Z]")
 _LOWER_RUN = re.compile(r"[a-z]{3,}")
@@ -442,7 +455,8 @@ class Output:
             found.add(Marker("numbered_list"))
         lines = text.splitlines()
         if len(lines) > 1:  # a one-line answer is its own content, not a marker line
-            first, last = lines[0].strip(), lines[-1].strip()
+            # Bold or italics around a token keep it the token ("**PASS**" is "PASS").
+            first, last = lines[0].strip(_TRAILING_WRAP), lines[-1].strip(_TRAILING_WRAP)
             if _FIXED_TOKEN.fullmatch(first):
                 found.add(Marker("leading_token", first))
             if _FIXED_TOKEN.fullmatch(last):
@@ -496,6 +510,15 @@ class Output:
         if lead is not None and not lead[1]:
             return lead[0].strip().casefold()
         return None
+
+    @cached_property
+    def yes_no(self) -> Literal["yes", "no"] | None:
+        """The yes or the no the output opens with ("Yes! Your parcel is due...",
+        "Unfortunately, no."), else None ("No problem, ...", "Yes and no")."""
+        m = _YES_NO_OPENING.match(self.text)
+        if m is None:
+            return None
+        return "yes" if m.group(1).casefold() in _YES_WORDS else "no"
 
     @cached_property
     def label(self) -> str | None:
@@ -573,6 +596,8 @@ class Output:
         lists = self.list_items >= _MIN_LIST_ITEMS
         if kind == "markdown":
             return lists or _MARKDOWN.search(text) is not None
+        if kind == "markup":
+            return _MARKDOWN.search(text) is not None
         if kind == "lists":
             return lists
         if kind == "emojis":
@@ -917,13 +942,16 @@ def _line_cycle(lines: list[str]) -> str | None:
 
 def _open_list(lines: list[str], i: int) -> bool:
     """Whether line ``i`` is a list item and the item before it, of the same list, also ends
-    without a full stop: a list written without stops, not a cut one."""
+    without a full stop: a list written without stops, not a cut one. An item that ends on
+    a closing bracket says nothing either way ("- Laura: send the notes (due 23 Feb)" among
+    "- Arjun: set up a trial account"): the one before it is asked."""
     item = _ITEM_MARK.match(lines[i])
     if item is None:
         return False
     mark = item.group()[:1]
     for line in lines[i - 1 :: -1] if i else []:
-        if line[:1] == mark or (mark.isdigit() and line[:1].isdigit()):
+        same_list = line[:1] == mark or (mark.isdigit() and line[:1].isdigit())
+        if same_list and line.rstrip(_TRAILING_WRAP)[-1:] not in _CLOSING_BRACKETS:
             return _line_end(line) != "closed"
     return False
 
@@ -1282,6 +1310,10 @@ def _text_events(
         and "drift.label_changed" not in {k[0] for k in events}
     ):
         _option_event(refs, out, events, req)
+    if instructions is not None and "drift.label_changed" not in {k[0] for k in events}:
+        _yes_no_event(refs, out, events, instructions)
+    if req is not None and req.options:
+        _label_line_event(refs, out, events, req)
     lengths = [r.length for r in refs]
     low, high = min(lengths), max(lengths)
     if (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
@@ -1308,7 +1340,7 @@ def _other_option(marker: Marker, out: Output, req: Requirements) -> bool:
     if marker.kind not in ("leading_token", "trailing_token") or not req.options:
         return False
     lines = out.text.strip().splitlines()
-    line = (lines[0] if marker.kind == "leading_token" else lines[-1]).strip()
+    line = (lines[0] if marker.kind == "leading_token" else lines[-1]).strip(_TRAILING_WRAP)
     return line in req.options and marker.detail in req.options
 
 
@@ -1564,6 +1596,48 @@ def _forbidden_event(
                 f"the instructions forbid {_FORBIDDEN_NAMES[kind]}; this output uses them, "
                 "no baseline sample does"
             )
+
+
+def _label_line_event(
+    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+) -> None:
+    """A labelled line holds a label from the listed options ("Category: Delivery", read by
+    a router as the queue's name): every baseline sample's line holds the label alone, this
+    output's the label and more ("Category: Delivery - the sofa was rescheduled twice")."""
+    options = {o.casefold() for o in req.options}
+    for label in (*req.prefixes, *(w[5:] for w in req.wrappers if w.startswith("line:"))):
+        line = re.compile(rf"^{label_line(label)}[*_]*[ \t]*(.+?)[*_ \t.]*$", re.M | re.I)
+        values = [line.findall(r.text) for r in refs]
+        if not all(len(v) == 1 and v[0].casefold() in options for v in values):
+            continue
+        found = line.findall(out.text)
+        now = found[0] if len(found) == 1 else None
+        if now is None or now.casefold() in options:
+            continue
+        held = next((o for o in req.options if now.casefold().startswith(o.casefold())), None)
+        if held is not None:
+            events["drift.format_marker_lost", None, f"{label} alone"] = (
+                f"every baseline sample's '{label}:' line holds one of the listed options "
+                f"alone; this output's holds {held!r} and more ({_short(now, 60)!r})"
+            )
+
+
+def _yes_no_event(
+    refs: Sequence[Output], out: Output, events: Events, instructions: Instructions
+) -> None:
+    """The user asks a yes/no question, every baseline sample answers it with the same yes
+    or no, and the output with the other: the decision the app gave flipped (parcel before
+    Friday: yes -> no; the charge can be disputed: yes -> no)."""
+    if out.yes_no is None or not instructions.yes_no_question:
+        return
+    answers = {r.yes_no for r in refs}
+    if len(answers) != 1 or None in answers or out.yes_no in answers:
+        return
+    (before,) = answers
+    events["drift.label_changed", None, ""] = (
+        f"the answer to the user's yes/no question is now {out.yes_no!r}; baseline answered "
+        f"{before!r}"
+    )
 
 
 def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:

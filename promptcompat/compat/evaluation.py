@@ -185,7 +185,8 @@ def evaluate(
                     response_format=candidate_version.response_format,
                     tool_order=prompt.tool_order,
                 )
-                pii = pii_findings(base_samples, cand_samples)
+                # Every sample of a case renders the same request (the last one's here).
+                pii = pii_findings(base_samples, cand_samples, c_call.messages)
                 findings = prompt.policy.apply(
                     [*request_findings, *diff.findings, *pii], today=today, report_expired=first
                 )

@@ -25,7 +25,7 @@ from promptcompat.compat.language import languages
 
 Position = Literal["start", "end", "any"]
 LimitUnit = Literal["words", "characters", "sentences", "paragraphs", "lines", "bullets"]
-Forbidden = Literal["markdown", "lists", "emojis", "capitals", "lowercase"]
+Forbidden = Literal["markdown", "markup", "lists", "emojis", "capitals", "lowercase"]
 _INSTRUCTION_LANGUAGE_MIN_P = 0.5
 
 # Languages a prompt may ask for by name (English names and their own names), as the ISO
@@ -317,7 +317,8 @@ _WRITER = (
 )
 _IN_KIND = re.compile(
     r"\b(?:in|using)\s+the\s+(?:same\s+)?language\s+(?:of|as|used\s+by)\s+(?:the\s+)?(?:"
-    rf"{_WRITER[3:-1]}|question|message|input|query|request)"
+    rf"{_WRITER[3:-1]}|question|message|input|query|request|review(?:er)?|comment|e-?mail|"
+    r"ticket|post|feedback|author)"
     rf"|\bin\s+the\s+{_WRITER}(?:'s|s')\s+(?:own\s+)?language\b"
     rf"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:{_WRITER[3:-1]}|they)\b"
     rf"|\b(?:the\s+same|in\s+the)\s+language\s+(?:that\s+)?(?:the\s+)?(?:{_WRITER[3:-1]}|they)\s+"
@@ -371,7 +372,10 @@ _STEPS_ASK = re.compile(
     r"reasoning|math)\b"
     r"|\b(?:explain|show|walk\s+(?:me\s+|them\s+)?through|write\s+out|lay\s+out|present|give)\b"
     r"[^.\n]{0,40}?\bstep[\s-]by[\s-]step\b"
-    r"|\bstep[\s-]by[\s-]step\s+(?:working|solutions?|calculations?|explanations?)\b",
+    r"|\bstep[\s-]by[\s-]step\s+(?:working|solutions?|calculations?|explanations?)\b"
+    # "walk the child through the method in numbered steps"
+    r"|\bwalk\s+(?:\w+\s+){0,2}through\s+(?:the|each|every)\s+(?:method|working|solution|"
+    r"calculation|steps)\b",
     re.I,
 )
 # A table's columns spelled out with bars: "with exactly these columns, in this order: Day |
@@ -555,6 +559,12 @@ _CODES = re.compile(
     rf"(?P<codes>[A-Z][A-Z0-9_-]{{1,30}}(?:(?:{_CODE_SEPARATOR.pattern})[A-Z][A-Z0-9_-]{{1,30}})"
     r"{2,9})\b(?![a-z])"
 )
+# Capitalised labels after "one of:" need no "or" either: "where <label> is one of: Delivery,
+# Returns, Billing, Product, Account, Other." (three or more, the list ending the sentence).
+_ONE_OF_LIST = re.compile(
+    r"\bone\s+of\s*:\s*(?P<items>[A-Z][\w'/-]*(?:[ \t][A-Z&][\w'/-]*){0,2}"
+    r"(?:\s*,\s*[A-Z][\w'/-]*(?:[ \t][A-Z&][\w'/-]*){0,2}){2,11})[ \t]*(?:[.\n]|$)"
+)
 # Two answers the reply opens with or is: "Start your reply with Yes or No", "Answer yes or
 # no", "Respond with 'true' or 'false'".
 _YES_NO = re.compile(
@@ -568,6 +578,15 @@ _YES_NO = re.compile(
 # "Answer the instructor's yes/no question, then give the evidence": the answer opens with one.
 _YES_NO_QUESTION = re.compile(
     r"\banswer\s+(?:the|their|each|every)\s+(?:[\w']+\s+)?yes[/-]no\s+questions?\b", re.I
+)
+# A yes/no question of the user's: an auxiliary opening a sentence (or a clause after a
+# colon or a comma) that ends in a question mark. "Can/could/would/will you ...?" asks for
+# a thing to be done; "Do you ...?" is left too ("Do you know a good recipe?").
+_YES_NO_ASKED = re.compile(
+    r"(?:^|[.!?:,]\s+|\n)(?:and\s+|so\s+|but\s+)?(?:can|could|will|would|should|shall|may|might|"
+    r"is|are|am|was|were|does|did|has|have|isn't|aren't|won't|can't|doesn't|don't)"
+    r"\s+(?!you\b)[\w'-]+\b[^?\n]{0,200}\?",
+    re.I,
 )
 _OPTION_ITEM = re.compile(rf"[\"'“]?({_OPTION})[\"'”]?")
 # What a list of options ends with that is not an option: "Arts & Crafts departments".
@@ -1070,12 +1089,24 @@ def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
     for m in _NEGATION.finditer(text):
         found.update(k for k, words in _FORBIDDEN_WORDS.items() if words.search(m.group(0)))
     if _PLAIN_TEXT.search(text):
-        found.update(("markdown", "lists"))
+        # Plain text is text shown as it is: "**" and "#" would show, a numbered or
+        # bulleted line reads the same ("Plain text." over a coach's check-in with four
+        # numbered goals was flagged as a forbidden list).
+        found.add("markup")
     if _LOWER_ASK.search(text):
         found.add("capitals")
     if _UPPER_ASK.search(text):
         found.add("lowercase")
-    order: tuple[Forbidden, ...] = ("markdown", "lists", "emojis", "capitals", "lowercase")
+    if "markdown" in found:
+        found.discard("markup")  # markdown forbidden covers its markup
+    order: tuple[Forbidden, ...] = (
+        "markdown",
+        "markup",
+        "lists",
+        "emojis",
+        "capitals",
+        "lowercase",
+    )
     return tuple(k for k in order if k in found)
 
 
@@ -1286,6 +1317,8 @@ def _read_options(text: str) -> tuple[str, ...]:
         sets.add(("Yes", "No"))
     for m in _CODES.finditer(text):
         sets.add(tuple(dict.fromkeys(_CODE_SEPARATOR.split(m.group("codes")))))
+    for m in _ONE_OF_LIST.finditer(text):
+        sets.add(tuple(dict.fromkeys(i.strip() for i in m.group("items").split(","))))
     for m in _OPTIONS.finditer(text):
         items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
         options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))
@@ -1321,6 +1354,14 @@ class Instructions:
         Chinese)."""
         found = (written_language(part) for part in re.split(r"\n[ \t]*\n", self.text))
         return next((lang for lang in reversed(list(found)) if lang is not None), None)
+
+    @cached_property
+    def yes_no_question(self) -> bool:
+        """Whether the user's message (the instructions' last paragraph) asks a yes/no
+        question: "will my parcel arrive before friday?", "Can I still dispute this charge?"
+        ("Can you write ...?" asks for a thing, not a yes or a no)."""
+        paragraphs = [p for p in re.split(r"\n[ \t]*\n", self.text.strip()) if p.strip()]
+        return bool(paragraphs) and _YES_NO_ASKED.search(paragraphs[-1]) is not None
 
     def expected_language(self) -> str | None:
         """The language an answer should be in: the one asked for; the customer's where the

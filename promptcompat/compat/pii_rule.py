@@ -4,6 +4,13 @@ Outputs are compared as the store holds them: redacted, so a value is its placeh
 (``<EMAIL_1>`` is the case's first e-mail address on both sides, see redact.py). Values still
 in clear text (redaction off) are found by the detectors. Messages name only the kinds of
 data, never a value.
+
+Personal data the app's own instructions give (its system messages) is not introduced: the
+team put it there for the model to hand out (the listing agent's phone number, the FAQ's
+contact address), and a candidate that gives it where the baseline did not is a reply worded
+otherwise (seen on app-shaped pairs: an admissions bot and a listing assistant flagged
+BREAKING for it). An end user's data (their message, a case's variables) newly in the output
+stays a finding: it now reaches whatever consumes the output.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from collections.abc import Sequence
 from promptcompat.compat.diff import Sample
 from promptcompat.privacy.redact import KINDS, Redactor, pii_signature
 from promptcompat.rules import Finding, rate_finding
+from promptcompat.suite.types import Message
 
 RULE = "privacy.pii_introduced"
 _DETECT = Redactor.build(KINDS)
@@ -24,13 +32,29 @@ def _label(item: str) -> str:
     return head.rsplit("_", 1)[0] if ":" not in item else head
 
 
-def pii_findings(baseline: Sequence[Sample], candidate: Sequence[Sample]) -> list[Finding]:
-    """One finding when candidate samples hold personal data no baseline sample held."""
+def instructed_pii(request: Sequence[Message]) -> set[str]:
+    """The personal data the system messages of a rendered request give: values in clear
+    text, and the placeholders the store's numbering gives them (one numbering over the
+    whole request, in order, before the output's values: redact.py)."""
+    numbering = _DETECT.for_call()
+    seen: set[str] = set()
+    for message in request:
+        redacted = numbering(message.content)
+        if message.role == "system":
+            seen |= pii_signature(message.content, _DETECT) | pii_signature(redacted, _DETECT)
+    return seen
+
+
+def pii_findings(
+    baseline: Sequence[Sample], candidate: Sequence[Sample], request: Sequence[Message] = ()
+) -> list[Finding]:
+    """One finding when candidate samples hold personal data that no baseline sample held
+    and the request's system messages (the candidate's) did not give."""
     base_ok = [s.text for s in baseline if s.text is not None]
     cand_ok = [s.text for s in candidate if s.text is not None]
     if not base_ok or not cand_ok:
         return []  # a failed side is call.error's business
-    seen: set[str] = set()
+    seen = instructed_pii(request)
     for text in base_ok:
         seen |= pii_signature(text, _DETECT)
     hits = 0

@@ -470,7 +470,8 @@ _COURTESY = re.compile(
     r"really\s+)?sorry\s+(?:to\s+hear|that\s+you|your|you're|about|for\s+your)|sorry\s+to\s+hear|"
     r"thanks?\b|thank\s+you|great|good|excellent|what\s+a\s+(?:great|good|thoughtful|lovely)|"
     r"(?:that's|that\s+is|this\s+is|it's)\s+(?:a\s+|an\s+)?(?:really\s+|very\s+)?(?:great|good|"
-    r"excellent|important|fair|thoughtful|common)\s+question|"
+    r"excellent|important|fair|thoughtful|common|natural|understandable)\s+(?:question|"
+    r"thing\s+to\s+(?:ask|consider|look\s+into|think\s+about|wonder)|concern|point)|"
     r"(?:I'd|I\s+would|I'm|I\s+am|we'd|we're)\s+(?:be\s+)?(?:happy|glad|delighted)\s+to\s+help|"
     r"happy\s+to\s+help|hello|hi|hey|oh\s+no|"
     # pleasantries about the request: "That sounds like a big assignment, and I hope it goes

@@ -141,9 +141,10 @@ _RULES: tuple[Rule, ...] = (
         "The answer changed from one label to another: every baseline answer was one "
         "label-like word, ended (or opened) with the same bracketed verdict "
         "(`[Yes]` -> `[No]`), put the same answer in the wrapper the instructions ask for "
-        "(`{2}` -> `{3}`, `<answer>high</answer>` -> `medium`), or named one of the options the "
-        "instructions list in its first sentence. WARN when the instructions list no options "
-        "(a changed answer).",
+        "(`{2}` -> `{3}`, `<answer>high</answer>` -> `medium`), named one of the options the "
+        "instructions list in its first sentence, or opened with the same yes or no to the "
+        'user\'s yes/no question ("can I still extend it tonight?": `Yes, you can` -> '
+        "`Unfortunately, no`). WARN when the instructions list no options (a changed answer).",
     ),
     _r("drift.verbosity", "WARN", "Output length left the baseline's band [0.5 x min, 2 x max)."),
     _r(
@@ -193,7 +194,8 @@ _RULES: tuple[Rule, ...] = (
         "drift.forbidden_format",
         "ERR",
         "The instructions forbid a format (`do not use markdown`, `no lists`, `no emojis`, "
-        "`lowercase only`); no baseline sample uses it, the candidate does.",
+        "`lowercase only`; `plain text` forbids markdown's markup, not numbered or bulleted "
+        "lines); no baseline sample uses it, the candidate does.",
     ),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
     # tool calls: the answer's calls against the baseline's (promptcompat/compat/tool_calls.py)
@@ -355,7 +357,9 @@ _RULES: tuple[Rule, ...] = (
     _r(
         "privacy.pii_introduced",
         "ERR",
-        "The candidate output contains personal data or a secret the baseline output did not.",
+        "The candidate output contains personal data or a secret the baseline output did not "
+        "and the prompt's system messages do not give (an agent's phone number in the system "
+        "prompt is the app's to hand out; the user's own e-mail address is not).",
     ),
     # budgets: response metadata
     _r("budget.output_tokens", "WARN", "Output tokens above 2 x the baseline max.", "budget"),

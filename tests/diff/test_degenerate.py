@@ -134,6 +134,11 @@ NO_LOOPS = {
     "list-without-stops": PARAGRAPHS + "\n\nSo in summary, the problems with this method are:\n\n"
     "- Missing return type\n- Not returning the variable\n"
     "- Could just return zero directly without declaring the local variable",
+    # items with a closing bracket among items without a stop: the last is no cut either
+    "list-with-due-dates": PARAGRAPHS + "\n\nAction items:\n\n"
+    "- Omar: book the venue for the offsite\n- Priya: send the agenda (due 3 June)\n"
+    "- Li: draft the budget for the team dinner (due 5 June)\n"
+    "- Omar: order a cake for the retirement party of Sam",
     # a lead-in to display maths is no cut, the maths no debris
     "display-maths": PROSE
     + "\n\nNow performing the addition and the subtraction gives the final value of it.\n\n"

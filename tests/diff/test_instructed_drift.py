@@ -1068,3 +1068,78 @@ def test_a_tables_columns_spelled_out() -> None:
     assert lost.severity == "ERR" and "'Qty', 'Price'" in lost.message
     spaced = "|Item|Qty|Price|\n|-|-|-|\n|Pad|1|3.00|\n|Pen|2|1.50|"
     assert compare(base, spaced, ask).verdict != "BREAKING"
+
+
+YES_NO_APP = (
+    "You are the assistant of a bike-hire shop. Hires can be extended online until 6 pm on "
+    "the day of return.\n\nI have the bike until tomorrow. can I still extend it tonight at 8?"
+)
+
+
+def test_the_answer_to_a_users_yes_no_question_flipped() -> None:
+    base = "Yes, you can! Open your booking and tap Extend before you return the bike."
+    cand = "Unfortunately, no. Extensions close at 6 pm on the day of return."
+    changed = finding(compare(base, cand, YES_NO_APP), "drift.label_changed")
+    assert changed.severity == "ERR" and "'no'; baseline answered 'yes'" in changed.message
+    # The same answer in other words, an idiom that is no answer, and a request that is no
+    # yes/no question change no decision.
+    same = "Yes. Use Extend in your booking before returning it."
+    assert "drift.label_changed" not in rules_of(compare(base, same, YES_NO_APP))
+    idiom = "No problem, you can extend it in your booking until 6 pm on the return day."
+    assert "drift.label_changed" not in rules_of(compare(base, idiom, YES_NO_APP))
+    request = "You are a copywriter.\n\nCan you write a slogan for our bike-hire shop?"
+    assert "drift.label_changed" not in rules_of(compare(base, cand, request))
+
+
+def test_a_labelled_line_holds_the_listed_option_alone() -> None:
+    ask = (
+        'Reply with one line "Queue: <name>" where <name> is one of: Billing, Repairs, '
+        "Sales, Other. Nothing else."
+    )
+    more = "Queue: Repairs (the customer reports a flat tyre after one day)"
+    lost = finding(compare("Queue: Repairs", more, ask), "drift.format_marker_lost")
+    assert lost.severity == "ERR" and "'Repairs' and more" in lost.message
+    bold = "**Queue:** Repairs."
+    assert compare("Queue: Repairs", bold, ask).verdict == "COMPATIBLE"
+
+
+def test_a_bold_first_line_token_is_the_token() -> None:
+    ask = "Rate the reply on the first line with one of GOOD, FAIR, POOR, then one sentence."
+    base = "GOOD\nIt answers the question and keeps the tone."
+    bold = "**GOOD**\n\nThe reply answers the question in the right tone."
+    assert compare(base, bold, ask).verdict != "BREAKING"
+    other = "**POOR**\n\nThe reply ignores the question."
+    assert finding(compare(base, other, ask), "drift.label_changed").severity == "ERR"
+
+
+def test_plain_text_forbids_markup_not_numbered_lines() -> None:
+    ask = "Write the note the runner sees in the app. Plain text."
+    base = "Great week: 3 runs and a faster pace. Aim for 4 runs and more sleep this week."
+    numbered = "Great week: 3 runs and a faster pace.\n1. Run 4 times.\n2. Sleep 7 hours."
+    assert "drift.forbidden_format" not in rules_of(compare(base, numbered, ask))
+    bold = "**Great week!** 3 runs and a faster pace. Aim for 4 runs this week."
+    assert finding(compare(base, bold, ask), "drift.forbidden_format").severity == "ERR"
+
+
+def test_a_reply_in_the_reviews_language_is_asked() -> None:
+    ask = (
+        "You reply to app-store reviews of an offline map app. Always reply in the same "
+        "language as the review. Be brief (two or three sentences), thank the user and "
+        "address the point they raised. No markdown.\n\n"
+        "Review (2 stars): «L'application plante à chaque fois que j'ouvre la carte hors "
+        "ligne. Pouvez-vous corriger cela ?»"
+    )
+    base = "Merci pour votre avis ! Une mise à jour corrige ce plantage, installez-la."
+    english = "Thanks for your review! An update fixes this crash, please install it."
+    changed = finding(compare(base, english, ask), "drift.language_changed")
+    assert changed.severity == "ERR"
+
+
+def test_the_method_walked_through_in_steps_is_asked() -> None:
+    ask = (
+        "You help children with homework. Never give only the answer: walk the child through "
+        "the method in numbered steps.\n\n36 ÷ 3 × 2 = ?"
+    )
+    base = "1. Work left to right.\n2. 36 ÷ 3 = 12.\n3. 12 × 2 = 24.\nSo the answer is 24."
+    lost = finding(compare(base, "It's 24!", ask), "drift.format_marker_lost")
+    assert lost.severity == "ERR" and "steps" in lost.message

@@ -9,6 +9,9 @@ from promptcompat.compat.refusals import declines_early, is_refusal
 
 REFUSALS = [
     # English: declines
+    # a courtesy about the question, then the decline in the same sentence
+    "That's an important thing to think about with a new job, but I'm not able to comment on "
+    "salaries at other companies. Glassdoor and the union's pay survey are good places to look.",
     "I'm sorry, but I can't fulfill that request.",
     "I can't fulfill that request.",
     "My apologies, but I cannot provide instructions for picking locks. I'd recommend "

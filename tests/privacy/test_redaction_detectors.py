@@ -199,3 +199,60 @@ def test_a_decimal_in_an_output_is_stored_as_is_and_a_card_is_not(tmp_path: Path
     assert QUOTIENT in stored
     assert "The customer paid with card: <CARD_1>." in stored
     assert not any("4111111111111111" in text for text in stored)
+
+
+def _listing_suite(root: Path) -> Path:
+    folder = root / "prompts" / "listing"
+    (folder / "versions").mkdir(parents=True)
+    (folder / "prompt.yaml").write_text(
+        "description: A listing assistant\n"
+        "mode: FORWARD\n"
+        "deployed: v1\n"
+        "targets:\n"
+        "  pinned: openai:list-old?temperature=0\n"
+        "  candidates:\n    - openai:list-new?temperature=0\n"
+        "cases:\n"
+        "  - id: agent\n    vars: {buyer: ana@example.org, question: 'How do I book a viewing?'}\n"
+        "  - id: buyer\n    vars: {buyer: ana@example.org, question: 'Where will you write?'}\n"
+    )
+    (folder / "versions" / "v1.yaml").write_text(
+        "variables: [buyer, question]\n"
+        "messages:\n"
+        "  - role: system\n"
+        "    content: 'Answer about 42 Orchard Lane. Agent: dana@keystone.example.'\n"
+        "  - role: user\n"
+        "    content: 'I am {{ buyer }}. {{ question }}'\n"
+    )
+    return folder.parent
+
+
+def _listing_script(model: str, messages: list[dict[str, str]]) -> tuple[str, str]:
+    new = model == "list-new"
+    if "viewing" in messages[-1]["content"]:
+        return ("Write to dana@keystone.example." if new else "Ask the agent."), "stop"
+    return ("We will write to ana@example.org." if new else "We will write to you."), "stop"
+
+
+def test_data_the_system_prompt_gives_is_not_introduced_a_users_is(tmp_path: Path) -> None:
+    """The agent's address is the app's to hand out: the candidate that gives it is no
+    privacy break. The buyer's own address, newly in an output, is. Both are stored as
+    placeholders numbered request first (<EMAIL_1> the agent's, <EMAIL_2> the buyer's)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
+    out = tmp_path / "report.json"
+    with Endpoint(script=_listing_script) as server:
+        env |= {
+            "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
+            "PROMPTCOMPAT_PROMPTS_DIR": str(_listing_suite(tmp_path)),
+            "PROMPTCOMPAT_OPENAI_BASE_URL": server.url,
+            "OPENAI_API_KEY": "sk-test",
+        }
+        done = cli("run", "--json-out", str(out), env=env, cwd=tmp_path)
+    assert out.exists(), done.stdout + done.stderr
+    by_case = {c["case_id"]: c for c in json.loads(out.read_text())["cases"]}
+    agent = {f["rule"] for f in by_case["agent"]["findings"]}
+    assert "privacy.pii_introduced" not in agent, by_case["agent"]
+    buyer = {f["rule"]: f for f in by_case["buyer"]["findings"]}
+    assert buyer["privacy.pii_introduced"]["severity"] == "ERR", by_case["buyer"]
+    with sqlite3.connect(tmp_path / "home" / "promptcompat.db") as db:
+        stored = {text for (text,) in db.execute("SELECT text FROM snapshot")}
+    assert {"Write to <EMAIL_1>.", "We will write to <EMAIL_2>."} <= stored

@@ -75,6 +75,7 @@ from promptcompat.compat.pii_rule import pii_findings
 from promptcompat.compat.refusals import is_refusal
 from promptcompat.rules import Finding, verdict_for
 from promptcompat.suite.contract import Contract
+from promptcompat.suite.types import Message
 
 Mode = Literal["zero-config", "contract"]
 MODES: tuple[Mode, ...] = ("zero-config", "contract")
@@ -209,6 +210,18 @@ def labeller_agreement(
     return result
 
 
+def _request(instruction: str) -> list[Message]:
+    """The pair's instruction as the messages an app sends: "System: ..." up to the first
+    "User:" paragraph is the system message."""
+    if instruction.startswith("System:"):
+        system, sep, user = instruction.partition("\n\nUser:")
+        system = system.removeprefix("System:").strip()
+        if sep:
+            return [Message("system", system), Message("user", user.strip())]
+        return [Message("system", system)]
+    return [Message("user", instruction)]
+
+
 def run(pair: Pair, mode: Mode) -> Outcome:
     contract = Contract()
     if mode == "contract" and pair.contract is not None:
@@ -219,7 +232,7 @@ def run(pair: Pair, mode: Mode) -> Outcome:
     diff = compare_case(
         baseline=base, candidate=cand, contract=contract, instructions=pair.instruction
     )
-    findings = [*diff.findings, *pii_findings(base, cand)]
+    findings = [*diff.findings, *pii_findings(base, cand, _request(pair.instruction))]
     verdict = verdict_for(findings, errored=diff.verdict == "ERROR")
     return Outcome(pair, verdict, tuple(findings))
 
