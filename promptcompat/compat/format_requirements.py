@@ -390,6 +390,7 @@ _TABLE_ASK = re.compile(
     r"(?:markdown\s+)?(?:table|tabular)\s+(?:form|format)\b|\bin\s+tabular\s+form\b",
     re.I,
 )
+_FORBIDDEN_SAID: dict[Forbidden, str] = {"markup": "markdown markup (plain text)"}
 _PLAIN_TEXT = re.compile(r"\bplain[\s-](?:text|sentences|prose)\b", re.I)
 _LOWER_ASK = re.compile(
     r"\b(?:in\s+(?:all\s+)?lower[\s-]?case|lower[\s-]?case\s+(?:only|letters)|all\s+lower[\s-]?case)\b",
@@ -830,7 +831,7 @@ class Requirements:
         if self.fallback:
             out.append(f"{self.fallback!r} when the answer is not known")
         if self.forbidden:
-            out.append("no " + ", no ".join(self.forbidden))
+            out.append("no " + ", no ".join(_FORBIDDEN_SAID.get(k, k) for k in self.forbidden))
         return out
 
     def pick(self, text: str) -> str | None:

@@ -56,6 +56,9 @@ APPS_READ = (
     # seventh pass
     "hw-appu-",
     "hw-appv-",
+    # eighth pass
+    "hw-appy-",
+    "hw-appz-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -68,6 +71,9 @@ APPS_UNREAD = (
     # seventh pass
     "hw-appw-",
     "hw-appx-",
+    # eighth pass
+    "hw-appaa-",
+    "hw-appab-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]

@@ -94,7 +94,10 @@ def test_composition(real: list[Pair], handwritten: list[Pair]) -> None:
     # minority beside the real pairs.
     ours = [p for p in handwritten if not p.id.startswith((*APPS_READ, *APPS_UNREAD))]
     assert 100 <= len(ours) <= 200
-    apps = Counter(p.id[: len("hw-appa-")] for p in handwritten if p not in ours)
+    sets = (*APPS_READ, *APPS_UNREAD)
+    apps = Counter(
+        next(s for s in sets if p.id.startswith(s)) for p in handwritten if p not in ours
+    )
     assert apps == dict.fromkeys((*APPS_READ, *APPS_UNREAD), 60)
     verdicts = Counter(p.expected.verdict for p in [*real, *handwritten])
     assert verdicts["BREAKING"] >= 120

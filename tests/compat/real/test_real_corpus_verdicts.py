@@ -95,7 +95,10 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # R 0.48 FA 5/25 (start engine: q 5/40, r 4/40, s 3/25, t 5/25); q, r and s read, t never.
 # The seventh pass wrote four more and measured each once on its start engine: u R 0.68 FA
 # 2/25, v R 0.60 FA 1/25, w (hard negatives) R 0.70 FA 5/40, x R 0.84 FA 0/25; u and v were
-# read, w and x never.
+# read, w and x never. The eighth: y (hard negatives) FA 5/40 R 1.00, z R 0.80 FA 0/25 (both
+# read), aa (hard negatives) FA 3/40 R 0.90, ab R 0.76 FA 1/25 (never read). x and ab each
+# lost a point of precision to the answer to a user's yes/no question flipping, a pair its
+# writer labelled CHANGED (most writers label that flip BREAKING).
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
@@ -110,8 +113,10 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appq-": (0.99, 0.69, 0.0),  # tp 7 fp 0 fn 3, FA 0/40
     "hw-appr-": (0.81, 0.89, 0.05),  # tp 9 fp 2 fn 1, FA 2/40
     "hw-apps-": (0.99, 0.67, 0.0),  # tp 17 fp 0 fn 8, FA 0/25
-    "hw-appu-": (0.99, 0.87, 0.0),  # tp 22 fp 0 fn 3, FA 0/25
-    "hw-appv-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25
+    "hw-appu-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25
+    "hw-appv-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
+    "hw-appy-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
+    "hw-appz-": (0.99, 0.99, 0.0),  # tp 25 fp 0 fn 0, FA 0/25
     "hw-appd-": (0.94, 0.71, 0.04),  # tp 18 fp 1 fn 7, FA 1/25, never read
     "hw-apph-": (0.94, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
     "hw-appi-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
@@ -120,7 +125,9 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appp-": (0.79, 0.79, 0.05),  # tp 8 fp 2 fn 2, FA 2/40, never read
     "hw-appt-": (0.70, 0.47, 0.2),  # tp 12 fp 5 fn 13, FA 5/25, never read
     "hw-appw-": (0.6, 0.79, 0.13),  # tp 8 fp 5 fn 2, FA 5/40, never read
-    "hw-appx-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25, never read
+    "hw-appx-": (0.95, 0.95, 0.0),  # tp 24 fp 1 fn 1, FA 0/25, never read
+    "hw-appaa-": (0.74, 0.89, 0.08),  # tp 9 fp 3 fn 1, FA 3/40, never read
+    "hw-appab-": (0.89, 0.75, 0.04),  # tp 19 fp 2 fn 6, FA 1/25, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
