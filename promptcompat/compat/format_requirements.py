@@ -1353,16 +1353,20 @@ class Instructions:
         """The language of the instructions' last paragraph py3langid is sure of: the user's
         message, which comes after the system prompt (English rules, a customer writing in
         Chinese)."""
-        found = (written_language(part) for part in re.split(r"\n[ \t]*\n", self.text))
+        found = (written_language(part) for part in self.paragraphs)
         return next((lang for lang in reversed(list(found)) if lang is not None), None)
+
+    @cached_property
+    def paragraphs(self) -> list[str]:
+        """The instructions' paragraphs (blank-line separated), the user's message last."""
+        return [p for p in re.split(r"\n[ \t]*\n", self.text) if p.strip()]
 
     @cached_property
     def yes_no_question(self) -> bool:
         """Whether the user's message (the instructions' last paragraph) asks a yes/no
         question: "will my parcel arrive before friday?", "Can I still dispute this charge?"
         ("Can you write ...?" asks for a thing, not a yes or a no)."""
-        paragraphs = [p for p in re.split(r"\n[ \t]*\n", self.text.strip()) if p.strip()]
-        return bool(paragraphs) and _YES_NO_ASKED.search(paragraphs[-1]) is not None
+        return bool(self.paragraphs) and _YES_NO_ASKED.search(self.paragraphs[-1]) is not None
 
     def expected_language(self) -> str | None:
         """The language an answer should be in: the one asked for; the customer's where the

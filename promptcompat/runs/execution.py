@@ -31,7 +31,7 @@ from promptcompat.replay import shards as shard_store
 from promptcompat.replay.leases import Claimer, live_claims
 from promptcompat.replay.plan import Comparison, PlannedCall
 from promptcompat.replay.ratelimit import Limiter, make_limiter
-from promptcompat.store import session_scope
+from promptcompat.store import reserve, session_scope
 from promptcompat.store.redaction import RunRedaction
 from promptcompat.store.tables.core import PlannedCallRecord, RunStatus
 from promptcompat.store.tables.run_spec import RunSpec
@@ -278,7 +278,10 @@ def fail_run(
     the status alone usually still fits, in the log space the refused write had taken.
     """
     error = public_message(exc)
-    for scrub in (True, False):
+    # Last, in the room the store's reserve file gives back (store/reserve.py).
+    for scrub, released in ((True, False), (False, False), (False, True)):
+        if released and not reserve.release(engine):
+            break
         try:
             with session_scope(engine) as session:
                 return store.finish_run(
@@ -291,6 +294,9 @@ def fail_run(
                 )
         except SQLAlchemyError as refused:
             cause = public_message(refused)
+        finally:
+            if released:
+                reserve.keep(engine)
     log.warning("run %s could not be marked failed (%s): %s", run_id, error, cause)
     return False
 

@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from promptcompat.errors import StoreError, StoreUnavailableError, VersionEditedError
-from promptcompat.store import projects
+from promptcompat.store import projects, reserve
 from promptcompat.store import runs as _runs
 from promptcompat.store.call_rows import CALL_COLUMNS, CallRow
 from promptcompat.store.sql import chunks, upsert
@@ -105,6 +105,7 @@ def open_engine(url: str, *, migrate_schema: bool = True, recover: bool = True) 
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_engines.add(engine)
+        reserve.keep(engine)
     else:
         event.listen(engine, "handle_error", _unavailable_error(_safe_url(url)))
     if migrate_schema:

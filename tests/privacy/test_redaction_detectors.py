@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from clirun import cli
-from loopback import Endpoint
+from loopback import Endpoint, Script
 
 from promptcompat.errors import SuiteError
 from promptcompat.privacy.redact import KINDS, Redactor, iban_ok, luhn_ok, parse_redact
@@ -171,21 +173,31 @@ def _script(model: str, messages: list[dict[str, str]]) -> tuple[str, str]:
     return text, "stop"
 
 
-def test_a_decimal_in_an_output_is_stored_as_is_and_a_card_is_not(tmp_path: Path) -> None:
+def _replay(
+    tmp_path: Path, prompts: Path, script: Script
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], set[str]]:
+    """``promptcompat run`` of ``prompts`` against a loopback server answering by ``script``:
+    the command, the report's cases by id, and the output texts the store holds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
     out = tmp_path / "report.json"
-    with Endpoint(script=_script) as server:
+    with Endpoint(script=script) as server:
         env |= {
             "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
-            "PROMPTCOMPAT_PROMPTS_DIR": str(_divide_suite(tmp_path)),
+            "PROMPTCOMPAT_PROMPTS_DIR": str(prompts),
             "PROMPTCOMPAT_OPENAI_BASE_URL": server.url,
             "OPENAI_API_KEY": "sk-test",
             "COLUMNS": "200",
         }
         done = cli("run", "--json-out", str(out), env=env, cwd=tmp_path)
     assert out.exists(), done.stdout + done.stderr
-    report = json.loads(out.read_text())
-    by_case = {c["case_id"]: c for c in report["cases"]}
+    by_case = {c["case_id"]: c for c in json.loads(out.read_text())["cases"]}
+    with sqlite3.connect(tmp_path / "home" / "promptcompat.db") as db:
+        stored = {text for (text,) in db.execute("SELECT text FROM snapshot")}
+    return done, by_case, stored
+
+
+def test_a_decimal_in_an_output_is_stored_as_is_and_a_card_is_not(tmp_path: Path) -> None:
+    done, by_case, stored = _replay(tmp_path, _divide_suite(tmp_path), _script)
     quotient_rules = {f["rule"] for f in by_case["quotient"]["findings"]}
     assert "privacy.pii_introduced" not in quotient_rules, by_case["quotient"]
     assert by_case["quotient"]["verdict"] != "BREAKING"
@@ -194,8 +206,6 @@ def test_a_decimal_in_an_output_is_stored_as_is_and_a_card_is_not(tmp_path: Path
     assert card["privacy.pii_introduced"]["severity"] == "ERR"
     assert "CARD" in card["privacy.pii_introduced"]["message"]
     assert done.returncode == 1, done.stdout + done.stderr
-    with sqlite3.connect(tmp_path / "home" / "promptcompat.db") as db:
-        stored = {text for (text,) in db.execute("SELECT text FROM snapshot")}
     assert QUOTIENT in stored
     assert "The customer paid with card: <CARD_1>." in stored
     assert not any("4111111111111111" in text for text in stored)
@@ -237,22 +247,9 @@ def test_data_the_system_prompt_gives_is_not_introduced_a_users_is(tmp_path: Pat
     """The agent's address is the app's to hand out: the candidate that gives it is no
     privacy break. The buyer's own address, newly in an output, is. Both are stored as
     placeholders numbered request first (<EMAIL_1> the agent's, <EMAIL_2> the buyer's)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
-    out = tmp_path / "report.json"
-    with Endpoint(script=_listing_script) as server:
-        env |= {
-            "PROMPTCOMPAT_HOME": str(tmp_path / "home"),
-            "PROMPTCOMPAT_PROMPTS_DIR": str(_listing_suite(tmp_path)),
-            "PROMPTCOMPAT_OPENAI_BASE_URL": server.url,
-            "OPENAI_API_KEY": "sk-test",
-        }
-        done = cli("run", "--json-out", str(out), env=env, cwd=tmp_path)
-    assert out.exists(), done.stdout + done.stderr
-    by_case = {c["case_id"]: c for c in json.loads(out.read_text())["cases"]}
+    _, by_case, stored = _replay(tmp_path, _listing_suite(tmp_path), _listing_script)
     agent = {f["rule"] for f in by_case["agent"]["findings"]}
     assert "privacy.pii_introduced" not in agent, by_case["agent"]
     buyer = {f["rule"]: f for f in by_case["buyer"]["findings"]}
     assert buyer["privacy.pii_introduced"]["severity"] == "ERR", by_case["buyer"]
-    with sqlite3.connect(tmp_path / "home" / "promptcompat.db") as db:
-        stored = {text for (text,) in db.execute("SELECT text FROM snapshot")}
     assert {"Write to <EMAIL_1>.", "We will write to <EMAIL_2>."} <= stored
