@@ -582,10 +582,12 @@ _YES_NO_QUESTION = re.compile(
 )
 # A yes/no question of the user's: an auxiliary opening a sentence (or a clause after a
 # colon or a comma) that ends in a question mark. "Can/could/would/will you ...?" asks for
-# a thing to be done; "Do you ...?" is left too ("Do you know a good recipe?").
+# a thing to be done; "Do you ...?" is left too ("Do you know a good recipe?"), and so is a
+# negative question, whose yes and no can say the same ("Isn't it closed on Sunday?" "No,
+# it's closed." / "Yes, it is closed.").
 _YES_NO_ASKED = re.compile(
     r"(?:^|[.!?:,]\s+|\n)(?:and\s+|so\s+|but\s+)?(?:can|could|will|would|should|shall|may|might|"
-    r"is|are|am|was|were|does|did|has|have|isn't|aren't|won't|can't|doesn't|don't)"
+    r"is|are|am|was|were|does|did|has|have)(?!n't|\s+not\b)"
     r"\s+(?!you\b)[\w'-]+\b[^?\n]{0,200}\?",
     re.I,
 )

@@ -1089,6 +1089,9 @@ def test_the_answer_to_a_users_yes_no_question_flipped() -> None:
     assert "drift.label_changed" not in rules_of(compare(base, idiom, YES_NO_APP))
     request = "You are a copywriter.\n\nCan you write a slogan for our bike-hire shop?"
     assert "drift.label_changed" not in rules_of(compare(base, cand, request))
+    # A negative question's yes and no can agree ("Isn't it closed?" "No, it's closed.").
+    negative = YES_NO_APP.replace("can I still extend it tonight at 8?", "isn't it too late?")
+    assert "drift.label_changed" not in rules_of(compare(base, cand, negative))
 
 
 def test_a_labelled_line_holds_the_listed_option_alone() -> None:
