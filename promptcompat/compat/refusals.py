@@ -108,6 +108,9 @@ _EN_DECLINE = re.compile(
     r"(?:can|am\s+able\s+to|are\s+able\s+to)\s+(?:help|assist|answer|cover|handle|advise)|my\s+"
     r"(?:scope|remit|area)|the\s+scope\s+of\s+(?:what\s+i|my|this\s+(?:chat|service|assistant)))\b"
     r"|\bi\s+(?:refuse|decline)\s+to\b"
+    # "I'm going to skip the zombie story - I only do science": a request passed over
+    r"|\bi(?:'m|\s+am)\s+(?:going\s+to|gonna)\s+(?:have\s+to\s+)?(?:skip|pass\s+on)\s+(?:the|that|"
+    r"this|your)\s+(?:\w+\s+)?(?:story|request|one|question|part|idea)\b"
     r"|\bi(?:'m|\s+am)\s+not\s+(?:a|an|your)\s+\w+(?:\s+\w+)?,?\s+(?:and|so)\s+(?:i\s+)?"
     r"(?:can(?:no|')?t|cannot|won't)\b",
     re.I,
@@ -468,6 +471,8 @@ def _sentences(text: str) -> tuple[str, list[str]]:
 _COURTESY = re.compile(
     r"(?:(?:I|we)\s+(?:completely\s+|totally\s+)?(?:understand|appreciate)|I'm\s+(?:so\s+|very\s+|"
     r"really\s+)?sorry\s+(?:to\s+hear|that\s+you|your|you're|about|for\s+your)|sorry\s+to\s+hear|"
+    # sympathy with what happened, not an apology for what follows: "Sorry about those emails"
+    r"sorry\s+(?:about|for)\s+(?:that|this|those|these|the|all\s+(?:that|this|the))\s+\w+|"
     r"thanks?\b|thank\s+you|great|good|excellent|what\s+a\s+(?:great|good|thoughtful|lovely)|"
     r"(?:that's|that\s+is|this\s+is|it's)\s+(?:a\s+|an\s+)?(?:really\s+|very\s+)?(?:great|good|"
     r"excellent|important|fair|thoughtful|common|natural|understandable)\s+(?:question|"

@@ -9,6 +9,12 @@ from promptcompat.compat.refusals import declines_early, is_refusal
 
 REFUSALS = [
     # English: declines
+    # a sympathy with what happened, then the decline and a pointer
+    "Sorry about that delay - I can see why you're upset. Whether you're owed compensation "
+    "isn't something I can advise on. The claims team at claims@example.com can.",
+    # a request passed over
+    "Ooh, I'm going to skip the ghost story - I only talk about science here! Want to hear "
+    "why the sky is blue instead?",
     # a courtesy about the question, then the decline in the same sentence
     "That's an important thing to think about with a new job, but I'm not able to comment on "
     "salaries at other companies. Glassdoor and the union's pay survey are good places to look.",

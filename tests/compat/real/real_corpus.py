@@ -59,6 +59,7 @@ APPS_READ = (
     # eighth pass
     "hw-appy-",
     "hw-appz-",
+    "hw-appac-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -74,6 +75,7 @@ APPS_UNREAD = (
     # eighth pass
     "hw-appaa-",
     "hw-appab-",
+    "hw-appad-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]

@@ -98,7 +98,9 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # read, w and x never. The eighth: y (hard negatives) FA 5/40 R 1.00, z R 0.80 FA 0/25 (both
 # read), aa (hard negatives) FA 3/40 R 0.90, ab R 0.76 FA 1/25 (never read). x and ab each
 # lost a point of precision to the answer to a user's yes/no question flipping, a pair its
-# writer labelled CHANGED (most writers label that flip BREAKING).
+# writer labelled CHANGED (most writers label that flip BREAKING). Two more hard-negative
+# sets came late in the pass and were first measured on its engine then: ac (read) FA 1/40 R
+# 0.80, ad (never read) FA 1/40 R 1.00.
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
@@ -117,6 +119,7 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appv-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appy-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
     "hw-appz-": (0.99, 0.99, 0.0),  # tp 25 fp 0 fn 0, FA 0/25
+    "hw-appac-": (0.99, 0.89, 0.0),  # tp 9 fp 0 fn 1, FA 0/40
     "hw-appd-": (0.94, 0.71, 0.04),  # tp 18 fp 1 fn 7, FA 1/25, never read
     "hw-apph-": (0.94, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
     "hw-appi-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
@@ -128,6 +131,7 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appx-": (0.95, 0.95, 0.0),  # tp 24 fp 1 fn 1, FA 0/25, never read
     "hw-appaa-": (0.74, 0.89, 0.08),  # tp 9 fp 3 fn 1, FA 3/40, never read
     "hw-appab-": (0.89, 0.75, 0.04),  # tp 19 fp 2 fn 6, FA 1/25, never read
+    "hw-appad-": (0.89, 0.99, 0.03),  # tp 10 fp 1 fn 0, FA 1/40, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
