@@ -25,6 +25,7 @@ from promptcompat.compat.format_requirements import (
     is_fallback,
     label_line,
     line_format_pattern,
+    line_values,
     section_of,
     wrapped_value,
 )
@@ -1605,13 +1606,17 @@ def _label_line_event(
     a router as the queue's name): every baseline sample's line holds the label alone, this
     output's the label and more ("Category: Delivery - the sofa was rescheduled twice")."""
     options = {o.casefold() for o in req.options}
+
+    def value(text: str, label: str) -> str | None:
+        """The one line labelled ``label``'s value, trailing emphasis and stop aside."""
+        found = line_values(text, label)
+        return found[0].rstrip("*_ \t.") if len(found) == 1 else None
+
     for label in (*req.prefixes, *(w[5:] for w in req.wrappers if w.startswith("line:"))):
-        line = re.compile(rf"^{label_line(label)}[*_]*[ \t]*(.+?)[*_ \t.]*$", re.M | re.I)
-        values = [line.findall(r.text) for r in refs]
-        if not all(len(v) == 1 and v[0].casefold() in options for v in values):
+        before = [value(r.text, label) for r in refs]
+        if not all(v is not None and v.casefold() in options for v in before):
             continue
-        found = line.findall(out.text)
-        now = found[0] if len(found) == 1 else None
+        now = value(out.text, label)
         if now is None or now.casefold() in options:
             continue
         held = next((o for o in req.options if now.casefold().startswith(o.casefold())), None)

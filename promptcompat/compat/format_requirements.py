@@ -1214,12 +1214,22 @@ def label_line(label: str) -> str:
     return rf"[ \t*_>#-]*{re.escape(label)}[*_]*[ \t]*:"
 
 
+def line_values(text: str, label: str) -> list[str]:
+    """What each line labelled ``label`` holds after its label ("Category: Delivery" ->
+    "Delivery"), in text order."""
+    return _line_value_pattern(label).findall(text)
+
+
+@lru_cache(maxsize=256)
+def _line_value_pattern(label: str) -> re.Pattern[str]:
+    return re.compile(rf"^{label_line(label)}[*_]*[ \t]*(.+?)[ \t]*$", re.M | re.I)
+
+
 def wrapped_value(text: str, wrapper: str) -> str | None:
     """The last answer ``text`` puts in ``wrapper`` (``braces``, ``boxed`` or a tag's name),
     stripped; "" when the wrapper holds more than a short answer; None without one."""
     if wrapper.startswith("line:"):
-        line = rf"^{label_line(wrapper.removeprefix('line:'))}[*_]*[ \t]*(.+?)[ \t]*$"
-        found = re.findall(line, text, re.M | re.I)
+        found = line_values(text, wrapper.removeprefix("line:"))
     elif wrapper in _WRAPPED:
         found = _WRAPPED[wrapper].findall(text)
     else:
