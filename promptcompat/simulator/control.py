@@ -23,6 +23,7 @@ class Controlled(Protocol):
     faults: FaultQueue
     stats: Stats
     list_faults: list[int]
+    latency_s: float
 
 
 def control(app: Controlled, method: str, path: str, raw: bytes) -> Reply:
@@ -37,6 +38,14 @@ def control(app: Controlled, method: str, path: str, raw: bytes) -> Reply:
             app.faults.clear()
             app.list_faults.clear()
             return _ok({"ok": True})
+        if route == ("POST", "/_sim/latency"):
+            # A test slows the provider to catch a run mid-flight, then speeds it up again
+            # for what follows (a resume need not wait 300 ms a call).
+            latency_ms = _body(raw).get("latency_ms")
+            if not isinstance(latency_ms, int | float) or latency_ms < 0:
+                raise ValueError("'latency_ms' must be a number of milliseconds, 0 or more")
+            app.latency_s = latency_ms / 1000.0
+            return _ok({"latency_ms": latency_ms})
         if route == ("GET", "/_sim/faults"):
             return _ok({"faults": app.faults.pending()})
         if route == ("DELETE", "/_sim/faults"):

@@ -188,6 +188,9 @@ class SimulatorProcess:
     def reset(self) -> None:
         self._call("POST", "/_sim/reset")
 
+    def set_latency(self, latency_ms: float) -> None:
+        self._call("POST", "/_sim/latency", {"latency_ms": latency_ms})
+
     def add_faults(self, faults: list[dict[str, Any]]) -> None:
         self._call("POST", "/_sim/faults", {"faults": faults})
 

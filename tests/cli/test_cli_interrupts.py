@@ -28,16 +28,20 @@ from promptcompat.simulator.process import SimulatorProcess
 RUN = ("run", "--prompt", "extract_contact", "--samples", "2")
 
 
+SLOW_MS = 300
+
+
 @pytest.fixture(scope="module")
 def slow_sim() -> Iterator[SimulatorProcess]:
     """Answers in 300 ms: with 2 calls in flight per target a run takes seconds."""
-    with SimulatorProcess(latency_ms=300) as sim:
+    with SimulatorProcess(latency_ms=SLOW_MS) as sim:
         yield sim
 
 
 @pytest.fixture
 def env(tmp_path: Path, prompts_dir: Path, slow_sim: SimulatorProcess) -> dict[str, str]:
     slow_sim.reset()
+    slow_sim.set_latency(SLOW_MS)
     base = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTCOMPAT_")}
     return {
         **base,
@@ -170,6 +174,7 @@ def test_an_interrupted_run_is_cancelled_says_what_it_saved_and_a_rerun_resumes_
     # Resume: the same command again pays only for what the first one did not save.
     saved_ok = done - row["error_calls"]
     before = slow_sim.stats()["requests"]
+    slow_sim.set_latency(0)  # nothing to catch mid-flight any more
     again = cli(*RUN, "--json-out", str(tmp_path / "again.json"), env=env, cwd=tmp_path)
     assert again.returncode in (0, 1), again.stderr
     rerun = json.loads((tmp_path / "again.json").read_text())

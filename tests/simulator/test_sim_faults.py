@@ -120,6 +120,18 @@ def test_control_api_validates_and_clears(fresh: SimulatorProcess) -> None:
     assert fresh.stats() == {"requests": 0, "by_model": {}, "by_status": {}}
 
 
+async def test_latency_is_set_at_runtime(fresh: SimulatorProcess, oai: openai.AsyncOpenAI) -> None:
+    fresh.set_latency(400)
+    try:
+        start = time.monotonic()
+        await ask(oai, OLD, PRIME_USER)
+        assert time.monotonic() - start >= 0.4
+    finally:
+        fresh.set_latency(0)
+    with pytest.raises(SimulatorError, match="latency_ms"):
+        fresh.set_latency(-1)
+
+
 async def test_runtime_models_and_aliases(
     fresh: SimulatorProcess, oai: openai.AsyncOpenAI, ant: anthropic.AsyncAnthropic
 ) -> None:
