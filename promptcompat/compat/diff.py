@@ -137,6 +137,23 @@ def _renamed_items(
     return named
 
 
+def _reordered(changes: dict[RawKey, tuple[Any, Any]]) -> dict[tuple[PathPart, ...], int]:
+    """Arrays whose changed items are the same values in other places (`["quality",
+    "size_fit"]` -> `["size_fit", "quality"]`), each with the number of items that moved: one
+    change of order, not a value (or a listed option) changed at every index."""
+    moved: dict[tuple[PathPart, ...], tuple[list[str], list[str]]] = {}
+    for (kind, path), (old, new) in changes.items():
+        if kind == "value" and path and isinstance(path[-1], int):
+            olds, news = moved.setdefault(path[:-1], ([], []))
+            olds.append(json.dumps(old, sort_keys=True))
+            news.append(json.dumps(new, sort_keys=True))
+    return {
+        parent: len(olds)
+        for parent, (olds, news) in moved.items()
+        if len(olds) >= 2 and sorted(olds) == sorted(news) and ("array", parent) not in changes
+    }
+
+
 def _other_item(
     path: tuple[PathPart, ...], renamed: dict[tuple[PathPart, ...], set[tuple[PathPart, ...]]]
 ) -> bool:
@@ -890,8 +907,14 @@ class _Case:
         removed = {path: old for (kind, path), (old, _) in changes.items() if kind == "removed"}
         schema = self.contract.json_schema
         renamed = _renamed_items(changes)
+        reordered = _reordered(changes)
+        for parent, n in reordered.items():
+            jp = json_path(parent)
+            events["json.value_changed", jp, ""] = f"{jp} holds the same {n} items in another order"
         for (kind, path), (old, new) in changes.items():
             jp = json_path(path)
+            if kind == "value" and path[:-1] in reordered:
+                continue
             if kind == "removed":
                 twins = [
                     p[-1]

@@ -18,6 +18,8 @@ from typing import Any, Literal, NamedTuple
 
 from promptcompat.compat.fact_extract import STOPWORDS, stem
 from promptcompat.compat.format_requirements import (
+    GIVING,
+    MONEY,
     Forbidden,
     Instructions,
     LimitUnit,
@@ -26,6 +28,7 @@ from promptcompat.compat.format_requirements import (
     label_line,
     line_format_pattern,
     line_values,
+    money,
     section_of,
     wrapped_value,
 )
@@ -879,6 +882,8 @@ class Output:
                 # rest is about something else.
                 return None
             if shared <= _TAIL_MAX_SHARED and shared * _TAIL_HEAD_FACTOR <= on_topic:
+                if _CAVEAT.match(paragraphs[-k][0]):
+                    return None  # "Note: deleting logs a service holds open frees no space"
                 return paragraphs[-k][0]
         return None
 
@@ -984,6 +989,15 @@ def _line_end(line: str) -> Literal["closed", "open", "other"]:
     if bare[-1:].isalpha() or (m is not None and len(m.group(1).split()) <= _QUOTED_WORDS):
         return "open"
     return "closed" if bare[-1:] in _END_PUNCT else "other"
+
+
+# A caveat the answer closes with, in words of its own: a habit of real models, not text
+# appended to the answer.
+_CAVEAT = re.compile(
+    r"[ \t>*_]*(?:note|tip|warning|caution|important|heads[\s-]up|reminder|disclaimer|p\.\s?s)"
+    r"[*_]*\s*[:.\-\u2013\u2014]",
+    re.I,
+)
 
 
 def content_keys(text: str) -> frozenset[str]:
@@ -1390,6 +1404,9 @@ def _fallback_event(refs: Sequence[Output], out: Output, events: Events, req: Re
         )
 
 
+_ANSWER_MAX_WORDS = 6
+
+
 def _same_answer(a: str, b: str) -> bool:
     """Two short answers that say the same: case, spacing and number format aside."""
     x, y = " ".join(a.casefold().split()), " ".join(b.casefold().split())
@@ -1427,7 +1444,10 @@ def _wrapper_answer_events(
                 )
         first = values[0]
         agreed = bool(first) and all(v and _same_answer(v, first) for v in values)
-        if agreed and now and not _same_answer(now, first):
+        # A sentence in the line ("TL;DR: Restart the router, then update its firmware.") is
+        # a summary in other words, not another answer.
+        prose = max(len(first.split()), len(now.split())) > _ANSWER_MAX_WORDS
+        if agreed and now and not prose and not _same_answer(now, first):
             events["drift.label_changed", None, what] = (
                 f"the final answer in {what} is now {now!r}; baseline answered {first!r}"
             )
@@ -1565,6 +1585,23 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"{left}{words}{right}", re.I)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _given(text: str, currency: str, *, giving: bool = True) -> list[float]:
+    """The amounts in ``currency`` that ``text`` states, in a sentence about giving money
+    ("I can offer you a **€25 credit**") unless ``giving`` is False ("your €35 plan" is a
+    price, not an offer)."""
+    return [
+        value
+        for sentence in _SENTENCE_END.split(text)
+        if not giving or GIVING.search(sentence)
+        for m in MONEY.finditer(sentence)
+        for cur, value in (money(m),)
+        if cur == currency
+    ]
+
+
 def _forbidden_event(
     refs: Sequence[Output],
     out: Output,
@@ -1590,6 +1627,15 @@ def _forbidden_event(
             events["drift.forbidden_format", None, "amounts"] = (
                 f"the instructions forbid giving amounts; this output gives {new[0]!r}, no "
                 "baseline sample gives any"
+            )
+    if req.amount_cap is not None and instructions_text is not None:
+        cur, cap = req.amount_cap
+        stated = set(_given(instructions_text, cur, giving=False))
+        over = [a for a in _given(out.text, cur) if a > cap and a not in stated]
+        if over and not any(a > cap for r in refs for a in _given(r.text, cur)):
+            events["drift.forbidden_format", None, "amount cap"] = (
+                f"the instructions let the assistant give at most {cur}{cap:g}; this output "
+                f"gives {cur}{over[0]:g}, no baseline sample more than {cur}{cap:g}"
             )
     for kind in req.forbidden:
         if out.uses(kind) and not any(r.uses(kind) for r in refs):

@@ -138,14 +138,15 @@ _ALONE = re.compile(
     re.I,
 )
 # A limit on the answer's length: "in under 50 words", "no more than 100 words", "50 words or
-# less", "keep it under 160 characters", "in one sentence", "a one-paragraph summary".
+# less", "keep it under 160 characters", "45 characters max", "in one sentence", "a one-paragraph
+# summary".
 _LIMIT_UNIT = r"(?P<unit>words|characters|chars|sentences|paragraphs|lines|bullet\s+points|bullets)"
 _LENGTH_LIMIT = re.compile(
     r"\b(?:under|below|within|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|no\s+longer\s+"
     r"than|not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in)\s+(?P<a>\d{1,4})\s+"
     rf"{_LIMIT_UNIT}\b"
     rf"|\b(?P<b>\d{{1,4}})\s+{_LIMIT_UNIT.replace('unit', 'unit_b')}\s+or\s+(?:less|fewer)\b"
-    r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>word|character)\s+(?:limit|maximum|max)\b",
+    r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>words?|characters?|chars?)\s+(?:limit|maximum|max)\b",
     re.I,
 )
 _ANSWER_WORD = re.compile(
@@ -214,14 +215,22 @@ _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
     "markdown": re.compile(r"\bmarkdown\b|\bformatting\b", re.I),
     "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b|\bnumbering\b", re.I),
     "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
+    # "do not add headings, bold text or anything before "TL;DR:"" (a CMS parses the labels)
+    "markup": re.compile(r"\bheadings?\b|\bheaders\b|\bbold\b|\bitalics?\b", re.I),
 }
 # A line's label: one to three words, the first capitalised ("Answer", "Ticket category").
-_LABEL = r"(?P<label>[A-Z][A-Za-z_]*(?: [A-Za-z_]+){0,2})"
+_LABEL = r"(?P<label>[A-Z][A-Za-z_]*(?:;[A-Z]+)?(?: [A-Za-z_]+){0,2})"  # "TL;DR" too
 # A line the answer must hold, given as a label and a placeholder: 'write the final answer on
 # its own line as "Answer: <number>"', "Respond with exactly one line: TOOL: <tool name>".
 _LINE_TEMPLATE = re.compile(
-    rf"(?<![\w\[]){_LABEL}:[ \t]*(?:<[^<>\n]{{1,80}}>|"
-    r"\{[^{}\n]{1,40}\}|\[[a-z][^\[\]\n]{0,39}\])"
+    # a bracketed line too ("Line 2: [CATEGORY: <one of phishing, malware, ...>]"), not a
+    # label inside a marker's brackets ("[Yes]:")
+    rf"(?:(?<![\w\[])|(?<=[\s:]\[)){_LABEL}:[ \t]*(?:<[^<>\n]{{1,80}}>|"
+    r"\{[^{}\n]{1,40}\}|\[[a-z][^\[\]\n]{0,39}\]"
+    # the options spelled out with bars, the whole rest of the line: "Priority: P1|P2|P3|P4",
+    # "[SEVERITY: CRITICAL|HIGH|MEDIUM|LOW]"
+    r"|[\w-]+(?:[ \t]*\|[ \t]*[\w-]+){1,11}\]?[ \t]*$)",
+    re.M,
 )
 _FORMAT_NAME = re.compile(r"\b(?:format|template|pattern|structure)\Z", re.I)
 # A format given as one line with slots: "Use the format: <Brand> <Product> - <Key Feature> |
@@ -359,10 +368,44 @@ _TERM_MAX_WORDS = 2
 # "Never promise or quote refunds, vouchers, miles or any other compensation amounts".
 _NO_AMOUNTS = re.compile(
     r"\b(?:never|do\s+not|don't|must\s+not|may\s+not|cannot|can't)\s+(?:[\w,]+\s+){0,6}?(?:give|quote|state|"
-    r"recommend|promise|provide|share|offer|suggest|advise\s+on)\w*\b[^.\n]{0,80}?\b(?:doses?|"
-    r"dosages?|dosing|amounts?|prices?|figures?|compensation|refund\s+amounts?)\b",
+    r"recommend|promise|provide|share|offer|suggest|advise\s+on|speculate)\w*\b[^.\n]{0,80}?\b(?:"
+    r"doses?|dosages?|dosing|amounts?|prices?|figures?|compensation|refund\s+amounts?|"
+    r"(?:monetary\s+)?valuations?)\b",
     re.I,
 )
+# A cap on what the assistant may give: "€10 is the maximum you may offer", "refunds of up to
+# $50 can be approved", "never offer more than £20 in vouchers". Money only, in a sentence
+# about giving it ("orders up to €50 ship for €4.95" caps nothing the assistant gives).
+_MONEY = (
+    r"(?:(?P<cur>[$£€])\s?(?P<num>\d[\d,]*(?:\.\d{1,2})?)|(?P<num_b>\d[\d,]*(?:\.\d{1,2})?)\s?"
+    r"(?P<cur_b>EUR|USD|GBP|euros?|dollars?|pounds?)\b)"
+)
+MONEY = re.compile(_MONEY, re.I)
+_CAP = re.compile(
+    r"\b(?:max(?:imum)?(?:\s+of)?|up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|capped\s+"
+    r"at|cap\s+of|limit\s+of|(?:never|not|n't)\s+(?:\w+\s+){0,4}?(?:more\s+than|exceed\w*|above|"
+    rf"over))\s+{_MONEY}"
+    rf"|{_MONEY.replace('cur', 'cur_c').replace('num', 'num_c')}\s+(?:is\s+the\s+)?(?:max(?:imum)?|"
+    r"limit|cap|ceiling|most)\b",
+    re.I,
+)
+GIVING = re.compile(
+    r"\b(?:offer|give|grant|promis|credit|refund|compensat|voucher|discount|goodwill|waive|"
+    r"reimburs|approv|award|gesture)\w*",
+    re.I,
+)
+_CURRENCIES = {"$": "$", "usd": "$", "dollar": "$", "€": "€", "eur": "€", "euro": "€",
+               "£": "£", "gbp": "£", "pound": "£"}  # fmt: skip
+
+
+def money(m: re.Match[str]) -> tuple[str, float]:
+    """The currency and value of an amount ``MONEY`` (or the cap pattern) found."""
+    groups = {k: v for k, v in m.groupdict().items() if v is not None}
+    cur = next(v for k, v in groups.items() if k.startswith("cur"))
+    num = next(v for k, v in groups.items() if k.startswith("num"))
+    return _CURRENCIES[cur.casefold().rstrip("s")], float(num.replace(",", ""))
+
+
 _CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
 # Working shown as a deliverable: "Show your calculation step by step so the agent can
 # verify it", "show your work". ("Think step by step" asks the model to reason: a habit of
@@ -390,7 +433,7 @@ _TABLE_ASK = re.compile(
     r"(?:markdown\s+)?(?:table|tabular)\s+(?:form|format)\b|\bin\s+tabular\s+form\b",
     re.I,
 )
-_FORBIDDEN_SAID: dict[Forbidden, str] = {"markup": "markdown markup (plain text)"}
+_FORBIDDEN_SAID: dict[Forbidden, str] = {"markup": "markdown markup (bold, headings, tables)"}
 _PLAIN_TEXT = re.compile(r"\bplain[\s-](?:text|sentences|prose)\b", re.I)
 _LOWER_ASK = re.compile(
     r"\b(?:in\s+(?:all\s+)?lower[\s-]?case|lower[\s-]?case\s+(?:only|letters)|all\s+lower[\s-]?case)\b",
@@ -509,6 +552,12 @@ _COUNT_IN = re.compile(
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
+# "give up to 4 bullet points", "no more than 5 tips": a bound (a length limit), not a count.
+_UPPER_BOUND = re.compile(
+    r"\b(?:up\s+to|at\s+most|no\s+more\s+than|not\s+more\s+than|max(?:imum)?(?:\s+of)?|"
+    r"fewer\s+than|less\s+than|under|as\s+many\s+as)\s+\Z",
+    re.I,
+)
 # A count about one section: 'Under "## Recommended Next Steps" give exactly 3 bullet points'.
 _COUNT_SECTION = re.compile(
     r"\b(?:under|in)\s+(?:the\s+)?[\"\u201c'](?P<heading>[^\"\u201d'\n]{2,60})[\"\u201d']\s*"
@@ -702,6 +751,8 @@ class Requirements:
     no_amounts: bool = False
     """The instructions forbid giving amounts ("never recommend specific medication doses",
     "never promise or quote ... compensation amounts")."""
+    amount_cap: tuple[str, float] | None = None
+    """The most the assistant may give, in a currency ("€10 is the maximum you may offer")."""
     forbidden_terms: tuple[str, ...] = ()
     """Words the instructions forbid ("Never use cups, ounces, sticks or °F")."""
     headings: tuple[str, ...] = ()
@@ -756,6 +807,7 @@ class Requirements:
             or self.verbatim
             or self.forbidden_terms
             or self.no_amounts
+            or self.amount_cap
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -823,6 +875,9 @@ class Requirements:
             out.append("CSV")
         if self.no_amounts:
             out.append("no amounts (doses, prices, compensation)")
+        if self.amount_cap:
+            cur, value = self.amount_cap
+            out.append(f"gives at most {cur}{value:g}")
         if self.forbidden_terms:
             out.append("never " + ", ".join(repr(t) for t in self.forbidden_terms))
         out.extend(f"includes {v!r}" for v in self.verbatim)
@@ -961,11 +1016,23 @@ def read_requirements(instructions: str) -> Requirements:
         ),
         forbidden_terms=_read_terms(text),
         no_amounts=_NO_AMOUNTS.search(text) is not None,
+        amount_cap=_read_cap(text),
         template_labels=_read_template(text),
         line_format=_read_line_format(text),
         placeholders=_read_placeholders(text),
         columns=_read_columns(text),
     )
+
+
+def _read_cap(text: str) -> tuple[str, float] | None:
+    """The one cap on money the assistant gives; two different ones name none."""
+    caps = {
+        money(m)
+        for sentence in _SENTENCE_BREAK.split(text)
+        if GIVING.search(sentence)
+        for m in _CAP.finditer(sentence)
+    }
+    return caps.pop() if len(caps) == 1 else None
 
 
 def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
@@ -1114,7 +1181,11 @@ def _read_forbidden(text: str) -> tuple[Forbidden, ...]:
 
 
 def _read_wrappers(text: str, prefixes: tuple[str, ...] = ()) -> tuple[str, ...]:
-    found: list[str] = [f"line:{m.group('label')}" for m in _LINE_FOLLOWED.finditer(text)]
+    found: list[str] = [
+        f"line:{m.group('label')}"
+        for m in _LINE_FOLLOWED.finditer(text)
+        if m.group("label") not in prefixes  # "Start your answer with 'TL;DR:' followed by"
+    ]
     literal_labels = Counter(m.group("label") for m in _LINE_LITERAL.finditer(text))
     repeated = [label for label, n in literal_labels.items() if n >= _LINE_LITERAL_MIN]
     for m in (
@@ -1209,9 +1280,9 @@ def _read_template(text: str) -> tuple[str, ...]:
 
 
 def label_line(label: str) -> str:
-    """The opening of a line labelled ``label`` ("Answer:", "**VERDICT**:", "> TOOL:"), as a
-    pattern."""
-    return rf"[ \t*_>#-]*{re.escape(label)}[*_]*[ \t]*:"
+    """The opening of a line labelled ``label`` ("Answer:", "**VERDICT**:", "> TOOL:",
+    "[SEVERITY:"), as a pattern."""
+    return rf"[ \t*_>#\[-]*{re.escape(label)}[*_]*[ \t]*:"
 
 
 def line_values(text: str, label: str) -> list[str]:
@@ -1239,6 +1310,8 @@ def wrapped_value(text: str, wrapper: str) -> str | None:
     if not found:
         return None
     value = str(found[-1]).strip().strip("*$ ").rstrip(".")
+    if wrapper.startswith("line:") and value.endswith("]") and "[" not in value:
+        value = value[:-1].rstrip()  # "[SEVERITY: CRITICAL]"
     return value if len(value) <= _WRAPPED_MAX_CHARS else ""
 
 
@@ -1271,7 +1344,8 @@ def _read_count(text: str) -> tuple[int, str] | None:
         for m in found:
             raw, noun = m.group("n").casefold(), m.group("noun").casefold()
             n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
-            if noun.startswith("word") or not _MIN_COUNT <= n <= _MAX_COUNT:
+            bound = _UPPER_BOUND.search(text, max(0, m.start("n") - 24), m.start("n"))
+            if bound or noun.startswith("word") or not _MIN_COUNT <= n <= _MAX_COUNT:
                 continue
             noun = re.sub(r"\s+", " ", noun)
             asks.add((n, "verse" if noun.startswith("verse") else noun))

@@ -108,6 +108,12 @@ _EN_DECLINE = re.compile(
     r"(?:can|am\s+able\s+to|are\s+able\s+to)\s+(?:help|assist|answer|cover|handle|advise)|my\s+"
     r"(?:scope|remit|area)|the\s+scope\s+of\s+(?:what\s+i|my|this\s+(?:chat|service|assistant)))\b"
     r"|\bi\s+(?:refuse|decline)\s+to\b"
+    # the assistant's scope said in place of the answer: "I'm sorry, but I can only help with
+    # questions about the museum" (as "solo puedo ayudarte con" in Spanish)
+    r"|\b(?:i|we)(?:\s+can|'m\s+able\s+to|\s+am\s+able\s+to)?\s+only\s+(?:help|assist|answer)\s+"
+    r"(?:you\s+)?(?:with\s+)?(?:questions|queries|topics|requests|things)\s+(?:about|on|related|"
+    r"regarding|that)\b"
+    r"|\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+only\s+able\s+to\s+(?:help|assist|answer)\b"
     # "I'm going to skip the zombie story - I only do science": a request passed over
     r"|\bi(?:'m|\s+am)\s+(?:going\s+to|gonna)\s+(?:have\s+to\s+)?(?:skip|pass\s+on)\s+(?:the|that|"
     r"this|your)\s+(?:\w+\s+)?(?:story|request|one|question|part|idea)\b"

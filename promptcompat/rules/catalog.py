@@ -194,8 +194,10 @@ _RULES: tuple[Rule, ...] = (
         "drift.forbidden_format",
         "ERR",
         "The instructions forbid a format (`do not use markdown`, `no lists`, `no emojis`, "
-        "`lowercase only`; `plain text` forbids markdown's markup, not numbered or bulleted "
-        "lines); no baseline sample uses it, the candidate does.",
+        "`lowercase only`; `plain text` or `do not add headings, bold text` forbids markdown's "
+        "markup, not numbered or bulleted lines), a term, amounts, or amounts over a cap they "
+        "set (`EUR 10 is the maximum you may offer`); no baseline sample does it, the "
+        "candidate does.",
     ),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),
     # tool calls: the answer's calls against the baseline's (promptcompat/compat/tool_calls.py)

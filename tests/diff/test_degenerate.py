@@ -250,6 +250,14 @@ def test_unrelated_text_appended_to_a_sound_answer_is_degenerate() -> None:
     assert "unrelated to the task" in rules["drift.degenerate_output"]
 
 
+def test_a_closing_caveat_in_words_of_its_own_is_no_appended_text() -> None:
+    caveat = BIKE_STEPS + (
+        "\n\nNote: a slow leak that returns within days often means a thorn still stuck "
+        "inside the casing; run your fingers carefully around it before refitting."
+    )
+    assert "drift.degenerate_output" not in _drift_rules(BIKE_STEPS, caveat, BIKE_ASK)
+
+
 def test_an_unrelated_section_and_code_after_a_table_are_degenerate() -> None:
     table = "| Country | Capital |\n|---|---|\n" + "".join(
         f"| {country} | {capital} |\n"

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from deepdiff import DeepDiff
 
-from promptcompat.compat.diff import json_diff
+from promptcompat.compat.diff import Sample, compare_case, json_diff
+from promptcompat.suite.contract import Contract
 
 
 def _leaf(rng: random.Random) -> Any:
@@ -117,3 +118,25 @@ def test_equal_documents_have_no_items() -> None:
     assert json_diff(doc, copy.deepcopy(doc)) == []
     assert json_diff({"n": 1}, {"n": 1.0}) == []
     assert json_diff({"b": [True]}, {"b": [1]}) == [("type_changes", ("b", 0), True, 1)]
+
+
+def test_the_same_listed_options_in_another_order_are_one_order_change() -> None:
+    ask = (
+        'Return JSON only: {"sentiment": "positive" | "negative", "aspects": [strings from: '
+        '"price", "delivery", "quality"]}'
+    )
+    base = '{"sentiment": "negative", "aspects": ["price", "delivery"]}'
+
+    def diff(candidate: str) -> list[tuple[str, str, str | None]]:
+        found = compare_case(
+            baseline=[Sample(base)],
+            candidate=[Sample(candidate)],
+            contract=Contract(),
+            instructions=ask,
+        ).findings
+        return [(f.rule, f.severity, f.path) for f in found if f.severity != "INFO"]
+
+    moved = diff('{"sentiment": "negative", "aspects": ["delivery", "price"]}')
+    assert moved == [("json.value_changed", "WARN", "$.aspects")]
+    other = diff('{"sentiment": "negative", "aspects": ["quality", "delivery"]}')
+    assert ("json.decision_changed", "ERR", "$.aspects[0]") in other

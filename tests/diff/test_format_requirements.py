@@ -89,7 +89,7 @@ from promptcompat.compat.format_requirements import Instructions, read_requireme
             "Answer for a voice assistant. Do not use markdown, lists or emojis.",
             ["no markdown, no lists, no emojis"],
         ),
-        ("Reply in plain text.", ["no markdown markup (plain text)"]),
+        ("Reply in plain text.", ["no markdown markup (bold, headings, tables)"]),
         (
             "Output exactly one lowercase word: spam or ham. No punctuation, no explanation.",
             ["the answer alone (one word or value, nothing else)"],

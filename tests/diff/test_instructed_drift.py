@@ -1146,3 +1146,109 @@ def test_the_method_walked_through_in_steps_is_asked() -> None:
     base = "1. Work left to right.\n2. 36 ÷ 3 = 12.\n3. 12 × 2 = 24.\nSo the answer is 24."
     lost = finding(compare(base, "It's 24!", ask), "drift.format_marker_lost")
     assert lost.severity == "ERR" and "steps" in lost.message
+
+
+def test_a_character_maximum_written_after_the_number_is_a_limit() -> None:
+    ask = (
+        "Write one push-notification title, 40 characters max (the phone cuts the rest). "
+        "Output only the title.\n\nEvent: the user's library book is due back tomorrow."
+    )
+    base = "Your library book is due tomorrow"
+    over = "Reminder: the library book you borrowed is due back tomorrow"
+    assert finding(compare(base, over, ask), "drift.length_limit_exceeded").severity == "ERR"
+    assert compare(base, "Library book due back tomorrow", ask).verdict != "BREAKING"
+
+
+def test_up_to_n_items_is_a_bound_not_a_count() -> None:
+    ask = (
+        "Summarise the support call. Give up to 4 bullet points with what the customer needs."
+        "\n\nCall: the customer's router drops Wi-Fi at night; a technician visit is booked."
+    )
+    base = "- Wi-Fi drops at night\n- Router is two years old\n- Tried a restart\n- Visit booked"
+    three = "- Router loses Wi-Fi every night\n- Restarting did not help\n- Technician booked"
+    assert "drift.count_unmet" not in rules_of(compare(base, three, ask))
+    five = f"{three}\n- Customer asked about a refund\n- Follow-up call on Friday"
+    assert finding(compare(base, five, ask), "drift.length_limit_exceeded").severity == "ERR"
+
+
+def test_an_amount_over_the_cap_the_instructions_set_is_forbidden() -> None:
+    ask = (
+        "You answer a gym's members. Policy: a member who missed classes because of a closure "
+        "may get a credit on the next invoice; $15 is the most you may offer.\n\n"
+        "User: The pool was shut for two weeks and I pay $60 a month. What do I get back?"
+    )
+    base = "Sorry about the pool! I can offer you a $15 credit on your next invoice."
+    over = "Sorry about the pool! Two weeks is half your $60 month, so I can offer a $30 credit."
+    cap = finding(compare(base, over, ask), "drift.forbidden_format")
+    assert cap.severity == "ERR" and "$30" in cap.message and "$15" in cap.message
+    # the member's own $60 fee, restated, is no offer over the cap
+    fee = "Sorry about the pool! On your $60 plan I can offer a $15 credit on the next invoice."
+    assert compare(base, fee, ask).verdict != "BREAKING"
+
+
+def test_headings_and_bold_forbidden_around_labelled_lines() -> None:
+    ask = (
+        "Summarise the episode for the show notes in this template:\n"
+        "TL;DR: <one sentence>\nGuests: <names>\nQuote: <one quote>\n"
+        "Our CMS parses these labels, so do not add headings, bold text or anything before "
+        '"TL;DR:".\n\nTranscript: ...'
+    )
+    base = 'TL;DR: Two bakers on sourdough.\nGuests: Ana Ruiz, Tom Berg\nQuote: "Time is flour."'
+    dressed = (
+        "## Episode notes\n\n**Summary:** Two bakers on sourdough.\n\n**Guests:** Ana Ruiz, "
+        'Tom Berg\n\n**Quote:** "Time is flour."'
+    )
+    rules = rules_of(compare(base, dressed, ask))
+    assert "drift.forbidden_format" in rules and "drift.format_marker_lost" in rules
+    reworded = base.replace("Two bakers on sourdough.", "A sourdough chat with two bakers.")
+    assert compare(base, reworded, ask).verdict != "BREAKING"
+
+
+def test_a_rule_against_valuations_forbids_amounts() -> None:
+    ask = (
+        "You are a museum's visitor assistant. Do not give monetary valuations of objects in "
+        "the collection. If asked, tell the visitor about the object's history instead."
+        "\n\nUser: What is the gold mask worth?"
+    )
+    base = "The museum doesn't put a price on its objects. The mask was found in 1924 ..."
+    priced = "Masks like it have sold for about €2,000,000 at auction. It was found in 1924 ..."
+    assert finding(compare(base, priced, ask), "drift.forbidden_format").severity == "ERR"
+
+
+def test_a_summary_line_in_other_words_is_no_other_answer() -> None:
+    ask = "My Wi-Fi keeps dropping. Start your answer with 'TL;DR:' followed by a one-line summary."
+    base = "TL;DR: Restart the router, then update its firmware.\n\n1. Unplug it for 30 s."
+    reworded = "TL;DR: Power-cycle the router and install the latest firmware.\n\n- Unplug it."
+    assert "drift.label_changed" not in rules_of(compare(base, reworded, ask))
+    lost = finding(
+        compare(base, "Restart the router and update it.", ask), "drift.format_marker_lost"
+    )
+    assert lost.severity == "ERR"
+
+
+def test_options_spelled_with_bars_in_a_labelled_line_are_the_answer() -> None:
+    ask = (
+        "Triage the facilities e-mail. Output exactly three lines:\n"
+        "Priority: P1|P2|P3|P4\nCategory: Electrical|Plumbing|HVAC|Other\n"
+        "Summary: <one line>\n\nE-mail: the fire door by the ICU does not close on alarm."
+    )
+    base = "Priority: P1\nCategory: Electrical\nSummary: ICU fire door stays open on alarm."
+    flip = base.replace("P1", "P2")
+    changed = finding(compare(base, flip, ask), "drift.label_changed")
+    assert changed.severity == "ERR" and "'P2'" in changed.message
+    reworded = base.replace("stays open on alarm", "does not release when the alarm sounds")
+    assert compare(base, reworded, ask).verdict != "BREAKING"
+
+
+def test_a_bracketed_labelled_line_holds_its_answer_inside_the_brackets() -> None:
+    ask = (
+        "Triage the SIEM alert. Reply in exactly this format:\n"
+        "Line 1: [SEVERITY: CRITICAL|HIGH|MEDIUM|LOW]\n"
+        "Line 2: [CATEGORY: <one of phishing, malware, data_exfiltration>]\n"
+        "Then one sentence of rationale.\n\nAlert: 4 GB uploaded to a personal cloud at 2 am."
+    )
+    base = "[SEVERITY: CRITICAL]\n[CATEGORY: data_exfiltration]\nA large upload at night."
+    same = "[SEVERITY: CRITICAL]\n[CATEGORY: data_exfiltration]\nA night-time bulk upload."
+    assert compare(base, same, ask).verdict != "BREAKING"
+    lower = base.replace("CRITICAL", "MEDIUM")
+    assert finding(compare(base, lower, ask), "drift.label_changed").severity == "ERR"

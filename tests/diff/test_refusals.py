@@ -31,6 +31,9 @@ REFUSALS = [
     "I'm not a doctor and can't give medical advice. Please talk to a healthcare professional.",
     "Sorry, but I can't provide the lyrics to that song. How about I summarize it instead?",
     # out of the assistant's scope
+    "Sorry, but I can only help with questions about the zoo, like opening times, tickets "
+    "and the animals. A tax advisor is the right person for your return.",
+    "I'm only able to help with orders and deliveries here. Is there anything about your order?",
     "Because your question is about a business partnership, it's outside what I can help with "
     "here. Please talk to an accountant.",
     "Multi-state returns are outside what I can cover. Please consult a tax professional.",
@@ -84,6 +87,8 @@ REFUSALS = [
 ]
 
 ANSWERS = [
+    # the answer in a scope's words: "only" here limits the answer, it declines nothing
+    "I can only help you with one tip, and it's this: water the roots, not the leaves.",
     # a disclaimer followed by the answer
     "As an AI language model, I don't have personal opinions. However, for a busy family a "
     "cat is often more practical: cats need less time, no walks, and tolerate being alone.",

@@ -60,6 +60,11 @@ APPS_READ = (
     "hw-appy-",
     "hw-appz-",
     "hw-appac-",
+    # ninth pass
+    "hw-appae-",
+    "hw-appaf-",
+    "hw-appai-",
+    "hw-appaj-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -76,6 +81,11 @@ APPS_UNREAD = (
     "hw-appaa-",
     "hw-appab-",
     "hw-appad-",
+    # ninth pass
+    "hw-appag-",
+    "hw-appah-",
+    "hw-appak-",
+    "hw-appal-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]

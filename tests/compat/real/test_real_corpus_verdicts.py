@@ -100,7 +100,12 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # lost a point of precision to the answer to a user's yes/no question flipping, a pair its
 # writer labelled CHANGED (most writers label that flip BREAKING). Two more hard-negative
 # sets came late in the pass and were first measured on its engine then: ac (read) FA 1/40 R
-# 0.80, ad (never read) FA 1/40 R 1.00.
+# 0.80, ad (never read) FA 1/40 R 1.00. The ninth, each first measured when it came: on the
+# start engine ae (hard negatives) FA 0/40 R 0.90, af R 0.76 FA 3/25 (both read), ag (hard
+# negatives) FA 0/40 R 1.00, ah R 0.76 FA 2/25 (never read); on the engine of the pass's first
+# fixes ai (hard negatives) FA 0/40 R 0.90, aj R 0.84 FA 0/25 (both read; aj's brief named
+# rule violations such as an amount over a cap), ak (hard negatives) FA 0/40 R 0.90, al R 0.80
+# FA 1/25 (never read).
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
@@ -120,18 +125,26 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appy-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
     "hw-appz-": (0.99, 0.99, 0.0),  # tp 25 fp 0 fn 0, FA 0/25
     "hw-appac-": (0.99, 0.89, 0.0),  # tp 9 fp 0 fn 1, FA 0/40
+    "hw-appae-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
+    "hw-appaf-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25
+    "hw-appai-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
+    "hw-appaj-": (0.99, 0.83, 0.0),  # tp 21 fp 0 fn 4, FA 0/25
     "hw-appd-": (0.94, 0.71, 0.04),  # tp 18 fp 1 fn 7, FA 1/25, never read
     "hw-apph-": (0.94, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
     "hw-appi-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
     "hw-appj-": (0.84, 0.67, 0.08),  # tp 17 fp 3 fn 8, FA 2/25, never read
     "hw-appk-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
-    "hw-appp-": (0.79, 0.79, 0.05),  # tp 8 fp 2 fn 2, FA 2/40, never read
-    "hw-appt-": (0.70, 0.47, 0.2),  # tp 12 fp 5 fn 13, FA 5/25, never read
-    "hw-appw-": (0.6, 0.79, 0.13),  # tp 8 fp 5 fn 2, FA 5/40, never read
+    "hw-appp-": (0.99, 0.79, 0.0),  # tp 8 fp 0 fn 2, FA 0/40, never read
+    "hw-appt-": (0.74, 0.47, 0.16),  # tp 12 fp 4 fn 13, FA 4/25, never read
+    "hw-appw-": (0.65, 0.79, 0.1),  # tp 8 fp 4 fn 2, FA 4/40, never read
     "hw-appx-": (0.95, 0.95, 0.0),  # tp 24 fp 1 fn 1, FA 0/25, never read
     "hw-appaa-": (0.74, 0.89, 0.08),  # tp 9 fp 3 fn 1, FA 3/40, never read
     "hw-appab-": (0.89, 0.75, 0.04),  # tp 19 fp 2 fn 6, FA 1/25, never read
     "hw-appad-": (0.89, 0.99, 0.03),  # tp 10 fp 1 fn 0, FA 1/40, never read
+    "hw-appag-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40, never read
+    "hw-appah-": (0.89, 0.75, 0.08),  # tp 19 fp 2 fn 6, FA 2/25, never read
+    "hw-appak-": (0.99, 0.89, 0.0),  # tp 9 fp 0 fn 1, FA 0/40, never read
+    "hw-appal-": (0.89, 0.79, 0.04),  # tp 20 fp 2 fn 5, FA 1/25, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
