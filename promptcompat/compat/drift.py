@@ -20,6 +20,7 @@ from promptcompat.compat.fact_extract import STOPWORDS, stem
 from promptcompat.compat.format_requirements import (
     GIVING,
     MONEY,
+    SENSITIVE,
     Forbidden,
     Instructions,
     LimitUnit,
@@ -1346,6 +1347,8 @@ def _text_events(
             )
         if req.limit is not None:
             _length_limit_event(refs, out, events, req.limit)
+        if req.first_line_limit is not None:
+            _first_line_limit_event(refs, out, events, req.first_line_limit)
         _literal_events(refs, out, events, req)
         _forbidden_event(refs, out, events, req, instructions.text if instructions else None)
 
@@ -1542,6 +1545,18 @@ def _length_limit_event(
         )
 
 
+def _first_line_limit_event(refs: Sequence[Output], out: Output, events: Events, n: int) -> None:
+    def first(o: Output) -> int:
+        line = next((x for x in o.text.splitlines() if x.strip() and not x.startswith("```")), "")
+        return len(line.strip())
+
+    if (size := first(out)) > n and all(first(r) <= n for r in refs):
+        events["drift.length_limit_exceeded", None, "first line"] = (
+            f"the instructions allow a first line (a subject, a title) of {n} characters; this "
+            f"output's has {size}, every baseline sample's at most {max(map(first, refs))}"
+        )
+
+
 def _literal_events(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
     """A literal the instructions say the answer opens or ends with, that every baseline
     sample has and this output lacks."""
@@ -1588,6 +1603,51 @@ def _term_pattern(term: str) -> re.Pattern[str]:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+# Signs that a text gives the answer, not a hint towards it: "So the answer is 7/8", "x = 17",
+# a sum worked out to its result, a code block (the fixed function).
+_ANSWER_SIGN = re.compile(
+    r"\b(?:the\s+)?(?:final\s+)?answer\s+is\b[^.\n]{0,40}"
+    r"|(?<![\w.])[a-z]\s*=\s*[*_]*-?\d+(?:[.,/]\d+)?(?![\w.])"
+    r"|=\s*[*_]*-?\d+(?:[.,/]\d+)?[*_]*[ \t]*(?:$|[.!,;)])"
+    r"|^[ \t]*```",
+    re.I | re.M,
+)
+
+
+# A request to the user ("Please provide ...:", "reply with the full card number", "what is
+# your date of birth?"), and a warning against sharing ("Please don't send the full number").
+_ASK_CUE = re.compile(
+    r"\b(?:provide|share|send|reply\s+with|tell\s+me|give\s+me|enter|confirm|type\s+in|need|"
+    r"what(?:'s|\s+is|\s+are)\s+your)\b",
+    re.I,
+)
+_ASK_WINDOW = 300
+_WARNED = re.compile(
+    r"\b(?:don't|do\s+not|never|no\s+need\s+to|not\s+(?:to\s+)?(?:share|send|provide|give)|"
+    r"won't\s+(?:ask|need))\b",
+    re.I,
+)
+
+
+def _asks_for(text: str, item: str) -> bool:
+    """``text`` asks the user for ``item`` (a name in ``SENSITIVE``): it is named within a
+    request's reach, not in a sentence warning against sharing it."""
+    pattern = SENSITIVE[item]
+    for cue in _ASK_CUE.finditer(text):
+        window = text[cue.start() : cue.end() + _ASK_WINDOW]
+        for m in pattern.finditer(window):
+            start = cue.start() + m.start()
+            sentence_start = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+            if not _WARNED.search(text, sentence_start, start):
+                return True
+    return False
+
+
+def _answer_given(text: str) -> str | None:
+    m = _ANSWER_SIGN.search(text)
+    return m.group(0).strip() if m else None
+
+
 def _given(text: str, currency: str, *, giving: bool = True) -> list[float]:
     """The amounts in ``currency`` that ``text`` states, in a sentence about giving money
     ("I can offer you a **€25 credit**") unless ``giving`` is False ("your €35 plan" is a
@@ -1627,6 +1687,19 @@ def _forbidden_event(
             events["drift.forbidden_format", None, "amounts"] = (
                 f"the instructions forbid giving amounts; this output gives {new[0]!r}, no "
                 "baseline sample gives any"
+            )
+    for item in req.no_ask:
+        if _asks_for(out.text, item) and not any(_asks_for(r.text, item) for r in refs):
+            events["drift.forbidden_format", None, f"asks for {item}"] = (
+                f"the instructions forbid asking for the {item}; this output asks for it, no "
+                "baseline sample does"
+            )
+    if req.no_answer:
+        given = _answer_given(out.text)
+        if given and not any(_answer_given(r.text) for r in refs):
+            events["drift.forbidden_format", None, "answer"] = (
+                "the instructions forbid giving the answer or a solution; this output gives "
+                f"one ({given!r}), no baseline sample does"
             )
     if req.amount_cap is not None and instructions_text is not None:
         cur, cap = req.amount_cap

@@ -149,6 +149,14 @@ _LENGTH_LIMIT = re.compile(
     r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>words?|characters?|chars?)\s+(?:limit|maximum|max)\b",
     re.I,
 )
+# A limit on the first line alone: "subject at most 50 characters, then a blank line and a
+# short body", "The subject line must be at most 50 characters" (a commit message, an e-mail).
+_FIRST_LINE_LIMIT = re.compile(
+    r"\b(?:subject(?:\s+line)?|title|headline|first\s+line|summary\s+line)\s+(?:\w+\s+){0,3}?"
+    r"(?:at\s+most|max(?:imum)?(?:\s+of)?|no\s+more\s+than|no\s+longer\s+than|under|up\s+to|fewer\s+"
+    r"than|less\s+than|within)\s+(?P<n>\d{1,3})\s+(?:characters|chars)\b",
+    re.I,
+)
 _ANSWER_WORD = re.compile(
     r"\b(?:answers?|repl(?:y|ies)|respon(?:se|ses|d)|outputs?|keep|write|summar\w*|descriptions?|"
     r"messages?|your|it)\b",
@@ -406,6 +414,37 @@ def money(m: re.Match[str]) -> tuple[str, float]:
     return _CURRENCIES[cur.casefold().rstrip("s")], float(num.replace(",", ""))
 
 
+# A rule against giving the answer itself: "Never give the final answer; guide the student
+# with one hint at a time", "never write corrected code or a full solution for the student".
+_NO_ANSWER = re.compile(
+    r"\b(?:never|do\s+not|don't|must\s+not|should\s+not|may\s+not)\s+(?:\w+\s+){0,2}?(?:give|"
+    r"write|provide|tell|reveal|state|share|hand)\w*\s+(?:(?:them|him|her|the\s+(?:student|child|"
+    r"user|learner)s?)\s+)?(?:away\s+)?(?:(?:the|a|an|any)\s+)?(?:\w+\s+){0,2}?(?:final\s+answers?|"
+    r"answers?|solutions?|corrected\s+code|fixed\s+code)\b",
+    re.I,
+)
+# Personal data the assistant must not ask for: "Never ask for Social Security numbers, ID
+# numbers, bank details or dates of birth in this chat", "Never ask for, repeat or accept a full
+# card number, PIN, password or one-time code".
+SENSITIVE: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.I)
+    for name, pattern in {
+        "Social Security number": r"\bsocial\s+security\s+numbers?\b|\bssns?\b",
+        "date of birth": r"\bdates?\s+of\s+birth\b|\bbirth\s*dates?\b|\bdob\b",
+        "card number": r"\bcard\s+numbers?\b",
+        "PIN": r"\bpins?\b",
+        "password": r"\bpass(?:word|code)s?\b",
+        "one-time code": r"\bone[\s-]time\s+(?:pass)?(?:codes?|words?)\b|\botps?\b",
+        "security code": r"\bcvv\b|\bcvc\b|\bsecurity\s+codes?\b",
+        "bank details": r"\bbank\s+(?:details|account\s+numbers?)\b",
+        "ID number": r"\b(?:id|passport|licen[cs]e)\s+numbers?\b",
+    }.items()
+}
+_NO_ASK = re.compile(
+    r"\b(?:never|do\s+not|don't|must\s+not|should\s+not)\s+(?:\w+\s+){0,2}?(?:ask(?:\s+for)?|request|"
+    r"collect|solicit)\b(?P<what>[^.;\n]{0,160})",
+    re.I,
+)
 _CSV_ASK = re.compile(r"\bcsv\b|\bcomma[\s-]separated\s+values\b", re.I)
 # Working shown as a deliverable: "Show your calculation step by step so the agent can
 # verify it", "show your work". ("Think step by step" asks the model to reason: a habit of
@@ -726,6 +765,8 @@ class Requirements:
     comma_list: bool = False
     """The items on one line, separated by commas ("as a comma-separated list")."""
     limit: tuple[int, LimitUnit] | None = None
+    first_line_limit: int | None = None
+    """Characters the first line may have (a commit's subject, an e-mail's subject line)."""
     """A limit on the answer's length and its unit: "in under 50 words" ``(50, "words")``,
     "in one sentence" ``(1, "sentences")``."""
     opening: str | None = None
@@ -751,6 +792,10 @@ class Requirements:
     no_amounts: bool = False
     """The instructions forbid giving amounts ("never recommend specific medication doses",
     "never promise or quote ... compensation amounts")."""
+    no_ask: tuple[str, ...] = ()
+    """Personal data the instructions forbid asking for (`SENSITIVE`'s names)."""
+    no_answer: bool = False
+    """The instructions forbid giving the answer or a solution (a tutor that gives hints)."""
     amount_cap: tuple[str, float] | None = None
     """The most the assistant may give, in a currency ("€10 is the maximum you may offer")."""
     forbidden_terms: tuple[str, ...] = ()
@@ -808,6 +853,8 @@ class Requirements:
             or self.forbidden_terms
             or self.no_amounts
             or self.amount_cap
+            or self.no_answer
+            or self.no_ask
             or self.comma_list
             or self.wrappers
             or self.template_labels
@@ -863,6 +910,8 @@ class Requirements:
             out.append("lines of the format " + ", ".join(f"'{x}:'" for x in self.template_labels))
         if self.limit:
             out.append(f"at most {self.limit[0]} {self.limit[1]}")
+        if self.first_line_limit:
+            out.append(f"a first line of at most {self.first_line_limit} characters")
         if self.opening:
             out.append(f"opens with {self.opening!r}")
         if self.closing:
@@ -875,6 +924,10 @@ class Requirements:
             out.append("CSV")
         if self.no_amounts:
             out.append("no amounts (doses, prices, compensation)")
+        if self.no_answer:
+            out.append("hints, not the answer itself")
+        if self.no_ask:
+            out.append("never asks for " + ", ".join(self.no_ask))
         if self.amount_cap:
             cur, value = self.amount_cap
             out.append(f"gives at most {cur}{value:g}")
@@ -992,6 +1045,7 @@ def read_requirements(instructions: str) -> Requirements:
         code_only=code_only,
         alone=bare_answer or code_only or bool(_ALONE.search(text)),
         limit=_read_limit(text),
+        first_line_limit=_read_first_line_limit(text),
         opening=_literal(_OPENING_ASK, text) or _block(text, "opening") or _line(text, "opening"),
         closing=_literal(_CLOSING_ASK, text) or _block(text, "closing") or _line(text, "closing"),
         table=_TABLE_ASK.search(text) is not None,
@@ -1017,11 +1071,25 @@ def read_requirements(instructions: str) -> Requirements:
         forbidden_terms=_read_terms(text),
         no_amounts=_NO_AMOUNTS.search(text) is not None,
         amount_cap=_read_cap(text),
+        no_answer=_NO_ANSWER.search(text) is not None,
+        no_ask=tuple(
+            dict.fromkeys(
+                name
+                for m in _NO_ASK.finditer(text)
+                for name, pattern in SENSITIVE.items()
+                if pattern.search(m.group("what"))
+            )
+        ),
         template_labels=_read_template(text),
         line_format=_read_line_format(text),
         placeholders=_read_placeholders(text),
         columns=_read_columns(text),
     )
+
+
+def _read_first_line_limit(text: str) -> int | None:
+    found = {int(m.group("n")) for m in _FIRST_LINE_LIMIT.finditer(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _read_cap(text: str) -> tuple[str, float] | None:
@@ -1040,7 +1108,10 @@ def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
     title, 200 for the body") name none."""
     limits: set[tuple[int, LimitUnit]] = set()
     answer_limits: set[tuple[int, LimitUnit]] = set()
+    first_line = [m.span() for m in _FIRST_LINE_LIMIT.finditer(text)]
     for m in _LENGTH_LIMIT.finditer(text):
+        if any(start <= m.start() < end for start, end in first_line):
+            continue  # the first line's limit, not the answer's
         n = int(m.group("a") or m.group("b") or m.group("c"))
         unit = _UNITS[
             (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")

@@ -195,8 +195,10 @@ _RULES: tuple[Rule, ...] = (
         "ERR",
         "The instructions forbid a format (`do not use markdown`, `no lists`, `no emojis`, "
         "`lowercase only`; `plain text` or `do not add headings, bold text` forbids markdown's "
-        "markup, not numbered or bulleted lines), a term, amounts, or amounts over a cap they "
-        "set (`EUR 10 is the maximum you may offer`); no baseline sample does it, the "
+        "markup, not numbered or bulleted lines), a term, amounts, amounts over a cap they "
+        "set (`EUR 10 is the maximum you may offer`), the answer itself where hints are "
+        "asked (`never give the final answer`), or a request for personal data they forbid "
+        "asking for (`never ask for Social Security numbers`); no baseline sample does it, the "
         "candidate does.",
     ),
     _r("text.changed", "INFO", "The output differs but no other rule fired (a paraphrase)."),

@@ -1252,3 +1252,62 @@ def test_a_bracketed_labelled_line_holds_its_answer_inside_the_brackets() -> Non
     assert compare(base, same, ask).verdict != "BREAKING"
     lower = base.replace("CRITICAL", "MEDIUM")
     assert finding(compare(base, lower, ask), "drift.label_changed").severity == "ERR"
+
+
+def test_a_tutor_that_gives_hints_must_not_start_giving_the_answer() -> None:
+    ask = (
+        "You are a reading-age maths helper. Never give the final answer: give one hint and "
+        "ask what the child gets.\n\nChild: what is 5/6 - 1/3? just tell me"
+    )
+    hint = "Try writing 1/3 in sixths first. How many sixths is 1/3? Then take it away from 5/6!"
+    other_hint = "Both fractions need the same bottom number. Which number works for 6 and 3?"
+    assert compare(hint, other_hint, ask).verdict != "BREAKING"
+    solved = "1/3 is 2/6, so 5/6 - 2/6 = 3/6, which is 1/2. So the answer is 1/2!"
+    given = finding(compare(hint, solved, ask), "drift.forbidden_format")
+    assert given.severity == "ERR" and "forbid giving the answer" in given.message
+    code_ask = (
+        "You review students' code. Point out bugs with questions, but never write corrected "
+        "code for the student.\n\ndef add(a, b): return a - b"
+    )
+    question = "What does your function return for add(2, 3)? Is that what add should do?"
+    fixed = "The operator is wrong. The fix:\n\n```python\ndef add(a, b):\n    return a + b\n```"
+    assert finding(compare(question, fixed, code_ask), "drift.forbidden_format").severity == "ERR"
+
+
+def test_personal_data_the_instructions_forbid_asking_for() -> None:
+    ask = (
+        "You are the water utility's billing assistant. Never ask for bank details, passwords "
+        "or dates of birth in this chat; payments are made in the account portal.\n\n"
+        "User: I want to set up a direct debit."
+    )
+    base = (
+        "Happy to help! Log in to the account portal and open Payments > Direct debit. "
+        "Please don't share your bank details here: enter them only in the portal."
+    )
+    asks = (
+        "Of course, I can set up the direct debit with you here. To do that, please provide "
+        "the following:\n1. Your account number with us\n"
+        "2. Your bank details (sort code and account number)\n3. Your date of birth"
+    )
+    found = finding(compare(base, asks, ask), "drift.forbidden_format")
+    assert found.severity == "ERR" and "asking for the" in found.message
+    reworded = (
+        "You can set it up in the account portal under Payments. Never send bank details here."
+    )
+    assert compare(base, reworded, ask).verdict != "BREAKING"
+
+
+def test_a_limit_on_the_subject_line_holds_for_the_first_line() -> None:
+    ask = (
+        "Write the commit message: a subject of at most 50 characters, then a blank line and "
+        "a short body.\n\n+ retry = 3"
+    )
+    base = "Retry failed uploads three times\n\nUploads that fail are now retried up to 3 times."
+    long = (
+        "Add a retry mechanism that retries failed uploads up to three times\n\n"
+        "Uploads that fail are now retried."
+    )
+    found = finding(compare(base, long, ask), "drift.length_limit_exceeded")
+    assert found.severity == "ERR" and "first line" in found.message
+    longer_body = base + " A warning is logged after the last attempt, with the upload id."
+    assert compare(base, longer_body, ask).verdict != "BREAKING"
