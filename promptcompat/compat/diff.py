@@ -65,6 +65,7 @@ from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
 _LABEL_MAX_WORDS = 4
+_QUOTED_OPTION_MAX = 32
 _ITEM_NAMES = frozenset({"title", "name", "id", "sku", "product", "item", "slug", "url"})
 """Keys that name what a list item is: where one changed, the item is another one."""
 """A label from a closed set is a few words; a longer value on a labelled line is prose."""
@@ -989,13 +990,21 @@ class _Case:
             if described and allowed:
                 return "(both in the schema's enum)" if {old, new} <= allowed else None
         values = [json_get(doc, path) for doc in ref_docs]
-        if self.instructions is not None and all(is_enum_like(v) for v in [*values, new]):
-            text = self.instructions.text
-            listed = all(
-                re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text) for v in {*values, new}
+        if self.instructions is None or not all(isinstance(v, str) for v in values):
+            return None
+        text = self.instructions.text
+
+        def listed(value: str) -> bool:
+            if is_enum_like(value):
+                return re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text) is not None
+            # a capitalised option the instructions quote: "category" (one of "Groceries",
+            # "Dining", ...)
+            return len(value) <= _QUOTED_OPTION_MAX and (
+                re.search(rf"[\"\u201c]{re.escape(value)}[\"\u201d]", text) is not None
             )
-            if listed:
-                return "(both options the instructions list)"
+
+        if all(listed(v) for v in {*values, new}):
+            return "(both options the instructions list)"
         return None
 
     @staticmethod

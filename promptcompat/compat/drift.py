@@ -1347,6 +1347,8 @@ def _text_events(
             )
         if req.limit is not None:
             _length_limit_event(refs, out, events, req.limit)
+        if req.line_limit is not None:
+            _line_limit_event(refs, out, events, req.line_limit)
         if req.first_line_limit is not None:
             _first_line_limit_event(refs, out, events, req.first_line_limit)
         _literal_events(refs, out, events, req)
@@ -1545,6 +1547,28 @@ def _length_limit_event(
         )
 
 
+_LINE_MARK = re.compile(r"^[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]+")
+
+
+def _line_limit_event(
+    refs: Sequence[Output], out: Output, events: Events, limit: tuple[int, LimitUnit]
+) -> None:
+    """Each line (a bullet, a headline) within the limit the instructions set for each, in
+    every baseline sample, and a line over it in this output."""
+    n, unit = limit
+
+    def longest(o: Output) -> int:
+        lines = [_LINE_MARK.sub("", x).strip() for x in o.text.splitlines() if x.strip()]
+        return max((len(x.split()) if unit == "words" else len(x) for x in lines), default=0)
+
+    allowed = n * _WORD_LIMIT_SLACK if unit == "words" else n
+    if (size := longest(out)) > allowed and all(longest(r) <= n for r in refs):
+        events["drift.length_limit_exceeded", None, "each line"] = (
+            f"the instructions allow {n} {unit} for each line; a line of this output has {size}, "
+            f"every baseline sample's at most {max(map(longest, refs))}"
+        )
+
+
 def _first_line_limit_event(refs: Sequence[Output], out: Output, events: Events, n: int) -> None:
     def first(o: Output) -> int:
         line = next((x for x in o.text.splitlines() if x.strip() and not x.startswith("```")), "")
@@ -1604,14 +1628,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 # Signs that a text gives the answer, not a hint towards it: "So the answer is 7/8", "x = 17",
-# a sum worked out to its result, a code block (the fixed function).
+# a sum worked out to its result, a code block of three lines or more (the fixed function; a
+# signature alone is a hint).
 _ANSWER_SIGN = re.compile(
     r"\b(?:the\s+)?(?:final\s+)?answer\s+is\b[^.\n]{0,40}"
     r"|(?<![\w.])[a-z]\s*=\s*[*_]*-?\d+(?:[.,/]\d+)?(?![\w.])"
-    r"|=\s*[*_]*-?\d+(?:[.,/]\d+)?[*_]*[ \t]*(?:$|[.!,;)])"
-    r"|^[ \t]*```",
+    r"|=\s*[*_]*-?\d+(?:[.,/]\d+)?[*_]*[ \t]*(?:$|[.!,;)])",
     re.I | re.M,
 )
+_SOLUTION_LINES = 3
 
 
 # A request to the user ("Please provide ...:", "reply with the full card number", "what is
@@ -1645,7 +1670,13 @@ def _asks_for(text: str, item: str) -> bool:
 
 def _answer_given(text: str) -> str | None:
     m = _ANSWER_SIGN.search(text)
-    return m.group(0).strip() if m else None
+    if m:
+        return m.group(0).strip()
+    for block in _FENCE_BLOCK.finditer(text):
+        lines = [x for x in block.group(1).splitlines() if x.strip()]
+        if len(lines) >= _SOLUTION_LINES:
+            return lines[0].strip()
+    return None
 
 
 def _given(text: str, currency: str, *, giving: bool = True) -> list[float]:

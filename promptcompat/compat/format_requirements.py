@@ -138,12 +138,13 @@ _ALONE = re.compile(
     re.I,
 )
 # A limit on the answer's length: "in under 50 words", "no more than 100 words", "50 words or
-# less", "keep it under 160 characters", "45 characters max", "in one sentence", "a one-paragraph
-# summary".
+# less", "keep it under 160 characters", "45 characters max", "Hard limit: 280 characters",
+# "must fit in 280 characters", "in one sentence", "a one-paragraph summary".
 _LIMIT_UNIT = r"(?P<unit>words|characters|chars|sentences|paragraphs|lines|bullet\s+points|bullets)"
 _LENGTH_LIMIT = re.compile(
     r"\b(?:under|below|within|fewer\s+than|less\s+than|at\s+most|no\s+more\s+than|no\s+longer\s+"
-    r"than|not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in)\s+(?P<a>\d{1,4})\s+"
+    r"than|not\s+(?:to\s+)?exceed(?:ing)?|max(?:imum)?(?:\s+of)?|up\s+to|in|fit\s+(?:in|into|within)|"
+    r"(?:hard\s+)?limit(?:\s+of|\s*:))\s+(?P<a>\d{1,4})\s+"
     rf"{_LIMIT_UNIT}\b"
     rf"|\b(?P<b>\d{{1,4}})\s+{_LIMIT_UNIT.replace('unit', 'unit_b')}\s+or\s+(?:less|fewer)\b"
     r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>words?|characters?|chars?)\s+(?:limit|maximum|max)\b",
@@ -155,6 +156,13 @@ _FIRST_LINE_LIMIT = re.compile(
     r"\b(?:subject(?:\s+line)?|title|headline|first\s+line|summary\s+line)\s+(?:\w+\s+){0,3}?"
     r"(?:at\s+most|max(?:imum)?(?:\s+of)?|no\s+more\s+than|no\s+longer\s+than|under|up\s+to|fewer\s+"
     r"than|less\s+than|within)\s+(?P<n>\d{1,3})\s+(?:characters|chars)\b",
+    re.I,
+)
+# A limit on each item, not the answer: "output one rewritten bullet that ... is at most 20
+# words" after "For each input bullet", "each line under 60 characters".
+_EACH = re.compile(r"\b(?:each|every|per)\b", re.I)
+_ITEM_NOUN = re.compile(
+    r"\b(?:bullets?|lines?|items?|points?|entr(?:y|ies)|titles?|headlines?|options?|suggestions?)\b",
     re.I,
 )
 _ANSWER_WORD = re.compile(
@@ -604,13 +612,23 @@ _COUNT_SECTION = re.compile(
     re.I,
 )
 _LAST_LINE = re.compile(
-    r"\b(?:very\s+)?last\s+line\s+(?:of\s+(?:your|the)\s+\w+\s+)?(?:must|should|has\s+to)\s+be\b",
+    r"\b(?:very\s+)?last\s+line\s+(?:of\s+(?:your|the)\s+\w+\s+)?(?:must|should|has\s+to)\s+be\b"
+    r"|\b(?:finish|end)\w*\s+with\s+a\s+(?:final|last)\s+line\b",
+    re.I,
+)
+# "... Nothing may come after the SCORE line": the labelled line is the last.
+_NOTHING_AFTER = re.compile(
+    r"\bnothing\s+(?:else\s+)?(?:may|must|should|can|is\s+allowed\s+to)\s+(?:come|appear|follow)\s+"
+    r"(?:after|below)\s+(?:the|this|that)\b",
     re.I,
 )
 # The last line spelled out with its label: "The very last line of your response must be
-# exactly 'FINAL SCORE: N/25'" (a value of any shape after the label).
+# exactly 'FINAL SCORE: N/25'", "finish with a final line exactly of the form `SCORE: n/7`" (a
+# value of any shape after the label).
 _LAST_LINE_LABEL = re.compile(
-    _LAST_LINE.pattern + rf"\s+(?:exactly\s+)?[`\"\u201c'\u2018](?-i:{_LABEL}):[ \t]*\S", re.I
+    f"(?:{_LAST_LINE.pattern})"
+    rf"\s+(?:exactly\s+)?(?:(?:of|in)\s+the\s+form\s+)?[`\"\u201c'\u2018](?-i:{_LABEL}):[ \t]*\S",
+    re.I,
 )
 _EXACT_COUNT = re.compile(
     rf"\bexactly\s+(?:\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+(?:[\w-]+\s+){{0,2}}?\w+", re.I
@@ -648,10 +666,12 @@ _CODES = re.compile(
     rf"(?P<codes>[A-Z][A-Z0-9_-]{{1,30}}(?:(?:{_CODE_SEPARATOR.pattern})[A-Z][A-Z0-9_-]{{1,30}})"
     r"{2,9})\b(?![a-z])"
 )
-# Capitalised labels after "one of:" need no "or" either: "where <label> is one of: Delivery,
-# Returns, Billing, Product, Account, Other." (three or more, the list ending the sentence).
+# Capitalised labels after "one of:" (or "one of these labels:") need no "or" either: "where
+# <label> is one of: Delivery, Returns, Billing, Product, Account, Other." (three or more, the
+# list ending the sentence).
 _ONE_OF_LIST = re.compile(
-    r"\bone\s+of\s*:\s*(?P<items>[A-Z][\w'/-]*(?:[ \t][A-Z&][\w'/-]*){0,2}"
+    r"\bone\s+of(?:\s+(?:these|the\s+following)(?:\s+\w+)?)?\s*:\s*"
+    r"(?P<items>[A-Z][\w'/-]*(?:[ \t][A-Z&][\w'/-]*){0,2}"
     r"(?:\s*,\s*[A-Z][\w'/-]*(?:[ \t][A-Z&][\w'/-]*){0,2}){2,11})[ \t]*(?:[.\n]|$)"
 )
 # Two answers the reply opens with or is: "Start your reply with Yes or No", "Answer yes or
@@ -765,6 +785,8 @@ class Requirements:
     comma_list: bool = False
     """The items on one line, separated by commas ("as a comma-separated list")."""
     limit: tuple[int, LimitUnit] | None = None
+    line_limit: tuple[int, LimitUnit] | None = None
+    """A limit on each line ("each bullet at most 20 words"), words or characters."""
     first_line_limit: int | None = None
     """Characters the first line may have (a commit's subject, an e-mail's subject line)."""
     """A limit on the answer's length and its unit: "in under 50 words" ``(50, "words")``,
@@ -910,6 +932,8 @@ class Requirements:
             out.append("lines of the format " + ", ".join(f"'{x}:'" for x in self.template_labels))
         if self.limit:
             out.append(f"at most {self.limit[0]} {self.limit[1]}")
+        if self.line_limit:
+            out.append(f"at most {self.line_limit[0]} {self.line_limit[1]} a line")
         if self.first_line_limit:
             out.append(f"a first line of at most {self.first_line_limit} characters")
         if self.opening:
@@ -1036,7 +1060,7 @@ def read_requirements(instructions: str) -> Requirements:
         count=_read_count(text),
         count_section=_read_count_section(text),
         count_exact=_EXACT_COUNT.search(text) is not None,
-        last_line=_LAST_LINE.search(text) is not None,
+        last_line=_LAST_LINE.search(text) is not None or _NOTHING_AFTER.search(text) is not None,
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
         markers=tuple(markers),
         marker_position=position,
@@ -1046,6 +1070,7 @@ def read_requirements(instructions: str) -> Requirements:
         alone=bare_answer or code_only or bool(_ALONE.search(text)),
         limit=_read_limit(text),
         first_line_limit=_read_first_line_limit(text),
+        line_limit=_read_line_limit(text),
         opening=_literal(_OPENING_ASK, text) or _block(text, "opening") or _line(text, "opening"),
         closing=_literal(_CLOSING_ASK, text) or _block(text, "closing") or _line(text, "closing"),
         table=_TABLE_ASK.search(text) is not None,
@@ -1087,6 +1112,25 @@ def read_requirements(instructions: str) -> Requirements:
     )
 
 
+def _per_item(text: str, m: re.Match[str]) -> bool:
+    """The limit ``m`` found is on each item: its sentence says each bullet or line."""
+    start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+    end = text.find(".", m.end())
+    end = len(text) if end < 0 else end
+    return bool(_EACH.search(text, start, end) and _ITEM_NOUN.search(text, start, end))
+
+
+def _read_line_limit(text: str) -> tuple[int, LimitUnit] | None:
+    found: set[tuple[int, LimitUnit]] = set()
+    for m in _LENGTH_LIMIT.finditer(text):
+        unit = _UNITS[
+            (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
+        ]
+        if unit in ("words", "characters") and _per_item(text, m):
+            found.add((int(m.group("a") or m.group("b") or m.group("c")), unit))
+    return found.pop() if len(found) == 1 else None
+
+
 def _read_first_line_limit(text: str) -> int | None:
     found = {int(m.group("n")) for m in _FIRST_LINE_LIMIT.finditer(text)}
     return found.pop() if len(found) == 1 else None
@@ -1110,8 +1154,8 @@ def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
     answer_limits: set[tuple[int, LimitUnit]] = set()
     first_line = [m.span() for m in _FIRST_LINE_LIMIT.finditer(text)]
     for m in _LENGTH_LIMIT.finditer(text):
-        if any(start <= m.start() < end for start, end in first_line):
-            continue  # the first line's limit, not the answer's
+        if any(start <= m.start() < end for start, end in first_line) or _per_item(text, m):
+            continue  # the first line's limit or each item's, not the answer's
         n = int(m.group("a") or m.group("b") or m.group("c"))
         unit = _UNITS[
             (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")

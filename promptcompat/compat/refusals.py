@@ -80,7 +80,8 @@ _CANT = (
     r"\s+to)"
 )
 _EN_DECLINE = re.compile(
-    rf"\b{_I}{_CANT}\s+(?:\w+\s+){{0,3}}?(?:{_ACTIONS})\w*\b"
+    # "we can't wait to see you there", "I can't help but smile": eagerness, no decline
+    rf"\b{_I}{_CANT}(?!\s+(?:wait|help\s+but)\b)\s+(?:\w+\s+){{0,3}}?(?:{_ACTIONS})\w*\b"
     # a decision that is someone else's, declined as a rule says: "I'm not able to promise
     # whether the theft will be covered" (a hedge on prices or facts is no decline)
     rf"|\b{_I}{_CANT}\s+(?:\w+\s+){{0,2}}?(?:promise|guarantee)\s+(?:you\s+)?(?:whether|if|that)\b"
@@ -110,9 +111,9 @@ _EN_DECLINE = re.compile(
     r"|\bi\s+(?:refuse|decline)\s+to\b"
     # the assistant's scope said in place of the answer: "I'm sorry, but I can only help with
     # questions about the museum" (as "solo puedo ayudarte con" in Spanish)
-    r"|\b(?:i|we)(?:\s+can|'m\s+able\s+to|\s+am\s+able\s+to)?\s+only\s+(?:help|assist|answer)\s+"
-    r"(?:you\s+)?(?:with\s+)?(?:questions|queries|topics|requests|things)\s+(?:about|on|related|"
-    r"regarding|that)\b"
+    r"|\b(?:i|we)(?:\s+can|'m\s+able\s+to|\s+am\s+able\s+to)?\s+only\s+(?:help|assist)\s+"
+    # (not "I can only help with one tip: ...", a part of the answer)
+    r"(?:you\s+)?with\s+(?!(?:one|a\s+few|some|part|the\s+first)\b)"
     r"|\b(?:i|we)(?:'m|\s+am|'re|\s+are)\s+only\s+able\s+to\s+(?:help|assist|answer)\b"
     # "I'm going to skip the zombie story - I only do science": a request passed over
     r"|\bi(?:'m|\s+am)\s+(?:going\s+to|gonna)\s+(?:have\s+to\s+)?(?:skip|pass\s+on)\s+(?:the|that|"

@@ -140,3 +140,20 @@ def test_the_same_listed_options_in_another_order_are_one_order_change() -> None
     assert moved == [("json.value_changed", "WARN", "$.aspects")]
     other = diff('{"sentiment": "negative", "aspects": ["quality", "delivery"]}')
     assert ("json.decision_changed", "ERR", "$.aspects[0]") in other
+
+
+def test_a_capitalised_option_the_instructions_quote_is_a_decision() -> None:
+    ask = (
+        'Return only JSON with "category" (one of "Groceries", "Dining", "Transport") and '
+        '"merchant" (the cleaned-up name).\n\nSQ *BLUE BOTTLE COFFEE'
+    )
+    base = '{"category": "Dining", "merchant": "Blue Bottle Coffee"}'
+    found = compare_case(
+        baseline=[Sample(base)],
+        candidate=[Sample('{"category": "Groceries", "merchant": "Blue Bottle"}')],
+        contract=Contract(),
+        instructions=ask,
+    ).findings
+    rules = {(f.rule, f.path): f.severity for f in found}
+    assert rules[("json.decision_changed", "$.category")] == "ERR"
+    assert rules[("json.value_changed", "$.merchant")] == "WARN"

@@ -1270,8 +1270,13 @@ def test_a_tutor_that_gives_hints_must_not_start_giving_the_answer() -> None:
         "code for the student.\n\ndef add(a, b): return a - b"
     )
     question = "What does your function return for add(2, 3)? Is that what add should do?"
-    fixed = "The operator is wrong. The fix:\n\n```python\ndef add(a, b):\n    return a + b\n```"
+    fixed = (
+        "The operator is wrong. The fix:\n\n```python\ndef add(a, b):\n"
+        '    """The sum of a and b."""\n    return a + b\n```'
+    )
     assert finding(compare(question, fixed, code_ask), "drift.forbidden_format").severity == "ERR"
+    signature = "Start from this signature:\n\n```python\ndef add(a: int, b: int) -> int:\n```"
+    assert compare(question, signature, code_ask).verdict != "BREAKING"
 
 
 def test_personal_data_the_instructions_forbid_asking_for() -> None:
@@ -1311,3 +1316,49 @@ def test_a_limit_on_the_subject_line_holds_for_the_first_line() -> None:
     assert found.severity == "ERR" and "first line" in found.message
     longer_body = base + " A warning is logged after the last attempt, with the upload id."
     assert compare(base, longer_body, ask).verdict != "BREAKING"
+
+
+def test_a_limit_on_each_bullet_holds_for_every_line() -> None:
+    ask = (
+        "Rewrite each product note. For each input note, output one bullet that is at most 12 "
+        "words. Output only the bullets.\n\n- fast charger\n- long battery"
+    )
+    base = "- Charges your phone to 50% in 20 minutes.\n- Lasts two full days on one charge."
+    long = (
+        "- Charges your phone from empty to half full in just twenty minutes with the fast "
+        "charger.\n- Lasts two full days."
+    )
+    found = finding(compare(base, long, ask), "drift.length_limit_exceeded")
+    assert found.severity == "ERR" and "each line" in found.message
+    assert compare(base, "- Half charge in 20 minutes.\n- Two days per charge.", ask).verdict != (
+        "BREAKING"
+    )
+
+
+def test_a_final_labelled_line_with_nothing_after_it() -> None:
+    ask = (
+        "Grade the answer against the scheme, then finish with a final line exactly of the "
+        "form `SCORE: n/5`. Nothing may come after the SCORE line.\n\nAnswer: ..."
+    )
+    base = "Method right, arithmetic slip in step 2.\n\nSCORE: 4/5"
+    after = "Method right, arithmetic slip in step 2.\n\nSCORE: 4/5\n\nWant a model answer?"
+    lost = finding(compare(base, after, ask), "drift.format_marker_lost")
+    assert lost.severity == "ERR" and "last" in lost.message
+
+
+def test_labels_after_one_of_these_labels_and_a_hard_character_limit() -> None:
+    ask = (
+        "Classify the headline into exactly one of these labels: POLITICS, HEALTH, SPORTS, "
+        "WORLD.\nRespond with exactly one line in the format `Label: <LABEL>`.\n\n"
+        "Headline: WHO ends the mpox emergency"
+    )
+    assert finding(
+        compare("Label: HEALTH", "Label: WORLD", ask), "drift.label_changed"
+    ).severity == ("ERR")
+    tweet = "Write the bakery's post. Hard limit: 120 characters including hashtags.\n\nNew buns."
+    base = "New cardamom buns every Saturday from 8am! #Buns"
+    over = (
+        "Big news, bun lovers! Our brand-new cardamom buns land every Saturday from 8am, soft "
+        "and buttery, just for you! #Buns #Local"
+    )
+    assert finding(compare(base, over, tweet), "drift.length_limit_exceeded").severity == "ERR"

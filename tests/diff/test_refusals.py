@@ -34,6 +34,7 @@ REFUSALS = [
     "Sorry, but I can only help with questions about the zoo, like opening times, tickets "
     "and the animals. A tax advisor is the right person for your return.",
     "I'm only able to help with orders and deliveries here. Is there anything about your order?",
+    "Sorry, I can only help with Grandview Cinema bookings. I'm not able to suggest restaurants.",
     "Because your question is about a business partnership, it's outside what I can help with "
     "here. Please talk to an accountant.",
     "Multi-state returns are outside what I can cover. Please consult a tax professional.",
@@ -87,6 +88,8 @@ REFUSALS = [
 ]
 
 ANSWERS = [
+    # eagerness, no decline
+    "We can't wait to see you at the club on Thursday! Bring a volume to swap.",
     # the answer in a scope's words: "only" here limits the answer, it declines nothing
     "I can only help you with one tip, and it's this: water the roots, not the leaves.",
     # a disclaimer followed by the answer

@@ -65,6 +65,8 @@ APPS_READ = (
     "hw-appaf-",
     "hw-appai-",
     "hw-appaj-",
+    "hw-appam-",
+    "hw-appan-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -86,6 +88,8 @@ APPS_UNREAD = (
     "hw-appah-",
     "hw-appak-",
     "hw-appal-",
+    "hw-appao-",
+    "hw-appap-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
