@@ -21,6 +21,7 @@ from promptcompat.compat.format_requirements import (
     GIVING,
     MONEY,
     SENSITIVE,
+    SENTENCE_BREAK,
     Forbidden,
     Instructions,
     LimitUnit,
@@ -1410,6 +1411,8 @@ def _fallback_event(refs: Sequence[Output], out: Output, events: Events, req: Re
 
 
 _ANSWER_MAX_WORDS = 6
+"""Words a short answer in a labelled line may have ("Estimate: 1,200 to 1,500 visitors"):
+more is a sentence, a summary reworded freely ("TL;DR: Restart the router, then ...")."""
 
 
 def _same_answer(a: str, b: str) -> bool:
@@ -1624,9 +1627,6 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"{left}{words}{right}", re.I)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
 # Signs that a text gives the answer, not a hint towards it: "So the answer is 7/8", "x = 17",
 # a sum worked out to its result, a code block of three lines or more (the fixed function; a
 # signature alone is a hint).
@@ -1685,7 +1685,7 @@ def _given(text: str, currency: str, *, giving: bool = True) -> list[float]:
     price, not an offer)."""
     return [
         value
-        for sentence in _SENTENCE_END.split(text)
+        for sentence in SENTENCE_BREAK.split(text)
         if not giving or GIVING.search(sentence)
         for m in MONEY.finditer(sentence)
         for cur, value in (money(m),)

@@ -324,7 +324,7 @@ _REFERRAL_ASK = re.compile(
     re.I,
 )
 _REFERRAL_MAX_SENTENCES = 3
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _CITATIONS_ASK = re.compile(
     r"\bcit(?:e|es|ing|ations?)\b[^.\n]{0,80}?(?:\[\d\]|square\s+brackets|\bnumbers?\b|\bsources?\b|"
     r"\bdocuments?\b|\bresults?\b|\bpassages?\b)",
@@ -1121,14 +1121,18 @@ def _per_item(text: str, m: re.Match[str]) -> bool:
 
 
 def _read_line_limit(text: str) -> tuple[int, LimitUnit] | None:
-    found: set[tuple[int, LimitUnit]] = set()
-    for m in _LENGTH_LIMIT.finditer(text):
-        unit = _UNITS[
-            (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
-        ]
-        if unit in ("words", "characters") and _per_item(text, m):
-            found.add((int(m.group("a") or m.group("b") or m.group("c")), unit))
+    found = {
+        limit
+        for m in _LENGTH_LIMIT.finditer(text)
+        if (limit := _limit_of(m))[1] in ("words", "characters") and _per_item(text, m)
+    }
     return found.pop() if len(found) == 1 else None
+
+
+def _limit_of(m: re.Match[str]) -> tuple[int, LimitUnit]:
+    """The number and unit a ``_LENGTH_LIMIT`` match names."""
+    unit = (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
+    return int(m.group("a") or m.group("b") or m.group("c")), _UNITS[unit]
 
 
 def _read_first_line_limit(text: str) -> int | None:
@@ -1140,7 +1144,7 @@ def _read_cap(text: str) -> tuple[str, float] | None:
     """The one cap on money the assistant gives; two different ones name none."""
     caps = {
         money(m)
-        for sentence in _SENTENCE_BREAK.split(text)
+        for sentence in SENTENCE_BREAK.split(text)
         if GIVING.search(sentence)
         for m in _CAP.finditer(sentence)
     }
@@ -1156,10 +1160,7 @@ def _read_limit(text: str) -> tuple[int, LimitUnit] | None:
     for m in _LENGTH_LIMIT.finditer(text):
         if any(start <= m.start() < end for start, end in first_line) or _per_item(text, m):
             continue  # the first line's limit or each item's, not the answer's
-        n = int(m.group("a") or m.group("b") or m.group("c"))
-        unit = _UNITS[
-            (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
-        ]
+        n, unit = _limit_of(m)
         # "in 3 bullet points" / "in 2 sentences" ask for that many: the count says it.
         counted = (
             unit in ("bullets", "sentences", "paragraphs") and m.group(0)[:3].casefold() == "in "
@@ -1253,7 +1254,7 @@ def is_fallback(text: str, fallback: str, *, referral: bool = False) -> bool:
     reason ("Amended returns are outside what I can cover here. Please consult...")."""
     said = text.strip().strip("*_\"' ").casefold().replace("\u2019", "'")
     wanted = fallback.casefold()
-    sentences = [part for part in _SENTENCE_BREAK.split(said) if part.strip()]
+    sentences = [part for part in SENTENCE_BREAK.split(said) if part.strip()]
     if said.startswith(wanted) and (
         len(said) <= len(fallback) + _FALLBACK_TAIL
         or (" " in wanted and len(sentences) <= _REFERRAL_MAX_SENTENCES)
