@@ -121,6 +121,20 @@ class ReferenceScore:
         }
 
 
+# A word the instructions list as an option sits among separators or quotes ("low, medium or
+# high", "P1|P2", "`SAFE`", "(yes/no)", "P1 = any safety hazard"); a name in the data
+# ("Marcus: I can pull the numbers") is no option.
+_LIST_BEFORE = r"(?:[,|/(\[{\"'\u201c`*-]|\bor|\band)\s*"
+_LIST_AFTER = r"\s*(?:[,|/)\]}\"'\u201d`.;*=\u2013\u2014]|\s-\s|\s+or\b|\s+and\b|\Z)"
+
+
+def _in_a_list(label: str, text: str) -> bool:
+    word = re.escape(label)
+    return (
+        re.search(rf"{_LIST_BEFORE}{word}(?!\w)|(?<!\w){word}{_LIST_AFTER}", text) is not None
+    )
+
+
 def _renamed_items(
     changes: dict[RawKey, tuple[Any, Any]],
 ) -> dict[tuple[PathPart, ...], set[tuple[PathPart, ...]]]:
@@ -694,10 +708,7 @@ class _Case:
                     # of its own ("Reason: ...") is no label either
                     if label and len(label.split()) <= _LABEL_MAX_WORDS
                 }
-                return bool(labels) and all(
-                    re.search(rf"(?<!\w){re.escape(label.casefold())}(?!\w)", text)
-                    for label in labels
-                )
+                return bool(labels) and all(_in_a_list(label.casefold(), text) for label in labels)
 
             if not listed(self.base):
                 return replace(

@@ -66,6 +66,28 @@ _LANGUAGES: dict[str, str] = {
     "vietnamese": "vi",
     "indonesian": "id",
     "hebrew": "he",
+    "persian": "fa",
+    "farsi": "fa",
+    "thai": "th",
+    "malay": "ms",
+    "hungarian": "hu",
+    "romanian": "ro",
+    "bengali": "bn",
+    "bangla": "bn",
+    "tamil": "ta",
+    "urdu": "ur",
+    "catalan": "ca",
+    "serbian": "sr",
+    "croatian": "hr",
+    "bulgarian": "bg",
+    "slovak": "sk",
+    "slovenian": "sl",
+    "lithuanian": "lt",
+    "latvian": "lv",
+    "estonian": "et",
+    "swahili": "sw",
+    "tagalog": "tl",
+    "filipino": "tl",
 }
 _LANGUAGE_NAMES = "|".join(sorted(map(re.escape, _LANGUAGES), key=len, reverse=True))
 
@@ -272,7 +294,8 @@ _ENDS_REPLY = re.compile(
     r"\b(?:end|finish|close|conclude)\w*\s+(?:your|the|each|every)\s+(?:\w+\s+){0,2}?with\b", re.I
 )
 _OPENS_REPLY = re.compile(
-    r"\b(?:start|begin|open)\w*\s+(?:your|the)\s+(?:reply|response|answer|output|message)\b", re.I
+    r"\b(?:start|begin|open)\w*\s+(?:your|the|each|every)\s+(?:reply|response|answer|output|message)\b",
+    re.I,
 )
 # A labelled line whose value is described after it: "The first line must be exactly `STATUS: `
 # followed by one of ...".
@@ -471,11 +494,14 @@ _STEPS_ASK = re.compile(
 # A table's columns spelled out with bars: "with exactly these columns, in this order: Day |
 # Session | Duration (min) | Intensity".
 _COLUMNS_ASK = re.compile(
-    r"\bcolumns?\b[^:\n]{0,40}:[ \t]*(?P<cols>[^\n|.]{1,40}(?:\|[^\n|.]{1,40}){1,11})", re.I
+    r"\bcolumns?\b(?:[^:\n]{0,40}:|(?=\s+[^\n|.]{1,40}\|))[ \t]*"
+    r"(?P<cols>[^\n|.,]{1,40}(?:\|[^\n|.,]{1,40}){1,11})",
+    re.I,
 )
 _TABLE_ASK = re.compile(
     r"\b(?:return|create|make|output|format|give|generate|produce|present|put|show|display|"
-    r"organi[sz]e|write|draw|build|provide|summari[sz]e|arrange)\b[^.\n]{0,40}?\b(?:markdown\s+)?"
+    r"organi[sz]e|write|draw|build|provide|summari[sz]e|arrange|reply|respond|answer)\b"
+    r"[^.\n]{0,40}?\b(?:markdown\s+)?"
     r"table\b(?!\s+(?:of\s+contents|tennis|salt|spoons?|manners|top))|\b(?:in|as)\s+(?:a\s+)?"
     r"(?:markdown\s+)?(?:table|tabular)\s+(?:form|format)\b|\bin\s+tabular\s+form\b",
     re.I,
@@ -530,7 +556,7 @@ _LIST = re.compile(
 )
 _JSON_ONLY = re.compile(
     r"\b(?:only|just)\s+(?:with\s+|in\s+)?(?:a\s+|valid\s+|the\s+)?(?:raw\s+|valid\s+|plain\s+)?json\b"
-    r"|\bjson\s+only\b|"
+    r"|\bjson\s+(?:(?:object|array|document)\s+)?only\b|"
     r"\b(?:respond|reply|answer|output|return)\w*\s+(?:only\s+)?(?:with|in|as)\s+(?:a\s+|valid\s+)?"
     r"json\b",
     re.I,
@@ -596,6 +622,13 @@ _COUNT_EXACT = re.compile(
 _COUNT_IN = re.compile(
     rf"\b(?:in|using|with)\s+(?:exactly\s+|just\s+|only\s+)?(?P<n>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})"
     r"\s+(?:short\s+|concise\s+|brief\s+)?(?P<noun>sentences|paragraphs|bullet\s+points|bullets)\b",
+    re.I,
+)
+# "4 verses and a chorus please": a number of items asked politely, without a verb.
+_COUNT_PLEASE = re.compile(
+    rf"(?:^|[.!?:]\s+|\n)(?P<n>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s+(?P<noun>verses|stanzas|"
+    r"tips|ideas|examples|options|questions|bullet\s+points|bullets|names|titles|slogans|"
+    r"taglines|headlines|suggestions)\b[^.\n?!]{0,40}\bplease\b",
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
@@ -995,6 +1028,10 @@ class Requirements:
 
 
 NO_REQUIREMENTS = Requirements()
+# A bracketed token given as an example of a kind ("e.g. [Your address]") is not a marker to
+# carry.
+_EXAMPLE_CUE = re.compile(r"\b(?:e\.\s?g\.|for\s+example|for\s+instance|such\s+as)[\s:,]*\Z", re.I)
+_EXAMPLE_REACH = 20
 
 
 @lru_cache(maxsize=1024)
@@ -1012,6 +1049,8 @@ def read_requirements(instructions: str) -> Requirements:
         template = not line.strip() and text[m.end() : m.end() + 1] == ":"
         if not template and not _MARKER_CUE.search(line):
             continue
+        if _EXAMPLE_CUE.search(line[-_EXAMPLE_REACH:]):
+            continue  # "placeholders in square brackets for anything missing (e.g. [Your address])"
         if word.casefold() not in (x.casefold() for x in markers):
             markers.append(word)
         before = text[max(0, m.start() - 80) : m.start()]
@@ -1454,7 +1493,7 @@ def _read_count(text: str) -> tuple[int, str] | None:
     asks: set[tuple[int, str]] = set()
     # The nouns listed first; any noun after "exactly" only where none of them is asked for.
     for found in (
-        (*_COUNT.finditer(text), *_COUNT_IN.finditer(text)),
+        (*_COUNT.finditer(text), *_COUNT_IN.finditer(text), *_COUNT_PLEASE.finditer(text)),
         tuple(_COUNT_EXACT.finditer(text)),
     ):
         for m in found:

@@ -401,16 +401,23 @@ _SHORT = 300
 """Characters of substance after a limitation's pivot that count as the answer."""
 
 
+# A short exclamation right before a decline ("Ha, I wish I knew! 😄 But I can't ..."): its
+# "But" turns from the joke to the decline, not from a decline to the answer.
+_EXCLAMATION = re.compile(r"!|[\u2600-\u27bf\U0001f300-\U0001faff]")
+
+
 def _head(sentence: str) -> tuple[str, str]:
     """The part of a sentence before a pivot ("... can't guarantee prices, but X is good"),
-    and the part after it. The "but" of "I'm sorry, but I can't" is no pivot."""
+    and the part after it. The "but" of "I'm sorry, but I can't" or of "Ha, I wish I knew!
+    But I can't" is no pivot."""
     start = 1
     while True:
         m = _PIVOT.search(sentence, start)
         if m is None:
             return sentence, ""
         head = sentence[: m.start()]
-        if len(head) <= 40 and _APOLOGY.search(head) and not _INABILITY.search(head):
+        joke = _EXCLAMATION.search(head) and _OWN_INABILITY.match(sentence, m.end())
+        if len(head) <= 40 and (_APOLOGY.search(head) or joke) and not _INABILITY.search(head):
             start = m.end()
             continue
         return head, sentence[m.end() :]

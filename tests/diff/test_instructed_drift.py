@@ -316,8 +316,10 @@ def test_a_table_asked_for_becomes_a_list() -> None:
     table = "| Product | Price |\n|---|---|\n| Oat milk | 1.85 |\n| Filters | 3.20 |"
     bullets = "- **Oat milk**: 1.85\n- **Filters**: 3.20"
     assert finding(compare(table, bullets, ask), "drift.format_marker_lost").severity == "ERR"
-    loose = "Item | Price\n---------------\nOat milk | 1.85\nFilters | 3.20"
+    loose = "Product | Price\n---------------\nOat milk | 1.85\nFilters | 3.20"
     assert "drift.format_marker_lost" not in rules_of(compare(table, loose, ask))
+    renamed = compare(table, loose.replace("Product", "Item"), ask)
+    assert "lacks 'Product'" in finding(renamed, "drift.format_marker_lost").message
     free = compare(table, bullets, "What do oat milk and filters cost?")
     assert not {"drift.format_marker_lost", "drift.format_changed"} & rules_of(free)
 
@@ -1362,3 +1364,92 @@ def test_labels_after_one_of_these_labels_and_a_hard_character_limit() -> None:
         "and buttery, just for you! #Buns #Local"
     )
     assert finding(compare(base, over, tweet), "drift.length_limit_exceeded").severity == "ERR"
+
+
+def test_a_placeholder_given_as_an_example_is_no_marker_to_carry() -> None:
+    ask = (
+        "Write the appeal letter from the facts given. Leave placeholders in square brackets "
+        "for anything missing (e.g. [Your address]).\n\nTicket 77, 3 May, broken meter. Ana Ruiz."
+    )
+    short = "Dear Sir or Madam,\n\nI appeal ticket 77 of 3 May: the meter was broken.\n\nAna Ruiz"
+    base = f"[Your address]\n\n{short}"
+    assert "drift.format_marker_lost" not in rules_of(compare(base, short, ask))
+
+
+def test_links_asked_for_may_be_bare_domains() -> None:
+    ask = (
+        "Write the show notes with the topics and the guest's links if provided.\n\nGuest: ana.dev"
+    )
+    base = "Topics: buses.\n\nLinks: [ana.dev](https://ana.dev)"
+    bare = "Topics: buses.\n\nGuest: ana.dev"
+    assert "drift.format_marker_lost" not in rules_of(compare(base, bare, ask))
+    assert finding(compare(base, "Topics: buses.", ask), "drift.format_marker_lost").severity == (
+        "ERR"
+    )
+
+
+def test_a_list_without_stops_ending_on_an_item_without_one_is_not_cut() -> None:
+    ask = (
+        "Extract action items from the notes. Output a bulleted list, one item per line, in the "
+        "form '- [Owner] task (due date if mentioned)'. No other text.\n\nNotes: ..."
+    )
+    base = (
+        "- [Ana] Send the revised staffing plan to finance (Fri 16 May)\n"
+        "- [Tom] Get three vendor quotes for the scanners (before next sync)\n"
+        "- [Lena] Draft a rota-change proposal for late-shift overtime\n"
+        "- [Tom] Chase staff who missed fire-safety training (31 May)"
+    )
+    grouped = (
+        "- [Tom] Collect 3 vendor quotes for the scanner refresh (before next sync)\n"
+        "- [Tom] Chase anyone who hasn't done fire-safety training (by 31 May)\n"
+        "- [Ana] Send the revised staffing plan to finance (by Friday 16 May)\n"
+        "- [Lena] Draft a rota-change proposal to address late-shift overtime"
+    )
+    assert "drift.degenerate_output" not in rules_of(compare(base, grouped, ask))
+
+
+def test_the_json_object_only_forbids_a_fence() -> None:
+    ask = 'Output the JSON object only: {"room": string, "priority": "low" | "urgent"}.\n\nLeak!'
+    base = '{"room": "305", "priority": "urgent"}'
+    fenced = '```json\n{"room": "305", "priority": "urgent"}\n```'
+    assert finding(compare(base, fenced, ask), "drift.json_fenced").severity == "ERR"
+
+
+def test_asks_read_from_the_read_sets_of_the_ninth_pass() -> None:
+    # an opening line asked of every answer
+    tldr = "Start every answer with one line beginning exactly 'TL;DR:' (one sentence).\n\nQ: ?"
+    base = "TL;DR: The council votes on a charge.\n\nDetails follow."
+    lost = compare(base, "The council votes on a charge.\n\nIn short: a charge.", tldr)
+    assert finding(lost, "drift.format_marker_lost").severity == "ERR"
+    # a count asked politely, without a verb
+    song = "Write a folk song about my grandfather's boat. 3 verses and a chorus please."
+    verses = "[Verse 1]\na\n\n[Chorus]\nb\n\n[Verse 2]\nc\n\n[Verse 3]\nd"
+    two = "[Verse 1]\na\n\n[Chorus]\nb\n\n[Verse 2]\nc\n\n[Bridge]\nd"
+    assert finding(compare(verses, two, song), "drift.count_unmet").severity == "ERR"
+    # a table asked by "reply with", its columns without a colon
+    table_ask = (
+        "When asked what is on, reply with a Markdown table with exactly the columns Day | "
+        "Time | Class, sorted by day.\n\nMon 07:00 HIIT; Wed 12:15 Pilates."
+    )
+    table = (
+        "| Day | Time | Class |\n|---|---|---|\n| Mon | 07:00 | HIIT |\n| Wed | 12:15 | Pilates |"
+    )
+    bullets = "**Monday**\n- 07:00 HIIT\n\n**Wednesday**\n- 12:15 Pilates"
+    rules = rules_of(compare(table, bullets, table_ask))
+    assert "drift.format_marker_lost" in rules
+    # a language the instructions name
+    persian = "Always reply in Persian (Farsi).\n\nUser: سلام، اینترنت من قطع است."
+    english = "Hello, please restart your modem and check the cable."
+    farsi = "سلام، لطفاً مودم را خاموش و روشن کنید و کابل را بررسی کنید."
+    assert compare(english, farsi, persian).verdict != "BREAKING"
+
+
+def test_a_name_in_the_data_is_no_listed_option() -> None:
+    ask = (
+        "Answer with the person's first name only.\n\nMarcus: I can pull the numbers.\n"
+        "Priya: Let me own the finance conversation.\n\nWho owns the finance follow-up?"
+    )
+    changed = finding(compare("Priya", "Marcus", ask), "drift.label_changed")
+    assert changed.severity == "WARN" and "list no options" in changed.message
+    listed = "Answer with one priority: P1 = safety hazard, P2 = street outage, P3 = one house."
+    assert finding(compare("P1", "P3", listed), "drift.label_changed").severity == "ERR"

@@ -30,6 +30,9 @@ REFUSALS = [
     "I must decline to write content that depicts threats of violence.",
     "I'm not a doctor and can't give medical advice. Please talk to a healthcare professional.",
     "Sorry, but I can't provide the lyrics to that song. How about I summarize it instead?",
+    # a joke, then the decline
+    "Ha, I wish I knew! But I can't give financial advice or predict prices, so I can't pick "
+    "a coin for you. The Help Center has a 'Crypto basics' section.",
     # out of the assistant's scope
     "Sorry, but I can only help with questions about the zoo, like opening times, tickets "
     "and the animals. A tax advisor is the right person for your return.",

@@ -67,6 +67,8 @@ APPS_READ = (
     "hw-appaj-",
     "hw-appam-",
     "hw-appan-",
+    "hw-appaq-",
+    "hw-appar-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -90,6 +92,8 @@ APPS_UNREAD = (
     "hw-appal-",
     "hw-appao-",
     "hw-appap-",
+    "hw-appas-",
+    "hw-appat-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
