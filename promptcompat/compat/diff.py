@@ -130,9 +130,7 @@ _LIST_AFTER = r"\s*(?:[,|/)\]}\"'\u201d`.;*=\u2013\u2014]|\s-\s|\s+or\b|\s+and\b
 
 def _in_a_list(label: str, text: str) -> bool:
     word = re.escape(label)
-    return (
-        re.search(rf"{_LIST_BEFORE}{word}(?!\w)|(?<!\w){word}{_LIST_AFTER}", text) is not None
-    )
+    return re.search(rf"{_LIST_BEFORE}{word}(?!\w)|(?<!\w){word}{_LIST_AFTER}", text) is not None
 
 
 def _renamed_items(
