@@ -65,10 +65,11 @@ from promptcompat.suite.user_checks import UserCheck
 
 _DIFF_MAX_CHARS = 200_000
 _LABEL_MAX_WORDS = 4
+"""A label from a closed set is a few words; a longer value on a labelled line is prose."""
 _QUOTED_OPTION_MAX = 32
+"""Characters a capitalised option the instructions quote may have ("Dining")."""
 _ITEM_NAMES = frozenset({"title", "name", "id", "sku", "product", "item", "slug", "url"})
 """Keys that name what a list item is: where one changed, the item is another one."""
-"""A label from a closed set is a few words; a longer value on a labelled line is prose."""
 _SEVERITY_ORDER: dict[Severity, int] = {"ERR": 0, "WARN": 1, "INFO": 2}
 _OUTPUT_FAMILIES = ("json.", "contract.", "drift.", "tool.", "structured.", "facts.")
 _PARAM_REJECTED = re.compile(

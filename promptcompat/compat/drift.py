@@ -1596,6 +1596,9 @@ def _line_limit_event(
 
 
 def _first_line_limit_event(refs: Sequence[Output], out: Output, events: Events, n: int) -> None:
+    """The first line (a commit's subject) within the limit the instructions set for it in
+    every baseline sample, and over it in this output."""
+
     def first(o: Output) -> int:
         line = next((x for x in o.text.splitlines() if x.strip() and not x.startswith("```")), "")
         return len(line.strip())
@@ -1650,18 +1653,6 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"{left}{words}{right}", re.I)
 
 
-# Signs that a text gives the answer, not a hint towards it: "So the answer is 7/8", "x = 17",
-# a sum worked out to its result, a code block of three lines or more (the fixed function; a
-# signature alone is a hint).
-_ANSWER_SIGN = re.compile(
-    r"\b(?:the\s+)?(?:final\s+)?answer\s+is\b[^.\n]{0,40}"
-    r"|(?<![\w.])[a-z]\s*=\s*[*_]*-?\d+(?:[.,/]\d+)?(?![\w.])"
-    r"|=\s*[*_]*-?\d+(?:[.,/]\d+)?[*_]*[ \t]*(?:$|[.!,;)])",
-    re.I | re.M,
-)
-_SOLUTION_LINES = 3
-
-
 # A request to the user ("Please provide ...:", "reply with the full card number", "what is
 # your date of birth?"), and a warning against sharing ("Please don't send the full number").
 _ASK_CUE = re.compile(
@@ -1689,6 +1680,18 @@ def _asks_for(text: str, item: str) -> bool:
             if not _WARNED.search(text, sentence_start, start):
                 return True
     return False
+
+
+# Signs that a text gives the answer, not a hint towards it: "So the answer is 7/8", "x = 17",
+# a sum worked out to its result, a code block of three lines or more (the fixed function; a
+# signature alone is a hint).
+_ANSWER_SIGN = re.compile(
+    r"\b(?:the\s+)?(?:final\s+)?answer\s+is\b[^.\n]{0,40}"
+    r"|(?<![\w.])[a-z]\s*=\s*[*_]*-?\d+(?:[.,/]\d+)?(?![\w.])"
+    r"|=\s*[*_]*-?\d+(?:[.,/]\d+)?[*_]*[ \t]*(?:$|[.!,;)])",
+    re.I | re.M,
+)
+_SOLUTION_LINES = 3
 
 
 def _answer_given(text: str) -> str | None:
