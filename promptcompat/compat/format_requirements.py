@@ -253,8 +253,9 @@ _FORBIDDEN_WORDS: dict[Forbidden, re.Pattern[str]] = {
     "markdown": re.compile(r"\bmarkdown\b|\bformatting\b", re.I),
     "lists": re.compile(r"\blists?\b|\bbullet(?:ed)?\b|\bbullet\s*points?\b|\bnumbering\b", re.I),
     "emojis": re.compile(r"\bemoj(?:i|is|ies)\b", re.I),
-    # "do not add headings, bold text or anything before "TL;DR:"" (a CMS parses the labels)
-    "markup": re.compile(r"\bheadings?\b|\bheaders\b|\bbold\b|\bitalics?\b", re.I),
+    # "do not add headings, bold text or anything before "TL;DR:"" (a CMS parses the labels;
+    # "Do not add or rename headings" asks for no new sections, not for no markup)
+    "markup": re.compile(r"\bbold\b|\bitalics?\b", re.I),
 }
 # A line's label: one to three words, the first capitalised ("Answer", "Ticket category").
 _LABEL = r"(?P<label>[A-Z][A-Za-z_]*(?:;[A-Z]+)?(?: [A-Za-z_]+){0,2})"  # "TL;DR" too

@@ -379,7 +379,8 @@ _OTHER_DECLINE = re.compile(
 # this text-based format", "real-time", "for you" (a decision is the user's).
 _QUALIFIED = re.compile(
     r"\b(?:directly|physically|personally|in\s+real[\s-]time|real-time|in\s+this\s+(?:text|"
-    r"format|medium|chat|context)|text-based|for\s+you\b|visual(?:ly)?|actual(?:ly)?\s+"
+    r"format|medium|chat|context)|text-based|for\s+you\b|for\s+your\s+(?:situation|needs|case|"
+    r"circumstances|goals|finances)\b|visual(?:ly)?|actual(?:ly)?\s+"
     r"(?:see|hear|browse)"
     # what cannot be done is completeness, not the task: "I cannot provide an exhaustive list"
     r"|(?:an?|the)\s+(?:exhaustive|comprehensive|complete|definitive|full)\s+(?:list|answer|"
@@ -401,23 +402,19 @@ _SHORT = 300
 """Characters of substance after a limitation's pivot that count as the answer."""
 
 
-# A short exclamation right before a decline ("Ha, I wish I knew! 😄 But I can't ..."): its
-# "But" turns from the joke to the decline, not from a decline to the answer.
-_EXCLAMATION = re.compile(r"!|[\u2600-\u27bf\U0001f300-\U0001faff]")
-
-
 def _head(sentence: str) -> tuple[str, str]:
     """The part of a sentence before a pivot ("... can't guarantee prices, but X is good"),
-    and the part after it. The "but" of "I'm sorry, but I can't" or of "Ha, I wish I knew!
-    But I can't" is no pivot."""
+    and the part after it. The "but" of "I'm sorry, but I can't", or after a few words into a
+    decline ("Ha, I wish I knew! But I can't ...", "Ah, £600 is a lot - but car repairs are
+    outside what I can help with"), is no pivot: it turns to the decline, not to the answer."""
     start = 1
     while True:
         m = _PIVOT.search(sentence, start)
         if m is None:
             return sentence, ""
         head = sentence[: m.start()]
-        joke = _EXCLAMATION.search(head) and _OWN_INABILITY.match(sentence, m.end())
-        if len(head) <= 40 and (_APOLOGY.search(head) or joke) and not _INABILITY.search(head):
+        declined = _OWN_INABILITY.match(sentence, m.end()) or _EN_DECLINE.search(sentence, m.end())
+        if len(head) <= 40 and (_APOLOGY.search(head) or declined) and not _INABILITY.search(head):
             start = m.end()
             continue
         return head, sentence[m.end() :]

@@ -1453,3 +1453,13 @@ def test_a_name_in_the_data_is_no_listed_option() -> None:
     assert changed.severity == "WARN" and "list no options" in changed.message
     listed = "Answer with one priority: P1 = safety hazard, P2 = street outage, P3 = one house."
     assert finding(compare("P1", "P3", listed), "drift.label_changed").severity == "ERR"
+
+
+def test_no_new_headings_is_no_ban_on_bold() -> None:
+    ask = (
+        "Summarise the call in this template, these headings in this order:\nAccount:\n"
+        "Next steps:\nUse '- ' bullets under Next steps. Do not add or rename headings.\n\n..."
+    )
+    base = "Account: Bramwell Foods\nNext steps:\n- Send the guide"
+    bold = "**Account:** Bramwell Foods\n**Next steps:**\n- Send the integration guide"
+    assert "drift.forbidden_format" not in rules_of(compare(base, bold, ask))

@@ -30,6 +30,9 @@ REFUSALS = [
     "I must decline to write content that depicts threats of violence.",
     "I'm not a doctor and can't give medical advice. Please talk to a healthcare professional.",
     "Sorry, but I can't provide the lyrics to that song. How about I summarize it instead?",
+    # a few words, then "but" turns to the decline
+    "Ah, 600 pounds is a lot - but I'm afraid car repairs are outside what I can help with. "
+    "I'm only able to assist with e-bike workshop bookings here.",
     # a joke, then the decline
     "Ha, I wish I knew! But I can't give financial advice or predict prices, so I can't pick "
     "a coin for you. The Help Center has a 'Crypto basics' section.",
@@ -91,6 +94,11 @@ REFUSALS = [
 ]
 
 ANSWERS = [
+    # the decision is the user's, then the comparison asked for
+    "I can't tell you which one is right for your situation - that depends on your finances. "
+    "But here's how they compare: the 15-year payment is higher, its rate lower, and its total "
+    "interest far smaller; the 30-year payment is easier to fit under the DTI limits and "
+    "leaves room for extra principal payments when you can afford them.",
     # eagerness, no decline
     "We can't wait to see you at the club on Thursday! Bring a volume to swap.",
     # the answer in a scope's words: "only" here limits the answer, it declines nothing

@@ -69,6 +69,8 @@ APPS_READ = (
     "hw-appan-",
     "hw-appaq-",
     "hw-appar-",
+    "hw-appau-",
+    "hw-appav-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -94,6 +96,8 @@ APPS_UNREAD = (
     "hw-appap-",
     "hw-appas-",
     "hw-appat-",
+    "hw-appaw-",
+    "hw-appax-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]

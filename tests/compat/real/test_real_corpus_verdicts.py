@@ -108,7 +108,9 @@ REGRESSION_FLOOR_FRESH2 = (0.74, 0.27, 0.012)  # tp 3 fp 1 fn 8, FA 1/88
 # FA 1/25 (never read); later in the pass am (hard negatives) FA 2/40 R 0.70, an R 0.88 FA 0/25
 # (both read), ao (hard negatives) FA 4/40 R 0.80, ap R 0.72 FA 0/25 (never read); at the
 # pass's end aq (hard negatives) FA 2/40 R 0.90, ar R 0.84 FA 2/25 (both read), as (hard
-# negatives) FA 0/40 R 1.00, at R 0.64 FA 1/25 (never read).
+# negatives) FA 0/40 R 1.00, at R 0.64 FA 1/25 (never read); a last round: au R 0.84 FA 1/25,
+# av (hard negatives) FA 2/40 R 0.90 (both read), aw R 0.92 FA 0/25, ax (hard negatives) FA
+# 2/40 R 1.00 (never read).
 REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appa-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
     "hw-appb-": (0.99, 0.99, 0.0),  # tp 25 fp 0 fn 0, FA 0/25
@@ -136,6 +138,8 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appan-": (0.99, 0.99, 0.0),  # tp 25 fp 0 fn 0, FA 0/25
     "hw-appaq-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40
     "hw-appar-": (0.99, 0.95, 0.0),  # tp 24 fp 0 fn 1, FA 0/25
+    "hw-appau-": (0.99, 0.83, 0.0),  # tp 21 fp 0 fn 4, FA 0/25
+    "hw-appav-": (0.99, 0.89, 0.0),  # tp 9 fp 0 fn 1, FA 0/40
     "hw-appd-": (0.94, 0.75, 0.04),  # tp 19 fp 1 fn 6, FA 1/25, never read
     "hw-apph-": (0.94, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
     "hw-appi-": (0.99, 0.63, 0.0),  # tp 16 fp 0 fn 9, FA 0/25, never read
@@ -146,7 +150,7 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appw-": (0.65, 0.79, 0.1),  # tp 8 fp 4 fn 2, FA 4/40, never read
     "hw-appx-": (0.95, 0.95, 0.0),  # tp 24 fp 1 fn 1, FA 0/25, never read
     "hw-appaa-": (0.74, 0.89, 0.08),  # tp 9 fp 3 fn 1, FA 3/40, never read
-    "hw-appab-": (0.9, 0.83, 0.04),  # tp 21 fp 2 fn 4, FA 1/25, never read
+    "hw-appab-": (0.9, 0.87, 0.04),  # tp 22 fp 2 fn 3, FA 1/25, never read
     "hw-appad-": (0.89, 0.99, 0.03),  # tp 10 fp 1 fn 0, FA 1/40, never read
     "hw-appag-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40, never read
     "hw-appah-": (0.89, 0.75, 0.08),  # tp 19 fp 2 fn 6, FA 2/25, never read
@@ -156,6 +160,8 @@ REGRESSION_FLOOR_APPS: dict[str, tuple[float, float, float]] = {
     "hw-appap-": (0.99, 0.75, 0.0),  # tp 19 fp 0 fn 6, FA 0/25, never read
     "hw-appas-": (0.99, 0.99, 0.0),  # tp 10 fp 0 fn 0, FA 0/40, never read
     "hw-appat-": (0.93, 0.63, 0.04),  # tp 16 fp 1 fn 9, FA 1/25, never read
+    "hw-appaw-": (0.99, 0.91, 0.0),  # tp 23 fp 0 fn 2, FA 0/25, never read
+    "hw-appax-": (0.82, 0.99, 0.05),  # tp 10 fp 2 fn 0, FA 2/40, never read
 }
 REGRESSION_FLOOR_OUTPUTS: dict[tuple[str, str], tuple[float, float]] = {
     ("refusal", "dev"): (0.87, 0.75),
