@@ -52,11 +52,19 @@ def run_row(engine: Engine, run_id: str) -> Run:
 
 
 def wait_finished(engine: Engine, run_id: str, *, timeout: float = 60.0) -> Run:
-    wait_until(
-        lambda: run_row(engine, run_id).status in TERMINAL_STATUSES,
-        timeout=timeout,
-        what=f"run {run_id} to finish",
-    )
+    try:
+        wait_until(
+            lambda: run_row(engine, run_id).status in TERMINAL_STATUSES,
+            timeout=timeout,
+            what=f"run {run_id} to finish",
+        )
+    except AssertionError as exc:
+        # Where it stopped says which part to look at: calls not done (a lost shard) or all
+        # done and not finalized (the completion).
+        row = run_row(engine, run_id)
+        raise AssertionError(
+            f"{exc}: the run is {row.status!r}, {row.done_calls} of {row.total_calls} calls done"
+        ) from None
     return run_row(engine, run_id)
 
 
