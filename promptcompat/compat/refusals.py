@@ -413,8 +413,17 @@ def _head(sentence: str) -> tuple[str, str]:
         if m is None:
             return sentence, ""
         head = sentence[: m.start()]
-        declined = _OWN_INABILITY.match(sentence, m.end()) or _EN_DECLINE.search(sentence, m.end())
-        if len(head) <= 40 and (_APOLOGY.search(head) or declined) and not _INABILITY.search(head):
+        # The cheap tests first: the search for a decline in the rest of the sentence runs
+        # only for a short head (this is on every sentence's path).
+        if (
+            len(head) <= 40
+            and not _INABILITY.search(head)
+            and (
+                _APOLOGY.search(head)
+                or _OWN_INABILITY.match(sentence, m.end())
+                or _EN_DECLINE.search(sentence, m.end())
+            )
+        ):
             start = m.end()
             continue
         return head, sentence[m.end() :]
