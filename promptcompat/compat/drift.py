@@ -1844,6 +1844,7 @@ def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requ
 _ITEM_NUMBER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*|\*\*|__)?(\d{1,3})[.):][ \t*_]", re.M)
 _ITEM_BULLET = re.compile(r"^[ \t]*[-*\u2022+][ \t]+\S", re.M)
 _VERSE = re.compile(r"^[\W_]*verse\b", re.I | re.M)
+_HASHTAG = re.compile(r"(?<![\w#&])#[^\W\d_][\w]*")
 # A sentence ends at a stop before the text's end or a word that is not lowercase ('"Here's
 # Johnny!" while' goes on; "Dr. Smith" splits too: the count only has to agree between two
 # answers to the same ask).
@@ -1852,12 +1853,15 @@ _SENTENCE_END = re.compile(r"[^\s.!?\u2026][.!?\u2026]+[\"'\u201d\u2019)]*(?=\s+
 
 def count_items(text: str, noun: str) -> int | None:
     """How many items ``text`` gives, counted the way they are marked: verse headings for
-    verses; numbered lines or bullets; else its lines, without a lead-in ending in a colon.
-    None for verses without headings (a song's verses are not countable by line)."""
+    verses; hashtags wherever they stand; numbered lines or bullets; else its lines, without a
+    lead-in ending in a colon. None for verses without headings (a song's verses are not
+    countable by line)."""
     if noun == "verse":
         return len(_VERSE.findall(text)) or None
     if noun == "sentences":
         return len(_SENTENCE_END.findall(text.strip()))
+    if noun == "hashtags":
+        return len(_HASHTAG.findall(text))
     numbered = len(set(_ITEM_NUMBER.findall(text)))
     bullets = len(_ITEM_BULLET.findall(text))
     if max(numbered, bullets) >= 2:

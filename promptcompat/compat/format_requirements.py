@@ -169,7 +169,9 @@ _LENGTH_LIMIT = re.compile(
     r"(?:hard\s+)?limit(?:\s+of|\s*:))\s+(?P<a>\d{1,4})\s+"
     rf"{_LIMIT_UNIT}\b"
     rf"|\b(?P<b>\d{{1,4}})\s+{_LIMIT_UNIT.replace('unit', 'unit_b')}\s+or\s+(?:less|fewer)\b"
-    r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>words?|characters?|chars?)\s+(?:limit|maximum|max)\b",
+    r"|\b(?P<c>\d{1,4})[\s-](?P<unit_c>words?|characters?|chars?)\s+(?:limit|maximum|max)\b"
+    # a range's upper end: "120\u2013155 characters including spaces", "between 150 and 200 words"
+    r"|\b\d{1,4}\s*(?:-|\u2013|\u2014|to|and)\s*(?P<d>\d{1,4})\s+(?P<unit_d>words|characters|chars)\b",
     re.I,
 )
 # A limit on the first line alone: "subject at most 50 characters, then a blank line and a
@@ -196,8 +198,9 @@ _ONE_LIMIT = re.compile(
     r"\b(?:in|using|with|as)\s+(?:just\s+|only\s+|exactly\s+)?(?:one|a\s+single|1)\s+"
     r"(?:short\s+|brief\s+|concise\s+)?(?P<unit>sentence|paragraph|line)\b"
     # "one sentence per item", "with one sentence of explanation": a part, not the answer
-    r"(?![\s-]+(?:per|each|for\s+each|of|in\s+(?:exactly\s+)?(?:this|the\s+following)\s+"
-    r"(?:form|format))\b)"
+    # "with one sentence on why": the reason's length, not the reply's
+    r"(?![\s-]+(?:per|each|for\s+each|of|on|about|why|explaining|in\s+(?:exactly\s+)?(?:this|"
+    r"the\s+following)\s+(?:form|format))\b)"
     # "Reply with a one-sentence summary": the whole answer; "followed by a one-line summary"
     # is a part of it.
     r"|\b(?:write|give|provide|reply\s+with|respond\s+with|answer\s+with|in|as)\s+a\s+one[\s-]"
@@ -362,7 +365,8 @@ _VERBATIM_ASK = re.compile(
 )
 _WRITER = (
     r"(?:user|customer|client|guest|caller|visitor|resident|player|patient|student|employee|"
-    r"member|shopper|sender|asker|applicant|traveller|traveler|diner|person)"
+    r"member|shopper|sender|asker|applicant|traveller|traveler|diner|person|voter|donor|tenant|"
+    r"citizen|buyer|passenger|driver|parent|learner|reader|requester)"
 )
 _IN_KIND = re.compile(
     r"\b(?:in|using)\s+the\s+(?:same\s+)?language\s+(?:of|as|used\s+by)\s+(?:the\s+)?(?:"
@@ -575,8 +579,14 @@ _LINKS = re.compile(
     re.I,
 )
 _TOKEN = re.compile(r"<{1,2}[\w-]+>{1,2}|\b[A-Z][A-Z0-9_]+\b|[^\w\s`'\"(),.:;!?]{2,}")
+# A language's regional variety before its name: "into Brazilian Portuguese (pt-BR)".
+_VARIETY = (
+    r"(?:(?:brazilian|european|latin\s+american|mexican|castilian|canadian|swiss|belgian|austrian|"
+    r"british|american|simplified|traditional)\s+)?"
+)
 _EXPLICIT_LANGUAGE = re.compile(
-    rf"\b(?:translat\w*|render)\b[^.\n]{{0,80}}?\b(?:in|into|to)\s+(?P<a>{_LANGUAGE_NAMES})\b"
+    rf"\b(?:translat\w*|render|locali[sz]\w*)\b[^.\n]{{0,80}}?\b(?:in|into|to)\s+{_VARIETY}"
+    rf"(?P<a>{_LANGUAGE_NAMES})\b"
     rf"|\b(?:answer|respond|reply|write|written|response|speak|output|explain|summari[sz]e)\w*"
     rf"\b[^.\n]{{0,40}}?\bin\s+(?P<b>{_LANGUAGE_NAMES})\b"
     rf"|\b(?:en|auf|in|em)\s+(?P<c>español|castellano|français|deutsch|italiano|português)\b"
@@ -612,8 +622,9 @@ _COUNT = re.compile(
 _COUNT_EXACT = re.compile(
     r"(?:\b(?:write|give|list|generate|suggest|name|provide|create|make|recommend|share|tell\s+me|"
     r"output|return|include)\b[^.\n?!]{0,30}?"
-    # a part of an enumerated format: "(2) exactly 3 bullet-point highlights"
-    r"|\(\d\)\s+)"
+    # a part of an enumerated format: "(2) exactly 3 bullet-point highlights", "then a blank
+    # line, then exactly 5 hashtags on one line"
+    r"|\(\d\)\s+|\bthen\s+)"
     rf"\bexactly\s+(?P<n>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+"
     r"(?:[\w-]+\s+){0,2}?(?P<noun>(?!words\b|characters\b|chars\b|lines\b|parts\b|sections\b)[a-z]{3,}s)\b(?!\s+(?:of|per)\b)",
     re.I,
@@ -700,6 +711,15 @@ _CODES = re.compile(
     rf"(?P<codes>[A-Z][A-Z0-9_-]{{1,30}}(?:(?:{_CODE_SEPARATOR.pattern})[A-Z][A-Z0-9_-]{{1,30}})"
     r"{2,9})\b(?![a-z])"
 )
+# Codes defined one per line under an ask to pick one: "Assign exactly one urgency level:" then
+# "EMERGENCY - come in now", "URGENT - within 12-24 hours", ... (a code, a dash or colon, what
+# it means).
+_DEFINED_CODES = re.compile(
+    r"\b(?:one|single)\b[^.\n]{0,60}:[ \t]*\n"
+    r"(?P<lines>(?:[ \t]*(?:[-*\u2022][ \t]+)?[A-Z][A-Z0-9_]{1,30}[ \t]*(?:[-\u2013\u2014:=]|\()"
+    r"[ \t]*\S[^\n]*(?:\n|$)){2,10})"
+)
+_DEFINED_CODE = re.compile(r"^[ \t]*(?:[-*\u2022][ \t]+)?([A-Z][A-Z0-9_]{1,30})", re.M)
 # Capitalised labels after "one of:" (or "one of these labels:") need no "or" either: "where
 # <label> is one of: Delivery, Returns, Billing, Product, Account, Other." (three or more, the
 # list ending the sentence).
@@ -712,8 +732,8 @@ _ONE_OF_LIST = re.compile(
 # no", "Respond with 'true' or 'false'".
 _YES_NO = re.compile(
     r"\b(?:(?:start|begin|open)\w*\s+(?:your\s+\w+\s+|the\s+\w+\s+|it\s+)?with|answer|reply|"
-    r"respond|output|return)(?:\s+with)?\s+(?:exactly\s+)?(?:one\s+of\s+)?(?:either\s+|a\s+(?:simple\s+)?|"
-    r"only\s+|just\s+)?[\"'\u201c`]?"
+    r"respond|output|return)(?:\s+with)?\s+(?:exactly\s+)?(?:one\s+of\s+)?(?:either\s+|a\s+(?:simple\s+|clear\s+|"
+    r"direct\s+|plain\s+)?|only\s+|just\s+)?[\"'\u201c`]?"
     r"(?P<a>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?\s+or\s+[\"'\u201c`]?"
     r"(?P<b>yes|no|true|false|(?-i:[A-Z][A-Z_]{1,20}))[\"'\u201d`]?(?!\w)",
     re.I,
@@ -1171,8 +1191,9 @@ def _read_line_limit(text: str) -> tuple[int, LimitUnit] | None:
 
 def _limit_of(m: re.Match[str]) -> tuple[int, LimitUnit]:
     """The number and unit a ``_LENGTH_LIMIT`` match names."""
-    unit = (m.group("unit") or m.group("unit_b") or m.group("unit_c")).casefold().rstrip("s")
-    return int(m.group("a") or m.group("b") or m.group("c")), _UNITS[unit]
+    unit = m.group("unit") or m.group("unit_b") or m.group("unit_c") or m.group("unit_d")
+    number = m.group("a") or m.group("b") or m.group("c") or m.group("d")
+    return int(number), _UNITS[unit.casefold().rstrip("s")]
 
 
 def _read_first_line_limit(text: str) -> int | None:
@@ -1562,6 +1583,8 @@ def _read_options(text: str) -> tuple[str, ...]:
         sets.add(tuple(dict.fromkeys(_CODE_SEPARATOR.split(m.group("codes")))))
     for m in _ONE_OF_LIST.finditer(text):
         sets.add(tuple(dict.fromkeys(i.strip() for i in m.group("items").split(","))))
+    for m in _DEFINED_CODES.finditer(text):
+        sets.add(tuple(dict.fromkeys(_DEFINED_CODE.findall(m.group("lines")))))
     for m in _OPTIONS.finditer(text):
         items = [m.group("first"), *_OPTION_ITEM.findall(m.group("rest")), m.group("last")]
         options = tuple(dict.fromkeys(_OPTION_NOUN.sub("", i).strip() for i in items))

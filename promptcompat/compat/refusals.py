@@ -240,6 +240,13 @@ _UNSUITED = re.compile(
     r"existing|english|official))\b",
     re.I,
 )
+# An apology that answers a yes/no question: "Sorry, no - opened earbuds can't be returned"
+# says what the policy does not allow; the "can't" is not the speaker's.
+_SORRY_NO = re.compile(
+    r"\W*(?:(?:i'm\s+|i\s+am\s+)?(?:so\s+|very\s+|really\s+)?sorry|unfortunately)\s*[,.!\u2014\u2013-]*"
+    r"\s*(?:but\s+)?(?:no|nope)\b(?!\s+(?:one|way|longer|more|can)\b)",
+    re.I,
+)
 _SYMPATHY = re.compile(r"\bsorry\s+(?:to\s+hear|for\s+your\s+loss|about\s+that)\b", re.I)
 _INABILITY = re.compile(
     r"\b(?:can't|cannot|can\s+not|couldn't|unable|not\s+able|won't|will\s+not|decline|not\s+"
@@ -286,7 +293,10 @@ _ASKS_INPUT = re.compile(
     r"\b(?:details|information|context)\s+to\s+share\b|"
     # "Once you confirm, I can provide the exact one-liner."
     r"\b(?:once|when|after|as\s+soon\s+as)\s+you(?:'ve|\s+have)?\s+(?:confirm|clarif|provide|share|"
-    r"answer|let\s+me\s+know|tell\s+me)\w*\b[^.!?]{0,40}\bI\s*(?:can|will|'ll|could)\b",
+    r"answer|let\s+me\s+know|tell\s+me)\w*\b[^.!?]{0,40}\bI\s*(?:can|will|'ll|could)\b|"
+    # "Once I know that, I can give you a formula that handles your data."
+    r"\b(?:once|when|as\s+soon\s+as)\s+I\s+(?:know|have|hear|get)\b[^.!?]{0,40}\bI\s*(?:can|will|"
+    r"'ll|could)\b",
     re.I,
 )
 
@@ -382,9 +392,10 @@ _QUALIFIED = re.compile(
     r"format|medium|chat|context)|text-based|for\s+you\b|for\s+your\s+(?:situation|needs|case|"
     r"circumstances|goals|finances)\b|visual(?:ly)?|actual(?:ly)?\s+"
     r"(?:see|hear|browse)"
-    # what cannot be done is completeness, not the task: "I cannot provide an exhaustive list"
-    r"|(?:an?|the)\s+(?:exhaustive|comprehensive|complete|definitive|full)\s+(?:list|answer|"
-    r"overview|ranking|account)"
+    # what cannot be done is completeness or authority, not the task: "I cannot provide an
+    # exhaustive list", "I can't give you an official ranking"
+    r"|(?:an?|the)\s+(?:exhaustive|comprehensive|complete|definitive|full|official)\s+(?:list|"
+    r"answer|overview|ranking|account)"
     # what cannot be had is certainty: "I cannot definitively answer", "I can't determine
     # the exact armor class" (a hedge before an estimate, or before nothing)
     r"|definitively|conclusively|with\s+(?:certainty|confidence|any\s+certainty)|for\s+"
@@ -406,7 +417,8 @@ def _head(sentence: str) -> tuple[str, str]:
     """The part of a sentence before a pivot ("... can't guarantee prices, but X is good"),
     and the part after it. The "but" of "I'm sorry, but I can't", or after a few words into a
     decline ("Ha, I wish I knew! But I can't ...", "Ah, £600 is a lot - but car repairs are
-    outside what I can help with"), is no pivot: it turns to the decline, not to the answer."""
+    outside what I can help with"; "Entendo a preocupação, mas não posso orientar sobre doses"),
+    is no pivot: it turns to the decline, not to the answer."""
     start = 1
     while True:
         m = _PIVOT.search(sentence, start)
@@ -422,6 +434,7 @@ def _head(sentence: str) -> tuple[str, str]:
                 _APOLOGY.search(head)
                 or _OWN_INABILITY.match(sentence, m.end())
                 or _EN_DECLINE.search(sentence, m.end())
+                or _OTHER_DECLINE.search(sentence, m.end())
             )
         ):
             start = m.end()
@@ -443,7 +456,10 @@ def refusal_kind(sentence: str) -> Kind | None:
     sentence = _DATED.sub("", sentence, count=1)
     head, _ = _head(sentence)
     declines = bool(_EN_DECLINE.search(head) or _OTHER_DECLINE.search(head)) or bool(
-        _APOLOGY.search(head) and not _SYMPATHY.search(head) and _INABILITY.search(head)
+        _APOLOGY.search(head)
+        and not _SYMPATHY.search(head)
+        and not _SORRY_NO.match(head)
+        and _INABILITY.search(head)
     )
     if declines:
         # "I can't browse the internet", "I cannot create a table directly", "As an AI, I
@@ -462,6 +478,15 @@ def refusal_kind(sentence: str) -> Kind | None:
     return None
 
 
+# Instructions that ask to decline some requests ("If asked who to vote for, politely decline
+# and point the voter to the Voter Guide"): there "I can't recommend candidates" and the
+# pointers after it are that decline, not a stance before an answer.
+_DECLINE_ASKED = re.compile(
+    r"\b(?:politely|courteously|kindly|gently|respectfully|firmly)\s+(?:decline|refuse)\b"
+    r"|\b(?:decline|refuse)\s+(?:to\s+(?:answer|recommend|give|provide|discuss|comment|help|"
+    r"endorse|predict)|and\s+(?:point|refer|direct|redirect|suggest|explain|offer))\b",
+    re.I,
+)
 # A moral stance rather than a decline of the task, when the answer follows it: "I cannot
 # recommend pirating games, as that would be unethical. [why]" to "Is pirating wrong?"; "It's
 # not ethical to pretend to listen. However, if you need a nap, you could try: [tips]".
@@ -605,6 +630,7 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     if kind == "decline":
         stance_answered = (
             len(clean) > _SHORT
+            and not (task and _DECLINE_ASKED.search(task))
             and _STANCE.search(_head(sentences[0])[0]) is not None
             and not _offers_substitute(sentences, task)
             and _answers_after(sentences, "limitation", task)

@@ -1463,3 +1463,55 @@ def test_no_new_headings_is_no_ban_on_bold() -> None:
     base = "Account: Bramwell Foods\nNext steps:\n- Send the guide"
     bold = "**Account:** Bramwell Foods\n**Next steps:**\n- Send the integration guide"
     assert "drift.forbidden_format" not in rules_of(compare(base, bold, ask))
+
+
+def test_asks_read_from_the_read_sets_of_the_tenth_pass() -> None:
+    # codes defined one per line under an ask to pick one
+    triage = (
+        "You triage IT tickets. Assign exactly one severity:\nSEV1 - the whole office is down\n"
+        "SEV2 - a team is blocked\nSEV3 - one person, a workaround exists\n"
+        'Start with "SEVERITY: <CODE>" on its own line, then one line of advice.\n\n'
+        "User: Nobody on the third floor can print or reach the shared drive."
+    )
+    flip = compare("SEVERITY: SEV2\nRestart the switch.", "SEVERITY: SEV3\nTry again.", triage)
+    assert finding(flip, "drift.label_changed").severity == "ERR"
+    # "start with a clear yes or no"
+    yes_no = "Start with a clear yes or no, then explain briefly.\n\nUser: Is the gym open at 6?"
+    opposite = compare("**Yes.** It opens at 5:30.", "**No**, it opens at 7.", yes_no)
+    assert finding(opposite, "drift.label_changed").severity == "ERR"
+    # "then exactly N hashtags": hashtags are counted wherever they stand
+    tags = "One sentence of caption, then a blank line, then exactly 3 hashtags.\n\nNew mugs!"
+    base = "Our new mugs are here.\n\n#Mugs #Pottery #Handmade"
+    more = "Our new mugs are here.\n\n#Mugs #Pottery #Handmade #Gifts #Kitchen"
+    assert finding(compare(base, more, tags), "drift.count_unmet").severity == "ERR"
+    # a range of characters: its upper end is the limit
+    meta = "Write one meta description, 100\u2013130 characters including spaces.\n\nPage: kettles"
+    short = "Compare our electric kettles by speed, capacity and price, and find the right one."
+    long = short + " Free delivery on every order over thirty pounds, and a two-year guarantee."
+    assert finding(compare(short, long, meta), "drift.length_limit_exceeded").severity == "ERR"
+    # a language named with its regional variety, after "localise"
+    loc = (
+        "Localise the strings into European Portuguese, one per line.\n\nYour order is on its "
+        "way\nTrack your parcel\nThank you for shopping with us"
+    )
+    pt = "A sua encomenda está a caminho\nSiga a sua encomenda\nObrigado por comprar connosco"
+    spanish = "Tu pedido está en camino\nSigue tu paquete\nGracias por comprar con nosotros"
+    es = compare(pt, spanish, loc)
+    assert finding(es, "drift.language_changed").severity == "ERR"
+    # "with one sentence on why" limits the reason, not the reply
+    pick = (
+        "Recommend exactly one café from this list, with one sentence on why: Dune, Fern, Moss."
+        "\n\nUser: Somewhere quiet to work?"
+    )
+    two = compare("I'd pick **Fern**: it is quiet.", "Try **Moss**! It has desks, no music.", pick)
+    assert "drift.length_limit_exceeded" not in rules_of(two)
+
+
+def test_the_language_the_voter_writes_in() -> None:
+    ask = (
+        "You are the election office's assistant. Always reply in the language the voter "
+        "writes in.\n\nUser: Hola, ¿dónde voto si me mudé el mes pasado?"
+    )
+    spanish = "Vota en el centro de su nuevo domicilio; la guía en línea tiene la dirección."
+    english = "You vote at the polling place for your new address; the online guide lists it."
+    assert finding(compare(spanish, english, ask), "drift.language_changed").severity == "ERR"

@@ -989,3 +989,47 @@ def test_an_outline_and_an_offer_in_place_of_the_story_is_a_refusal() -> None:
     )
     assert is_refusal(outline, task)
     assert not is_refusal(outline, "Give me an outline for a bedtime story about a shy owl.")
+
+
+def test_declines_and_answers_from_the_read_sets_of_the_tenth_pass() -> None:
+    # an apology that answers the yes/no question: the "can't" is the policy's
+    policy = "Answer with the store's policy.\n\nUser: Can I return an opened razor?"
+    assert not is_refusal(
+        "Sorry, no - opened razors can't be returned for hygiene reasons unless faulty. A "
+        "faulty one is swapped under the two-year guarantee.",
+        policy,
+    )
+    assert is_refusal("Sorry, no, I can't help with that.", policy)
+    # a courtesy, then "mas" and a decline in Portuguese
+    assert is_refusal(
+        "Compreendo a sua dúvida, mas não posso orientar sobre doses. Fale com o farmacêutico.",
+        "Você é o assistente da farmácia. Não dê orientação sobre doses.\n\nUser: Posso dobrar?",
+    )
+    # what cannot be given is an official form of the answer, which then follows
+    assert not is_refusal(
+        "I can't give you an official ranking, since each programme reports its results "
+        "differently. That said, here is what $300 buys in each: two weeks of swimming lessons "
+        "for a child, thirty library book bundles, or a month of warm meals for one family. "
+        "For the most direct help per dollar, the meals go furthest.",
+        "You are a giving guide.\n\nUser: Which programme does the most good per dollar?",
+    )
+    # a clarification that closes by promising the answer once it knows more
+    assert is_refusal(
+        "Glad to help! Before I write the query, could you confirm a few things?\n\n1. Is the "
+        "date column a timestamp or text?\n2. Should cancelled orders count?\n\nOnce I know "
+        "that, I can write a query that fits your table.",
+        "You are a SQL helper. Give a working query.\n\nUser: Total sales per month?",
+    )
+
+
+def test_a_stance_is_the_decline_where_the_instructions_ask_to_decline() -> None:
+    reply = (
+        "Thanks for asking, but as the library's assistant I can't recommend one novel over "
+        "another - that choice is yours. Some neutral places to look:\n\n- The staff picks "
+        "shelf by the entrance, with a card on each book\n- Reader reviews in the catalogue\n"
+        "- The monthly book club's reading list on the notice board"
+    )
+    ask = "User: Which of these two novels should I borrow?"
+    rule = "If asked to pick a book for someone, politely decline and point them to the shelves."
+    assert not is_refusal(reply, f"You are the library's assistant.\n\n{ask}")
+    assert is_refusal(reply, f"You are the library's assistant. {rule}\n\n{ask}")
