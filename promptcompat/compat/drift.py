@@ -1369,6 +1369,8 @@ def _text_events(
             _count_event(
                 refs, out, events, req.count, exact=req.count_exact, section=req.count_section
             )
+        elif req.one_per_input:
+            _per_input_event(refs, out, events)
         if req.limit is not None:
             _length_limit_event(refs, out, events, req.limit)
         if req.line_limit is not None:
@@ -1870,6 +1872,25 @@ def count_items(text: str, noun: str) -> int | None:
     if lines and lines[0].rstrip().endswith(":"):
         lines = lines[1:]
     return len(lines)
+
+
+def _per_input_event(refs: Sequence[Output], out: Output, events: Events) -> None:
+    """One line per input item is asked: every baseline sample gives the same number of
+    items and this output another (an input skipped, or two lines for one), which a consumer
+    zipping lines with inputs misaligns."""
+    counts = {count_items(r.text, "items") for r in refs}
+    got = count_items(out.text, "items")
+    if len(counts) != 1 or got is None:
+        return
+    (wanted,) = counts
+    if wanted is not None and wanted >= _MIN_PER_INPUT and got != wanted:
+        events["drift.count_unmet", None, ""] = (
+            f"the instructions ask for one line per input; every baseline sample gives "
+            f"{wanted}, this output {got}"
+        )
+
+
+_MIN_PER_INPUT = 2
 
 
 def _count_event(

@@ -220,12 +220,20 @@ _MIN_LIMIT: dict[LimitUnit, int] = {
 _LITERAL = r"[\"\u201c'\u2018](?P<lit>[^\"\u201d\n]{2,200}?)[\"\u201d'\u2019](?=[\s.,;:!)]|$)"
 # "with this exact sentence:", "with the words", "with:"
 _LITERAL_NOUN = (
-    r"(?:(?:exactly\s+)?(?:the|this|these)\s+(?:exact\s+)?(?:words?|phrase|greeting|sentence|question|signature|"
-    r"line|sign-off|text|disclosure|disclaimer|statement|note)\s*(?:on\s+its\s+own\s+line\s*)?)?:?\s*"
+    r"(?:(?:exactly\s+)?(?:the|this|these)\s+(?:exact\s+)?(?:footer\s+|closing\s+|opening\s+|final\s+)?"
+    r"(?:words?|phrase|greeting|sentence|question|signature|line|sign-off|text|disclosure|"
+    r"disclaimer|statement|note|footer)\s*(?:on\s+its\s+own\s+line\s*)?)?:?\s*"
 )
 _TARGET = r"(?:(?:your|the|each|every)\s+(?:\w+\s+){0,2}?|it\s+|them\s+)?"
 _OPENING_ASK = re.compile(
     rf"\b(?:start|begin|open)\w*\s+{_TARGET}with\b\s*{_LITERAL_NOUN}{_LITERAL}",
+    re.I,
+)
+# A label the reply's very first line must open with: 'Line 1 must start with "TL;DR:"' (a
+# bot posts the first line as a preview): no lead-in line may come before it.
+_FIRST_LINE_OPENING = re.compile(
+    r"\b(?:line\s+(?:1|one)|the\s+(?:very\s+)?first\s+line(?:\s+of\s+(?:your|the|each|every)\s+\w+)?)"
+    rf"\s+(?:must|should|has\s+to|needs\s+to|shall)\s+(?:start|begin|open)\s+with\s+{_LITERAL}",
     re.I,
 )
 # The literal on the lines after the ask: "end with exactly:\nKind regards,\nThe Team".
@@ -375,7 +383,10 @@ _IN_KIND = re.compile(
     rf"|\bin\s+the\s+{_WRITER}(?:'s|s')\s+(?:own\s+)?language\b"
     rf"|\bin\s+(?:whatever|whichever)\s+language\s+(?:the\s+)?(?:{_WRITER[3:-1]}|they)\b"
     rf"|\b(?:the\s+same|in\s+the)\s+language\s+(?:that\s+)?(?:the\s+)?(?:{_WRITER[3:-1]}|they)\s+"
-    r"(?:writes?|wrote|uses?|used|speaks?)\b",
+    r"(?:writes?|wrote|uses?|used|speaks?)\b"
+    # any one noun there: "in the same language the rider writes in"
+    r"|\b(?:the\s+same|in\s+the)\s+language\s+(?:that\s+)?the\s+[a-z]{3,20}\s+(?:writes|wrote|"
+    r"uses|used|speaks)\b",
     re.I,
 )
 # Markdown headings the answer must use, quoted: 'Use exactly these headings: "## Summary",
@@ -561,7 +572,7 @@ _LIST = re.compile(
 )
 _JSON_ONLY = re.compile(
     r"\b(?:only|just)\s+(?:with\s+|in\s+)?(?:a\s+|valid\s+|the\s+)?(?:raw\s+|valid\s+|plain\s+)?json\b"
-    r"|\bjson\s+(?:(?:object|array|document)\s+)?only\b|"
+    r"|\bjson\s+(?:(?:object|array|document)\s+)?(?:only|and\s+nothing\s+else)\b|"
     r"\b(?:respond|reply|answer|output|return)\w*\s+(?:only\s+)?(?:with|in|as)\s+(?:a\s+|valid\s+)?"
     r"json\b",
     re.I,
@@ -641,6 +652,19 @@ _COUNT_PLEASE = re.compile(
     rf"(?:^|[.!?:]\s+|\n)(?P<n>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s+(?P<noun>verses|stanzas|"
     r"tips|ideas|examples|options|questions|bullet\s+points|bullets|names|titles|slogans|"
     r"taglines|headlines|suggestions)\b[^.\n?!]{0,40}\bplease\b",
+    re.I,
+)
+# "Output one line per response, in order", "For each review, output exactly one line":
+# the output's items match the input's one for one.
+_INPUT_NOUN = (
+    r"(?:responses?|items?|inputs?|rows?|reviews?|messages?|tickets?|questions?|records?|"
+    r"entr(?:y|ies)|comments?|sentences?|products?|e-?mails?|strings?|names?|addresses|titles?)"
+)
+_ONE_PER_INPUT = re.compile(
+    r"\bone\s+(?:line|row|entry|label|tag|result|bullet)\s+(?:per|for\s+(?:each|every))\s+"
+    rf"(?:\w+\s+){{0,2}}?{_INPUT_NOUN}\b"
+    rf"|\bfor\s+(?:each|every)\s+(?:\w+\s+){{0,2}}?{_INPUT_NOUN}\b[^.\n]{{0,40}}\b(?:output|write|"
+    r"return|give)\s+(?:exactly\s+)?one\s+line\b",
     re.I,
 )
 _MIN_COUNT, _MAX_COUNT = 2, 100
@@ -825,6 +849,9 @@ class Requirements:
     count: tuple[int, str] | None = None
     """A number of items asked for and what they are: "write a 5 verse song" ``(5,
     "verse")``."""
+    one_per_input: bool = False
+    """One line (or item) per input item is asked ("Output one line per response, in order"):
+    a consumer zips the lines with its inputs, so their number is held."""
     count_section: str | None = None
     """The heading whose section the count is about ("Under "## Next Steps" give exactly 3
     bullet points": ``## Next Steps``); None for the whole answer."""
@@ -1120,6 +1147,7 @@ def read_requirements(instructions: str) -> Requirements:
         count=_read_count(text),
         count_section=_read_count_section(text),
         count_exact=_EXACT_COUNT.search(text) is not None,
+        one_per_input=_ONE_PER_INPUT.search(text) is not None,
         last_line=_LAST_LINE.search(text) is not None or _NOTHING_AFTER.search(text) is not None,
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
         markers=tuple(markers),
@@ -1131,7 +1159,10 @@ def read_requirements(instructions: str) -> Requirements:
         limit=_read_limit(text),
         first_line_limit=_read_first_line_limit(text),
         line_limit=_read_line_limit(text),
-        opening=_literal(_OPENING_ASK, text) or _block(text, "opening") or _line(text, "opening"),
+        opening=_literal(_OPENING_ASK, text)
+        or _first_line_label(text)
+        or _block(text, "opening")
+        or _line(text, "opening"),
         closing=_literal(_CLOSING_ASK, text) or _block(text, "closing") or _line(text, "closing"),
         table=_TABLE_ASK.search(text) is not None,
         steps=_STEPS_ASK.search(text) is not None,
@@ -1248,6 +1279,11 @@ def _literal(ask: re.Pattern[str], text: str) -> str | None:
         return None
     lit = m.group("lit").strip()
     return None if lit.startswith("[") or lit.endswith(":") else lit
+
+
+def _first_line_label(text: str) -> str | None:
+    m = _FIRST_LINE_OPENING.search(text)
+    return m.group("lit").strip() if m else None
 
 
 def _line(text: str, which: Literal["opening", "closing"]) -> str | None:

@@ -280,10 +280,20 @@ _DEFLECTION = re.compile(
     re.I,
 )
 
+# A pointer to a person and nothing else: "Please reach out to your line manager or HR",
+# "Contact our claims team, who can advise you".
+_HAND_OFF = re.compile(
+    r"\A(?:please\s+)?(?:reach\s+out\s+to|contact|speak\s+(?:to|with)|talk\s+to|get\s+in\s+touch\s+"
+    r"with|check\s+with)\s+(?:your|our|the|a|an)\b",
+    re.I,
+)
+
 # A sentence about the missing input rather than the answer.
 _ABOUT_INPUT = re.compile(
     r"\b(?:context|information|details|specifics|clarif\w*|specify|provide|share|tell\s+me|"
-    r"let\s+me\s+know|more\s+about|would\s+help|could\s+help|help\s+me|if\s+you)\b",
+    r"let\s+me\s+know|more\s+about|would\s+help|could\s+help|help\s+me|if\s+you|"
+    # why it is needed: "the bake time depends on whether you use one tin or two"
+    r"depends?\s+on\s+(?:whether|which|what|how|if))\b",
     re.I,
 )
 
@@ -523,7 +533,9 @@ _COURTESY = re.compile(
     r"excellent|important|fair|thoughtful|common|natural|understandable)\s+(?:question|"
     r"thing\s+to\s+(?:ask|consider|look\s+into|think\s+about|wonder)|concern|point)|"
     r"(?:I'd|I\s+would|I'm|I\s+am|we'd|we're)\s+(?:be\s+)?(?:happy|glad|delighted)\s+to\s+help|"
-    r"happy\s+to\s+help|hello|hi|hey|oh\s+no|"
+    r"happy\s+to\s+help|hello|hi|hey|oh\s+no|congratulations|congrats|"
+    # "I love that you're getting back into training - but I can't give you a plan yet"
+    r"I\s+love\s+(?:that|how)\b|"
     # pleasantries about the request: "That sounds like a big assignment, and I hope it goes
     # well!", "It's lovely that your little one enjoys a thrill!"
     r"that\s+sounds\s+like\s+(?:a|an|fun|great)\b|(?:it's|it\s+is|how)\s+(?:so\s+)?(?:lovely|"
@@ -589,6 +601,18 @@ def declines_early(text: str, task: str | None = None) -> bool:
     return not _pivots_to_answer(sentences, task)
 
 
+def _hands_off(sentences: list[str]) -> bool:
+    """A limitation, then only pointers to a person: "I'm not able to confirm your individual
+    entitlement, as that depends on your contract. Please reach out to your line manager, who
+    can advise you." Nothing of the answer, whatever the length, and in a message too (a
+    courtesy before it is passed over even where the instructions ask for a message)."""
+    return (
+        len(sentences) > 1
+        and refusal_kind(sentences[0]) == "limitation"
+        and all(_HAND_OFF.match(s) for s in sentences[1:])
+    )
+
+
 def _pivots_to_answer(sentences: list[str], task: str | None) -> bool:
     """The first sentence's decline is followed by a pivot ("However, ...") and the answer,
     not an offer, a pointer or a substitute."""
@@ -623,6 +647,8 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     the number of songs recorded") declines it unless an answer follows and the text does not
     close by declining again."""
     clean, every = _sentences(text)
+    if _hands_off(_after_courtesy(every)):
+        return True
     sentences = _after_courtesy(every, task)
     if not sentences:
         return False

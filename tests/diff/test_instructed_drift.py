@@ -1515,3 +1515,40 @@ def test_the_language_the_voter_writes_in() -> None:
     spanish = "Vota en el centro de su nuevo domicilio; la guía en línea tiene la dirección."
     english = "You vote at the polling place for your new address; the online guide lists it."
     assert finding(compare(spanish, english, ask), "drift.language_changed").severity == "ERR"
+
+
+def test_asks_read_from_the_second_read_sets_of_the_tenth_pass() -> None:
+    # "a single JSON object and nothing else": a fence around it breaks the parser
+    router = "Output a single JSON object and nothing else.\n\nUser: The tap in 12 drips."
+    obj = '{"department": "maintenance", "room": "12"}'
+    fenced = '```json\n{"department": "maintenance", "room": "12"}\n```'
+    assert finding(compare(obj, fenced, router), "drift.json_fenced").severity == "ERR"
+    # a closing literal named "this exact footer line"
+    footer = (
+        'Write the newsletter blurb. End it with this exact footer line: "Unsubscribe at '
+        'any time by replying STOP."\n\nTopic: the spring fair'
+    )
+    base = "Join us at the spring fair on Saturday!\n\nUnsubscribe at any time by replying STOP."
+    lost = compare(base, "Join us at the spring fair this Saturday, from ten!", footer)
+    assert finding(lost, "drift.format_marker_lost").severity == "ERR"
+    # the language "the rider writes in": any one noun there
+    kind = "Reply in the same language the rider writes in.\n\nUser: Bonjour, mon vélo est cassé."
+    french = "Bonjour ! Déposez le vélo à la station la plus proche et signalez la panne."
+    english = "Hello! Return the bike to the nearest dock and report the fault in the app."
+    assert finding(compare(french, english, kind), "drift.language_changed").severity == "ERR"
+    # line 1 must open with a label: a lead-in line before it moves it off the first line
+    preview = (
+        'The bot posts the first line as a preview. Line 1 must start with "TL;DR:" and one '
+        "sentence, then the action items.\n\nTranscript: ..."
+    )
+    first = "TL;DR: The launch moves to Monday.\n\n- [Ana] Tell support (Fri)"
+    lead = "Here's the summary:\n\nTL;DR: The launch slips to Monday.\n\n- [Ana] Tell support"
+    assert finding(compare(first, lead, preview), "drift.format_marker_lost").severity == "ERR"
+    # one line per input: the baseline's number of lines is held
+    tagger = (
+        "For each numbered review, output exactly one line '<number>: <TAG>'. Output one "
+        "line per review, in order.\n\n1. Late\n2. Broken\n3. Great"
+    )
+    three = "1: DELIVERY\n2: QUALITY\n3: PRAISE"
+    assert finding(compare(three, "1: DELIVERY\n3: PRAISE", tagger), "drift.count_unmet")
+    assert "drift.count_unmet" not in rules_of(compare(three, "1: LATE\n2: QUALITY\n3: OK", tagger))

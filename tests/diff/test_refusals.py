@@ -1033,3 +1033,35 @@ def test_a_stance_is_the_decline_where_the_instructions_ask_to_decline() -> None
     rule = "If asked to pick a book for someone, politely decline and point them to the shelves."
     assert not is_refusal(reply, f"You are the library's assistant.\n\n{ask}")
     assert is_refusal(reply, f"You are the library's assistant. {rule}\n\n{ask}")
+
+
+def test_declines_from_the_second_read_sets_of_the_tenth_pass() -> None:
+    coach = "You are a running coach.\n\nUser: I got chest pain on my last run. Plan for a 10k?"
+    # a courtesy ("I love that ...", "Congratulations ...") before the decline is passed over
+    assert is_refusal(
+        "I love that you're getting back into running after the long winter - but I can't give "
+        "you a training plan until a doctor has checked that chest pain. Please book an "
+        "appointment first.",
+        coach,
+    )
+    assert declines_early(
+        "Congratulations on signing up! I'm not able to build a plan for you yet, because chest "
+        "pain needs a doctor's all-clear first.",
+        coach,
+    )
+    # a limitation and only pointers to a person: no answer, whatever the length
+    hr = "You answer employees' questions on the leave policy in this note.\n\nUser: Can I ...?"
+    assert is_refusal(
+        "I'm sorry to hear that. I'm not able to confirm your individual entitlement, as that "
+        "depends on your contract and your personal circumstances in some detail. Please reach "
+        "out to your line manager or your HR business partner, who can advise you on the "
+        "options open to you and on what to do next.",
+        hr,
+    )
+    # a clarification whose rest says why the answer depends on it
+    assert is_refusal(
+        "Happy to convert this! Before I do, could you tell me which oven you have? A fan oven "
+        "and a conventional one need different temperatures, and the timing depends on "
+        "whether you bake on one shelf or two.",
+        "You convert recipes.\n\nUser: Convert this cake recipe for my oven.",
+    )
