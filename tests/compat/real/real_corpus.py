@@ -71,6 +71,12 @@ APPS_READ = (
     "hw-appar-",
     "hw-appau-",
     "hw-appav-",
+    # tenth pass
+    "hw-appay-",
+    "hw-appba-",
+    "hw-appbc-",
+    "hw-appbe-",
+    "hw-appbg-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -98,6 +104,12 @@ APPS_UNREAD = (
     "hw-appat-",
     "hw-appaw-",
     "hw-appax-",
+    # tenth pass
+    "hw-appaz-",
+    "hw-appbb-",
+    "hw-appbd-",
+    "hw-appbf-",
+    "hw-appbh-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
