@@ -35,7 +35,12 @@ from promptcompat.compat.format_requirements import (
     wrapped_value,
 )
 from promptcompat.compat.language import MIN_LETTERS, TRAILING_MARKER, languages, letters
-from promptcompat.compat.refusals import declines_early, is_refusal, opening_kind
+from promptcompat.compat.refusals import (
+    declines_early,
+    declines_somewhere,
+    is_refusal,
+    opening_kind,
+)
 from promptcompat.rules import Events
 
 Wrapper = Literal["raw", "fenced", "prose"]
@@ -891,7 +896,7 @@ class Output:
                 # rest is about something else.
                 return None
             if shared <= _TAIL_MAX_SHARED and shared * _TAIL_HEAD_FACTOR <= on_topic:
-                if _CAVEAT.match(paragraphs[-k][0]):
+                if _CAVEAT.match(paragraphs[-k][0]) or _CAVEAT_PHRASE.match(paragraphs[-k][0]):
                     return None  # "Note: deleting logs a service holds open frees no space"
                 return paragraphs[-k][0]
         return None
@@ -1011,6 +1016,15 @@ _CAVEAT = re.compile(
     re.I,
 )
 
+# A caveat said in words: "Also keep in mind that deleting a log file a process still has open
+# won't free the space", "Be aware that ..." ("Note that this implementation ..." is how an
+# appended unrelated paragraph often opens: not here).
+_CAVEAT_PHRASE = re.compile(
+    r"[ \t>*_]*(?:also,?\s+|and\s+|finally,?\s+)?(?:(?:keep|bear)\s+in\s+mind|be\s+aware|"
+    r"remember)\s+that\b",
+    re.I,
+)
+
 
 def content_keys(text: str) -> frozenset[str]:
     """Words of 4+ letters that are no function words ("that", "with"), stemmed: what a
@@ -1085,7 +1099,9 @@ def drift_events(
 
     # A flip needs a side that answers without a hedge: two hedged openings ("I do not
     # have enough context...", then more or less of an answer) are the same behaviour.
-    if out.refusal and not any(refuses(r) or r.hedged_like(out) or r.declines for r in refs):
+    if out.refusal and not any(
+        refuses(r) or r.hedged_like(out) or r.declines or declines_somewhere(r.text) for r in refs
+    ):
         events["drift.refusal_introduced", None, ""] = (
             f"the candidate refuses: {_short(out.text.strip(), 80)!r}"
         )
@@ -1354,6 +1370,8 @@ def _text_events(
         _yes_no_event(refs, out, events, instructions)
     if req is not None and req.options:
         _label_line_event(refs, out, events, req)
+        if req.options_first:
+            _first_line_option_event(refs, out, events, req)
     lengths = [r.length for r in refs]
     low, high = min(lengths), max(lengths)
     if (out.length >= 2 * high and out.length - high >= _VERBOSITY_MIN_DELTA) or (
@@ -1823,6 +1841,29 @@ def _yes_no_event(
     )
 
 
+def _first_line_option(text: str, options: tuple[str, ...]) -> str | None:
+    """The option ``text``'s first line is, emphasis, brackets and a stop aside, else None."""
+    line = next((x for x in text.splitlines() if x.strip()), "")
+    line = line.strip().strip("*_#`[] ").rstrip(".:!").strip("*_ ")
+    return next((o for o in options if line.casefold() == o.casefold()), None)
+
+
+def _first_line_option_event(
+    refs: Sequence[Output], out: Output, events: Events, req: Requirements
+) -> None:
+    """The instructions say the reply opens with one of the options on its own line (an app
+    colours a card or routes by that line): every baseline sample's first line is one, this
+    output's is not."""
+    if all(_first_line_option(r.text, req.options) for r in refs) and not _first_line_option(
+        out.text, req.options
+    ):
+        events["drift.format_marker_lost", None, "option line"] = (
+            "the instructions say the reply opens with one of "
+            f"{', '.join(req.options)} on its own line; every baseline sample does, this output "
+            "does not"
+        )
+
+
 def _option_event(refs: Sequence[Output], out: Output, events: Events, req: Requirements) -> None:
     """The instructions list the labels to pick from, every baseline sample names one and
     the output names another: a routing decision flipped, whatever the prose around it."""
@@ -1874,6 +1915,10 @@ def count_items(text: str, noun: str) -> int | None:
     return len(lines)
 
 
+_MIN_PER_INPUT = 2
+"""Items a baseline must give for its number to be held (one input is no list)."""
+
+
 def _per_input_event(refs: Sequence[Output], out: Output, events: Events) -> None:
     """One line per input item is asked: every baseline sample gives the same number of
     items and this output another (an input skipped, or two lines for one), which a consumer
@@ -1888,9 +1933,6 @@ def _per_input_event(refs: Sequence[Output], out: Output, events: Events) -> Non
             f"the instructions ask for one line per input; every baseline sample gives "
             f"{wanted}, this output {got}"
         )
-
-
-_MIN_PER_INPUT = 2
 
 
 def _count_event(

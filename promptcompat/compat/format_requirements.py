@@ -186,7 +186,10 @@ _FIRST_LINE_LIMIT = re.compile(
 # words" after "For each input bullet", "each line under 60 characters".
 _EACH = re.compile(r"\b(?:each|every|per)\b", re.I)
 _ITEM_NOUN = re.compile(
-    r"\b(?:bullets?|lines?|items?|points?|entr(?:y|ies)|titles?|headlines?|options?|suggestions?)\b",
+    r"\b(?:bullets?|lines?|items?|points?|entr(?:y|ies)|titles?|headlines?|options?|suggestions?|"
+    # "Each reply must fit in a single X post: 280 characters max" (three drafts to pick from;
+    # "Keep every reply under 80 words" is the whole answer's limit)
+    r"posts?|tweets?|captions?|variants?)\b",
     re.I,
 )
 _ANSWER_WORD = re.compile(
@@ -632,10 +635,10 @@ _COUNT = re.compile(
 # "Give me exactly 5 common Spanish greetings": with "exactly", any plural noun is the items.
 _COUNT_EXACT = re.compile(
     r"(?:\b(?:write|give|list|generate|suggest|name|provide|create|make|recommend|share|tell\s+me|"
-    r"output|return|include)\b[^.\n?!]{0,30}?"
+    r"output|return|include|summari[sz]e|(?:reply|respond|answer)\s+with)\b[^.\n?!]{0,30}?"
     # a part of an enumerated format: "(2) exactly 3 bullet-point highlights", "then a blank
-    # line, then exactly 5 hashtags on one line"
-    r"|\(\d\)\s+|\bthen\s+)"
+    # line, then exactly 5 hashtags on one line", "for the channel: exactly 3 bullet points"
+    r"|\(\d\)\s+|\bthen\s+|:\s+)"
     rf"\bexactly\s+(?P<n>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})\s+"
     r"(?:[\w-]+\s+){0,2}?(?P<noun>(?!words\b|characters\b|chars\b|lines\b|parts\b|sections\b)[a-z]{3,}s)\b(?!\s+(?:of|per)\b)",
     re.I,
@@ -728,12 +731,16 @@ _OPTIONS = re.compile(
 # Codes from a closed set need no "or": "followed by one of OUTAGE_CONFIRMED, NO_OUTAGE_FOUND,
 # PLANNED_MAINTENANCE, NEED_INFO".
 _CODE_SEPARATOR = re.compile(r"\s*[,|/]\s*(?:or\s+)?|\s+or\s+")
+_CODE = r"[A-Z][A-Z0-9_-]{1,30}(?: [A-Z][A-Z0-9_-]{1,30})?"
 _CODES = re.compile(
     r"(?:\bone\s+of\s+(?:these\s+|the\s+following\s+)?(?:codes\s+|values\s+|labels\s+)?:?\s*"
+    # "Start every answer with exactly one of these verdicts on its own line: SAFE, NOT SAFE,
+    # or ASK STAFF" (a code of two words in capitals)
+    r"|\bone\s+of\s+(?:these|the\s+following)\s+(?:verdicts|statuses|decisions|codes|labels|"
+    r"values)\b[^.\n:]{0,30}:\s*"
     # "Answer with exactly one label on the first line: SAFE, CONTAINS_ALLERGEN, or CHECK_LABEL"
     r"|\bone\s+(?:label|code|category|value|verdict|tag)\b[^.\n:]{0,40}:\s*)"
-    rf"(?P<codes>[A-Z][A-Z0-9_-]{{1,30}}(?:(?:{_CODE_SEPARATOR.pattern})[A-Z][A-Z0-9_-]{{1,30}})"
-    r"{2,9})\b(?![a-z])"
+    rf"(?P<codes>{_CODE}(?:(?:{_CODE_SEPARATOR.pattern}){_CODE}){{2,9}})\b(?![a-z])"
 )
 # Codes defined one per line under an ask to pick one: "Assign exactly one urgency level:" then
 # "EMERGENCY - come in now", "URGENT - within 12-24 hours", ... (a code, a dash or colon, what
@@ -744,6 +751,14 @@ _DEFINED_CODES = re.compile(
     r"[ \t]*\S[^\n]*(?:\n|$)){2,10})"
 )
 _DEFINED_CODE = re.compile(r"^[ \t]*(?:[-*\u2022][ \t]+)?([A-Z][A-Z0-9_]{1,30})", re.M)
+# The option opens the reply, on its own line: "Start every answer with exactly one of these
+# verdicts on its own line: ...", "Answer with exactly one label on the first line: ...".
+_OPTIONS_FIRST = re.compile(
+    r"\b(?:start|begin|open)\w*\s+(?:(?:every|each|your|the)\s+)?(?:\w+\s+)?with\s+(?:exactly\s+)?"
+    r"one\s+(?:of\b|label|code|verdict|category|value|tag)[^.\n]{0,60}\bon\s+its\s+own\s+line\b"
+    r"|\bone\s+(?:of\b|label|code|verdict|category|value|tag)[^.\n]{0,60}\bon\s+the\s+first\s+line\b",
+    re.I,
+)
 # Capitalised labels after "one of:" (or "one of these labels:") need no "or" either: "where
 # <label> is one of: Delivery, Returns, Billing, Product, Account, Other." (three or more, the
 # list ending the sentence).
@@ -849,6 +864,9 @@ class Requirements:
     count: tuple[int, str] | None = None
     """A number of items asked for and what they are: "write a 5 verse song" ``(5,
     "verse")``."""
+    options_first: bool = False
+    """The reply opens with one of the options on its own line ("Start every answer with
+    exactly one of these verdicts on its own line: SAFE, NOT SAFE, or ASK STAFF")."""
     one_per_input: bool = False
     """One line (or item) per input item is asked ("Output one line per response, in order"):
     a consumer zips the lines with its inputs, so their number is held."""
@@ -1148,6 +1166,7 @@ def read_requirements(instructions: str) -> Requirements:
         count_section=_read_count_section(text),
         count_exact=_EXACT_COUNT.search(text) is not None,
         one_per_input=_ONE_PER_INPUT.search(text) is not None,
+        options_first=_OPTIONS_FIRST.search(text) is not None,
         last_line=_LAST_LINE.search(text) is not None or _NOTHING_AFTER.search(text) is not None,
         fixed_tokens=frozenset(m.group(0) for m in _TOKEN.finditer(text)),
         markers=tuple(markers),

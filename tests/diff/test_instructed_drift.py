@@ -1552,3 +1552,62 @@ def test_asks_read_from_the_second_read_sets_of_the_tenth_pass() -> None:
     three = "1: DELIVERY\n2: QUALITY\n3: PRAISE"
     assert finding(compare(three, "1: DELIVERY\n3: PRAISE", tagger), "drift.count_unmet")
     assert "drift.count_unmet" not in rules_of(compare(three, "1: LATE\n2: QUALITY\n3: OK", tagger))
+
+
+def test_asks_read_from_the_third_read_sets_of_the_tenth_pass() -> None:
+    # codes of two words in capitals, the reply opening with one on its own line
+    menu = (
+        "Start every answer with exactly one of these verdicts on its own line: ALL CLEAR, "
+        "AVOID, or ASK CHEF. The kiosk colours the card by this first line.\n\n"
+        "User: Is the lemon tart fine for a nut allergy?"
+    )
+    check = "ASK CHEF\nThe tart base is made near almond flour."
+    flip = compare(check, "ALL CLEAR\nThe tart has no nuts listed.", menu)
+    assert finding(flip, "drift.label_changed").severity == "ERR"
+    prose = compare(check, "The tart is made near almond flour, so ask the chef.", menu)
+    assert finding(prose, "drift.format_marker_lost").severity == "ERR"
+    # "exactly N" after "reply with" or after a colon
+    warmup = "Reply with exactly 4 stretches as a numbered list.\n\nUser: Before yoga?"
+    four = "1. Cat-cow\n2. Child's pose\n3. Neck rolls\n4. Side bend"
+    five = four + "\n5. Forward fold"
+    assert finding(compare(four, five, warmup), "drift.count_unmet").severity == "ERR"
+    notes = "Summarize the notes for the team channel: exactly 2 bullet points.\n\nNotes: ..."
+    two = "- Launch moved to May\n- Budget approved"
+    three = two + "\n- New hire starts Monday"
+    assert finding(compare(two, three, notes), "drift.count_unmet").severity == "ERR"
+    # "each ... post": a limit on each draft; "every reply": the whole reply's
+    drafts = (
+        "Write three replies, each on its own line. Each reply must fit in a single post: "
+        "120 characters max.\n\nCustomer: Where is my parcel?"
+    )
+    short = "A: It's on its way.\nB: Track it in the app.\nC: DM us your order number."
+    long = "A: It's on its way.\nB: " + "We are so sorry for the wait, " * 5 + "\nC: DM us."
+    cut = finding(compare(short, long, drafts), "drift.length_limit_exceeded")
+    assert "each line" in cut.message
+    npc = "You are a terse ship captain. Keep every reply under 12 words.\n\nPlayer: Where to?"
+    said = compare("North, to the ice fields.", "North. " + "We sail at dawn, lad. " * 4, npc)
+    assert "each line" not in finding(said, "drift.length_limit_exceeded").message
+
+
+def test_a_caveat_in_words_is_no_unrelated_tail() -> None:
+    ask = "Give the command that does what the user asks.\n\nUser: delete .tmp files over 1GB"
+    base = "`find /data -type f -name '*.tmp' -size +1G -delete`"
+    cand = (
+        "You can use `find`:\n\n```bash\nfind /data -type f -name '*.tmp' -size +1G -delete\n```"
+        "\n\nAlso keep in mind that removing a file a running process still holds open won't "
+        "release the disk space until that process restarts or closes the handle."
+    )
+    assert "drift.degenerate_output" not in rules_of(compare(base, cand, ask))
+
+
+def test_a_decline_later_in_the_baseline_is_no_refusal_flip() -> None:
+    task = "You help tenants. You can't give legal advice.\n\nUser: Can I stop paying rent?"
+    base = (
+        "I'm sorry the repair is late - a routine request should be done within 7 days. I can't "
+        "give legal advice about withholding rent; the city's tenant line (311) can help."
+    )
+    cand = (
+        "Whether you can withhold rent is a legal question I'm not able to answer; the city's "
+        "tenant line (311) can. What I can do is chase the repair: call us on 555-0133."
+    )
+    assert "drift.refusal_introduced" not in rules_of(compare(base, cand, task))

@@ -1065,3 +1065,26 @@ def test_declines_from_the_second_read_sets_of_the_tenth_pass() -> None:
         "whether you bake on one shelf or two.",
         "You convert recipes.\n\nUser: Convert this cake recipe for my oven.",
     )
+
+
+def test_one_of_two_questions_declined_and_the_other_answered_is_an_answer() -> None:
+    task = (
+        "You are a pharmacy's refill assistant. Do not give advice on interactions.\n\n"
+        "User: can i pick up my refill today? and is it ok to take aspirin with it"
+    )
+    reply = (
+        "I'm not able to give advice about combining medications, so please ask a pharmacist "
+        "about aspirin - you can reach them on 555-0100. Good news on the refill, though: it "
+        "has been ready since this morning, and you can collect it today until 8 pm at the "
+        "front counter. Bring your prescription card and photo ID, and the pharmacist can "
+        "answer the aspirin question at the same time."
+    )
+    assert not is_refusal(reply, task)
+    # one question, and only a pointer elsewhere after the decline: a refusal
+    one = "You rebook flights.\n\nUser: my flight got cancelled?? earliest you can put me on?"
+    assert is_refusal(
+        "I'm sorry about that. Unfortunately, I'm not able to make changes to your booking from "
+        "here. Please contact our reservations team on 1-800-000-0000, and an agent will help "
+        "you find the next available flight to your destination today.",
+        one,
+    )

@@ -77,6 +77,8 @@ APPS_READ = (
     "hw-appbc-",
     "hw-appbe-",
     "hw-appbg-",
+    "hw-appbi-",
+    "hw-appbk-",
 )
 APPS_UNREAD = (
     "hw-appd-",
@@ -110,6 +112,8 @@ APPS_UNREAD = (
     "hw-appbd-",
     "hw-appbf-",
     "hw-appbh-",
+    "hw-appbj-",
+    "hw-appbl-",
 )
 
 Verdict = Literal["COMPATIBLE", "CHANGED", "BREAKING"]
