@@ -20,6 +20,7 @@ from promptcompat.compat.fact_extract import STOPWORDS, stem
 from promptcompat.compat.format_requirements import (
     GIVING,
     MONEY,
+    PARAGRAPH_BREAK,
     SENSITIVE,
     SENTENCE_BREAK,
     Forbidden,
@@ -31,6 +32,7 @@ from promptcompat.compat.format_requirements import (
     line_format_pattern,
     line_values,
     money,
+    paragraphs,
     section_of,
     wrapped_value,
 )
@@ -186,7 +188,6 @@ _ITEM_MARK = re.compile(r"(?:[-*\u2022+]|\d{1,3}[.)]|#{1,6})[ \t]")
 # the instructions, the baseline samples and the answer's own head, which does share many
 # ("... 5. Sew the button in place." then a paragraph on a court case). A closing remark
 # ("Let me know if ...") is too short to count, or shares the task's words.
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 # Scripts written without spaces (Chinese, Japanese) have no words to split: left out.
 _CONTENT_WORD = re.compile(r"(?:(?![\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff])[^\W\d_]){4,}")
 _TAIL_MIN_WORDS = 12
@@ -431,6 +432,13 @@ class Output:
         return declines_early(self.text, self.task)
 
     @cached_property
+    def declines_later(self) -> bool:
+        """A sentence after the opening declines part of the request
+        (``refusals.declines_somewhere``): worked out once per sample, not once per
+        comparison with it."""
+        return declines_somewhere(self.text)
+
+    @cached_property
     def opening(self) -> str | None:
         """What the opening sentence does when it is refusal-like: ``decline``,
         ``missing_input`` or ``limitation`` (``promptcompat.compat.refusals``), else None."""
@@ -589,7 +597,7 @@ class Output:
         if unit == "bullets":
             return self.list_items
         if unit == "paragraphs":
-            return len([p for p in _PARAGRAPH.split(text) if p.strip()])
+            return len(paragraphs(text))
         return len([line for line in text.splitlines() if line.strip()])
 
     def has_literal(self, literal: str, where: Literal["opens", "ends"]) -> bool:
@@ -867,8 +875,7 @@ class Output:
     @cached_property
     def paragraph_keys(self) -> tuple[tuple[str, frozenset[str]], ...]:
         """Each paragraph and its content words, stemmed."""
-        paragraphs = (p for p in _PARAGRAPH.split(self.text.strip()) if p.strip())
-        return tuple((p, content_keys(p)) for p in paragraphs)
+        return tuple((p, content_keys(p)) for p in paragraphs(self.text.strip()))
 
     @cached_property
     def keys(self) -> frozenset[str]:
@@ -878,12 +885,12 @@ class Output:
         """The last paragraphs when they share almost nothing with ``context`` (the task and
         the reference outputs' content words) and the rest of this text, though the rest
         shares much with ``context``; else None."""
-        paragraphs = self.paragraph_keys
-        for k in range(1, len(paragraphs)):
-            tail = frozenset().union(*(keys for _, keys in paragraphs[-k:]))
+        parts = self.paragraph_keys
+        for k in range(1, len(parts)):
+            tail = frozenset().union(*(keys for _, keys in parts[-k:]))
             if len(tail) < _TAIL_MIN_WORDS:
                 continue
-            head = frozenset().union(*(keys for _, keys in paragraphs[:-k]))
+            head = frozenset().union(*(keys for _, keys in parts[:-k]))
             if not head:
                 return None
             shared = len(tail & (context | head)) / len(tail)
@@ -896,9 +903,9 @@ class Output:
                 # rest is about something else.
                 return None
             if shared <= _TAIL_MAX_SHARED and shared * _TAIL_HEAD_FACTOR <= on_topic:
-                if _CAVEAT.match(paragraphs[-k][0]) or _CAVEAT_PHRASE.match(paragraphs[-k][0]):
+                if _CAVEAT.match(parts[-k][0]) or _CAVEAT_PHRASE.match(parts[-k][0]):
                     return None  # "Note: deleting logs a service holds open frees no space"
-                return paragraphs[-k][0]
+                return parts[-k][0]
         return None
 
     @cached_property
@@ -915,7 +922,7 @@ class Output:
         """The language of each prose paragraph long enough to tell it for sure (code blocks
         left out): worked out once per sample, not once per comparison with it."""
         found: list[str] = []
-        for para in _PARAGRAPH.split(_FENCE_BLOCK.sub("\n\n", self.text)):
+        for para in PARAGRAPH_BREAK.split(_FENCE_BLOCK.sub("\n\n", self.text)):
             if letters(para) < _LANG_PARAGRAPH_MIN_LETTERS:
                 continue
             lang, p = next(iter(languages(para).items()))
@@ -1100,7 +1107,7 @@ def drift_events(
     # A flip needs a side that answers without a hedge: two hedged openings ("I do not
     # have enough context...", then more or less of an answer) are the same behaviour.
     if out.refusal and not any(
-        refuses(r) or r.hedged_like(out) or r.declines or declines_somewhere(r.text) for r in refs
+        refuses(r) or r.hedged_like(out) or r.declines or r.declines_later for r in refs
     ):
         events["drift.refusal_introduced", None, ""] = (
             f"the candidate refuses: {_short(out.text.strip(), 80)!r}"

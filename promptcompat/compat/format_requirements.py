@@ -1652,6 +1652,16 @@ def _read_options(text: str) -> tuple[str, ...]:
     return sets.pop() if len(sets) == 1 else ()
 
 
+def paragraphs(text: str) -> list[str]:
+    """The blank-line separated paragraphs of rendered instructions: the user's message comes
+    after the system prompt, so it is the last."""
+    return [p for p in PARAGRAPH_BREAK.split(text) if p.strip()]
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+"""A blank line (spaces or tabs on it too): where one paragraph ends and the next starts."""
+
+
 class Instructions:
     """The rendered instructions of a case (system and user messages): what they ask of
     the format, and the language they are written in, each worked out on first use."""
@@ -1679,7 +1689,7 @@ class Instructions:
     @cached_property
     def paragraphs(self) -> list[str]:
         """The instructions' paragraphs (blank-line separated), the user's message last."""
-        return [p for p in re.split(r"\n[ \t]*\n", self.text) if p.strip()]
+        return paragraphs(self.text)
 
     @cached_property
     def yes_no_question(self) -> bool:

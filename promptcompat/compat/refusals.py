@@ -38,6 +38,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from promptcompat.compat.format_requirements import paragraphs
+
 Kind = Literal["decline", "missing_input", "limitation"]
 
 # Actions an assistant declines to take (a person declining a meeting is "not able to attend").
@@ -687,7 +689,7 @@ def is_refusal(text: str, task: str | None = None) -> bool:
     if kind == "decline":
         partly = (
             task is not None
-            and _SECOND_QUESTION.search(task.strip().rsplit("\n\n", 1)[-1]) is not None
+            and any(_SECOND_QUESTION.search(p) for p in paragraphs(task)[-1:])
             and len(clean) > _SHORT
             and not _offers_substitute(sentences, task)
             and not all(_HAND_OFF.match(x) or _DEFLECTION.match(x) for x in sentences[1:])
